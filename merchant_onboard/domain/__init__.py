@@ -1,0 +1,1 @@
+"""Pure domain: VietQR, banks, text folding, the onboarding funnel and poster rendering (no Flask, no database)."""
