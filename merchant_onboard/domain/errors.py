@@ -28,3 +28,35 @@ class DomainError(Exception):
 
 class ValidationError(DomainError):
     """An input value cannot be used; ``field`` names it."""
+
+
+class FormErrors(DomainError):
+    """Several fields are wrong at once; forms and the API show every message together."""
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        super().__init__(N_("Dữ liệu chưa hợp lệ."))
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "; ".join(str(error) for error in self.errors)
+
+
+class NotFoundError(DomainError):
+    """The thing does not exist, or the user may not know it exists (another market's stall)."""
+
+
+class PermissionDenied(DomainError):
+    """The user is known to be allowed to see this, but not to change it."""
+
+
+class ConflictError(DomainError):
+    """The request clashes with what is stored: a duplicate, a reused client id, a race."""
+
+    def __init__(self, message: str, *, field: str | None = None, existing_id: int | None = None,
+                 **params: object) -> None:
+        super().__init__(message, field=field, **params)
+        self.existing_id = existing_id
+
+
+class ThrottledError(DomainError):
+    """Too many attempts from this user or address; try again later."""

@@ -1,0 +1,67 @@
+"""merchant_onboard: register market stalls, print VietQR posters that scan, report adoption."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: ``templates/``, ``static/`` and ``migrations/`` sit at the top of the repository (DESIGN §7).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, database, extensions, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    if test_config and test_config.get("TESTING"):
+        app.testing = True
+    register_config(app, test_config)
+    register_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_templating(app)
+    register_cli(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    from merchant_onboard.config import load_config
+
+    load_config(app, test_config)
+
+
+def register_database(app: Flask) -> None:
+    from merchant_onboard import db
+
+    db.init_app(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from merchant_onboard.web import i18n, security
+
+    i18n.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from merchant_onboard.web import register_blueprints as register
+
+    register(app)
+
+
+def register_templating(app: Flask) -> None:
+    from merchant_onboard.web import templating
+
+    templating.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from merchant_onboard.cli import register_commands
+
+    register_commands(app.cli)

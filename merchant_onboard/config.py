@@ -1,0 +1,97 @@
+"""Configuration: defaults, then the instance folder, then ``MO_``/``FLASK_`` environment, then tests.
+
+DESIGN §8: the embedded default is SQLite in the instance folder; production names PostgreSQL
+through ``DATABASE_URL`` and must set its own secret key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: Marks "nobody chose a secret key"; production refuses to start with it.
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the service as asked; the message says what to set."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "ENV_NAME": "development",
+    "SECRET_KEY": DEFAULT_SECRET_KEY,
+    "DATABASE_URL": None,
+    "SQL_ECHO": False,
+    "BABEL_DEFAULT_LOCALE": "vi",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+    "LANGUAGES": ["vi", "en"],
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+    #: Login throttle: this many failures per username or address in the window.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_WINDOW_SECONDS": 900,
+    #: Public QR photo checks per address per window.
+    "PUBLIC_CHECK_LIMIT": 20,
+    "PUBLIC_CHECK_WINDOW_SECONDS": 600,
+    "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
+    #: Base of the verification address printed on posters; defaults to the request's host.
+    "PUBLIC_BASE_URL": None,
+    "DEFAULT_TEST_AMOUNT": 2000,
+}
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in order: defaults → instance ``config.py`` → environment → tests."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("FLASK")
+    app.config.from_prefixed_env("MO")
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    if not app.config["DATABASE_URL"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'merchant_onboard.db'}"
+    app.config["DATABASE_URL"] = normalize_database_url(app.config["DATABASE_URL"])
+
+    production = app.config["ENV_NAME"] == "production"
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", production)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("REMEMBER_COOKIE_SECURE", production)
+    if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        if production:
+            raise ConfigError(
+                "MO_SECRET_KEY must be set to a long random value in production "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if not app.testing:
+            app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common ``postgres://`` forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in the instance folder, so a demo's sessions survive a restart."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

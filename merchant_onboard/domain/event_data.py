@@ -1,0 +1,149 @@
+"""What each kind of onboarding event must carry, checked before it is written.
+
+DESIGN §3: the test payment is the volunteer's own small transfer through the *printed* poster,
+with the name shown by the bank app checked and the owner confirming arrival; the first customer
+payment is a real customer's, never the volunteer's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
+from merchant_onboard.domain.funnel import EventKind, RefusalReason
+from merchant_onboard.domain.text import nfc
+
+NOTE_MAX = 1000
+#: NAPAS: amount ≤ 13 digits; a stall payment over 1 billion VND is a typo.
+AMOUNT_MAX = 1_000_000_000
+#: Device clocks drift; a payment "in the future" beyond this is a wrong date.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def memo_code(public_code: str) -> str:
+    """The transfer memo for a stall's test payment: short, uppercase, NAPAS-safe."""
+    return f"MO {public_code}"
+
+
+def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: datetime,
+                     expected_memo: str = "", default_amount: int = 2000) -> dict[str, Any]:
+    """The stored ``data`` of an event of ``kind``, or ``FormErrors`` naming what is wrong."""
+    raw = dict(data or {})
+    errors: list[ValidationError] = []
+    out: dict[str, Any] = {}
+
+    def take(field: str, clean: Any) -> None:
+        try:
+            value = clean(raw.get(field))
+        except ValidationError as error:
+            errors.append(error)
+        else:
+            if value is not None:
+                out[field] = value
+
+    take("note", _note_optional)
+    if kind == EventKind.NOTE:
+        take("note", _note_required)
+    elif kind == EventKind.REFUSED:
+        take("reason", _reason)
+    elif kind == EventKind.TEST_PAYMENT_VERIFIED:
+        take("amount", lambda v: _amount(v, default=default_amount))
+        take("memo", lambda v: nfc(str(v)).upper()[:25] if v else expected_memo or None)
+        take("name_matches", lambda v: _must_be_true(
+            v, "name_matches",
+            N_("Chỉ xác nhận khi ứng dụng ngân hàng hiện đúng tên in trên poster.")))
+        take("owner_confirmed", lambda v: _must_be_true(
+            v, "owner_confirmed", N_("Chủ gian hàng cần xác nhận đã nhận được tiền.")))
+        take("bank_reference", lambda v: _short_text(v, "bank_reference", 64))
+    elif kind == EventKind.FIRST_PAYMENT_CONFIRMED:
+        take("amount", lambda v: _amount(v, default=None))
+        take("paid_at", lambda v: _paid_at(v, now))
+        take("customer_payment", lambda v: _must_be_true(
+            v, "customer_payment",
+            N_("Chỉ ghi nhận giao dịch của khách hàng thật, không phải chuyển khoản thử.")))
+    elif kind == EventKind.POSTER_PRINTED:
+        take("format", lambda v: _short_text(v or "a6", "format", 16))
+    elif kind == EventKind.POSTER_INSTALLED:
+        take("latitude", lambda v: clean_coordinate(v, "latitude", 90))
+        take("longitude", lambda v: clean_coordinate(v, "longitude", 180))
+    elif kind == EventKind.RECHECK:
+        take("payload", lambda v: _short_text(v, "payload", 512))
+    if errors:
+        raise FormErrors(errors)
+    return out
+
+
+def _note_optional(value: Any) -> str | None:
+    text = nfc(str(value or ""))
+    if len(text) > NOTE_MAX:
+        raise ValidationError(N_("Tối đa %(n)s ký tự."), field="note", n=NOTE_MAX)
+    return text or None
+
+
+def _note_required(value: Any) -> str:
+    text = _note_optional(value)
+    if not text:
+        raise ValidationError(N_("Nhập nội dung ghi chú."), field="note")
+    return text
+
+
+def _reason(value: Any) -> str:
+    try:
+        return RefusalReason(str(value or "")).value
+    except ValueError:
+        raise ValidationError(N_("Chọn lý do từ chối."), field="reason") from None
+
+
+def _amount(value: Any, *, default: int | None) -> int:
+    if value in (None, ""):
+        if default is None:
+            raise ValidationError(N_("Nhập số tiền (VND)."), field="amount")
+        return default
+    text = str(value).strip().replace(".", "").replace(",", "").replace(" ", "")
+    if isinstance(value, float) and not value.is_integer():
+        text = "x"
+    if not text.isdigit() or not 0 < int(text) <= AMOUNT_MAX:
+        raise ValidationError(N_("Số tiền là số nguyên VND lớn hơn 0."), field="amount")
+    return int(text)
+
+
+def _must_be_true(value: Any, field: str, message: str) -> bool:
+    if value in (True, "true", "on", "1", 1, "yes"):
+        return True
+    raise ValidationError(message, field=field)
+
+
+def _short_text(value: Any, field: str, limit: int) -> str | None:
+    text = nfc(str(value or ""))
+    if len(text) > limit:
+        raise ValidationError(N_("Tối đa %(n)s ký tự."), field=field, n=limit)
+    return text or None
+
+
+def clean_coordinate(value: Any, field: str, bound: int) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(N_("Toạ độ không hợp lệ."), field=field) from None
+    if not -bound <= number <= bound:
+        raise ValidationError(N_("Toạ độ không hợp lệ."), field=field)
+    return number
+
+
+def _paid_at(value: Any, now: datetime) -> str:
+    if value in (None, ""):
+        return now.isoformat()
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError(N_("Thời điểm thanh toán không hợp lệ."), field="paid_at") from None
+    if moment.tzinfo is None:
+        # A bare local time from a form is Vietnam's (UTC+7, no daylight saving).
+        moment = moment.replace(tzinfo=UTC) - timedelta(hours=7)
+    if moment > now + CLOCK_SKEW:
+        raise ValidationError(N_("Thời điểm thanh toán không thể ở tương lai."), field="paid_at")
+    return moment.astimezone(UTC).isoformat()

@@ -1,0 +1,143 @@
+"""Cleaning what a volunteer types about a stall and its bank account, before anything is stored.
+
+Pure: values in, cleaned values out, or ``FormErrors`` naming every wrong field at once, so the
+form and the API can show all messages in one round trip on a slow connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
+from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
+from merchant_onboard.domain.event_data import clean_coordinate
+from merchant_onboard.domain.text import fold_holder_name, nfc, normalize_account, normalize_phone
+from merchant_onboard.domain.vietqr import build_payload
+
+STALL_CODE_RE = re.compile(r"^[0-9A-Z][0-9A-Z .\-/_]{0,31}$")
+
+#: Field → (maximum length, required at registration).
+TEXT_FIELDS: dict[str, tuple[int, bool]] = {
+    "stall_code": (32, True),
+    "zone": (64, False),
+    "shop_name": (200, True),
+    "owner_name": (120, True),
+    "category": (64, False),
+    "notes": (2000, False),
+}
+#: NAPAS shows at most about 50 characters of a holder name; longer is a typo.
+HOLDER_NAME_MAX = 50
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDetails:
+    """A bank account ready to store: resolved bank, normalised number, folded name, payload."""
+
+    bank: Bank
+    account_number: str
+    holder_name: str
+    service: str
+    payload: str
+
+    @property
+    def payload_hash(self) -> str:
+        return payload_hash(self.payload)
+
+
+def payload_hash(payload: str) -> str:
+    """The stored fingerprint of a payload (what posters and checks compare)."""
+    return hashlib.sha256(payload.encode("ascii", "replace")).hexdigest()
+
+
+def clean_stall_code(value: Any) -> str:
+    code = nfc(str(value or "")).upper()
+    code = re.sub(r"\s+", " ", code)
+    if not code:
+        raise ValidationError(N_("Nhập mã gian hàng."), field="stall_code")
+    if not STALL_CODE_RE.match(code):
+        raise ValidationError(
+            N_("Mã gian hàng chỉ gồm chữ, số và - . / (tối đa 32 ký tự), ví dụ A-12."),
+            field="stall_code")
+    return code
+
+
+def clean_details(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Clean the stall's own fields; with ``partial`` only those present are checked."""
+    cleaned: dict[str, Any] = {}
+    errors: list[ValidationError] = []
+
+    def attempt(field: str, clean: Any) -> None:
+        if partial and field not in raw:
+            return
+        try:
+            cleaned[field] = clean(raw.get(field))
+        except ValidationError as error:
+            errors.append(error)
+
+    attempt("stall_code", clean_stall_code)
+    for field, (limit, required) in TEXT_FIELDS.items():
+        if field != "stall_code":
+            attempt(field, lambda v, f=field, n=limit, r=required: _clean_text(v, f, n, r))
+    attempt("owner_phone", _clean_phone)
+    attempt("latitude", lambda v: clean_coordinate(v, "latitude", 90))
+    attempt("longitude", lambda v: clean_coordinate(v, "longitude", 180))
+    if errors:
+        raise FormErrors(errors)
+    return cleaned
+
+
+def clean_account(*, bank: Any, account_number: Any, holder_name: Any = None,
+                  owner_name: str = "", card: bool = False,
+                  registry: BankRegistry | None = None) -> AccountDetails:
+    """Resolve the bank, normalise the number, fold the holder name and build the payload."""
+    registry = registry or default_registry()
+    errors: list[ValidationError] = []
+    resolved = registry.lookup(nfc(str(bank or ""))) if bank else None
+    if resolved is None:
+        errors.append(ValidationError(
+            N_("Chọn ngân hàng trong danh sách (tên, mã hoặc BIN)."), field="bank"))
+    number = normalize_account(str(account_number or ""))
+    if not number:
+        errors.append(ValidationError(N_("Nhập số tài khoản."), field="account_number"))
+    name = fold_holder_name(str(holder_name or "")) or fold_holder_name(owner_name)
+    if not name:
+        errors.append(ValidationError(N_("Nhập tên chủ tài khoản như ngân hàng hiển thị."),
+                                      field="holder_name"))
+    elif len(name) > HOLDER_NAME_MAX:
+        errors.append(ValidationError(N_("Tên chủ tài khoản tối đa %(n)s ký tự."),
+                                      field="holder_name", n=HOLDER_NAME_MAX))
+    payload = ""
+    if resolved is not None and number:
+        try:
+            payload = build_payload(bank=resolved.bin, account=number, card=card,
+                                    registry=registry)
+        except ValidationError as error:
+            errors.append(error)
+    if errors:
+        raise FormErrors(errors)
+    assert resolved is not None
+    return AccountDetails(bank=resolved, account_number=number, holder_name=name,
+                          service="QRIBFTTC" if card else "QRIBFTTA", payload=payload)
+
+
+def _clean_text(value: Any, field: str, limit: int, required: bool) -> str:
+    text = re.sub(r"[ \t]+", " ", nfc(str(value or "")))
+    if required and not text:
+        raise ValidationError(N_("Trường này bắt buộc."), field=field)
+    if len(text) > limit:
+        raise ValidationError(N_("Tối đa %(n)s ký tự."), field=field, n=limit)
+    return text
+
+
+def _clean_phone(value: Any) -> str:
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    try:
+        return normalize_phone(text)
+    except ValidationError as error:
+        raise ValidationError(error.message, field="owner_phone", **error.params) from None

@@ -1,0 +1,32 @@
+"""A pilot site: a market or a cashless street."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from merchant_onboard.models.base import UTCDateTime, utcnow
+
+
+class MarketKind(StrEnum):
+    MARKET = "market"
+    STREET = "street"
+
+
+class Market(SQLModel, table=True):
+    """A market (chợ 4.0) or street (tuyến đường không dùng tiền mặt) being onboarded."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default=MarketKind.MARKET, max_length=16)
+    province: str = Field(default="", max_length=100, index=True)
+    ward: str = Field(default="", max_length=100)
+    address: str = Field(default="", max_length=300)
+    #: The declared number of stalls, used when the census list is still incomplete.
+    census_size: int = Field(default=0)
+    target_pct: int = Field(default=80)
+    campaign_title: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

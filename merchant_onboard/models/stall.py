@@ -1,0 +1,57 @@
+"""A stall in a market, with its onboarding status kept beside it for fast dashboards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from merchant_onboard.models.base import UTCDateTime, utcnow
+
+
+class Stall(SQLModel, table=True):
+    """One stall (gian hàng / hộ kinh doanh) and where it stands in the funnel.
+
+    ``status`` and the milestone times are denormalised from the event history and written
+    in the same transaction as the event, so dashboards count rows instead of replaying events.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("market_id", "stall_code"),
+        sa.Index("ix_stall_market_status", "market_id", "status"),
+        sa.Index("ix_stall_market_order", "market_id", "zone", "sort_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: int = Field(foreign_key="market.id", ondelete="CASCADE")
+    stall_code: str = Field(max_length=32)
+    #: Natural-order key of the stall code (A-2 before A-10), so SQL can ORDER BY it.
+    sort_key: str = Field(max_length=128)
+    zone: str = Field(default="", max_length=64)
+    shop_name: str = Field(default="", max_length=200)
+    owner_name: str = Field(default="", max_length=120)
+    owner_phone: str = Field(default="", max_length=16, index=True)
+    category: str = Field(default="", max_length=64)
+    notes: str = Field(default="", max_length=2000)
+    latitude: float | None = Field(default=None)
+    longitude: float | None = Field(default=None)
+    #: Accent-folded code, shop and owner, for search that ignores diacritics.
+    search_text: str = Field(default="", max_length=600)
+    consent: bool = Field(default=False)
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="census", max_length=32)
+    status_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    refusal_reason: str | None = Field(default=None, max_length=32)
+    registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    printed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    installed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    test_paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    registered_by_id: int | None = Field(default=None, foreign_key="user.id", index=True,
+                                         ondelete="SET NULL")
+    #: Set when a re-check visit found a QR that is not the stall's registered account.
+    recheck_mismatch: bool = Field(default=False)
+    public_code: str = Field(max_length=16, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

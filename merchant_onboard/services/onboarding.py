@@ -1,0 +1,182 @@
+"""Recording onboarding events: the status and its event are written in one transaction.
+
+Concurrency: the status moves with a conditional UPDATE (``WHERE status = <what we read>``), so
+two volunteers recording on the same stall at once cannot both win; the loser gets a conflict
+and the history stays consistent, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from merchant_onboard.domain.errors import N_, ConflictError, ValidationError
+from merchant_onboard.domain.event_data import clean_event_data, memo_code
+from merchant_onboard.domain.funnel import MANUAL_EVENTS, EventKind, Status, next_status
+from merchant_onboard.domain.registration import payload_hash
+from merchant_onboard.domain.vietqr import parse
+from merchant_onboard.models import Event, PaymentAccount, Poster, Stall, User
+from merchant_onboard.models.base import utcnow
+
+#: The stall column stamped when a milestone is first reached.
+MILESTONE_COLUMNS = {
+    Status.REGISTERED: "registered_at",
+    Status.POSTER_PRINTED: "printed_at",
+    Status.POSTER_INSTALLED: "installed_at",
+    Status.TEST_PAYMENT_VERIFIED: "test_paid_at",
+    Status.FIRST_PAYMENT_CONFIRMED: "first_paid_at",
+}
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """The event written (or found again for a retried client id) and the stall after it."""
+
+    event: Event
+    stall: Stall
+    created: bool
+
+
+def find_by_client_id(session: Session, client_id: str) -> Event | None:
+    return session.exec(select(Event).where(Event.client_id == client_id)).first()
+
+
+def check_client_id(client_id: str) -> str:
+    client_id = (client_id or "").strip()
+    if not 8 <= len(client_id) <= 64:
+        raise ValidationError(N_("Mã yêu cầu (client_id) cần 8–64 ký tự."), field="client_id")
+    return client_id
+
+
+def replay(session: Session, client_id: str, *, stall_id: int | None, kind: str) -> EventResult | None:
+    """The first result of a retried request, or None when ``client_id`` is new.
+
+    A client id reused for another stall or another kind of event is a client bug: refused.
+    """
+    event = find_by_client_id(session, client_id)
+    if event is None:
+        return None
+    if event.kind != kind or (stall_id is not None and event.stall_id != stall_id):
+        raise ConflictError(N_("Mã yêu cầu này đã dùng cho một thao tác khác."),
+                            field="client_id")
+    stall = session.get(Stall, event.stall_id)
+    assert stall is not None
+    return EventResult(event=event, stall=stall, created=False)
+
+
+def primary_account(session: Session, stall_id: int) -> PaymentAccount | None:
+    query = select(PaymentAccount).where(PaymentAccount.stall_id == stall_id,
+                                         PaymentAccount.is_primary.is_(True))
+    return session.exec(query).first()
+
+
+def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User | None,
+                client_id: str, data: dict[str, Any], at: datetime,
+                device_time: datetime | None = None, has_account: bool) -> Event:
+    """Move ``stall`` by ``kind`` and append the event; flushes, the caller commits."""
+    old = Status(stall.status)
+    new = next_status(old, kind, has_account=has_account)
+    values: dict[str, Any] = {"updated_at": at}
+    if new != old:
+        values.update(status=new.value, status_changed_at=at)
+        column = MILESTONE_COLUMNS.get(new)
+        if column and (getattr(stall, column) is None or new == Status.REGISTERED):
+            values[column] = at
+    if kind == EventKind.REFUSED:
+        values["refusal_reason"] = data.get("reason")
+    elif new != Status.REFUSED and stall.refusal_reason:
+        values["refusal_reason"] = None
+    if kind == EventKind.ACCOUNT_CHANGED:
+        # Back to registered: later milestones must be reached again with the new account.
+        values.update(printed_at=None, installed_at=None, test_paid_at=None,
+                      first_paid_at=None, recheck_mismatch=False)
+    result = session.execute(
+        sa.update(Stall).where(Stall.id == stall.id, Stall.status == old.value).values(**values)
+    )
+    if result.rowcount != 1:
+        raise ConflictError(N_("Gian hàng vừa được người khác cập nhật. Tải lại trang rồi thử lại."))
+    event = Event(stall_id=stall.id, market_id=stall.market_id, kind=kind.value,
+                  actor_id=actor.id if actor else None, created_at=at,
+                  device_time=device_time, client_id=client_id, data=data)
+    session.add(event)
+    session.flush()
+    session.refresh(stall)
+    return event
+
+
+def record_event(session: Session, *, actor: User, stall: Stall, kind: str, client_id: str,
+                 data: dict[str, Any] | None = None, device_time: datetime | None = None,
+                 at: datetime | None = None, default_test_amount: int = 2000) -> EventResult:
+    """Record one manual event on ``stall`` (access already checked); commits."""
+    client_id = check_client_id(client_id)
+    try:
+        event_kind = EventKind(kind)
+    except ValueError:
+        raise ValidationError(N_("Loại sự kiện không hợp lệ."), field="kind") from None
+    if event_kind not in MANUAL_EVENTS:
+        raise ValidationError(N_("Loại sự kiện không hợp lệ."), field="kind")
+    found = replay(session, client_id, stall_id=stall.id, kind=event_kind.value)
+    if found:
+        return found
+    at = at or utcnow()
+    cleaned = clean_event_data(event_kind, data, now=at, expected_memo=memo_code(stall.public_code),
+                               default_amount=default_test_amount)
+    account = primary_account(session, stall.id)
+    try:
+        if event_kind == EventKind.POSTER_PRINTED:
+            if account is None:
+                raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng."), field="kind")
+            cleaned["poster_version"] = issue_poster(
+                session, stall=stall, account=account, fmt=cleaned.get("format", "a6"),
+                actor=actor, at=at).version
+        if event_kind == EventKind.RECHECK:
+            cleaned.update(recheck_outcome(account, cleaned.get("payload")))
+        event = write_event(session, stall=stall, kind=event_kind, actor=actor,
+                            client_id=client_id, data=cleaned, at=at, device_time=device_time,
+                            has_account=account is not None)
+        if event_kind == EventKind.RECHECK:
+            stall.recheck_mismatch = not cleaned["match"]
+            session.add(stall)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        # A concurrent retry with the same client id got there first: answer with its result.
+        found = replay(session, client_id, stall_id=stall.id, kind=event_kind.value)
+        if found:
+            return found
+        raise
+    except Exception:
+        session.rollback()
+        raise
+    return EventResult(event=event, stall=stall, created=True)
+
+
+def recheck_outcome(account: PaymentAccount | None, payload: str | None) -> dict[str, Any]:
+    """Compare a payload read off the stall's poster with the registered account."""
+    if not payload:
+        raise ValidationError(N_("Không đọc được mã QR trên poster."), field="payload")
+    if account is None:
+        raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng."), field="payload")
+    parsed = parse(payload)
+    match = parsed.valid and parsed.bin == account.bank_bin and \
+        parsed.account == account.account_number
+    return {"match": bool(match), "payload_hash": payload_hash(payload),
+            "found_bin": parsed.bin, "found_account_last4": (parsed.account or "")[-4:]}
+
+
+def issue_poster(session: Session, *, stall: Stall, account: PaymentAccount, fmt: str,
+                 actor: User | None, at: datetime, batch_id: str | None = None) -> Poster:
+    """Record that a poster of ``account`` was printed; versions count up per stall."""
+    latest = session.exec(select(sa.func.max(Poster.version))
+                          .where(Poster.stall_id == stall.id)).one()
+    poster = Poster(stall_id=stall.id, account_id=account.id, payload_hash=account.payload_hash,
+                    format=fmt, version=(latest or 0) + 1,
+                    printed_by_id=actor.id if actor else None, printed_at=at, batch_id=batch_id)
+    session.add(poster)
+    session.flush()
+    return poster
