@@ -1,0 +1,99 @@
+"""Text helpers: Unicode normalisation, name and search folding, account and phone numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from merchant_onboard.domain.errors import N_, ValidationError
+
+# Đ/đ (U+0110/U+0111) have no Unicode decomposition, so NFD alone leaves them in place;
+# Vietnamese banks print them as D.
+_D_MAP = str.maketrans({"Đ": "D", "đ": "d"})
+_NON_ALNUM_RUN = re.compile(r"[^A-Z0-9]+")
+_SPACE_RUN = re.compile(r"\s+")
+# Separators people type inside account numbers: spaces (incl. NBSP), dots and the dash family
+# that phone keyboards substitute for "-".
+_ACCOUNT_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015\u2212_]+")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015\u2212()/]+")
+_DIGIT_RUN = re.compile(r"([0-9]+)")
+# Vietnamese mobile prefixes since the 2018 renumbering; landlines are 02x with 11 digits.
+_MOBILE_PREFIXES = frozenset("35789")
+_NATURAL_PAD = 10
+
+
+def nfc(s: str) -> str:
+    """Return ``s`` in Unicode NFC without surrounding whitespace (the form everything is stored in)."""
+    return unicodedata.normalize("NFC", s).strip()
+
+
+def _strip_marks(s: str) -> str:
+    """Map Đ/đ to D/d, then drop every combining mark (tones, breve, circumflex, horn)."""
+    decomposed = unicodedata.normalize("NFD", s.translate(_D_MAP))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold_holder_name(s: str) -> str:
+    """Fold a name to what a Vietnamese bank shows: uppercase ASCII A–Z, 0–9 and single spaces.
+
+    "Nguyễn Thị Đào" → "NGUYEN THI DAO". Characters with no ASCII base letter are dropped
+    and punctuation becomes a space, so the result only holds what a bank can print.
+    """
+    ascii_only = _strip_marks(s).upper().encode("ascii", "ignore").decode("ascii")
+    return _NON_ALNUM_RUN.sub(" ", ascii_only).strip()
+
+
+def fold_search(s: str) -> str:
+    """Fold text for case- and accent-insensitive search: lowercase, no marks, đ → d, single spaces."""
+    return _SPACE_RUN.sub(" ", _strip_marks(s).casefold()).strip()
+
+
+def normalize_account(s: str) -> str:
+    """Strip the spaces, dots and dashes people type inside account numbers and uppercase the rest.
+
+    No validation here: :func:`merchant_onboard.domain.vietqr.build_payload` decides what is valid.
+    """
+    return _ACCOUNT_SEPARATORS.sub("", unicodedata.normalize("NFKC", s)).upper()
+
+
+def normalize_phone(s: str) -> str:
+    """Return a Vietnamese phone number in its national form (leading 0).
+
+    Accepts separators and the +84 / 84 / 0084 country prefixes. Mobiles are 10 digits starting
+    03, 05, 07, 08 or 09; landlines are 11 digits starting 02. Anything else raises
+    :class:`ValidationError` on field ``phone``.
+    """
+    digits = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", s))
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("0084"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        # A national number always starts with 0, so a leading 84 on 11/12 digits is the country code.
+        digits = "0" + digits[2:]
+    if digits.isascii() and digits.isdigit() and digits.startswith("0"):
+        if len(digits) == 10 and digits[1] in _MOBILE_PREFIXES:
+            return digits
+        if len(digits) == 11 and digits[1] == "2":
+            return digits
+    raise ValidationError(
+        N_("Số điện thoại không hợp lệ: cần số di động 10 chữ số hoặc số cố định 11 chữ số"),
+        field="phone",
+    )
+
+
+def natural_key(code: str) -> str:
+    """Return a string whose plain ordering is the natural, case-insensitive order of ``code``.
+
+    Digit runs are zero-padded to 10 so that "A-2" < "A-10" < "B-1" compares as strings and can
+    be stored in a column and sorted by the database. Leading zeros do not matter ("A-02" and
+    "A-2" get the same key); runs longer than 10 digits keep their length.
+    """
+    folded = fold_search(code)
+    return _DIGIT_RUN.sub(lambda m: m.group(1).lstrip("0").rjust(_NATURAL_PAD, "0"), folded)
+
+
+def group_account(acc: str) -> str:
+    """Group an account number in fours for reading aloud or on a poster: "0011 0123 4567 8"."""
+    acc = normalize_account(acc)
+    return " ".join(acc[i : i + 4] for i in range(0, len(acc), 4))

@@ -1,0 +1,106 @@
+"""The bank registry: the shipped list, look-ups by BIN, code and name, search, updatable CSV."""
+
+import pytest
+
+from merchant_onboard.domain import banks
+from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
+
+
+@pytest.fixture
+def registry() -> BankRegistry:
+    return default_registry()
+
+
+def test_shipped_list_has_every_napas_bank_with_a_six_digit_bin(registry):
+    assert len(registry) == 66
+    assert all(len(b.bin) == 6 and b.bin.isdigit() for b in registry)
+    assert registry.by_bin("970436") == Bank(
+        bin="970436", code="VCB", short_name="Vietcombank",
+        name="Ngân hàng TMCP Ngoại Thương Việt Nam",
+    )
+
+
+def test_names_are_stored_in_nfc(registry):
+    import unicodedata
+
+    assert all(unicodedata.is_normalized("NFC", b.name) for b in registry)
+
+
+@pytest.mark.parametrize(
+    ("query", "bin"),
+    [
+        ("970403", "970403"),
+        ("STB", "970403"),
+        ("sacombank", "970403"),
+        ("  Sacombank ", "970403"),
+        ("icb", "970415"),
+        ("VietinBank", "970415"),
+        ("ibk - hn", "970455"),
+        ("IBKHN", "970455"),
+        ("nhb hn", "801011"),
+        ("MoMo", "971025"),
+        ("ngân hàng tmcp á châu", "970416"),  # full name, accent- and case-insensitive
+        ("NGAN HANG TMCP A CHAU", "970416"),
+    ],
+)
+def test_lookup_resolves_bin_code_and_short_name(registry, query, bin):
+    bank = registry.lookup(query)
+    assert bank is not None and bank.bin == bin
+
+
+@pytest.mark.parametrize("query", ["", "   ", "999999", "nobank", "9704"])
+def test_lookup_unknown_is_none(registry, query):
+    assert registry.lookup(query) is None
+
+
+def test_bin_wins_over_a_code_that_collides():
+    registry = BankRegistry.from_text(
+        "bin,code,short_name,name\n"
+        "970400,970401,Odd,Bank whose code looks like a BIN\n"
+        "970401,REAL,Real,The bank with that BIN\n"
+        "970402,DUP,First,First bank\n"
+        "970403,DUP,Second,Second bank\n"
+    )
+    assert registry.lookup("970401").short_name == "Real"
+    # Same code twice: a code never identifies a bank for sure; the first row is kept.
+    assert registry.lookup("dup").short_name == "First"
+    assert registry.lookup("second").bin == "970403"
+
+
+def test_search_ranks_exact_then_prefix_then_substring(registry):
+    found = registry.search("MB")
+    assert [b.short_name for b in found[:2]] == ["MBBank", "MBV"]
+    assert all("mb" in (b.code + b.short_name + b.name).lower() for b in found)
+    assert len(registry.search("ngan hang", limit=5)) == 5
+    assert {"970454", "963388"} <= {b.bin for b in registry.search("bản việt")}  # Timo by Ban Viet
+    assert registry.search("zzzz") == []
+    assert len(registry.search("")) == 10
+
+
+def test_iteration_and_membership(registry):
+    assert [b.bin for b in registry] == sorted(b.bin for b in registry)
+    assert "970422" in registry and "000000" not in registry
+
+
+def test_malformed_csv_is_a_loud_configuration_error():
+    with pytest.raises(ValueError, match="BIN must be 6 digits"):
+        BankRegistry.from_text("bin,code,short_name,name\n97040,X,X,X\n")
+    with pytest.raises(ValueError, match="missing column"):
+        BankRegistry.from_text("bin,code\n970403,STB\n")
+    with pytest.raises(ValueError, match="duplicate BIN"):
+        BankRegistry.from_text("bin,code,short_name,name\n970403,A,A,A\n970403,B,B,B\n")
+
+
+def test_default_registry_reads_a_newer_list_from_the_environment(tmp_path, monkeypatch):
+    newer = tmp_path / "banks.csv"
+    newer.write_text("bin,code,short_name,name\n970499,NEWB,NewBank,Ngân hàng Mới\n",
+                     encoding="utf-8")
+    monkeypatch.setenv(banks.BANKS_CSV_ENV, str(newer))
+    registry = default_registry()
+    assert len(registry) == 1 and registry.lookup("newbank").bin == "970499"
+    monkeypatch.delenv(banks.BANKS_CSV_ENV)
+    assert len(default_registry()) == 66
+
+
+def test_default_registry_is_cached():
+    assert default_registry() is default_registry()

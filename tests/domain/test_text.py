@@ -1,0 +1,134 @@
+"""Text helpers: NFC, holder-name and search folding, account and phone numbers, natural order."""
+
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from merchant_onboard.domain.errors import ValidationError
+from merchant_onboard.domain.text import (
+    fold_holder_name,
+    fold_search,
+    group_account,
+    natural_key,
+    nfc,
+    normalize_account,
+    normalize_phone,
+)
+
+
+def test_nfc_composes_decomposed_vietnamese_and_strips():
+    decomposed = unicodedata.normalize("NFD", "  Nguyễn Thị Đào ")
+    assert decomposed != "Nguyễn Thị Đào"
+    assert nfc(decomposed) == "Nguyễn Thị Đào"
+    assert nfc(decomposed) == unicodedata.normalize("NFC", "Nguyễn Thị Đào")
+
+
+@pytest.mark.parametrize(
+    ("name", "folded"),
+    [
+        ("Nguyễn Thị Đào", "NGUYEN THI DAO"),
+        ("đặng   văn  đức", "DANG VAN DUC"),  # Đ/đ have no decomposition: mapped by hand
+        ("Trần Ngọc Ánh", "TRAN NGOC ANH"),
+        ("Lê Thị Ưng Ơn", "LE THI UNG ON"),  # horn letters lose the horn
+        ("  Phạm-Văn. Bảy 2 ", "PHAM VAN BAY 2"),
+        ("Hồ\tThị\nHoa", "HO THI HOA"),
+        ("", ""),
+    ],
+)
+def test_fold_holder_name_gives_what_the_bank_shows(name, folded):
+    assert fold_holder_name(name) == folded
+
+
+def test_fold_holder_name_handles_decomposed_input():
+    assert fold_holder_name(unicodedata.normalize("NFD", "Đỗ Thị Ngọc")) == "DO THI NGOC"
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_fold_holder_name_only_yields_bank_characters(text):
+    folded = fold_holder_name(text)
+    assert all(ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 " for ch in folded)
+    assert "  " not in folded and folded == folded.strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Ngân hàng TMCP Á Châu", "ngan hang tmcp a chau"),
+        ("ĐÔNG  Á", "dong a"),
+        ("Chợ Bến Thành", "cho ben thanh"),
+    ],
+)
+def test_fold_search_is_case_and_accent_insensitive(text, folded):
+    assert fold_search(text) == folded
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("0011 0123 4567 8", "0011012345678"),
+        ("0011.0123.4567-8", "0011012345678"),
+        ("99mm24013m48977596", "99MM24013M48977596"),
+        ("１２３４", "1234"),  # full-width digits from some phone keyboards
+        ("12–34", "1234"),  # an en dash typed for "-"
+    ],
+)
+def test_normalize_account_strips_separators_and_uppercases(raw, normal):
+    assert normalize_account(raw) == normal
+
+
+@pytest.mark.parametrize(
+    ("raw", "national"),
+    [
+        ("0912 345 678", "0912345678"),
+        ("0912.345.678", "0912345678"),
+        ("+84 912345678", "0912345678"),
+        ("84912345678", "0912345678"),
+        ("0084 912 345 678", "0912345678"),
+        ("(028) 3823 4567", "02838234567"),
+        ("+84 28 3823 4567", "02838234567"),
+        ("0359-123-456", "0359123456"),
+    ],
+)
+def test_normalize_phone_returns_the_national_form(raw, national):
+    assert normalize_phone(raw) == national
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "12345", "0123456789", "0612345678", "091234567", "09123456789", "0912abc678",
+     "+1 912 345 678", "0283823456", "091234567８9"],
+)
+def test_normalize_phone_rejects_what_is_not_a_vietnamese_number(raw):
+    with pytest.raises(ValidationError) as info:
+        normalize_phone(raw)
+    assert info.value.field == "phone"
+
+
+def test_natural_key_orders_stall_codes_naturally():
+    codes = ["B-1", "A-10", "a-2", "A-1", "C", "A-02b", "A-100", "B-01"]
+    assert sorted(codes, key=natural_key) == ["A-1", "a-2", "A-02b", "A-10", "A-100", "B-1",
+                                              "B-01", "C"]
+
+
+def test_natural_key_is_a_plain_string_and_case_insensitive():
+    assert isinstance(natural_key("A-2"), str)
+    assert natural_key("a-2") == natural_key("A-2") == natural_key("A-02")
+    assert natural_key("A-2") < natural_key("A-10") < natural_key("B-1")
+    assert natural_key("Kiốt 3") < natural_key("kiot 12")
+
+
+@given(st.integers(0, 10**10 - 1), st.integers(0, 10**10 - 1))
+@settings(max_examples=100, deadline=None)
+def test_natural_key_orders_numbers_like_integers(a, b):
+    assert (natural_key(f"A-{a}") < natural_key(f"A-{b}")) == (a < b)
+
+
+@pytest.mark.parametrize(
+    ("acc", "grouped"),
+    [("0011012345678", "0011 0123 4567 8"), ("0011 0123", "0011 0123"), ("123", "123"), ("", "")],
+)
+def test_group_account_groups_in_fours(acc, grouped):
+    assert group_account(acc) == grouped
