@@ -6,11 +6,6 @@ from merchant_onboard.domain import banks
 from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
 
 
-@pytest.fixture
-def registry() -> BankRegistry:
-    return default_registry()
-
-
 def test_shipped_list_has_every_napas_bank_with_a_six_digit_bin(registry):
     assert len(registry) == 66
     assert all(len(b.bin) == 6 and b.bin.isdigit() for b in registry)
