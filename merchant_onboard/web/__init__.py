@@ -1,0 +1,18 @@
+"""Web entry points: one blueprint package per feature, thin views over the services."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from merchant_onboard.web import errors
+    from merchant_onboard.web.api import bp as api_bp
+    from merchant_onboard.web.auth.views import bp as auth_bp
+    from merchant_onboard.web.onboarding.views import bp as onboarding_bp
+    from merchant_onboard.web.public.views import bp as public_bp
+    from merchant_onboard.web.stalls.views import bp as stalls_bp
+
+    for blueprint in (auth_bp, stalls_bp, onboarding_bp, public_bp, api_bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)

@@ -1,0 +1,114 @@
+"""Commands that run the service or change its database: serve, db, create-user, seed-demo."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from merchant_onboard.db import get_engine, get_session
+from merchant_onboard.domain.errors import DomainError, FormErrors
+
+
+def fail(error: DomainError) -> None:
+    """Report a domain error on stderr and exit 2, without a traceback."""
+    lines = [str(e) for e in error.errors] if isinstance(error, FormErrors) else [str(error)]
+    for line in lines:
+        click.echo(f"error: {line}", err=True)
+    raise SystemExit(2)
+
+
+@click.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Bring the database to the latest schema."""
+    from merchant_onboard.migrate import upgrade
+
+    upgrade(get_engine())
+    click.echo("database is up to date")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    """(Developers) write a migration from the difference between models and database."""
+    from merchant_onboard.migrate import revision
+
+    revision(get_engine(), message)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "manager", "volunteer"]), required=True)
+@click.option("--name", "display_name", default="", help="Name shown in the app.")
+@click.option("--market", "markets", multiple=True, help="Market code (repeatable).")
+@click.option("--password", envvar="MO_NEW_USER_PASSWORD", default=None,
+              help="Password (asked for when not given).")
+@with_appcontext
+def create_user(username: str, role: str, display_name: str, markets: tuple[str, ...],
+                password: str | None) -> None:
+    """Create a login for a volunteer, manager or administrator."""
+    from merchant_onboard.services.users import create_user as create
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create(get_session(), username=username, password=password, role=role,
+                      display_name=display_name, market_codes=list(markets))
+    except DomainError as error:
+        fail(error)
+    click.echo(f"created {user.role} {user.username}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load the demo market (Chợ Vị Thanh) and its users; prints their password."""
+    password = _seed_demo()
+    click.echo(f"demo users admin, manager, volunteer, minh — password: {password}")
+
+
+def _seed_demo() -> str:
+    from merchant_onboard.migrate import upgrade
+    from merchant_onboard.services.demo import seed_demo as seed
+
+    upgrade(get_engine())
+    password = os.environ.get("MO_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    seed(get_session(), password=password)
+    return password
+
+
+@click.command("serve")
+@click.option("--demo", is_flag=True, help="Load the demo market and print its logins.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve(demo: bool, host: str, port: int, threads: int) -> None:
+    """Upgrade the database and serve the app with waitress (a production WSGI server)."""
+    import waitress
+
+    from merchant_onboard.migrate import upgrade
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade(get_engine())
+    if demo:
+        password = _seed_demo()
+        click.echo("Demo market: Chợ Vị Thanh (cho-vi-thanh)")
+        click.echo(f"Logins: admin, manager, volunteer, minh — password: {password}")
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    click.echo(f"Serving on http://{shown}:{port}/  (database: {_safe_url(app)})")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="merchant_onboard")
+
+
+def _safe_url(app) -> str:
+    return get_engine(app).url.render_as_string(hide_password=True)

@@ -1,0 +1,334 @@
+"""Registering stalls, editing them, changing their bank account and finding them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from merchant_onboard.domain.codes import new_public_code
+from merchant_onboard.domain.errors import (
+    N_, ConflictError, FormErrors, NotFoundError, ValidationError,
+)
+from merchant_onboard.domain.funnel import EventKind, Status
+from merchant_onboard.domain.registration import (
+    AccountDetails, clean_account, clean_details,
+)
+from merchant_onboard.domain.text import fold_search, natural_key
+from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall, User
+from merchant_onboard.models.base import utcnow
+from merchant_onboard.services.onboarding import (
+    EventResult, check_client_id, primary_account, replay, write_event,
+)
+
+
+class PhoneInUse(ConflictError):
+    """The phone already belongs to another stall of the market: a warning the volunteer may
+    confirm (one owner often runs two stalls)."""
+
+
+@dataclass(frozen=True)
+class StallView:
+    """A stall with what its page shows: accounts (primary first), history, posters."""
+
+    stall: Stall
+    market: Market
+    accounts: list[PaymentAccount]
+    events: list[Event]
+    posters: list[Poster]
+
+    @property
+    def primary(self) -> PaymentAccount | None:
+        return next((a for a in self.accounts if a.is_primary), None)
+
+
+def label(stall: Stall) -> str:
+    """How a stall is named in messages: ``A-12 · Tạp hoá Cô Ba``."""
+    return f"{stall.stall_code} · {stall.shop_name}" if stall.shop_name else stall.stall_code
+
+
+def search_text(details: Mapping[str, Any]) -> str:
+    parts = (details.get("stall_code", ""), details.get("shop_name", ""),
+             details.get("owner_name", ""))
+    return fold_search(" ".join(p for p in parts if p))[:600]
+
+
+def register_stall(session: Session, *, actor: User, market: Market, raw: Mapping[str, Any],
+                   client_id: str, stall: Stall | None = None, confirm_phone: bool = False,
+                   at: datetime | None = None) -> EventResult:
+    """Register a new stall, or a census stall, with its primary bank account; commits.
+
+    A retried request (same ``client_id``) returns the first result and writes nothing.
+    """
+    client_id = check_client_id(client_id)
+    found = replay(session, client_id, stall_id=stall.id if stall else None,
+                   kind=EventKind.REGISTERED.value)
+    if found:
+        return found
+    details, account = _clean_registration(raw)
+    if stall is not None and stall.status not in (Status.CENSUS, Status.REFUSED):
+        raise ConflictError(N_("Gian hàng %(stall)s đã đăng ký rồi."), existing_id=stall.id,
+                            stall=label(stall))
+    _check_duplicates(session, market=market, details=details, account=account,
+                      own_id=stall.id if stall else None, confirm_phone=confirm_phone)
+    at = at or utcnow()
+    try:
+        if stall is None:
+            stall = Stall(market_id=market.id, public_code=_unused_public_code(session),
+                          created_at=at, status=Status.CENSUS.value)
+        _apply_details(stall, details)
+        stall.consent, stall.consent_at = True, at
+        stall.registered_by_id = actor.id
+        session.add(stall)
+        session.flush()
+        _add_account(session, stall=stall, account=account, at=at)
+        event = write_event(session, stall=stall, kind=EventKind.REGISTERED, actor=actor,
+                            client_id=client_id, data=_account_data(account), at=at,
+                            has_account=True)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        found = replay(session, client_id, stall_id=None, kind=EventKind.REGISTERED.value)
+        if found:
+            return found
+        # The unique (market, stall code) constraint caught a concurrent registration.
+        _check_duplicates(session, market=market, details=details, account=account,
+                          own_id=None, confirm_phone=True)
+        raise
+    except Exception:
+        session.rollback()
+        raise
+    return EventResult(event=event, stall=stall, created=True)
+
+
+def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
+                 raw: Mapping[str, Any], confirm_phone: bool = False) -> Stall:
+    """Edit a stall's own fields (not its bank account); commits."""
+    details = clean_details(raw, partial=True)
+    merged = {**_details_of(stall), **details}
+    _check_duplicates(session, market=market, details=merged, account=None, own_id=stall.id,
+                      confirm_phone=confirm_phone or details.get("owner_phone") in
+                      (None, stall.owner_phone))
+    _apply_details(stall, merged)
+    stall.updated_at = utcnow()
+    session.add(stall)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ConflictError(N_("Mã gian hàng đã có trong chợ."), field="stall_code") from None
+    return stall
+
+
+def change_account(session: Session, *, actor: User, stall: Stall, market: Market,
+                   raw: Mapping[str, Any], client_id: str,
+                   at: datetime | None = None) -> EventResult:
+    """Give the stall a new primary account: earlier posters are revoked and the stall goes
+    back to ``registered`` (DESIGN §3); commits."""
+    client_id = check_client_id(client_id)
+    found = replay(session, client_id, stall_id=stall.id, kind=EventKind.ACCOUNT_CHANGED.value)
+    if found:
+        return found
+    account = clean_account(bank=raw.get("bank"), account_number=raw.get("account_number"),
+                            holder_name=raw.get("holder_name"), owner_name=stall.owner_name,
+                            card=_truthy(raw.get("card")))
+    current = primary_account(session, stall.id)
+    if current is None:
+        raise ValidationError(N_("Gian hàng chưa đăng ký: hãy đăng ký trước."), field="bank")
+    if (current.bank_bin, current.account_number, current.holder_name, current.service) == (
+            account.bank.bin, account.account_number, account.holder_name, account.service):
+        raise ValidationError(N_("Tài khoản này đang là tài khoản chính của gian hàng."),
+                              field="account_number")
+    _check_account_duplicate(session, market=market, account=account, own_id=stall.id)
+    at = at or utcnow()
+    try:
+        current.is_primary, current.replaced_at = False, at
+        session.add(current)
+        session.execute(sa.update(Poster).where(Poster.stall_id == stall.id,
+                                                Poster.revoked_at.is_(None))
+                        .values(revoked_at=at))
+        session.flush()
+        _add_account(session, stall=stall, account=account, at=at)
+        data = {**_account_data(account), "old_bin": current.bank_bin,
+                "old_account_last4": current.account_number[-4:]}
+        event = write_event(session, stall=stall, kind=EventKind.ACCOUNT_CHANGED, actor=actor,
+                            client_id=client_id, data=data, at=at, has_account=True)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        found = replay(session, client_id, stall_id=stall.id,
+                       kind=EventKind.ACCOUNT_CHANGED.value)
+        if found:
+            return found
+        raise
+    except Exception:
+        session.rollback()
+        raise
+    return EventResult(event=event, stall=stall, created=True)
+
+
+def stall_view(session: Session, stall: Stall, market: Market) -> StallView:
+    """Everything the stall page shows, newest history first."""
+    accounts = list(session.exec(
+        select(PaymentAccount).where(PaymentAccount.stall_id == stall.id)
+        .order_by(PaymentAccount.is_primary.desc(), PaymentAccount.created_at.desc())))
+    events = list(session.exec(select(Event).where(Event.stall_id == stall.id)
+                               .order_by(Event.created_at.desc(), Event.id.desc())))
+    posters = list(session.exec(select(Poster).where(Poster.stall_id == stall.id)
+                                .order_by(Poster.version.desc())))
+    return StallView(stall=stall, market=market, accounts=accounts, events=events,
+                     posters=posters)
+
+
+def search_stalls(session: Session, *, market: Market, query: str = "",
+                  status: str | None = None, zone: str | None = None,
+                  limit: int = 50, offset: int = 0) -> tuple[list[Stall], int]:
+    """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored), in
+    natural order of zone then stall code, with the total count."""
+    where = [Stall.market_id == market.id]
+    folded = fold_search(query or "")
+    if folded:
+        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(Stall.search_text.like(f"%{escaped}%", escape="\\"))
+    if status:
+        where.append(Stall.status == status)
+    if zone:
+        where.append(Stall.zone == zone)
+    total = session.exec(select(sa.func.count()).select_from(Stall).where(*where)).one()
+    rows = session.exec(select(Stall).where(*where)
+                        .order_by(Stall.zone, Stall.sort_key, Stall.id)
+                        .limit(limit).offset(offset))
+    return list(rows), total
+
+
+def primary_accounts(session: Session, stall_ids: list[int]) -> dict[int, PaymentAccount]:
+    """The primary account of each stall in ``stall_ids`` (one query for a list page)."""
+    if not stall_ids:
+        return {}
+    rows = session.exec(select(PaymentAccount).where(PaymentAccount.stall_id.in_(stall_ids),
+                                                     PaymentAccount.is_primary.is_(True)))
+    return {row.stall_id: row for row in rows}
+
+
+def zones(session: Session, market: Market) -> list[str]:
+    rows = session.exec(select(Stall.zone).where(Stall.market_id == market.id)
+                        .distinct().order_by(Stall.zone))
+    return [z for z in rows if z]
+
+
+def get_stall_by_code(session: Session, market: Market, code: str) -> Stall:
+    stall = session.exec(select(Stall).where(Stall.market_id == market.id,
+                                             Stall.stall_code == code.strip().upper())).first()
+    if stall is None:
+        raise NotFoundError(N_("Không tìm thấy gian hàng “%(code)s”."), code=code)
+    return stall
+
+
+def _clean_registration(raw: Mapping[str, Any]) -> tuple[dict[str, Any], AccountDetails]:
+    errors: list[ValidationError] = []
+    details: dict[str, Any] = {}
+    account: AccountDetails | None = None
+    try:
+        details = clean_details(raw)
+    except FormErrors as error:
+        errors.extend(error.errors)
+    try:
+        account = clean_account(bank=raw.get("bank"), account_number=raw.get("account_number"),
+                                holder_name=raw.get("holder_name"),
+                                owner_name=str(raw.get("owner_name") or ""),
+                                card=_truthy(raw.get("card")))
+    except FormErrors as error:
+        errors.extend(error.errors)
+    if not _truthy(raw.get("consent")):
+        errors.append(ValidationError(
+            N_("Cần chủ gian hàng đồng ý lưu thông tin trước khi đăng ký."), field="consent"))
+    if errors:
+        raise FormErrors(errors)
+    assert account is not None
+    return details, account
+
+
+def _check_duplicates(session: Session, *, market: Market, details: Mapping[str, Any],
+                      account: AccountDetails | None, own_id: int | None,
+                      confirm_phone: bool) -> None:
+    other = sa.true() if own_id is None else Stall.id != own_id
+    same_code = session.exec(select(Stall).where(
+        Stall.market_id == market.id, Stall.stall_code == details["stall_code"], other)).first()
+    if same_code:
+        raise ConflictError(N_("Mã %(code)s đã có trong chợ: %(stall)s."), field="stall_code",
+                            existing_id=same_code.id, code=details["stall_code"],
+                            stall=label(same_code))
+    if account is not None:
+        _check_account_duplicate(session, market=market, account=account, own_id=own_id)
+    phone = details.get("owner_phone")
+    if phone and not confirm_phone:
+        same_phone = session.exec(select(Stall).where(
+            Stall.market_id == market.id, Stall.owner_phone == phone, other)).first()
+        if same_phone:
+            raise PhoneInUse(N_("Số điện thoại này đã dùng cho gian hàng %(stall)s. "
+                                "Xác nhận nếu cùng một chủ."),
+                             field="owner_phone", existing_id=same_phone.id,
+                             stall=label(same_phone))
+
+
+def _check_account_duplicate(session: Session, *, market: Market, account: AccountDetails,
+                             own_id: int | None) -> None:
+    query = (select(Stall).join(PaymentAccount, PaymentAccount.stall_id == Stall.id)
+             .where(PaymentAccount.market_id == market.id,
+                    PaymentAccount.bank_bin == account.bank.bin,
+                    PaymentAccount.account_number == account.account_number,
+                    PaymentAccount.is_primary.is_(True)))
+    if own_id is not None:
+        query = query.where(Stall.id != own_id)
+    existing = session.exec(query).first()
+    if existing:
+        raise ConflictError(N_("Tài khoản này đã đăng ký cho gian hàng %(stall)s."),
+                            field="account_number", existing_id=existing.id,
+                            stall=label(existing))
+
+
+def _apply_details(stall: Stall, details: Mapping[str, Any]) -> None:
+    for field, value in details.items():
+        setattr(stall, field, value)
+    stall.sort_key = natural_key(stall.stall_code)
+    stall.search_text = search_text(details)
+
+
+def _details_of(stall: Stall) -> dict[str, Any]:
+    fields = ("stall_code", "zone", "shop_name", "owner_name", "owner_phone", "category",
+              "notes", "latitude", "longitude")
+    return {field: getattr(stall, field) for field in fields}
+
+
+def _add_account(session: Session, *, stall: Stall, account: AccountDetails,
+                 at: datetime) -> PaymentAccount:
+    row = PaymentAccount(stall_id=stall.id, market_id=stall.market_id,
+                         bank_bin=account.bank.bin, account_number=account.account_number,
+                         holder_name=account.holder_name, service=account.service,
+                         is_primary=True, payload=account.payload,
+                         payload_hash=account.payload_hash, created_at=at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _account_data(account: AccountDetails) -> dict[str, Any]:
+    # The event keeps what is needed to read the history, not the full account number.
+    return {"bin": account.bank.bin, "bank": account.bank.short_name,
+            "account_last4": account.account_number[-4:], "service": account.service}
+
+
+def _unused_public_code(session: Session) -> str:
+    while True:
+        code = new_public_code()
+        if session.exec(select(Stall.id).where(Stall.public_code == code)).first() is None:
+            return code
+
+
+def _truthy(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "on", "yes", "y")

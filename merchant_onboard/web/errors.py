@@ -1,0 +1,116 @@
+"""Error pages for people, problem details (RFC 9457) for the API; never a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from merchant_onboard.domain.errors import (
+    ConflictError, DomainError, FormErrors, NotFoundError, PermissionDenied, ThrottledError,
+    ValidationError,
+)
+from merchant_onboard.web.i18n import translate_error
+
+#: Domain error → HTTP status.
+STATUS_OF: list[tuple[type[DomainError], int]] = [
+    (NotFoundError, 404), (PermissionDenied, 403), (ConflictError, 409),
+    (ThrottledError, 429), (FormErrors, 422), (ValidationError, 422), (DomainError, 400),
+]
+
+
+def status_of(error: DomainError) -> int:
+    return next(code for kind, code in STATUS_OF if isinstance(error, kind))
+
+
+def field_errors(error: DomainError) -> dict[str, list[str]]:
+    """Per-field messages of a domain error, translated; a message without a field is under
+    the empty key."""
+    errors = error.errors if isinstance(error, FormErrors) else [error]
+    out: dict[str, list[str]] = {}
+    for item in errors:
+        out.setdefault(item.field or "", []).append(translate_error(item))
+    return out
+
+
+def problem(status: int, title: str, detail: str = "", *,
+            errors: dict[str, list[str]] | None = None, **extra: object) -> Response:
+    body: dict[str, object] = {"type": "about:blank", "status": status, "title": title}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.content_type = "application/problem+json"
+    return response
+
+
+def domain_problem(error: DomainError) -> Response:
+    status = status_of(error)
+    extra = {}
+    if isinstance(error, ConflictError) and error.existing_id is not None:
+        extra["existing_id"] = error.existing_id
+    return problem(status, _http_title(status), translate_error(error),
+                   errors=field_errors(error) if error.field or isinstance(error, FormErrors)
+                   else None, **extra)
+
+
+def _http_title(status: int) -> str:
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _handle_domain(error: DomainError):
+    if _wants_json():
+        return domain_problem(error)
+    status = status_of(error)
+    return render_template("error.html", status=status, message=translate_error(error)), status
+
+
+def _handle_http(error: HTTPException):
+    if _wants_json():
+        return problem(error.code or 500, _http_title(error.code or 500), error.description or "")
+    messages = {
+        400: _("Yêu cầu không hợp lệ."),
+        403: _("Bạn không có quyền xem trang này."),
+        404: _("Không tìm thấy trang."),
+        405: _("Thao tác không được hỗ trợ."),
+        413: _("Tệp quá lớn (tối đa 12 MB)."),
+        429: _("Quá nhiều yêu cầu. Vui lòng thử lại sau."),
+    }
+    status = error.code or 500
+    return render_template("error.html", status=status,
+                           message=messages.get(status, error.description)), status
+
+
+def _handle_csrf(error: CSRFError):
+    if _wants_json():
+        return problem(400, "Bad Request", error.description)
+    return render_template("error.html", status=400, message=_(
+        "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Tải lại trang rồi thử lại.")), 400
+
+
+def _handle_unexpected(error: Exception):
+    # Logged with its traceback for the operator; the user gets a plain page.
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error")
+    if _wants_json():
+        return problem(500, "Internal Server Error")
+    return render_template("error.html", status=500,
+                           message=_("Có lỗi ở máy chủ. Vui lòng thử lại.")), 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, _handle_domain)
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,30 @@
+"""Languages: Vietnamese by default (the source language of every message), English on request."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import gettext
+
+from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.extensions import babel
+
+
+def select_locale() -> str:
+    """The language chosen with ``?lang=`` (remembered in the session), else Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    stored = session.get("lang")
+    return stored if stored in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def translate_error(error: DomainError) -> str:
+    """A domain error's message in the request's language, placeholders filled."""
+    params = {k: v if isinstance(v, int | float) else str(v) for k, v in error.params.items()}
+    return gettext(error.message, **params)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)

@@ -1,0 +1,50 @@
+"""Recording the next funnel step of a stall: one small form per kind of event."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from merchant_onboard.db import get_session
+from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.event_data import memo_code
+from merchant_onboard.domain.funnel import MANUAL_EVENTS, EventKind, RefusalReason
+from merchant_onboard.services import access, onboarding
+from merchant_onboard.web.errors import field_errors
+from merchant_onboard.web.forms import new_client_id, posted
+from merchant_onboard.web.labels import EVENT_LABELS
+
+bp = Blueprint("onboarding", __name__)
+
+
+@bp.route("/stalls/<int:stall_id>/events/<kind>", methods=["GET", "POST"])
+@login_required
+def record(stall_id: int, kind: str):
+    if kind not in {k.value for k in MANUAL_EVENTS}:
+        abort(404)
+    session = get_session()
+    stall, market = access.require_stall(session, current_user, stall_id)
+    values = {"client_id": new_client_id(),
+              "amount": current_app.config["DEFAULT_TEST_AMOUNT"]
+              if kind == EventKind.TEST_PAYMENT_VERIFIED else ""}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = posted()
+        data = {k: v for k, v in values.items() if k not in ("client_id", "csrf_token")}
+        try:
+            result = onboarding.record_event(
+                session, actor=current_user, stall=stall, kind=kind,
+                client_id=values.get("client_id", ""), data=data,
+                default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
+        except DomainError as exc:
+            errors = field_errors(exc)
+        else:
+            if result.created:
+                flash(_("Đã ghi: %(event)s.", event=EVENT_LABELS[kind]), "success")
+            return redirect(url_for("stalls.detail", stall_id=stall.id))
+    account = onboarding.primary_account(session, stall.id)
+    return render_template("onboarding/event.html", stall=stall, market=market, kind=kind,
+                           values=values, errors=errors, account=account,
+                           memo=memo_code(stall.public_code), reasons=list(RefusalReason)), \
+        (422 if errors else 200)

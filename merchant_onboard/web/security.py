@@ -1,0 +1,84 @@
+"""Login sessions, API bearer tokens, CSRF and the security headers of every response."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from merchant_onboard.db import get_session
+from merchant_onboard.extensions import csrf, login_manager
+from merchant_onboard.models import User
+from merchant_onboard.services.users import get_active_user
+
+_TOKEN_SALT = "merchant-onboard-api-token"
+
+# Everything a page needs is served by the app (no CDN); images may be data: URLs (QR
+# previews) or blob: (the photo a volunteer is about to upload).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+def issue_token(user: User) -> str:
+    """A signed bearer token naming the user; valid for API_TOKEN_MAX_AGE seconds.
+
+    Stateless, so any worker verifies it; deactivating the user stops it at once because
+    every request loads the user again.
+    """
+    return _serializer().dumps({"uid": user.id, "pw": user.password_hash[-12:]})
+
+
+def user_from_token(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
+    except BadSignature:
+        return None
+    user = get_active_user(get_session(), int(data.get("uid", 0)))
+    # A password change ends the tokens issued before it.
+    if user is None or user.password_hash[-12:] != data.get("pw"):
+        return None
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_TOKEN_SALT)
+
+
+def _load_user(user_id: str) -> User | None:
+    try:
+        return get_active_user(get_session(), int(user_id))
+    except ValueError:
+        return None
+
+
+def _load_user_from_request(req) -> User | None:
+    header = req.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return user_from_token(header[7:].strip())
+    return None
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        # Pages with personal data must not be kept by shared phones' caches.
+        response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    # "strong" would log volunteers out whenever their mobile network changes address.
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    login_manager.request_loader(_load_user_from_request)
+    app.after_request(_security_headers)

@@ -1,0 +1,184 @@
+"""Markets and stalls: the list a volunteer searches, the registration form, the stall page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from merchant_onboard.db import get_session
+from merchant_onboard.domain.banks import default_registry
+from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.event_data import memo_code
+from merchant_onboard.domain.funnel import Status, allowed_events
+from merchant_onboard.domain.text import fold_holder_name
+from merchant_onboard.models import Role
+from merchant_onboard.services import access, markets, stalls
+from merchant_onboard.services.stalls import PhoneInUse
+from merchant_onboard.web.errors import field_errors
+from merchant_onboard.web.forms import new_client_id, posted
+
+bp = Blueprint("stalls", __name__)
+
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@login_required
+def home():
+    visible = markets.list_markets(get_session(), current_user)
+    if len(visible) == 1:
+        return redirect(url_for("stalls.market", code=visible[0].code))
+    return redirect(url_for("stalls.market_list"))
+
+
+@bp.route("/m/", methods=["GET", "POST"])
+@login_required
+def market_list():
+    session = get_session()
+    errors: dict[str, list[str]] = {}
+    values: dict = {}
+    if request.method == "POST":
+        if current_user.role != Role.ADMIN:
+            abort(403)
+        values = posted()
+        try:
+            market = markets.create_market(session, actor=current_user, raw=values)
+        except DomainError as exc:
+            errors = field_errors(exc)
+        else:
+            flash(_("Đã tạo chợ %(name)s.", name=market.name), "success")
+            return redirect(url_for("stalls.market", code=market.code))
+    return render_template("stalls/markets.html", markets=markets.list_markets(session, current_user),
+                           errors=errors, values=values), (422 if errors else 200)
+
+
+@bp.get("/m/<code>/")
+@login_required
+def market(code: str):
+    session = get_session()
+    market = access.require_market(session, current_user, code)
+    query = request.args.get("q", "").strip()
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in Status}:
+        status = None
+    zone = request.args.get("zone") or None
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = stalls.search_stalls(session, market=market, query=query, status=status,
+                                       zone=zone, limit=PAGE_SIZE,
+                                       offset=(page - 1) * PAGE_SIZE)
+    return render_template(
+        "stalls/market.html", market=market, stalls=rows, total=total, page=page,
+        pages=max(1, -(-total // PAGE_SIZE)), query=query, status=status, zone=zone,
+        zones=stalls.zones(session, market), statuses=list(Status),
+        can_manage=access.can_manage(session, current_user, market))
+
+
+@bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
+@login_required
+def register(code: str):
+    session = get_session()
+    market = access.require_market(session, current_user, code)
+    return _registration_form(session, market, stall=None)
+
+
+@bp.route("/stalls/<int:stall_id>/register", methods=["GET", "POST"])
+@login_required
+def register_census(stall_id: int):
+    session = get_session()
+    stall, market = access.require_stall(session, current_user, stall_id)
+    return _registration_form(session, market, stall=stall)
+
+
+def _registration_form(session, market, *, stall):
+    values = {"client_id": new_client_id()}
+    if stall is not None:
+        values.update(stall_code=stall.stall_code, zone=stall.zone, shop_name=stall.shop_name,
+                      owner_name=stall.owner_name, owner_phone=stall.owner_phone,
+                      category=stall.category, notes=stall.notes,
+                      holder_name=fold_holder_name(stall.owner_name))
+    errors: dict[str, list[str]] = {}
+    phone_warning = None
+    if request.method == "POST":
+        values = posted()
+        try:
+            result = stalls.register_stall(
+                session, actor=current_user, market=market, raw=values,
+                client_id=values.get("client_id", ""), stall=stall,
+                confirm_phone=bool(values.get("confirm_phone")))
+        except PhoneInUse as exc:
+            phone_warning = field_errors(exc)["owner_phone"][0]
+        except DomainError as exc:
+            errors = field_errors(exc)
+        else:
+            if result.created:
+                flash(_("Đã đăng ký gian hàng %(code)s.", code=result.stall.stall_code), "success")
+            return redirect(url_for("stalls.detail", stall_id=result.stall.id))
+    failed = bool(errors or phone_warning)
+    return render_template("stalls/register.html", market=market, stall=stall, values=values,
+                           errors=errors, phone_warning=phone_warning,
+                           banks=list(default_registry())), (422 if failed else 200)
+
+
+@bp.get("/stalls/<int:stall_id>")
+@login_required
+def detail(stall_id: int):
+    session = get_session()
+    stall, market = access.require_stall(session, current_user, stall_id)
+    view = stalls.stall_view(session, stall, market)
+    return render_template(
+        "stalls/detail.html", view=view, stall=stall, market=market,
+        next_events=allowed_events(Status(stall.status), has_account=view.primary is not None),
+        memo=memo_code(stall.public_code),
+        full_personal=access.sees_personal_data(current_user, market),
+        can_manage=access.can_manage(session, current_user, market))
+
+
+@bp.route("/stalls/<int:stall_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(stall_id: int):
+    session = get_session()
+    stall, market = access.require_stall(session, current_user, stall_id)
+    fields = ("stall_code", "zone", "shop_name", "owner_name", "owner_phone", "category", "notes")
+    values = {f: getattr(stall, f) for f in fields}
+    errors: dict[str, list[str]] = {}
+    phone_warning = None
+    if request.method == "POST":
+        values = posted()
+        try:
+            stalls.update_stall(session, actor=current_user, stall=stall, market=market,
+                                raw={f: values.get(f, "") for f in fields},
+                                confirm_phone=bool(values.get("confirm_phone")))
+        except PhoneInUse as exc:
+            phone_warning = field_errors(exc)["owner_phone"][0]
+        except DomainError as exc:
+            errors = field_errors(exc)
+        else:
+            flash(_("Đã lưu thay đổi."), "success")
+            return redirect(url_for("stalls.detail", stall_id=stall.id))
+    failed = bool(errors or phone_warning)
+    return render_template("stalls/edit.html", stall=stall, market=market, values=values,
+                           errors=errors, phone_warning=phone_warning), (422 if failed else 200)
+
+
+@bp.route("/stalls/<int:stall_id>/account", methods=["GET", "POST"])
+@login_required
+def change_account(stall_id: int):
+    session = get_session()
+    stall, market = access.require_stall(session, current_user, stall_id)
+    values = {"client_id": new_client_id(), "holder_name": fold_holder_name(stall.owner_name)}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = posted()
+        try:
+            stalls.change_account(session, actor=current_user, stall=stall, market=market,
+                                  raw=values, client_id=values.get("client_id", ""))
+        except DomainError as exc:
+            errors = field_errors(exc)
+        else:
+            flash(_("Đã đổi tài khoản. Các poster cũ đã bị thu hồi: hãy in poster mới."),
+                  "success")
+            return redirect(url_for("stalls.detail", stall_id=stall.id))
+    return render_template("stalls/account.html", stall=stall, market=market, values=values,
+                           errors=errors, banks=list(default_registry())), \
+        (422 if errors else 200)
