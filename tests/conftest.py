@@ -22,9 +22,9 @@ from merchant_onboard import create_app
 from merchant_onboard.db import get_engine, make_engine
 from merchant_onboard.migrate import upgrade
 from merchant_onboard.models import Market, Role, Stall, User
+from tests.factories import TEST_PASSWORD, stall_fields
 
 IN_CI = bool(os.environ.get("CI"))
-TEST_PASSWORD = "correct-horse-42"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -149,16 +149,6 @@ def make_user(session: Session) -> Callable[..., User]:
                            market_codes=[m.code for m in markets])
 
     return make
-
-
-def stall_fields(**overrides: Any) -> dict[str, Any]:
-    """A valid registration, as a volunteer would type it."""
-    fields = {"stall_code": "A-1", "zone": "Khu A", "shop_name": "Tạp hoá Cô Ba",
-              "owner_name": "Nguyễn Thị Ba", "owner_phone": "0912 345 678",
-              "category": "Tạp hoá", "bank": "970436", "account_number": "0011012345678",
-              "holder_name": "", "consent": True}
-    fields.update(overrides)
-    return fields
 
 
 @pytest.fixture

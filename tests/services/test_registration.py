@@ -1,0 +1,182 @@
+"""Registering stalls: validation, duplicates, idempotency, census stalls, bank changes."""
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from merchant_onboard.domain.errors import ConflictError, FormErrors
+from merchant_onboard.domain.funnel import Status
+from merchant_onboard.models import Event, PaymentAccount, Poster, Stall
+from merchant_onboard.services import onboarding, stalls
+from merchant_onboard.services.stalls import PhoneInUse
+from tests.factories import stall_fields
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh")
+
+
+@pytest.fixture
+def volunteer(make_user, market):
+    return make_user("lan", markets=[market])
+
+
+def count(session, model):
+    return session.exec(select(sa.func.count()).select_from(model)).one()
+
+
+def register(session, market, volunteer, client_id=None, **overrides):
+    return stalls.register_stall(session, actor=volunteer, market=market,
+                                 raw=stall_fields(**overrides),
+                                 client_id=client_id or str(uuid.uuid4()))
+
+
+def test_registration_stores_stall_account_and_event(session, market, volunteer):
+    result = register(session, market, volunteer, owner_name="Đặng Thị Hồng",
+                      owner_phone="+84 912.345.678")
+    stall = session.get(Stall, result.stall.id)
+    assert result.created
+    assert stall.status == Status.REGISTERED
+    assert stall.owner_phone == "0912345678"
+    assert stall.registered_at is not None and stall.consent_at is not None
+    account = session.exec(select(PaymentAccount)).one()
+    # The holder name defaults to the owner's name as the bank shows it.
+    assert account.holder_name == "DANG THI HONG"
+    assert account.payload == ("00020101021138570010A00000072701270006970436011300110123456780208"
+                               "QRIBFTTA53037045802VN") + account.payload[-8:]
+    assert [e.kind for e in session.exec(select(Event))] == ["registered"]
+
+
+def test_every_bad_field_is_reported_and_nothing_is_written(session, market, volunteer):
+    with pytest.raises(FormErrors) as caught:
+        register(session, market, volunteer, stall_code="", shop_name="", owner_name="",
+                 owner_phone="12345", bank="no such bank", account_number="12 34 ab!",
+                 consent=False)
+    fields = {e.field for e in caught.value.errors}
+    assert {"stall_code", "shop_name", "owner_name", "owner_phone", "bank", "consent"} <= fields
+    assert count(session, Stall) == count(session, Event) == count(session, PaymentAccount) == 0
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("stall_code", "A" * 40), ("stall_code", "A-1; DROP"), ("shop_name", "x" * 201),
+    ("owner_phone", "0123"), ("bank", "999999"), ("account_number", "1" * 20),
+    ("account_number", "12-34-5Ä"), ("holder_name", "A" * 60), ("consent", ""),
+    ("card", "on"),  # a 13-digit account is not a 16–19 digit card number
+])
+def test_each_bad_field_alone_changes_nothing(session, market, volunteer, field, value):
+    with pytest.raises(FormErrors) as caught:
+        register(session, market, volunteer, **{field: value})
+    assert caught.value.errors
+    assert count(session, Stall) == 0
+
+
+def test_same_stall_code_is_refused_naming_the_existing_stall(session, market, volunteer):
+    register(session, market, volunteer)
+    with pytest.raises(ConflictError) as caught:
+        register(session, market, volunteer, stall_code="a-1", account_number="999888777",
+                 owner_phone="0987654321")
+    assert caught.value.field == "stall_code"
+    assert "Tạp hoá Cô Ba" in str(caught.value)
+    assert count(session, Stall) == 1
+
+
+def test_same_bank_account_in_the_market_is_refused(session, market, volunteer):
+    register(session, market, volunteer)
+    with pytest.raises(ConflictError) as caught:
+        register(session, market, volunteer, stall_code="B-2", owner_phone="0987654321",
+                 account_number="0011 0123 4567 8")
+    assert caught.value.field == "account_number"
+    assert "A-1" in str(caught.value)
+
+
+def test_same_account_in_another_market_is_fine(session, market, volunteer, make_market):
+    other = make_market("cho-khac")
+    register(session, market, volunteer)
+    stalls.register_stall(session, actor=volunteer, market=other, raw=stall_fields(),
+                          client_id=str(uuid.uuid4()))
+    assert count(session, Stall) == 2
+
+
+def test_reused_phone_warns_until_confirmed(session, market, volunteer):
+    register(session, market, volunteer)
+    with pytest.raises(PhoneInUse):
+        register(session, market, volunteer, stall_code="A-2", account_number="55556666")
+    assert count(session, Stall) == 1
+    stalls.register_stall(session, actor=volunteer, market=market,
+                          raw=stall_fields(stall_code="A-2", account_number="55556666"),
+                          client_id=str(uuid.uuid4()), confirm_phone=True)
+    assert count(session, Stall) == 2
+
+
+def test_a_retry_returns_the_first_result_and_writes_nothing(session, market, volunteer):
+    first = register(session, market, volunteer, client_id="retry-key-0001")
+    again = register(session, market, volunteer, client_id="retry-key-0001")
+    assert not again.created and again.stall.id == first.stall.id
+    assert again.event.id == first.event.id
+    assert count(session, Stall) == count(session, Event) == 1
+
+
+def test_census_stall_is_registered_in_place(session, market, volunteer):
+    census = Stall(market_id=market.id, stall_code="C-7", sort_key="c-7", public_code="CENSUS01",
+                   shop_name="Gạo Út", owner_name="Lê Văn Út")
+    session.add(census)
+    session.commit()
+    result = stalls.register_stall(
+        session, actor=volunteer, market=market, stall=census, client_id=str(uuid.uuid4()),
+        raw=stall_fields(stall_code="C-7", shop_name="Gạo Út", owner_name="Lê Văn Út"))
+    assert result.stall.id == census.id
+    assert session.get(Stall, census.id).status == Status.REGISTERED
+    assert count(session, Stall) == 1
+
+
+def test_bank_change_revokes_printed_posters_and_goes_back_to_registered(
+        session, market, volunteer):
+    stall = register(session, market, volunteer).stall
+    for kind in ("poster_printed", "poster_installed"):
+        onboarding.record_event(session, actor=volunteer, stall=stall, kind=kind,
+                                client_id=str(uuid.uuid4()))
+    assert session.get(Stall, stall.id).installed_at is not None
+    stalls.change_account(session, actor=volunteer, stall=stall, market=market,
+                          client_id=str(uuid.uuid4()),
+                          raw={"bank": "MB", "account_number": "0987654321000"})
+    after = session.get(Stall, stall.id)
+    assert after.status == Status.REGISTERED
+    assert after.printed_at is None and after.installed_at is None
+    posters = session.exec(select(Poster)).all()
+    assert posters and all(p.revoked_at is not None for p in posters)
+    accounts = session.exec(select(PaymentAccount).order_by(PaymentAccount.id)).all()
+    assert [a.is_primary for a in accounts] == [False, True]
+    assert accounts[1].bank_bin == "970422"
+    assert accounts[1].holder_name == "NGUYEN THI BA"
+
+
+def test_changing_to_the_same_account_is_refused(session, market, volunteer):
+    stall = register(session, market, volunteer).stall
+    with pytest.raises(Exception) as caught:
+        stalls.change_account(session, actor=volunteer, stall=stall, market=market,
+                              client_id=str(uuid.uuid4()),
+                              raw={"bank": "VCB", "account_number": "0011012345678"})
+    assert getattr(caught.value, "field", None) == "account_number"
+    assert count(session, PaymentAccount) == 1
+
+
+def test_edit_keeps_the_search_text_and_natural_order(session, market, volunteer):
+    for code, account in (("A-10", "111111"), ("A-2", "222222"), ("A-1", "333333")):
+        register(session, market, volunteer, stall_code=code, account_number=account,
+                 owner_phone="")
+    rows, total = stalls.search_stalls(session, market=market)
+    assert [s.stall_code for s in rows] == ["A-1", "A-2", "A-10"]
+    stall = rows[0]
+    stalls.update_stall(session, actor=volunteer, stall=stall, market=market,
+                        raw={"shop_name": "Bún riêu Đặng Hồng"})
+    found, total = stalls.search_stalls(session, market=market, query="bun rieu dang")
+    assert total == 1 and found[0].id == stall.id
+
+
+def test_search_escapes_like_wildcards(session, market, volunteer):
+    register(session, market, volunteer)
+    assert stalls.search_stalls(session, market=market, query="%")[1] == 0
+    assert stalls.search_stalls(session, market=market, query="_")[1] == 0
