@@ -37,6 +37,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         report.longrepr = f"skipped under CI, which must run everything: {report.longrepr}"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Hash test passwords quickly: login behaviour is under test, not scrypt's cost."""
+    from merchant_onboard.services import users
+
+    users.PASSWORD_METHOD, saved = "pbkdf2:sha256:1000", users.PASSWORD_METHOD
+    yield
+    users.PASSWORD_METHOD = saved
+
+
 def _postgres_server_url() -> str | None:
     return os.environ.get("MO_TEST_DATABASE_URL")
 

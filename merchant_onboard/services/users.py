@@ -15,6 +15,9 @@ from merchant_onboard.domain.text import nfc
 from merchant_onboard.models import AuditEntry, Market, Membership, Role, User
 from merchant_onboard.services import throttle
 
+#: werkzeug's default (scrypt); the test suite lowers it, since hashing cost is not under test.
+PASSWORD_METHOD = "scrypt"
+
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
 
@@ -52,7 +55,8 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         raise ConflictError(N_("Tên đăng nhập “%(username)s” đã có."), field="username",
                             username=username)
     user = User(username=username, display_name=nfc(display_name) or username,
-                password_hash=generate_password_hash(password), role=role)
+                password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+                role=role)
     session.add(user)
     try:
         session.flush()
@@ -94,7 +98,7 @@ def set_password(session: Session, *, user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ValidationError(N_("Mật khẩu cần ít nhất %(n)s ký tự."), field="password",
                               n=MIN_PASSWORD)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     session.add(user)
     session.commit()
 
