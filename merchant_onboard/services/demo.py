@@ -116,8 +116,8 @@ def _seed_stall(session: Session, market: Market, index: int, last: EventKind | 
     if last is None or (last == EventKind.REFUSED and rng.random() < 0.5):
         stall = Stall(market_id=market.id, stall_code=code, zone=f"Khu {zone} – {zone_name}",
                       shop_name=shop, owner_name=owner, owner_phone=phone, category=zone_name,
-                      public_code=stalls._unused_public_code(session), created_at=start)
-        stalls._apply_details(stall, {"stall_code": code, "shop_name": shop,
+                      public_code=stalls.unused_public_code(session), created_at=start)
+        stalls.apply_details(stall, {"stall_code": code, "shop_name": shop,
                                       "owner_name": owner})
         session.add(stall)
         session.commit()

@@ -79,9 +79,9 @@ def register_stall(session: Session, *, actor: User, market: Market, raw: Mappin
     at = at or utcnow()
     try:
         if stall is None:
-            stall = Stall(market_id=market.id, public_code=_unused_public_code(session),
+            stall = Stall(market_id=market.id, public_code=unused_public_code(session),
                           created_at=at, status=Status.CENSUS.value)
-        _apply_details(stall, details)
+        apply_details(stall, details)
         stall.consent, stall.consent_at = True, at
         stall.registered_by_id = actor.id
         session.add(stall)
@@ -114,7 +114,7 @@ def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
     _check_duplicates(session, market=market, details=merged, account=None, own_id=stall.id,
                       confirm_phone=confirm_phone or details.get("owner_phone") in
                       (None, stall.owner_phone))
-    _apply_details(stall, merged)
+    apply_details(stall, merged)
     stall.updated_at = utcnow()
     session.add(stall)
     try:
@@ -292,7 +292,8 @@ def _check_account_duplicate(session: Session, *, market: Market, account: Accou
                             stall=label(existing))
 
 
-def _apply_details(stall: Stall, details: Mapping[str, Any]) -> None:
+def apply_details(stall: Stall, details: Mapping[str, Any]) -> None:
+    """Set cleaned details on ``stall`` with its natural sort key and folded search text."""
     for field, value in details.items():
         setattr(stall, field, value)
     stall.sort_key = natural_key(stall.stall_code)
@@ -323,7 +324,8 @@ def _account_data(account: AccountDetails) -> dict[str, Any]:
             "account_last4": account.account_number[-4:], "service": account.service}
 
 
-def _unused_public_code(session: Session) -> str:
+def unused_public_code(session: Session) -> str:
+    """A verification code no stall has yet (also used by the census import)."""
     while True:
         code = new_public_code()
         if session.exec(select(Stall.id).where(Stall.public_code == code)).first() is None:
