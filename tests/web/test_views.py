@@ -1,0 +1,166 @@
+"""The volunteer's pages: forms that say what is wrong in Vietnamese and change nothing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from merchant_onboard import create_app
+from merchant_onboard.db import get_engine
+from merchant_onboard.models import Event, Stall
+from tests.factories import stall_fields
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh", name="Chợ Vị Thanh")
+
+
+@pytest.fixture
+def logged_in(client, auth, make_user, market):
+    make_user("lan", markets=[market])
+    auth.login("lan")
+    return client
+
+
+def stall_count(session):
+    return session.exec(select(sa.func.count()).select_from(Stall)).one()
+
+
+def form(**overrides):
+    fields = stall_fields(**{"client_id": "form-key-00000001", "consent": "on", **overrides})
+    return {k: v for k, v in fields.items() if v not in (None, "")}
+
+
+def test_register_form_then_stall_page(logged_in, session, market):
+    response = logged_in.post(f"/m/{market.code}/stalls/new",
+                              data=form(owner_name="Đặng Thị Hồng"))
+    assert response.status_code == 302
+    page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Tạp hoá Cô Ba" in page and "DANG THI HONG" in page
+    assert "Đã đăng ký" in page
+    # The next step offered is printing the poster, and the QR is drawn inline.
+    assert 'data-event="poster_printed"' in page and "<svg" in page
+
+
+def test_register_form_shows_vietnamese_errors_and_saves_nothing(logged_in, session, market):
+    response = logged_in.post(f"/m/{market.code}/stalls/new",
+                              data=form(owner_phone="123", consent="", bank="zzz"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Cần chủ gian hàng đồng ý" in page
+    assert "Chọn ngân hàng trong danh sách" in page
+    assert 'aria-invalid="true"' in page
+    # What was typed is kept so the volunteer only fixes the wrong fields.
+    assert 'value="Tạp hoá Cô Ba"' in page
+    assert stall_count(session) == 0
+
+
+def test_double_submit_registers_once(logged_in, session, market):
+    first = logged_in.post(f"/m/{market.code}/stalls/new", data=form())
+    second = logged_in.post(f"/m/{market.code}/stalls/new", data=form())
+    assert first.headers["Location"] == second.headers["Location"]
+    assert stall_count(session) == 1
+
+
+def test_phone_warning_then_confirmation(logged_in, session, market):
+    logged_in.post(f"/m/{market.code}/stalls/new", data=form())
+    data = form(stall_code="A-2", account_number="22223333", client_id="form-key-00000002")
+    warned = logged_in.post(f"/m/{market.code}/stalls/new", data=data)
+    assert warned.status_code == 422
+    assert "Số điện thoại này đã dùng cho gian hàng A-1" in warned.get_data(as_text=True)
+    confirmed = logged_in.post(f"/m/{market.code}/stalls/new", data={**data, "confirm_phone": "on"})
+    assert confirmed.status_code == 302
+    assert stall_count(session) == 2
+
+
+def test_stall_list_search_and_filter(logged_in, make_stall, session, market):
+    from merchant_onboard.services.users import require_user
+
+    lan = require_user(session, "lan")
+    make_stall(market, lan, stall_code="B-10", shop_name="Cá đồng Út", account_number="1010",
+               owner_phone="")
+    make_stall(market, lan, stall_code="B-9", shop_name="Bún riêu Hồng", account_number="909",
+               owner_phone="")
+    page = logged_in.get(f"/m/{market.code}/").get_data(as_text=True)
+    assert page.index("B-9") < page.index("B-10")
+    found = logged_in.get(f"/m/{market.code}/?q=bun+rieu").get_data(as_text=True)
+    assert "Bún riêu Hồng" in found and "Cá đồng Út" not in found
+    none = logged_in.get(f"/m/{market.code}/?status=refused").get_data(as_text=True)
+    assert "Không có gian hàng phù hợp" in none
+
+
+def test_event_form_records_and_redirects(logged_in, make_stall, session, market):
+    from merchant_onboard.services.users import require_user
+
+    stall = make_stall(market, require_user(session, "lan"))
+    response = logged_in.post(f"/stalls/{stall.id}/events/poster_printed",
+                              data={"client_id": "evt-key-000001", "format": "a6"})
+    assert response.status_code == 302
+    bad = logged_in.post(f"/stalls/{stall.id}/events/test_payment_verified",
+                         data={"client_id": "evt-key-000002"})
+    assert bad.status_code == 422
+    assert "Chỉ xác nhận khi ứng dụng ngân hàng hiện đúng tên" in bad.get_data(as_text=True)
+    kinds = session.exec(select(Event.kind).where(Event.stall_id == stall.id)).all()
+    assert sorted(kinds) == ["poster_printed", "registered"]
+
+
+def test_unknown_event_kind_is_404(logged_in, make_stall, session, market):
+    from merchant_onboard.services.users import require_user
+
+    stall = make_stall(market, require_user(session, "lan"))
+    assert logged_in.get(f"/stalls/{stall.id}/events/registered").status_code == 404
+
+
+def test_english_is_available(logged_in, market):
+    page = logged_in.get(f"/m/{market.code}/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in page
+
+
+def test_forms_without_csrf_token_are_refused(app_config, session, make_market, make_user):
+    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    market = make_market("cho-csrf")
+    make_user("lan", markets=[market])
+    client = app.test_client()
+    assert client.post("/login", data={"username": "lan", "password": "x"}).status_code == 400
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    from tests.factories import TEST_PASSWORD
+
+    ok = client.post("/login", data={"username": "lan", "password": TEST_PASSWORD,
+                                     "csrf_token": token})
+    assert ok.status_code == 302
+    refused = client.post(f"/m/{market.code}/stalls/new", data=form())
+    assert refused.status_code == 400
+    assert stall_count(session) == 0
+    get_engine(app).dispose()
+
+
+def test_login_is_throttled_after_repeated_failures(client, make_user, market):
+    make_user("lan", markets=[market])
+    for _ in range(5):
+        assert client.post("/login", data={"username": "lan", "password": "wrong"}).status_code == 401
+    blocked = client.post("/login", data={"username": "lan", "password": "correct-horse-42"})
+    assert blocked.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in blocked.get_data(as_text=True)
+
+
+def test_login_does_not_redirect_off_site(client, make_user, market):
+    make_user("lan", markets=[market])
+    response = client.post("/login?next=//evil.example/x",
+                           data={"username": "lan", "password": "correct-horse-42"})
+    assert response.headers["Location"] == "/"
+
+
+def test_session_cookie_is_http_only_and_lax(client, make_user, market):
+    make_user("lan", markets=[market])
+    response = client.post("/login", data={"username": "lan", "password": "correct-horse-42"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
