@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": ["vi", "en"],
+    #: None means "secure in production": cookies only over HTTPS behind the proxy.
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SECURE": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -67,8 +70,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     app.config["DATABASE_URL"] = normalize_database_url(app.config["DATABASE_URL"])
 
     production = app.config["ENV_NAME"] == "production"
-    app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", production)
-    app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("REMEMBER_COOKIE_SECURE", production)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config[key] is None:
+            app.config[key] = production
     if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         if production:
             raise ConfigError(

@@ -1,0 +1,43 @@
+"""The dependency rule of DESIGN §7: web → services → models → domain, nothing points back."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "merchant_onboard"
+
+FORBIDDEN = {
+    "domain": ("flask", "flask_babel", "flask_login", "flask_wtf", "sqlalchemy", "sqlmodel",
+               "alembic", "merchant_onboard.models", "merchant_onboard.services",
+               "merchant_onboard.web", "merchant_onboard.db"),
+    "models": ("flask", "flask_babel", "flask_login", "flask_wtf", "merchant_onboard.services",
+               "merchant_onboard.web", "merchant_onboard.db"),
+    "services": ("flask", "flask_babel", "flask_login", "flask_wtf", "merchant_onboard.web"),
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_imports_nothing_above_it(layer):
+    offenders = []
+    for path in sorted((PACKAGE / layer).rglob("*.py")):
+        for name in imports_of(path):
+            if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[layer]):
+                offenders.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert offenders == []
+
+
+def test_the_rule_sees_a_violation(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from flask import g\nimport sqlalchemy.orm\n")
+    assert {"flask", "sqlalchemy.orm"} <= imports_of(bad)

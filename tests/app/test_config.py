@@ -1,0 +1,57 @@
+"""Configuration order and the production guard."""
+
+import pytest
+
+from merchant_onboard import create_app
+from merchant_onboard.config import ConfigError, normalize_database_url
+
+
+def test_production_refuses_the_default_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("MO_ENV_NAME", "production")
+    monkeypatch.delenv("MO_SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    with pytest.raises(ConfigError, match="MO_SECRET_KEY"):
+        create_app()
+
+
+def test_production_with_a_key_uses_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("MO_ENV_NAME", "production")
+    monkeypatch.setenv("MO_SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SECRET_KEY"] == "k" * 64
+
+
+def test_development_keeps_a_random_key_in_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("MO_SECRET_KEY", raising=False)
+    monkeypatch.delenv("MO_ENV_NAME", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'd.db'}")
+    from flask import Flask
+
+    from merchant_onboard.config import load_config
+
+    first, second = Flask("a", instance_path=str(tmp_path)), Flask("b", instance_path=str(tmp_path))
+    load_config(first)
+    load_config(second)
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] != "dev-only-not-secret"
+    assert len(first.config["SECRET_KEY"]) >= 32
+
+
+def test_environment_overrides_defaults(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/mo")
+    monkeypatch.setenv("MO_LOGIN_MAX_FAILURES", "9")
+    from flask import Flask
+
+    from merchant_onboard.config import load_config
+
+    app = Flask("c", instance_path=str(tmp_path))
+    app.testing = True
+    load_config(app)
+    assert app.config["DATABASE_URL"] == "postgresql+psycopg://u:p@db.example:5432/mo"
+    assert app.config["LOGIN_MAX_FAILURES"] == 9
+
+
+def test_database_url_forms():
+    assert normalize_database_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert normalize_database_url("postgresql://a/b") == "postgresql+psycopg://a/b"
