@@ -1,0 +1,137 @@
+"""A volunteer on a phone registers a stall and walks it through the funnel, in real Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips (a failure under CI) with the reason
+    expect = None
+
+
+@pytest.fixture
+def lan(seed):
+    """A volunteer of a market of her own, where one stall is already registered."""
+    market = seed.market(seed.unique("cho"), name="Chợ Vị Thanh")
+    lan = seed.user(seed.unique("lan"), markets=[market], display_name="Nguyễn Thị Lan")
+    seed.stall(market, lan, stall_code="A-1", shop_name="Rau sạch Cô Ba",
+               owner_phone="0912 000 111", account_number="0011012345001")
+    return lan, market
+
+
+def _fill_registration(page, *, phone: str, consent: bool) -> None:
+    """Type the form the way a volunteer does: top to bottom, the bank by its name."""
+    page.get_by_label("Mã gian hàng").fill("B-7")
+    page.get_by_label("Khu / dãy").fill("Khu B – Thịt cá")
+    page.get_by_label("Tên gian hàng").fill("Cá đồng Cô Hồng")
+    page.get_by_label("Họ tên chủ hộ").press_sequentially("Đặng Thị Hồng")
+    page.get_by_label("Số điện thoại").fill(phone)
+    bank = page.get_by_role("combobox", name="Ngân hàng")
+    bank.press_sequentially("vietcom")
+    # Picking a suggestion puts its value in the box (the native list cannot be clicked).
+    bank.fill(page.locator("#bank-list option", has_text="Ngoại Thương").get_attribute("value"))
+    page.get_by_label("Số tài khoản / số thẻ").fill("1023 4567 89")
+    if consent:
+        page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
+
+
+def test_volunteer_registers_a_stall_and_records_each_step(lan, phone_page, login, screenshot):
+    volunteer, _market = lan
+    page = phone_page
+    login(page, volunteer.username)
+    # One market: the volunteer lands straight on its stall list.
+    expect(page.get_by_role("heading", name="Chợ Vị Thanh")).to_be_visible()
+    screenshot(page, "volunteer-phone-market")
+
+    page.get_by_role("link", name="Đăng ký gian hàng").click()
+    _fill_registration(page, phone="0903 123 456", consent=True)
+    # The holder name is suggested as the bank shows it: uppercase, no accents, Đ → D.
+    expect(page.get_by_label(re.compile("Tên chủ tài khoản"))).to_have_value("DANG THI HONG")
+    screenshot(page, "volunteer-phone-register")
+    page.get_by_role("button", name="Lưu đăng ký").click()
+
+    expect(page.get_by_role("heading", name=re.compile("Cá đồng Cô Hồng"))).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Đã đăng ký gian hàng B-7.")
+    expect(page.locator(".page-head .badge")).to_have_text("Đã đăng ký")
+    facts = page.locator(".facts")
+    expect(facts).to_contain_text("Vietcombank")
+    expect(facts).to_contain_text("DANG THI HONG")
+    expect(facts).to_contain_text("1023 4567 89")
+    screenshot(page, "volunteer-phone-stall")
+    stall_url = page.url
+
+    page.get_by_role("link", name="‹ Chợ Vị Thanh").click()
+    page.get_by_role("searchbox").fill("co hong")
+    page.get_by_role("button", name="Tìm").click()
+    expect(page.get_by_text("1 gian hàng")).to_be_visible()
+    row = page.locator("#stall-list li", has_text="Cá đồng Cô Hồng")
+    expect(row).to_contain_text("B-7")
+    expect(row.locator(".badge")).to_have_text("Đã đăng ký")
+    screenshot(page, "volunteer-phone-search")
+
+    row.click()
+    assert page.url == stall_url
+    steps = [
+        ("In poster", None, "Đã in poster"),
+        ("Dán poster", None, "Đã dán poster"),
+        ("Thanh toán thử thành công", _confirm_test_payment, "Đã thử thanh toán"),
+        ("Khách đầu tiên thanh toán", _confirm_first_payment, "Có khách thanh toán"),
+    ]
+    for action, fill, badge in steps:
+        page.locator(".actions").first.get_by_role("link", name=action).click()
+        expect(page.get_by_role("heading", name=action)).to_be_visible()
+        if fill:
+            fill(page, screenshot)
+        page.get_by_role("button", name="Xác nhận").click()
+        expect(page.get_by_role("status")).to_contain_text(f"Đã ghi: {action}.")
+        expect(page.locator(".page-head .badge")).to_have_text(badge)
+        expect(page.locator(".timeline li").first).to_contain_text(action)
+
+    timeline = page.locator(".timeline li strong")
+    expect(timeline).to_have_text(["Khách đầu tiên thanh toán", "Thanh toán thử thành công",
+                                   "Dán poster", "In poster", "Đăng ký"])
+    expect(page.locator(".timeline li").first).to_contain_text("45.000")
+    # The funnel is complete: no milestone is offered any more.
+    expect(page.get_by_role("link", name="Khách đầu tiên thanh toán")).to_have_count(0)
+    screenshot(page, "volunteer-phone-done")
+
+
+def _confirm_test_payment(page, screenshot) -> None:
+    # The form tells the volunteer which name the bank app must show and the memo to type.
+    expect(page.locator(".steps .holder")).to_have_text("DANG THI HONG")
+    expect(page.get_by_label("Số tiền (VND)")).to_have_value("2000")
+    page.get_by_label("Ứng dụng ngân hàng hiện đúng tên").check()
+    page.get_by_label("Chủ gian hàng đã nhận được tiền").check()
+    screenshot(page, "volunteer-phone-test-payment")
+
+
+def _confirm_first_payment(page, _screenshot) -> None:
+    page.get_by_label("Số tiền (VND)").fill("45000")
+    page.get_by_label(re.compile("Đây là giao dịch của khách hàng")).check()
+
+
+def test_wrong_registration_shows_vietnamese_errors_and_saves_nothing(
+        lan, phone_page, login, screenshot):
+    volunteer, market = lan
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto(f"/m/{market.code}/stalls/new")
+    _fill_registration(page, phone="12345", consent=False)
+    page.get_by_role("button", name="Lưu đăng ký").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Vui lòng sửa các mục được đánh dấu.")
+    expect(page.locator(".field.has-error", has=page.get_by_label("Số điện thoại"))) \
+        .to_contain_text("Số điện thoại không hợp lệ")
+    expect(page.locator(".field.check.has-error")).to_contain_text("đồng ý")
+    # What was typed stays in the form, so only the wrong parts need retyping.
+    expect(page.get_by_label("Tên gian hàng")).to_have_value("Cá đồng Cô Hồng")
+    expect(page.get_by_label(re.compile("Tên chủ tài khoản"))).to_have_value("DANG THI HONG")
+    screenshot(page, "volunteer-phone-errors")
+
+    page.goto(f"/m/{market.code}/?q=B-7")
+    expect(page.get_by_text("Không có gian hàng phù hợp.")).to_be_visible()
