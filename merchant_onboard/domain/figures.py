@@ -1,0 +1,188 @@
+"""The maths of the adoption figures (DESIGN §3 "Dashboard figures"): rates, funnel, trend.
+
+Pure: the services count rows with aggregate SQL and hand the counts here; nothing in this
+module sees a stall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from merchant_onboard.domain.errors import N_
+from merchant_onboard.domain.funnel import MILESTONES, Status, reached
+
+#: Vietnam keeps UTC+7 all year (no daylight saving): weeks and days are counted in local time.
+LOCAL_OFFSET = timedelta(hours=7)
+
+#: Headline milestones, in the order the cards show them.
+HEADLINE_STAGES: tuple[Status, ...] = (
+    Status.REGISTERED, Status.POSTER_INSTALLED, Status.TEST_PAYMENT_VERIFIED,
+    Status.FIRST_PAYMENT_CONFIRMED,
+)
+#: Statuses still moving through the funnel after registration (not yet paid by a customer).
+IN_PROGRESS: tuple[Status, ...] = (
+    Status.REGISTERED, Status.POSTER_PRINTED, Status.POSTER_INSTALLED,
+    Status.TEST_PAYMENT_VERIFIED,
+)
+
+
+def census_size(rows: int, declared: int) -> int:
+    """The adoption denominator: the census rows, or the declared size when it is larger."""
+    return max(rows, declared or 0)
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole`` as a fraction, or None when there is nothing to divide by."""
+    return part / whole if whole else None
+
+
+def at_or_past(counts: Mapping[str, int], milestone: Status) -> int:
+    """Stalls whose current status has reached ``milestone`` (refused and inactive never do)."""
+    return sum(n for status, n in counts.items() if reached(Status(status), milestone))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the funnel: how many stalls reached it, of the census and of the step before."""
+
+    status: str
+    count: int
+    rate: float | None
+    conversion: float | None
+
+
+def funnel(counts: Mapping[str, int], census: int) -> list[Stage]:
+    """The funnel from the census to the first customer payment.
+
+    The census step counts the denominator (declared size included), so the step to
+    ``registered`` converts against every stall the market has, listed or not.
+    """
+    stages: list[Stage] = []
+    previous: int | None = None
+    for milestone in MILESTONES:
+        count = census if milestone is Status.CENSUS else at_or_past(counts, milestone)
+        conversion = None if previous is None else rate(count, previous)
+        stages.append(Stage(milestone.value, count, rate(count, census), conversion))
+        previous = count
+    return stages
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The cards at the top of a dashboard and the columns of the roll-up."""
+
+    census_rows: int
+    declared: int
+    census: int
+    registered: int
+    installed: int
+    test_verified: int
+    first_paid: int
+    refused: int
+    inactive: int
+    target_pct: int
+
+    @property
+    def adoption(self) -> float | None:
+        return rate(self.first_paid, self.census)
+
+    @property
+    def on_target(self) -> bool:
+        return (self.adoption or 0) * 100 >= self.target_pct
+
+
+def headline(counts: Mapping[str, int], *, declared: int, target_pct: int) -> Headline:
+    """Headline figures from the stall count per status."""
+    rows = sum(counts.values())
+    return Headline(
+        census_rows=rows, declared=declared, census=census_size(rows, declared),
+        registered=at_or_past(counts, Status.REGISTERED),
+        installed=at_or_past(counts, Status.POSTER_INSTALLED),
+        test_verified=at_or_past(counts, Status.TEST_PAYMENT_VERIFIED),
+        first_paid=counts.get(Status.FIRST_PAYMENT_CONFIRMED, 0),
+        refused=counts.get(Status.REFUSED, 0), inactive=counts.get(Status.INACTIVE, 0),
+        target_pct=target_pct)
+
+
+@dataclass(frozen=True)
+class AgeingRule:
+    """A list of stuck stalls: at one of ``statuses`` since ``since`` for more than ``days``."""
+
+    key: str
+    label: str
+    statuses: tuple[Status, ...]
+    since: str
+    days: int
+
+
+AGEING_RULES: tuple[AgeingRule, ...] = (
+    AgeingRule("registered_not_printed", N_("Đã đăng ký, chưa in poster quá %(days)s ngày"),
+               (Status.REGISTERED,), "registered_at", 7),
+    AgeingRule("printed_not_installed", N_("Đã in, chưa dán poster quá %(days)s ngày"),
+               (Status.POSTER_PRINTED,), "printed_at", 7),
+    AgeingRule("installed_not_tested", N_("Đã dán, chưa thanh toán thử quá %(days)s ngày"),
+               (Status.POSTER_INSTALLED,), "installed_at", 7),
+    AgeingRule("registered_no_payment",
+               N_("Đã đăng ký, chưa có khách thanh toán quá %(days)s ngày"),
+               IN_PROGRESS, "registered_at", 14),
+)
+
+
+def median_window(n: int) -> tuple[int, int]:
+    """``(offset, limit)`` of the middle value(s) of ``n`` sorted values, for SQL to fetch."""
+    return ((n - 1) // 2, 1 if n % 2 else 2)
+
+
+def median_of_middle(values: Sequence[float]) -> float | None:
+    """The median from the one or two middle values that ``median_window`` fetched."""
+    return sum(values) / len(values) if values else None
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week (Vietnamese reports run Monday to Sunday)."""
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    """Cumulative adoption at the end of one week."""
+
+    week: date
+    cumulative: int
+    rate: float | None
+
+
+def weekly_cumulative(counts: Iterable[tuple[date, int]], *, census: int, start: date | None,
+                      today: date, max_weeks: int = 26) -> list[WeekPoint]:
+    """Cumulative first payments per week from ``start`` to ``today``, no week left out.
+
+    Only the last ``max_weeks`` are returned, but their totals include every earlier week.
+    """
+    per_week: dict[date, int] = {}
+    for day, n in counts:
+        monday = week_start(day)
+        per_week[monday] = per_week.get(monday, 0) + n
+    first = min(([week_start(start)] if start else []) + list(per_week), default=None)
+    if first is None:
+        return []
+    points: list[WeekPoint] = []
+    total, week, last = 0, first, week_start(today)
+    while week <= last:
+        total += per_week.get(week, 0)
+        points.append(WeekPoint(week, total, rate(total, census)))
+        week += timedelta(days=7)
+    return points[-max_weeks:]
+
+
+def sum_headlines(items: Iterable[Headline]) -> Headline:
+    """Totals over several markets: each market brings its own census denominator, and the
+    target is the census-weighted mean of their targets."""
+    items = list(items)
+    fields = ("census_rows", "declared", "census", "registered", "installed", "test_verified",
+              "first_paid", "refused", "inactive")
+    sums = {f: sum(getattr(h, f) for h in items) for f in fields}
+    weighted = sum(h.target_pct * h.census for h in items)
+    target = round(weighted / sums["census"]) if sums["census"] else 0
+    return Headline(**sums, target_pct=target)

@@ -1,0 +1,106 @@
+"""Every market in one table with the same headline figures: the administrators' roll-up.
+
+One ``GROUP BY market_id, status`` over the stall index gives at most eight small rows per
+market; the headline of each market is then computed by the same pure function the dashboard
+uses, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from merchant_onboard.domain.errors import N_, PermissionDenied
+from merchant_onboard.domain.figures import Headline, headline, sum_headlines
+from merchant_onboard.domain.text import fold_search
+from merchant_onboard.models import Market, Role, Stall, User
+
+
+@dataclass(frozen=True)
+class RollupRow:
+    """One market's line of the roll-up."""
+
+    code: str
+    name: str
+    province: str
+    ward: str
+    headline: Headline
+
+
+#: Sortable columns: name → key of a row (text sorts ignore accents and case).
+SORT_KEYS: dict[str, Callable[[RollupRow], Any]] = {
+    "name": lambda r: fold_search(r.name),
+    "province": lambda r: (fold_search(r.province), fold_search(r.ward), fold_search(r.name)),
+    "census": lambda r: r.headline.census,
+    "registered": lambda r: r.headline.registered,
+    "installed": lambda r: r.headline.installed,
+    "test_verified": lambda r: r.headline.test_verified,
+    "first_paid": lambda r: r.headline.first_paid,
+    "adoption": lambda r: r.headline.adoption if r.headline.adoption is not None else -1.0,
+}
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A page of the roll-up, its totals over every filtered market, and the filter choices."""
+
+    rows: list[RollupRow]
+    count: int
+    totals: Headline
+    page: int
+    pages: int
+    provinces: list[str]
+    wards: list[str]
+
+
+def require_admin(user: User) -> None:
+    """The roll-up shows every market: administrators only."""
+    if user.role != Role.ADMIN:
+        raise PermissionDenied(N_("Chỉ quản trị viên mới xem được báo cáo tổng hợp."))
+
+
+def rollup_rows(session: Session, *, province: str = "", ward: str = "", sort: str = "name",
+                descending: bool = False) -> list[RollupRow]:
+    """Every market matching the filters, with its headline figures, sorted."""
+    markets = select(Market.id, Market.code, Market.name, Market.province, Market.ward,
+                     Market.census_size, Market.target_pct)
+    counted = select(Stall.market_id, Stall.status, sa.func.count())
+    if province or ward:
+        chosen = select(Market.id)
+        if province:
+            chosen = chosen.where(Market.province == province)
+        if ward:
+            chosen = chosen.where(Market.ward == ward)
+        markets = markets.where(Market.id.in_(chosen))
+        counted = counted.where(Stall.market_id.in_(chosen))
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for market_id, status, n in session.exec(counted.group_by(Stall.market_id, Stall.status)):
+        counts[market_id][status] = n
+    rows = [RollupRow(code, name, prov, wd, headline(counts.get(id_, {}), declared=declared,
+                                                      target_pct=target))
+            for id_, code, name, prov, wd, declared, target in session.exec(markets)]
+    key = SORT_KEYS.get(sort, SORT_KEYS["name"])
+    return sorted(rows, key=key, reverse=descending)
+
+
+def rollup(session: Session, *, actor: User, province: str = "", ward: str = "",
+           sort: str = "name", descending: bool = False, page: int = 1,
+           per_page: int = 100) -> Rollup:
+    """One page of the roll-up for an administrator, with totals over all filtered markets."""
+    require_admin(actor)
+    rows = rollup_rows(session, province=province, ward=ward, sort=sort, descending=descending)
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(1, page), pages)
+    provinces = session.exec(select(Market.province).distinct().order_by(Market.province))
+    wards = select(Market.ward).distinct().order_by(Market.ward)
+    if province:
+        wards = wards.where(Market.province == province)
+    return Rollup(rows=rows[(page - 1) * per_page: page * per_page], count=len(rows),
+                  totals=sum_headlines(r.headline for r in rows), page=page, pages=pages,
+                  provinces=[p for p in provinces if p],
+                  wards=[w for w in session.exec(wards) if w])

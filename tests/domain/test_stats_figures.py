@@ -1,0 +1,57 @@
+"""The pure maths of the dashboard: denominators, funnel, medians and the weekly trend."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from merchant_onboard.domain import figures
+
+
+def test_declared_census_counts_only_when_larger():
+    assert figures.census_size(12, 20) == 20
+    assert figures.census_size(25, 20) == 25
+    assert figures.census_size(7, 0) == 7
+
+
+def test_refused_and_inactive_reach_no_milestone():
+    counts = {"census": 5, "registered": 2, "poster_installed": 1, "refused": 4, "inactive": 3}
+    head = figures.headline(counts, declared=0, target_pct=80)
+    assert (head.census_rows, head.registered, head.installed, head.first_paid) == (15, 3, 1, 0)
+    assert head.adoption == 0
+
+
+def test_funnel_conversion_is_none_after_an_empty_stage():
+    stages = figures.funnel({"census": 3}, 3)
+    assert [s.count for s in stages] == [3, 0, 0, 0, 0, 0]
+    assert stages[1].conversion == 0
+    assert stages[2].conversion is None
+
+
+@pytest.mark.parametrize(("n", "window"), [(1, (0, 1)), (2, (0, 2)), (5, (2, 1)), (6, (2, 2))])
+def test_median_window_fetches_the_middle(n, window):
+    assert figures.median_window(n) == window
+    values = sorted(range(n))
+    offset, limit = window
+    assert figures.median_of_middle(values[offset:offset + limit]) == pytest.approx(
+        (values[(n - 1) // 2] + values[n // 2]) / 2)
+
+
+def test_weekly_trend_fills_empty_weeks_and_keeps_earlier_totals():
+    counts = [(date(2026, 1, 7), 2), (date(2026, 1, 21), 1), (date(2026, 1, 22), 1)]
+    points = figures.weekly_cumulative(counts, census=10, start=date(2026, 1, 1),
+                                       today=date(2026, 2, 3), max_weeks=4)
+    assert [p.week for p in points] == [date(2026, 1, 12), date(2026, 1, 19),
+                                        date(2026, 1, 26), date(2026, 2, 2)]
+    assert [p.cumulative for p in points] == [2, 4, 4, 4]
+    assert points[-1].rate == pytest.approx(0.4)
+
+
+def test_sum_of_headlines_weights_the_target_by_census():
+    a = figures.headline({"first_payment_confirmed": 9, "census": 1}, declared=0, target_pct=90)
+    b = figures.headline({"census": 30}, declared=0, target_pct=50)
+    total = figures.sum_headlines([a, b])
+    assert (total.census, total.first_paid) == (40, 9)
+    assert total.target_pct == round((90 * 10 + 50 * 30) / 40)
+    assert figures.sum_headlines([]).adoption is None
