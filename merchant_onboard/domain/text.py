@@ -79,13 +79,17 @@ def normalize_phone(s: str) -> str:
     :class:`ValidationError` on field ``phone``.
     """
     digits = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", s))
+    national = None
     if digits.startswith("+84"):
-        digits = "0" + digits[3:]
+        national = digits[3:]
     elif digits.startswith("0084"):
-        digits = "0" + digits[4:]
+        national = digits[4:]
     elif digits.startswith("84") and len(digits) in (11, 12):
         # A national number always starts with 0, so a leading 84 on 11/12 digits is the country code.
-        digits = "0" + digits[2:]
+        national = digits[2:]
+    if national is not None:
+        # "+84 (0) 912 …": people often keep the trunk 0 after the country code.
+        digits = "0" + national.removeprefix("0")
     if digits.isascii() and digits.isdigit() and digits.startswith("0"):
         if len(digits) == 10 and digits[1] in _MOBILE_PREFIXES:
             return digits

@@ -90,6 +90,7 @@ def test_normalize_account_strips_separators_and_uppercases(raw, normal):
         ("(028) 3823 4567", "02838234567"),
         ("+84 28 3823 4567", "02838234567"),
         ("0359-123-456", "0359123456"),
+        ("+84 (0) 912 345 678", "0912345678"),
     ],
 )
 def test_normalize_phone_returns_the_national_form(raw, national):
