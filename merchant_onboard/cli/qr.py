@@ -48,7 +48,8 @@ def qr() -> None:
 
 
 @qr.command("build")
-@click.option("--bank", required=True, help="BIN, NAPAS code or short name: 970403, STB, Sacombank.")
+@click.option("--bank", required=True,
+              help="BIN, NAPAS code or short name: 970403, STB, Sacombank.")
 @click.option("--account", required=True, help="Account number (or card number with --card).")
 @click.option("--amount", help="Amount in VND, a whole number; makes the QR dynamic.")
 @click.option("--purpose", help="Transfer memo; folded to A–Z, 0–9 and spaces, at most 25.")

@@ -75,7 +75,8 @@ class BankRegistry:
         for line, row in enumerate(reader, start=2):
             values = {c: nfc(row[c] or "") for c in _COLUMNS}
             # NAPAS: the bank identifier in tag 38/01/00 is a 6-digit BIN.
-            if not (len(values["bin"]) == 6 and values["bin"].isascii() and values["bin"].isdigit()):
+            bin_ = values["bin"]
+            if not (len(bin_) == 6 and bin_.isascii() and bin_.isdigit()):
                 raise ValueError(f"{source}:{line}: BIN must be 6 digits, got {values['bin']!r}")
             if not values["code"] or not values["short_name"]:
                 raise ValueError(f"{source}:{line}: code and short_name are required")
@@ -134,7 +135,11 @@ class BankRegistry:
 
 
 def default_registry() -> BankRegistry:
-    """The registry the application uses: ``$MO_BANKS_CSV`` if set, else the shipped list (cached)."""
+    """The registry the application uses: ``$MO_BANKS_CSV`` if set, else the shipped list.
+
+    Cached per path: pointing ``$MO_BANKS_CSV`` elsewhere switches lists at once; edits to
+    the same file are read at the next process start.
+    """
     return _registry_for(os.environ.get(BANKS_CSV_ENV) or None)
 
 

@@ -37,7 +37,7 @@ _NATURAL_PAD = 10
 
 
 def nfc(s: str) -> str:
-    """Return ``s`` in Unicode NFC without surrounding whitespace (the form everything is stored in)."""
+    """``s`` in Unicode NFC without surrounding whitespace: the form everything is stored in."""
     return unicodedata.normalize("NFC", s).strip()
 
 
@@ -59,7 +59,7 @@ def fold_holder_name(s: str) -> str:
 
 
 def fold_search(s: str) -> str:
-    """Fold text for case- and accent-insensitive search: lowercase, no marks, đ → d, single spaces."""
+    """Fold text for case- and accent-insensitive search: lowercase, no marks, đ → d, one space."""
     return _SPACE_RUN.sub(" ", _strip_marks(s).casefold()).strip()
 
 
@@ -85,7 +85,7 @@ def normalize_phone(s: str) -> str:
     elif digits.startswith("0084"):
         national = digits[4:]
     elif digits.startswith("84") and len(digits) in (11, 12):
-        # A national number always starts with 0, so a leading 84 on 11/12 digits is the country code.
+        # National numbers start with 0, so a leading 84 on 11/12 digits is the country code.
         national = digits[2:]
     if national is not None:
         # "+84 (0) 912 …": people often keep the trunk 0 after the country code.

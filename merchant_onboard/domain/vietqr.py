@@ -394,7 +394,7 @@ def parse(payload: str, registry: BankRegistry | None = None) -> ParsedQR:
 
 def _check_crc(payload: str, tags: dict[str, str], structure_error: str | None,
                errors: list[str]) -> None:
-    """EMVCo: 63 is last, ``6304`` + CRC-16/CCITT-FALSE of everything up to and including ``6304``."""
+    """EMVCo: 63 comes last as ``6304`` + the CRC of everything up to and including ``6304``."""
     if structure_error is None:
         last = next(reversed(tags))
         if last != "63":
@@ -436,7 +436,7 @@ def _beneficiary(raw: str | None, kind: Kind, errors: list[str]) -> tuple[str | 
 
 
 def _is_vnpay(tag: str, value: str) -> bool:
-    # VNPAY-QR puts its GUID in a merchant account template, tag 26 in every QR seen so far.
+    # VNPAY-QR puts its GUID in a merchant account template (02–51), usually tag 26.
     return "26" <= tag <= "51" and _split(value)[0].get("00", "").upper() == GUID_VNPAY
 
 

@@ -20,7 +20,7 @@ def tlv() -> Callable[[str, str], str]:
 
 @pytest.fixture
 def seal() -> Callable[[str], str]:
-    """Append ``6304`` and the correct CRC, to build payloads that are wrong on purpose elsewhere."""
+    """Append ``6304`` and the right CRC: for payloads that are wrong on purpose elsewhere."""
 
     def seal(body: str) -> str:
         body += "6304"

@@ -184,7 +184,8 @@ def test_many_elements_are_walked_without_recursion(seal, napas_38):
 
 
 def test_a_payload_of_non_ascii_characters_is_parsed_by_characters(seal, napas_38, tlv):
-    result = parse(seal("000201010211" + napas_38() + "53037045802VN" + tlv("62", tlv("08", "Tiền"))))
+    memo = tlv("62", tlv("08", "Tiền"))
+    result = parse(seal("000201010211" + napas_38() + "53037045802VN" + memo))
     assert result.valid and result.purpose == "Tiền"
 
 
