@@ -52,10 +52,11 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 
 def _photo_variants(image: Image.Image) -> Iterator[tuple[Image.Image, zxingcpp.Binarizer]]:
-    """Versions of a hard phone photo to try one by one, cheapest first, until one decodes.
+    """Versions of a hard phone photo to try one by one until one decodes.
 
-    Measured on blurred, noisy, low-contrast photos: each of these rescues cases the others
-    miss; a downscale averages noise away and a median filter removes sensor speckle.
+    Measured on blurred, noisy, low-contrast photos: a plain read misses some that a downscale
+    (it averages noise away), a median filter (sensor speckle) or the global-histogram
+    binarizer (even lighting) recovers.
     """
     gray = ImageOps.autocontrast(ImageOps.grayscale(image), cutoff=1)
     small = gray.copy()
