@@ -1,4 +1,9 @@
-"""JSON API v1: the same services as the web UI, bearer tokens, problem details."""
+"""JSON API v1: the same services as the web UI, bearer tokens, problem details.
+
+One module per feature adds its routes to ``bp`` and its part of the OpenAPI document
+(``OPENAPI_PATHS``, ``OPENAPI_SCHEMAS``); a new module is imported below and listed in
+``MODULES``, and the test of the document fails until its routes are described.
+"""
 
 from flask import Blueprint
 
@@ -6,3 +11,11 @@ from merchant_onboard.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+
+# The modules register their routes on ``bp`` when imported, so they come after it.
+from merchant_onboard.web.api import (  # noqa: E402
+    events, markets, openapi, qr, serializers, stalls, tokens,
+)
+
+#: The modules whose parts make up the OpenAPI document, in the document's order.
+MODULES = (serializers, openapi, tokens, markets, stalls, events, qr)

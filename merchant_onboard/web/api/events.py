@@ -1,0 +1,97 @@
+"""Onboarding events: record the next step of a stall's funnel, read its history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+
+from merchant_onboard.db import get_session
+from merchant_onboard.domain.errors import N_, ValidationError
+from merchant_onboard.domain.funnel import MANUAL_EVENTS
+from merchant_onboard.services import access, onboarding, stalls
+from merchant_onboard.web.api import bp
+from merchant_onboard.web.api.common import (
+    api_user, client_id, json_body, replayable, token_required,
+)
+from merchant_onboard.web.api.openapi import (
+    IDEMPOTENCY_KEY, operation, path_param, problems, ref, response,
+)
+from merchant_onboard.web.api.serializers import event_json, event_result_json
+
+EVENT_CREATE = {
+    "type": "object", "additionalProperties": False, "required": ["kind"],
+    "properties": {
+        "kind": {"type": "string", "enum": [k.value for k in MANUAL_EVENTS],
+                 "description": "`registered` happens by registering the stall and "
+                                "`account_changed` by POST /stalls/{stall_id}/account."},
+        "client_id": {"type": "string", "minLength": 8, "maxLength": 64},
+        "device_time": {"type": ["string", "null"], "format": "date-time",
+                        "description": "The phone's clock when it happened, with its offset."},
+        "data": {"type": ["object", "null"], "description": (
+            "By kind: note {note}; refused {reason: no_smartphone | no_bank_account | "
+            "prefers_cash | fear_of_fees_or_tax | other, note}; poster_printed {format}; "
+            "poster_installed {latitude, longitude}; test_payment_verified {amount, memo, "
+            "name_matches: true, owner_confirmed: true, bank_reference}; "
+            "first_payment_confirmed {amount, paid_at, customer_payment: true}; "
+            "recheck {payload}.")},
+    },
+}
+
+
+@bp.post("/stalls/<int:stall_id>/events")
+@token_required
+def record_event(stall_id: int):
+    session, user = get_session(), api_user()
+    stall, market = access.require_stall(session, user, stall_id)
+    body = json_body(EVENT_CREATE)
+    result = onboarding.record_event(
+        session, actor=user, stall=stall, kind=body["kind"], client_id=client_id(body),
+        data=body.get("data"), device_time=_device_time(body.get("device_time")),
+        default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
+    return replayable(event_result_json(session, user, result, market), result.created)
+
+
+@bp.get("/stalls/<int:stall_id>/events")
+@token_required
+def list_events(stall_id: int):
+    session, user = get_session(), api_user()
+    stall, market = access.require_stall(session, user, stall_id)
+    personal = access.sees_personal_data(user, market)
+    events = stalls.stall_view(session, stall, market).events
+    return {"items": [event_json(e, personal=personal) for e in events], "total": len(events)}
+
+
+def _device_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValidationError(N_("Thời điểm cần theo ISO 8601, kèm múi giờ."),
+                              field="device_time")
+    return moment
+
+
+_ID = path_param("stall_id")
+_EVENT_PAGE = {"type": "object", "properties": {
+    "items": {"type": "array", "items": ref("Event")}, "total": {"type": "integer"}}}
+
+OPENAPI_PATHS = {
+    "/stalls/{stall_id}/events": {
+        "post": operation(
+            "Record an onboarding event", tag="events", body=EVENT_CREATE,
+            parameters=[_ID, IDEMPOTENCY_KEY],
+            description="The stall's status moves by the funnel table; an event its status "
+                        "does not allow is a 400 with the message under `errors.kind`.",
+            responses={"201": response("Recorded.", ref("EventResult")),
+                       "200": response("The same client id was used before: the first "
+                                       "result, nothing written.", ref("EventResult")),
+                       **problems(400, 404, 409, 422)}),
+        "get": operation("The stall's history, newest first", tag="events", parameters=[_ID],
+                         responses={"200": response("The events.", _EVENT_PAGE),
+                                    **problems(404)}),
+    },
+}

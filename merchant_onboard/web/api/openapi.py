@@ -1,0 +1,143 @@
+"""The OpenAPI 3.1 document at /api/v1/openapi.json, assembled from the API modules' parts.
+
+Every module in ``merchant_onboard.web.api.MODULES`` may define ``OPENAPI_PATHS`` (paths as
+its routes are written under /api/v1, ``{name}`` for ``<name>``) and ``OPENAPI_SCHEMAS``; the
+helpers below keep those parts short. A test checks that every route of the blueprint is in
+the document and that every documented operation answers, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import ModuleType
+from typing import Any
+
+from merchant_onboard.web.api import bp
+
+#: What each problem status means in this API (the document's response descriptions).
+PROBLEM_MEANINGS = {
+    400: "Malformed request: not a JSON object, or an event the stall's status does not allow.",
+    401: "Missing, expired or invalid bearer token; or wrong username or password.",
+    403: "Authenticated, but the role may not do this.",
+    404: "No such record, or it belongs to a market the user does not work in.",
+    409: "Conflicts with what is stored: `existing_id` names the stall that already has this "
+         "code, account or phone, or the client id was used for another operation.",
+    413: "The upload is larger than 12 MB.",
+    422: "Invalid input: `errors` holds the messages per field; nothing was written.",
+    429: "Too many failed logins; try again after the time in `detail`.",
+}
+
+IDEMPOTENCY_KEY = {"$ref": "#/components/parameters/IdempotencyKey"}
+
+BASE_SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object", "required": ["type", "status", "title"],
+        "properties": {
+            "type": {"type": "string"}, "status": {"type": "integer"},
+            "title": {"type": "string"}, "detail": {"type": "string"},
+            "errors": {"type": "object",
+                       "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                       "description": "Messages per field; the key \"\" holds the others."},
+            "existing_id": {"type": "integer",
+                            "description": "On 409: the id of the stall already holding it."},
+        },
+    },
+}
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def response(description: str, schema: Mapping[str, Any] | None = None,
+             media_type: str = "application/json") -> dict[str, Any]:
+    out: dict[str, Any] = {"description": description}
+    if schema is not None:
+        out["content"] = {media_type: {"schema": schema}}
+    return out
+
+
+def problems(*statuses: int) -> dict[str, Any]:
+    """Problem-details responses for ``statuses``."""
+    return {str(status): response(PROBLEM_MEANINGS[status], ref("Problem"),
+                                  "application/problem+json") for status in statuses}
+
+
+def path_param(name: str, kind: str = "integer") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def query_param(name: str, schema: Mapping[str, Any], description: str = "") -> dict[str, Any]:
+    param: dict[str, Any] = {"name": name, "in": "query", "required": False,
+                             "schema": dict(schema)}
+    if description:
+        param["description"] = description
+    return param
+
+
+def operation(summary: str, *, tag: str, responses: Mapping[str, Any],
+              body: Mapping[str, Any] | None = None, parameters: Iterable[Any] = (),
+              description: str = "", public: bool = False) -> dict[str, Any]:
+    """One operation; unless ``public`` it needs the bearer token and may answer 401."""
+    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": dict(responses)}
+    if description:
+        op["description"] = description
+    if parameters:
+        op["parameters"] = list(parameters)
+    if body is not None:
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": dict(body)}}}
+    if public:
+        op["security"] = []
+    else:
+        op["responses"].update(problems(401))
+    return op
+
+
+def build_document(modules: Iterable[ModuleType]) -> dict[str, Any]:
+    """The whole document from the parts ``modules`` declare."""
+    paths: dict[str, dict[str, Any]] = {}
+    schemas = dict(BASE_SCHEMAS)
+    for module in modules:
+        for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
+            taken = paths.setdefault(path, {})
+            if taken.keys() & operations.keys():
+                raise ValueError(f"{module.__name__} documents {path} a second time")
+            taken.update(operations)
+        schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "merchant_onboard API", "version": "1",
+                 "description": "Register market stalls for VietQR payments, record their "
+                                "onboarding, read QR codes. Messages are in Vietnamese "
+                                "(`?lang=en` for English). Every create and event takes "
+                                "an idempotency key (`Idempotency-Key` header or "
+                                "`client_id`): a retry answers 200 with the first result."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "A token from POST /api/v1/tokens. Session cookies are ignored."}},
+            "parameters": {"IdempotencyKey": {
+                "name": "Idempotency-Key", "in": "header", "required": False,
+                "schema": {"type": "string", "minLength": 8, "maxLength": 64},
+                "description": "A UUID made by the client; wins over `client_id` in the body."}},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    from merchant_onboard.web import api
+
+    return build_document(api.MODULES)
+
+
+OPENAPI_PATHS = {
+    "/openapi.json": {"get": operation(
+        "This document", tag="meta", public=True,
+        responses={"200": response("The OpenAPI 3.1 document.", {"type": "object"})})},
+}

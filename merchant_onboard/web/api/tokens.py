@@ -1,0 +1,59 @@
+"""Bearer tokens: a username and password in, a signed token out (throttled like the login)."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from merchant_onboard.db import get_session
+from merchant_onboard.domain.errors import ThrottledError, ValidationError
+from merchant_onboard.models import Role
+from merchant_onboard.services import users
+from merchant_onboard.web.api import bp
+from merchant_onboard.web.api.common import json_body
+from merchant_onboard.web.api.openapi import operation, problems, response
+from merchant_onboard.web.errors import domain_problem, problem
+from merchant_onboard.web.i18n import translate_error
+from merchant_onboard.web.security import issue_token
+
+TOKEN_REQUEST = {
+    "type": "object", "additionalProperties": False, "required": ["username", "password"],
+    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+}
+
+
+@bp.post("/tokens")
+def create_token():
+    body = json_body(TOKEN_REQUEST)
+    config = current_app.config
+    try:
+        user = users.authenticate(
+            get_session(), username=body["username"], password=body["password"],
+            address=request.remote_addr or "unknown", max_failures=config["LOGIN_MAX_FAILURES"],
+            window=config["LOGIN_WINDOW_SECONDS"])
+    except ThrottledError as exc:
+        refused = domain_problem(exc)
+        refused.headers["Retry-After"] = str(config["LOGIN_WINDOW_SECONDS"])
+        return refused
+    except ValidationError as exc:
+        # A wrong password is an authentication failure, not a form to correct.
+        return problem(401, "Unauthorized", translate_error(exc))
+    return {"token": issue_token(user), "token_type": "Bearer",
+            "expires_in": config["API_TOKEN_MAX_AGE"],
+            "user": {"id": user.id, "username": user.username,
+                     "display_name": user.display_name, "role": user.role}}, 201
+
+
+OPENAPI_PATHS = {
+    "/tokens": {"post": operation(
+        "Get a bearer token", tag="auth", public=True, body=TOKEN_REQUEST,
+        description="Failed attempts are throttled per username and per address.",
+        responses={"201": response("A token for the `Authorization: Bearer …` header.", {
+            "type": "object", "properties": {
+                "token": {"type": "string"}, "token_type": {"const": "Bearer"},
+                "expires_in": {"type": "integer", "description": "Seconds."},
+                "user": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "username": {"type": "string"},
+                    "display_name": {"type": "string"},
+                    "role": {"type": "string", "enum": [r.value for r in Role]}}}}}),
+            **problems(400, 401, 422, 429)})},
+}

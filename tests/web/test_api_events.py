@@ -1,0 +1,140 @@
+"""Onboarding events through the API: the funnel, idempotent retries, refused transitions."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from merchant_onboard.models import Role
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-a")
+
+
+@pytest.fixture
+def volunteer(make_user, market):
+    return make_user("lan", markets=[market])
+
+
+@pytest.fixture
+def headers(volunteer, api_token):
+    return api_token("lan")
+
+
+@pytest.fixture
+def stall(market, volunteer, make_stall):
+    return make_stall(market, volunteer)
+
+
+def record(client, headers, stall, kind, data=None, **extra):
+    return client.post(f"/api/v1/stalls/{stall.id}/events", headers=headers,
+                       json={"kind": kind, "data": data, **extra})
+
+
+def history(client, headers, stall) -> list[dict]:
+    response = client.get(f"/api/v1/stalls/{stall.id}/events", headers=headers)
+    assert response.status_code == 200
+    return response.get_json()["items"]
+
+
+def test_a_stall_walks_the_funnel_to_its_first_customer_payment(client, headers, stall):
+    steps = [("poster_printed", {"format": "a5"}),
+             ("poster_installed", {"latitude": 9.78, "longitude": 105.47}),
+             ("test_payment_verified", {"name_matches": True, "owner_confirmed": True}),
+             ("first_payment_confirmed", {"amount": 45000, "customer_payment": True})]
+    for kind, data in steps:
+        response = record(client, headers, stall, kind, data)
+        assert response.status_code == 201, response.get_json()
+        result = response.get_json()
+        assert (result["event"]["kind"], result["stall"]["status"]) == (kind, kind)
+    test_payment = history(client, headers, stall)[1]
+    assert test_payment["data"]["amount"] == 2000
+    assert test_payment["data"]["memo"] == f"MO {stall.public_code}"
+    assert [e["kind"] for e in history(client, headers, stall)] == [
+        "first_payment_confirmed", "test_payment_verified", "poster_installed",
+        "poster_printed", "registered"]
+
+
+@pytest.mark.parametrize("key_in", ["body", "header"])
+def test_a_retried_event_answers_200_with_the_first_result_and_writes_nothing(
+        client, headers, stall, key_in):
+    key = str(uuid.uuid4())
+    sent = {**headers, "Idempotency-Key": key} if key_in == "header" else headers
+    extra = {"client_id": key} if key_in == "body" else {}
+    extra["device_time"] = "2025-03-01T08:30:00+07:00"
+    first = record(client, sent, stall, "note", {"note": "Hẹn chiều quay lại"}, **extra)
+    assert first.status_code == 201
+    retry = record(client, sent, stall, "note", {"note": "Hẹn chiều quay lại"}, **extra)
+    assert retry.status_code == 200
+    assert retry.get_json() == first.get_json()
+    assert [e["kind"] for e in history(client, headers, stall)] == ["note", "registered"]
+
+
+def test_a_client_id_reused_for_another_kind_is_a_409(client, headers, stall):
+    assert record(client, headers, stall, "note", {"note": "a"},
+                  client_id="key-00001").status_code == 201
+    response = record(client, headers, stall, "poster_printed", client_id="key-00001")
+    assert (response.status_code, response.mimetype) == (409, "application/problem+json")
+    assert "client_id" in response.get_json()["errors"]
+    assert [e["kind"] for e in history(client, headers, stall)] == ["note", "registered"]
+
+
+@pytest.mark.parametrize("kind", ["poster_installed", "test_payment_verified",
+                                  "first_payment_confirmed", "reactivated"])
+def test_an_event_the_status_does_not_allow_is_a_4xx_problem(client, headers, stall, kind):
+    response = record(client, headers, stall, kind,
+                      {"name_matches": True, "owner_confirmed": True, "amount": 1000,
+                       "customer_payment": True})
+    assert 400 <= response.status_code < 500
+    assert response.mimetype == "application/problem+json"
+    assert "kind" in response.get_json()["errors"]
+    shown = client.get(f"/api/v1/stalls/{stall.id}", headers=headers).get_json()
+    assert shown["status"] == "registered" and kind not in shown["next_events"]
+    assert len(history(client, headers, stall)) == 1
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"kind": "registered"}, "kind"),
+    ({"kind": "account_changed"}, "kind"),
+    ({"kind": "dance"}, "kind"),
+    ({}, "kind"),
+    ({"kind": "refused", "data": {"reason": "too_busy"}}, "reason"),
+    ({"kind": "note", "data": {}}, "note"),
+    ({"kind": "note", "data": "hello"}, "data"),
+    ({"kind": "test_payment_verified", "data": {"owner_confirmed": True}}, "name_matches"),
+    ({"kind": "note", "data": {"note": "x"}, "device_time": "2025-03-01T08:00:00"},
+     "device_time"),
+    ({"kind": "note", "data": {"note": "x"}, "device_time": "yesterday"}, "device_time"),
+    ({"kind": "note", "data": {"note": "x"}, "client_id": "short"}, "client_id"),
+])
+def test_bad_event_input_is_a_422_naming_the_field(client, headers, stall, body, field):
+    response = client.post(f"/api/v1/stalls/{stall.id}/events", headers=headers, json=body)
+    assert (response.status_code, response.mimetype) == (422, "application/problem+json")
+    assert field in response.get_json()["errors"]
+    assert len(history(client, headers, stall)) == 1
+
+
+def test_a_refusal_records_its_reason_and_the_device_time(client, headers, stall):
+    response = record(client, headers, stall, "refused", {"reason": "prefers_cash"},
+                      device_time="2025-03-01T08:30:00+07:00")
+    assert response.status_code == 201
+    result = response.get_json()
+    assert (result["stall"]["status"], result["stall"]["refusal_reason"]) == (
+        "refused", "prefers_cash")
+    assert result["event"]["device_time"] == "2025-03-01T01:30:00+00:00"
+
+
+def test_an_admin_does_not_see_the_payload_read_at_a_recheck(client, headers, stall, make_user,
+                                                             api_token):
+    assert record(client, headers, stall, "poster_printed").status_code == 201
+    payload = client.get(f"/api/v1/stalls/{stall.id}",
+                         headers=headers).get_json()["accounts"][0]["payload"]
+    response = record(client, headers, stall, "recheck", {"payload": payload})
+    assert response.get_json()["event"]["data"]["match"] is True
+    assert history(client, headers, stall)[0]["data"]["payload"] == payload
+    admin = api_token(make_user("root", role=Role.ADMIN).username)
+    seen = history(client, admin, stall)[0]["data"]
+    assert seen["match"] is True and "payload" not in seen

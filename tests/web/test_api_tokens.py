@@ -1,0 +1,63 @@
+"""Bearer tokens: issued for the right password, refused otherwise, throttled like the login."""
+
+from __future__ import annotations
+
+from conftest import TEST_PASSWORD
+
+from merchant_onboard.services.users import set_password
+
+
+def post_token(client, username="lan", password=TEST_PASSWORD):
+    return client.post("/api/v1/tokens", json={"username": username, "password": password})
+
+
+def test_a_token_is_issued_for_the_right_password_and_opens_the_api(client, make_market,
+                                                                    make_user):
+    make_user("lan", markets=[make_market("cho-a")])
+    response = post_token(client, "  Lan ")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] > 0
+    assert body["user"]["username"] == "lan" and body["user"]["role"] == "volunteer"
+    markets = client.get("/api/v1/markets",
+                         headers={"Authorization": f"Bearer {body['token']}"})
+    assert [m["code"] for m in markets.get_json()["items"]] == ["cho-a"]
+
+
+def test_a_wrong_password_or_unknown_user_is_a_401_problem(client, make_user):
+    make_user("lan")
+    for username, password in (("lan", "wrong-password"), ("nobody", TEST_PASSWORD)):
+        response = post_token(client, username, password)
+        assert response.status_code == 401
+        assert response.mimetype == "application/problem+json"
+        assert "token" not in response.get_json()
+        assert response.get_json()["detail"]
+
+
+def test_missing_or_mistyped_credentials_are_a_422_naming_each_field(client, make_user):
+    make_user("lan")
+    response = client.post("/api/v1/tokens", json={"username": 42})
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"username", "password"}
+    malformed = client.post("/api/v1/tokens", data="{not json",
+                            content_type="application/json")
+    assert (malformed.status_code, malformed.mimetype) == (400, "application/problem+json")
+
+
+def test_repeated_failures_are_throttled_even_for_the_right_password(app, client, make_user):
+    make_user("lan")
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for _ in range(limit):
+        assert post_token(client, password="wrong-password").status_code == 401
+    response = post_token(client)
+    assert response.status_code == 429
+    assert response.mimetype == "application/problem+json"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_a_password_change_ends_earlier_tokens(client, session, make_user, api_token):
+    user = make_user("lan")
+    headers = api_token("lan")
+    assert client.get("/api/v1/markets", headers=headers).status_code == 200
+    set_password(session, user=user, password="another-password-7")
+    assert client.get("/api/v1/markets", headers=headers).status_code == 401
