@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from openapi_spec_validator import validate
 
 API_PREFIX = "/api/v1"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -41,7 +42,8 @@ def test_every_api_route_is_documented_and_every_documented_operation_is_routed(
     assert ("/api/v1/markets/{code}/stalls", "POST") in routed
 
 
-def test_document_is_openapi_3_1_with_bearer_security_and_the_core_schemas(document):
+def test_document_is_valid_openapi_3_1_with_bearer_security_and_the_core_schemas(document):
+    validate(document)
     assert document["openapi"].startswith("3.1")
     bearer = document["components"]["securitySchemes"]["bearer"]
     assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
