@@ -8,6 +8,7 @@ Prints figures only; nothing here asserts.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -24,11 +25,15 @@ from merchant_onboard.domain.vietqr import build_payload, parse
 GOALS_US = {"build": 10.0, "parse": 25.0}
 
 
-def per_call_us(fn: Callable[[], object], *, number: int, repeat: int) -> float:
-    """Median over ``repeat`` runs of the mean time of one call (µs)."""
+def per_call_us(fn: Callable[[], object], *, number: int, repeat: int) -> tuple[float, float]:
+    """(median, best) over ``repeat`` runs of the mean time of one call, in µs.
+
+    The median is the figure the goals are judged on; the best run shows how far a busy
+    machine (other processes on the same cores) has pushed the median up.
+    """
     fn()  # warm caches (bank registry, imports)
     runs = timeit.Timer(fn).repeat(repeat=repeat, number=number)
-    return statistics.median(runs) / number * 1e6
+    return statistics.median(runs) / number * 1e6, min(runs) / number * 1e6
 
 
 def engine_cases() -> list[tuple[str, str, Callable[[], object], Callable[[], object] | None]]:
@@ -63,15 +68,18 @@ def engine_cases() -> list[tuple[str, str, Callable[[], object], Callable[[], ob
 
 
 def bench_engine(number: int, repeat: int) -> None:
-    print(f"per call, median of {repeat} runs x {number} calls (µs)")
-    print(f"{'operation':<18}{'ours':>9}{'peer':>9}{'peer/ours':>11}{'goal':>8}  met")
+    print(f"per call (µs): median of {repeat} runs x {number} calls, best run in brackets;"
+          f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'operation':<18}{'ours':>16}{'peer':>16}{'peer/ours':>11}{'goal':>6}  met")
+    nan = (float("nan"), float("nan"))
     for operation, case, ours, peer in engine_cases():
-        ours_us = per_call_us(ours, number=number, repeat=repeat)
-        peer_us = per_call_us(peer, number=number, repeat=repeat) if peer else float("nan")
+        ours_us, ours_best = per_call_us(ours, number=number, repeat=repeat)
+        peer_us, peer_best = per_call_us(peer, number=number, repeat=repeat) if peer else nan
         goal = GOALS_US[operation]
         met = ours_us <= goal and (peer is None or ours_us < peer_us)
-        print(f"{operation + ' ' + case:<18}{ours_us:>9.2f}{peer_us:>9.2f}"
-              f"{peer_us / ours_us:>10.1f}x{goal:>8.0f}  {'yes' if met else 'NO'}")
+        print(f"{operation + ' ' + case:<18}{ours_us:>8.2f} ({ours_best:5.2f}){peer_us:>8.2f}"
+              f" ({peer_best:5.2f}){peer_us / ours_us:>10.1f}x{goal:>6.0f}  "
+              f"{'yes' if met else 'NO'}")
 
 
 def bench_cli(lines: int) -> None:
