@@ -34,8 +34,8 @@
     // A form submitted once stays submitted: a second tap on a slow network would only
     // replay the same client_id, but the disabled button tells the volunteer it is working.
     document.querySelectorAll("form").forEach(function (form) {
-      form.addEventListener("submit", function () {
-        var button = form.querySelector("button[type=submit]");
+      form.addEventListener("submit", function (event) {
+        var button = event.submitter || form.querySelector("button[type=submit]");
         if (button) {
           setTimeout(function () { button.disabled = true; }, 0);
         }

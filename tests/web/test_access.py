@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 #: Pages anyone may open.
-PUBLIC = {"static", "public.healthz", "public.font", "public.verify", "auth.login",
+PUBLIC = {"static", "public.healthz", "public.font", "public.verify", "public.check_photo",
+          "auth.login",
           "auth.language", "auth.logout"}
 #: Pages only a market's managers (and admins) may use; volunteers get 403 or 404.
 MANAGER_ONLY_PREFIXES = ("dashboard.", "census.", "api.market_stats", "api.market_posters",
@@ -41,8 +42,8 @@ def fill(rule, market, stall) -> str | None:
             values[name] = stall.id
         elif name == "kind":
             values[name] = "note"
-        elif name in ("fmt", "format"):
-            values[name] = "a6"
+        elif name == "fmt":
+            values[name] = "csv"
         else:
             raise AssertionError(f"teach test_access how to fill <{name}> in {rule.rule}")
     url = rule.rule
@@ -60,9 +61,13 @@ def scoped_rules(app):
 
 
 def call(client, method, url, headers=None):
-    return client.open(url, method=method, headers=headers or {},
-                       json={} if url.startswith("/api/") else None,
-                       data=None if url.startswith("/api/") else {})
+    response = client.open(url, method=method, headers=headers or {},
+                           json={} if url.startswith("/api/") else None,
+                           data=None if url.startswith("/api/") else {})
+    # Read streamed bodies to the end, so their request (and its transaction) is closed.
+    response.get_data()
+    response.close()
+    return response
 
 
 def test_anonymous_is_sent_to_login_or_refused(app, client, world):

@@ -10,6 +10,7 @@ from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.domain.event_data import memo_code
 from merchant_onboard.domain.funnel import MANUAL_EVENTS, EventKind, RefusalReason
+from merchant_onboard.domain.scan import payload_from_photo
 from merchant_onboard.services import access, onboarding
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
@@ -33,6 +34,9 @@ def record(stall_id: int, kind: str):
         values = posted()
         data = {k: v for k, v in values.items() if k not in ("client_id", "csrf_token")}
         try:
+            photo = request.files.get("poster_photo")
+            if kind == EventKind.RECHECK and photo is not None and photo.filename:
+                data["payload"] = payload_from_photo(photo.read())
             result = onboarding.record_event(
                 session, actor=current_user, stall=stall, kind=kind,
                 client_id=values.get("client_id", ""), data=data,

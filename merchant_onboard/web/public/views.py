@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import fontpkg_be_vietnam_pro
-from flask import Blueprint, abort, jsonify, render_template, send_from_directory
+from flask import (
+    Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory,
+)
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from merchant_onboard.db import get_session
+from merchant_onboard.domain.errors import ThrottledError, ValidationError
 from merchant_onboard.services import verification
+from merchant_onboard.web.i18n import translate_error
 
 bp = Blueprint("public", __name__)
 
@@ -34,4 +39,28 @@ def verify(code: str):
     card = verification.public_card(get_session(), code)
     if card is None:
         abort(404)
-    return render_template("public/verify.html", card=card)
+    return render_template("public/verify.html", card=card, check=None, error=None)
+
+
+@bp.post("/v/<code>")
+def check_photo(code: str):
+    """Anyone compares a photo of the QR on a stall with the registry (overlay-fraud check)."""
+    session = get_session()
+    card = verification.public_card(session, code)
+    if card is None:
+        abort(404)
+    photo = request.files.get("photo")
+    check, error, status = None, None, 200
+    if photo is None or not photo.filename:
+        error, status = _("Chọn hoặc chụp ảnh mã QR trước."), 422
+    else:
+        try:
+            check = verification.check_photo(
+                session, code=code, image=photo.read(), address=request.remote_addr or "?",
+                limit=current_app.config["PUBLIC_CHECK_LIMIT"],
+                window=current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])
+        except ThrottledError as exc:
+            error, status = translate_error(exc), 429
+        except ValidationError as exc:
+            error, status = translate_error(exc), 422
+    return render_template("public/verify.html", card=card, check=check, error=error), status

@@ -11,6 +11,7 @@ from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.domain.event_data import memo_code
 from merchant_onboard.domain.funnel import Status, allowed_events
+from merchant_onboard.domain.scan import account_from_photo
 from merchant_onboard.domain.text import fold_holder_name
 from merchant_onboard.models import Role
 from merchant_onboard.services import access, markets, stalls
@@ -99,7 +100,9 @@ def _registration_form(session, market, *, stall):
                       holder_name=fold_holder_name(stall.owner_name))
     errors: dict[str, list[str]] = {}
     phone_warning = None
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get("action") == "scan":
+        values, errors = _scan_owner_qr(posted())
+    elif request.method == "POST":
         values = posted()
         try:
             result = stalls.register_stall(
@@ -168,7 +171,9 @@ def change_account(stall_id: int):
     stall, market = access.require_stall(session, current_user, stall_id)
     values = {"client_id": new_client_id(), "holder_name": fold_holder_name(stall.owner_name)}
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get("action") == "scan":
+        values, errors = _scan_owner_qr(posted())
+    elif request.method == "POST":
         values = posted()
         try:
             stalls.change_account(session, actor=current_user, stall=stall, market=market,
@@ -182,3 +187,19 @@ def change_account(stall_id: int):
     return render_template("stalls/account.html", stall=stall, market=market, values=values,
                            errors=errors, banks=list(default_registry())), \
         (422 if errors else 200)
+
+
+def _scan_owner_qr(values: dict) -> tuple[dict, dict[str, list[str]]]:
+    """Fill bank and account from a photo of the owner's banking-app QR (scan-to-register)."""
+    photo = request.files.get("qr_photo")
+    if photo is None or not photo.filename:
+        return values, {"qr_photo": [_("Chọn hoặc chụp ảnh mã QR trước.")]}
+    try:
+        scanned = account_from_photo(photo.read())
+    except DomainError as exc:
+        return values, field_errors(exc)
+    values.update(bank=scanned.bank_label, account_number=scanned.account_number,
+                  card="on" if scanned.card else "")
+    flash(_("Đã đọc mã QR: kiểm tra lại ngân hàng, số tài khoản và tên chủ tài khoản."),
+          "success")
+    return values, {}

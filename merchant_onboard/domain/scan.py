@@ -1,0 +1,65 @@
+"""Reading a photo a volunteer takes: the owner's banking-app QR, or the poster on the stall.
+
+Scan-to-register accepts only VietQR transfers; any other QR is named and explained, because a
+VNPAY or QRPUSH code pays a merchant's acquirer, not the owner's own account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from merchant_onboard.domain.decode import Decoded, decode_bytes
+from merchant_onboard.domain.errors import N_, ValidationError
+from merchant_onboard.domain.vietqr import Kind, is_transfer
+
+_EXPLAIN = {
+    Kind.VNPAY: N_("Đây là mã VNPAY-QR của cửa hàng (thanh toán qua đơn vị trung gian), không "
+                   "phải mã chuyển khoản tới tài khoản của chủ hộ."),
+    Kind.NAPAS_QRPUSH: N_("Đây là mã thanh toán QRPUSH qua đơn vị chấp nhận thanh toán, không phải "
+                          "mã chuyển khoản VietQR tới tài khoản."),
+    Kind.NAPAS_QRCASH: N_("Đây là mã rút tiền tại ATM (QRCASH), không dùng để nhận tiền."),
+    Kind.OTHER_EMV: N_("Đây là mã thanh toán khác, không phải mã chuyển khoản VietQR."),
+    Kind.NOT_EMV: N_("Mã QR này không phải mã thanh toán (có thể là đường dẫn website)."),
+}
+
+
+@dataclass(frozen=True)
+class ScannedAccount:
+    """Bank and account read from a VietQR transfer code."""
+
+    bin: str
+    bank_label: str
+    account_number: str
+    card: bool
+    payload: str
+
+
+def account_from_photo(data: bytes) -> ScannedAccount:
+    """The account in the photo's VietQR transfer code, or a ValidationError that explains."""
+    decoded = _decode(data)
+    transfer = next((d for d in decoded if is_transfer(d.parsed)), None)
+    if transfer is None:
+        parsed = decoded[0].parsed
+        message = _EXPLAIN.get(parsed.kind) or N_("Mã VietQR trong ảnh bị lỗi, không dùng được.")
+        raise ValidationError(message, field="qr_photo")
+    parsed = transfer.parsed
+    label = f"{parsed.bin} {parsed.bank.short_name}" if parsed.bank else str(parsed.bin)
+    return ScannedAccount(bin=str(parsed.bin), bank_label=label,
+                          account_number=str(parsed.account),
+                          card=parsed.kind == Kind.VIETQR_CARD, payload=transfer.payload)
+
+
+def payload_from_photo(data: bytes) -> str:
+    """The text of the first QR in a photo of a poster (compared with the registry later)."""
+    return _decode(data)[0].payload
+
+
+def _decode(data: bytes) -> list[Decoded]:
+    try:
+        decoded = decode_bytes(data)
+    except ValidationError as error:
+        raise ValidationError(error.message, field="qr_photo", **error.params) from None
+    if not decoded:
+        raise ValidationError(N_("Không tìm thấy mã QR trong ảnh. Chụp gần hơn, đủ sáng, "
+                                 "không bị loá."), field="qr_photo")
+    return decoded

@@ -1,0 +1,134 @@
+"""Posters: the spec of a stall's poster, a market's batch (streamed), and recording prints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from merchant_onboard.domain.banks import default_registry
+from merchant_onboard.domain.errors import N_, ValidationError
+from merchant_onboard.domain.funnel import EventKind, Status
+from merchant_onboard.domain.poster import PosterFormat, PosterSpec, iter_pdf, render
+from merchant_onboard.models import Event, Market, PaymentAccount, Stall, User
+from merchant_onboard.models.base import utcnow
+from merchant_onboard.services.onboarding import issue_poster, primary_account, write_event
+
+#: Statuses a batch may print by default: stalls that have an account and still hang a poster.
+PRINTABLE = (Status.REGISTERED, Status.POSTER_PRINTED, Status.POSTER_INSTALLED,
+             Status.TEST_PAYMENT_VERIFIED, Status.FIRST_PAYMENT_CONFIRMED)
+
+
+@dataclass(frozen=True)
+class BatchFilter:
+    """Which stalls of a market a batch prints: by status and zone (both optional)."""
+
+    status: str | None = None
+    zone: str | None = None
+
+    @classmethod
+    def parse(cls, status: str | None, zone: str | None) -> BatchFilter:
+        if status and status not in {s.value for s in PRINTABLE}:
+            raise ValidationError(N_("Trạng thái không in được poster."), field="status")
+        return cls(status=status or None, zone=zone or None)
+
+
+def parse_format(value: str | None, *, default: str = "a6") -> PosterFormat:
+    try:
+        return PosterFormat((value or default).lower())
+    except ValueError:
+        raise ValidationError(N_("Khổ poster không hợp lệ (a6, a5, a4, sticker, png)."),
+                              field="format") from None
+
+
+def spec_for(stall: Stall, market: Market, account: PaymentAccount, *,
+             verify_base: str) -> PosterSpec:
+    """The poster of ``stall`` with ``account``; ``verify_base`` is the site's public address."""
+    bank = default_registry().by_bin(account.bank_bin)
+    return PosterSpec(
+        campaign_title=market.campaign_title or "Thanh toán không dùng tiền mặt",
+        market_name=market.name, shop_name=stall.shop_name or stall.owner_name,
+        stall_code=stall.stall_code, bank_short_name=bank.short_name if bank else account.bank_bin,
+        holder_name=account.holder_name, account_number=account.account_number,
+        payload=account.payload, verify_code=stall.public_code,
+        verify_url=f"{verify_base.rstrip('/')}/v/{stall.public_code}")
+
+
+def stall_poster(session: Session, *, stall: Stall, market: Market, fmt: PosterFormat,
+                 verify_base: str) -> bytes:
+    """One stall's poster in ``fmt`` (reading only: printing is recorded separately)."""
+    account = primary_account(session, stall.id)
+    if account is None:
+        raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng: chưa in được poster."),
+                              field="format")
+    return render(spec_for(stall, market, account, verify_base=verify_base), fmt)
+
+
+def _batch_query(market: Market, selection: BatchFilter):
+    query = (select(Stall, PaymentAccount)
+             .join(PaymentAccount, PaymentAccount.stall_id == Stall.id)
+             .where(Stall.market_id == market.id, PaymentAccount.is_primary.is_(True),
+                    Stall.status.in_([s.value for s in PRINTABLE])))
+    if selection.status:
+        query = query.where(Stall.status == selection.status)
+    if selection.zone:
+        query = query.where(Stall.zone == selection.zone)
+    return query
+
+
+def batch_rows(session: Session, market: Market, selection: BatchFilter,
+               ) -> Iterator[tuple[Stall, PaymentAccount]]:
+    """Stalls with a primary account, by zone then natural stall code, fetched in chunks."""
+    query = (_batch_query(market, selection).order_by(Stall.zone, Stall.sort_key, Stall.id)
+             .execution_options(yield_per=200))
+    yield from session.exec(query)
+
+
+def count_batch(session: Session, market: Market, selection: BatchFilter) -> int:
+    """How many posters the batch holds (one aggregate query)."""
+    query = _batch_query(market, selection).with_only_columns(sa.func.count(Stall.id))
+    return session.exec(query).one()
+
+
+def iter_batch_pdf(session: Session, *, market: Market, selection: BatchFilter,
+                   fmt: PosterFormat, verify_base: str, skip_slots: int = 0) -> Iterator[bytes]:
+    """The batch as PDF chunks, page by page, so a whole market streams in flat memory."""
+    if fmt is PosterFormat.PNG:
+        raise ValidationError(N_("In hàng loạt chỉ có dạng PDF."), field="format")
+    specs = (spec_for(stall, market, account, verify_base=verify_base)
+             for stall, account in batch_rows(session, market, selection))
+    return iter_pdf(specs, fmt, skip_slots=skip_slots)
+
+
+def record_batch(session: Session, *, actor: User, market: Market, selection: BatchFilter,
+                 fmt: PosterFormat, batch_id: str, at: datetime | None = None) -> int:
+    """Record that the batch was printed: a ``poster_printed`` event and a Poster per stall.
+
+    One transaction; idempotent by ``batch_id`` (a retry records nothing new). Returns how many
+    stalls were recorded by this call.
+    """
+    batch_id = (batch_id or "").strip()
+    if not 8 <= len(batch_id) <= 40:
+        raise ValidationError(N_("Mã lô in không hợp lệ."), field="batch_id")
+    if session.exec(select(Event.id).where(Event.client_id.startswith(f"batch:{batch_id}:"),
+                                           Event.market_id == market.id)).first():
+        return 0
+    at = at or utcnow()
+    recorded = 0
+    try:
+        for stall, account in list(batch_rows(session, market, selection)):
+            poster = issue_poster(session, stall=stall, account=account, fmt=fmt.value,
+                                  actor=actor, at=at, batch_id=batch_id)
+            write_event(session, stall=stall, kind=EventKind.POSTER_PRINTED, actor=actor,
+                        client_id=f"batch:{batch_id}:{stall.id}", at=at, has_account=True,
+                        data={"format": fmt.value, "batch_id": batch_id,
+                              "poster_version": poster.version})
+            recorded += 1
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return recorded

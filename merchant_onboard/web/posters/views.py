@@ -1,0 +1,100 @@
+"""Poster downloads for one stall, and a market's batch: preview, streamed PDF, record printed."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import (
+    Blueprint, Response, current_app, flash, redirect, render_template, request,
+    stream_with_context, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from merchant_onboard.db import get_session
+from merchant_onboard.domain.errors import DomainError, PermissionDenied
+from merchant_onboard.domain.poster import PosterFormat
+from merchant_onboard.services import access, posters, stalls
+from merchant_onboard.web.errors import field_errors
+
+bp = Blueprint("posters", __name__)
+
+
+def verify_base() -> str:
+    """The public address printed under the QR: configured, else this site's own."""
+    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+
+
+def poster_filename(name: str, fmt: PosterFormat) -> str:
+    return f"poster-{name}-{fmt.value}.{fmt.extension}"
+
+
+@bp.get("/stalls/<int:stall_id>/poster")
+@login_required
+def stall_poster(stall_id: int):
+    session = get_session()
+    stall, market = access.require_stall(session, current_user, stall_id)
+    fmt = posters.parse_format(request.args.get("format"))
+    data = posters.stall_poster(session, stall=stall, market=market, fmt=fmt,
+                                verify_base=verify_base())
+    return Response(data, mimetype=fmt.media_type, headers={
+        "Content-Disposition":
+            f'attachment; filename="{poster_filename(stall.stall_code, fmt)}"'})
+
+
+def _managed_market(code: str):
+    session = get_session()
+    market = access.require_market(session, current_user, code)
+    if not access.can_manage(session, current_user, market):
+        raise PermissionDenied(_("Chỉ ban quản lý chợ mới in hàng loạt."))
+    return session, market
+
+
+@bp.get("/m/<code>/posters")
+@login_required
+def batch(code: str):
+    session, market = _managed_market(code)
+    errors: dict[str, list[str]] = {}
+    fmt = PosterFormat.A6
+    selection = posters.BatchFilter()
+    try:
+        fmt = posters.parse_format(request.args.get("format"))
+        selection = posters.BatchFilter.parse(request.args.get("status"), request.args.get("zone"))
+    except DomainError as exc:
+        errors = field_errors(exc)
+    return render_template(
+        "posters/batch.html", market=market, fmt=fmt, selection=selection, errors=errors,
+        count=posters.count_batch(session, market, selection),
+        zones=stalls.zones(session, market), statuses=posters.PRINTABLE,
+        batch_id=uuid.uuid4().hex[:16], formats=[f for f in PosterFormat
+                                                if f is not PosterFormat.PNG])
+
+
+@bp.get("/m/<code>/posters.pdf")
+@login_required
+def batch_pdf(code: str):
+    session, market = _managed_market(code)
+    fmt = posters.parse_format(request.args.get("format"))
+    selection = posters.BatchFilter.parse(request.args.get("status"), request.args.get("zone"))
+    skip = max(0, min(request.args.get("skip", 0, type=int), 64))
+    chunks = posters.iter_batch_pdf(session, market=market, selection=selection, fmt=fmt,
+                                    verify_base=verify_base(), skip_slots=skip)
+    name = poster_filename(market.code, fmt)
+    return Response(stream_with_context(chunks), mimetype=fmt.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/m/<code>/posters/printed")
+@login_required
+def batch_record(code: str):
+    session, market = _managed_market(code)
+    fmt = posters.parse_format(request.form.get("format"))
+    selection = posters.BatchFilter.parse(request.form.get("status"), request.form.get("zone"))
+    recorded = posters.record_batch(session, actor=current_user, market=market,
+                                    selection=selection, fmt=fmt,
+                                    batch_id=request.form.get("batch_id", ""))
+    if recorded:
+        flash(_("Đã ghi nhận in poster cho %(n)s gian hàng.", n=recorded), "success")
+    else:
+        flash(_("Lô in này đã được ghi nhận trước đó."), "success")
+    return redirect(url_for("stalls.market", code=market.code))
