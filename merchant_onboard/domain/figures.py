@@ -92,6 +92,11 @@ class Headline:
     def on_target(self) -> bool:
         return (self.adoption or 0) * 100 >= self.target_pct
 
+    @property
+    def short_of_target(self) -> int:
+        """More stalls that need a first customer payment to reach the target."""
+        return max(0, -(-self.target_pct * self.census // 100) - self.first_paid)
+
 
 def headline(counts: Mapping[str, int], *, declared: int, target_pct: int) -> Headline:
     """Headline figures from the stall count per status."""

@@ -1,0 +1,229 @@
+"""Reading a market's census spreadsheet (CSV or XLSX) into clean rows, or saying what is wrong.
+
+Pure: bytes in, rows and per-row errors out. Market boards keep their lists in Excel with
+Vietnamese headers, often under a title line, with phone numbers that Excel stored as
+numbers (losing the leading 0) and stall codes such as ``1-2`` that Excel turned into dates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
+from merchant_onboard.domain.registration import clean_details
+from merchant_onboard.domain.text import fold_search
+
+#: The census columns, in the order they are shown.
+FIELDS = ("stall_code", "zone", "shop_name", "owner_name", "owner_phone")
+#: Accepted headers per field, accent- and case-folded (see ``fold_search``).
+HEADERS: dict[str, tuple[str, ...]] = {
+    "stall_code": ("ma gian hang", "ma gian", "ma sap", "so sap", "ma ki ot", "ma kiot",
+                   "so kiot", "so ki ot", "ma quay", "so quay", "ma", "stall code", "code"),
+    "zone": ("khu", "khu vuc", "day", "day sap", "nganh hang khu", "zone"),
+    "shop_name": ("ten gian hang", "ten cua hang", "ten ho kinh doanh", "ten hkd",
+                  "ten sap", "bien hieu", "shop name", "shop"),
+    "owner_name": ("chu ho", "ten chu ho", "ho ten chu ho", "ho va ten chu ho", "chu gian hang",
+                   "ho ten", "ho va ten", "chu ho kinh doanh", "owner name", "owner"),
+    "owner_phone": ("so dien thoai", "dien thoai", "sdt", "so dt", "dt", "phone",
+                    "owner phone"),
+}
+MAX_ROWS = 10_000
+#: A title line or two often sits above the headers ("DANH SÁCH HỘ KINH DOANH CHỢ …").
+_HEADER_SEARCH_ROWS = 10
+_EXCEL_DATE = N_("Excel đã đổi ô này thành ngày tháng (%(value)s). Định dạng cột là Văn bản "
+                 "(Text) rồi nhập lại.")
+
+
+@dataclass(frozen=True)
+class CensusRow:
+    """One data line of the file: its line number as the spreadsheet shows it, the cleaned
+    non-empty values, and what is wrong with it."""
+
+    line: int
+    values: dict[str, str]
+    errors: list[ValidationError] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.values.get("stall_code", "")
+
+
+@dataclass(frozen=True)
+class CensusFile:
+    """The rows of a census file and which header each field was read from."""
+
+    rows: list[CensusRow]
+    columns: dict[str, str]
+    ignored: list[str]
+
+
+def _header_key(text: str) -> str:
+    return " ".join(fold_search(text).replace("_", " ").replace(".", " ").split())
+
+
+_ALIASES = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
+
+
+def read_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    """The (line number, cells) of the first sheet of an XLSX or of a UTF-8 CSV."""
+    if data.startswith(b"PK\x03\x04"):
+        yield from _xlsx_cells(data)
+    elif data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ValidationError(N_("Tệp .xls (Excel 97–2003) chưa được hỗ trợ: hãy lưu thành "
+                                 ".xlsx hoặc CSV UTF-8."), field="file")
+    else:
+        yield from _csv_cells(data)
+
+
+def _xlsx_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise ValidationError(N_("Không đọc được tệp Excel này."), field="file") from None
+    try:
+        sheet = book.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(row)
+    finally:
+        book.close()
+
+
+def _csv_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(N_("Tệp CSV không phải UTF-8: trong Excel chọn Lưu thành → "
+                                 "CSV UTF-8."), field="file") from None
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    yield from enumerate(csv.reader(io.StringIO(text), dialect), start=1)
+
+
+def _cell_text(value: Any, name: str) -> str:
+    """A cell as text; numbers lose Excel's ``.0``, dates are refused (Excel changed them)."""
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date, time)):
+        raise ValidationError(_EXCEL_DATE, field=name, value=str(value))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if name == "owner_phone" and isinstance(value, int) and len(text) == 9:
+        # Excel stored 0912345678 as the number 912345678.
+        text = "0" + text
+    return text
+
+
+def _find_header(lines: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[Any]]:
+    for number, cells in lines:
+        if any(_ALIASES.get(_header_key(str(c or ""))) == "stall_code" for c in cells):
+            return number, cells
+        if number >= _HEADER_SEARCH_ROWS:
+            break
+    raise ValidationError(N_("Không tìm thấy dòng tiêu đề có cột “Mã gian hàng”. Các cột được "
+                             "nhận: Mã gian hàng, Khu, Tên gian hàng, Chủ hộ, Số điện thoại."),
+                          field="file")
+
+
+def parse_census(data: bytes) -> CensusFile:
+    """Read a census file; a file that cannot be read at all raises ``ValidationError``."""
+    if not data.strip():
+        raise ValidationError(N_("Tệp trống."), field="file")
+    lines = read_cells(data)
+    _, header = _find_header(lines)
+    positions: dict[str, int] = {}
+    columns: dict[str, str] = {}
+    ignored: list[str] = []
+    for index, cell in enumerate(header):
+        title = str(cell or "").strip()
+        name = _ALIASES.get(_header_key(title))
+        if name is None:
+            if title:
+                ignored.append(title)
+            continue
+        if name in positions:
+            raise ValidationError(N_("Hai cột cùng là “%(column)s”: “%(a)s” và “%(b)s”."),
+                                  field="file", column=columns[name], a=columns[name], b=title)
+        positions[name], columns[name] = index, title
+    rows = [_row(number, cells, positions) for number, cells in lines
+            if any(str(c).strip() for c in cells if c is not None)]
+    if len(rows) > MAX_ROWS:
+        raise ValidationError(N_("Tệp có %(n)s dòng; mỗi lần nhập tối đa %(max)s dòng."),
+                              field="file", n=len(rows), max=MAX_ROWS)
+    return CensusFile(rows=_flag_duplicates(rows), columns=columns, ignored=ignored)
+
+
+def _row(number: int, cells: list[Any], positions: dict[str, int]) -> CensusRow:
+    raw: dict[str, str] = {}
+    errors: list[ValidationError] = []
+    for name, index in positions.items():
+        try:
+            text = _cell_text(cells[index] if index < len(cells) else None, name)
+        except ValidationError as error:
+            errors.append(error)
+            continue
+        if text:
+            raw[name] = text
+    if "stall_code" not in raw and not any(e.field == "stall_code" for e in errors):
+        errors.append(ValidationError(N_("Thiếu mã gian hàng."), field="stall_code"))
+    try:
+        values = clean_details(raw, partial=True)
+    except FormErrors as failed:
+        errors.extend(failed.errors)
+        values = {}
+    return CensusRow(number, {k: v for k, v in values.items() if v} if not errors else
+                     {"stall_code": raw.get("stall_code", "")}, errors)
+
+
+def _flag_duplicates(rows: list[CensusRow]) -> list[CensusRow]:
+    """Every line of a code that appears more than once is rejected: which one is right is
+    for the manager to decide, not for the import to guess."""
+    lines: dict[str, list[int]] = {}
+    for row in rows:
+        if row.code and not row.errors:
+            lines.setdefault(row.code, []).append(row.line)
+    out = []
+    for row in rows:
+        seen = lines.get(row.code, [])
+        if len(seen) > 1 and not row.errors:
+            row = CensusRow(row.line, row.values, [ValidationError(
+                N_("Mã %(code)s có ở nhiều dòng: %(lines)s."), field="stall_code",
+                code=row.code, lines=", ".join(map(str, seen)))])
+        out.append(row)
+    return out
+
+
+def pack_rows(rows: list[CensusRow]) -> list[list[Any]]:
+    """Compact rows to carry from the preview to the confirmation (line, then ``FIELDS``)."""
+    return [[row.line, *(row.values.get(name, "") for name in FIELDS)] for row in rows]
+
+
+def unpack_rows(packed: Any) -> list[CensusRow]:
+    """Rows back from ``pack_rows``, cleaned again: what is applied is always valid."""
+    if not isinstance(packed, list):
+        raise ValidationError(N_("Dữ liệu xác nhận không hợp lệ. Hãy tải tệp lên lại."),
+                              field="file")
+    rows = []
+    for item in packed:
+        if not (isinstance(item, list) and len(item) == len(FIELDS) + 1):
+            raise ValidationError(N_("Dữ liệu xác nhận không hợp lệ. Hãy tải tệp lên lại."),
+                                  field="file")
+        raw = {name: str(value) for name, value in zip(FIELDS, item[1:], strict=True) if value}
+        row = _row(int(item[0]), [raw.get(name) for name in FIELDS],
+                   {name: i for i, name in enumerate(FIELDS)})
+        if row.errors:
+            raise ValidationError(N_("Dữ liệu xác nhận không hợp lệ. Hãy tải tệp lên lại."),
+                                  field="file")
+        rows.append(row)
+    return rows

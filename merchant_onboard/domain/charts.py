@@ -1,0 +1,112 @@
+"""Charts drawn as inline SVG on the server: no chart library, no CDN, printable (DESIGN §3).
+
+Pure: numbers and already-translated labels in, SVG text out. The drawings are 360 units
+wide, the width of a cheap phone's screen, so text stays readable where the chart is shown
+smallest; on a laptop the SVG simply scales up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+WIDTH = 360
+FONT = 13
+_GREEN, _GREEN_LIGHT, _INK, _MUTED, _LINE, _AMBER = (
+    "#0b5d3b", "#cfe8da", "#1b1f1d", "#5f6b66", "#d9e0dc", "#b26a00")
+
+
+def percent(value: float | None) -> str:
+    """``0.153`` → ``15 %`` (Vietnamese writes a space before the sign); None → ``–``."""
+    return "–" if value is None else f"{round(value * 100)} %"
+
+
+def _svg(height: float, title: str, body: str) -> str:
+    return (f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} '
+            f'{height:g}" role="img" aria-label="{escape(title)}" font-size="{FONT}" '
+            f'font-family="inherit"><title>{escape(title)}</title>{body}</svg>')
+
+
+def _text(x: float, y: float, text: str, *, anchor: str = "start", fill: str = _INK,
+          weight: str = "400", size: int = FONT) -> str:
+    return (f'<text x="{x:g}" y="{y:g}" text-anchor="{anchor}" fill="{fill}" '
+            f'font-weight="{weight}" font-size="{size}">{escape(text)}</text>')
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One horizontal bar: its label, its value, what to write after it, an optional note."""
+
+    label: str
+    value: int
+    text: str
+    note: str = ""
+    highlight: bool = False
+
+
+def bar_chart(bars: Sequence[Bar], *, title: str, scale: int | None = None) -> str:
+    """Horizontal bars, each with its label above it; ``scale`` is the full-width value."""
+    row, bar_h = 44, 16
+    top = max([scale or 0] + [b.value for b in bars]) or 1
+    parts = []
+    for i, bar in enumerate(bars):
+        y = i * row
+        width = max(2.0, (WIDTH - 4) * bar.value / top) if bar.value else 0
+        parts.append(_text(0, y + 14, bar.label, weight="600"))
+        if bar.note:
+            parts.append(_text(WIDTH, y + 14, bar.note, anchor="end", fill=_MUTED, size=12))
+        parts.append(f'<rect x="0" y="{y + 20}" width="{WIDTH}" height="{bar_h}" rx="4" '
+                     f'fill="#eef1f0"/>')
+        if width:
+            fill = _GREEN if bar.highlight else "#3f8f68"
+            parts.append(f'<rect x="0" y="{y + 20}" width="{width:.1f}" height="{bar_h}" rx="4" '
+                         f'fill="{fill}"/>')
+        inside = width > WIDTH * 0.55
+        parts.append(_text(width - 6 if inside else width + 6, y + 33, bar.text,
+                           anchor="end" if inside else "start",
+                           fill="#fff" if inside else _INK, weight="600", size=12))
+    return _svg(max(1, len(bars)) * row, title, "".join(parts))
+
+
+def line_chart(points: Sequence[tuple[str, float | None]], *, title: str, target: float,
+               target_label: str, height: int = 210) -> str:
+    """Cumulative rates (0–1) per period against a dashed target line, y axis in percent."""
+    left, right, top, bottom = 34, 10, 12, 26
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    ceiling = max([1.0 if target > 0.5 else 0.5] + [v or 0 for _, v in points] + [target])
+
+    def y_of(value: float) -> float:
+        return top + plot_h * (1 - value / ceiling)
+
+    parts = []
+    steps = 4
+    for i in range(steps + 1):
+        value = ceiling * i / steps
+        y = y_of(value)
+        parts.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'stroke="{_LINE}" stroke-width="1"/>')
+        parts.append(_text(left - 4, y + 4, percent(value), anchor="end", fill=_MUTED, size=11))
+    n = len(points)
+    xs = [left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2) for i in range(n)]
+    coords = [(x, y_of(v or 0)) for x, (_, v) in zip(xs, points, strict=True)]
+    if coords:
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        base = top + plot_h
+        parts.append(f'<polygon points="{coords[0][0]:.1f},{base} {line} {coords[-1][0]:.1f},'
+                     f'{base}" fill="{_GREEN_LIGHT}" opacity=".7"/>')
+        parts.append(f'<polyline points="{line}" fill="none" stroke="{_GREEN}" '
+                     f'stroke-width="2.5" stroke-linejoin="round"/>')
+        x, y = coords[-1]
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{_GREEN}"/>')
+        parts.append(_text(x - 6, y - 8, percent(points[-1][1]), anchor="end", fill=_GREEN,
+                           weight="600"))
+    ty = y_of(target)
+    parts.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{ty:.1f}" y2="{ty:.1f}" '
+                 f'stroke="{_AMBER}" stroke-width="2" stroke-dasharray="6 4"/>')
+    parts.append(_text(left + 4, ty - 5, target_label, fill=_AMBER, weight="600", size=12))
+    every = max(1, -(-n // 5))
+    for i in range(0, n, every):
+        parts.append(_text(xs[i], height - 8, points[i][0], anchor="middle", fill=_MUTED,
+                           size=11))
+    return _svg(height, title, "".join(parts))

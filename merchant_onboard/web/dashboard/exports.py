@@ -1,0 +1,47 @@
+"""Spreadsheet downloads: a market's stalls and the roll-up, as CSV or XLSX, streamed."""
+
+from __future__ import annotations
+
+from flask import Response, abort, stream_with_context
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from merchant_onboard.db import get_session
+from merchant_onboard.domain.tables import ROLLUP_COLUMNS, STALL_COLUMNS
+from merchant_onboard.services import access, exports
+from merchant_onboard.web.dashboard import bp
+from merchant_onboard.web.dashboard.views import rollup_filters
+from merchant_onboard.web.labels import REASON_LABELS, STATUS_LABELS
+
+
+def _send(export: exports.Export) -> Response:
+    response = Response(stream_with_context(export.chunks), mimetype=export.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+def _check(fmt: str) -> None:
+    if fmt not in exports.FORMATS:
+        abort(404)
+
+
+@bp.get("/m/<code>/export.<fmt>")
+@login_required
+def export_stalls(code: str, fmt: str):
+    _check(fmt)
+    session = get_session()
+    market = access.require_market(session, current_user, code, manage=True)
+    labels = {"status": {k: str(v) for k, v in STATUS_LABELS.items()},
+              "refusal_reason": {k: str(v) for k, v in REASON_LABELS.items()}}
+    return _send(exports.export_stalls(
+        session, actor=current_user, market=market, fmt=fmt, labels=labels,
+        headers=[_(title) for _key, title in STALL_COLUMNS]))
+
+
+@bp.get("/rollup.<fmt>")
+@login_required
+def export_rollup(fmt: str):
+    _check(fmt)
+    return _send(exports.export_rollup(
+        get_session(), actor=current_user, fmt=fmt,
+        headers=[_(title) for _key, title in ROLLUP_COLUMNS], **rollup_filters()))

@@ -1,0 +1,57 @@
+"""Turn a market's figures into the charts and labels the dashboard page shows."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from merchant_onboard.domain.charts import Bar, bar_chart, line_chart, percent
+from merchant_onboard.domain.figures import Headline, rate
+from merchant_onboard.domain.funnel import Status
+from merchant_onboard.services.stats import MarketStats
+from merchant_onboard.web.labels import REASON_LABELS, STATUS_LABELS
+
+
+def thousands(n: int | None) -> str:
+    """``1216`` → ``1.216`` (Vietnamese groups thousands with dots)."""
+    return "" if n is None else f"{n:,}".replace(",", ".")
+
+
+def funnel_chart(stats: MarketStats) -> Markup:
+    bars = []
+    for stage in stats.funnel:
+        label = _("Danh sách (mẫu số)") if stage.status == "census" \
+            else str(STATUS_LABELS[stage.status])
+        note = "" if stage.conversion is None else \
+            _("%(pct)s từ bước trước", pct=percent(stage.conversion))
+        bars.append(Bar(label, stage.count, f"{thousands(stage.count)} · {percent(stage.rate)}",
+                        note, highlight=stage.status == "first_payment_confirmed"))
+    return Markup(bar_chart(bars, title=_("Phễu chuyển đổi"), scale=stats.headline.census))
+
+
+def refusal_chart(stats: MarketStats) -> Markup:
+    total = sum(stats.refusals.values())
+    bars = [Bar(str(REASON_LABELS.get(reason, reason)), n,
+                f"{thousands(n)} · {percent(n / total)}")
+            for reason, n in stats.refusals.items()]
+    return Markup(bar_chart(bars, title=_("Lý do từ chối")))
+
+
+def trend_chart(stats: MarketStats) -> Markup:
+    points = [(f"{p.week.day:02d}/{p.week.month:02d}", p.rate) for p in stats.weekly]
+    target = stats.market.target_pct / 100
+    return Markup(line_chart(points, title=_("Tỷ lệ có khách thanh toán theo tuần"),
+                             target=target, target_label=_("Mục tiêu %(pct)s",
+                                                           pct=percent(target))))
+
+
+def cards(head: Headline) -> list[tuple[str, int, float | None]]:
+    """The headline cards: label, count, share of the census."""
+    return [(label, n, rate(n, head.census)) for label, n in (
+        (_("Đã đăng ký"), head.registered), (_("Đã dán poster"), head.installed),
+        (_("Đã thanh toán thử"), head.test_verified), (_("Có khách thanh toán"), head.first_paid))]
+
+
+def status_rows(stats: MarketStats) -> list[tuple[str, int]]:
+    """Stalls per current status, in funnel order, every status shown (zeros too)."""
+    return [(status.value, stats.counts.get(status.value, 0)) for status in Status]

@@ -1,0 +1,48 @@
+"""Dashboard pages: one market's adoption figures, and the roll-up of every market."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user, login_required
+
+from merchant_onboard.db import get_session
+from merchant_onboard.domain.charts import percent
+from merchant_onboard.services import access, rollup, stats
+from merchant_onboard.web.dashboard import bp, presenters
+from merchant_onboard.web.i18n import translate_error
+
+bp.add_app_template_filter(percent, "percent")
+bp.add_app_template_filter(presenters.thousands, "thousands")
+bp.add_app_template_global(translate_error, "translate_error")
+
+
+@bp.get("/m/<code>/dashboard")
+@login_required
+def market(code: str):
+    session = get_session()
+    market = access.require_market(session, current_user, code, manage=True)
+    figures = stats.market_stats(session, market)
+    return render_template(
+        "dashboard/market.html", market=market, stats=figures,
+        cards=presenters.cards(figures.headline), status_rows=presenters.status_rows(figures),
+        funnel_chart=presenters.funnel_chart(figures),
+        trend_chart=presenters.trend_chart(figures),
+        refusal_chart=presenters.refusal_chart(figures) if figures.refusals else None)
+
+
+def rollup_filters() -> dict:
+    """The roll-up's filters and order from the query string."""
+    return {"province": request.args.get("province", "").strip(),
+            "ward": request.args.get("ward", "").strip(),
+            "sort": request.args.get("sort", "name"),
+            "descending": request.args.get("desc") == "1"}
+
+
+@bp.get("/rollup")
+@login_required
+def rollup_page():
+    filters = rollup_filters()
+    result = rollup.rollup(get_session(), actor=current_user,
+                           page=max(1, request.args.get("page", 1, type=int)), **filters)
+    return render_template("dashboard/rollup.html", result=result, filters=filters,
+                           columns=list(rollup.SORT_KEYS))

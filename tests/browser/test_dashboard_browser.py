@@ -1,0 +1,57 @@
+"""The manager's dashboard and the roll-up in a real Chromium, at laptop and phone width."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(seed):
+    """The demo market (60 stalls over the whole funnel); its manager is ``manager``."""
+    return seed.demo()
+
+
+def test_manager_reads_the_dashboard_on_a_laptop(demo, laptop_page, login, screenshot):
+    login(laptop_page, "manager")
+    laptop_page.goto(f"/m/{demo.code}/")
+    page = laptop_page
+    with page.expect_navigation():
+        page.get_by_role("link", name="Số liệu và báo cáo").click()
+    assert page.get_by_role("heading", name="Số liệu triển khai").is_visible()
+    adoption = page.locator("[data-figure=adoption]").inner_text()
+    assert adoption.endswith("%")
+    assert page.locator("svg.chart").count() >= 2
+    assert page.locator("#volunteers tbody tr").count() == 2
+    # The charts fit the card: no horizontal scrolling of the page.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    screenshot(page, "dashboard-laptop")
+
+
+def test_dashboard_is_readable_on_a_phone(demo, phone_page, login, screenshot):
+    login(phone_page, "manager")
+    phone_page.goto(f"/m/{demo.code}/dashboard")
+    page = phone_page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # Chart text stays at least 11 CSS pixels high on a 360 px screen.
+    smallest = page.evaluate("""Math.min(...[...document.querySelectorAll('svg.chart text')]
+        .map(t => t.getBoundingClientRect().height).filter(h => h > 0))""")
+    assert smallest >= 10
+    screenshot(page, "dashboard-phone")
+
+
+def test_admin_reads_the_roll_up(demo, seed, laptop_page, phone_page, login, screenshot):
+    seed.market("cho-browser-rollup", name="Chợ Tân An", province="Long An", ward="Phường 2")
+    seed.user("admin-rollup", role="admin")
+    login(laptop_page, "admin-rollup")
+    laptop_page.goto("/")
+    with laptop_page.expect_navigation():
+        laptop_page.get_by_role("link", name="Tổng hợp").click()
+    assert laptop_page.locator("#rollup tbody tr").count() >= 2
+    assert laptop_page.locator("#rollup-totals").is_visible()
+    screenshot(laptop_page, "rollup-laptop")
+    login(phone_page, "admin-rollup")
+    phone_page.goto("/rollup?sort=adoption&desc=1")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone_page, "rollup-phone")
