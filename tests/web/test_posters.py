@@ -1,0 +1,206 @@
+"""Posters through the web: downloads that scan, a market batch in order, prints recorded,
+revocation on the public page, the public photo check, scan-to-register and re-check visits."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pypdfium2 as pdfium
+import pytest
+import qrcode
+import zxingcpp
+from PIL import Image
+from sqlmodel import select
+
+from merchant_onboard.domain.vietqr import build_payload
+from merchant_onboard.models import Event, PaymentAccount, Poster, Stall
+from merchant_onboard.services import stalls as stall_service
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh", name="Chợ Vị Thanh", campaign_title="Chợ 4.0")
+
+
+@pytest.fixture
+def people(make_user, market):
+    return {"lan": make_user("lan", markets=[market]),
+            "hung": make_user("hung", role="manager", markets=[market])}
+
+
+def decode_pages(pdf: bytes) -> list[list[str]]:
+    document = pdfium.PdfDocument(pdf)
+    pages = []
+    for index in range(len(document)):
+        image = document[index].render(scale=150 / 72).to_pil()
+        pages.append([r.text for r in zxingcpp.read_barcodes(
+            image, formats=zxingcpp.BarcodeFormat.QRCode)])
+    document.close()
+    return pages
+
+
+#: A VNPAY-QR merchant code (tag 26): a payment to an acquirer, not to the owner's account.
+VNPAY_MERCHANT = ("00020101021126280010A0000007750110010531231452045411530370454061500005802VN"
+                  "5910CELLPHONES6005HANOI62140303CPS0703T0163041387")
+
+
+def png_of(text: str) -> bytes:
+    buffer = io.BytesIO()
+    qrcode.make(text, border=4, box_size=8).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def payload_of(session, stall) -> str:
+    return session.exec(select(PaymentAccount.payload).where(
+        PaymentAccount.stall_id == stall.id, PaymentAccount.is_primary.is_(True))).one()
+
+
+@pytest.mark.parametrize("fmt", ["a6", "a5", "a4", "sticker", "png"])
+def test_stall_poster_download_scans_to_the_stored_payload(client, auth, session, market, people,
+                                                           make_stall, fmt):
+    stall = make_stall(market, people["lan"])
+    auth.login("lan")
+    response = client.get(f"/stalls/{stall.id}/poster?format={fmt}")
+    assert response.status_code == 200
+    data = response.get_data()
+    if fmt == "png":
+        assert response.mimetype == "image/png"
+        texts = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))]
+    else:
+        assert response.mimetype == "application/pdf"
+        texts = decode_pages(data)[0]
+    assert texts == [payload_of(session, stall)]
+    # Downloading is not printing: nothing is recorded until the volunteer says so.
+    assert session.exec(select(Poster)).all() == []
+
+
+def test_poster_needs_a_bank_account(client, auth, session, market, people):
+    census = Stall(market_id=market.id, stall_code="Z-1", sort_key="z-1", public_code="ZZZZ1111")
+    session.add(census)
+    session.commit()
+    auth.login("lan")
+    response = client.get(f"/stalls/{census.id}/poster?format=a6")
+    assert response.status_code == 422
+
+
+def test_batch_is_one_pdf_in_zone_then_natural_code_order(client, auth, session, market, people,
+                                                          make_stall):
+    codes = [("Khu B", "B-1"), ("Khu A", "A-10"), ("Khu A", "A-2"), ("Khu A", "A-1")]
+    made = {}
+    for number, (zone, code) in enumerate(codes):
+        made[code] = make_stall(market, people["lan"], zone=zone, stall_code=code,
+                                account_number=f"10{number}2030", owner_phone="")
+    auth.login("hung")
+    response = client.get(f"/m/{market.code}/posters.pdf?format=a6")
+    assert response.status_code == 200
+    pages = decode_pages(response.get_data())
+    expected = [payload_of(session, made[c]) for c in ("A-1", "A-2", "A-10", "B-1")]
+    assert [p[0] for p in pages] == expected
+
+
+def test_recording_a_batch_prints_each_stall_once(client, auth, session, market, people,
+                                                  make_stall):
+    for number in range(3):
+        make_stall(market, people["lan"], stall_code=f"A-{number + 1}",
+                   account_number=f"55{number}66", owner_phone="")
+    auth.login("hung")
+    form = {"batch_id": "batch-0000000001", "format": "a6", "status": "", "zone": ""}
+    assert client.post(f"/m/{market.code}/posters/printed", data=form).status_code == 302
+    assert client.post(f"/m/{market.code}/posters/printed", data=form).status_code == 302
+    statuses = session.exec(select(Stall.status)).all()
+    assert statuses == ["poster_printed"] * 3
+    assert len(session.exec(select(Poster)).all()) == 3
+    kinds = session.exec(select(Event.kind).where(Event.kind == "poster_printed")).all()
+    assert len(kinds) == 3
+
+
+def test_volunteers_cannot_print_a_market_batch(client, auth, market, people):
+    auth.login("lan")
+    assert client.get(f"/m/{market.code}/posters").status_code == 403
+    assert client.post(f"/m/{market.code}/posters/printed",
+                       data={"batch_id": "batch-0000000002"}).status_code == 403
+
+
+def test_verification_page_shows_revoked_after_a_bank_change(client, auth, session, market,
+                                                            people, make_stall):
+    stall = make_stall(market, people["lan"])
+    auth.login("lan")
+    client.post(f"/stalls/{stall.id}/events/poster_printed",
+                data={"client_id": str(uuid.uuid4()), "format": "a6"})
+    auth.logout()
+    page = client.get(f"/v/{stall.public_code.lower()}").get_data(as_text=True)
+    assert "Mã xác minh hợp lệ" in page and "•••• 5678" in page and "0011012345678" not in page
+    session.refresh(stall)
+    stall_service.change_account(session, actor=people["lan"], stall=stall, market=market,
+                                 raw={"bank": "970422", "account_number": "777788889999"},
+                                 client_id=str(uuid.uuid4()))
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert "THU HỒI" in page
+
+
+def test_unknown_verification_code_is_a_plain_404(client):
+    assert client.get("/v/NOPE1234").status_code == 404
+
+
+def test_photo_check_tells_match_foreign_and_garbage(client, session, market, people, make_stall):
+    stall = make_stall(market, people["lan"])
+    url = f"/v/{stall.public_code}"
+    own = client.post(url, data={"photo": (io.BytesIO(png_of(payload_of(session, stall))),
+                                           "qr.png")})
+    assert "đúng tài khoản đã đăng ký" in own.get_data(as_text=True)
+    fake = build_payload(bank="970422", account="99998888777")
+    foreign = client.post(url, data={"photo": (io.BytesIO(png_of(fake)), "qr.png")})
+    text = foreign.get_data(as_text=True)
+    assert "KHÔNG phải tài khoản đã đăng ký" in text and "8777" in text
+    website = client.post(url, data={"photo": (io.BytesIO(png_of("https://example.com")),
+                                               "qr.png")})
+    assert "không phải mã chuyển khoản VietQR" in website.get_data(as_text=True)
+    garbage = client.post(url, data={"photo": (io.BytesIO(b"not an image"), "x.jpg")})
+    assert garbage.status_code == 422
+
+
+def test_photo_check_is_rate_limited(app, client, market, people, make_stall):
+    app.config["PUBLIC_CHECK_LIMIT"] = 2
+    stall = make_stall(market, people["lan"])
+    statuses = [client.post(f"/v/{stall.public_code}",
+                            data={"photo": (io.BytesIO(png_of("x")), "q.png")}).status_code
+                for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_scan_to_register_fills_bank_and_account(client, auth, market, people):
+    auth.login("lan")
+    owner_qr = build_payload(bank="970415", account="108002345678")
+    response = client.post(f"/m/{market.code}/stalls/new", data={
+        "action": "scan", "client_id": "scan-key-000001", "shop_name": "Gạo Út",
+        "qr_photo": (io.BytesIO(png_of(owner_qr)), "owner.png")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="970415 VietinBank"' in page and 'value="108002345678"' in page
+    assert 'value="Gạo Út"' in page  # what was typed is kept
+
+
+def test_scan_to_register_explains_a_vnpay_code(client, auth, market, people):
+    auth.login("lan")
+    response = client.post(f"/m/{market.code}/stalls/new", data={
+        "action": "scan", "client_id": "scan-key-000002",
+        "qr_photo": (io.BytesIO(png_of(VNPAY_MERCHANT)), "vnpay.png")})
+    assert response.status_code == 422
+    assert "VNPAY-QR" in response.get_data(as_text=True)
+
+
+def test_recheck_photo_of_a_fake_overlay_is_flagged(client, auth, session, market, people,
+                                                    make_stall):
+    stall = make_stall(market, people["lan"])
+    auth.login("lan")
+    for kind in ("poster_printed", "poster_installed"):
+        client.post(f"/stalls/{stall.id}/events/{kind}", data={"client_id": str(uuid.uuid4())})
+    fake = build_payload(bank="970422", account="99998888777")
+    response = client.post(f"/stalls/{stall.id}/events/recheck", data={
+        "client_id": str(uuid.uuid4()), "poster_photo": (io.BytesIO(png_of(fake)), "p.png")})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Stall, stall.id).recheck_mismatch is True
+    page = client.get(f"/stalls/{stall.id}").get_data(as_text=True)
+    assert "dán đè" in page
