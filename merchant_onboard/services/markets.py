@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from merchant_onboard.domain.errors import N_, ConflictError, FormErrors, ValidationError
+from merchant_onboard.domain.errors import (
+    N_, ConflictError, FormErrors, NotFoundError, ValidationError,
+)
 from merchant_onboard.domain.text import nfc
 from merchant_onboard.models import AuditEntry, Market, MarketKind, User
 from merchant_onboard.services.access import scope_markets
@@ -100,3 +102,11 @@ def list_markets(session: Session, user: User) -> list[Market]:
     """The markets ``user`` may see, by province then name."""
     query = scope_markets(select(Market), session, user).order_by(Market.province, Market.name)
     return list(session.exec(query))
+
+
+def get_market(session: Session, code: str) -> Market:
+    """The market with ``code``, for the machine's operator (CLI): no membership applies."""
+    market = session.exec(select(Market).where(Market.code == code.strip().lower())).first()
+    if market is None:
+        raise NotFoundError(N_("Không tìm thấy chợ “%(code)s”."), code=code)
+    return market
