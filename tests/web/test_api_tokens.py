@@ -18,6 +18,7 @@ def test_a_token_is_issued_for_the_right_password_and_opens_the_api(client, make
     assert response.status_code == 201
     body = response.get_json()
     assert body["token_type"] == "Bearer" and body["expires_in"] > 0
+    assert response.headers["Cache-Control"] == "no-store"
     assert body["user"]["username"] == "lan" and body["user"]["role"] == "volunteer"
     markets = client.get("/api/v1/markets",
                          headers={"Authorization": f"Bearer {body['token']}"})

@@ -147,9 +147,9 @@ def _filters() -> dict[str, Any]:
                            "status": request.args.get("status") or None}
     if out["status"] and out["status"] not in {s.value for s in Status}:
         errors.append(ValidationError(N_("Trạng thái không hợp lệ."), field="status"))
-    for name, default, high in (("limit", 50, MAX_LIMIT), ("offset", 0, 10**9)):
+    for name, default, low, high in (("limit", 50, 1, MAX_LIMIT), ("offset", 0, 0, 10**9)):
         try:
-            out[name] = query_int(name, default=default, low=int(name == "limit"), high=high)
+            out[name] = query_int(name, default=default, low=low, high=high)
         except ValidationError as error:
             errors.append(error)
     if errors:

@@ -40,7 +40,8 @@ def create_token():
     return {"token": issue_token(user), "token_type": "Bearer",
             "expires_in": config["API_TOKEN_MAX_AGE"],
             "user": {"id": user.id, "username": user.username,
-                     "display_name": user.display_name, "role": user.role}}, 201
+                     "display_name": user.display_name, "role": user.role}}, 201, \
+        {"Cache-Control": "no-store"}  # RFC 6749 §5.1: no cache may keep a credential
 
 
 OPENAPI_PATHS = {
