@@ -1,0 +1,170 @@
+"""The look of the posters: what goes where, how large, in which colour, for every format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reportlab.lib.pagesizes import A6
+from reportlab.lib.units import mm
+
+from merchant_onboard.domain.errors import N_, ValidationError
+from merchant_onboard.domain.poster.fonts import Metrics, PdfMetrics, PngMetrics, Weight
+from merchant_onboard.domain.poster.formats import (
+    STICKER_COLUMNS,
+    STICKER_PAGE_MARGIN,
+    STICKER_ROWS,
+    PosterFormat,
+)
+from merchant_onboard.domain.poster.geometry import Box, Layout
+from merchant_onboard.domain.poster.layout import Gap, Group, Item, NoRoom, QRSlot, Text, stack
+from merchant_onboard.domain.poster.qrmatrix import qr_matrix
+from merchant_onboard.domain.poster.spec import PosterSpec
+
+# Print-safe colours: a deep blue that stays dark on a monochrome laser printer, its light
+# tint for panels, near-black text. The QR code itself is always pure black on white.
+INK = (17, 24, 39)
+ACCENT = (13, 71, 161)
+ACCENT_TINT = (227, 236, 250)
+HEADER_SUBTITLE = (208, 223, 247)
+MUTED = (75, 85, 99)
+FRAME = (148, 172, 214)
+WHITE = (255, 255, 255)
+
+#: Text is shrunk in these steps before a design gives up: a long name or a dense QR code
+#: costs a little type size before it costs a module size.
+_TEXT_SCALES = (1.0, 0.9, 0.8)
+#: Blank border inside a sticker cell, in points: keeps ink (and the QR code's quiet zone)
+#: clear of the cut lines, which are drawn on the cell edges.
+_STICKER_MARGIN = 8
+#: Every poster's QR modules are at least this large (stickers too: "≥ 1 mm per module").
+MIN_MODULE_MM = 1.0
+
+
+def layout_for(spec: PosterSpec, fmt: PosterFormat) -> Layout:
+    """Lay out one poster of ``spec`` in ``fmt``: points for PDFs, pixels for the PNG.
+
+    For the sticker sheet this is one sticker at the origin; :func:`sticker_slots` says where
+    each one goes on the page.
+    """
+    width, height = fmt.page_size
+    if fmt is PosterFormat.STICKER:
+        slot = sticker_slots()[0]
+        return _first_fitting(lambda scale: stack(
+            _sticker_items(spec, slot.w, scale), width=slot.w, height=slot.h,
+            margin_x=_STICKER_MARGIN, metrics=_PDF,
+        ))
+    metrics: Metrics = _PNG if fmt is PosterFormat.PNG else _PDF
+    snap = fmt is PosterFormat.PNG
+    return _first_fitting(lambda scale: stack(
+        _poster_items(spec, width, scale, snap=snap), width=width, height=height,
+        margin_x=12 * width / A6[0], metrics=metrics,
+    ))
+
+
+def sticker_slots() -> tuple[Box, ...]:
+    """The sticker cells of an A4 sheet in points, row by row from the top left."""
+    page_w, page_h = PosterFormat.STICKER.page_size
+    cell_w = (page_w - 2 * STICKER_PAGE_MARGIN) / STICKER_COLUMNS
+    cell_h = (page_h - 2 * STICKER_PAGE_MARGIN) / STICKER_ROWS
+    return tuple(
+        Box(STICKER_PAGE_MARGIN + col * cell_w, STICKER_PAGE_MARGIN + row * cell_h, cell_w, cell_h)
+        for row in range(STICKER_ROWS)
+        for col in range(STICKER_COLUMNS)
+    )
+
+
+_PDF = PdfMetrics()
+_PNG = PngMetrics()
+
+
+def _first_fitting(build: Callable[[float], Layout]) -> Layout:
+    """The layout at the largest text scale that leaves the QR code its minimum size."""
+    for scale in _TEXT_SCALES:
+        try:
+            return build(scale)
+        except NoRoom:
+            continue
+    raise ValidationError(N_("Nội dung quá dài, mã QR không đủ chỗ trên khổ giấy này"))
+
+
+def _poster_items(spec: PosterSpec, width: float, text_scale: float, *, snap: bool) -> list[Item]:
+    """A standee poster; sizes are designed on A6 and scale with the page width."""
+    s = width / A6[0]
+    t = s * text_scale
+    labels = spec.labels
+    matrix = qr_matrix(spec.payload, error_correction=spec.error_correction)
+    # Scaled like the rest: a PNG has no millimetres, so it keeps A6's proportions.
+    min_module = MIN_MODULE_MM * mm * s
+    return [
+        Gap(12 * s),
+        Group(
+            (
+                Text(spec.campaign_title, Weight.BOLD, 11 * t, 8 * t, WHITE, max_lines=2),
+                Gap(2 * t),
+                Text(spec.market_name, Weight.REGULAR, 9 * t, 7 * t, HEADER_SUBTITLE, max_lines=2),
+            ),
+            fill=ACCENT, radius=7 * s, pad_x=10 * s, pad_y=7 * s,
+        ),
+        Gap(10 * s, stretch=True),
+        Text(spec.shop_name, Weight.BOLD, 22 * t, 13 * t, INK, max_lines=2, leading=1.15),
+        Gap(5 * t),
+        Group(
+            (Text(spec.stall_line, Weight.SEMIBOLD, 9.5 * t, 7 * t, ACCENT),),
+            fill=ACCENT_TINT, radius=9 * t, pad_x=10 * t, pad_y=3.5 * t, hug=True,
+        ),
+        Gap(8 * s, stretch=True),
+        QRSlot(matrix, max_side=width - 24 * s, min_module=min_module, snap=snap,
+               frame=FRAME, frame_width=1.2 * s),
+        Gap(8 * s, stretch=True),
+        Text(spec.bank_short_name, Weight.SEMIBOLD, 10 * t, 7.5 * t, ACCENT),
+        Gap(1 * t),
+        Text(spec.holder_line, Weight.BOLD, 16 * t, 9 * t, INK, max_lines=2),
+        Gap(1 * t),
+        Text(spec.account_line, Weight.SEMIBOLD, 11.5 * t, 8 * t, INK),
+        Gap(8 * s, stretch=True),
+        Group(
+            (
+                Text(labels.scan_hint, Weight.REGULAR, 8 * t, 6.5 * t, INK, max_lines=2),
+                Gap(1.5 * t),
+                Text(labels.check_name_hint, Weight.SEMIBOLD, 8 * t, 6.5 * t, ACCENT, max_lines=2),
+            ),
+            fill=ACCENT_TINT, radius=6 * s, pad_x=8 * s, pad_y=6 * t,
+        ),
+        Gap(6 * t),
+        Text(spec.verify_line, Weight.REGULAR, 7 * t, 5.5 * t, MUTED, max_lines=2),
+        Gap(12 * s),
+    ]
+
+
+def _sticker_items(spec: PosterSpec, width: float, text_scale: float) -> list[Item]:
+    """A sticker cell of the A4 sheet; sizes in points."""
+    t = text_scale
+    labels = spec.labels
+    matrix = qr_matrix(spec.payload, error_correction=spec.error_correction)
+    heading = " · ".join(part for part in (spec.campaign_title, spec.market_name) if part)
+    return [
+        Gap(_STICKER_MARGIN),
+        Text(heading, Weight.REGULAR, 6.5 * t, 5 * t, MUTED, max_lines=2),
+        Gap(3 * t),
+        Text(spec.shop_name, Weight.BOLD, 12 * t, 8 * t, INK, max_lines=2, leading=1.15),
+        Gap(3 * t),
+        Group(
+            (Text(spec.stall_line, Weight.SEMIBOLD, 7.5 * t, 6 * t, ACCENT),),
+            fill=ACCENT_TINT, radius=7 * t, pad_x=7 * t, pad_y=2.5 * t, hug=True,
+        ),
+        Gap(4, stretch=True),
+        QRSlot(matrix, max_side=width - 2 * _STICKER_MARGIN, min_module=MIN_MODULE_MM * mm),
+        Gap(4, stretch=True),
+        Text(spec.bank_short_name, Weight.SEMIBOLD, 7.5 * t, 6 * t, ACCENT),
+        Gap(0.5 * t),
+        Text(spec.holder_line, Weight.BOLD, 10.5 * t, 7 * t, INK, max_lines=2),
+        Gap(0.5 * t),
+        Text(spec.account_line, Weight.SEMIBOLD, 8.5 * t, 6.5 * t, INK),
+        Gap(4 * t, stretch=True),
+        Text(labels.scan_hint, Weight.REGULAR, 6.5 * t, 5 * t, INK, max_lines=2),
+        Gap(1 * t),
+        Text(labels.check_name_hint, Weight.SEMIBOLD, 6.5 * t, 5 * t, ACCENT, max_lines=2),
+        Gap(3 * t),
+        Text(spec.verify_line, Weight.REGULAR, 5.5 * t, 4.5 * t, MUTED, max_lines=2),
+        Gap(_STICKER_MARGIN),
+    ]
