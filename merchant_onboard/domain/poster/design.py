@@ -165,6 +165,6 @@ def _sticker_items(spec: PosterSpec, width: float, text_scale: float) -> list[It
         Gap(1 * t),
         Text(labels.check_name_hint, Weight.SEMIBOLD, 6.5 * t, 5 * t, ACCENT, max_lines=2),
         Gap(3 * t),
-        Text(spec.verify_line, Weight.REGULAR, 5.5 * t, 4.5 * t, MUTED, max_lines=2),
+        Text(spec.verify_line, Weight.REGULAR, 6 * t, 4.5 * t, MUTED, max_lines=2),
         Gap(_STICKER_MARGIN),
     ]

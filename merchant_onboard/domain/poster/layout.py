@@ -113,8 +113,11 @@ def stack(
                 x, y = round(x), round(y)
             qr = QRPlacement(item.matrix, Box(x, y, side, side), module)
             if item.frame:
-                panels.append(Panel(qr.box.inflate(item.frame_width / 2), stroke=item.frame,
-                                    line_width=item.frame_width, radius=3 * module))
+                # A module of air between the quiet zone and the frame's inner edge; a corner
+                # of radius r cuts 0.29 r into its square, so 2.5 modules stays outside too.
+                frame = qr.box.inflate(module + item.frame_width / 2)
+                panels.append(Panel(frame, stroke=item.frame, line_width=item.frame_width,
+                                    radius=2.5 * module))
             y += side
         else:
             y = item.place(y, column, panels, texts)

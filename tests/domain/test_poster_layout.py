@@ -1,0 +1,152 @@
+"""Poster layout: what goes where, checked on the geometry the renderers draw from."""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+
+import pytest
+from reportlab.lib.units import mm
+
+from merchant_onboard.domain.poster import (
+    MIN_MODULE_MM,
+    PosterFormat,
+    PosterLabels,
+    layout_for,
+    sticker_slots,
+)
+from tests.domain.conftest_poster import LONG_SHOP_NAME, make_spec
+
+ALL_FORMATS = list(PosterFormat)
+
+SHOP_NAMES = [
+    "Bún riêu Đặng Thị Hồng",
+    "Tạp hoá Cô Ba – Chợ Vị Thanh",
+    LONG_SHOP_NAME,
+    LONG_SHOP_NAME + " và các con " + LONG_SHOP_NAME,  # far beyond any sane name
+    "Nhàhàngkhôngcókhoảngtrắngnàocảvìngườinhậpquênbấmphímcách",  # one unbreakable word
+]
+
+
+def _all_specs():
+    for name in SHOP_NAMES:
+        yield make_spec(shop_name=name)
+    yield make_spec(holder_name="NGUYEN THI HONG NHUNG UONG VAN PHONG PHAM TONG HOP",
+                    account_number="1234567890123456789", bank_short_name="Vietinbank",
+                    market_name="Chợ Bến Thành, Phường Bến Thành, Quận 1, Thành phố Hồ Chí Minh")
+    yield make_spec(error_correction="Q", account_number="ABCDEFGH12345678901")
+    yield make_spec(campaign_title="", market_name="")
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS, ids=str)
+@pytest.mark.parametrize("spec", list(_all_specs()), ids=lambda s: s.shop_name[:24])
+def test_no_text_touches_the_qr_code_or_leaves_the_poster(fmt, spec):
+    layout = layout_for(spec, fmt)
+    qr_area = layout.qr.box  # the quiet zone included: it must stay clear of any ink
+    frames = [panel.box for panel in layout.panels if panel.stroke]
+    poster = (0, 0, layout.width, layout.height)
+    for line in layout.texts:
+        ink = line.ink_box
+        assert not ink.intersects(qr_area), f"{line.text!r} overlaps the QR code"
+        for frame in frames:
+            assert not ink.intersects(frame), f"{line.text!r} overlaps the QR frame"
+        assert poster[0] <= ink.x and ink.right <= poster[2], f"{line.text!r} is cut off"
+        assert poster[1] <= ink.y and ink.bottom <= poster[3], f"{line.text!r} is cut off"
+    for frame in frames:
+        assert frame.contains(qr_area)
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS, ids=str)
+@pytest.mark.parametrize("name", SHOP_NAMES, ids=lambda n: n[:24])
+def test_shop_name_is_wrapped_or_shrunk_never_cut(fmt, name):
+    spec = make_spec(shop_name=name)
+    texts = layout_for(spec, fmt).texts
+    # The shop name is the block of lines in one style right above the stall code.
+    stall = next(i for i, line in enumerate(texts) if line.text == spec.stall_line)
+    style = (texts[stall - 1].size, texts[stall - 1].color)
+    shop_lines = list(itertools.takewhile(lambda line: (line.size, line.color) == style,
+                                          reversed(texts[:stall])))
+    shop_lines = [line.text for line in reversed(shop_lines)]
+    assert "".join(shop_lines).replace(" ", "") == name.replace(" ", "")
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS, ids=str)
+def test_poster_reads_top_to_bottom_in_the_order_of_the_design(fmt):
+    spec = make_spec()
+    layout = layout_for(spec, fmt)
+    texts = [line.text for line in layout.texts]
+    order = [spec.campaign_title if fmt is not PosterFormat.STICKER else None,
+             spec.shop_name, spec.stall_line, spec.bank_short_name, spec.holder_line,
+             spec.account_line, spec.labels.scan_hint, spec.labels.check_name_hint,
+             spec.verify_line]
+    expected = [text for text in order if text is not None]
+    positions = [next(i for i, t in enumerate(texts) if t in text or text in t) for text in expected]
+    assert positions == sorted(positions)
+    baselines = [line.baseline for line in layout.texts]
+    assert baselines == sorted(baselines)
+    shop = next(line for line in layout.texts if line.text == spec.shop_name)
+    holder = next(line for line in layout.texts if line.text == spec.holder_line)
+    hint = next(line for line in layout.texts if line.text == spec.labels.scan_hint)
+    assert shop.size > holder.size > hint.size  # shop name large, holder name large
+    assert shop.baseline < layout.qr.box.y < layout.qr.box.bottom < holder.baseline
+
+
+@pytest.mark.parametrize("spec", list(_all_specs()), ids=lambda s: s.shop_name[:24])
+def test_sticker_modules_are_at_least_one_millimetre(spec):
+    layout = layout_for(spec, PosterFormat.STICKER)
+    assert layout.qr.module >= MIN_MODULE_MM * mm
+    slot = sticker_slots()[0]
+    assert (layout.width, layout.height) == (slot.w, slot.h)
+
+
+@pytest.mark.parametrize("fmt", [PosterFormat.A6, PosterFormat.A5, PosterFormat.A4], ids=str)
+def test_posters_modules_grow_with_the_paper(fmt):
+    module_mm = layout_for(make_spec(), fmt).qr.module / mm
+    assert module_mm >= {"a6": 1.3, "a5": 1.8, "a4": 2.6}[fmt.value]
+
+
+def test_png_modules_are_whole_pixels():
+    qr = layout_for(make_spec(), PosterFormat.PNG).qr
+    assert qr.module == int(qr.module) >= 10
+    assert qr.box.x == int(qr.box.x) and qr.box.y == int(qr.box.y)
+
+
+def test_sticker_sheet_has_nine_cells_inside_the_printable_area():
+    slots = sticker_slots()
+    assert len(slots) == PosterFormat.STICKER.slots_per_page == 9
+    page_w, page_h = PosterFormat.STICKER.page_size
+    for index, slot in enumerate(slots):
+        assert 5 * mm <= slot.x and slot.right <= page_w - 5 * mm
+        assert 5 * mm <= slot.y and slot.bottom <= page_h - 5 * mm
+        for other in slots[index + 1:]:
+            assert not slot.intersects(other)
+    assert [(s.y, s.x) for s in slots] == sorted((s.y, s.x) for s in slots)  # row by row
+
+
+def test_spec_text_is_stored_in_nfc():
+    decomposed = unicodedata.normalize("NFD", "Bún riêu Đặng Thị Hồng")
+    spec = make_spec(shop_name=f"  {decomposed} ", market_name=unicodedata.normalize("NFD", "Chợ"))
+    assert spec.shop_name == "Bún riêu Đặng Thị Hồng"
+    assert spec.market_name == "Chợ"
+    labels = PosterLabels(unicodedata.normalize("NFD", "Quét mã"), "b", "c", "d", "e")
+    assert labels.scan_hint == "Quét mã"
+
+
+def test_spec_lines_as_printed():
+    spec = make_spec(holder_name="nguyen thi ba", account_number="0011012345678",
+                     verify_code="K7P2QX9M", verify_url="https://host/v/K7P2QX9M")
+    assert spec.holder_line == "NGUYEN THI BA"
+    assert spec.stall_line == "Quầy A-12"
+    assert spec.account_line == "Số tài khoản: 0011 0123 4567 8"
+    assert spec.verify_line == "Mã xác minh: K7P2-QX9M · https://host/v/K7P2QX9M"
+
+
+def test_labels_are_printed_as_given():
+    english = PosterLabels(scan_hint="Scan with your banking app to pay",
+                           check_name_hint="Check the recipient's name before paying",
+                           verify_label="Verification code", account_label="Account",
+                           stall_label="Stall")
+    layout = layout_for(make_spec(labels=english), PosterFormat.A6)
+    texts = {line.text for line in layout.texts}
+    assert {"Scan with your banking app to pay", "Check the recipient's name before paying",
+            "Stall A-12", "Account: 0011 0123 4567 8"} <= texts
