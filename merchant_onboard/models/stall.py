@@ -26,8 +26,10 @@ class Stall(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     market_id: int = Field(foreign_key="market.id", ondelete="CASCADE")
     stall_code: str = Field(max_length=32)
-    #: Natural-order key of the stall code (A-2 before A-10), so SQL can ORDER BY it.
-    sort_key: str = Field(max_length=128)
+    #: Natural-order key of the stall code (A-2 before A-10), so SQL can ORDER BY it; compared
+    #: byte by byte on PostgreSQL, where a locale collation would skip the punctuation.
+    sort_key: str = Field(sa_type=sa.String(128).with_variant(sa.String(128, collation="C"),
+                                                               "postgresql"))
     zone: str = Field(default="", max_length=64)
     shop_name: str = Field(default="", max_length=200)
     owner_name: str = Field(default="", max_length=120)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a7f5efecdf04
+Revision ID: 23c061b79291
 Revises: 
-Create Date: 2026-11-25 15:38:50.377862
+Create Date: 2026-11-25 16:10:07.450867
 """
 from typing import Sequence, Union
 
@@ -12,7 +12,7 @@ import sqlmodel
 import merchant_onboard.models.base
 from sqlalchemy.dialects import postgresql
 
-revision: str = 'a7f5efecdf04'
+revision: str = '23c061b79291'
 down_revision: Union[str, None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -86,7 +86,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('market_id', sa.Integer(), nullable=False),
     sa.Column('stall_code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('sort_key', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('sort_key', sa.String(length=128).with_variant(sa.String(length=128, collation='C'), 'postgresql'), nullable=False),
     sa.Column('zone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('shop_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('owner_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
