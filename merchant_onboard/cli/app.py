@@ -1,4 +1,7 @@
-"""Commands that run the service or change its database: serve, db, create-user, seed-demo."""
+"""Commands that run the service or change its database: serve, db, create-user, seed-demo.
+
+The database layer is imported inside each command, so ``merchant-onboard qr …`` starts fast.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +12,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from merchant_onboard.db import get_engine, get_session
-from merchant_onboard.domain.errors import DomainError, FormErrors
-
-
-def fail(error: DomainError) -> None:
-    """Report a domain error on stderr and exit 2, without a traceback."""
-    lines = [str(e) for e in error.errors] if isinstance(error, FormErrors) else [str(error)]
-    for line in lines:
-        click.echo(f"error: {line}", err=True)
-    raise SystemExit(2)
+from merchant_onboard.cli.common import fail
+from merchant_onboard.domain.errors import DomainError
 
 
 @click.group()
@@ -30,6 +25,7 @@ def db() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Bring the database to the latest schema."""
+    from merchant_onboard.db import get_engine
     from merchant_onboard.migrate import upgrade
 
     upgrade(get_engine())
@@ -41,6 +37,7 @@ def db_upgrade() -> None:
 @with_appcontext
 def db_revision(message: str) -> None:
     """(Developers) write a migration from the difference between models and database."""
+    from merchant_onboard.db import get_engine
     from merchant_onboard.migrate import revision
 
     revision(get_engine(), message)
@@ -57,6 +54,7 @@ def db_revision(message: str) -> None:
 def create_user(username: str, role: str, display_name: str, markets: tuple[str, ...],
                 password: str | None) -> None:
     """Create a login for a volunteer, manager or administrator."""
+    from merchant_onboard.db import get_session
     from merchant_onboard.services.users import create_user as create
 
     if password is None:
@@ -78,6 +76,7 @@ def seed_demo() -> None:
 
 
 def _seed_demo() -> str:
+    from merchant_onboard.db import get_engine, get_session
     from merchant_onboard.migrate import upgrade
     from merchant_onboard.services.demo import seed_demo as seed
 
@@ -97,6 +96,7 @@ def serve(demo: bool, host: str, port: int, threads: int) -> None:
     """Upgrade the database and serve the app with waitress (a production WSGI server)."""
     import waitress
 
+    from merchant_onboard.db import get_engine
     from merchant_onboard.migrate import upgrade
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -111,4 +111,6 @@ def serve(demo: bool, host: str, port: int, threads: int) -> None:
 
 
 def _safe_url(app) -> str:
+    from merchant_onboard.db import get_engine
+
     return get_engine(app).url.render_as_string(hide_password=True)

@@ -40,3 +40,10 @@ def test_bad_input_is_a_message(runner, market_with_stalls, tmp_path, args, mess
     result = runner.invoke(args=["poster", *args, "-o", str(tmp_path / "x.pdf")])
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_cli_format_choices_match_the_renderer():
+    from merchant_onboard.cli.poster import FORMATS
+    from merchant_onboard.domain.poster import PosterFormat
+
+    assert FORMATS == tuple(f.value for f in PosterFormat)
