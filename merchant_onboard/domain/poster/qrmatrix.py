@@ -33,7 +33,15 @@ class QRMatrix:
     error_correction: str
     version: int
     rows: tuple[int, ...]
-    rectangles: tuple[tuple[int, int, int, int], ...]
+    # Four bytes per box (a side is at most 177 modules): 1 kB instead of 20 kB of tuples,
+    # which is what lets the cache below hold a market's worth of codes.
+    packed_rectangles: bytes
+
+    @property
+    def rectangles(self) -> tuple[tuple[int, int, int, int], ...]:
+        """The ``(col, row, width, height)`` boxes covering the dark modules, top to bottom."""
+        values = iter(self.packed_rectangles)
+        return tuple(zip(values, values, values, values))
 
     @property
     def size(self) -> int:
@@ -54,7 +62,7 @@ class QRMatrix:
         return tuple(tuple(bool(bits >> c & 1) for c in range(self.size)) for bits in self.rows)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)
 def qr_matrix(payload: str, *, error_correction: str = "M") -> QRMatrix:
     """Encode ``payload`` as a QR symbol at the given error-correction level ("L", "M", "Q", "H").
 
@@ -167,7 +175,7 @@ class _Grid:
         return score
 
 
-def _rectangles(rows: tuple[int, ...]) -> tuple[tuple[int, int, int, int], ...]:
+def _rectangles(rows: tuple[int, ...]) -> bytes:
     """Cover the dark modules with boxes: horizontal runs, stacked while rows repeat them."""
     open_runs: dict[tuple[int, int], int] = {}
     boxes = []
@@ -179,7 +187,7 @@ def _rectangles(rows: tuple[int, ...]) -> tuple[tuple[int, int, int, int], ...]:
         for run in runs:
             open_runs.setdefault(run, r)
     boxes.sort(key=lambda box: (box[1], box[0]))
-    return tuple(boxes)
+    return bytes(value for box in boxes for value in box)
 
 
 def _runs(bits: int) -> list[tuple[int, int]]:
