@@ -80,7 +80,8 @@ def test_poster_reads_top_to_bottom_in_the_order_of_the_design(fmt):
              spec.account_line, spec.labels.scan_hint, spec.labels.check_name_hint,
              spec.verify_line]
     expected = [text for text in order if text is not None]
-    positions = [next(i for i, t in enumerate(texts) if t in text or text in t) for text in expected]
+    positions = [next(i for i, t in enumerate(texts) if t in text or text in t)
+                 for text in expected]
     assert positions == sorted(positions)
     baselines = [line.baseline for line in layout.texts]
     assert baselines == sorted(baselines)

@@ -36,16 +36,17 @@ def iter_pdf(
     a ``skip_slots`` the format does not have) raise :class:`ValidationError` here, before
     the first chunk, so a web view can still answer with an error.
     """
-    checked = _checked(specs, fmt, skip_slots)
-    return _chunks(checked, fmt, skip_slots)
+    first, rest = _checked(specs, fmt, skip_slots)
+    return _chunks(first, rest, fmt, skip_slots)
 
 
 def write_pdf(
     specs: Iterable[PosterSpec], fmt: PosterFormat, out: BinaryIO, *, skip_slots: int = 0
 ) -> int:
     """Write the PDF of ``specs`` to ``out`` page by page and return the number of pages."""
+    first, rest = _checked(specs, fmt, skip_slots)
     pages = 0
-    for pages in _draw(_checked(specs, fmt, skip_slots), fmt, out.write, skip_slots):
+    for pages in _draw(first, rest, fmt, out.write, skip_slots):
         pass
     return pages
 
@@ -57,8 +58,8 @@ def render_pdf(specs: Iterable[PosterSpec], fmt: PosterFormat, *, skip_slots: in
 
 def _checked(
     specs: Iterable[PosterSpec], fmt: PosterFormat, skip_slots: int
-) -> Iterator[PosterSpec]:
-    """Validate the arguments now; return the specs as an iterator (the first one peeked)."""
+) -> tuple[PosterSpec, Iterator[PosterSpec]]:
+    """Validate the arguments now; return the first spec and an iterator over the rest."""
     if not fmt.is_pdf:
         raise ValueError(f"{fmt} is not a PDF format")
     if not 0 <= skip_slots < fmt.slots_per_page:
@@ -70,27 +71,31 @@ def _checked(
     first = next(rest, None)
     if first is None:
         raise ValidationError(N_("Không có áp phích nào để in"))
-    return itertools.chain((first,), rest)
+    return first, rest
 
 
-def _chunks(specs: Iterator[PosterSpec], fmt: PosterFormat, skip_slots: int) -> Iterator[bytes]:
+def _chunks(first: PosterSpec, rest: Iterator[PosterSpec], fmt: PosterFormat,
+            skip_slots: int) -> Iterator[bytes]:
     chunks: list[bytes] = []
-    for _ in _draw(specs, fmt, chunks.append, skip_slots):
+    for _ in _draw(first, rest, fmt, chunks.append, skip_slots):
         yield b"".join(chunks)
         chunks.clear()
     yield b"".join(chunks)
 
 
 def _draw(
-    specs: Iterator[PosterSpec], fmt: PosterFormat, write: Callable[[bytes], object],
-    skip_slots: int,
+    first: PosterSpec, rest: Iterator[PosterSpec], fmt: PosterFormat,
+    write: Callable[[bytes], object], skip_slots: int,
 ) -> Iterator[int]:
     """Draw every page into a streaming document writing to ``write``; yield after each page."""
     canvas, document = streaming_canvas(write, fmt.page_size, pdf_font(Weight.REGULAR))
     canvas.setCreator("merchant_onboard")
+    canvas.setTitle(f"VietQR – {first.market_name}")
+    canvas.setAuthor(first.market_name)
+    canvas.setSubject(first.campaign_title)
     try:
         pages = _sticker_pages if fmt is PosterFormat.STICKER else _poster_pages
-        yield from pages(canvas, specs, fmt, skip_slots)
+        yield from pages(canvas, itertools.chain((first,), rest), fmt, skip_slots)
         document.finish(canvas)
     finally:
         document.release_fonts()

@@ -44,11 +44,6 @@ class StreamingDocument(PDFDocument):
         self.Reference(self.Pages)
         self._held = {BasicFonts, self.Pages.__InternalName__}
 
-    @property
-    def bytes_written(self) -> int:
-        """How many bytes went to ``write`` so far."""
-        return self._offset
-
     def addPage(self, page: PDFPage) -> None:  # noqa: N802 (reportlab's name)
         """Register the page, write it and its content stream, and forget both."""
         # Deflate only: reportlab's default adds ASCII85 on top, in pure Python, which costs

@@ -66,17 +66,17 @@ class PosterSpec:
 
     @property
     def stall_line(self) -> str:
-        """"Quầy A-12"."""
+        """The stall code with its label: "Quầy A-12"."""
         return f"{self.labels.stall_label} {self.stall_code}"
 
     @property
     def account_line(self) -> str:
-        """"Số tài khoản: 0011 0123 4567 8", grouped for reading aloud."""
+        """The account number grouped for reading aloud: "Số tài khoản: 0011 0123 4567 8"."""
         return f"{self.labels.account_label}: {group_account(self.account_number)}"
 
     @property
     def verify_line(self) -> str:
-        """"Mã xác minh: K7P2-QX9M · https://host/v/K7P2QX9M"."""
+        """Where to check the poster: "Mã xác minh: K7P2-QX9M · https://host/v/K7P2QX9M"."""
         code = format_public_code(self.verify_code)
         return f"{self.labels.verify_label}: {code} · {self.verify_url}"
 
