@@ -12,7 +12,9 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import N_, ValidationError
 from merchant_onboard.domain.funnel import EventKind, Status
-from merchant_onboard.domain.poster import PosterFormat, PosterSpec, iter_pdf, render
+from merchant_onboard.domain.poster import (
+    PosterFormat, PosterSpec, check_skip_slots, iter_pdf, render,
+)
 from merchant_onboard.models import Event, Market, PaymentAccount, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services.onboarding import issue_poster, primary_account, write_event
@@ -90,14 +92,28 @@ def batch_rows(session: Session, market: Market, selection: BatchFilter,
 def count_batch(session: Session, market: Market, selection: BatchFilter) -> int:
     """How many posters the batch holds (one aggregate query)."""
     query = _batch_query(market, selection).with_only_columns(sa.func.count(Stall.id))
-    return session.exec(query).one()
+    return session.scalar(query) or 0
+
+
+def check_batch(session: Session, *, market: Market, selection: BatchFilter,
+                fmt: PosterFormat, skip_slots: int = 0) -> int:
+    """Refuse a batch that cannot be printed, before any byte is streamed; return its size."""
+    if not fmt.is_pdf:
+        raise ValidationError(N_("In hàng loạt chỉ có dạng PDF."), field="format")
+    check_skip_slots(fmt, skip_slots)
+    count = count_batch(session, market, selection)
+    if not count:
+        raise ValidationError(N_("Không có gian hàng nào phù hợp để in."), field="status")
+    return count
 
 
 def iter_batch_pdf(session: Session, *, market: Market, selection: BatchFilter,
                    fmt: PosterFormat, verify_base: str, skip_slots: int = 0) -> Iterator[bytes]:
-    """The batch as PDF chunks, page by page, so a whole market streams in flat memory."""
-    if fmt is PosterFormat.PNG:
-        raise ValidationError(N_("In hàng loạt chỉ có dạng PDF."), field="format")
+    """The batch as PDF chunks, page by page, so a whole market streams in flat memory.
+
+    Call ``check_batch`` first: this is meant to run while the response streams, on a
+    session of its own, when an error can no longer become a clean 4xx.
+    """
     specs = (spec_for(stall, market, account, verify_base=verify_base)
              for stall, account in batch_rows(session, market, selection))
     return iter_pdf(specs, fmt, skip_slots=skip_slots)

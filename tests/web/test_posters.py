@@ -204,3 +204,24 @@ def test_recheck_photo_of_a_fake_overlay_is_flagged(client, auth, session, marke
     assert session.get(Stall, stall.id).recheck_mismatch is True
     page = client.get(f"/stalls/{stall.id}").get_data(as_text=True)
     assert "dán đè" in page
+
+
+def test_batch_errors_are_messages_not_broken_files(client, auth, market, people, make_stall):
+    auth.login("hung")
+    empty = client.get(f"/m/{market.code}/posters.pdf?format=a6")
+    assert empty.status_code == 422
+    make_stall(market, people["lan"])
+    too_many = client.get(f"/m/{market.code}/posters.pdf?format=sticker&skip=99")
+    assert too_many.status_code == 422
+    png = client.get(f"/m/{market.code}/posters.pdf?format=png")
+    assert png.status_code == 422
+
+
+def test_sticker_batch_on_a_partly_used_sheet(client, auth, session, market, people, make_stall):
+    stall = make_stall(market, people["lan"])
+    auth.login("hung")
+    response = client.get(f"/m/{market.code}/posters.pdf?format=sticker&skip=2")
+    assert response.status_code == 200
+    assert decode_pages(response.get_data()) == [[payload_of(session, stall)]]
+    page = client.get(f"/m/{market.code}/posters?format=sticker&skip=2").get_data(as_text=True)
+    assert "skip=2" in page

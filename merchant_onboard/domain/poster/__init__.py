@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from merchant_onboard.domain.poster.design import MIN_MODULE_MM, layout_for, sticker_slots
 from merchant_onboard.domain.poster.formats import PosterFormat
 from merchant_onboard.domain.poster.geometry import Box, Layout, QRPlacement, TextLine
-from merchant_onboard.domain.poster.pdf import iter_pdf, render_pdf, write_pdf
+from merchant_onboard.domain.poster.pdf import check_skip_slots, iter_pdf, render_pdf, write_pdf
 from merchant_onboard.domain.poster.png import render_png
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, QRMatrix, qr_matrix
 from merchant_onboard.domain.poster.spec import PosterLabels, PosterSpec
@@ -32,6 +32,7 @@ __all__ = [
     "QRMatrix",
     "QRPlacement",
     "TextLine",
+    "check_skip_slots",
     "iter_pdf",
     "layout_for",
     "qr_matrix",

@@ -56,17 +56,22 @@ def render_pdf(specs: Iterable[PosterSpec], fmt: PosterFormat, *, skip_slots: in
     return b"".join(iter_pdf(specs, fmt, skip_slots=skip_slots))
 
 
+def check_skip_slots(fmt: PosterFormat, skip_slots: int) -> None:
+    """Refuse a number of slots to skip that the format's first page does not have."""
+    if not 0 <= skip_slots < fmt.slots_per_page:
+        raise ValidationError(
+            N_("Số ô bỏ qua phải từ 0 đến %(last)d"), field="skip_slots",
+            last=fmt.slots_per_page - 1,
+        )
+
+
 def _checked(
     specs: Iterable[PosterSpec], fmt: PosterFormat, skip_slots: int
 ) -> tuple[PosterSpec, Iterator[PosterSpec]]:
     """Validate the arguments now; return the first spec and an iterator over the rest."""
     if not fmt.is_pdf:
         raise ValueError(f"{fmt} is not a PDF format")
-    if not 0 <= skip_slots < fmt.slots_per_page:
-        raise ValidationError(
-            N_("Số ô bỏ qua phải từ 0 đến %(last)d"), field="skip_slots",
-            last=fmt.slots_per_page - 1,
-        )
+    check_skip_slots(fmt, skip_slots)
     rest = iter(specs)
     first = next(rest, None)
     if first is None:

@@ -66,6 +66,7 @@ def batch(code: str):
         "posters/batch.html", market=market, fmt=fmt, selection=selection, errors=errors,
         count=posters.count_batch(session, market, selection),
         zones=stalls.zones(session, market), statuses=posters.PRINTABLE,
+        skip=max(0, request.args.get("skip", 0, type=int)),
         batch_id=uuid.uuid4().hex[:16], formats=[f for f in PosterFormat
                                                 if f is not PosterFormat.PNG])
 
@@ -76,11 +77,17 @@ def batch_pdf(code: str):
     session, market = _managed_market(code)
     fmt = posters.parse_format(request.args.get("format"))
     selection = posters.BatchFilter.parse(request.args.get("status"), request.args.get("zone"))
-    skip = max(0, min(request.args.get("skip", 0, type=int), 64))
-    chunks = posters.iter_batch_pdf(session, market=market, selection=selection, fmt=fmt,
-                                    verify_base=verify_base(), skip_slots=skip)
+    skip = request.args.get("skip", 0, type=int)
+    posters.check_batch(session, market=market, selection=selection, fmt=fmt, skip_slots=skip)
+    base = verify_base()
+
+    def chunks():
+        # The view's session is closed when the view returns; the stream reads on its own.
+        yield from posters.iter_batch_pdf(get_session(), market=market, selection=selection,
+                                          fmt=fmt, verify_base=base, skip_slots=skip)
+
     name = poster_filename(market.code, fmt)
-    return Response(stream_with_context(chunks), mimetype=fmt.media_type,
+    return Response(stream_with_context(chunks()), mimetype=fmt.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
