@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, stream_with_context
+from flask import Response, abort
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,7 +15,17 @@ from merchant_onboard.web.labels import REASON_LABELS, STATUS_LABELS
 
 
 def _send(export: exports.Export) -> Response:
-    response = Response(stream_with_context(export.chunks), mimetype=export.mimetype)
+    session = get_session()
+
+    def body():
+        # The request's teardown has run by the time the rows stream, so the session the
+        # rows are read with is closed here, also when the client goes away half-way.
+        try:
+            yield from export.chunks
+        finally:
+            session.close()
+
+    response = Response(body(), mimetype=export.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
 

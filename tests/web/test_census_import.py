@@ -1,0 +1,154 @@
+"""Census import through the pages a manager uses: upload, row-by-row report, confirm."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+
+import pytest
+from sqlmodel import select
+
+from merchant_onboard.models import AuditEntry, Role, Stall
+from merchant_onboard.services import census as census_service
+from merchant_onboard.services import stalls as stall_service
+from tests.factories import stall_fields
+
+FIRST = ("\ufeffMã gian hàng,Khu,Tên gian hàng,Chủ hộ,Số điện thoại\n"
+         "A-1,Khu A,Tạp hoá Cô Ba,Nguyễn Thị Ba,0912345678\n"
+         "A-2,Khu A,Rau sạch,Trần Văn Tư,\n"
+         "A-10,Khu A,Cá đồng,Lê Thị Năm,0987654321\n")
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh", census_size=5)
+
+
+@pytest.fixture
+def manager(make_user, market, auth):
+    user = make_user("hung", role=Role.MANAGER, markets=[market])
+    auth.login("hung")
+    return user
+
+
+def upload(client, text: str | bytes, name: str = "danh-sach.csv"):
+    data = text.encode() if isinstance(text, str) else text
+    return client.post("/m/cho-vi-thanh/census",
+                       data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def token_of(page) -> str:
+    return re.search(r'name="token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def confirm(client, page):
+    return client.post("/m/cho-vi-thanh/census/confirm", data={"token": token_of(page)})
+
+
+def stored(session, market) -> dict[str, Stall]:
+    session.expire_all()
+    return {s.stall_code: s for s in session.exec(select(Stall).where(Stall.market_id == market.id))}
+
+
+def test_preview_then_confirm_adds_census_stalls(client, session, market, manager):
+    preview = upload(client, FIRST)
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert "Thêm mới 3" in html and "Bị từ chối 0" in html
+    assert stored(session, market) == {}, "the preview writes nothing"
+    done = confirm(client, preview)
+    assert done.status_code == 302 and done.location.endswith("/m/cho-vi-thanh/dashboard")
+    rows = stored(session, market)
+    assert sorted(rows) == ["A-1", "A-10", "A-2"]
+    a1 = rows["A-1"]
+    assert (a1.status, a1.zone, a1.owner_phone) == ("census", "Khu A", "0912345678")
+    assert a1.public_code and a1.sort_key < rows["A-10"].sort_key
+    assert "tap hoa co ba" in a1.search_text
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "census.import")).one()
+    assert (audit.actor_id, audit.data["added"]) == (manager.id, 3)
+
+
+def test_reimport_updates_by_code_without_duplicates_or_losses(client, session, market,
+                                                               manager):
+    confirm(client, upload(client, FIRST))
+    second = ("Mã gian hàng,Tên gian hàng,Chủ hộ\n"
+              "A-1,Tạp hoá Cô Ba,Nguyễn Thị Ba\n"          # same: unchanged
+              "A-2,Rau sạch Út,\n"                         # renamed; owner cell empty: kept
+              "B-1,Thịt heo,Võ Văn Sáu\n")                 # new
+    preview = upload(client, second)
+    html = preview.get_data(as_text=True)
+    assert "Thêm mới 1" in html and "Cập nhật 1" in html and "Không đổi 1" in html
+    confirm(client, preview)
+    rows = stored(session, market)
+    assert sorted(rows) == ["A-1", "A-10", "A-2", "B-1"]
+    assert (rows["A-2"].shop_name, rows["A-2"].owner_name) == ("Rau sạch Út", "Trần Văn Tư")
+    assert rows["A-10"].owner_phone == "0987654321", "a stall missing from the file stays"
+
+
+def test_registered_stalls_keep_their_checked_details(client, session, market, manager):
+    confirm(client, upload(client, FIRST))
+    a1 = stored(session, market)["A-1"]
+    stall_service.register_stall(session, actor=manager, market=market, stall=a1,
+                                 client_id=str(uuid.uuid4()), confirm_phone=True,
+                                 raw=stall_fields(stall_code="A-1", owner_name="Nguyễn Thị Ba",
+                                                  owner_phone="0912345678"))
+    preview = upload(client, "Mã gian hàng,Chủ hộ\nA-1,Nguyen Thi Ba Sai\n")
+    assert "đã xác minh khi đăng ký" in preview.get_data(as_text=True)
+    assert "Không có gì để nhập" in preview.get_data(as_text=True)
+    assert stored(session, market)["A-1"].owner_name == "Nguyễn Thị Ba"
+
+
+def test_mixed_file_imports_only_the_good_rows(client, session, market, manager):
+    mixed = ("Mã gian hàng,Chủ hộ,SĐT\n"
+             "C-1,Ba,0912345678\n"
+             "C-2,Tư,12345\n"          # bad phone
+             "C-3,Năm,\n"
+             "c-3,Sáu,\n"              # duplicate code
+             "C-4,Bảy,\n")
+    preview = upload(client, mixed)
+    html = preview.get_data(as_text=True)
+    assert "Thêm mới 2" in html and "Bị từ chối 3" in html
+    assert "Số điện thoại không hợp lệ" in html
+    assert "có ở nhiều dòng: 4, 5" in html
+    confirm(client, preview)
+    assert sorted(stored(session, market)) == ["C-1", "C-4"]
+
+
+@pytest.mark.parametrize("bad", ["Tên,Chủ hộ\nX,Y\n", b"\xd0\xcf\x11\xe0" + b"\0" * 64, ""])
+def test_unreadable_files_show_the_reason_and_write_nothing(client, session, market, manager,
+                                                            bad):
+    page = upload(client, bad) if bad else client.post(
+        "/m/cho-vi-thanh/census", data={}, content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert "Không nhập được tệp này" in page.get_data(as_text=True)
+    assert stored(session, market) == {}
+
+
+def test_tampered_or_foreign_confirmation_is_refused(client, session, market, manager,
+                                                     make_market):
+    preview = upload(client, FIRST)
+    token = token_of(preview)
+    forged = client.post("/m/cho-vi-thanh/census/confirm", data={"token": token[:-3] + "abc"})
+    assert forged.status_code == 422
+    other = make_market("cho-khac")
+    manager_of_both = client.post("/m/cho-khac/census/confirm", data={"token": token})
+    assert manager_of_both.status_code == 404
+    assert stored(session, market) == {} and stored(session, other) == {}
+
+
+def test_a_failure_half_way_writes_nothing(client, session, market, manager, monkeypatch):
+    preview = upload(client, FIRST)
+    monkeypatch.setattr(census_service, "unused_public_code", lambda session: "SAMECODE")
+    failed = confirm(client, preview)
+    assert failed.status_code == 409
+    assert stored(session, market) == {}
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "census.import")).all() == []
+
+
+def test_volunteers_cannot_import(client, auth, make_user, market):
+    make_user("lan", markets=[market])
+    auth.login("lan")
+    assert client.get("/m/cho-vi-thanh/census").status_code == 403
+    assert upload(client, FIRST).status_code == 403

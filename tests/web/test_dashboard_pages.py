@@ -1,0 +1,71 @@
+"""Who sees the dashboard and the roll-up, and what the pages say."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from merchant_onboard.models import Role
+from merchant_onboard.services import onboarding
+
+
+@pytest.fixture
+def market(make_market, make_user, make_stall, session):
+    market = make_market("cho-vi-thanh", name="Chợ Vị Thanh", census_size=1433, target_pct=85)
+    lan = make_user("lan", markets=[market], display_name="Nguyễn Thị Lan")
+    make_user("hung", role=Role.MANAGER, markets=[market])
+    make_user("admin", role=Role.ADMIN)
+    stall = make_stall(market, lan)
+    onboarding.record_event(session, actor=lan, stall=stall, kind="refused",
+                            data={"reason": "no_smartphone"}, client_id=str(uuid.uuid4()))
+    return market
+
+
+def test_manager_sees_figures_charts_and_volunteers(client, auth, market):
+    auth.login("hung")
+    page = client.get("/m/cho-vi-thanh/dashboard")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-figure="census">1.433<' in html
+    assert "0 / 1.433 gian hàng" in html
+    assert "Mục tiêu 85 %" in html
+    assert html.count("<svg") >= 3, "funnel, trend and refusal reasons are drawn inline"
+    assert "Nguyễn Thị Lan" in html
+    assert "Không có điện thoại thông minh" in html
+
+
+def test_the_market_page_links_managers_to_the_dashboard(client, auth, market):
+    auth.login("hung")
+    assert "/m/cho-vi-thanh/dashboard" in client.get("/m/cho-vi-thanh/").get_data(as_text=True)
+    auth.logout()
+    auth.login("lan")
+    assert "/m/cho-vi-thanh/dashboard" not in client.get("/m/cho-vi-thanh/").get_data(
+        as_text=True)
+
+
+@pytest.mark.parametrize(("user", "status"), [("hung", 200), ("admin", 200), ("lan", 403),
+                                              ("other", 404)])
+def test_dashboard_access(client, auth, market, make_market, make_user, user, status):
+    if user == "other":
+        make_user("other", role=Role.MANAGER, markets=[make_market("cho-khac")])
+    auth.login(user)
+    assert client.get("/m/cho-vi-thanh/dashboard").status_code == status
+
+
+def test_roll_up_for_admins_only(client, auth, market, make_market):
+    make_market("cho-moi", name="Chợ Mới", province="Cần Thơ", ward="Phường An Bình")
+    auth.login("admin")
+    html = client.get("/rollup?province=Cần Thơ").get_data(as_text=True)
+    assert 'data-market="cho-moi"' in html and 'data-market="cho-vi-thanh"' not in html
+    assert "Tổng hợp" in client.get("/m/").get_data(as_text=True)
+    auth.logout()
+    auth.login("hung")
+    assert client.get("/rollup").status_code == 403
+    assert 'href="/rollup"' not in client.get("/m/cho-vi-thanh/").get_data(as_text=True)
+
+
+def test_roll_up_survives_odd_query_strings(client, auth, market):
+    auth.login("admin")
+    assert client.get("/rollup?sort=nonsense&page=-4&desc=yes").status_code == 200
+    assert client.get("/rollup?page=99").status_code == 200
