@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from conftest import TEST_PASSWORD
+import pytest
 
-from merchant_onboard.services.users import set_password
+from merchant_onboard.services.users import create_user, set_password
+
+PASSWORD = "mat-khau-dung-42"
 
 
-def post_token(client, username="lan", password=TEST_PASSWORD):
+@pytest.fixture
+def lan(session, make_market):
+    """A volunteer of cho-a whose password this module knows."""
+    return create_user(session, username="lan", password=PASSWORD, role="volunteer",
+                       market_codes=[make_market("cho-a").code])
+
+
+def post_token(client, username="lan", password=PASSWORD):
     return client.post("/api/v1/tokens", json={"username": username, "password": password})
 
 
-def test_a_token_is_issued_for_the_right_password_and_opens_the_api(client, make_market,
-                                                                    make_user):
-    make_user("lan", markets=[make_market("cho-a")])
+def test_a_token_is_issued_for_the_right_password_and_opens_the_api(client, lan):
     response = post_token(client, "  Lan ")
     assert response.status_code == 201
     body = response.get_json()
@@ -25,9 +32,8 @@ def test_a_token_is_issued_for_the_right_password_and_opens_the_api(client, make
     assert [m["code"] for m in markets.get_json()["items"]] == ["cho-a"]
 
 
-def test_a_wrong_password_or_unknown_user_is_a_401_problem(client, make_user):
-    make_user("lan")
-    for username, password in (("lan", "wrong-password"), ("nobody", TEST_PASSWORD)):
+def test_a_wrong_password_or_unknown_user_is_a_401_problem(client, lan):
+    for username, password in (("lan", "wrong-password"), ("nobody", PASSWORD)):
         response = post_token(client, username, password)
         assert response.status_code == 401
         assert response.mimetype == "application/problem+json"
@@ -35,8 +41,7 @@ def test_a_wrong_password_or_unknown_user_is_a_401_problem(client, make_user):
         assert response.get_json()["detail"]
 
 
-def test_missing_or_mistyped_credentials_are_a_422_naming_each_field(client, make_user):
-    make_user("lan")
+def test_missing_or_mistyped_credentials_are_a_422_naming_each_field(client, lan):
     response = client.post("/api/v1/tokens", json={"username": 42})
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"username", "password"}
@@ -45,8 +50,7 @@ def test_missing_or_mistyped_credentials_are_a_422_naming_each_field(client, mak
     assert (malformed.status_code, malformed.mimetype) == (400, "application/problem+json")
 
 
-def test_repeated_failures_are_throttled_even_for_the_right_password(app, client, make_user):
-    make_user("lan")
+def test_repeated_failures_are_throttled_even_for_the_right_password(app, client, lan):
     limit = app.config["LOGIN_MAX_FAILURES"]
     for _ in range(limit):
         assert post_token(client, password="wrong-password").status_code == 401
@@ -56,9 +60,8 @@ def test_repeated_failures_are_throttled_even_for_the_right_password(app, client
     assert int(response.headers["Retry-After"]) > 0
 
 
-def test_a_password_change_ends_earlier_tokens(client, session, make_user, api_token):
-    user = make_user("lan")
-    headers = api_token("lan")
+def test_a_password_change_ends_earlier_tokens(client, session, lan):
+    headers = {"Authorization": f"Bearer {post_token(client).get_json()['token']}"}
     assert client.get("/api/v1/markets", headers=headers).status_code == 200
-    set_password(session, user=user, password="another-password-7")
+    set_password(session, user=lan, password="another-password-7")
     assert client.get("/api/v1/markets", headers=headers).status_code == 401
