@@ -53,15 +53,18 @@ def check_client_id(client_id: str) -> str:
     return client_id
 
 
-def replay(session: Session, client_id: str, *, stall_id: int | None, kind: str) -> EventResult | None:
+def replay(session: Session, client_id: str, *, stall_id: int | None, kind: str,
+           market_id: int | None = None) -> EventResult | None:
     """The first result of a retried request, or None when ``client_id`` is new.
 
-    A client id reused for another stall or another kind of event is a client bug: refused.
+    A client id reused for another stall, market or kind of event is a client bug: refused
+    (answering with the first result would show a stall of another market).
     """
     event = find_by_client_id(session, client_id)
     if event is None:
         return None
-    if event.kind != kind or (stall_id is not None and event.stall_id != stall_id):
+    if event.kind != kind or (stall_id is not None and event.stall_id != stall_id) or \
+            (market_id is not None and event.market_id != market_id):
         raise ConflictError(N_("Mã yêu cầu này đã dùng cho một thao tác khác."),
                             field="client_id")
     stall = session.get(Stall, event.stall_id)
@@ -135,7 +138,8 @@ def record_event(session: Session, *, actor: User, stall: Stall, kind: str, clie
                 session, stall=stall, account=account, fmt=cleaned.get("format", "a6"),
                 actor=actor, at=at).version
         if event_kind == EventKind.RECHECK:
-            cleaned.update(recheck_outcome(account, cleaned.get("payload")))
+            # Only the outcome is kept: the scanned payload spells out an account number.
+            cleaned.update(recheck_outcome(account, cleaned.pop("payload", None)))
         event = write_event(session, stall=stall, kind=event_kind, actor=actor,
                             client_id=client_id, data=cleaned, at=at, device_time=device_time,
                             has_account=account is not None)

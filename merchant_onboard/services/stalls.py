@@ -67,7 +67,7 @@ def register_stall(session: Session, *, actor: User, market: Market, raw: Mappin
     """
     client_id = check_client_id(client_id)
     found = replay(session, client_id, stall_id=stall.id if stall else None,
-                   kind=EventKind.REGISTERED.value)
+                   kind=EventKind.REGISTERED.value, market_id=market.id)
     if found:
         return found
     details, account = _clean_registration(raw)
@@ -93,7 +93,8 @@ def register_stall(session: Session, *, actor: User, market: Market, raw: Mappin
         session.commit()
     except IntegrityError:
         session.rollback()
-        found = replay(session, client_id, stall_id=None, kind=EventKind.REGISTERED.value)
+        found = replay(session, client_id, stall_id=None, kind=EventKind.REGISTERED.value,
+                       market_id=market.id)
         if found:
             return found
         # The unique (market, stall code) constraint caught a concurrent registration.

@@ -11,11 +11,12 @@ from merchant_onboard.domain.errors import (
     ConflictError, DomainError, FormErrors, NotFoundError, PermissionDenied, ThrottledError,
     ValidationError,
 )
+from merchant_onboard.domain.funnel import TransitionError
 from merchant_onboard.web.i18n import translate_error
 
 #: Domain error → HTTP status.
 STATUS_OF: list[tuple[type[DomainError], int]] = [
-    (NotFoundError, 404), (PermissionDenied, 403), (ConflictError, 409),
+    (NotFoundError, 404), (PermissionDenied, 403), (ConflictError, 409), (TransitionError, 409),
     (ThrottledError, 429), (FormErrors, 422), (ValidationError, 422), (DomainError, 400),
 ]
 

@@ -170,3 +170,13 @@ def test_parallel_events_leave_one_consistent_history(app, session, volunteer, s
                             "inactive": "inactive"}[status_changes[0]]
     count = session.exec(select(sa.func.count()).select_from(Event)).one()
     assert count == len(history) == 3
+
+
+def test_recheck_keeps_the_outcome_not_the_scanned_account(session, volunteer, stall):
+    from merchant_onboard.domain.vietqr import build_payload
+
+    walk_to_installed(session, volunteer, stall)
+    result = record(session, volunteer, stall, "recheck",
+                    {"payload": build_payload(bank="970422", account="99998888777")})
+    assert "payload" not in result.event.data
+    assert result.event.data["found_account_last4"] == "8777"

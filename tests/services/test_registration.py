@@ -180,3 +180,13 @@ def test_search_escapes_like_wildcards(session, market, volunteer):
     register(session, market, volunteer)
     assert stalls.search_stalls(session, market=market, query="%")[1] == 0
     assert stalls.search_stalls(session, market=market, query="_")[1] == 0
+
+
+def test_a_client_id_from_another_market_is_refused_not_answered(session, market, volunteer,
+                                                                 make_market, make_user):
+    register(session, market, volunteer, client_id="shared-key-0001")
+    other = make_market("cho-khac")
+    stranger = make_user("khac", markets=[other])
+    with pytest.raises(ConflictError):
+        stalls.register_stall(session, actor=stranger, market=other, raw=stall_fields(),
+                              client_id="shared-key-0001")

@@ -76,11 +76,10 @@ def stall_json(stall: Stall, market: Market, accounts: list[PaymentAccount], *,
     }
 
 
-def event_json(event: Event, *, personal: bool) -> dict[str, Any]:
+def event_json(event: Event) -> dict[str, Any]:
+    # Events keep no full account number (a re-check stores only its outcome), so every role
+    # that may see the stall sees the same history.
     data = dict(event.data or {})
-    if not personal:
-        # A re-check stores the payload read off the poster, account number included.
-        data.pop("payload", None)
     return {"id": event.id, "stall_id": event.stall_id, "kind": event.kind,
             "actor_id": event.actor_id, "created_at": iso(event.created_at),
             "device_time": iso(event.device_time), "client_id": event.client_id, "data": data}
@@ -96,8 +95,7 @@ def stall_detail(session: Session, user: User, stall: Stall, market: Market) -> 
 def event_result_json(session: Session, user: User, result: EventResult,
                       market: Market) -> dict[str, Any]:
     """What a write that records an event answers: the event and the stall after it."""
-    return {"event": event_json(result.event,
-                                personal=access.sees_personal_data(user, market)),
+    return {"event": event_json(result.event),
             "stall": stall_detail(session, user, result.stall, market)}
 
 
