@@ -20,9 +20,10 @@ def main() -> None:
 
 def register_commands(group: click.Group) -> None:
     """Attach every command family to ``group`` (the console script and ``app.cli`` share them)."""
-    from merchant_onboard.cli import app, poster, qr
+    from merchant_onboard.cli import app, poster, qr, scale
 
-    for command in (app.serve, app.db, app.create_user, app.seed_demo, poster.poster, qr.qr):
+    for command in (app.serve, app.db, app.create_user, app.seed_demo, poster.poster, qr.qr,
+                    scale.seed_scale):
         group.add_command(command)
 
 
