@@ -49,7 +49,8 @@ def confirm(client, page):
 
 def stored(session, market) -> dict[str, Stall]:
     session.expire_all()
-    return {s.stall_code: s for s in session.exec(select(Stall).where(Stall.market_id == market.id))}
+    rows = session.exec(select(Stall).where(Stall.market_id == market.id))
+    return {stall.stall_code: stall for stall in rows}
 
 
 def test_preview_then_confirm_adds_census_stalls(client, session, market, manager):
