@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request, stream_with_context
-
 from merchant_onboard.db import get_session
-from merchant_onboard.services import access, posters
+from merchant_onboard.services import access
 from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import api_user, token_required
 from merchant_onboard.web.api.openapi import operation, path_param, problems, query_param
-from merchant_onboard.web.posters.views import poster_filename
-
-
-def _verify_base() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+from merchant_onboard.web.posters.views import batch_response, stall_poster_response
 
 
 @bp.get("/stalls/<int:stall_id>/poster")
@@ -21,32 +15,14 @@ def _verify_base() -> str:
 def stall_poster(stall_id: int):
     session = get_session()
     stall, market = access.require_stall(session, api_user(), stall_id)
-    fmt = posters.parse_format(request.args.get("format"))
-    data = posters.stall_poster(session, stall=stall, market=market, fmt=fmt,
-                                verify_base=_verify_base())
-    return Response(data, mimetype=fmt.media_type, headers={
-        "Content-Disposition":
-            f'attachment; filename="{poster_filename(stall.stall_code, fmt)}"'})
+    return stall_poster_response(session, stall, market)
 
 
 @bp.get("/markets/<code>/posters")
 @token_required
 def market_posters(code: str):
     session = get_session()
-    market = access.require_market(session, api_user(), code, manage=True)
-    fmt = posters.parse_format(request.args.get("format"))
-    selection = posters.BatchFilter.parse(request.args.get("status"), request.args.get("zone"))
-    skip = request.args.get("skip", 0, type=int)
-    posters.check_batch(session, market=market, selection=selection, fmt=fmt, skip_slots=skip)
-    base = _verify_base()
-
-    def chunks():
-        # Streams after the view returns, on a session of its own (the view's is closed).
-        yield from posters.iter_batch_pdf(get_session(), market=market, selection=selection,
-                                          fmt=fmt, verify_base=base, skip_slots=skip)
-
-    return Response(stream_with_context(chunks()), mimetype=fmt.media_type, headers={
-        "Content-Disposition": f'attachment; filename="{poster_filename(market.code, fmt)}"'})
+    return batch_response(session, access.require_market(session, api_user(), code, manage=True))
 
 
 _FORMAT = query_param("format", {"type": "string", "enum": ["a6", "a5", "a4", "sticker", "png"],

@@ -10,10 +10,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlmodel import Session
 
 from merchant_onboard.db import get_session
-from merchant_onboard.domain.errors import DomainError, PermissionDenied
+from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.domain.poster import PosterFormat
+from merchant_onboard.models import Market, Stall
 from merchant_onboard.services import access, posters, stalls
 from merchant_onboard.web.errors import field_errors
 
@@ -34,6 +36,11 @@ def poster_filename(name: str, fmt: PosterFormat) -> str:
 def stall_poster(stall_id: int):
     session = get_session()
     stall, market = access.require_stall(session, current_user, stall_id)
+    return stall_poster_response(session, stall, market)
+
+
+def stall_poster_response(session: Session, stall: Stall, market: Market) -> Response:
+    """One stall's poster in the request's ``format``, as a download (web page and API)."""
     fmt = posters.parse_format(request.args.get("format"))
     data = posters.stall_poster(session, stall=stall, market=market, fmt=fmt,
                                 verify_base=verify_base())
@@ -42,12 +49,9 @@ def stall_poster(stall_id: int):
             f'attachment; filename="{poster_filename(stall.stall_code, fmt)}"'})
 
 
-def _managed_market(code: str):
+def _managed_market(code: str) -> tuple[Session, Market]:
     session = get_session()
-    market = access.require_market(session, current_user, code)
-    if not access.can_manage(session, current_user, market):
-        raise PermissionDenied(_("Chỉ ban quản lý chợ mới in hàng loạt."))
-    return session, market
+    return session, access.require_market(session, current_user, code, manage=True)
 
 
 @bp.get("/m/<code>/posters")
@@ -75,6 +79,15 @@ def batch(code: str):
 @login_required
 def batch_pdf(code: str):
     session, market = _managed_market(code)
+    return batch_response(session, market)
+
+
+def batch_response(session: Session, market: Market) -> Response:
+    """The market's batch from the request's format/status/zone/skip, as a streamed PDF.
+
+    Everything that can be refused is checked before the first byte, so it is still a 4xx;
+    the pages are drawn while the response streams (the web page and the API share this).
+    """
     fmt = posters.parse_format(request.args.get("format"))
     selection = posters.BatchFilter.parse(request.args.get("status"), request.args.get("zone"))
     skip = request.args.get("skip", 0, type=int)
