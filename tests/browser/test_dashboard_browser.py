@@ -55,3 +55,31 @@ def test_admin_reads_the_roll_up(demo, seed, laptop_page, phone_page, login, scr
     phone_page.goto("/rollup?sort=adoption&desc=1")
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(phone_page, "rollup-phone")
+
+
+def test_manager_imports_the_census_from_a_phone(seed, phone_page, login, screenshot,
+                                                 tmp_path):
+    market = seed.market("cho-browser-census", name="Chợ Cái Răng", census_size=4)
+    seed.user("hung-census", role="manager", markets=[market])
+    sheet = tmp_path / "danh-sach.csv"
+    sheet.write_text("\ufeffSTT,Mã sạp,Khu,Tên gian hàng,Chủ hộ,SĐT\n"
+                     "1,A-1,Khu A,Tạp hoá Cô Ba,Nguyễn Thị Ba,0912345678\n"
+                     "2,A-2,Khu A,Rau sạch Út,Trần Văn Út,12345\n"
+                     "3,B-1,Khu B,Cá đồng Tư,Lê Văn Tư,\n"
+                     "4,B-2,Khu B,Bún riêu Hồng,Đặng Thị Hồng,0987 654 321\n"
+                     "5,B-2,Khu B,Bún riêu Hồng,Đặng Thị Hồng,\n"
+                     "6,C-1,Khu C,Gạo Sáu,Võ Văn Sáu,\n", encoding="utf-8")
+    login(phone_page, "hung-census")
+    page = phone_page
+    page.goto(f"/m/{market.code}/census")
+    page.get_by_label("Tệp CSV hoặc Excel (.xlsx)").set_input_files(str(sheet))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Xem trước").click()
+    assert page.locator("[data-count=add]").inner_text() == "Thêm mới 3"
+    assert page.locator("[data-count=reject]").inner_text() == "Bị từ chối 3"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "census-preview-phone")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Xác nhận: thêm 3, cập nhật 0").click()
+    assert page.locator("[data-figure=census]").inner_text() == "4"
+    assert "Đã nhập danh sách: thêm 3" in page.locator(".flash").inner_text()
