@@ -7,6 +7,7 @@ and the history stays consistent, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -130,7 +131,8 @@ def record_event(session: Session, *, actor: User, stall: Stall, kind: str, clie
     cleaned = clean_event_data(event_kind, data, now=at, expected_memo=memo_code(stall.public_code),
                                default_amount=default_test_amount)
     account = primary_account(session, stall.id)
-    try:
+
+    def write() -> tuple[Event, Stall]:
         if event_kind == EventKind.POSTER_PRINTED:
             if account is None:
                 raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng."), field="kind")
@@ -146,14 +148,29 @@ def record_event(session: Session, *, actor: User, stall: Stall, kind: str, clie
         if event_kind == EventKind.RECHECK:
             stall.recheck_mismatch = not cleaned["match"]
             session.add(stall)
+        return event, stall
+
+    return commit_once(session, write, client_id=client_id, kind=event_kind.value,
+                       stall_id=stall.id)
+
+
+def commit_once(session: Session, write: Callable[[], tuple[Event, Stall]], *, client_id: str,
+                kind: str, stall_id: int | None = None,
+                market_id: int | None = None) -> EventResult:
+    """Run ``write`` and commit it as one transaction, or roll all of it back.
+
+    A clash on the unique client id means a concurrent retry got there first: its result is
+    the answer. Any other failure propagates after the rollback.
+    """
+    try:
+        event, stall = write()
         session.commit()
     except IntegrityError:
         session.rollback()
-        # A concurrent retry with the same client id got there first: answer with its result.
-        found = replay(session, client_id, stall_id=stall.id, kind=event_kind.value)
-        if found:
-            return found
-        raise
+        found = replay(session, client_id, stall_id=stall_id, kind=kind, market_id=market_id)
+        if found is None:
+            raise
+        return found
     except Exception:
         session.rollback()
         raise

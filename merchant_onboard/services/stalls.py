@@ -23,7 +23,7 @@ from merchant_onboard.domain.text import fold_search, natural_key
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services.onboarding import (
-    EventResult, check_client_id, primary_account, replay, write_event,
+    EventResult, check_client_id, commit_once, primary_account, replay, write_event,
 )
 
 
@@ -77,34 +77,30 @@ def register_stall(session: Session, *, actor: User, market: Market, raw: Mappin
     _check_duplicates(session, market=market, details=details, account=account,
                       own_id=stall.id if stall else None, confirm_phone=confirm_phone)
     at = at or utcnow()
-    try:
-        if stall is None:
-            stall = Stall(market_id=market.id, public_code=unused_public_code(session),
-                          created_at=at, status=Status.CENSUS.value)
-        apply_details(stall, details)
-        stall.consent, stall.consent_at = True, at
-        stall.registered_by_id = actor.id
-        session.add(stall)
+
+    def write() -> tuple[Event, Stall]:
+        row = stall or Stall(market_id=market.id, public_code=unused_public_code(session),
+                             created_at=at, status=Status.CENSUS.value)
+        apply_details(row, details)
+        row.consent, row.consent_at = True, at
+        row.registered_by_id = actor.id
+        session.add(row)
         session.flush()
-        _add_account(session, stall=stall, account=account, at=at)
-        event = write_event(session, stall=stall, kind=EventKind.REGISTERED, actor=actor,
+        _add_account(session, stall=row, account=account, at=at)
+        event = write_event(session, stall=row, kind=EventKind.REGISTERED, actor=actor,
                             client_id=client_id, data=_account_data(account), at=at,
                             has_account=True)
-        session.commit()
+        return event, row
+
+    try:
+        return commit_once(session, write, client_id=client_id,
+                           kind=EventKind.REGISTERED.value, market_id=market.id)
     except IntegrityError:
-        session.rollback()
-        found = replay(session, client_id, stall_id=None, kind=EventKind.REGISTERED.value,
-                       market_id=market.id)
-        if found:
-            return found
-        # The unique (market, stall code) constraint caught a concurrent registration.
+        # The unique (market, stall code) constraint caught a concurrent registration: say
+        # which stall holds the code, as the check before the write would have.
         _check_duplicates(session, market=market, details=details, account=account,
                           own_id=None, confirm_phone=True)
         raise
-    except Exception:
-        session.rollback()
-        raise
-    return EventResult(event=event, stall=stall, created=True)
 
 
 def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
@@ -147,7 +143,8 @@ def change_account(session: Session, *, actor: User, stall: Stall, market: Marke
                               field="account_number")
     _check_account_duplicate(session, market=market, account=account, own_id=stall.id)
     at = at or utcnow()
-    try:
+
+    def write() -> tuple[Event, Stall]:
         current.is_primary, current.replaced_at = False, at
         session.add(current)
         session.execute(sa.update(Poster).where(Poster.stall_id == stall.id,
@@ -159,18 +156,10 @@ def change_account(session: Session, *, actor: User, stall: Stall, market: Marke
                 "old_account_last4": current.account_number[-4:]}
         event = write_event(session, stall=stall, kind=EventKind.ACCOUNT_CHANGED, actor=actor,
                             client_id=client_id, data=data, at=at, has_account=True)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        found = replay(session, client_id, stall_id=stall.id,
-                       kind=EventKind.ACCOUNT_CHANGED.value)
-        if found:
-            return found
-        raise
-    except Exception:
-        session.rollback()
-        raise
-    return EventResult(event=event, stall=stall, created=True)
+        return event, stall
+
+    return commit_once(session, write, client_id=client_id,
+                       kind=EventKind.ACCOUNT_CHANGED.value, stall_id=stall.id)
 
 
 def stall_view(session: Session, stall: Stall, market: Market) -> StallView:

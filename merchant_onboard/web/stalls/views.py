@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,6 +23,7 @@ from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
 
 bp = Blueprint("stalls", __name__)
+T = TypeVar("T")
 
 PAGE_SIZE = 50
 
@@ -104,16 +108,11 @@ def _registration_form(session, market, *, stall):
         values, errors = _scan_owner_qr(posted())
     elif request.method == "POST":
         values = posted()
-        try:
-            result = stalls.register_stall(
-                session, actor=current_user, market=market, raw=values,
-                client_id=values.get("client_id", ""), stall=stall,
-                confirm_phone=bool(values.get("confirm_phone")))
-        except PhoneInUse as exc:
-            phone_warning = field_errors(exc)["owner_phone"][0]
-        except DomainError as exc:
-            errors = field_errors(exc)
-        else:
+        result, errors, phone_warning = _attempt(lambda: stalls.register_stall(
+            session, actor=current_user, market=market, raw=values,
+            client_id=values.get("client_id", ""), stall=stall,
+            confirm_phone=bool(values.get("confirm_phone"))))
+        if result is not None:
             if result.created:
                 flash(_("Đã đăng ký gian hàng %(code)s.", code=result.stall.stall_code), "success")
             return redirect(url_for("stalls.detail", stall_id=result.stall.id))
@@ -148,15 +147,11 @@ def edit(stall_id: int):
     phone_warning = None
     if request.method == "POST":
         values = posted()
-        try:
-            stalls.update_stall(session, actor=current_user, stall=stall, market=market,
-                                raw={f: values.get(f, "") for f in fields},
-                                confirm_phone=bool(values.get("confirm_phone")))
-        except PhoneInUse as exc:
-            phone_warning = field_errors(exc)["owner_phone"][0]
-        except DomainError as exc:
-            errors = field_errors(exc)
-        else:
+        saved, errors, phone_warning = _attempt(lambda: stalls.update_stall(
+            session, actor=current_user, stall=stall, market=market,
+            raw={f: values.get(f, "") for f in fields},
+            confirm_phone=bool(values.get("confirm_phone"))))
+        if saved is not None:
             flash(_("Đã lưu thay đổi."), "success")
             return redirect(url_for("stalls.detail", stall_id=stall.id))
     failed = bool(errors or phone_warning)
@@ -187,6 +182,17 @@ def change_account(stall_id: int):
     return render_template("stalls/account.html", stall=stall, market=market, values=values,
                            errors=errors, banks=list(default_registry())), \
         (422 if errors else 200)
+
+
+def _attempt(call: Callable[[], T]) -> tuple[T | None, dict[str, list[str]], str | None]:
+    """Run a stall form's service call: its result, or the field errors and the phone warning
+    (a duplicate phone the volunteer may confirm) to show on the form again."""
+    try:
+        return call(), {}, None
+    except PhoneInUse as exc:
+        return None, {}, field_errors(exc)["owner_phone"][0]
+    except DomainError as exc:
+        return None, field_errors(exc), None
 
 
 def _scan_owner_qr(values: dict) -> tuple[dict, dict[str, list[str]]]:
