@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.codes import new_public_code
@@ -177,9 +178,11 @@ def stall_view(session: Session, stall: Stall, market: Market) -> StallView:
 
 def search_stalls(session: Session, *, market: Market, query: str = "",
                   status: str | None = None, zone: str | None = None,
-                  limit: int = 50, offset: int = 0) -> tuple[list[Stall], int]:
+                  limit: int = 50, offset: int = 0,
+                  summary: bool = False) -> tuple[list[Stall], int]:
     """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored), in
-    natural order of zone then stall code, with the total count."""
+    natural order of zone then stall code, with the total count; ``summary`` loads only what
+    a list page shows."""
     where = [Stall.market_id == market.id]
     folded = fold_search(query or "")
     if folded:
@@ -190,9 +193,14 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     if zone:
         where.append(Stall.zone == zone)
     total = session.exec(select(sa.func.count()).select_from(Stall).where(*where)).one()
-    rows = session.exec(select(Stall).where(*where)
-                        .order_by(Stall.zone, Stall.sort_key, Stall.id)
-                        .limit(limit).offset(offset))
+    query = select(Stall).where(*where).order_by(Stall.zone, Stall.sort_key, Stall.id)
+    if summary:
+        # A list page shows a few columns: loading only those skips most of each row (and
+        # its dates); any other attribute still loads on first use.
+        query = query.options(load_only(Stall.id, Stall.market_id, Stall.stall_code,
+                                        Stall.zone, Stall.shop_name, Stall.owner_name,
+                                        Stall.status))
+    rows = session.exec(query.limit(limit).offset(offset))
     return list(rows), total
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import format_datetime, get_locale
 from markupsafe import Markup
 
@@ -56,6 +57,16 @@ def qr_svg(payload: str) -> Markup:
         f'fill="#fff"/><path d="{path}" fill="#000"/></svg>')
 
 
+def label(table: Mapping[str, Any], key: str) -> str:
+    """``table[key]`` translated, once per request: a list page shows the same few labels on
+    every row, and each lazy translation costs a catalogue lookup."""
+    cache: dict[tuple[int, str], str] = g.setdefault("label_cache", {})
+    found = cache.get((id(table), key))
+    if found is None:
+        found = cache[(id(table), key)] = str(table.get(key, key))
+    return found
+
+
 def url_with(**changes: Any) -> str:
     """The current URL with some query arguments replaced (filters, pages)."""
     args = request.args.to_dict()
@@ -69,10 +80,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         vnd=vnd, local_time=local_time, mask=mask, group_account=group_account,
         bank_name=bank_name, public_code=format_public_code, qr_svg=qr_svg,
-        status_label=lambda s: STATUS_LABELS.get(s, s),
-        event_label=lambda s: EVENT_LABELS.get(s, s),
-        reason_label=lambda s: REASON_LABELS.get(s, s),
-        role_label=lambda s: ROLE_LABELS.get(s, s),
+        status_label=lambda s: label(STATUS_LABELS, s),
+        event_label=lambda s: label(EVENT_LABELS, s),
+        reason_label=lambda s: label(REASON_LABELS, s),
+        role_label=lambda s: label(ROLE_LABELS, s),
     )
     app.jinja_env.globals.update(url_with=url_with, current_locale=lambda: str(get_locale()),
                                  config=app.config)

@@ -71,7 +71,7 @@ def market(code: str):
     page = max(1, request.args.get("page", 1, type=int))
     rows, total = stalls.search_stalls(session, market=market, query=query, status=status,
                                        zone=zone, limit=PAGE_SIZE,
-                                       offset=(page - 1) * PAGE_SIZE)
+                                       offset=(page - 1) * PAGE_SIZE, summary=True)
     return render_template(
         "stalls/market.html", market=market, stalls=rows, total=total, page=page,
         pages=max(1, -(-total // PAGE_SIZE)), query=query, status=status, zone=zone,
