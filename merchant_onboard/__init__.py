@@ -22,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config and test_config.get("TESTING"):
         app.testing = True
     register_config(app, test_config)
+    register_proxy(app)
     register_database(app)
     register_extensions(app)
     register_blueprints(app)
@@ -34,6 +35,16 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     from merchant_onboard.config import load_config
 
     load_config(app, test_config)
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* from exactly the configured number of proxies (never from clients)."""
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies, x_prefix=proxies)
 
 
 def register_database(app: Flask) -> None:

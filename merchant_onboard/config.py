@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     #: Base of the verification address printed on posters; defaults to the request's host.
     "PUBLIC_BASE_URL": None,
     "DEFAULT_TEST_AMOUNT": 2000,
+    #: How many reverse proxies stand in front of the app. Behind one (nginx, a load
+    #: balancer) set 1, so the login throttle and the public photo check see the client's
+    #: address from X-Forwarded-For instead of the proxy's; 0 trusts no forwarded header.
+    "TRUSTED_PROXIES": 0,
 }
 
 

@@ -55,3 +55,23 @@ def test_environment_overrides_defaults(monkeypatch, tmp_path):
 def test_database_url_forms():
     assert normalize_database_url("sqlite:///x.db") == "sqlite:///x.db"
     assert normalize_database_url("postgresql://a/b") == "postgresql+psycopg://a/b"
+
+
+def test_behind_a_proxy_the_throttle_sees_the_client_address(app_config, session, make_market,
+                                                             make_user):
+    from merchant_onboard.db import get_engine
+
+    app = create_app({**app_config, "TRUSTED_PROXIES": 1, "LOGIN_MAX_FAILURES": 2})
+    make_user("lan", markets=[make_market("cho-proxy")])
+    client = app.test_client()
+
+    def attempt(address: str) -> int:
+        return client.post("/login", data={"username": "someone", "password": "wrong"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("203.0.113.7") for _ in range(3)] == [401, 401, 429]
+    # Another customer behind the same proxy is not blocked by the first one's failures.
+    ok = client.post("/login", data={"username": "lan", "password": "correct-horse-42"},
+                     headers={"X-Forwarded-For": "198.51.100.9"})
+    assert ok.status_code == 302
+    get_engine(app).dispose()
