@@ -1,0 +1,142 @@
+"""English is available: every Vietnamese msgid in the code has a checked, compiled translation.
+
+Adding a string without translating it fails here; README "Translations" says how to fix that.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "merchant_onboard" / "translations"
+ENGLISH_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+ENGLISH_MO = ENGLISH_PO.with_suffix(".mo")
+#: The same keywords as the README's ``pybabel extract -k …`` command.
+KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["lazy_gettext", "_l", "N_"])}
+#: A Python %-format conversion: ``%(name)s``, ``%d``, ``%%``.
+PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[str, set[str]]:
+    """msgid → files it appears in, extracted from the working tree as ``pybabel extract`` does."""
+    with (TRANSLATIONS / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    found: dict[str, set[str]] = {}
+    for filename, _line, message, _comments, _context in extract_from_dir(
+            ROOT, method_map, options_map, keywords=KEYWORDS):
+        for msgid in message if isinstance(message, tuple) else (message,):
+            if msgid:
+                found.setdefault(msgid, set()).add(filename)
+    return found
+
+
+@pytest.fixture(scope="module")
+def english() -> dict[str, str]:
+    with ENGLISH_PO.open("rb") as po:
+        catalog = read_po(po, locale="en")
+    return {m.id: m.string for m in catalog if m.id and not m.fuzzy}
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+def test_extraction_sees_templates_views_labels_and_domain_errors(extracted):
+    # Guards the test below: an extraction that found nothing would find nothing missing.
+    assert {"Đăng nhập", "Chưa đăng ký", "Dữ liệu chưa hợp lệ.", "Đã lưu thay đổi."} <= set(extracted)
+
+
+def test_every_message_in_the_code_is_translated_to_english(extracted, english):
+    missing = sorted(msgid for msgid in extracted if not english.get(msgid))
+    assert missing == [], "untranslated: re-extract, update and translate (README, Translations)"
+
+
+def test_english_catalog_has_no_fuzzy_or_empty_translations():
+    with ENGLISH_PO.open("rb") as po:
+        catalog = read_po(po, locale="en")
+    unfinished = [m.id for m in catalog if m.id and (m.fuzzy or not m.string)]
+    assert unfinished == []
+
+
+def test_compiled_catalog_matches_the_po_file(english):
+    with ENGLISH_MO.open("rb") as mo:
+        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+    assert compiled == english, "run pybabel compile (README, Translations)"
+
+
+def test_translations_keep_the_placeholders(english):
+    changed = {msgid: text for msgid, text in english.items()
+               if placeholders(msgid) != placeholders(text)}
+    assert changed == {}
+
+
+def test_template_messages_survive_jinja_formatting(extracted, english):
+    # Flask-Babel installs newstyle gettext: Jinja applies ``%`` to every template message,
+    # so a bare "%" (write "%%") is a 500 in both languages.
+    broken = []
+    for msgid, files in extracted.items():
+        if not any(name.startswith("templates") for name in files):
+            continue
+        params = {name: 1 for name in re.findall(r"%\((\w+)\)", msgid)}
+        for text in (msgid, english.get(msgid, "")):
+            try:
+                text % params
+            except (ValueError, TypeError, KeyError):
+                broken.append(text)
+    assert broken == []
+
+
+def test_login_page_is_vietnamese_by_default_and_english_after_switching(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="vi">' in page and "Đăng nhập" in page
+
+    client.get("/lang/en")
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Log in" in page and "Username" in page and "Đăng nhập" not in page
+
+
+def test_login_error_follows_the_chosen_language(client, make_user):
+    make_user("lan")
+    wrong = {"username": "lan", "password": "not-the-password"}
+    assert "Sai tên đăng nhập hoặc mật khẩu." in client.post("/login", data=wrong).get_data(
+        as_text=True)
+    english = client.post("/login?lang=en", data=wrong)
+    assert english.status_code == 401
+    assert "Wrong username or password." in english.get_data(as_text=True)
+
+
+def test_form_errors_show_in_english_after_switching(client, auth, make_market, make_user):
+    market = make_market("cho-vi-thanh")
+    make_user("lan", markets=[market])
+    auth.login("lan")
+    client.get("/lang/en")
+    response = client.post(f"/m/{market.code}/stalls/new",
+                           data={"client_id": "form-key-00000001", "shop_name": "Tạp hoá Cô Ba",
+                                 "bank": "zzz"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter the stall code." in page and "Choose a bank from the list" in page
+    assert "Nhập mã gian hàng." not in page
+    # User data is never translated.
+    assert "Tạp hoá Cô Ba" in page
+
+
+@pytest.mark.parametrize(("lang", "message"), [
+    ("vi", "Không tìm thấy chợ “cho-khong-co”."),
+    ("en", "Market “cho-khong-co” not found."),
+])
+def test_error_placeholders_are_filled_in_both_languages(client, auth, make_user, lang, message):
+    make_user("admin", role="admin")
+    auth.login("admin")
+    response = client.get(f"/m/cho-khong-co/?lang={lang}")
+    assert response.status_code == 404
+    assert message in response.get_data(as_text=True)
