@@ -96,7 +96,11 @@ def clean_account(*, bank: Any, account_number: Any, holder_name: Any = None,
     """Resolve the bank, normalise the number, fold the holder name and build the payload."""
     registry = registry or default_registry()
     errors: list[ValidationError] = []
-    resolved = registry.lookup(nfc(str(bank or ""))) if bank else None
+    typed = nfc(str(bank or ""))
+    resolved = registry.lookup(typed) if typed else None
+    if resolved is None and typed[:6].isdigit():
+        # "970436 Vietcombank", as some keyboards' autofill leaves it: the BIN decides.
+        resolved = registry.by_bin(typed[:6])
     if resolved is None:
         errors.append(ValidationError(
             N_("Chọn ngân hàng trong danh sách (tên, mã hoặc BIN)."), field="bank"))

@@ -43,7 +43,8 @@ def account_from_photo(data: bytes) -> ScannedAccount:
         message = _EXPLAIN.get(parsed.kind) or N_("Mã VietQR trong ảnh bị lỗi, không dùng được.")
         raise ValidationError(message, field="qr_photo")
     parsed = transfer.parsed
-    label = f"{parsed.bin} {parsed.bank.short_name}" if parsed.bank else str(parsed.bin)
+    # What the bank field shows: the short name, as picking it from the suggestions would.
+    label = parsed.bank.short_name if parsed.bank else str(parsed.bin)
     return ScannedAccount(bin=str(parsed.bin), bank_label=label,
                           account_number=str(parsed.account),
                           card=parsed.kind == Kind.VIETQR_CARD, payload=transfer.payload)

@@ -31,11 +31,19 @@ def test_volunteer_fills_bank_and_account_from_the_owners_qr(live_server, seed, 
     phone_page.locator("input[name=qr_photo]").set_input_files(str(photo))
     with phone_page.expect_navigation():
         phone_page.get_by_role("button", name="Đọc ngân hàng và số tài khoản từ ảnh").click()
-    assert phone_page.locator("input[name=bank]").input_value() == "970415 VietinBank"
+    assert phone_page.locator("input[name=bank]").input_value() == "VietinBank"
     assert phone_page.locator("input[name=account_number]").input_value() == "108002345678"
     # What the volunteer typed before scanning is still there.
     assert phone_page.get_by_label("Tên gian hàng").input_value() == "Bún riêu Cô Hồng"
     screenshot(phone_page, "scan-to-register-filled")
+    # The scanned values register as they are.
+    phone_page.get_by_label("Mã gian hàng").fill("D-7")
+    phone_page.get_by_label("Họ tên chủ hộ").fill("Phạm Thị Hồng")
+    phone_page.locator("input[name=consent]").check()
+    with phone_page.expect_navigation():
+        phone_page.get_by_role("button", name="Lưu đăng ký").click()
+    page = phone_page.content()
+    assert "VietinBank" in page and "PHAM THI HONG" in page and "1080 0234 5678" in page
 
 
 def test_a_vnpay_code_is_explained_not_accepted(live_server, seed, phone_page, login,

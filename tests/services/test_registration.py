@@ -190,3 +190,10 @@ def test_a_client_id_from_another_market_is_refused_not_answered(session, market
     with pytest.raises(ConflictError):
         stalls.register_stall(session, actor=stranger, market=other, raw=stall_fields(),
                               client_id="shared-key-0001")
+
+
+@pytest.mark.parametrize("typed", ["970436", "VCB", "vietcombank", "Vietcombank",
+                                   "970436 Vietcombank"])
+def test_the_bank_is_found_however_it_was_typed(session, market, volunteer, typed):
+    stall = register(session, market, volunteer, bank=typed).stall
+    assert onboarding.primary_account(session, stall.id).bank_bin == "970436"

@@ -164,3 +164,26 @@ def test_pages_carry_security_headers(client):
     response = client.get("/login")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("stall_code", "", "Nhập mã gian hàng"),
+    ("stall_code", "A-1 <script>", "Mã gian hàng chỉ gồm chữ, số"),
+    ("shop_name", "", "Trường này bắt buộc"),
+    ("owner_name", "", "Trường này bắt buộc"),
+    ("owner_phone", "0123", ""),
+    ("bank", "Ngân hàng không có", "Chọn ngân hàng trong danh sách"),
+    ("account_number", "", "Nhập số tài khoản"),
+    ("account_number", "12345678901234567890", ""),
+    ("holder_name", "X" * 60, "Tên chủ tài khoản tối đa"),
+    ("consent", "", "Cần chủ gian hàng đồng ý"),
+    ("notes", "x" * 2001, "Tối đa 2000 ký tự"),
+])
+def test_each_bad_form_field_is_named_and_nothing_is_saved(logged_in, session, market, field,
+                                                           value, message):
+    response = logged_in.post(f"/m/{market.code}/stalls/new", data={**form(), field: value})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="e-{field}"' in page or (field == "consent" and "has-error" in page)
+    assert message in page
+    assert stall_count(session) == 0
