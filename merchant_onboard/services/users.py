@@ -121,3 +121,28 @@ def require_user(session: Session, username: str) -> User:
     if user is None:
         raise NotFoundError(N_("Không tìm thấy người dùng “%(username)s”."), username=username)
     return user
+
+
+def add_volunteer(session: Session, *, actor: User, market: Market, username: str,
+                  password: str, display_name: str = "") -> User:
+    """A manager creates a volunteer login working in ``market`` (access already checked)."""
+    return create_user(session, username=username, password=password, role=Role.VOLUNTEER,
+                       display_name=display_name, market_codes=[market.code], actor=actor)
+
+
+def set_volunteer_active(session: Session, *, actor: User, market: Market, user_id: int,
+                         active: bool) -> User:
+    """Switch a volunteer of ``market`` off (a lost phone, someone who left) or on; commits.
+
+    Managers change only volunteers of their own market: never another manager or an admin.
+    """
+    user = session.get(User, user_id)
+    member = user is not None and session.get(Membership, (user.id, market.id)) is not None
+    if not member or user.role != Role.VOLUNTEER:
+        raise NotFoundError(N_("Không tìm thấy tình nguyện viên này trong chợ."))
+    user.active = active
+    session.add(user)
+    session.add(AuditEntry(actor_id=actor.id, action="user.activate" if active
+                           else "user.deactivate", target=user.username, market_id=market.id))
+    session.commit()
+    return user

@@ -14,8 +14,9 @@ def register_blueprints(app: Flask) -> None:
     from merchant_onboard.web.posters.views import bp as posters_bp
     from merchant_onboard.web.public.views import bp as public_bp
     from merchant_onboard.web.stalls.views import bp as stalls_bp
+    from merchant_onboard.web.team.views import bp as team_bp
 
-    for blueprint in (auth_bp, stalls_bp, onboarding_bp, posters_bp, public_bp, api_bp,
+    for blueprint in (auth_bp, stalls_bp, onboarding_bp, posters_bp, public_bp, api_bp, team_bp,
                       dashboard_bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)

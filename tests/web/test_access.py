@@ -13,8 +13,8 @@ PUBLIC = {"static", "public.healthz", "public.font", "public.verify", "public.ch
           "auth.login",
           "auth.language", "auth.logout"}
 #: Pages only a market's managers (and admins) may use; volunteers get 403 or 404.
-MANAGER_ONLY_PREFIXES = ("dashboard.", "census.", "api.market_stats", "api.market_posters",
-                         "posters.batch", "posters.record_batch")
+MANAGER_ONLY_PREFIXES = ("dashboard.", "census.", "team.", "api.market_stats",
+                         "api.market_posters", "posters.batch", "posters.record_batch")
 ADMIN_ONLY = {"dashboard.rollup", "dashboard.rollup_export", "api.create_market"}
 
 
@@ -44,6 +44,8 @@ def fill(rule, market, stall) -> str | None:
             values[name] = "note"
         elif name == "fmt":
             values[name] = "csv"
+        elif name == "user_id":
+            values[name] = stall.registered_by_id  # a volunteer of that market
         else:
             raise AssertionError(f"teach test_access how to fill <{name}> in {rule.rule}")
     url = rule.rule
