@@ -85,7 +85,9 @@ def init_app(app: Flask) -> None:
         reason_label=lambda s: label(REASON_LABELS, s),
         role_label=lambda s: label(ROLE_LABELS, s),
     )
-    app.jinja_env.globals.update(url_with=url_with, current_locale=lambda: str(get_locale()),
+    app.jinja_env.globals.update(url_with=url_with,
+                                 status_labels=lambda: {k: str(v) for k, v in
+                                                        STATUS_LABELS.items()}, current_locale=lambda: str(get_locale()),
                                  config=app.config)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
