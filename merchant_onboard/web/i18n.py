@@ -10,14 +10,20 @@ from merchant_onboard.extensions import babel
 
 
 def select_locale() -> str:
-    """The language chosen with ``?lang=`` (remembered in the session), else Vietnamese."""
+    """The language chosen with ``?lang=`` (remembered in the session), else Vietnamese.
+
+    API clients have no session: they choose with ``Accept-Language``.
+    """
     languages = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(languages, default=default)
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen
         return chosen
     stored = session.get("lang")
-    return stored if stored in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return stored if stored in languages else default
 
 
 def translate_error(error: DomainError) -> str:

@@ -140,3 +140,12 @@ def test_error_placeholders_are_filled_in_both_languages(client, auth, make_user
     response = client.get(f"/m/cho-khong-co/?lang={lang}")
     assert response.status_code == 404
     assert message in response.get_data(as_text=True)
+
+
+def test_api_errors_follow_accept_language(client):
+    body = {"username": "nobody", "password": "wrong-password"}
+    vietnamese = client.post("/api/v1/tokens", json=body).get_json()
+    english = client.post("/api/v1/tokens", json=body,
+                          headers={"Accept-Language": "en-US,en;q=0.9"}).get_json()
+    assert vietnamese["detail"] == "Sai tên đăng nhập hoặc mật khẩu."
+    assert english["detail"] != vietnamese["detail"] and "password" in english["detail"].lower()
