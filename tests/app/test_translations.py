@@ -38,11 +38,25 @@ def extracted() -> dict[str, set[str]]:
     return found
 
 
+def translations(catalog) -> dict[str, tuple[str, ...]]:
+    """msgid → its translations: one, or one per plural form (``ngettext`` messages list both
+    their singular and plural msgid)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        ids = message.id if isinstance(message.id, list | tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, list | tuple) else (
+            message.string,)
+        for msgid in ids:
+            out[msgid] = tuple(strings)
+    return out
+
+
 @pytest.fixture(scope="module")
-def english() -> dict[str, str]:
+def english() -> dict[str, tuple[str, ...]]:
     with ENGLISH_PO.open("rb") as po:
-        catalog = read_po(po, locale="en")
-    return {m.id: m.string for m in catalog if m.id and not m.fuzzy}
+        return translations(read_po(po, locale="en"))
 
 
 def placeholders(text: str) -> set[str]:
@@ -55,26 +69,27 @@ def test_extraction_sees_templates_views_labels_and_domain_errors(extracted):
 
 
 def test_every_message_in_the_code_is_translated_to_english(extracted, english):
-    missing = sorted(msgid for msgid in extracted if not english.get(msgid))
+    missing = sorted(msgid for msgid in extracted if not all(english.get(msgid, ("",))))
     assert missing == [], "untranslated: re-extract, update and translate (README, Translations)"
 
 
 def test_english_catalog_has_no_fuzzy_or_empty_translations():
     with ENGLISH_PO.open("rb") as po:
         catalog = read_po(po, locale="en")
-    unfinished = [m.id for m in catalog if m.id and (m.fuzzy or not m.string)]
+    unfinished = [m.id for m in catalog if m.id and (m.fuzzy or not all(
+        m.string if isinstance(m.string, list | tuple) else (m.string,)))]
     assert unfinished == []
 
 
 def test_compiled_catalog_matches_the_po_file(english):
     with ENGLISH_MO.open("rb") as mo:
-        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+        compiled = translations(read_mo(mo))
     assert compiled == english, "run pybabel compile (README, Translations)"
 
 
 def test_translations_keep_the_placeholders(english):
-    changed = {msgid: text for msgid, text in english.items()
-               if placeholders(msgid) != placeholders(text)}
+    changed = {msgid: texts for msgid, texts in english.items()
+               if any(placeholders(msgid) != placeholders(text) for text in texts)}
     assert changed == {}
 
 
@@ -86,7 +101,7 @@ def test_template_messages_survive_jinja_formatting(extracted, english):
         if not any(name.startswith("templates") for name in files):
             continue
         params = {name: 1 for name in re.findall(r"%\((\w+)\)", msgid)}
-        for text in (msgid, english.get(msgid, "")):
+        for text in (msgid, *english.get(msgid, ())):
             try:
                 text % params
             except (ValueError, TypeError, KeyError):
@@ -149,3 +164,14 @@ def test_api_errors_follow_accept_language(client):
                           headers={"Accept-Language": "en-US,en;q=0.9"}).get_json()
     assert vietnamese["detail"] == "Sai tên đăng nhập hoặc mật khẩu."
     assert english["detail"] != vietnamese["detail"] and "password" in english["detail"].lower()
+
+
+def test_counts_are_plural_in_english(client, make_market, make_user, make_stall):
+    market = make_market("cho-dem")
+    lan = make_user("lan", markets=[market])
+    client.post("/login", data={"username": "lan", "password": "correct-horse-42"})
+    client.get("/lang/en")
+    make_stall(market, lan)
+    assert ">1 stall<" in client.get(f"/m/{market.code}/").get_data(as_text=True)
+    make_stall(market, lan, stall_code="A-2", account_number="22223333", owner_phone="")
+    assert ">2 stalls<" in client.get(f"/m/{market.code}/").get_data(as_text=True)

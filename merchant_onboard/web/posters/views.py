@@ -9,6 +9,7 @@ from flask import (
     stream_with_context, url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlmodel import Session
 
@@ -114,7 +115,8 @@ def batch_record(code: str):
                                     selection=selection, fmt=fmt,
                                     batch_id=request.form.get("batch_id", ""))
     if recorded:
-        flash(_("Đã ghi nhận in poster cho %(n)s gian hàng.", n=recorded), "success")
+        flash(ngettext("Đã ghi nhận in poster cho %(num)s gian hàng.",
+                       "Đã ghi nhận in poster cho %(num)s gian hàng.", recorded), "success")
     else:
         flash(_("Lô in này đã được ghi nhận trước đó."), "success")
     return redirect(url_for("stalls.market", code=market.code))
