@@ -1,0 +1,12 @@
+"""VietQR payloads: build NAPAS's profile of EMVCo merchant-presented QR, parse any string.
+
+``emv`` holds the shared vocabulary (tags, limits, kinds, the CRC), ``build`` makes payloads and
+``parse`` reads them; this package exports what callers use.
+"""
+
+from merchant_onboard.domain.vietqr.build import build_payload
+from merchant_onboard.domain.vietqr.emv import ERROR_MESSAGES, Kind, Service, crc16_ccitt_false
+from merchant_onboard.domain.vietqr.parse import ParsedQR, is_transfer, parse
+
+__all__ = ["ERROR_MESSAGES", "Kind", "ParsedQR", "Service", "build_payload", "crc16_ccitt_false",
+           "is_transfer", "parse"]

@@ -1,0 +1,236 @@
+"""Parsing any string as a payment QR: never raises, names what it is and what is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
+from merchant_onboard.domain.vietqr.emv import (
+    GUID_NAPAS, GUID_VNPAY, HEADS, HEADS_TAGS, INITIATION, MAX_ACCOUNT, MAX_PAYLOAD,
+    MAX_PURPOSE, MAX_QR_TEXT, NAPAS_KIND_SET, NAPAS_KINDS, TRANSFER_KINDS, VND_KINDS, Kind,
+    crc_hex, is_digits,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQR:
+    """What :func:`parse` found in a string; ``valid`` is true exactly when ``errors`` is empty."""
+
+    valid: bool
+    kind: str
+    bin: str | None = None
+    bank: Bank | None = None
+    account: str | None = None
+    service: str | None = None
+    amount: int | None = None
+    purpose: str | None = None
+    initiation: str | None = None
+    errors: tuple[str, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict, hash=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the fields people and the API need (not the raw tags)."""
+        return {
+            "valid": self.valid,
+            "kind": str(self.kind),
+            "bin": self.bin,
+            "bank": self.bank.short_name if self.bank else None,
+            "bank_name": self.bank.name if self.bank else None,
+            "account": self.account,
+            "service": self.service,
+            "amount": self.amount,
+            "purpose": self.purpose,
+            "initiation": self.initiation,
+            "errors": list(self.errors),
+        }
+
+
+def is_transfer(p: ParsedQR) -> bool:
+    """True for a valid VietQR transfer to an account or a card (what a stall poster is)."""
+    return p.valid and p.kind in TRANSFER_KINDS
+
+
+def _split(s: str) -> tuple[dict[str, str], str | None]:
+    """Split a run of TLVs into {tag: value} and name the first structural error, if any.
+
+    Iterative, so hostile input cannot recurse; a repeated tag keeps its first value.
+    """
+    out: dict[str, str] = {}
+    error = None
+    i, n = 0, len(s)
+    while i < n:
+        head = HEADS.get(s[i : i + 4])
+        if head is None:
+            return out, _head_error(s[i : i + 4])
+        tag, length = head
+        end = i + 4 + length
+        if end > n:
+            return out, "truncated_tlv"
+        if tag in out:
+            error = "duplicate_tag"
+        else:
+            out[tag] = s[i + 4 : end]
+        i = end
+    return out, error
+
+
+def _head_error(head: str) -> str:
+    if len(head) < 4:
+        return "truncated_tlv"
+    return "bad_tag" if head[:2] not in HEADS_TAGS else "bad_length"
+
+
+def _vnd_amount(raw: str) -> int | None:
+    # EMVCo/NAPAS: VND amounts are digits only, non-zero, ≤ 13 characters.
+    if is_digits(raw, 1, 13):
+        value = int(raw)
+        return value if value > 0 else None
+    return None
+
+
+def parse(payload: str, registry: BankRegistry | None = None) -> ParsedQR:
+    """Read any string as a payment QR payload. Never raises; problems are listed in ``errors``.
+
+    The CRC is compared case-insensitively (real bank QRs carry lowercase hex); unknown tags
+    are kept in ``tags`` and are not errors.
+    """
+    if not isinstance(payload, str) or not payload.startswith("0002"):
+        return ParsedQR(valid=False, kind=Kind.NOT_EMV, errors=("not_emv",))
+    if len(payload) > MAX_QR_TEXT:
+        return ParsedQR(valid=False, kind=Kind.OTHER_EMV, errors=("too_long",))
+    if registry is None:
+        registry = default_registry()
+    errors: list[str] = []
+    tags, structure_error = _split(payload)
+    if structure_error:
+        errors.append(structure_error)
+    if len(payload) > MAX_PAYLOAD:
+        errors.append("too_long")
+    if tags.get("00", "01") != "01":
+        errors.append("bad_payload_format")
+    _check_crc(payload, tags, structure_error, errors)
+
+    kind = Kind.OTHER_EMV
+    bin_ = account = service = None
+    merchant = tags.get("38")
+    if merchant is not None:
+        sub, sub_error = _split(merchant)
+        guid = sub.get("00")
+        if guid is not None and guid.upper() == GUID_NAPAS:
+            service = sub.get("02")
+            if service is None:
+                kind = Kind.VIETQR_ACCOUNT  # older generators omitted 02; an account is meant
+                errors.append("missing_service")
+            elif service in NAPAS_KINDS:
+                kind = NAPAS_KINDS[service]
+            else:
+                errors.append("unknown_service")
+            if sub_error:
+                errors.append("bad_tag_38")
+            bin_, account = _beneficiary(sub.get("01"), kind, errors)
+        else:
+            errors.append("bad_tag_38" if sub_error else "bad_guid")
+    elif any(_is_vnpay(tag, value) for tag, value in tags.items()):
+        kind = Kind.VNPAY
+    elif not any("02" <= tag <= "51" for tag in tags):
+        # EMVCo requires a merchant account template (02–51); for VietQR it is tag 38.
+        errors.append("missing_tag_38")
+
+    initiation = INITIATION.get(tags.get("01", ""))
+    if "01" not in tags:
+        if kind in NAPAS_KIND_SET:  # NAPAS requires 01; plain EMVCo makes it optional
+            errors.append("missing_initiation")
+    elif initiation is None:
+        errors.append("bad_initiation")
+
+    amount = None
+    raw_amount = tags.get("54")
+    if raw_amount is not None:
+        amount = _vnd_amount(raw_amount)
+        if amount is None and kind in VND_KINDS:
+            errors.append("bad_amount")
+    if kind in VND_KINDS:
+        _check_vnd(tags, errors)
+
+    purpose = None
+    additional = tags.get("62")
+    if additional is not None:
+        sub, sub_error = _split(additional)
+        if sub_error:
+            errors.append("bad_additional_data")
+        purpose = sub.get("08")
+        if purpose is not None and len(purpose) > MAX_PURPOSE and kind in VND_KINDS:
+            errors.append("purpose_too_long")
+
+    bank = None
+    if bin_ is not None:
+        bank = registry.by_bin(bin_)
+        if bank is None and is_digits(bin_, 6, 6):
+            errors.append("unknown_bin")
+    return ParsedQR(
+        valid=not errors, kind=kind, bin=bin_, bank=bank, account=account, service=service,
+        amount=amount, purpose=purpose, initiation=initiation, errors=tuple(errors), tags=tags,
+    )
+
+
+def _check_crc(payload: str, tags: dict[str, str], structure_error: str | None,
+               errors: list[str]) -> None:
+    """EMVCo: 63 comes last as ``6304`` + the CRC of everything up to and including ``6304``."""
+    if structure_error is None:
+        last = next(reversed(tags))
+        if last != "63":
+            errors.append("crc_not_last" if "63" in tags else "missing_crc")
+            return
+        if len(tags["63"]) != 4:
+            errors.append("bad_crc")
+            return
+    elif payload[-8:-4] != "6304":
+        errors.append("missing_crc")
+        return
+    if crc_hex(payload[:-4]) != payload[-4:].upper():
+        errors.append("crc_mismatch")
+
+
+def _beneficiary(raw: str | None, kind: Kind, errors: list[str]) -> tuple[str | None, str | None]:
+    """Read 38/01 (00 = bank BIN, 01 = account or card number) and check it for ``kind``."""
+    if raw is None:
+        errors.append("missing_beneficiary")
+        return None, None
+    sub, sub_error = _split(raw)
+    if sub_error:
+        errors.append("bad_beneficiary")
+    bin_ = sub.get("00")
+    account = sub.get("01")
+    if bin_ is None:
+        errors.append("missing_bin")
+    elif not is_digits(bin_, 6, 6):
+        errors.append("bad_bin")
+    if account is None:
+        errors.append("missing_account")
+    elif kind is Kind.VIETQR_CARD:
+        if not is_digits(account, 16, 19):
+            errors.append("bad_card_number")
+    elif kind is Kind.VIETQR_ACCOUNT:
+        if not (len(account) <= MAX_ACCOUNT and account.isascii() and account.isalnum()):
+            errors.append("bad_account")
+    return bin_, account
+
+
+def _is_vnpay(tag: str, value: str) -> bool:
+    # VNPAY-QR puts its GUID in a merchant account template (02–51), usually tag 26.
+    return "26" <= tag <= "51" and _split(value)[0].get("00", "").upper() == GUID_VNPAY
+
+
+def _check_vnd(tags: dict[str, str], errors: list[str]) -> None:
+    """NAPAS and VNPAY QRs are in VND (53 = 704) and in Vietnam (58 = VN)."""
+    currency = tags.get("53")
+    if currency is None:
+        errors.append("missing_currency")
+    elif currency != "704":
+        errors.append("wrong_currency")
+    country = tags.get("58")
+    if country is None:
+        errors.append("missing_country")
+    elif country != "VN":
+        errors.append("wrong_country")
