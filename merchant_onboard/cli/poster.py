@@ -34,7 +34,7 @@ def poster(market_code: str, stall_code: str | None, fmt: str, status: str | Non
     from merchant_onboard.db import get_session
     from merchant_onboard.domain.decode import decode_bytes
     from merchant_onboard.domain.poster import PosterFormat, render
-    from merchant_onboard.services import markets, posters, stalls
+    from merchant_onboard.services import markets, posters, stall_lookup
 
     session = get_session()
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:8000/"
@@ -42,7 +42,7 @@ def poster(market_code: str, stall_code: str | None, fmt: str, status: str | Non
         market = markets.get_market(session, market_code)
         chosen = PosterFormat(fmt)
         if stall_code:
-            stall = stalls.get_stall_by_code(session, market, stall_code)
+            stall = stall_lookup.get_stall_by_code(session, market, stall_code)
             data = posters.stall_poster(session, stall=stall, market=market, fmt=chosen,
                                         verify_base=base)
             expected = [posters.primary_account(session, stall.id).payload]

@@ -9,7 +9,7 @@ from sqlmodel import select
 from merchant_onboard.domain.errors import ConflictError, FormErrors
 from merchant_onboard.domain.funnel import Status
 from merchant_onboard.models import Event, PaymentAccount, Poster, Stall
-from merchant_onboard.services import onboarding, stalls
+from merchant_onboard.services import onboarding, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from tests.factories import stall_fields
 
@@ -167,19 +167,19 @@ def test_edit_keeps_the_search_text_and_natural_order(session, market, volunteer
     for code, account in (("A-10", "111111"), ("A-2", "222222"), ("A-1", "333333")):
         register(session, market, volunteer, stall_code=code, account_number=account,
                  owner_phone="")
-    rows, total = stalls.search_stalls(session, market=market)
+    rows, total = stall_lookup.search_stalls(session, market=market)
     assert [s.stall_code for s in rows] == ["A-1", "A-2", "A-10"]
     stall = rows[0]
     stalls.update_stall(session, actor=volunteer, stall=stall, market=market,
                         raw={"shop_name": "Bún riêu Đặng Hồng"})
-    found, total = stalls.search_stalls(session, market=market, query="bun rieu dang")
+    found, total = stall_lookup.search_stalls(session, market=market, query="bun rieu dang")
     assert total == 1 and found[0].id == stall.id
 
 
 def test_search_escapes_like_wildcards(session, market, volunteer):
     register(session, market, volunteer)
-    assert stalls.search_stalls(session, market=market, query="%")[1] == 0
-    assert stalls.search_stalls(session, market=market, query="_")[1] == 0
+    assert stall_lookup.search_stalls(session, market=market, query="%")[1] == 0
+    assert stall_lookup.search_stalls(session, market=market, query="_")[1] == 0
 
 
 def test_a_client_id_from_another_market_is_refused_not_answered(session, market, volunteer,

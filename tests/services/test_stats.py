@@ -10,7 +10,7 @@ import pytest
 from merchant_onboard.domain.funnel import Status
 from merchant_onboard.domain.vietqr import build_payload
 from merchant_onboard.models import Stall
-from merchant_onboard.services import onboarding, stalls, stats
+from merchant_onboard.services import onboarding, stall_lookup, stalls, stats
 from tests.factories import stall_fields
 
 #: A Monday, 17:00 in Vietnam.
@@ -184,7 +184,7 @@ def test_empty_market_has_no_rates(session, make_market):
 
 
 def test_refused_then_registered_again_counts_once(known):
-    a7 = stalls.get_stall_by_code(known.session, known.market, "A-7")
+    a7 = stall_lookup.get_stall_by_code(known.session, known.market, "A-7")
     assert a7.status == Status.REFUSED
     stalls.register_stall(known.session, actor=known.lan, market=known.market, stall=a7,
                           client_id=str(uuid.uuid4()), at=NOW - DAY, confirm_phone=True,

@@ -9,7 +9,7 @@ from flask import current_app
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import N_, ValidationError
 from merchant_onboard.domain.funnel import MANUAL_EVENTS
-from merchant_onboard.services import access, onboarding, stalls
+from merchant_onboard.services import access, onboarding, stall_lookup
 from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import (
     api_user, client_id, json_body, replayable, token_required,
@@ -57,7 +57,7 @@ def record_event(stall_id: int):
 def list_events(stall_id: int):
     session, user = get_session(), api_user()
     stall, market = access.require_stall(session, user, stall_id)
-    events = stalls.stall_view(session, stall, market).events
+    events = stall_lookup.stall_view(session, stall, market).events
     return {"items": [event_json(e) for e in events], "total": len(events)}
 
 

@@ -16,7 +16,7 @@ from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.funnel import Status, allowed_events
 from merchant_onboard.domain.vietqr import Kind
 from merchant_onboard.models import Event, Market, PaymentAccount, Stall, User
-from merchant_onboard.services import access, stalls
+from merchant_onboard.services import access, stall_lookup
 from merchant_onboard.services.onboarding import EventResult
 from merchant_onboard.web.templating import mask
 
@@ -87,7 +87,7 @@ def event_json(event: Event) -> dict[str, Any]:
 
 def stall_detail(session: Session, user: User, stall: Stall, market: Market) -> dict[str, Any]:
     """One stall with all its accounts, current and replaced."""
-    view = stalls.stall_view(session, stall, market)
+    view = stall_lookup.stall_view(session, stall, market)
     return stall_json(stall, market, view.accounts,
                       personal=access.sees_personal_data(user, market))
 

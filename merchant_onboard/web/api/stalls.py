@@ -14,7 +14,7 @@ from flask import request, url_for
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import N_, ConflictError, FormErrors, ValidationError
 from merchant_onboard.domain.funnel import Status
-from merchant_onboard.services import access, stalls
+from merchant_onboard.services import access, stall_lookup, stalls
 from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import (
     api_user, client_id, json_body, query_int, replayable, token_required,
@@ -67,8 +67,8 @@ def list_stalls(code: str):
     session, user = get_session(), api_user()
     market = access.require_market(session, user, code)
     filters = _filters()
-    rows, total = stalls.search_stalls(session, market=market, **filters)
-    primary = stalls.primary_accounts(session, [row.id for row in rows])
+    rows, total = stall_lookup.search_stalls(session, market=market, **filters)
+    primary = stall_lookup.primary_accounts(session, [row.id for row in rows])
     personal = access.sees_personal_data(user, market)
     items = [stall_json(row, market, [primary[row.id]] if row.id in primary else [],
                         personal=personal) for row in rows]

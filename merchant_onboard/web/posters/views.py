@@ -17,7 +17,7 @@ from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.domain.poster import PosterFormat
 from merchant_onboard.models import Market, Stall
-from merchant_onboard.services import access, posters, stalls
+from merchant_onboard.services import access, posters, stall_lookup
 from merchant_onboard.web.errors import field_errors
 
 bp = Blueprint("posters", __name__)
@@ -70,7 +70,7 @@ def batch(code: str):
     return render_template(
         "posters/batch.html", market=market, fmt=fmt, selection=selection, errors=errors,
         count=posters.count_batch(session, market, selection),
-        zones=stalls.zones(session, market), statuses=posters.PRINTABLE,
+        zones=stall_lookup.zones(session, market), statuses=posters.PRINTABLE,
         skip=max(0, request.args.get("skip", 0, type=int)),
         batch_id=uuid.uuid4().hex[:16], formats=[f for f in PosterFormat
                                                 if f is not PosterFormat.PNG])

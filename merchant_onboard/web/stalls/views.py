@@ -17,7 +17,7 @@ from merchant_onboard.domain.funnel import Status, allowed_events
 from merchant_onboard.domain.scan import account_from_photo
 from merchant_onboard.domain.text import fold_holder_name
 from merchant_onboard.models import Role
-from merchant_onboard.services import access, markets, stalls
+from merchant_onboard.services import access, markets, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
@@ -69,13 +69,13 @@ def market(code: str):
         status = None
     zone = request.args.get("zone") or None
     page = max(1, request.args.get("page", 1, type=int))
-    rows, total = stalls.search_stalls(session, market=market, query=query, status=status,
+    rows, total = stall_lookup.search_stalls(session, market=market, query=query, status=status,
                                        zone=zone, limit=PAGE_SIZE,
                                        offset=(page - 1) * PAGE_SIZE, summary=True)
     return render_template(
         "stalls/market.html", market=market, stalls=rows, total=total, page=page,
         pages=max(1, -(-total // PAGE_SIZE)), query=query, status=status, zone=zone,
-        zones=stalls.zones(session, market), statuses=list(Status),
+        zones=stall_lookup.zones(session, market), statuses=list(Status),
         can_manage=access.can_manage(session, current_user, market))
 
 
@@ -127,7 +127,7 @@ def _registration_form(session, market, *, stall):
 def detail(stall_id: int):
     session = get_session()
     stall, market = access.require_stall(session, current_user, stall_id)
-    view = stalls.stall_view(session, stall, market)
+    view = stall_lookup.stall_view(session, stall, market)
     return render_template(
         "stalls/detail.html", view=view, stall=stall, market=market,
         next_events=allowed_events(Status(stall.status), has_account=view.primary is not None),

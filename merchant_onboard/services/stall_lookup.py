@@ -1,0 +1,93 @@
+"""Reading stalls: the searchable list, one stall's page, its primary accounts, a market's zones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from merchant_onboard.domain.errors import N_, NotFoundError
+from merchant_onboard.domain.text import fold_search
+from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
+
+
+@dataclass(frozen=True)
+class StallView:
+    """A stall with what its page shows: accounts (primary first), history, posters."""
+
+    stall: Stall
+    market: Market
+    accounts: list[PaymentAccount]
+    events: list[Event]
+    posters: list[Poster]
+
+    @property
+    def primary(self) -> PaymentAccount | None:
+        return next((a for a in self.accounts if a.is_primary), None)
+
+
+def stall_view(session: Session, stall: Stall, market: Market) -> StallView:
+    """Everything the stall page shows, newest history first."""
+    accounts = list(session.exec(
+        select(PaymentAccount).where(PaymentAccount.stall_id == stall.id)
+        .order_by(PaymentAccount.is_primary.desc(), PaymentAccount.created_at.desc())))
+    events = list(session.exec(select(Event).where(Event.stall_id == stall.id)
+                               .order_by(Event.created_at.desc(), Event.id.desc())))
+    posters = list(session.exec(select(Poster).where(Poster.stall_id == stall.id)
+                                .order_by(Poster.version.desc())))
+    return StallView(stall=stall, market=market, accounts=accounts, events=events,
+                     posters=posters)
+
+
+def search_stalls(session: Session, *, market: Market, query: str = "",
+                  status: str | None = None, zone: str | None = None,
+                  limit: int = 50, offset: int = 0,
+                  summary: bool = False) -> tuple[list[Any], int]:
+    """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored), in
+    natural order of zone then stall code, with the total count.
+
+    With ``summary`` the rows are read-only tuples of what a list page shows (id, stall_code,
+    zone, shop_name, owner_name, status): building 50 ORM objects costs more than the query.
+    """
+    where = [Stall.market_id == market.id]
+    folded = fold_search(query or "")
+    if folded:
+        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(Stall.search_text.like(f"%{escaped}%", escape="\\"))
+    if status:
+        where.append(Stall.status == status)
+    if zone:
+        where.append(Stall.zone == zone)
+    total = session.exec(select(sa.func.count()).select_from(Stall).where(*where)).one()
+    columns = (Stall.id, Stall.stall_code, Stall.zone, Stall.shop_name, Stall.owner_name,
+               Stall.status) if summary else (Stall,)
+    query = (sa.select(*columns).where(*where).order_by(Stall.zone, Stall.sort_key, Stall.id)
+             .limit(limit).offset(offset))
+    result = session.execute(query)
+    rows = result.all() if summary else result.scalars().all()
+    return list(rows), total
+
+
+def primary_accounts(session: Session, stall_ids: list[int]) -> dict[int, PaymentAccount]:
+    """The primary account of each stall in ``stall_ids`` (one query for a list page)."""
+    if not stall_ids:
+        return {}
+    rows = session.exec(select(PaymentAccount).where(PaymentAccount.stall_id.in_(stall_ids),
+                                                     PaymentAccount.is_primary.is_(True)))
+    return {row.stall_id: row for row in rows}
+
+
+def zones(session: Session, market: Market) -> list[str]:
+    rows = session.exec(select(Stall.zone).where(Stall.market_id == market.id)
+                        .distinct().order_by(Stall.zone))
+    return [z for z in rows if z]
+
+
+def get_stall_by_code(session: Session, market: Market, code: str) -> Stall:
+    stall = session.exec(select(Stall).where(Stall.market_id == market.id,
+                                             Stall.stall_code == code.strip().upper())).first()
+    if stall is None:
+        raise NotFoundError(N_("Không tìm thấy gian hàng “%(code)s”."), code=code)
+    return stall
