@@ -118,11 +118,19 @@ def next_status(status: Status, event: EventKind, *, has_account: bool = False) 
 
 
 def allowed_events(status: Status, *, has_account: bool = False) -> list[EventKind]:
-    """The events a person may record next, in funnel order (drives the stall page buttons)."""
-    allowed = [e for e in MANUAL_EVENTS if (Status(status), e) in TRANSITIONS]
+    """The events a person may record next, the one that moves the stall forward first (the
+    stall page's main button), then the others in funnel order (a reprint, a refusal…)."""
+    status = Status(status)
+    allowed = [e for e in MANUAL_EVENTS if (status, e) in TRANSITIONS]
     if not has_account:
         allowed = [e for e in allowed if e is not EventKind.POSTER_PRINTED]
-    return allowed
+
+    def advances(event: EventKind) -> bool:
+        before = milestone_index(status)
+        after = milestone_index(next_status(status, event, has_account=has_account))
+        return before is not None and after is not None and after > before
+
+    return sorted(allowed, key=lambda event: not advances(event))
 
 
 def milestone_index(status: Status) -> int | None:

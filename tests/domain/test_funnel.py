@@ -93,3 +93,12 @@ def test_reached_follows_the_funnel_order():
     assert reached(S.TEST_PAYMENT_VERIFIED, S.POSTER_INSTALLED)
     assert not reached(S.REGISTERED, S.POSTER_PRINTED)
     assert not reached(S.REFUSED, S.CENSUS)
+
+
+@pytest.mark.parametrize(("status", "forward"), [
+    (S.REGISTERED, E.POSTER_PRINTED), (S.POSTER_PRINTED, E.POSTER_INSTALLED),
+    (S.POSTER_INSTALLED, E.TEST_PAYMENT_VERIFIED),
+    (S.TEST_PAYMENT_VERIFIED, E.FIRST_PAYMENT_CONFIRMED),
+])
+def test_the_step_forward_comes_first_before_a_reprint(status, forward):
+    assert allowed_events(status, has_account=True)[0] == forward
