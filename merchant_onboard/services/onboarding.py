@@ -127,10 +127,12 @@ def record_event(session: Session, *, actor: User, stall: Stall, kind: str, clie
     found = replay(session, client_id, stall_id=stall.id, kind=event_kind.value)
     if found:
         return found
+    account = primary_account(session, stall.id)
+    # A step that does not apply is refused before its data is judged: "not now" is the answer.
+    next_status(Status(stall.status), event_kind, has_account=account is not None)
     at = at or utcnow()
     cleaned = clean_event_data(event_kind, data, now=at, expected_memo=memo_code(stall.public_code),
                                default_amount=default_test_amount)
-    account = primary_account(session, stall.id)
 
     def write() -> tuple[Event, Stall]:
         if event_kind == EventKind.POSTER_PRINTED:

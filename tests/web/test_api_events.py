@@ -104,7 +104,7 @@ def test_an_event_the_status_does_not_allow_is_a_4xx_problem(client, headers, st
     ({"kind": "refused", "data": {"reason": "too_busy"}}, "reason"),
     ({"kind": "note", "data": {}}, "note"),
     ({"kind": "note", "data": "hello"}, "data"),
-    ({"kind": "test_payment_verified", "data": {"owner_confirmed": True}}, "name_matches"),
+    ({"kind": "note", "data": {"note": "x" * 1001}}, "note"),
     ({"kind": "note", "data": {"note": "x"}, "device_time": "2025-03-01T08:00:00"},
      "device_time"),
     ({"kind": "note", "data": {"note": "x"}, "device_time": "yesterday"}, "device_time"),
@@ -115,6 +115,16 @@ def test_bad_event_input_is_a_422_naming_the_field(client, headers, stall, body,
     assert (response.status_code, response.mimetype) == (422, "application/problem+json")
     assert field in response.get_json()["errors"]
     assert len(history(client, headers, stall)) == 1
+
+
+def test_a_step_that_does_not_apply_is_a_409_before_its_data_is_judged(client, headers, stall):
+    response = record(client, headers, stall, "test_payment_verified", {})
+    assert response.status_code == 409
+    assert "registered" in response.get_json()["detail"]
+    assert record(client, headers, stall, "poster_printed").status_code == 201
+    assert record(client, headers, stall, "poster_installed").status_code == 201
+    missing = record(client, headers, stall, "test_payment_verified", {"owner_confirmed": True})
+    assert missing.status_code == 422 and "name_matches" in missing.get_json()["errors"]
 
 
 def test_a_refusal_records_its_reason_and_the_device_time(client, headers, stall):

@@ -98,12 +98,17 @@ def test_event_form_records_and_redirects(logged_in, make_stall, session, market
     response = logged_in.post(f"/stalls/{stall.id}/events/poster_printed",
                               data={"client_id": "evt-key-000001", "format": "a6"})
     assert response.status_code == 302
+    early = logged_in.post(f"/stalls/{stall.id}/events/test_payment_verified",
+                           data={"client_id": "evt-key-000002"})
+    assert early.status_code == 409
+    logged_in.post(f"/stalls/{stall.id}/events/poster_installed",
+                   data={"client_id": "evt-key-000003"})
     bad = logged_in.post(f"/stalls/{stall.id}/events/test_payment_verified",
-                         data={"client_id": "evt-key-000002"})
+                         data={"client_id": "evt-key-000004"})
     assert bad.status_code == 422
     assert "Chỉ xác nhận khi ứng dụng ngân hàng hiện đúng tên" in bad.get_data(as_text=True)
     kinds = session.exec(select(Event.kind).where(Event.stall_id == stall.id)).all()
-    assert sorted(kinds) == ["poster_printed", "registered"]
+    assert sorted(kinds) == ["poster_installed", "poster_printed", "registered"]
 
 
 def test_unknown_event_kind_is_404(logged_in, make_stall, session, market):
@@ -187,3 +192,14 @@ def test_each_bad_form_field_is_named_and_nothing_is_saved(logged_in, session, m
     assert f'id="e-{field}"' in page or (field == "consent" and "has-error" in page)
     assert message in page
     assert stall_count(session) == 0
+
+
+def test_a_step_that_does_not_apply_shows_no_form(logged_in, make_stall, session, market):
+    from merchant_onboard.services.users import require_user
+
+    stall = make_stall(market, require_user(session, "lan"))
+    page = logged_in.get(f"/stalls/{stall.id}/events/first_payment_confirmed")
+    text = page.get_data(as_text=True)
+    assert "Bước này không áp dụng" in text and 'name="amount"' not in text
+    allowed = logged_in.get(f"/stalls/{stall.id}/events/poster_printed").get_data(as_text=True)
+    assert 'name="format"' in allowed and "Bước này không áp dụng" not in allowed

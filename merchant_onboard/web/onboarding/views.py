@@ -9,10 +9,12 @@ from flask_login import current_user, login_required
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.domain.event_data import memo_code
-from merchant_onboard.domain.funnel import MANUAL_EVENTS, EventKind, RefusalReason
+from merchant_onboard.domain.funnel import (
+    MANUAL_EVENTS, EventKind, RefusalReason, Status, allowed_events,
+)
 from merchant_onboard.domain.scan import payload_from_photo
 from merchant_onboard.services import access, onboarding
-from merchant_onboard.web.errors import field_errors
+from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.forms import new_client_id, posted
 from merchant_onboard.web.labels import EVENT_LABELS
 
@@ -30,6 +32,7 @@ def record(stall_id: int, kind: str):
               "amount": current_app.config["DEFAULT_TEST_AMOUNT"]
               if kind == EventKind.TEST_PAYMENT_VERIFIED else ""}
     errors: dict[str, list[str]] = {}
+    status = 200
     if request.method == "POST":
         values = posted()
         data = {k: v for k, v in values.items() if k not in ("client_id", "csrf_token")}
@@ -42,13 +45,14 @@ def record(stall_id: int, kind: str):
                 client_id=values.get("client_id", ""), data=data,
                 default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
         except DomainError as exc:
-            errors = field_errors(exc)
+            errors, status = field_errors(exc), status_of(exc)
         else:
             if result.created:
                 flash(_("Đã ghi: %(event)s.", event=EVENT_LABELS[kind]), "success")
             return redirect(url_for("stalls.detail", stall_id=stall.id))
     account = onboarding.primary_account(session, stall.id)
+    allowed = EventKind(kind) in allowed_events(Status(stall.status),
+                                                has_account=account is not None)
     return render_template("onboarding/event.html", stall=stall, market=market, kind=kind,
-                           values=values, errors=errors, account=account,
-                           memo=memo_code(stall.public_code), reasons=list(RefusalReason)), \
-        (422 if errors else 200)
+                           values=values, errors=errors, account=account, allowed=allowed,
+                           memo=memo_code(stall.public_code), reasons=list(RefusalReason)), status
