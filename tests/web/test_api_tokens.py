@@ -65,3 +65,18 @@ def test_a_password_change_ends_earlier_tokens(client, session, lan):
     assert client.get("/api/v1/markets", headers=headers).status_code == 200
     set_password(session, user=lan, password="another-password-7")
     assert client.get("/api/v1/markets", headers=headers).status_code == 401
+
+
+def test_a_token_carries_nothing_of_the_password_and_ends_with_a_password_change(client, lan,
+                                                                               session):
+    import base64
+
+    from merchant_onboard.services.users import set_password
+
+    token = post_token(client).get_json()["token"]
+    payload = base64.urlsafe_b64decode(token.split(".")[0] + "==").decode()
+    assert lan.password_hash[-12:] not in payload and "scrypt" not in payload
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/markets", headers=headers).status_code == 200
+    set_password(session, user=lan, password="a-brand-new-password")
+    assert client.get("/api/v1/markets", headers=headers).status_code == 401
