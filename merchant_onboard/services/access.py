@@ -6,6 +6,8 @@ tells nothing about what exists (DESIGN §9).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -44,27 +46,84 @@ def sees_personal_data(user: User, market: Market) -> bool:
     return user.role != Role.ADMIN
 
 
+class MarketAccess(NamedTuple):
+    """A market a user may see, and whether they may manage it."""
+
+    market: Market
+    can_manage: bool
+
+
+class StallAccess(NamedTuple):
+    """A stall a user may see, its market, and whether they may manage that market."""
+
+    stall: Stall
+    market: Market
+    can_manage: bool
+
+
+def _manages(user: User) -> bool:
+    # Asked only once membership is known: a member manager, or any admin.
+    return user.role in (Role.ADMIN, Role.MANAGER)
+
+
+def enter_market(session: Session, user: User, code: str, *,
+                 manage: bool = False) -> MarketAccess:
+    """The market with ``code`` if ``user`` may see it (and manage it, when asked).
+
+    One query answers both "does it exist" and "is the user a member": every market page
+    asks this first, so it is worth not asking twice.
+    """
+    row = session.execute(_MARKET_ACCESS[user.role == Role.ADMIN],
+                          {"code": code, "user_id": user.id}).first()
+    if row is None or not row.member:
+        raise NotFoundError(N_("Không tìm thấy chợ “%(code)s”."), code=code)
+    if manage and not _manages(user):
+        raise PermissionDenied(N_("Chỉ ban quản lý chợ mới làm được việc này."))
+    return MarketAccess(row.Market, _manages(user))
+
+
 def require_market(session: Session, user: User, code: str, *, manage: bool = False) -> Market:
     """The market with ``code`` if ``user`` may see it (and manage it, when asked)."""
-    market = session.exec(select(Market).where(Market.code == code)).first()
-    ids = market_ids(session, user)
-    if market is None or (ids is not None and market.id not in ids):
-        raise NotFoundError(N_("Không tìm thấy chợ “%(code)s”."), code=code)
-    if manage and not can_manage(session, user, market):
-        raise PermissionDenied(N_("Chỉ ban quản lý chợ mới làm được việc này."))
-    return market
+    return enter_market(session, user, code, manage=manage).market
+
+
+def enter_stall(session: Session, user: User, stall_id: int, *,
+                for_update: bool = False) -> StallAccess:
+    """The stall ``stall_id``, its market and the user's rights there, in one query."""
+    query = _STALL_ACCESS[user.role == Role.ADMIN]
+    if for_update:
+        # Lock the stall row only: markets and memberships are read, not written.
+        query = query.with_for_update(of=Stall)
+    row = session.execute(query, {"stall_id": stall_id, "user_id": user.id}).first()
+    if row is None or not row.member:
+        raise NotFoundError(N_("Không tìm thấy gian hàng."))
+    return StallAccess(row.Stall, row.Market, _manages(user))
 
 
 def require_stall(session: Session, user: User, stall_id: int, *,
                   for_update: bool = False) -> tuple[Stall, Market]:
     """The stall ``stall_id`` and its market, if ``user`` may see that market."""
-    query = select(Stall).where(Stall.id == stall_id)
-    if for_update:
-        query = query.with_for_update()
-    stall = session.exec(query).first()
-    ids = market_ids(session, user)
-    if stall is None or (ids is not None and stall.market_id not in ids):
-        raise NotFoundError(N_("Không tìm thấy gian hàng."))
-    market = session.get(Market, stall.market_id)
-    assert market is not None
+    stall, market, _ = enter_stall(session, user, stall_id, for_update=for_update)
     return stall, market
+
+
+def _access_queries(*entities: type, from_: sa.FromClause, where: sa.ColumnElement[bool]
+                    ) -> dict[bool, sa.Select]:
+    """``entities`` with a ``member`` column: for admins (key True) always true, for others
+    whether they belong to the market. Built once: market and stall pages ask on every
+    request."""
+    membership = sa.and_(Membership.market_id == Market.id,
+                         Membership.user_id == sa.bindparam("user_id"))
+    return {
+        True: sa.select(*entities, sa.literal(True).label("member")).select_from(from_)
+        .where(where),
+        False: sa.select(*entities, Membership.user_id.is_not(None).label("member"))
+        .select_from(sa.outerjoin(from_, Membership, membership)).where(where),
+    }
+
+
+_MARKET_ACCESS = _access_queries(Market, from_=Market.__table__,
+                                 where=Market.code == sa.bindparam("code"))
+_STALL_ACCESS = _access_queries(Stall, Market,
+                                from_=sa.join(Stall, Market, Market.id == Stall.market_id),
+                                where=Stall.id == sa.bindparam("stall_id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,28 +52,46 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     With ``summary`` the rows are read-only tuples of what a list page shows (id, stall_code,
     zone, shop_name, owner_name, status): building 50 ORM objects costs more than the query.
     """
-    where = [Stall.market_id == market.id]
     folded = fold_search(query or "")
+    params: dict[str, Any] = {"market_id": market.id, "status": status, "zone": zone,
+                              "limit": limit, "offset": offset}
     if folded:
         escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(Stall.search_text.like(f"%{escaped}%", escape="\\"))
-    if status:
-        where.append(Stall.status == status)
-    if zone:
-        where.append(Stall.zone == zone)
-    columns = (Stall.id, Stall.stall_code, Stall.zone, Stall.shop_name, Stall.owner_name,
-               Stall.status) if summary else (Stall,)
-    # The total rides along on every row (a window count), so a page is one query.
-    total_column = sa.func.count().over().label("total")
-    query = (sa.select(*columns, total_column).where(*where)
-             .order_by(Stall.zone, Stall.sort_key, Stall.id).limit(limit).offset(offset))
-    found = session.execute(query).all()
+        params["pattern"] = f"%{escaped}%"
+    page, count = _search_statements(summary, bool(folded), bool(status), bool(zone))
+    found = session.execute(page, params).all()
     if found:
         total = found[0].total
     else:
         # An empty page says nothing of the count (an offset past the end): ask for it.
-        total = session.exec(select(sa.func.count()).select_from(Stall).where(*where)).one()
+        total = session.execute(count, params).scalar_one()
     return (found if summary else [row[0] for row in found]), total
+
+
+@functools.cache
+def _search_statements(summary: bool, by_text: bool, by_status: bool,
+                       by_zone: bool) -> tuple[sa.Select, sa.Select]:
+    """The page and count queries for one combination of filters, built once.
+
+    Values arrive as bound parameters. A list page is the most frequent request: building
+    the statement each time cost about as much as running it (bench/bench_web.py).
+    """
+    where = [Stall.market_id == sa.bindparam("market_id")]
+    if by_text:
+        where.append(Stall.search_text.like(sa.bindparam("pattern"), escape="\\"))
+    if by_status:
+        where.append(Stall.status == sa.bindparam("status"))
+    if by_zone:
+        where.append(Stall.zone == sa.bindparam("zone"))
+    columns = (Stall.id, Stall.stall_code, Stall.zone, Stall.shop_name, Stall.owner_name,
+               Stall.status) if summary else (Stall,)
+    # The total rides along on every row (a window count), so a page is one query.
+    total_column = sa.func.count().over().label("total")
+    page = (sa.select(*columns, total_column).where(*where)
+            .order_by(Stall.zone, Stall.sort_key, Stall.id)
+            .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
+    count = sa.select(sa.func.count()).select_from(Stall).where(*where)
+    return page, count
 
 
 def primary_accounts(session: Session, stall_ids: list[int]) -> dict[int, PaymentAccount]:
@@ -85,9 +104,12 @@ def primary_accounts(session: Session, stall_ids: list[int]) -> dict[int, Paymen
 
 
 def zones(session: Session, market: Market) -> list[str]:
-    rows = session.exec(select(Stall.zone).where(Stall.market_id == market.id)
-                        .distinct().order_by(Stall.zone))
-    return [z for z in rows if z]
+    """The market's zones, in order (the list page's filter)."""
+    return [z for z in session.execute(_ZONES, {"market_id": market.id}).scalars() if z]
+
+
+_ZONES = (sa.select(Stall.zone).where(Stall.market_id == sa.bindparam("market_id"))
+          .distinct().order_by(Stall.zone))
 
 
 def get_stall_by_code(session: Session, market: Market, code: str) -> Stall:

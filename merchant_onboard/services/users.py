@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -104,9 +106,15 @@ def set_password(session: Session, *, user: User, password: str) -> None:
 
 
 def get_active_user(session: Session, user_id: int) -> User | None:
-    """The user behind a session cookie or token, if still active."""
-    user = session.get(User, user_id)
-    return user if user is not None and user.active else None
+    """The user behind a session cookie or token, if still active.
+
+    Asked on every request, so the statement is built once (``Session.get`` builds its own
+    each time).
+    """
+    return session.execute(_ACTIVE_USER, {"user_id": user_id}).scalar_one_or_none()
+
+
+_ACTIVE_USER = select(User).where(User.id == sa.bindparam("user_id"), User.active.is_(True))
 
 
 def members(session: Session, market: Market) -> list[User]:

@@ -62,7 +62,7 @@ def market_list():
 @login_required
 def market(code: str):
     session = get_session()
-    market = access.require_market(session, current_user, code)
+    market, can_manage = access.enter_market(session, current_user, code)
     query = request.args.get("q", "").strip()
     status = request.args.get("status") or None
     if status and status not in {s.value for s in Status}:
@@ -76,7 +76,7 @@ def market(code: str):
         "stalls/market.html", market=market, stalls=rows, total=total, page=page,
         pages=max(1, -(-total // PAGE_SIZE)), query=query, status=status, zone=zone,
         zones=stall_lookup.zones(session, market), statuses=list(Status),
-        can_manage=access.can_manage(session, current_user, market))
+        can_manage=can_manage)
 
 
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
@@ -126,14 +126,14 @@ def _registration_form(session, market, *, stall):
 @login_required
 def detail(stall_id: int):
     session = get_session()
-    stall, market = access.require_stall(session, current_user, stall_id)
+    stall, market, can_manage = access.enter_stall(session, current_user, stall_id)
     view = stall_lookup.stall_view(session, stall, market)
     return render_template(
         "stalls/detail.html", view=view, stall=stall, market=market,
         next_events=allowed_events(Status(stall.status), has_account=view.primary is not None),
         memo=memo_code(stall.public_code),
         full_personal=access.sees_personal_data(current_user, market),
-        can_manage=access.can_manage(session, current_user, market))
+        can_manage=can_manage)
 
 
 @bp.route("/stalls/<int:stall_id>/edit", methods=["GET", "POST"])
