@@ -38,6 +38,9 @@ GOAL_RATIO, GOAL_P99_MS = 0.25, 50.0
 PASSWORD = "bench-password-42"
 SECRET = "bench-secret-not-for-production"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+# As a browser does, the load sends the User-Agent it logged in with: the login session is
+# bound to it, and a different one makes every response re-issue the session cookie.
+USER_AGENT = "Mozilla/5.0 (Linux; Android 12) merchant-onboard-bench"
 
 # wrk prints one machine-readable line at the end; POSTs get a unique stall per request
 # (code, phone and account must not repeat within a market).
@@ -179,6 +182,7 @@ def session_cookie(base: str) -> str:
     """Log in through the form (CSRF on, as for a browser) and return the Cookie header."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     form = urllib.parse.urlencode({"csrf_token": token, "username": "lan", "password": PASSWORD})
@@ -209,7 +213,8 @@ def run_backend(backend: str, url: str, duration: int) -> list[Result]:
         results.append(measure(backend, "health check (1 query)", base, "/healthz",
                                duration=duration))
         results.append(measure(backend, f"stall list ({LIST_ROWS} rows, HTML)", base,
-                               "/m/bench-list/", duration=duration, headers=(cookie,)))
+                               "/m/bench-list/", duration=duration,
+                               headers=(cookie, f"User-Agent: {USER_AGENT}")))
         results.append(measure(backend, "register stall (API POST)", base,
                                "/api/v1/markets/bench-post/stalls", duration=duration,
                                post_token=token))

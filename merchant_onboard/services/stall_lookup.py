@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -12,6 +12,18 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import N_, NotFoundError
 from merchant_onboard.domain.text import fold_search
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
+
+
+class StallSummary(NamedTuple):
+    """A stall as a list shows it. A plain tuple: cheap to make, to compare and to hash (the
+    list page remembers its rendering by its rows, web/fragments.py)."""
+
+    id: int
+    stall_code: str
+    zone: str
+    shop_name: str
+    owner_name: str
+    status: str
 
 
 @dataclass(frozen=True)
@@ -49,8 +61,8 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored), in
     natural order of zone then stall code, with the total count.
 
-    With ``summary`` the rows are read-only tuples of what a list page shows (id, stall_code,
-    zone, shop_name, owner_name, status): building 50 ORM objects costs more than the query.
+    With ``summary`` the rows are ``StallSummary`` tuples of what a list page shows: building
+    50 ORM objects costs more than the query.
     """
     folded = fold_search(query or "")
     params: dict[str, Any] = {"market_id": market.id, "status": status, "zone": zone,
@@ -65,7 +77,9 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     else:
         # An empty page says nothing of the count (an offset past the end): ask for it.
         total = session.execute(count, params).scalar_one()
-    return (found if summary else [row[0] for row in found]), total
+    if summary:
+        return [StallSummary(*row[:-1]) for row in found], total
+    return [row[0] for row in found], total
 
 
 @functools.cache

@@ -19,6 +19,7 @@ from merchant_onboard.domain.text import fold_holder_name
 from merchant_onboard.models import Role
 from merchant_onboard.services import access, markets, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
+from merchant_onboard.web import fragments
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
 
@@ -70,13 +71,15 @@ def market(code: str):
     zone = request.args.get("zone") or None
     page = max(1, request.args.get("page", 1, type=int))
     rows, total = stall_lookup.search_stalls(session, market=market, query=query, status=status,
-                                       zone=zone, limit=PAGE_SIZE,
-                                       offset=(page - 1) * PAGE_SIZE, summary=True)
-    return render_template(
-        "stalls/market.html", market=market, stalls=rows, total=total, page=page,
-        pages=max(1, -(-total // PAGE_SIZE)), query=query, status=status, zone=zone,
-        zones=stall_lookup.zones(session, market), statuses=list(Status),
-        can_manage=can_manage)
+                                             zone=zone, limit=PAGE_SIZE,
+                                             offset=(page - 1) * PAGE_SIZE, summary=True)
+    listing = fragments.memo().render(
+        "fragments/market_stalls.html", market_code=market.code, market_name=market.name,
+        market_place=", ".join(p for p in (market.ward, market.province) if p),
+        can_manage=can_manage, query=query, statuses=tuple(Status), status=status,
+        zones=tuple(stall_lookup.zones(session, market)), zone=zone, stalls=tuple(rows),
+        total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+    return render_template("stalls/market.html", market=market, listing=listing)
 
 
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])

@@ -1,0 +1,74 @@
+"""Parts of a page rendered once per distinct input, kept by each worker.
+
+Every volunteer of a market opens the same stall list again and again, and between two
+changes it is the same HTML. Rendering 50 rows cost more than the rest of the request put
+together (bench/bench_web.py), so the list part of the page is remembered.
+
+The key is what the fragment is made of, not a version to keep up to date: the rows
+themselves, the filters, the language and the URL its links are built from. Changed data is
+a different key, so a remembered fragment cannot be stale and nothing needs invalidating;
+entries not used for a while fall out (least recently used first).
+
+Fragment templates live in ``templates/fragments/``. They may read only the arguments they
+are given, the language (``_``, ``status_labels``…), ``url_for`` and ``url_with``; never the
+user, the session, flashed messages or the CSRF token, which differ between requests with the
+same key. A test holds every template there to that list.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from markupsafe import Markup
+
+#: Entries per worker. A list page is about 15 kB; the rows in the key as much again.
+DEFAULT_SIZE = 256
+
+
+class FragmentMemo:
+    """A bounded, thread-safe map from a fragment's inputs to its HTML."""
+
+    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def render(self, template_name: str, **context: Hashable) -> Markup:
+        """``template_name`` rendered with ``context`` (every value hashable), remembered."""
+        key = (template_name, str(get_locale()), request.script_root, request.full_path,
+               tuple(sorted(context.items())))
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        # Rendered outside the lock: two threads may both render a new key once. Without
+        # Flask's context processors, so ``current_user`` is not there to be read by mistake.
+        html = Markup(current_app.jinja_env.get_template(template_name).render(context))
+        with self._lock:
+            self._entries[key] = html
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return html
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def memo() -> FragmentMemo:
+    """The current app's memo."""
+    return current_app.extensions["merchant_onboard.fragments"]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["merchant_onboard.fragments"] = FragmentMemo(
+        int(app.config.get("FRAGMENT_MEMO_SIZE", DEFAULT_SIZE)))
+
