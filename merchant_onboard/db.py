@@ -2,16 +2,25 @@
 
 Services take the session as their first argument and commit once; views get it from
 ``get_session()``; the session is closed when the request's app context ends.
+
+Views marked ``@read_only`` get, on GET, a session that cannot write and runs without a
+transaction: each query stands alone, as it would under PostgreSQL's READ COMMITTED anyway,
+and the BEGIN and ROLLBACK round trips of a transaction that writes nothing are saved (two of
+the seven of a stall list page on PostgreSQL: bench/bench_web.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -42,11 +51,48 @@ def get_engine(app: Flask | None = None) -> Engine:
     return (app or current_app).extensions["merchant_onboard.engine"]
 
 
+class ReadOnlySession(Session):
+    """A session that only reads; on PostgreSQL outside any transaction (autocommit)."""
+
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise ReadOnlyError("a read-only session was asked to write")
+
+
+class ReadOnlyError(RuntimeError):
+    """A view marked ``@read_only`` tried to write: a programming error, never user input."""
+
+
+@sa.event.listens_for(ReadOnlySession, "do_orm_execute")
+def _refuse_writes(state: ORMExecuteState) -> None:
+    # Autocommit would make an UPDATE permanent at once: refuse it before it runs. (Raw SQL
+    # text is not inspected; the services write through statements.)
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlyError(f"a read-only session was asked to run {state.statement}")
+
+
+def read_only(view: F) -> F:
+    """Mark a view whose GET only reads: it gets a ``ReadOnlySession``."""
+    view.read_only = True  # type: ignore[attr-defined]
+    return view
+
+
 def get_session() -> Session:
     """The session of the current request, opened on first use."""
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
+        if _reads_only():
+            g.db_session = ReadOnlySession(current_app.extensions["merchant_onboard.read_engine"],
+                                           autoflush=False, expire_on_commit=False)
+        else:
+            g.db_session = Session(get_engine(), expire_on_commit=False)
     return g.db_session
+
+
+def _reads_only() -> bool:
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "read_only", False)
 
 
 def close_session(_exc: BaseException | None = None) -> None:
@@ -57,7 +103,12 @@ def close_session(_exc: BaseException | None = None) -> None:
 
 def init_app(app: Flask) -> None:
     """Create the app's engine and close each request's session at teardown."""
-    app.extensions["merchant_onboard.engine"] = make_engine(
-        app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"]
-    )
+    engine = make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
+    app.extensions["merchant_onboard.engine"] = engine
+    # Reads on PostgreSQL skip BEGIN and ROLLBACK: the same pool, its connections switched to
+    # autocommit while lent out. The SQLite driver begins only before a write anyway, and
+    # switching costs it a PRAGMA per request.
+    app.extensions["merchant_onboard.read_engine"] = (
+        engine if engine.dialect.name == "sqlite"
+        else engine.execution_options(isolation_level="AUTOCOMMIT"))
     app.teardown_appcontext(close_session)

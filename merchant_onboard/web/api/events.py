@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from merchant_onboard.db import get_session
+from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import N_, ValidationError
 from merchant_onboard.domain.funnel import MANUAL_EVENTS
 from merchant_onboard.services import access, onboarding, stall_lookup
@@ -53,6 +53,7 @@ def record_event(stall_id: int):
 
 
 @bp.get("/stalls/<int:stall_id>/events")
+@read_only
 @token_required
 def list_events(stall_id: int):
     session, user = get_session(), api_user()

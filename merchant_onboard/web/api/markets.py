@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from merchant_onboard.db import get_session
+from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import N_, ConflictError, PermissionDenied
 from merchant_onboard.models import MarketKind, Role
 from merchant_onboard.services import access, markets
@@ -34,6 +34,7 @@ MARKET_CREATE = {
 
 
 @bp.get("/markets")
+@read_only
 @token_required
 def list_markets():
     rows = markets.list_markets(get_session(), api_user())
@@ -63,6 +64,7 @@ def create_market():
 
 
 @bp.get("/markets/<code>")
+@read_only
 @token_required
 def get_market(code: str):
     return market_json(access.require_market(get_session(), api_user(), code))

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import request, url_for
 
-from merchant_onboard.db import get_session
+from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import N_, ConflictError, FormErrors, ValidationError
 from merchant_onboard.domain.funnel import Status
 from merchant_onboard.services import access, stall_lookup, stalls
@@ -62,6 +62,7 @@ ACCOUNT_CHANGE = {"type": "object", "additionalProperties": False,
 
 
 @bp.get("/markets/<code>/stalls")
+@read_only
 @token_required
 def list_stalls(code: str):
     session, user = get_session(), api_user()
@@ -89,6 +90,7 @@ def register_census_stall(stall_id: int):
 
 
 @bp.get("/stalls/<int:stall_id>")
+@read_only
 @token_required
 def get_stall(stall_id: int):
     session, user = get_session(), api_user()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from merchant_onboard.db import get_session
+from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.figures import AGEING_RULES
 from merchant_onboard.domain.funnel import MILESTONES, RefusalReason, Status
 from merchant_onboard.services import access, stats
@@ -12,6 +12,7 @@ from merchant_onboard.web.api.openapi import operation, path_param, problems, re
 
 
 @bp.get("/markets/<code>/stats")
+@read_only
 @token_required
 def market_stats(code: str):
     session = get_session()

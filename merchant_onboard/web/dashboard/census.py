@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from merchant_onboard.db import get_session
+from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.census import HEADERS, pack_rows, parse_census, unpack_rows
 from merchant_onboard.domain.errors import N_, ValidationError
 from merchant_onboard.services import access, census
@@ -35,6 +35,7 @@ def _upload_page(market, error: str | None = None, status: int = 200):
 
 
 @bp.get("/m/<code>/census")
+@read_only
 @login_required
 def census_page(code: str):
     market = access.require_market(get_session(), current_user, code, manage=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user, login_required
 
-from merchant_onboard.db import get_session
+from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.charts import percent
 from merchant_onboard.services import access, rollup, stats
 from merchant_onboard.web.dashboard import bp, presenters
@@ -17,6 +17,7 @@ bp.add_app_template_global(translate_error, "translate_error")
 
 
 @bp.get("/m/<code>/dashboard")
+@read_only
 @login_required
 def market(code: str):
     session = get_session()
@@ -39,6 +40,7 @@ def rollup_filters() -> dict:
 
 
 @bp.get("/rollup")
+@read_only
 @login_required
 def rollup_page():
     filters = rollup_filters()

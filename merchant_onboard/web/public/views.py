@@ -9,7 +9,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from merchant_onboard.db import get_session
+from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import ThrottledError, ValidationError
 from merchant_onboard.services import verification
 from merchant_onboard.web.i18n import translate_error
@@ -18,6 +18,7 @@ bp = Blueprint("public", __name__)
 
 
 @bp.get("/healthz")
+@read_only
 def healthz():
     get_session().execute(text("SELECT 1"))
     return jsonify(status="ok")
@@ -35,6 +36,7 @@ def font(name: str):
 
 
 @bp.get("/v/<code>")
+@read_only
 def verify(code: str):
     card = verification.public_card(get_session(), code)
     if card is None:

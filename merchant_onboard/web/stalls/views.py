@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from merchant_onboard.db import get_session
+from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.domain.event_data import memo_code
@@ -30,6 +30,7 @@ PAGE_SIZE = 50
 
 
 @bp.get("/")
+@read_only
 @login_required
 def home():
     visible = markets.list_markets(get_session(), current_user)
@@ -39,6 +40,7 @@ def home():
 
 
 @bp.route("/m/", methods=["GET", "POST"])
+@read_only
 @login_required
 def market_list():
     session = get_session()
@@ -60,6 +62,7 @@ def market_list():
 
 
 @bp.get("/m/<code>/")
+@read_only
 @login_required
 def market(code: str):
     session = get_session()
@@ -126,6 +129,7 @@ def _registration_form(session, market, *, stall):
 
 
 @bp.get("/stalls/<int:stall_id>")
+@read_only
 @login_required
 def detail(stall_id: int):
     session = get_session()

@@ -1,0 +1,113 @@
+"""The stall list is remembered by its content (web/fragments.py): it must never show a page
+that differs from what rendering it afresh would show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2.nodes
+import pytest
+
+from merchant_onboard import PROJECT_ROOT
+from merchant_onboard.models import Role
+from merchant_onboard.web.fragments import FragmentMemo
+
+FRAGMENTS = PROJECT_ROOT / "templates" / "fragments"
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-nho", name="Chợ Nhớ")
+
+
+@pytest.fixture
+def volunteer(make_user, market):
+    return make_user("lan", Role.VOLUNTEER, markets=[market])
+
+
+def rows(page: str) -> list[str]:
+    return [part.split('"', 1)[0] for part in page.split('data-stall-code="')[1:]]
+
+
+def test_a_repeated_list_is_served_from_the_memo_and_is_the_same_page(client, auth, app, market,
+                                                                      volunteer, make_stall):
+    make_stall(market, volunteer, stall_code="A-2")
+    auth.login("lan")
+    first = client.get("/m/cho-nho/").get_data(as_text=True)
+    memo = app.extensions["merchant_onboard.fragments"]
+    hits = memo.hits
+    second = client.get("/m/cho-nho/").get_data(as_text=True)
+    assert memo.hits == hits + 1
+    assert first == second and rows(second) == ["A-2"]
+
+
+def test_every_change_to_the_stalls_shows_at_once(client, auth, market, volunteer, make_stall,
+                                                   session):
+    stall = make_stall(market, volunteer, stall_code="A-2", shop_name="Bún riêu Cô Ba")
+    auth.login("lan")
+    assert "Bún riêu Cô Ba" in client.get("/m/cho-nho/").get_data(as_text=True)
+    # A new stall, a renamed one and a status change: each is a new list, not the memo's.
+    make_stall(market, volunteer, stall_code="A-10", account_number="0011099999999")
+    assert rows(client.get("/m/cho-nho/").get_data(as_text=True)) == ["A-2", "A-10"]
+    stall.shop_name = "Bún riêu Cô Tư"
+    session.add(stall)
+    session.commit()
+    assert "Bún riêu Cô Tư" in client.get("/m/cho-nho/").get_data(as_text=True)
+    response = client.post(f"/stalls/{stall.id}/events/poster_printed",
+                           data={"client_id": "memo-test-printed-1", "format": "a6"})
+    assert response.status_code == 302
+    page = client.get("/m/cho-nho/").get_data(as_text=True)
+    assert page.count("badge-poster_printed") == 1 and page.count("badge-registered") == 1
+
+
+def test_the_memo_keeps_languages_roles_and_filters_apart(client, auth, market, volunteer,
+                                                           make_user, make_stall):
+    make_stall(market, volunteer, stall_code="A-2")
+    make_user("thu", Role.MANAGER, markets=[market])
+    auth.login("thu")
+    assert "In poster hàng loạt" in client.get("/m/cho-nho/").get_data(as_text=True)
+    english = client.get("/m/cho-nho/?lang=en").get_data(as_text=True)
+    assert "Batch poster printing" in english and "In poster hàng loạt" not in english
+    client.get("/m/cho-nho/?lang=vi")
+    auth.logout()
+    # Same market, same rows, same language: the volunteer still gets no manager tools.
+    auth.login("lan")
+    page = client.get("/m/cho-nho/").get_data(as_text=True)
+    assert rows(page) == ["A-2"] and "In poster hàng loạt" not in page
+    assert rows(client.get("/m/cho-nho/?q=zzz").get_data(as_text=True)) == []
+
+
+def test_the_memo_forgets_the_least_recently_used(app):
+    small = FragmentMemo(size=2)
+    with app.test_request_context("/m/x/"):
+        for n in (1, 2, 1, 3):
+            small.render("fragments/market_stalls.html", **_listing(total=n))
+        assert (small.hits, small.misses) == (1, 3)
+        small.render("fragments/market_stalls.html", **_listing(total=1))
+        small.render("fragments/market_stalls.html", **_listing(total=2))
+        assert (small.hits, small.misses) == (2, 4)  # 2 had fallen out; 1 had been used
+
+
+def _listing(total: int) -> dict:
+    return dict(market_code="x", market_name="Chợ X", market_place="", can_manage=False,
+                query="", statuses=(), status=None, zones=(), zone=None, stalls=(),
+                total=total, page=1, pages=1)
+
+
+# What a fragment may read: its arguments and what is the same for every user of a language.
+ALLOWED_GLOBALS = {"_", "gettext", "ngettext", "url_for", "url_with", "status_labels"}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("template", sorted(FRAGMENTS.glob("*.html")), ids=lambda p: p.name)
+def test_fragments_read_only_their_arguments(app, template: Path):
+    source = template.read_text(encoding="utf-8")
+    # Every name read, globals included (jinja2.meta leaves globals out), less the template's
+    # own variables (set, for).
+    tree = app.jinja_env.parse(source)
+    used = {(n.name, n.ctx) for n in tree.find_all(jinja2.nodes.Name)}
+    names = {name for name, ctx in used if ctx == "load"} - {
+        name for name, ctx in used if ctx in ("store", "param")} - {"loop"}
+    declared = source.split("Arguments:", 1)[1].split("-#}", 1)[0]
+    arguments = {name.strip(" .\n") for name in declared.split(",")}
+    assert names - arguments <= ALLOWED_GLOBALS, names - arguments - ALLOWED_GLOBALS
