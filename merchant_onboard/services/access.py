@@ -6,7 +6,7 @@ tells nothing about what exists (DESIGN §9).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -51,6 +51,9 @@ class MarketAccess(NamedTuple):
 
     market: Market
     can_manage: bool
+    #: When asked for: a pair that changes whenever any stall of the market is added or
+    #: changed (count of stalls, sum of their versions), for pages that remember renderings.
+    stalls_version: tuple[int, int] | None = None
 
 
 class StallAccess(NamedTuple):
@@ -66,20 +69,23 @@ def _manages(user: User) -> bool:
     return user.role in (Role.ADMIN, Role.MANAGER)
 
 
-def enter_market(session: Session, user: User, code: str, *,
-                 manage: bool = False) -> MarketAccess:
+def enter_market(session: Session, user: User, code: str, *, manage: bool = False,
+                 stalls_version: bool = False) -> MarketAccess:
     """The market with ``code`` if ``user`` may see it (and manage it, when asked).
 
     One query answers both "does it exist" and "is the user a member": every market page
-    asks this first, so it is worth not asking twice.
+    asks this first, so it is worth not asking twice. With ``stalls_version`` it also
+    answers whether the market's stalls changed (``MarketAccess.stalls_version``).
     """
-    row = session.execute(_MARKET_ACCESS[user.role == Role.ADMIN],
+    queries = _VERSIONED_MARKET_ACCESS if stalls_version else _MARKET_ACCESS
+    row = session.execute(queries[user.role == Role.ADMIN],
                           {"code": code, "user_id": user.id}).first()
     if row is None or not row.member:
         raise NotFoundError(N_("Không tìm thấy chợ “%(code)s”."), code=code)
     if manage and not _manages(user):
         raise PermissionDenied(N_("Chỉ ban quản lý chợ mới làm được việc này."))
-    return MarketAccess(row.Market, _manages(user))
+    return MarketAccess(row.Market, _manages(user),
+                        (row.stall_count, row.version_sum) if stalls_version else None)
 
 
 def require_market(session: Session, user: User, code: str, *, manage: bool = False) -> Market:
@@ -107,7 +113,7 @@ def require_stall(session: Session, user: User, stall_id: int, *,
     return stall, market
 
 
-def _access_queries(*entities: type, from_: sa.FromClause, where: sa.ColumnElement[bool]
+def _access_queries(*entities: Any, from_: sa.FromClause, where: sa.ColumnElement[bool]
                     ) -> dict[bool, sa.Select]:
     """``entities`` with a ``member`` column: for admins (key True) always true, for others
     whether they belong to the market. Built once: market and stall pages ask on every
@@ -124,6 +130,15 @@ def _access_queries(*entities: type, from_: sa.FromClause, where: sa.ColumnEleme
 
 _MARKET_ACCESS = _access_queries(Market, from_=Market.__table__,
                                  where=Market.code == sa.bindparam("code"))
+# Every UPDATE of a stall raises its version by one and an INSERT adds a row (stalls are never
+# deleted), so the pair only grows, whatever order concurrent writers commit in.
+_STALLS_OF_MARKET = Stall.market_id == Market.id
+_VERSIONED_MARKET_ACCESS = _access_queries(
+    Market,
+    sa.select(sa.func.count()).where(_STALLS_OF_MARKET).scalar_subquery().label("stall_count"),
+    sa.select(sa.func.coalesce(sa.func.sum(Stall.version), 0)).where(_STALLS_OF_MARKET)
+    .scalar_subquery().label("version_sum"),
+    from_=Market.__table__, where=Market.code == sa.bindparam("code"))
 _STALL_ACCESS = _access_queries(Stall, Market,
                                 from_=sa.join(Stall, Market, Market.id == Stall.market_id),
                                 where=Stall.id == sa.bindparam("stall_id"))

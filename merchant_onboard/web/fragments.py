@@ -1,12 +1,13 @@
 """Parts of a page rendered once per distinct input, kept by each worker.
 
 Every volunteer of a market opens the same stall list again and again, and between two
-changes it is the same HTML. Rendering 50 rows cost more than the rest of the request put
-together (bench/bench_web.py), so the list part of the page is remembered.
+changes it is the same HTML. Reading and rendering 50 rows cost more than the rest of the
+request put together (bench/bench_web.py), so the list part of the page is remembered.
 
-The key is what the fragment is made of, not a version to keep up to date: the rows
-themselves, the filters, the language and the URL its links are built from. Changed data is
-a different key, so a remembered fragment cannot be stale and nothing needs invalidating;
+The caller names what the fragment is made of in its key: for the stall list, the market's
+fields and its stalls' version (``access.MarketAccess.stalls_version``, which grows with every
+change to any of its stalls) and the viewer's rights. The memo adds the language and the URL
+the links are built from. Changed data is a different key, so nothing needs invalidating;
 entries not used for a while fall out (least recently used first).
 
 Fragment templates live in ``templates/fragments/``. They may read only the arguments they
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from flask import Flask, current_app, request
 from flask_babel import get_locale
@@ -38,10 +40,14 @@ class FragmentMemo:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def render(self, template_name: str, **context: Hashable) -> Markup:
-        """``template_name`` rendered with ``context`` (every value hashable), remembered."""
-        key = (template_name, str(get_locale()), request.script_root, request.full_path,
-               tuple(sorted(context.items())))
+    def render(self, template_name: str, key: Hashable,
+               context: Callable[[], dict[str, Any]]) -> Markup:
+        """``template_name`` rendered with what ``context()`` returns, remembered under ``key``.
+
+        ``context`` is called only when the key is new: it is where the rows are read. The
+        key must determine everything ``context()`` returns.
+        """
+        key = (template_name, str(get_locale()), request.script_root, request.full_path, key)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -51,7 +57,7 @@ class FragmentMemo:
             self.misses += 1
         # Rendered outside the lock: two threads may both render a new key once. Without
         # Flask's context processors, so ``current_user`` is not there to be read by mistake.
-        html = Markup(current_app.jinja_env.get_template(template_name).render(context))
+        html = Markup(current_app.jinja_env.get_template(template_name).render(context()))
         with self._lock:
             self._entries[key] = html
             while len(self._entries) > self.size:

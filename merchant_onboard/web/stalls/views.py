@@ -66,23 +66,31 @@ def market_list():
 @login_required
 def market(code: str):
     session = get_session()
-    market, can_manage = access.enter_market(session, current_user, code)
+    market, can_manage, stalls_version = access.enter_market(session, current_user, code,
+                                                             stalls_version=True)
     query = request.args.get("q", "").strip()
     status = request.args.get("status") or None
     if status and status not in {s.value for s in Status}:
         status = None
     zone = request.args.get("zone") or None
     page = max(1, request.args.get("page", 1, type=int))
-    rows, total = stall_lookup.search_stalls(session, market=market, query=query, status=status,
-                                             zone=zone, limit=PAGE_SIZE,
-                                             offset=(page - 1) * PAGE_SIZE, summary=True)
-    listing = fragments.memo().render(
-        "fragments/market_stalls.html", market_code=market.code, market_name=market.name,
-        market_place=", ".join(p for p in (market.ward, market.province) if p),
-        can_manage=can_manage, query=query, statuses=tuple(Status), status=status,
-        zones=tuple(stall_lookup.zones(session, market)), zone=zone, stalls=tuple(rows),
-        total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
-    return render_template("stalls/market.html", market=market, listing=listing)
+
+    def listing() -> dict:
+        rows, total = stall_lookup.search_stalls(
+            session, market=market, query=query, status=status, zone=zone, limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE, summary=True)
+        return dict(market_code=market.code, market_name=market.name,
+                    market_place=", ".join(p for p in (market.ward, market.province) if p),
+                    can_manage=can_manage, query=query, statuses=list(Status), status=status,
+                    zones=stall_lookup.zones(session, market), zone=zone, stalls=rows,
+                    total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+
+    # Everything listing() reads: the market, its stalls (by their version), the viewer's
+    # rights and the filters (the memo adds the language and the URL).
+    key = (market.id, market.code, market.name, market.ward, market.province, stalls_version,
+           can_manage, query, status, zone, page)
+    html = fragments.memo().render("fragments/market_stalls.html", key, listing)
+    return render_template("stalls/market.html", market=market, listing=html)
 
 
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
