@@ -27,14 +27,16 @@ from flask import Flask, current_app, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
-#: Entries per worker. A list page is about 15 kB; the rows in the key as much again.
-DEFAULT_SIZE = 256
+#: Entries per worker and memo: stall lists (about 15 kB each) and page top bars (1 kB, one
+#: per user, language and path) are kept apart, so browsing stall pages cannot push the lists
+#: out.
+SIZES = {"lists": 256, "topbars": 1024}
 
 
 class FragmentMemo:
     """A bounded, thread-safe map from a fragment's inputs to its HTML."""
 
-    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+    def __init__(self, size: int) -> None:
         self.size = size
         self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
         self._lock = threading.Lock()
@@ -69,12 +71,12 @@ class FragmentMemo:
             self._entries.clear()
 
 
-def memo() -> FragmentMemo:
-    """The current app's memo."""
-    return current_app.extensions["merchant_onboard.fragments"]
+def memo(name: str = "lists") -> FragmentMemo:
+    """The current app's memo called ``name`` (see ``SIZES``)."""
+    return current_app.extensions["merchant_onboard.fragments"][name]
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["merchant_onboard.fragments"] = FragmentMemo(
-        int(app.config.get("FRAGMENT_MEMO_SIZE", DEFAULT_SIZE)))
+    app.extensions["merchant_onboard.fragments"] = {
+        name: FragmentMemo(size) for name, size in SIZES.items()}
 

@@ -39,7 +39,7 @@ def test_a_repeated_list_is_served_from_the_memo_and_is_the_same_page(client, au
     make_stall(market, volunteer, stall_code="A-2")
     auth.login("lan")
     first = client.get("/m/cho-nho/").get_data(as_text=True)
-    memo = app.extensions["merchant_onboard.fragments"]
+    memo = app.extensions["merchant_onboard.fragments"]["lists"]
     hits = memo.hits
     second = client.get("/m/cho-nho/").get_data(as_text=True)
     assert memo.hits == hits + 1
@@ -107,7 +107,8 @@ def _listing(total: int) -> dict:
 
 
 # What a fragment may read: its arguments and what is the same for every user of a language.
-ALLOWED_GLOBALS = {"_", "gettext", "ngettext", "url_for", "url_with", "status_labels"}
+ALLOWED_GLOBALS = {"_", "gettext", "ngettext", "url_for", "url_with", "status_labels",
+                   "current_locale"}
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -123,3 +124,20 @@ def test_fragments_read_only_their_arguments(app, template: Path):
     declared = source.split("Arguments:", 1)[1].split("-#}", 1)[0]
     arguments = {name.strip(" .\n") for name in declared.split(",")}
     assert names - arguments <= ALLOWED_GLOBALS, names - arguments - ALLOWED_GLOBALS
+
+
+def test_the_top_bar_is_each_users_own_and_links_back_to_its_page(client, auth, market, volunteer,
+                                                                   make_user):
+    make_user("quan", Role.ADMIN, display_name="Trần Quân")
+    auth.login("lan")
+    page = client.get("/m/cho-nho/").get_data(as_text=True)
+    assert 'class="who" title="Tình nguyện viên">Lan<' in page and "/rollup" not in page
+    assert "next=/m/cho-nho/" in page
+    assert "next=/m/?" in client.get("/m/").get_data(as_text=True)
+    auth.logout()
+    auth.login("quan")
+    page = client.get("/m/cho-nho/").get_data(as_text=True)
+    assert ">Trần Quân<" in page and ">Lan<" not in page and "/rollup" in page
+    auth.logout()
+    login = client.get("/login").get_data(as_text=True)
+    assert 'class="who"' not in login and "Đăng xuất" not in login
