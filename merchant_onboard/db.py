@@ -23,13 +23,15 @@ from sqlmodel import Session
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pre_ping: bool = False,
+                recycle: int = 1800) -> Engine:
     """Create an engine with the pragmas and pool settings each backend needs."""
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+        kwargs.update(pool_pre_ping=pre_ping, pool_recycle=recycle, pool_size=5,
+                      max_overflow=10)
     engine = sa.create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         sa.event.listen(engine, "connect", _sqlite_pragmas)
@@ -103,7 +105,9 @@ def close_session(_exc: BaseException | None = None) -> None:
 
 def init_app(app: Flask) -> None:
     """Create the app's engine and close each request's session at teardown."""
-    engine = make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
+    engine = make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"],
+                         pre_ping=bool(app.config["DB_PRE_PING"]),
+                         recycle=int(app.config["DB_POOL_RECYCLE"]))
     app.extensions["merchant_onboard.engine"] = engine
     # Reads on PostgreSQL skip BEGIN and ROLLBACK: the same pool, its connections switched to
     # autocommit while lent out. The SQLite driver begins only before a write anyway, and

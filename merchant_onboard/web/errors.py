@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from merchant_onboard.db import close_session
 from merchant_onboard.domain.errors import (
     ConflictError, DomainError, FormErrors, NotFoundError, PermissionDenied, ThrottledError,
     ValidationError,
@@ -104,6 +105,9 @@ def _handle_unexpected(error: Exception):
     from flask import current_app
 
     current_app.logger.exception("unhandled error")
+    # The request's database session may be what failed (a dropped connection): the error
+    # page, which shows who is logged in, must not read through it again.
+    close_session()
     if _wants_json():
         return problem(500, "Internal Server Error")
     return render_template("error.html", status=500,

@@ -75,3 +75,35 @@ def test_behind_a_proxy_the_throttle_sees_the_client_address(app_config, session
                      headers={"X-Forwarded-For": "198.51.100.9"})
     assert ok.status_code == 302
     get_engine(app).dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("pre_ping", [False, True], ids=["default", "MO_DB_PRE_PING"])
+def test_a_dropped_database_connection_costs_at_most_one_request(monkeypatch, app_config,
+                                                                  make_market, make_user,
+                                                                  pre_ping):
+    """Without the pre-ping (the default) one request fails after the server cut the pooled
+    connection, and the next reconnects; with MO_DB_PRE_PING=true none fails."""
+    import sqlalchemy as sa
+
+    from merchant_onboard.db import get_engine
+
+    if pre_ping:
+        monkeypatch.setenv("MO_DB_PRE_PING", "true")
+    make_user("lan", markets=[make_market("cho-ngat")])
+    # As in production: the failed request is answered with the error page, not raised.
+    app = create_app({**app_config, "PROPAGATE_EXCEPTIONS": False})
+    engine = get_engine(app)
+    assert engine.pool._pre_ping is pre_ping
+    client = app.test_client()
+    client.post("/login", data={"username": "lan", "password": "correct-horse-42"})
+    assert client.get("/m/cho-ngat/").status_code == 200
+    with engine.connect() as conn:  # the one pooled connection the requests use
+        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+    admin = sa.create_engine(engine.url)
+    with admin.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+    statuses = [client.get("/m/cho-ngat/").status_code for _ in range(3)]
+    assert statuses == ([200, 200, 200] if pre_ping else [500, 200, 200])
+    engine.dispose()
