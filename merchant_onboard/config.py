@@ -28,9 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "SQL_ECHO": False,
     #: Test each PostgreSQL connection with a round trip before lending it. Off by default: it
-    #: costs a quarter of a cached page (bench/bench_web.py), and without it a server restart
-    #: fails one request per worker, after which the pool reconnects. Turn it on where idle
-    #: connections get cut (PgBouncer, cloud databases, firewalls).
+    #: is a round trip on every request, and without it a server restart fails one request per
+    #: pooled connection, after which the pool reconnects. Turn it on where idle connections
+    #: get cut (PgBouncer, cloud databases, firewalls).
     "DB_PRE_PING": False,
     #: Replace pooled connections older than this many seconds.
     "DB_POOL_RECYCLE": 1800,

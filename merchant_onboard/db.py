@@ -3,10 +3,9 @@
 Services take the session as their first argument and commit once; views get it from
 ``get_session()``; the session is closed when the request's app context ends.
 
-Views marked ``@read_only`` get, on GET, a session that cannot write and runs without a
-transaction: each query stands alone, as it would under PostgreSQL's READ COMMITTED anyway,
-and the BEGIN and ROLLBACK round trips of a transaction that writes nothing are saved (two of
-the seven of a stall list page on PostgreSQL: bench/bench_web.py).
+Views marked ``@read_only`` get, on GET, a session that cannot write and, on PostgreSQL, runs
+without a transaction: each query stands alone, as it would under READ COMMITTED anyway, and
+the BEGIN and ROLLBACK round trips of a transaction that writes nothing are saved.
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
 
 
 class StallSummary(NamedTuple):
-    """A stall as a list shows it. A plain tuple: cheap to make, to compare and to hash (the
-    list page remembers its rendering by its rows, web/fragments.py)."""
+    """A stall as a list shows it: a plain tuple, cheaper to make than an ORM object."""
 
     id: int
     stall_code: str

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash

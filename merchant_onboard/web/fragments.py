@@ -66,10 +66,6 @@ class FragmentMemo:
                 self._entries.popitem(last=False)
         return html
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 def memo(name: str = "lists") -> FragmentMemo:
     """The current app's memo called ``name`` (see ``SIZES``)."""
