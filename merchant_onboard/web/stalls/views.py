@@ -22,6 +22,7 @@ from merchant_onboard.services.stalls import PhoneInUse
 from merchant_onboard.web import fragments
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
+from merchant_onboard.web.security import enters_market
 
 bp = Blueprint("stalls", __name__)
 T = TypeVar("T")
@@ -62,6 +63,7 @@ def market_list():
 
 
 @bp.get("/m/<code>/")
+@enters_market(stalls_version=True)
 @read_only
 @login_required
 def market(code: str):
@@ -94,6 +96,7 @@ def market(code: str):
 
 
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
+@enters_market()
 @login_required
 def register(code: str):
     session = get_session()
