@@ -14,23 +14,35 @@ Fragment templates live in ``templates/fragments/``. They may read only the argu
 are given, the language (``_``, ``status_labels``…), ``url_for`` and ``url_with``; never the
 user, the session, flashed messages or the CSRF token, which differ between requests with the
 same key. A test holds every template there to that list.
+
+A whole page, frame included, can be remembered too (``FragmentMemo.page``): its key adds
+what the frame shows of the viewer (name and role). The logout form's CSRF token, which is the
+session's own, is filled in on every request, and a page with flashed messages waiting is
+rendered afresh and not kept.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, render_template, request, session
 from flask_babel import get_locale
-from markupsafe import Markup
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
-#: Entries per worker and memo: stall lists (about 15 kB each) and page top bars (1 kB, one
-#: per user, language and path) are kept apart, so browsing stall pages cannot push the lists
-#: out.
-SIZES = {"lists": 256, "topbars": 1024}
+#: Entries per worker and memo: stall lists (about 15 kB each), page top bars (1 kB, one per
+#: user, language and path) and whole list pages (the list, framed for one name and role) are
+#: kept apart, so browsing stall pages cannot push the lists out.
+SIZES = {"lists": 256, "topbars": 1024, "pages": 256}
+
+#: Stands for the CSRF token in a remembered page. Random per worker, so that no stored text
+#: can contain it.
+_TOKEN_HOLE = f"csrf-{secrets.token_hex(16)}"
 
 
 class FragmentMemo:
@@ -38,7 +50,7 @@ class FragmentMemo:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -49,6 +61,28 @@ class FragmentMemo:
         ``context`` is called only when the key is new: it is where the rows are read. The
         key must determine everything ``context()`` returns.
         """
+        # Without Flask's context processors, so ``current_user`` is not there to be read by
+        # mistake.
+        return self._remember(template_name, key, lambda: Markup(
+            current_app.jinja_env.get_template(template_name).render(context())))
+
+    def page(self, template_name: str, key: Hashable,
+             context: Callable[[], dict[str, Any]]) -> str:
+        """The whole page ``template_name``, as ``render_template`` makes it, remembered under
+        ``key`` and the viewer's name and role, with this session's CSRF token filled in."""
+        if "_flashes" in session:
+            # Shown once, then gone: such a page is not the same on the next request.
+            return render_template(template_name, **context())
+        user = current_user
+        viewer = (bool(getattr(user, "is_authenticated", False)),
+                  getattr(user, "display_name", ""), getattr(user, "role", ""))
+        parts = self._remember(template_name, (key, viewer), lambda: tuple(render_template(
+            template_name, **context(), csrf_token=lambda: _TOKEN_HOLE).split(_TOKEN_HOLE)))
+        # Asked even when the page holds no form: it keeps the session's token as rendering
+        # the page would have.
+        return str(escape(generate_csrf())).join(parts)
+
+    def _remember(self, template_name: str, key: Hashable, make: Callable[[], Any]) -> Any:
         key = (template_name, str(get_locale()), request.script_root, request.full_path, key)
         with self._lock:
             found = self._entries.get(key)
@@ -57,14 +91,13 @@ class FragmentMemo:
                 self.hits += 1
                 return found
             self.misses += 1
-        # Rendered outside the lock: two threads may both render a new key once. Without
-        # Flask's context processors, so ``current_user`` is not there to be read by mistake.
-        html = Markup(current_app.jinja_env.get_template(template_name).render(context()))
+        # Made outside the lock: two threads may both make a new key once.
+        made = make()
         with self._lock:
-            self._entries[key] = html
+            self._entries[key] = made
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-        return html
+        return made
 
 
 def memo(name: str = "lists") -> FragmentMemo:

@@ -8,9 +8,12 @@ from pathlib import Path
 import jinja2.nodes
 import pytest
 
-from merchant_onboard import PROJECT_ROOT
+from merchant_onboard import PROJECT_ROOT, create_app
+from merchant_onboard.db import get_engine
 from merchant_onboard.models import Role
 from merchant_onboard.web.fragments import FragmentMemo
+from tests.factories import TEST_PASSWORD
+from tests.sql import Statements
 
 FRAGMENTS = PROJECT_ROOT / "templates" / "fragments"
 
@@ -30,6 +33,10 @@ def main(page: str) -> str:
     return page.split("<main", 1)[1].split("</main>", 1)[0]
 
 
+def csrf_token(page: str) -> str:
+    return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
 def rows(page: str) -> list[str]:
     return [part.split('"', 1)[0] for part in page.split('data-stall-code="')[1:]]
 
@@ -39,11 +46,54 @@ def test_a_repeated_list_is_served_from_the_memo_and_is_the_same_page(client, au
     make_stall(market, volunteer, stall_code="A-2")
     auth.login("lan")
     first = client.get("/m/cho-nho/").get_data(as_text=True)
-    memo = app.extensions["merchant_onboard.fragments"]["lists"]
+    memo = app.extensions["merchant_onboard.fragments"]["pages"]
     hits = memo.hits
     second = client.get("/m/cho-nho/").get_data(as_text=True)
     assert memo.hits == hits + 1
     assert main(first) == main(second) and rows(second) == ["A-2"]
+
+
+def test_a_remembered_list_page_costs_one_statement(client, auth, app, market, volunteer,
+                                                    make_stall):
+    # The user, the market, the membership and the stalls' version: one query (the login's
+    # user loader asks for the market of the URL too); the rows are not read again.
+    make_stall(market, volunteer, stall_code="A-2")
+    auth.login("lan")
+    client.get("/m/cho-nho/")
+    with Statements(get_engine(app)) as statements:
+        page = client.get("/m/cho-nho/").get_data(as_text=True)
+    assert rows(page) == ["A-2"]
+    assert statements.count == 1
+
+
+def test_a_remembered_page_carries_each_sessions_own_csrf_token(app_config, market, volunteer):
+    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    phones = [app.test_client(), app.test_client()]
+    for phone in phones:
+        login = phone.get("/login").get_data(as_text=True)
+        assert phone.post("/login", data={"username": "lan", "password": TEST_PASSWORD,
+                                          "csrf_token": csrf_token(login)}).status_code == 302
+    # Same user, same list: the second phone is served the first one's remembered page.
+    tokens = [csrf_token(phone.get("/m/cho-nho/").get_data(as_text=True)) for phone in phones]
+    assert app.extensions["merchant_onboard.fragments"]["pages"].hits >= 1
+    assert tokens[0] != tokens[1]
+    # Each phone's token is its own session's: the other's is refused, its own logs out.
+    assert phones[0].post("/logout", data={"csrf_token": tokens[1]}).status_code == 400
+    for phone, token in zip(phones, tokens):
+        assert phone.post("/logout", data={"csrf_token": token}).status_code == 302
+        assert phone.get("/m/cho-nho/").status_code == 302  # to the login page
+    get_engine(app).dispose()
+
+
+def test_a_flashed_message_shows_once_and_is_not_remembered(client, auth, make_user, app):
+    make_user("quan", Role.ADMIN, display_name="Trần Quân")
+    auth.login("quan")
+    created = client.post("/m/", data={"code": "cho-moi", "name": "Chợ Mới"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Đã tạo chợ Chợ Mới." in created
+    for _ in range(2):
+        again = client.get("/m/cho-moi/").get_data(as_text=True)
+        assert "Đã tạo chợ" not in again and ">Trần Quân<" in again
 
 
 def test_every_change_to_the_stalls_shows_at_once(client, auth, market, volunteer, make_stall,

@@ -91,8 +91,9 @@ def market(code: str):
     # rights and the filters (the memo adds the language and the URL).
     key = (market.id, market.code, market.name, market.ward, market.province, stalls_version,
            can_manage, query, status, zone, page)
-    html = fragments.memo().render("fragments/market_stalls.html", key, listing)
-    return render_template("stalls/market.html", market=market, listing=html)
+    return fragments.memo("pages").page("stalls/market.html", key, lambda: dict(
+        market=market, listing=fragments.memo().render("fragments/market_stalls.html", key,
+                                                       listing)))
 
 
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
