@@ -4,7 +4,7 @@ Services take the session as their first argument and commit once; views get it 
 ``get_session()``; the session is closed when the request's app context ends.
 
 Views marked ``@read_only`` get, on GET, a session that cannot write and, on PostgreSQL, runs
-without a transaction: each query stands alone, as it would under READ COMMITTED anyway, and
+from a pool of its own without a transaction: each query stands alone, as it would under READ COMMITTED anyway, and
 the BEGIN and ROLLBACK round trips of a transaction that writes nothing are saved.
 """
 
@@ -23,9 +23,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def make_engine(url: str, *, echo: bool = False, pre_ping: bool = False,
-                recycle: int = 1800) -> Engine:
-    """Create an engine with the pragmas and pool settings each backend needs."""
-    kwargs: dict[str, Any] = {"echo": echo}
+                recycle: int = 1800, **options: Any) -> Engine:
+    """Create an engine with the pragmas and pool settings each backend needs (``options``
+    go to ``create_engine`` as they are)."""
+    kwargs: dict[str, Any] = {"echo": echo, **options}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
@@ -104,14 +105,27 @@ def close_session(_exc: BaseException | None = None) -> None:
 
 def init_app(app: Flask) -> None:
     """Create the app's engine and close each request's session at teardown."""
-    engine = make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"],
-                         pre_ping=bool(app.config["DB_PRE_PING"]),
-                         recycle=int(app.config["DB_POOL_RECYCLE"]))
+    settings = dict(echo=app.config["SQL_ECHO"], pre_ping=bool(app.config["DB_PRE_PING"]),
+                    recycle=int(app.config["DB_POOL_RECYCLE"]))
+    engine = make_engine(app.config["DATABASE_URL"], **settings)
     app.extensions["merchant_onboard.engine"] = engine
-    # Reads on PostgreSQL skip BEGIN and ROLLBACK: the same pool, its connections switched to
-    # autocommit while lent out. The SQLite driver begins only before a write anyway, and
-    # switching costs it a PRAGMA per request.
+    # Reads on PostgreSQL skip BEGIN and ROLLBACK: a pool of its own whose connections stay in
+    # autocommit (switching a shared pool's connection there and back on every request costs
+    # more client time than the query). The SQLite driver begins only before a write anyway.
     app.extensions["merchant_onboard.read_engine"] = (
         engine if engine.dialect.name == "sqlite"
-        else engine.execution_options(isolation_level="AUTOCOMMIT"))
+        else make_engine(app.config["DATABASE_URL"], isolation_level="AUTOCOMMIT", **settings))
     app.teardown_appcontext(close_session)
+
+
+def engines(app: Flask) -> list[Engine]:
+    """Every engine of ``app``: the one for writes, and on PostgreSQL the read-only pool."""
+    found = [app.extensions["merchant_onboard.engine"],
+             app.extensions["merchant_onboard.read_engine"]]
+    return found[:1] if found[0] is found[1] else found
+
+
+def dispose(app: Flask) -> None:
+    """Close every pooled connection of ``app``."""
+    for engine in engines(app):
+        engine.dispose()

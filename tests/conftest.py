@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, SQLModel
 
 from merchant_onboard import create_app
-from merchant_onboard.db import get_engine, make_engine
+from merchant_onboard.db import dispose, get_engine, make_engine
 from merchant_onboard.migrate import upgrade
 from merchant_onboard.models import Market, Role, Stall, User
 from tests.factories import TEST_PASSWORD, stall_fields
@@ -116,7 +116,7 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
     empty_database(get_engine(app))
     yield app
-    get_engine(app).dispose()
+    dispose(app)
 
 
 @pytest.fixture

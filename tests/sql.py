@@ -6,17 +6,19 @@ import sqlalchemy as sa
 
 
 class Statements:
-    """``with Statements(engine) as seen: …`` then ``seen.count``."""
+    """``with Statements(*engines) as seen: …`` then ``seen.count``."""
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine, self.count = engine, 0
+    def __init__(self, *engines: sa.Engine) -> None:
+        self.engines, self.count = engines, 0
 
     def __enter__(self) -> Statements:
-        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        for engine in self.engines:
+            sa.event.listen(engine, "before_cursor_execute", self._seen)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
+        for engine in self.engines:
+            sa.event.remove(engine, "before_cursor_execute", self._seen)
 
     def _seen(self, *args: object) -> None:
         self.count += 1

@@ -4,6 +4,7 @@ import pytest
 
 from merchant_onboard import create_app
 from merchant_onboard.config import ConfigError, normalize_database_url
+from merchant_onboard.db import dispose
 
 
 def test_production_refuses_the_default_secret_key(monkeypatch, tmp_path):
@@ -59,8 +60,6 @@ def test_database_url_forms():
 
 def test_behind_a_proxy_the_throttle_sees_the_client_address(app_config, session, make_market,
                                                              make_user):
-    from merchant_onboard.db import get_engine
-
     app = create_app({**app_config, "TRUSTED_PROXIES": 1, "LOGIN_MAX_FAILURES": 2})
     make_user("lan", markets=[make_market("cho-proxy")])
     client = app.test_client()
@@ -74,7 +73,7 @@ def test_behind_a_proxy_the_throttle_sees_the_client_address(app_config, session
     ok = client.post("/login", data={"username": "lan", "password": "correct-horse-42"},
                      headers={"X-Forwarded-For": "198.51.100.9"})
     assert ok.status_code == 302
-    get_engine(app).dispose()
+    dispose(app)
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
@@ -86,24 +85,26 @@ def test_a_dropped_database_connection_costs_at_most_one_request(monkeypatch, ap
     connection, and the next reconnects; with MO_DB_PRE_PING=true none fails."""
     import sqlalchemy as sa
 
-    from merchant_onboard.db import get_engine
+    from merchant_onboard.db import engines
 
     if pre_ping:
         monkeypatch.setenv("MO_DB_PRE_PING", "true")
     make_user("lan", markets=[make_market("cho-ngat")])
     # As in production: the failed request is answered with the error page, not raised.
     app = create_app({**app_config, "PROPAGATE_EXCEPTIONS": False})
-    engine = get_engine(app)
-    assert engine.pool._pre_ping is pre_ping
+    assert [engine.pool._pre_ping for engine in engines(app)] == [pre_ping, pre_ping]
     client = app.test_client()
     client.post("/login", data={"username": "lan", "password": "correct-horse-42"})
     assert client.get("/m/cho-ngat/").status_code == 200
-    with engine.connect() as conn:  # the one pooled connection the requests use
-        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
-    admin = sa.create_engine(engine.url)
+    pids = []
+    for engine in engines(app):  # the one pooled connection of each pool (writes, reads)
+        with engine.connect() as conn:
+            pids.append(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar())
+    admin = sa.create_engine(engines(app)[0].url)
     with admin.connect() as conn:
-        conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for pid in pids:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     admin.dispose()
     statuses = [client.get("/m/cho-ngat/").status_code for _ in range(3)]
     assert statuses == ([200, 200, 200] if pre_ping else [500, 200, 200])
-    engine.dispose()
+    dispose(app)

@@ -69,8 +69,8 @@ def test_a_read_only_session_refuses_statements_that_write(app, market, session,
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_on_postgresql_reads_run_outside_a_transaction_and_the_pool_is_left_as_found(app, market,
-                                                                                    session):
+def test_on_postgresql_reads_run_outside_a_transaction_and_writes_inside_one(app, market,
+                                                                             session):
     # (SQLite's driver begins a transaction only before a write: its reads need no change.)
     assert get_engine(app).dialect.name == "postgresql"
     with _read_session(app):
@@ -83,7 +83,7 @@ def test_on_postgresql_reads_run_outside_a_transaction_and_the_pool_is_left_as_f
                                                 "transaction_timestamp()")).scalar()
                          for _ in range(2))
         assert first and second
-    # The next request borrows the connection back in transactional mode: a rollback undoes.
+    # Writes come from the other pool, in transactional mode: a rollback undoes.
     with app.test_request_context("/m/", method="POST"):
         writer = get_session()
         writer.execute(sa.update(Market).values(name="Chưa lưu"))

@@ -34,7 +34,7 @@ from sqlmodel import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from merchant_onboard import create_app
-from merchant_onboard.db import get_engine
+from merchant_onboard.db import dispose, get_engine
 from merchant_onboard.migrate import upgrade
 from merchant_onboard.models import Market, Role, Stall, User
 from tests.factories import TEST_PASSWORD, stall_fields
@@ -91,7 +91,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     yield LiveServer(app=app, base_url=f"http://127.0.0.1:{server.server_port}")
     server.shutdown()
     thread.join(timeout=5)
-    get_engine(app).dispose()
+    dispose(app)
 
 
 class Seeder:

@@ -9,7 +9,7 @@ import jinja2.nodes
 import pytest
 
 from merchant_onboard import PROJECT_ROOT, create_app
-from merchant_onboard.db import get_engine
+from merchant_onboard.db import dispose, engines
 from merchant_onboard.models import Role
 from merchant_onboard.web.fragments import FragmentMemo
 from tests.factories import TEST_PASSWORD
@@ -60,7 +60,7 @@ def test_a_remembered_list_page_costs_one_statement(client, auth, app, market, v
     make_stall(market, volunteer, stall_code="A-2")
     auth.login("lan")
     client.get("/m/cho-nho/")
-    with Statements(get_engine(app)) as statements:
+    with Statements(*engines(app)) as statements:
         page = client.get("/m/cho-nho/").get_data(as_text=True)
     assert rows(page) == ["A-2"]
     assert statements.count == 1
@@ -82,7 +82,7 @@ def test_a_remembered_page_carries_each_sessions_own_csrf_token(app_config, mark
     for phone, token in zip(phones, tokens):
         assert phone.post("/logout", data={"csrf_token": token}).status_code == 302
         assert phone.get("/m/cho-nho/").status_code == 302  # to the login page
-    get_engine(app).dispose()
+    dispose(app)
 
 
 def test_a_flashed_message_shows_once_and_is_not_remembered(client, auth, make_user, app):
@@ -174,6 +174,31 @@ def test_fragments_read_only_their_arguments(app, template: Path):
     declared = source.split("Arguments:", 1)[1].split("-#}", 1)[0]
     arguments = {name.strip(" .\n") for name in declared.split(",")}
     assert names - arguments <= ALLOWED_GLOBALS, names - arguments - ALLOWED_GLOBALS
+
+
+# What the frame of a remembered page may read, beyond the fragments' list: each is in the
+# page memo's key (the viewer's name and role, the language, the URL), filled in per request
+# (the CSRF token) or makes the page not kept (flashed messages).
+PAGE_GLOBALS = ALLOWED_GLOBALS | {"current_user", "csrf_token", "get_flashed_messages", "topbar",
+                                  "asset_url"}
+# Of the viewer, only what the key holds; of the market, only what the list's key holds.
+PAGE_ATTRIBUTES = {"current_user": {"is_authenticated"}, "market": {"name"}}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("template, arguments", [
+    ("base.html", set()), ("stalls/market.html", {"market", "listing"})])
+def test_remembered_pages_read_only_what_their_key_holds(app, template, arguments):
+    source = (PROJECT_ROOT / "templates" / template).read_text(encoding="utf-8")
+    tree = app.jinja_env.parse(source)
+    used = {(n.name, n.ctx) for n in tree.find_all(jinja2.nodes.Name)}
+    names = {name for name, ctx in used if ctx == "load"} - {
+        name for name, ctx in used if ctx in ("store", "param")} - {"loop", "messages",
+                                                                    "category", "message"}
+    assert names - arguments <= PAGE_GLOBALS, names - arguments - PAGE_GLOBALS
+    for node in tree.find_all(jinja2.nodes.Getattr):
+        if isinstance(node.node, jinja2.nodes.Name) and node.node.name in PAGE_ATTRIBUTES:
+            assert node.attr in PAGE_ATTRIBUTES[node.node.name], (node.node.name, node.attr)
 
 
 def test_the_top_bar_is_each_users_own_and_links_back_to_its_page(client, auth, market, volunteer,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from merchant_onboard import create_app
-from merchant_onboard.db import get_engine
+from merchant_onboard.db import dispose, get_engine
 from merchant_onboard.models import Event, Stall
 from tests.factories import stall_fields
 
@@ -139,7 +139,7 @@ def test_forms_without_csrf_token_are_refused(app_config, session, make_market, 
     refused = client.post(f"/m/{market.code}/stalls/new", data=form())
     assert refused.status_code == 400
     assert stall_count(session) == 0
-    get_engine(app).dispose()
+    dispose(app)
 
 
 def test_login_is_throttled_after_repeated_failures(client, make_user, market):
