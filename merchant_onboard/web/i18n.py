@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from babel import Locale
 from flask import Flask, current_app, request, session
 from flask_babel import gettext
 
@@ -32,5 +35,9 @@ def translate_error(error: DomainError) -> str:
     return gettext(error.message, **params)
 
 
+#: Flask-Babel parses the selector's answer on every request; a Locale is passed through.
+_locale = functools.cache(Locale.parse)
+
+
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=lambda: _locale(select_locale()))
