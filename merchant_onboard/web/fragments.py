@@ -32,8 +32,9 @@ from typing import Any
 from flask import Flask, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+
+from merchant_onboard.web.security import csrf_token
 
 #: Entries per worker and memo: stall lists (about 15 kB each), page top bars (1 kB, one per
 #: user, language and path) and whole list pages (the list, framed for one name and role) are
@@ -80,7 +81,7 @@ class FragmentMemo:
             template_name, **context(), csrf_token=lambda: _TOKEN_HOLE).split(_TOKEN_HOLE)))
         # Asked even when the page holds no form: it keeps the session's token as rendering
         # the page would have.
-        return str(escape(generate_csrf())).join(parts)
+        return str(escape(csrf_token())).join(parts)
 
     def _remember(self, template_name: str, key: Hashable, make: Callable[[], Any]) -> Any:
         key = (template_name, str(get_locale()), request.script_root, request.full_path, key)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from merchant_onboard.db import get_session
@@ -98,19 +100,59 @@ def _load_user_from_request(req) -> User | None:
     return None
 
 
+_SECURITY_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+                     ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                     ("Referrer-Policy", "same-origin"))
+# Pages with personal data must not be kept by shared phones' caches.
+_PRIVATE = (("Cache-Control", "private, no-store"),)
+
+
 def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if current_user and getattr(current_user, "is_authenticated", False):
-        # Pages with personal data must not be kept by shared phones' caches.
-        response.headers.setdefault("Cache-Control", "private, no-store")
+    # What a view set itself stays (a poster's own cache rule, say). One pass over the few
+    # headers there are, instead of a search per header.
+    present = {name.lower() for name, _ in response.headers}
+    signed_in = current_user and getattr(current_user, "is_authenticated", False)
+    response.headers.extend([(name, value) for name, value in
+                             (_SECURITY_HEADERS + _PRIVATE if signed_in else _SECURITY_HEADERS)
+                             if name.lower() not in present])
     return response
+
+
+def csrf_token() -> str:
+    """This session's CSRF token, as Flask-WTF's ``generate_csrf`` gives it, signed once per
+    worker and session instead of on every page.
+
+    With ``WTF_CSRF_TIME_LIMIT = None`` (the default here) the time inside a signature is never
+    checked, so one signed earlier for the same session and key is as good as a new one.
+    """
+    config = current_app.config
+    if ("csrf_token" in g or config["WTF_CSRF_TIME_LIMIT"] is not None
+            or config.get("WTF_CSRF_FIELD_NAME", "csrf_token") != "csrf_token"):
+        return generate_csrf()
+    signed: OrderedDict[tuple[str, str], str] = current_app.extensions["merchant_onboard.csrf"]
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    found = signed.get((secret, session.get("csrf_token", "")))
+    if found is None:
+        found = generate_csrf()  # gives the session its raw token if it had none
+        signed[(secret, session["csrf_token"])] = found
+        if len(signed) > _SIGNED_TOKENS:
+            signed.popitem(last=False)
+    else:
+        g.csrf_token = found
+    return found
+
+
+#: Signed CSRF tokens kept per worker, one per session that opened a page lately; the oldest
+#: fall out (and are signed again when asked).
+_SIGNED_TOKENS = 4096
 
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    app.extensions["merchant_onboard.csrf"] = OrderedDict()
+    # Flask-WTF offers its own as a global and through a context processor: both are replaced.
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
