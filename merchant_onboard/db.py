@@ -111,10 +111,12 @@ def init_app(app: Flask) -> None:
     app.extensions["merchant_onboard.engine"] = engine
     # Reads on PostgreSQL skip BEGIN and ROLLBACK: a pool of its own whose connections stay in
     # autocommit (switching a shared pool's connection there and back on every request costs
-    # more client time than the query). The SQLite driver begins only before a write anyway.
+    # more client time than the query), so there is never a transaction to roll back when a
+    # connection comes back. The SQLite driver begins only before a write anyway.
     app.extensions["merchant_onboard.read_engine"] = (
         engine if engine.dialect.name == "sqlite"
-        else make_engine(app.config["DATABASE_URL"], isolation_level="AUTOCOMMIT", **settings))
+        else make_engine(app.config["DATABASE_URL"], isolation_level="AUTOCOMMIT",
+                         pool_reset_on_return=None, **settings))
     app.teardown_appcontext(close_session)
 
 
