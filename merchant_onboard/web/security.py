@@ -19,6 +19,7 @@ from merchant_onboard.extensions import csrf, login_manager
 from merchant_onboard.models import User
 from merchant_onboard.services import access
 from merchant_onboard.services.users import get_active_user
+from merchant_onboard.web import session_cookies
 
 F = TypeVar("F", bound=Callable)
 _TOKEN_SALT = "merchant-onboard-api-token"
@@ -148,6 +149,7 @@ _SIGNED_TOKENS = 4096
 
 
 def init_app(app: Flask) -> None:
+    session_cookies.init_app(app)
     csrf.init_app(app)
     app.extensions["merchant_onboard.csrf"] = OrderedDict()
     # Flask-WTF offers its own as a global and through a context processor: both are replaced.
