@@ -1,8 +1,8 @@
-"""Parts of a page rendered once per distinct input, kept by each worker.
+"""Pages and parts of pages rendered once per distinct input, kept by each worker.
 
 Every volunteer of a market opens the same stall list again and again, and between two
 changes it is the same HTML. Reading and rendering 50 rows cost more than the rest of the
-request put together (bench/bench_web.py), so the list part of the page is remembered.
+request put together (bench/bench_web.py), so the list is remembered, and the page around it.
 
 The caller names what the fragment is made of in its key: for the stall list, the market's
 fields and its stalls' version (``access.MarketAccess.stalls_version``, which grows with every
@@ -18,7 +18,8 @@ same key. A test holds every template there to that list.
 A whole page, frame included, can be remembered too (``FragmentMemo.page``): its key adds
 what the frame shows of the viewer (name and role). The logout form's CSRF token, which is the
 session's own, is filled in on every request, and a page with flashed messages waiting is
-rendered afresh and not kept.
+rendered afresh and not kept. A test holds the frame (``base.html``) and the page templates
+remembered this way to reading only what that key holds.
 """
 
 from __future__ import annotations
