@@ -95,6 +95,10 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _load_user_from_request(req) -> User | None:
+    if "api_user" in g:
+        # An API view checked the token already (api.common.token_required): the same user,
+        # without verifying and loading it a second time for the response headers.
+        return g.api_user
     header = req.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         return user_from_token(header[7:].strip())
