@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar

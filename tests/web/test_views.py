@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from merchant_onboard import create_app
-from merchant_onboard.db import dispose, get_engine
+from merchant_onboard.db import dispose
 from merchant_onboard.models import Event, Stall
 from tests.factories import stall_fields
 
@@ -215,7 +215,7 @@ def test_a_sessions_csrf_token_is_signed_once_and_keeps_working(app_config, mark
 
 
 def test_with_a_csrf_time_limit_tokens_are_signed_on_every_page(app_config):
-    app, client, token = _csrf_app(app_config, WTF_CSRF_TIME_LIMIT=3600)
+    app, client, _token = _csrf_app(app_config, WTF_CSRF_TIME_LIMIT=3600)
     client.get("/login")
     assert app.extensions["merchant_onboard.csrf"] == {}  # nothing kept: each page signs
     dispose(app)
