@@ -123,6 +123,19 @@ def test_english_is_available(logged_in, market):
     assert '<html lang="en">' in page
 
 
+def test_the_language_link_switches_even_from_a_page_opened_with_lang(logged_in, market):
+    english = logged_in.get(f"/m/{market.code}/?lang=en&status=registered").get_data(
+        as_text=True)
+    link = english.split('hreflang="vi"', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0]
+    back = logged_in.get(link.replace("&amp;", "&"))
+    assert back.status_code == 302
+    assert back.headers["Location"] == f"/m/{market.code}/?status=registered"
+    page = logged_in.get(back.headers["Location"]).get_data(as_text=True)
+    assert '<html lang="vi">' in page
+    # Off-site targets are still refused.
+    assert logged_in.get("/lang/en?next=//evil.example/").headers["Location"] == "/"
+
+
 def test_forms_without_csrf_token_are_refused(app_config, session, make_market, make_user):
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
     market = make_market("cho-csrf")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -52,7 +52,14 @@ def language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         return redirect(url_for("stalls.home"))
     session["lang"] = code
-    return redirect(_safe_next(request.args.get("next")) or url_for("stalls.home"))
+    back = _safe_next(request.args.get("next"))
+    if back is None:
+        return redirect(url_for("stalls.home"))
+    # Coming from a page opened with ``?lang=``, going back with it would choose that language
+    # again at once.
+    parts = urlsplit(back)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return redirect(urlunsplit(("", "", parts.path, urlencode(query), parts.fragment)))
 
 
 def _safe_next(target: str | None) -> str | None:
