@@ -69,3 +69,14 @@ def test_roll_up_survives_odd_query_strings(client, auth, market):
     auth.login("admin")
     assert client.get("/rollup?sort=nonsense&page=-4&desc=yes").status_code == 200
     assert client.get("/rollup?page=99").status_code == 200
+
+
+def test_the_roll_up_counts_markets_in_good_english(client, auth, market, make_market):
+    auth.login("admin")
+    one = client.get("/rollup?province=Hậu Giang&lang=en").get_data(as_text=True)
+    assert "1 market ·" in one and "Total (1 market)" in one and "1 markets" not in one
+    make_market("cho-hai", name="Chợ Hai")
+    two = client.get("/rollup?province=Hậu Giang").get_data(as_text=True)
+    assert "2 markets ·" in two and "Total (2 markets)" in two
+    vietnamese = client.get("/rollup?province=Hậu Giang&lang=vi").get_data(as_text=True)
+    assert "2 chợ ·" in vietnamese and "Tổng (2 chợ)" in vietnamese

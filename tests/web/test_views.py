@@ -266,3 +266,27 @@ def test_a_step_that_does_not_apply_shows_no_form(logged_in, make_stall, session
     assert "Bước này không áp dụng" in text and 'name="amount"' not in text
     allowed = logged_in.get(f"/stalls/{stall.id}/events/poster_printed").get_data(as_text=True)
     assert 'name="format"' in allowed and "Bước này không áp dụng" not in allowed
+
+
+def test_an_onboarded_stall_shows_it_is_done_and_no_primary_step(logged_in, make_stall, session,
+                                                                  market):
+    import uuid
+
+    from merchant_onboard.services import onboarding
+    from merchant_onboard.services.users import require_user
+
+    lan = require_user(session, "lan")
+    stall = make_stall(market, lan)
+    steps = [("poster_printed", {"format": "a6"}), ("poster_installed", None),
+             ("test_payment_verified", {"amount": 2000, "name_matches": True,
+                                        "owner_confirmed": True}),
+             ("first_payment_confirmed", {"amount": 45000, "customer_payment": True})]
+    before = logged_in.get(f"/stalls/{stall.id}").get_data(as_text=True)
+    assert "Bước tiếp theo" in before and 'class="button primary" data-event' in before
+    for kind, data in steps:
+        onboarding.record_event(session, actor=lan, stall=stall, kind=kind, data=data,
+                                client_id=str(uuid.uuid4()))
+    page = logged_in.get(f"/stalls/{stall.id}").get_data(as_text=True)
+    assert "Đã hoàn tất" in page and "Bước tiếp theo" not in page
+    assert 'class="button primary" data-event' not in page
+    assert 'class="button secondary" data-event="poster_printed"' in page  # a reprint, if needed
