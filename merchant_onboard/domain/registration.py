@@ -31,6 +31,9 @@ TEXT_FIELDS: dict[str, tuple[int, bool]] = {
 }
 #: NAPAS shows at most about 50 characters of a holder name; longer is a typo.
 HOLDER_NAME_MAX = 50
+#: The shortest account numbers Vietnamese banks issue have 6 characters (some banks' older
+#: ones); anything shorter is a number typed half-way. (Parsing others' QR codes accepts any.)
+ACCOUNT_MIN = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,9 @@ def clean_account(*, bank: Any, account_number: Any, holder_name: Any = None,
     number = normalize_account(str(account_number or ""))
     if not number:
         errors.append(ValidationError(N_("Nhập số tài khoản."), field="account_number"))
+    elif len(number) < ACCOUNT_MIN and not card:
+        errors.append(ValidationError(N_("Số tài khoản quá ngắn: cần ít nhất %(n)s ký tự."),
+                                      field="account_number", n=ACCOUNT_MIN))
     name = fold_holder_name(str(holder_name or "")) or fold_holder_name(owner_name)
     if not name:
         errors.append(ValidationError(N_("Nhập tên chủ tài khoản như ngân hàng hiển thị."),

@@ -63,7 +63,8 @@ def test_every_bad_field_is_reported_and_nothing_is_written(session, market, vol
 @pytest.mark.parametrize(("field", "value"), [
     ("stall_code", "A" * 40), ("stall_code", "A-1; DROP"), ("shop_name", "x" * 201),
     ("owner_phone", "0123"), ("bank", "999999"), ("account_number", "1" * 20),
-    ("account_number", "12-34-5Ä"), ("holder_name", "A" * 60), ("consent", ""),
+    ("account_number", "12-34-5Ä"), ("account_number", "12ab"), ("account_number", "12 345"),
+    ("holder_name", "A" * 60), ("consent", ""),
     ("card", "on"),  # a 13-digit account is not a 16–19 digit card number
 ])
 def test_each_bad_field_alone_changes_nothing(session, market, volunteer, field, value):
@@ -197,3 +198,11 @@ def test_a_client_id_from_another_market_is_refused_not_answered(session, market
 def test_the_bank_is_found_however_it_was_typed(session, market, volunteer, typed):
     stall = register(session, market, volunteer, bank=typed).stall
     assert onboarding.primary_account(session, stall.id).bank_bin == "970436"
+
+
+@pytest.mark.parametrize("number", ["123456", "ACB123", "MINHTRAN2024"])
+def test_short_accounts_of_six_characters_and_letter_aliases_are_accepted(session, market,
+                                                                          volunteer, number):
+    # Some banks' older accounts have six digits; some issue alias accounts with letters.
+    assert register(session, market, volunteer, account_number=number).created
+    assert session.exec(select(PaymentAccount.account_number)).one() == number

@@ -32,7 +32,7 @@ def market(make_market, make_user, make_stall, session):
                        ("first_payment_confirmed", {"amount": "30000", "customer_payment": "on"})]:
         onboarding.record_event(session, actor=lan, stall=paid, kind=kind, data=data,
                                 client_id=str(uuid.uuid4()))
-    refused = make_stall(market, lan, stall_code="B-1", account_number="0055")
+    refused = make_stall(market, lan, stall_code="B-1", account_number="005500")
     onboarding.record_event(session, actor=lan, stall=refused, kind="refused",
                             data={"reason": "prefers_cash"}, client_id=str(uuid.uuid4()))
     return market

@@ -103,7 +103,7 @@ def test_recording_a_batch_prints_each_stall_once(client, auth, session, market,
                                                   make_stall):
     for number in range(3):
         make_stall(market, people["lan"], stall_code=f"A-{number + 1}",
-                   account_number=f"55{number}66", owner_phone="")
+                   account_number=f"55{number}6600", owner_phone="")
     auth.login("hung")
     form = {"batch_id": "batch-0000000001", "format": "a6", "status": "", "zone": ""}
     assert client.post(f"/m/{market.code}/posters/printed", data=form).status_code == 302

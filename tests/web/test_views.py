@@ -79,9 +79,9 @@ def test_stall_list_search_and_filter(logged_in, make_stall, session, market):
     from merchant_onboard.services.users import require_user
 
     lan = require_user(session, "lan")
-    make_stall(market, lan, stall_code="B-10", shop_name="Cá đồng Út", account_number="1010",
+    make_stall(market, lan, stall_code="B-10", shop_name="Cá đồng Út", account_number="101010",
                owner_phone="")
-    make_stall(market, lan, stall_code="B-9", shop_name="Bún riêu Hồng", account_number="909",
+    make_stall(market, lan, stall_code="B-9", shop_name="Bún riêu Hồng", account_number="909090",
                owner_phone="")
     page = logged_in.get(f"/m/{market.code}/").get_data(as_text=True)
     assert page.index("B-9") < page.index("B-10")
