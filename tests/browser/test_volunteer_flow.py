@@ -46,6 +46,9 @@ def test_volunteer_registers_a_stall_and_records_each_step(lan, phone_page, logi
     login(page, volunteer.username)
     # One market: the volunteer lands straight on its stall list.
     expect(page.get_by_role("heading", name="Chợ Vị Thanh")).to_be_visible()
+    # A shared phone shows whose session is open, even at 360 px.
+    expect(page.locator(".topnav .who")).to_be_visible()
+    expect(page.locator(".topnav .who")).to_have_text(volunteer.display_name)
     screenshot(page, "volunteer-phone-market")
 
     page.get_by_role("link", name="Đăng ký gian hàng").click()
@@ -122,12 +125,20 @@ def test_wrong_registration_shows_vietnamese_errors_and_saves_nothing(
     login(page, volunteer.username)
     page.goto(f"/m/{market.code}/stalls/new")
     _fill_registration(page, phone="12345", consent=False)
+    page.get_by_label("Mã gian hàng").fill("B 7 <b>")
     page.get_by_role("button", name="Lưu đăng ký").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Vui lòng sửa các mục được đánh dấu.")
     expect(page.locator(".field.has-error", has=page.get_by_label("Số điện thoại"))) \
         .to_contain_text("Số điện thoại không hợp lệ")
     expect(page.locator(".field.check.has-error")).to_contain_text("đồng ý")
+    # A taller field with an error beside it does not pull its neighbour's input away from
+    # its label.
+    expect(page.locator(".field.has-error", has=page.get_by_label("Mã gian hàng"))) \
+        .to_contain_text("Mã gian hàng chỉ gồm chữ, số")
+    code, zone = (page.get_by_label(label).bounding_box()
+                  for label in ("Mã gian hàng", "Khu / dãy"))
+    assert abs(code["y"] - zone["y"]) < 1
     # What was typed stays in the form, so only the wrong parts need retyping.
     expect(page.get_by_label("Tên gian hàng")).to_have_value("Cá đồng Cô Hồng")
     expect(page.get_by_label(re.compile("Tên chủ tài khoản"))).to_have_value("DANG THI HONG")
