@@ -33,7 +33,7 @@ class ValidationError(DomainError):
 class FormErrors(DomainError):
     """Several fields are wrong at once; forms and the API show every message together."""
 
-    def __init__(self, errors: list[ValidationError]) -> None:
+    def __init__(self, errors: list[DomainError]) -> None:
         super().__init__(N_("Dữ liệu chưa hợp lệ."))
         self.errors = errors
 

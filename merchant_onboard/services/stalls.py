@@ -16,7 +16,7 @@ from merchant_onboard.domain.errors import (
 )
 from merchant_onboard.domain.funnel import EventKind, Status
 from merchant_onboard.domain.registration import (
-    AccountDetails, clean_account, clean_details,
+    AccountDetails, clean_account, clean_details, clean_stall_code,
 )
 from merchant_onboard.domain.text import fold_search, natural_key
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall, User
@@ -54,7 +54,15 @@ def register_stall(session: Session, *, actor: User, market: Market, raw: Mappin
                    kind=EventKind.REGISTERED.value, market_id=market.id)
     if found:
         return found
-    details, account = _clean_registration(raw)
+    try:
+        details, account = _clean_registration(raw)
+    except FormErrors as error:
+        # A code already taken is said with the other mistakes, not in a second round once
+        # they are fixed.
+        taken = _code_taken(session, market=market, raw=raw, own_id=stall.id if stall else None)
+        if taken is not None:
+            error.errors.insert(0, taken)
+        raise
     if stall is not None and stall.status not in (Status.CENSUS, Status.REFUSED):
         raise ConflictError(N_("Gian hàng %(stall)s đã đăng ký rồi."), existing_id=stall.id,
                             stall=label(stall))
@@ -174,12 +182,7 @@ def _check_duplicates(session: Session, *, market: Market, details: Mapping[str,
                       account: AccountDetails | None, own_id: int | None,
                       confirm_phone: bool) -> None:
     other = sa.true() if own_id is None else Stall.id != own_id
-    same_code = session.exec(select(Stall).where(
-        Stall.market_id == market.id, Stall.stall_code == details["stall_code"], other)).first()
-    if same_code:
-        raise ConflictError(N_("Mã %(code)s đã có trong chợ: %(stall)s."), field="stall_code",
-                            existing_id=same_code.id, code=details["stall_code"],
-                            stall=label(same_code))
+    _check_code_duplicate(session, market=market, code=details["stall_code"], own_id=own_id)
     if account is not None:
         _check_account_duplicate(session, market=market, account=account, own_id=own_id)
     phone = details.get("owner_phone")
@@ -191,6 +194,31 @@ def _check_duplicates(session: Session, *, market: Market, details: Mapping[str,
                                 "Xác nhận nếu cùng một chủ."),
                              field="owner_phone", existing_id=same_phone.id,
                              stall=label(same_phone))
+
+
+def _check_code_duplicate(session: Session, *, market: Market, code: str,
+                          own_id: int | None) -> None:
+    other = sa.true() if own_id is None else Stall.id != own_id
+    same_code = session.exec(select(Stall).where(
+        Stall.market_id == market.id, Stall.stall_code == code, other)).first()
+    if same_code:
+        raise ConflictError(N_("Mã %(code)s đã có trong chợ: %(stall)s."), field="stall_code",
+                            existing_id=same_code.id, code=code, stall=label(same_code))
+
+
+def _code_taken(session: Session, *, market: Market, raw: Mapping[str, Any],
+                own_id: int | None) -> ConflictError | None:
+    """The conflict of ``raw``'s stall code with another stall of the market, if any (and if
+    the code itself is well formed)."""
+    try:
+        code = clean_stall_code(raw.get("stall_code"))
+    except ValidationError:
+        return None
+    try:
+        _check_code_duplicate(session, market=market, code=code, own_id=own_id)
+    except ConflictError as conflict:
+        return conflict
+    return None
 
 
 def _check_account_duplicate(session: Session, *, market: Market, account: AccountDetails,

@@ -290,3 +290,48 @@ def test_an_onboarded_stall_shows_it_is_done_and_no_primary_step(logged_in, make
     assert "Đã hoàn tất" in page and "Bước tiếp theo" not in page
     assert 'class="button primary" data-event' not in page
     assert 'class="button secondary" data-event="poster_printed"' in page  # a reprint, if needed
+
+
+@pytest.mark.parametrize("holder", ["census", "registered"])
+def test_a_taken_code_is_named_with_the_other_mistakes_and_links_to_its_stall(
+        logged_in, session, market, make_user, holder):
+    from merchant_onboard.domain.census import parse_census
+    from merchant_onboard.models import Role
+    from merchant_onboard.services import census
+
+    if holder == "census":
+        manager = make_user("thu", Role.MANAGER, markets=[market])
+        census.apply_census(session, actor=manager, market=market,
+                            rows=parse_census("Mã gian hàng,Chủ hộ\nB-2,Lê Văn Tư\n"
+                                              .encode()).rows)
+    else:
+        logged_in.post(f"/m/{market.code}/stalls/new", data=form(stall_code="B-2"))
+    before = stall_count(session)
+    response = logged_in.post(f"/m/{market.code}/stalls/new",
+                              data=form(stall_code="B-2", owner_phone="123",
+                                        client_id="form-key-00000002",
+                                        account_number="0011099999999"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    # Both at once: the code taken and the phone, not the second only after fixing the first.
+    assert "Mã B-2 đã có trong chợ" in page and 'id="e-owner_phone"' in page
+    stall_id = session.exec(select(Stall.id).where(Stall.stall_code == "B-2")).one()
+    if holder == "census":
+        assert f'href="/stalls/{stall_id}/register"' in page
+        assert "Đăng ký gian hàng B-2 có sẵn trong danh sách" in page
+    else:
+        assert f'href="/stalls/{stall_id}"' in page and "Mở gian hàng B-2" in page
+    assert stall_count(session) == before
+
+
+def test_the_api_names_a_taken_code_with_the_other_mistakes(client, session, market,
+                                                            make_user, make_stall, api_token):
+    lan = make_user("lan", markets=[market])
+    make_stall(market, lan, stall_code="B-2")
+    response = client.post(f"/api/v1/markets/{market.code}/stalls", headers=api_token("lan"),
+                           json={**stall_fields(stall_code="B-2", owner_phone="123",
+                                                account_number="0011099999999"),
+                                 "consent": True, "client_id": "api-key-000000001"})
+    assert response.status_code == 422
+    assert {"stall_code", "owner_phone"} <= set(response.get_json()["errors"])
+    assert stall_count(session) == 1

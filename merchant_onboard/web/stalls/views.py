@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.banks import default_registry
-from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.errors import ConflictError, DomainError, FormErrors
 from merchant_onboard.domain.event_data import memo_code
 from merchant_onboard.domain.funnel import Status, allowed_events
 from merchant_onboard.domain.scan import account_from_photo
@@ -121,12 +121,12 @@ def _registration_form(session, market, *, stall):
                       category=stall.category, notes=stall.notes,
                       holder_name=fold_holder_name(stall.owner_name))
     errors: dict[str, list[str]] = {}
-    phone_warning = None
+    phone_warning = holder = None
     if request.method == "POST" and request.form.get("action") == "scan":
         values, errors = _scan_owner_qr(posted())
     elif request.method == "POST":
         values = posted()
-        result, errors, phone_warning = _attempt(lambda: stalls.register_stall(
+        result, errors, phone_warning, holder = _attempt(lambda: stalls.register_stall(
             session, actor=current_user, market=market, raw=values,
             client_id=values.get("client_id", ""), stall=stall,
             confirm_phone=bool(values.get("confirm_phone"))))
@@ -135,8 +135,11 @@ def _registration_form(session, market, *, stall):
                 flash(_("Đã đăng ký gian hàng %(code)s.", code=result.stall.stall_code), "success")
             return redirect(url_for("stalls.detail", stall_id=result.stall.id))
     failed = bool(errors or phone_warning)
+    # The stall that already has the code typed: a link to it (to register it, if it came
+    # from the census) saves searching the list for it.
+    code_holder = access.require_stall(session, current_user, holder)[0] if holder else None
     return render_template("stalls/register.html", market=market, stall=stall, values=values,
-                           errors=errors, phone_warning=phone_warning,
+                           errors=errors, phone_warning=phone_warning, code_holder=code_holder,
                            banks=list(default_registry())), (422 if failed else 200)
 
 
@@ -166,7 +169,7 @@ def edit(stall_id: int):
     phone_warning = None
     if request.method == "POST":
         values = posted()
-        saved, errors, phone_warning = _attempt(lambda: stalls.update_stall(
+        saved, errors, phone_warning, _holder = _attempt(lambda: stalls.update_stall(
             session, actor=current_user, stall=stall, market=market,
             raw={f: values.get(f, "") for f in fields},
             confirm_phone=bool(values.get("confirm_phone"))))
@@ -203,15 +206,20 @@ def change_account(stall_id: int):
         (422 if errors else 200)
 
 
-def _attempt(call: Callable[[], T]) -> tuple[T | None, dict[str, list[str]], str | None]:
-    """Run a stall form's service call: its result, or the field errors and the phone warning
-    (a duplicate phone the volunteer may confirm) to show on the form again."""
+def _attempt(call: Callable[[], T]
+             ) -> tuple[T | None, dict[str, list[str]], str | None, int | None]:
+    """Run a stall form's service call: its result, or the field errors, the phone warning (a
+    duplicate phone the volunteer may confirm) and the id of the stall holding the code typed,
+    to show on the form again."""
     try:
-        return call(), {}, None
+        return call(), {}, None, None
     except PhoneInUse as exc:
-        return None, {}, field_errors(exc)["owner_phone"][0]
+        return None, {}, field_errors(exc)["owner_phone"][0], None
     except DomainError as exc:
-        return None, field_errors(exc), None
+        found = exc.errors if isinstance(exc, FormErrors) else [exc]
+        holder = next((e.existing_id for e in found if isinstance(e, ConflictError)
+                       and e.field == "stall_code"), None)
+        return None, field_errors(exc), None, holder
 
 
 def _scan_owner_qr(values: dict) -> tuple[dict, dict[str, list[str]]]:
