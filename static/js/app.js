@@ -31,6 +31,30 @@
       if (!holder.value) holder.value = foldHolderName(owner.value);
     }
 
+    // File pickers speak the page's language: the browser's own button and "No file chosen"
+    // follow the phone's settings, often English. The native input stays in the form (and
+    // is what works without this file); a button and the chosen file's name stand in for it.
+    document.querySelectorAll("input[type=file][data-choose]").forEach(function (input) {
+      var picker = document.createElement("span");
+      var button = document.createElement("button");
+      var name = document.createElement("span");
+      picker.className = "file-pick";
+      button.type = "button";
+      button.className = "button secondary";
+      button.textContent = input.dataset.choose;
+      name.className = "file-name muted small";
+      name.textContent = input.dataset.none;
+      picker.appendChild(button);
+      picker.appendChild(name);
+      input.classList.add("file-native");
+      input.tabIndex = -1;
+      input.insertAdjacentElement("afterend", picker);
+      button.addEventListener("click", function () { input.click(); });
+      input.addEventListener("change", function () {
+        name.textContent = input.files.length ? input.files[0].name : input.dataset.none;
+      });
+    });
+
     // A form submitted once stays submitted: a second tap on a slow network would only
     // replay the same client_id, but the disabled button tells the volunteer it is working.
     document.querySelectorAll("form").forEach(function (form) {

@@ -6,6 +6,7 @@ import io
 
 import pytest
 import qrcode
+from playwright.sync_api import expect
 
 from merchant_onboard.domain.vietqr import build_payload
 
@@ -28,7 +29,12 @@ def test_volunteer_fills_bank_and_account_from_the_owners_qr(live_server, seed, 
     phone_page.goto(f"/m/{market.code}/stalls/new")
     phone_page.get_by_label("Tên gian hàng").fill("Bún riêu Cô Hồng")
     photo = qr_png(tmp_path, "owner.png", build_payload(bank="970415", account="108002345678"))
+    # The picker speaks Vietnamese whatever the phone's language, and names the photo chosen.
+    picker = phone_page.locator(".field.scan .file-pick")
+    expect(picker.get_by_role("button", name="Chụp hoặc chọn ảnh")).to_be_visible()
+    expect(picker.locator(".file-name")).to_have_text("Chưa chọn ảnh")
     phone_page.locator("input[name=qr_photo]").set_input_files(str(photo))
+    expect(picker.locator(".file-name")).to_have_text("owner.png")
     with phone_page.expect_navigation():
         phone_page.get_by_role("button", name="Đọc ngân hàng và số tài khoản từ ảnh").click()
     assert phone_page.locator("input[name=bank]").input_value() == "VietinBank"
