@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -181,29 +181,51 @@ def _clean_registration(raw: Mapping[str, Any]) -> tuple[dict[str, Any], Account
 def _check_duplicates(session: Session, *, market: Market, details: Mapping[str, Any],
                       account: AccountDetails | None, own_id: int | None,
                       confirm_phone: bool) -> None:
-    other = sa.true() if own_id is None else Stall.id != own_id
-    _check_code_duplicate(session, market=market, code=details["stall_code"], own_id=own_id)
-    if account is not None:
-        _check_account_duplicate(session, market=market, account=account, own_id=own_id)
-    phone = details.get("owner_phone")
-    if phone and not confirm_phone:
-        same_phone = session.exec(select(Stall).where(
-            Stall.market_id == market.id, Stall.owner_phone == phone, other)).first()
-        if same_phone:
-            raise PhoneInUse(N_("Số điện thoại này đã dùng cho gian hàng %(stall)s. "
-                                "Xác nhận nếu cùng một chủ."),
-                             field="owner_phone", existing_id=same_phone.id,
-                             stall=label(same_phone))
+    """Refuse a stall code or primary account another stall of the market has, and warn of a
+    phone it uses (unless confirmed): one query answers the three, reported in that order."""
+    code, phone = details["stall_code"], details.get("owner_phone")
+    same = {"stall_code": _same_code(code),
+            "account_number": _same_account(market, account) if account else sa.false(),
+            "owner_phone": Stall.owner_phone == phone if phone and not confirm_phone
+            else sa.false()}
+    query = (select(Stall, *(condition.label(field) for field, condition in same.items()))
+             .where(Stall.market_id == market.id, sa.or_(*same.values()),
+                    _other_than(own_id))
+             .order_by(Stall.id))
+    rows = session.execute(query).all()
+    for field in same:
+        holder = next((row.Stall for row in rows if getattr(row, field)), None)
+        if holder is not None:
+            raise _DUPLICATE[field](holder, code)
 
 
-def _check_code_duplicate(session: Session, *, market: Market, code: str,
-                          own_id: int | None) -> None:
-    other = sa.true() if own_id is None else Stall.id != own_id
-    same_code = session.exec(select(Stall).where(
-        Stall.market_id == market.id, Stall.stall_code == code, other)).first()
-    if same_code:
-        raise ConflictError(N_("Mã %(code)s đã có trong chợ: %(stall)s."), field="stall_code",
-                            existing_id=same_code.id, code=code, stall=label(same_code))
+def _same_code(code: str) -> sa.ColumnElement[bool]:
+    return Stall.stall_code == code
+
+
+def _same_account(market: Market, account: AccountDetails) -> sa.ColumnElement[bool]:
+    return Stall.id.in_(select(PaymentAccount.stall_id).where(
+        PaymentAccount.market_id == market.id, PaymentAccount.bank_bin == account.bank.bin,
+        PaymentAccount.account_number == account.account_number,
+        PaymentAccount.is_primary.is_(True)))
+
+
+def _other_than(own_id: int | None) -> sa.ColumnElement[bool]:
+    return sa.true() if own_id is None else Stall.id != own_id
+
+
+#: What each duplicate found says, given the stall that holds the value and the code typed.
+_DUPLICATE: dict[str, Callable[[Stall, str], ConflictError]] = {
+    "stall_code": lambda holder, code: ConflictError(
+        N_("Mã %(code)s đã có trong chợ: %(stall)s."), field="stall_code",
+        existing_id=holder.id, code=code, stall=label(holder)),
+    "account_number": lambda holder, _code: ConflictError(
+        N_("Tài khoản này đã đăng ký cho gian hàng %(stall)s."), field="account_number",
+        existing_id=holder.id, stall=label(holder)),
+    "owner_phone": lambda holder, _code: PhoneInUse(
+        N_("Số điện thoại này đã dùng cho gian hàng %(stall)s. Xác nhận nếu cùng một chủ."),
+        field="owner_phone", existing_id=holder.id, stall=label(holder)),
+}
 
 
 def _code_taken(session: Session, *, market: Market, raw: Mapping[str, Any],
@@ -214,27 +236,18 @@ def _code_taken(session: Session, *, market: Market, raw: Mapping[str, Any],
         code = clean_stall_code(raw.get("stall_code"))
     except ValidationError:
         return None
-    try:
-        _check_code_duplicate(session, market=market, code=code, own_id=own_id)
-    except ConflictError as conflict:
-        return conflict
-    return None
+    holder = session.exec(select(Stall).where(
+        Stall.market_id == market.id, _same_code(code), _other_than(own_id))).first()
+    return _DUPLICATE["stall_code"](holder, code) if holder else None
 
 
 def _check_account_duplicate(session: Session, *, market: Market, account: AccountDetails,
                              own_id: int | None) -> None:
-    query = (select(Stall).join(PaymentAccount, PaymentAccount.stall_id == Stall.id)
-             .where(PaymentAccount.market_id == market.id,
-                    PaymentAccount.bank_bin == account.bank.bin,
-                    PaymentAccount.account_number == account.account_number,
-                    PaymentAccount.is_primary.is_(True)))
-    if own_id is not None:
-        query = query.where(Stall.id != own_id)
-    existing = session.exec(query).first()
-    if existing:
-        raise ConflictError(N_("Tài khoản này đã đăng ký cho gian hàng %(stall)s."),
-                            field="account_number", existing_id=existing.id,
-                            stall=label(existing))
+    holder = session.exec(select(Stall).where(
+        Stall.market_id == market.id, _same_account(market, account), _other_than(own_id))
+        .order_by(Stall.id)).first()
+    if holder:
+        raise _DUPLICATE["account_number"](holder, "")
 
 
 def apply_details(stall: Stall, details: Mapping[str, Any]) -> None:

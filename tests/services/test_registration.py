@@ -12,6 +12,7 @@ from merchant_onboard.models import Event, PaymentAccount, Poster, Stall
 from merchant_onboard.services import onboarding, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from tests.factories import stall_fields
+from tests.sql import Statements
 
 
 @pytest.fixture
@@ -206,3 +207,37 @@ def test_short_accounts_of_six_characters_and_letter_aliases_are_accepted(sessio
     # Some banks' older accounts have six digits; some issue alias accounts with letters.
     assert register(session, market, volunteer, account_number=number).created
     assert session.exec(select(PaymentAccount.account_number)).one() == number
+
+
+def test_code_account_and_phone_are_checked_in_one_query_and_reported_in_that_order(
+        session, market, volunteer, make_market):
+    by_code = register(session, market, volunteer, stall_code="A-1",
+                       account_number="111111111", owner_phone="0911111111").stall
+    by_account = register(session, market, volunteer, stall_code="A-2",
+                          account_number="222222222", owner_phone="0922222222").stall
+    by_phone = register(session, market, volunteer, stall_code="A-3",
+                        account_number="333333333", owner_phone="0933333333").stall
+    # The same values in another market clash with nothing here.
+    register(session, make_market("cho-khac"), volunteer, stall_code="B-1",
+             account_number="444444444", owner_phone="0944444444")
+    attempts = [
+        ({"stall_code": "A-1", "account_number": "222222222", "owner_phone": "0933333333"},
+         ConflictError, "stall_code", by_code),
+        ({"stall_code": "B-1", "account_number": "222222222", "owner_phone": "0933333333"},
+         ConflictError, "account_number", by_account),
+        ({"stall_code": "B-1", "account_number": "444444444", "owner_phone": "0933333333"},
+         PhoneInUse, "owner_phone", by_phone),
+    ]
+    for fields, error, field, holder in attempts:
+        session.refresh(market), session.refresh(volunteer)  # not counted below
+        with Statements(session.get_bind()) as statements, pytest.raises(error) as caught:
+            register(session, market, volunteer, **fields)
+        session.rollback()
+        assert (caught.value.field, caught.value.existing_id) == (field, holder.id)
+        assert statements.count == 2  # the retry check, then the three duplicates at once
+    # A phone the volunteer confirms as the same owner's is taken.
+    result = stalls.register_stall(
+        session, actor=volunteer, market=market, client_id=str(uuid.uuid4()),
+        raw=stall_fields(stall_code="B-1", account_number="444444444",
+                         owner_phone="0933333333"), confirm_phone=True)
+    assert result.created and result.stall.stall_code == "B-1"
