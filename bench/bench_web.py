@@ -3,8 +3,9 @@
 Each app is served by gunicorn (2 sync workers, as in production) on loopback, on SQLite and on
 PostgreSQL, and loaded by wrk with 20 connections. The stall list is measured twice: as
 volunteers reopen it (remembered between changes, web/fragments.py) and rendered afresh on
-every request (a new URL each time), which is what the first request after any change costs. Every target is measured in several rounds,
-each with its own "hello", since this machine's speed drifts with what else runs on it. Prints
+every request (a new URL each time), which is what the first request after any change costs.
+Every target is measured in several rounds, each with its own "hello", since this machine's
+speed drifts with what else runs on it. Prints
 the medians of requests/s, p50 and p99 latency and of the throughput ratio to "hello", with
 the lowest and highest ratio. Goal: the stall list at ≥ 25 % of "hello" with p99 ≤ 50 ms.
 Prints figures only; nothing here asserts.
@@ -55,7 +56,9 @@ function init(args) mode, token, prefix = args[1], args[2] or "", args[3] or "0"
 function request()
   counter = counter + 1
   -- "unique": a query string the app ignores, so that no remembered page is ever reused.
-  if mode == "unique" then return wrk.format("GET", wrk.path .. "?n=" .. prefix .. "-" .. counter) end
+  if mode == "unique" then
+    return wrk.format("GET", wrk.path .. "?n=" .. prefix .. "-" .. counter)
+  end
   if mode ~= "post" then return wrk.format("GET") end
   local body = string.format(
     '{"stall_code":"W%s-%d","zone":"Khu W","shop_name":"Quán bún %d","owner_name":"Nguyễn Thị Hồng",' ..

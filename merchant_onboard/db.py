@@ -3,9 +3,10 @@
 Services take the session as their first argument and commit once; views get it from
 ``get_session()``; the session is closed when the request's app context ends.
 
-Views marked ``@read_only`` get, on GET, a session that cannot write and, on PostgreSQL, runs
-from a pool of its own without a transaction: each query stands alone, as it would under READ COMMITTED anyway, and
-the BEGIN and ROLLBACK round trips of a transaction that writes nothing are saved.
+Views marked ``@read_only`` get, on GET, a session that cannot write and, on PostgreSQL, comes
+from a pool of its own that runs without transactions: each query stands alone, as it would
+under READ COMMITTED anyway, and the BEGIN and ROLLBACK round trips of a transaction that
+writes nothing are saved.
 """
 
 from __future__ import annotations

@@ -168,9 +168,10 @@ _VERSION_COLUMNS = (
 _VERSIONED_MARKET_ACCESS = _access_queries(
     Market, *_VERSION_COLUMNS, from_=Market.__table__, where=Market.code == sa.bindparam("code"))
 
+#: Where load_user_entering_market leaves its answer for enter_market (``Session.info``).
+_PREFETCHED = "merchant_onboard.market_access"
 # The user row, with the market named in the URL when there is one (left joins: an unknown
 # market still loads the user, and enter_market then answers "not found").
-_PREFETCHED = "merchant_onboard.market_access"
 _USER_MARKET = sa.outerjoin(
     sa.outerjoin(User, Market, Market.code == sa.bindparam("code")), Membership,
     sa.and_(Membership.market_id == Market.id, Membership.user_id == User.id))

@@ -237,7 +237,8 @@ def _code_taken(session: Session, *, market: Market, raw: Mapping[str, Any],
     except ValidationError:
         return None
     holder = session.exec(select(Stall).where(
-        Stall.market_id == market.id, _same_code(code), _other_than(own_id))).first()
+        Stall.market_id == market.id, _same_code(code), _other_than(own_id))
+        .order_by(Stall.id)).first()
     return _DUPLICATE["stall_code"](holder, code) if holder else None
 
 
