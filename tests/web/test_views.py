@@ -191,9 +191,6 @@ def test_pages_carry_security_headers(client, auth, market, make_user):
     page = client.get(f"/m/{market.code}/")
     assert page.headers.getlist("Cache-Control") == ["private, no-store"]
     assert page.headers.getlist("X-Frame-Options") == ["DENY"]
-    font = client.get("/fonts/BeVietnamPro-Regular.ttf")
-    assert font.headers.getlist("Cache-Control") == ["public, max-age=31536000"]
-    font.close()
 
 
 def _csrf_app(app_config, **config):
