@@ -199,7 +199,8 @@ def test_recheck_photo_of_a_fake_overlay_is_flagged(client, auth, session, marke
     fake = build_payload(bank="970422", account="99998888777")
     response = client.post(f"/stalls/{stall.id}/events/recheck", data={
         "client_id": str(uuid.uuid4()), "poster_photo": (io.BytesIO(png_of(fake)), "p.png")})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert 'data-result="foreign"' in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Stall, stall.id).recheck_mismatch is True
     page = client.get(f"/stalls/{stall.id}").get_data(as_text=True)
