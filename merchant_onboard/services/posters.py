@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -96,6 +97,21 @@ def count_batch(session: Session, market: Market, selection: BatchFilter) -> int
     """How many posters the batch holds (one aggregate query)."""
     query = _batch_query(market, selection).with_only_columns(sa.func.count(Stall.id))
     return session.scalar(query) or 0
+
+
+def batch_id_of(session: Session, market: Market, selection: BatchFilter,
+                fmt: PosterFormat) -> str:
+    """The id of the batch as it stands: a hash of its format and of each stall with the
+    account its poster shows.
+
+    Recording is idempotent by this id, so it must not change with the page: a manager who
+    records, goes Back (the page reloads) and taps again sends the same id for the same
+    posters. A batch that gained a stall or an account since is another batch.
+    """
+    rows = session.execute(_batch_query(market, selection)
+                           .with_only_columns(Stall.id, PaymentAccount.id).order_by(Stall.id))
+    content = ",".join(f"{stall_id}:{account_id}" for stall_id, account_id in rows)
+    return hashlib.sha256(f"{fmt.value}|{content}".encode()).hexdigest()[:16]
 
 
 def check_batch(session: Session, *, market: Market, selection: BatchFilter,

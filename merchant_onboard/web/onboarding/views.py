@@ -47,7 +47,16 @@ def record(stall_id: int, kind: str):
         except DomainError as exc:
             errors, status = field_errors(exc), status_of(exc)
         else:
-            if result.created:
+            if result.created and kind == EventKind.RECHECK:
+                # The outcome where the volunteer looks, not in the history three screens down
+                # (a mismatch also raises the stall page's alert, at its top).
+                if result.event.data.get("match"):
+                    flash(_("Kiểm tra lại poster: mã QR đang dán KHỚP với tài khoản đã đăng ký."),
+                          "success")
+                else:
+                    flash(_("Kiểm tra lại poster: mã QR đang dán KHÔNG khớp với tài khoản đã "
+                            "đăng ký."), "error")
+            elif result.created:
                 flash(_("Đã ghi: %(event)s.", event=EVENT_LABELS[kind]), "success")
             return redirect(url_for("stalls.detail", stall_id=stall.id))
     account = onboarding.primary_account(session, stall.id)
