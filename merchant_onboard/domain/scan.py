@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from merchant_onboard.domain.decode import Decoded, decode_bytes
 from merchant_onboard.domain.errors import N_, ValidationError
-from merchant_onboard.domain.vietqr import Kind, is_transfer
+from merchant_onboard.domain.vietqr import Kind, is_transfer, parse
 
 _EXPLAIN = {
     Kind.VNPAY: N_("Đây là mã VNPAY-QR của cửa hàng (thanh toán qua đơn vị trung gian), không "
@@ -37,6 +37,23 @@ class ScannedAccount:
 def account_from_photo(data: bytes) -> ScannedAccount:
     """The account in the photo's VietQR transfer code, or a ValidationError that explains."""
     decoded = _decode(data, field="qr_photo")
+    return _transfer_account(decoded)
+
+
+def account_from_text(text: str) -> ScannedAccount:
+    """The account in a QR's text as the phone read it (BarcodeDetector): judged here exactly
+    like a photo's, since the browser may send anything."""
+    text = text.strip()
+    if not text or len(text) > MAX_QR_TEXT:
+        raise no_qr_error("qr_photo")
+    return _transfer_account([Decoded(page=None, payload=text, parsed=parse(text))])
+
+
+#: A QR code holds at most 4,296 characters (version 40, alphanumeric).
+MAX_QR_TEXT = 4296
+
+
+def _transfer_account(decoded: list[Decoded]) -> ScannedAccount:
     transfer = next((d for d in decoded if is_transfer(d.parsed)), None)
     if transfer is None:
         parsed = decoded[0].parsed

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import fontpkg_be_vietnam_pro
-from flask import (
-    Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory,
-)
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
@@ -22,17 +19,6 @@ bp = Blueprint("public", __name__)
 def healthz():
     get_session().execute(text("SELECT 1"))
     return jsonify(status="ok")
-
-
-#: The page font, served from the installed font package (OFL) instead of a font CDN.
-WEB_FONTS = {"BeVietnamPro-Regular.ttf", "BeVietnamPro-SemiBold.ttf"}
-
-
-@bp.get("/fonts/<name>")
-def font(name: str):
-    if name not in WEB_FONTS:
-        abort(404)
-    return send_from_directory(fontpkg_be_vietnam_pro.ROOT / "files", name, max_age=31536000)
 
 
 @bp.get("/v/<code>")
