@@ -260,7 +260,7 @@ def test_recheck_result_is_said_at_the_top_of_the_recheck_page(client, auth, mar
         "client_id": str(uuid.uuid4()), "poster_photo": (io.BytesIO(own), "p.png")},
     ).get_data(as_text=True)
     said = page.index('data-result="match"')
-    assert said < page.index("<form")  # the verdict first, the form to check again below
+    assert said < page.index('name="poster_photo"')  # the verdict, then the form again
 
 
 def test_public_photo_check_answer_comes_before_the_stall_facts(client, session, market,
