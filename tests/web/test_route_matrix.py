@@ -104,6 +104,7 @@ MATRIX = [Row(*row) for row in [
     ("POST", "/api/v1/stalls/<int:stall_id>/registration", 401, 422, 422, 422, 404),
     ("GET", "/api/v1/stalls/<int:stall_id>/events",      401, 200, 200, 200, 404),
     ("POST", "/api/v1/stalls/<int:stall_id>/events",     401, 422, 422, 422, 404),
+    ("POST", "/api/v1/stalls/<int:stall_id>/rechecks",   401, 422, 422, 422, 404),
     ("GET", "/api/v1/stalls/<int:stall_id>/poster",      401, 200, 200, 200, 404),
     ("GET", "/api/v1/markets/<code>/stats",              401, 403, 200, 200, 404),
     ("GET", "/api/v1/markets/<code>/posters",            401, 403, 200, 200, 404),
