@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from merchant_onboard.web import errors, fragments
+    from merchant_onboard.web import errors
     from merchant_onboard.web.api import bp as api_bp
     from merchant_onboard.web.auth.views import bp as auth_bp
     from merchant_onboard.web.dashboard import bp as dashboard_bp
@@ -20,4 +20,3 @@ def register_blueprints(app: Flask) -> None:
                       dashboard_bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
-    fragments.init_app(app)
