@@ -184,3 +184,107 @@ def test_a_rejected_item_stays_listed_with_the_servers_message_until_fixed(
                              .where(Stall.market_id == market.id)).all()
     assert sorted(codes) == [("A-1", "Rau sạch Cô Ba"), ("E-5", "Quầy của người khác"),
                              ("E-6", "Bún bò Cô Hai")]
+
+
+def test_a_typed_form_comes_back_after_a_reload_until_discarded(field, phone_page, login):
+    volunteer, market, _stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto(f"/m/{market.code}/stalls/new")
+    page.get_by_label("Mã gian hàng").fill("F-1")
+    page.get_by_label("Tên gian hàng").fill("Bánh mì Cô Sáu")
+    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
+    page.reload()
+    expect(page.locator(".draft-restored")).to_be_visible()
+    expect(page.get_by_label("Mã gian hàng")).to_have_value("F-1")
+    expect(page.get_by_label("Tên gian hàng")).to_have_value("Bánh mì Cô Sáu")
+    expect(page.get_by_label(re.compile("Chủ hộ đồng ý"))).to_be_checked()
+    page.get_by_role("button", name="Xoá nội dung nháp").click()
+    expect(page.get_by_label("Mã gian hàng")).to_have_value("")
+    expect(page.locator(".draft-restored")).to_have_count(0)
+
+
+def test_the_census_link_keeps_the_bank_and_account_typed(field, seed, phone_page, login):
+    from merchant_onboard.domain.census import parse_census
+    from merchant_onboard.services import census
+
+    volunteer, market, _stall = field
+    manager = seed.user(seed.unique("thu"), role="manager", markets=[market])
+    census.apply_census(seed.session, actor=manager, market=market, rows=parse_census(
+        "Mã gian hàng,Chủ hộ\nG-2,Lê Văn Tư\n".encode()).rows)
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto(f"/m/{market.code}/stalls/new")
+    page.get_by_label("Mã gian hàng").fill("G-2")
+    page.get_by_label("Tên gian hàng").fill("Trái cây Tư")
+    page.get_by_label("Họ tên chủ hộ").fill("Lê Văn Tư")
+    page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
+    page.get_by_label("Số tài khoản / số thẻ").fill("1023456700")
+    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    page.get_by_role("link", name=re.compile("Đăng ký gian hàng G-2 có sẵn")).click()
+    expect(page.get_by_role("combobox", name="Ngân hàng")).to_have_value("Vietcombank")
+    expect(page.get_by_label("Số tài khoản / số thẻ")).to_have_value("1023456700")
+
+
+def test_the_stall_list_is_searched_on_the_phone_without_a_signal(field, seed, phone_page, login):
+    volunteer, market, _stall = field
+    seed.stall(market, volunteer, stall_code="H-9", shop_name="Đậu hũ Bà Đông",
+               owner_name="Đỗ Thị Đông", owner_phone="0912 000 999",
+               account_number="0011012345999")
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    stored = page.evaluate("async () => MOOutbox.stalls(document.body.dataset.user, "
+                           f"{market.code!r})")
+    assert sorted(s["code"] for s in stored) == ["A-1", "H-9"]
+    # No phone or account number is kept on the phone.
+    assert "0912000999" not in str(stored) and "0011012345999" not in str(stored)
+
+    page.context.set_offline(True)
+    page.get_by_role("searchbox").fill("dau hu ba dong")  # no accents, đ typed as d
+    page.get_by_role("button", name="Tìm").click()
+    rows = page.locator("#stall-list li")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("H-9")
+    expect(page.locator(".count")).to_contain_text("Không có mạng")
+    page.get_by_role("searchbox").fill("h9")
+    page.get_by_role("button", name="Tìm").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Đậu hũ Bà Đông")
+
+
+def test_logging_out_clears_the_users_queue_and_pages_from_the_phone(
+        field, phone_page, login):
+    volunteer, market, _stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+    page.context.set_offline(True)
+    _register_offline(page, market.code, "K-1", "Quầy K")
+    expect(_badge(page)).to_have_attribute("data-pending", "1")
+    page.context.set_offline(False)
+    page.goto(f"/m/{market.code}/")
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    page.context.set_offline(True)
+    _register_offline(page, market.code, "K-2", "Quầy K2")
+    # Back online but the server out of reach: K-2 stays unsent.
+    page.context.route("**/stalls/new", lambda route: route.abort("internetdisconnected"))
+    page.context.set_offline(False)
+    expect(page.locator(".outbox-error")).to_have_text("Chưa có mạng: sẽ gửi khi có mạng.")
+    # The logout asks first when something is still unsent.
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng xuất").click()
+    assert "/login" in page.url
+    assert asked and "1 mục chưa gửi" in asked[0]
+    # The login page does not load idb: the plain IndexedDB API.
+    left = page.evaluate("""async () => {
+        const db = await new Promise((ok) => { indexedDB.open("merchant-onboard").onsuccess = (e) => ok(e.target.result); });
+        const count = (name) => new Promise((ok) => {
+            db.transaction(name).objectStore(name).count().onsuccess = (e) => ok(e.target.result); });
+        return [await count("outbox"), await count("stalls"), await count("used"),
+                await caches.has("mo-pages"), Object.keys(localStorage).length];
+    }""")
+    assert left == [0, 0, 0, False, 0]
