@@ -31,3 +31,8 @@ copy workbox-sw build/workbox-sw.js
 for module in core routing strategies precaching expiration; do
   copy "workbox-$module" "build/workbox-$module.prod.js"
 done
+# The QR reader for browsers without BarcodeDetector (static/js/scan.js loads it only then):
+# the IIFE build defines self.BarcodeDetectionAPI; its ZXing WebAssembly is served from here
+# too (scan.js points the module at it; by default it would come from a CDN).
+copy barcode-detector dist/iife/ponyfill.js
+copy zxing-wasm dist/reader/zxing_reader.wasm

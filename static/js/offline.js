@@ -258,10 +258,11 @@
         });
         return;
       }
-      if (scan) return;
-      // Sent as plain HTML from here: if the signal drops on the way, the service worker
-      // keeps it in the outbox. Either way the draft and a rejected item it fixes are done.
+      // Sent as plain HTML from here; the page that answers shows what was sent (a scan's
+      // answer too, with the bank and account read), so the draft is done.
       localStorage.removeItem(key);
+      if (scan) return;
+      // If the signal drops on the way, the service worker keeps the write in the outbox.
       if (input && input.value) MOOutbox.markUsed(input.value, user);
       if (form.dataset.replaces) MOOutbox.remove(Number(form.dataset.replaces));
     });

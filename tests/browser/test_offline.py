@@ -83,7 +83,8 @@ def test_stalls_and_an_event_made_offline_reach_the_server_exactly_once(
     volunteer, market, stall = field
     page = phone_page
     login(page, volunteer.username)
-    # Online first: the stall page (its event forms are stored with it) and the form.
+    # Online first: the list, the stall page (its event forms are stored with it), the form.
+    _go_online_ready(page, f"/m/{market.code}/")
     _go_online_ready(page, f"/stalls/{stall.id}")
     _go_online_ready(page, f"/m/{market.code}/stalls/new")
     before = _counts(live_server, market.id, stall.id)

@@ -6,11 +6,11 @@ import json
 import re
 
 import pytest
-from flask import url_for
 from sqlmodel import select
 
 from merchant_onboard.domain.funnel import MANUAL_EVENTS
 from merchant_onboard.models import Event, Stall
+from merchant_onboard.web.assets import asset_url
 from tests.factories import stall_fields
 
 
@@ -45,7 +45,7 @@ def test_the_service_worker_is_served_fresh_at_the_root_and_loads_only_the_apps_
     config = _worker_config(body)
     scripts = re.findall(r'"([^"]+)"', body.splitlines()[1])
     with app.test_request_context():
-        shell = {url_for("static", filename=name) for name in (
+        shell = {asset_url(name) for name in (
             "css/app.css", "js/app.js", "js/offline.js", "js/outbox.js", "vendor/idb/umd.js",
             "icons/icon-192.png")}
     precached = {entry["url"] for entry in config["precache"]}
@@ -63,7 +63,7 @@ def test_the_shell_revisions_follow_the_files_content(app, client):
     entries = {e["url"]: e["revision"] for e in _worker_config(
         client.get("/sw.js").get_data(as_text=True))["precache"]}
     with app.test_request_context():
-        app_js, offline_js = (url_for("static", filename=f"js/{n}.js") for n in ("app", "offline"))
+        app_js, offline_js = (asset_url(f"js/{n}.js") for n in ("app", "offline"))
     assert entries[app_js] != entries[offline_js]
     assert all(re.fullmatch(r"[0-9a-f]{16}", revision) for revision in entries.values())
 

@@ -2,16 +2,14 @@
 
 The service worker and the manifest are served from fixed URLs at the root, so the worker's
 scope covers every page; the shell it precaches is listed from the static folder through
-``url_for``, so it follows whatever URL scheme the static files have.
+``asset_url``, so it follows whatever URL scheme the static files have.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
-from urllib.parse import urljoin
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
@@ -19,6 +17,7 @@ from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.services import access, stall_lookup
+from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.labels import EVENT_LABELS, STATUS_LABELS
 from merchant_onboard.web.security import enters_market
 
@@ -28,8 +27,6 @@ bp = Blueprint("offline", __name__)
 #: README picture, a scanner's WebAssembly) are fetched when a page needs them.
 SHELL_GLOBS = ("css/*.css", "js/*.js", "fonts/*", "icons/*", "favicon.svg",
                "vendor/idb/*.js", "vendor/workbox-*/*.js")
-#: ``url(…)`` in a stylesheet, other than data: URLs.
-_CSS_URL = re.compile(r"""url\(\s*["']?(?!data:)([^"')\s]+)""")
 #: The most stalls one market's offline list holds: the design's largest markets have ~2,000.
 OFFLINE_LIST_LIMIT = 10_000
 #: Workbox module name → the vendored file the worker loads it from.
@@ -37,25 +34,18 @@ WORKBOX_MODULES = ("core", "routing", "strategies", "precaching", "expiration")
 
 
 def _shell() -> list[dict[str, str]]:
-    """Precache entries for the shell: its static files and what their CSS loads (fonts),
-    each with a revision from the content that names it. Built once: files do not change
-    under a running app."""
+    """Precache entries for the shell: each file at the URL pages link it by (``asset_url``,
+    content-hashed), with a revision from its content. Built once: files do not change under
+    a running app."""
     found = current_app.extensions.get("merchant_onboard.shell")
     if found is None:
         root = Path(current_app.static_folder or "")
-        files = sorted({path for pattern in SHELL_GLOBS for path in root.glob(pattern)
-                        if path.is_file()})
-        entries: dict[str, str] = {}
-        for path in files:
-            url = url_for("static", filename=path.relative_to(root).as_posix())
-            content = path.read_bytes()
-            revision = hashlib.sha256(content).hexdigest()[:16]
-            entries[url] = revision
-            if path.suffix == ".css":
-                for ref in _CSS_URL.findall(content.decode("utf-8")):
-                    entries.setdefault(urljoin(url, ref), revision)
+        files = sorted({path.relative_to(root).as_posix() for pattern in SHELL_GLOBS
+                        for path in root.glob(pattern) if path.is_file()})
         found = current_app.extensions["merchant_onboard.shell"] = [
-            {"url": url, "revision": revision} for url, revision in entries.items()]
+            {"url": asset_url(name),
+             "revision": hashlib.sha256((root / name).read_bytes()).hexdigest()[:16]}
+            for name in files]
     return found
 
 
@@ -64,13 +54,12 @@ def service_worker():
     """The service worker: its configuration, then the vendored Workbox and our worker code."""
     config = {
         "precache": _shell(),
-        "workboxModules": {f"workbox-{name}": url_for(
-            "static", filename=f"vendor/workbox-{name}/workbox-{name}.prod.js")
-            for name in WORKBOX_MODULES},
+        "workboxModules": {f"workbox-{name}": asset_url(
+            f"vendor/workbox-{name}/workbox-{name}.prod.js") for name in WORKBOX_MODULES},
         "outboxUrl": url_for("offline.outbox"),
         "loginUrl": url_for("auth.login"),
     }
-    scripts = [url_for("static", filename=name) for name in (
+    scripts = [asset_url(name) for name in (
         "vendor/workbox-sw/workbox-sw.js", "vendor/idb/umd.js", "js/outbox.js", "js/sw.js")]
     body = (f"self.MO_CONFIG = {json.dumps(config, separators=(',', ':'))};\n"
             f"importScripts({', '.join(json.dumps(s) for s in scripts)});\n")
@@ -91,7 +80,7 @@ def manifest():
         "display": "standalone",
         "background_color": "#f5f7f6",
         "theme_color": "#0b5d3b",
-        "icons": [{"src": url_for("static", filename=f"icons/icon-{size}.png"),
+        "icons": [{"src": asset_url(f"icons/icon-{size}.png"),
                    "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any maskable"}
                   for size in (192, 512)],
     }
