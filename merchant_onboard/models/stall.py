@@ -57,3 +57,10 @@ class Stall(SQLModel, table=True):
     public_code: str = Field(max_length=16, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: Goes up by one with every UPDATE of the row (the column's ``onupdate``): the optimistic
+    #: lock of ``onboarding.lock_stall``.
+    version: int = Field(default=1, sa_column_kwargs={
+        "server_default": "1", "onupdate": sa.literal_column("version") + 1})
+
+    # Read the new version back with the UPDATE (RETURNING) instead of expiring it.
+    __mapper_args__ = {"eager_defaults": True}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -17,10 +17,12 @@ from merchant_onboard.services.users import get_active_user
 _TOKEN_SALT = "merchant-onboard-api-token"
 
 # Everything a page needs is served by the app (no CDN); images may be data: URLs (QR
-# previews) or blob: (the photo a volunteer is about to upload).
+# previews) or blob: (the photo a volunteer is about to upload). 'wasm-unsafe-eval' lets the
+# QR reader compile the app's own ZXing WebAssembly (it allows no JavaScript eval).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+    "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; "
     "form-action 'self'"
 )
 
@@ -82,8 +84,11 @@ _PRIVATE = (("Cache-Control", "private, no-store"),)
 
 
 def _security_headers(response: Response) -> Response:
-    # What a view set itself stays (a poster's own cache rule, say).
-    signed_in = current_user and getattr(current_user, "is_authenticated", False)
+    # What a view set itself stays (a poster's own cache rule, say). A static file is the same
+    # for everyone and personal to no one: asking whether someone is signed in would load the
+    # user (a database query) for every script and font.
+    signed_in = request.endpoint != "static" and current_user and getattr(
+        current_user, "is_authenticated", False)
     for name, value in _SECURITY_HEADERS + _PRIVATE if signed_in else _SECURITY_HEADERS:
         response.headers.setdefault(name, value)
     return response
