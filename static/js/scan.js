@@ -196,14 +196,20 @@
     });
   }
 
-  // The response replaces the page, as the plain form post would have (its URL too, after a
-  // redirect).
-  function show(xhr) {
-    var url = xhr.responseURL;
+  // The response replaces the page, as the plain form post would have: its URL too (after a
+  // redirect), and the form's #fragment, scrolled to (a verdict shown where the eye is).
+  function show(form, xhr) {
+    var target = new URL(xhr.responseURL || form.action);
+    if (!target.hash) target.hash = new URL(form.action).hash;
     document.open();
     document.write(xhr.responseText);
     document.close();
-    if (url) history.replaceState(null, "", url);
+    history.replaceState(null, "", target.href);
+    var anchor = target.hash && document.getElementById(target.hash.slice(1));
+    if (anchor) {
+      anchor.scrollIntoView();
+      anchor.focus();
+    }
   }
 
   function uploadSmall(form, submitter, input) {
@@ -229,7 +235,7 @@
       xhr.upload.addEventListener("progress", function (event) {
         if (event.lengthComputable) bar.value = Math.round(100 * event.loaded / event.total);
       });
-      xhr.addEventListener("load", function () { show(xhr); });
+      xhr.addEventListener("load", function () { show(form, xhr); });
       xhr.addEventListener("error", function () {
         label.textContent = input.dataset.sendFailed;
         if (submitter) submitter.disabled = false;
