@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     #: Base of the verification address printed on posters; defaults to the request's host.
     "PUBLIC_BASE_URL": None,
     "DEFAULT_TEST_AMOUNT": 2000,
+    #: A bank list (CSV, the shipped list's columns) replacing the shipped one; None: shipped.
+    "BANKS_CSV": None,
     #: How many reverse proxies stand in front of the app. Behind one (nginx, a load
     #: balancer) set 1, so the login throttle and the public photo check see the client's
     #: address from X-Forwarded-For instead of the proxy's; 0 trusts no forwarded header.

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import ThrottledError, ValidationError
 from merchant_onboard.services import users
+from merchant_onboard.web.auth import bp
 from merchant_onboard.web.i18n import translate_error
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])

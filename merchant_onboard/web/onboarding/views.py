@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,8 +18,7 @@ from merchant_onboard.services import access, onboarding
 from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.forms import new_client_id, posted
 from merchant_onboard.web.labels import EVENT_LABELS
-
-bp = Blueprint("onboarding", __name__)
+from merchant_onboard.web.onboarding import bp
 
 
 @bp.route("/stalls/<int:stall_id>/events/<kind>", methods=["GET", "POST"])

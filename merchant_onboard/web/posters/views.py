@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint, Response, current_app, flash, redirect, render_template, request,
+    Response, current_app, flash, redirect, render_template, request,
     stream_with_context, url_for,
 )
 from flask_babel import gettext as _
@@ -18,8 +18,7 @@ from merchant_onboard.domain.poster import PosterFormat
 from merchant_onboard.models import Market, Stall
 from merchant_onboard.services import access, posters, stall_lookup
 from merchant_onboard.web.errors import field_errors
-
-bp = Blueprint("posters", __name__)
+from merchant_onboard.web.posters import bp
 
 
 def verify_base() -> str:

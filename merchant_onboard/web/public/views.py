@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
@@ -10,8 +10,7 @@ from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import ThrottledError, ValidationError
 from merchant_onboard.services import verification
 from merchant_onboard.web.i18n import translate_error
-
-bp = Blueprint("public", __name__)
+from merchant_onboard.web.public import bp
 
 
 @bp.get("/healthz")

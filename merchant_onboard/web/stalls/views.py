@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,8 +21,8 @@ from merchant_onboard.services import access, markets, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
+from merchant_onboard.web.stalls import bp
 
-bp = Blueprint("stalls", __name__)
 T = TypeVar("T")
 
 PAGE_SIZE = 50

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,8 +11,7 @@ from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.services import access, users
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import posted
-
-bp = Blueprint("team", __name__)
+from merchant_onboard.web.team import bp
 
 
 @bp.route("/m/<code>/team", methods=["GET", "POST"])
