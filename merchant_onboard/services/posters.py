@@ -130,8 +130,8 @@ def iter_batch_pdf(session: Session, *, market: Market, selection: BatchFilter,
                    fmt: PosterFormat, verify_base: str, skip_slots: int = 0) -> Iterator[bytes]:
     """The batch as PDF chunks, page by page, so a whole market streams in flat memory.
 
-    Call ``check_batch`` first: this is meant to run while the response streams, on a
-    session of its own, when an error can no longer become a clean 4xx.
+    Call ``check_batch`` first: this is meant to run while the response streams, when an
+    error can no longer become a clean 4xx.
     """
     specs = (spec_for(stall, market, account, verify_base=verify_base)
              for stall, account in batch_rows(session, market, selection))
