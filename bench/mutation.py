@@ -21,6 +21,7 @@ Not run in CI: a whole run takes the better part of an hour on two cores. Prints
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -81,11 +82,16 @@ def results(modules: list[str]) -> dict[str, dict[str, str]]:
     return found
 
 
-def judged_equivalent() -> set[str]:
-    """Mutant names that tests/MUTATION.md lists as equivalent (first column of its tables)."""
+def judged_equivalent() -> list[str]:
+    """Mutant names (or ``*`` patterns) that tests/MUTATION.md lists as equivalent: the first
+    column of its tables."""
     if not NOTES.exists():
-        return set()
-    return set(re.findall(r"^\|\s*`([\w.ǁ]+__mutmut_\d+)`", NOTES.read_text(), re.MULTILINE))
+        return []
+    return re.findall(r"^\|\s*`([\w.ǁ*]+__mutmut_[\d*]+)`", NOTES.read_text(), re.MULTILINE)
+
+
+def is_equivalent(name: str, judged: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in judged)
 
 
 def report(modules: list[str], *, diffs: bool) -> bool:
@@ -104,7 +110,7 @@ def report(modules: list[str], *, diffs: bool) -> bool:
         checked = {k: s for k, s in statuses.items() if s != "not checked"}
         killed = sum(s in DETECTED for s in checked.values())
         alive = [k for k, s in checked.items() if s not in DETECTED]
-        same = sum(k in equivalent for k in alive)
+        same = sum(is_equivalent(k, equivalent) for k in alive)
         total = len(checked)
         rate = killed / total if total else 1.0
         rate_eq = killed / (total - same) if total - same else 1.0
@@ -113,7 +119,7 @@ def report(modules: list[str], *, diffs: bool) -> bool:
         print(f"{module:34} {total:7} {killed:7} {rate:6.1%} {same:5} {rate_eq:6.1%}"
               f"{'' if rate_eq >= GOAL else '  < goal'}"
               f"{f'  ({len(statuses) - total} not checked)' if len(statuses) > total else ''}")
-        survivors += [(module, k, checked[k]) for k in alive if k not in equivalent]
+        survivors += [(module, k, checked[k]) for k in alive if not is_equivalent(k, equivalent)]
     total, killed, same = totals["mutants"], totals["killed"], totals["equivalent"]
     if total:
         print(f"{'all':34} {total:7} {killed:7} {killed / total:6.1%} {same:5} "
