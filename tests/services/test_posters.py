@@ -59,7 +59,7 @@ def test_formats_are_read_case_blind_with_a6_by_default():
     assert posters.parse_format("", default="png") is PosterFormat.PNG
     with pytest.raises(ValidationError) as caught:
         posters.parse_format("a3")
-    assert caught.value.field == "format"
+    assert str(caught.value) == "format: Khổ poster không hợp lệ (a6, a5, a4, sticker, png)."
 
 
 def test_a_batch_filter_takes_printable_statuses_only():
@@ -69,7 +69,7 @@ def test_a_batch_filter_takes_printable_statuses_only():
     for status in ("census", "refused", "inactive", "nonsense"):
         with pytest.raises(ValidationError) as caught:
             posters.BatchFilter.parse(status, None)
-        assert caught.value.field == "status"
+        assert str(caught.value) == "status: Trạng thái không in được poster."
 
 
 def test_the_poster_spec_carries_what_is_printed(session, market, stalls):
@@ -144,14 +144,15 @@ def test_a_batch_that_cannot_print_is_refused_before_streaming(session, market, 
                                fmt=PosterFormat.A4) == 5
     assert posters.check_batch(session, market=market, selection=every,
                                fmt=PosterFormat.STICKER, skip_slots=8) == 5
-    for fmt, skip, selection, field in (
-            (PosterFormat.PNG, 0, every, "format"),
-            (PosterFormat.STICKER, 9, every, "skip_slots"),
-            (PosterFormat.A4, 0, posters.BatchFilter(zone="Khu Z"), "status")):
+    for fmt, skip, selection, said in (
+            (PosterFormat.PNG, 0, every, "format: In hàng loạt chỉ có dạng PDF."),
+            (PosterFormat.STICKER, 9, every, "skip_slots: Số ô bỏ qua phải từ 0 đến 8"),
+            (PosterFormat.A4, 0, posters.BatchFilter(zone="Khu Z"),
+             "status: Không có gian hàng nào phù hợp để in.")):
         with pytest.raises(ValidationError) as caught:
             posters.check_batch(session, market=market, selection=selection, fmt=fmt,
                                 skip_slots=skip)
-        assert caught.value.field == field
+        assert str(caught.value) == said
 
 
 def test_the_batch_pdf_scans_back_page_by_page_in_batch_order(session, market, stalls):

@@ -145,6 +145,9 @@ def test_a_new_password_replaces_the_old_one(session):
     with pytest.raises(ValidationError) as caught:
         users.set_password(session, user=lan, password="short")
     assert (caught.value.field, caught.value.params) == ("password", {"n": 8})
+    assert str(caught.value) == "password: Mật khẩu cần ít nhất 8 ký tự."
+    users.set_password(session, user=lan, password="87654321")
+    assert sign_in(session, "lan", "87654321", address="10.0.0.8").id == lan.id
     users.set_password(session, user=lan, password="another-secret")
     with pytest.raises(ValidationError):
         sign_in(session, "lan", TEST_PASSWORD)
@@ -153,13 +156,14 @@ def test_a_new_password_replaces_the_old_one(session):
 
 def test_members_are_listed_by_display_name_and_users_found_by_name(session, market, make_market):
     other = make_market("cho-khac")
-    for name, shown, where in (("b", "Bình", market), ("a", "Vân", market), ("c", "An", other)):
+    for name, shown, where in (("a", "Vân", market), ("b", "Bình", market), ("c", "An", other)):
         users.create_user(session, username=f"{name}{name}", password=TEST_PASSWORD,
                           role=Role.VOLUNTEER, display_name=shown, market_codes=[where.code])
     assert [u.display_name for u in users.members(session, market)] == ["Bình", "Vân"]
     assert users.require_user(session, " AA ").display_name == "Vân"
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as caught:
         users.require_user(session, "zz")
+    assert str(caught.value) == "Không tìm thấy người dùng “zz”."
 
 
 def test_a_manager_adds_a_volunteer_to_the_market_and_that_is_audited(session, market):

@@ -63,6 +63,27 @@ def test_the_card_names_the_stall_and_masks_the_account(session, stall):
         (None, None, False)
 
 
+def test_each_card_shows_its_own_stalls_account(session, stall, make_stall, market, volunteer):
+    other = make_stall(market, volunteer, stall_code="B-9", account_number="0011019999999",
+                       owner_name="Võ Văn Chín")
+    mine, theirs = (verification.public_card(session, s.public_code) for s in (stall, other))
+    assert (mine.holder_name, mine.account_last4) == ("DANG THI HONG", "5678")
+    assert (theirs.holder_name, theirs.account_last4) == ("VO VAN CHIN", "9999")
+
+
+def test_a_census_stall_without_an_account_shows_no_bank_details(session, market):
+    from merchant_onboard.models import Stall
+    from merchant_onboard.services.stalls import unused_public_code
+
+    census = Stall(market_id=market.id, stall_code="Z-1", sort_key="z-1", shop_name="Gian Z",
+                   owner_name="Z", public_code=unused_public_code(session))
+    session.add(census)
+    session.commit()
+    card = verification.public_card(session, census.public_code)
+    assert (card.market_name, card.stall_code, card.bank_short_name, card.holder_name,
+            card.account_last4, card.status) == ("Chợ Vị Thanh", "Z-1", "", "", "", "census")
+
+
 def test_the_code_is_found_however_it_was_typed(session, stall):
     code = stall.public_code
     typed = f" {code[:4].lower()}-{code[4:].lower()} ".replace("0", "o").replace("1", "l")
