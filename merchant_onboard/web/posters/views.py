@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import (
     Blueprint, Response, current_app, flash, redirect, render_template, request,
     stream_with_context, url_for,
@@ -15,11 +13,11 @@ from sqlmodel import Session
 
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.funnel import Status
 from merchant_onboard.domain.poster import PosterFormat
 from merchant_onboard.models import Market, Stall
 from merchant_onboard.services import access, posters, stall_lookup
 from merchant_onboard.web.errors import field_errors
-from merchant_onboard.web.security import enters_market
 
 bp = Blueprint("posters", __name__)
 
@@ -57,7 +55,6 @@ def _managed_market(code: str) -> tuple[Session, Market]:
 
 
 @bp.get("/m/<code>/posters")
-@enters_market()
 @login_required
 def batch(code: str):
     session, market = _managed_market(code)
@@ -66,7 +63,10 @@ def batch(code: str):
     selection = posters.BatchFilter()
     try:
         fmt = posters.parse_format(request.args.get("format"))
-        selection = posters.BatchFilter.parse(request.args.get("status"), request.args.get("zone"))
+        # Opened afresh, the page offers what is left to print; "every registered stall" is an
+        # explicit choice (status="").
+        status = request.args.get("status", Status.REGISTERED.value)
+        selection = posters.BatchFilter.parse(status, request.args.get("zone"))
     except DomainError as exc:
         errors = field_errors(exc)
     return render_template(
@@ -74,12 +74,11 @@ def batch(code: str):
         count=posters.count_batch(session, market, selection),
         zones=stall_lookup.zones(session, market), statuses=posters.PRINTABLE,
         skip=max(0, request.args.get("skip", 0, type=int)),
-        batch_id=uuid.uuid4().hex[:16], formats=[f for f in PosterFormat
+        batch_id=posters.batch_id_of(session, market, selection, fmt), formats=[f for f in PosterFormat
                                                 if f is not PosterFormat.PNG])
 
 
 @bp.get("/m/<code>/posters.pdf")
-@enters_market()
 @login_required
 def batch_pdf(code: str):
     session, market = _managed_market(code)
@@ -109,7 +108,6 @@ def batch_response(session: Session, market: Market) -> Response:
 
 
 @bp.post("/m/<code>/posters/printed")
-@enters_market()
 @login_required
 def batch_record(code: str):
     session, market = _managed_market(code)
