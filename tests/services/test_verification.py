@@ -59,8 +59,7 @@ def test_the_card_names_the_stall_and_masks_the_account(session, stall):
         "Chợ Vị Thanh", "B-7", "Cá đồng Cô Hồng", "Vietcombank", "DANG THI HONG", "5678",
         "registered", stall.public_code)
     # Nothing printed yet.
-    assert (card.poster_version, card.poster_printed_at, card.poster_revoked) == \
-        (None, None, False)
+    assert (card.poster_version, card.poster_printed_at, card.state) == (None, None, "valid")
 
 
 def test_each_card_shows_its_own_stalls_account(session, stall, make_stall, market, volunteer):
@@ -80,8 +79,9 @@ def test_a_census_stall_without_an_account_shows_no_bank_details(session, market
     session.add(census)
     session.commit()
     card = verification.public_card(session, census.public_code)
-    assert (card.market_name, card.stall_code, card.bank_short_name, card.holder_name,
-            card.account_last4, card.status) == ("Chợ Vị Thanh", "Z-1", "", "", "", "census")
+    assert (card.market_name, card.stall_code, card.shop_name, card.bank_short_name,
+            card.holder_name, card.account_last4, card.status, card.state) == (
+        "Chợ Vị Thanh", "Z-1", "", "", "", "", "census", "unregistered")
 
 
 def test_the_code_is_found_however_it_was_typed(session, stall):
@@ -96,21 +96,22 @@ def test_the_card_shows_the_latest_poster_and_whether_it_was_revoked(
     print_poster(session, volunteer, stall)
     print_poster(session, volunteer, stall)
     card = verification.public_card(session, stall.public_code)
-    assert (card.poster_version, card.poster_revoked, card.status) == (2, False, "poster_printed")
+    assert (card.poster_version, card.state, card.status) == (2, "valid", "poster_printed")
     assert card.poster_printed_at is not None
     stalls.change_account(session, actor=volunteer, stall=stall, market=market,
                           raw={"bank": "970415", "account_number": "108002345678"},
                           client_id=str(uuid.uuid4()))
     card = verification.public_card(session, stall.public_code)
-    assert (card.poster_version, card.poster_revoked, card.bank_short_name,
-            card.account_last4) == (2, True, "VietinBank", "5678")
+    assert (card.poster_version, card.state, card.bank_short_name,
+            card.account_last4) == (2, "revoked", "VietinBank", "5678")
 
 
 def test_a_photo_of_the_stalls_qr_is_this_stall(session, stall):
     found = check(session, stall.public_code,
                   qr_png(build_payload(bank="970436", account="0011012345678")))
-    assert (found.outcome, found.bank_short_name, found.account_last4, found.kind) == \
-        ("this_stall", "Vietcombank", "5678", "vietqr_account")
+    assert found.result == "match"
+    assert [(c.verdict, c.bank_short_name, c.account_masked, c.kind) for c in found.codes] == \
+        [("match", "Vietcombank", "•••• 5678", "vietqr_account")]
 
 
 def test_a_photo_of_the_stalls_former_account_is_an_old_account(
@@ -120,10 +121,10 @@ def test_a_photo_of_the_stalls_former_account_is_an_old_account(
                           client_id=str(uuid.uuid4()))
     old = check(session, stall.public_code,
                 qr_png(build_payload(bank="970436", account="0011012345678")))
-    assert (old.outcome, old.account_last4) == ("old_account", "5678")
+    assert (old.result, old.codes[0].account_masked) == ("old_account", "•••• 5678")
     new = check(session, stall.public_code,
                 qr_png(build_payload(bank="970415", account="108002345678")))
-    assert (new.outcome, new.bank_short_name) == ("this_stall", "VietinBank")
+    assert (new.result, new.codes[0].bank_short_name) == ("match", "VietinBank")
 
 
 def test_another_account_in_the_photo_is_not_the_stalls(session, stall, make_stall, market,
@@ -133,17 +134,17 @@ def test_another_account_in_the_photo_is_not_the_stalls(session, stall, make_sta
     for payload in (build_payload(bank="970436", account="0011019999999"),
                     build_payload(bank="970415", account="0011012345678")):
         found = check(session, stall.public_code, qr_png(payload), limit=10)
-        assert found.outcome == "other_account"
-    assert found.bank_short_name == "VietinBank"
+        assert found.result == "foreign"
+    assert found.codes[0].bank_short_name == "VietinBank"
 
 
 def test_a_qr_that_is_no_transfer_and_a_photo_without_qr_are_told_apart(session, stall):
     website = check(session, stall.public_code, qr_png("https://example.vn/khuyen-mai"))
-    assert (website.outcome, website.kind, website.account_last4) == ("not_transfer", "not_emv", "")
+    assert (website.result, [c.kind for c in website.codes]) == ("not_transfer", ["not_emv"])
     blank = io.BytesIO()
     from PIL import Image
     Image.new("RGB", (200, 200), "white").save(blank, format="PNG")
-    assert check(session, stall.public_code, blank.getvalue()).outcome == "no_qr"
+    assert check(session, stall.public_code, blank.getvalue()).result == "no_qr"
 
 
 def test_an_unknown_code_is_not_found_and_costs_no_check(session, stall):
@@ -155,9 +156,9 @@ def test_an_unknown_code_is_not_found_and_costs_no_check(session, stall):
 def test_photo_checks_are_limited_per_address(session, stall):
     photo = qr_png(build_payload(bank="970436", account="0011012345678"))
     for _ in range(2):
-        assert check(session, stall.public_code, photo, limit=2).outcome == "this_stall"
+        assert check(session, stall.public_code, photo, limit=2).result == "match"
     with pytest.raises(ThrottledError):
         check(session, stall.public_code, photo, limit=2)
     # Another address still may.
     assert check(session, stall.public_code, photo, limit=2,
-                 address="198.51.100.7").outcome == "this_stall"
+                 address="198.51.100.7").result == "match"
