@@ -72,27 +72,13 @@ def test_entering_a_market(session, world, who, sees, manages):
         assert caught.value.params == {"code": code}
         return
     found = access.enter_market(session, user, code)
-    assert (found.market.id, found.can_manage, found.stalls_version) == \
-        (world["ours"].id, manages, None)
+    assert (found.market.id, found.can_manage) == (world["ours"].id, manages)
     assert access.require_market(session, user, code).id == world["ours"].id
     if manages:
         assert access.require_market(session, user, code, manage=True).id == world["ours"].id
     else:
         with pytest.raises(PermissionDenied):
             access.require_market(session, user, code, manage=True)
-
-
-def test_the_stall_version_counts_stalls_and_their_changes(session, world, make_stall):
-    before = access.enter_market(session, world["manager"], "cho-vi-thanh",
-                                 stalls_version=True).stalls_version
-    assert before[0] == 1
-    make_stall(world["ours"], world["volunteer"], stall_code="A-2", owner_phone="0912 000 002",
-               account_number="0011012340002")
-    after = access.enter_market(session, world["manager"], "cho-vi-thanh",
-                                stalls_version=True).stalls_version
-    assert after[0] == 2 and after[1] > before[1]
-    assert access.enter_market(session, world["admin"], "cho-moi",
-                               stalls_version=True).stalls_version == (0, 0)
 
 
 def test_an_unknown_market_is_not_found_even_for_an_admin(session, world):
