@@ -68,8 +68,8 @@ def test_the_prefetched_answer_is_the_one_enter_market_gives_and_costs_no_statem
 
 
 def test_an_inactive_or_unknown_user_is_not_loaded(app, people, market, session):
-    users.set_volunteer_active(session, actor=people["manager"], market=market,
-                               user_id=people["volunteer"].id, active=False)
+    users.set_login_active(session, actor=people["admin"], username=people["volunteer"].username,
+                           active=False)
     with Session(get_engine(app)) as fresh:
         assert access.load_user_entering_market(fresh, people["volunteer"].id,
                                                 market.code) is None
