@@ -54,10 +54,13 @@ def register_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from merchant_onboard.web import i18n, security
+    from merchant_onboard.extensions import compress
+    from merchant_onboard.web import assets, i18n, security
 
     i18n.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
+    compress.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

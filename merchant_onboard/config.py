@@ -72,6 +72,14 @@ DEFAULTS: dict[str, Any] = {
     #: balancer) set 1, so the login throttle and the public photo check see the client's
     #: address from X-Forwarded-For instead of the proxy's; 0 trusts no forwarded header.
     "TRUSTED_PROXIES": 0,
+    #: Flask-Compress: brotli where the browser takes it, else gzip, for pages and for the
+    #: static files (sent streamed, hence the streaming list too). A volunteer's page is a
+    #: fifth of its size compressed. The ZXing WebAssembly the QR scanner loads halves.
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                           "application/json", "application/problem+json",
+                           "application/manifest+json", "image/svg+xml", "application/wasm"],
 }
 
 

@@ -18,8 +18,16 @@ class PaymentAccount(SQLModel, table=True):
     """
 
     __tablename__ = "payment_account"
+    # DESIGN §11: "only one of these may be true" is a partial unique index, so no race between
+    # two requests (an account change, a re-registration, two registrations of one account) can
+    # leave a stall with two primaries or one account primary on two stalls of a market.
     __table_args__ = (
         sa.Index("ix_payment_account_market_bank", "market_id", "bank_bin", "account_number"),
+        sa.Index("uq_payment_account_primary_stall", "stall_id", unique=True,
+                 sqlite_where=sa.text("is_primary"), postgresql_where=sa.text("is_primary")),
+        sa.Index("uq_payment_account_primary_account", "market_id", "bank_bin",
+                 "account_number", unique=True,
+                 sqlite_where=sa.text("is_primary"), postgresql_where=sa.text("is_primary")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from merchant_onboard.models.base import UTCDateTime, utcnow
@@ -11,6 +12,8 @@ from merchant_onboard.models.base import UTCDateTime, utcnow
 
 class Poster(SQLModel, table=True):
     """One issued poster: which account and payload, which format, by whom, when."""
+
+    __table_args__ = (sa.UniqueConstraint("stall_id", "version"),)
 
     id: int | None = Field(default=None, primary_key=True)
     stall_id: int = Field(foreign_key="stall.id", index=True, ondelete="CASCADE")

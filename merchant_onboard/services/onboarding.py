@@ -1,8 +1,13 @@
 """Recording onboarding events: the status and its event are written in one transaction.
 
-Concurrency: the status moves with a conditional UPDATE (``WHERE status = <what we read>``), so
-two volunteers recording on the same stall at once cannot both win; the loser gets a conflict
-and the history stays consistent, on SQLite and PostgreSQL alike.
+Concurrency (DESIGN §11), on SQLite and PostgreSQL alike:
+- the status moves with a conditional UPDATE (``WHERE status = <what we read>``), so two
+  volunteers recording on the same stall at once cannot both win;
+- a change to a stall's accounts or posters first takes the stall with ``lock_stall`` (its
+  ``version`` as an optimistic lock), so it reads and writes them alone;
+- the database has the last word (one primary account per stall, poster versions unique);
+- whoever loses a race gets a conflict, or the first result when it is a retry of the same
+  client id (``idempotent``), never a 500.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from merchant_onboard.domain.errors import N_, ConflictError, ValidationError
+from merchant_onboard.domain.errors import N_, ConflictError, DomainError, ValidationError
 from merchant_onboard.domain.event_data import clean_event_data, memo_code
 from merchant_onboard.domain.funnel import MANUAL_EVENTS, EventKind, Status, next_status
-from merchant_onboard.domain.registration import payload_hash
+from merchant_onboard.domain.recheck import Verdict
 from merchant_onboard.domain.vietqr import parse
 from merchant_onboard.models import Event, PaymentAccount, Poster, Stall, User
 from merchant_onboard.models.base import utcnow
+from merchant_onboard.services.verification import judge_at_stall
 
 #: The stall column stamped when a milestone is first reached.
 MILESTONE_COLUMNS = {
@@ -74,9 +80,31 @@ def replay(session: Session, client_id: str, *, stall_id: int | None, kind: str,
 
 
 def primary_account(session: Session, stall_id: int) -> PaymentAccount | None:
+    """The stall's primary account: at most one, by a partial unique index."""
     query = select(PaymentAccount).where(PaymentAccount.stall_id == stall_id,
                                          PaymentAccount.is_primary.is_(True))
-    return session.exec(query).first()
+    return session.exec(query).one_or_none()
+
+
+#: What the loser of a race on one stall is told.
+STALL_CHANGED = N_("Gian hàng vừa được người khác cập nhật. Tải lại trang rồi thử lại.")
+
+
+def lock_stall(session: Session, stall: Stall) -> None:
+    """Take ``stall`` for the current transaction, or raise a conflict if it changed since it
+    was read; the first write of any change to its accounts or posters.
+
+    The stall's ``version`` is the optimistic lock (Cosmic Python's ``version_number``). On
+    PostgreSQL the UPDATE also holds the row, so a concurrent writer waits, then finds the
+    version moved; SQLite serialises writers, with the same outcome.
+    """
+    result = session.execute(
+        sa.update(Stall).where(Stall.id == stall.id, Stall.version == stall.version)
+        .values(version=Stall.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise ConflictError(STALL_CHANGED)
+    session.refresh(stall)
 
 
 def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User | None,
@@ -103,7 +131,7 @@ def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User 
         sa.update(Stall).where(Stall.id == stall.id, Stall.status == old.value).values(**values)
     )
     if result.rowcount != 1:
-        raise ConflictError(N_("Gian hàng vừa được người khác cập nhật. Tải lại trang rồi thử lại."))
+        raise ConflictError(STALL_CHANGED)
     event = Event(stall_id=stall.id, market_id=stall.market_id, kind=kind.value,
                   actor_id=actor.id if actor else None, created_at=at,
                   device_time=device_time, client_id=client_id, data=data)
@@ -124,13 +152,20 @@ def record_event(session: Session, *, actor: User, stall: Stall, kind: str, clie
         raise ValidationError(N_("Loại sự kiện không hợp lệ."), field="kind") from None
     if event_kind not in MANUAL_EVENTS:
         raise ValidationError(N_("Loại sự kiện không hợp lệ."), field="kind")
-    found = replay(session, client_id, stall_id=stall.id, kind=event_kind.value)
-    if found:
-        return found
+    return idempotent(session, client_id, kind=event_kind.value, stall_id=stall.id,
+                      operation=lambda: _record(session, actor=actor, stall=stall,
+                                                event_kind=event_kind, client_id=client_id,
+                                                data=data,
+                                                device_time=device_time, at=at or utcnow(),
+                                                default_test_amount=default_test_amount))
+
+
+def _record(session: Session, *, actor: User, stall: Stall, event_kind: EventKind,
+            client_id: str, data: dict[str, Any] | None, device_time: datetime | None,
+            at: datetime, default_test_amount: int) -> EventResult:
     account = primary_account(session, stall.id)
     # A step that does not apply is refused before its data is judged: "not now" is the answer.
     next_status(Status(stall.status), event_kind, has_account=account is not None)
-    at = at or utcnow()
     cleaned = clean_event_data(event_kind, data, now=at, expected_memo=memo_code(stall.public_code),
                                default_amount=default_test_amount)
 
@@ -138,12 +173,14 @@ def record_event(session: Session, *, actor: User, stall: Stall, kind: str, clie
         if event_kind == EventKind.POSTER_PRINTED:
             if account is None:
                 raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng."), field="kind")
+            # The version is counted under the stall's lock: two prints at once get 1 and 2.
+            lock_stall(session, stall)
             cleaned["poster_version"] = issue_poster(
                 session, stall=stall, account=account, fmt=cleaned.get("format", "a6"),
                 actor=actor, at=at).version
         if event_kind == EventKind.RECHECK:
-            # Only the outcome is kept: the scanned payload spells out an account number.
-            cleaned.update(recheck_outcome(account, cleaned.pop("payload", None)))
+            # Only the verdict is kept, masked: the scanned payloads spell out account numbers.
+            cleaned.update(recheck_outcome(session, stall, account, cleaned.pop("payloads")))
         event = write_event(session, stall=stall, kind=event_kind, actor=actor,
                             client_id=client_id, data=cleaned, at=at, device_time=device_time,
                             has_account=account is not None)
@@ -152,44 +189,55 @@ def record_event(session: Session, *, actor: User, stall: Stall, kind: str, clie
             session.add(stall)
         return event, stall
 
-    return commit_once(session, write, client_id=client_id, kind=event_kind.value,
-                       stall_id=stall.id)
+    return commit_once(session, write)
 
 
-def commit_once(session: Session, write: Callable[[], tuple[Event, Stall]], *, client_id: str,
-                kind: str, stall_id: int | None = None,
-                market_id: int | None = None) -> EventResult:
-    """Run ``write`` and commit it as one transaction, or roll all of it back.
+def idempotent(session: Session, client_id: str, *, kind: str, operation: Callable[[], EventResult],
+               stall_id: int | None = None, market_id: int | None = None,
+               on_integrity_error: Callable[[], None] | None = None) -> EventResult:
+    """Run ``operation`` (checks, writes and commit) once per client id.
 
-    A clash on the unique client id means a concurrent retry got there first: its result is
-    the answer. Any other failure propagates after the rollback.
+    A retry gets the first result. So does a retry that races the first request: whatever the
+    loser ran into (a duplicate the first just wrote, a status it just moved, a unique index),
+    the first result is looked for again before the loser's error is said. A clash with a
+    unique constraint that is not a retry becomes ``on_integrity_error``'s more precise error,
+    or a plain conflict: never a 500.
     """
+    found = replay(session, client_id, stall_id=stall_id, kind=kind, market_id=market_id)
+    if found:
+        return found
+    try:
+        return operation()
+    except (DomainError, IntegrityError) as error:
+        session.rollback()
+        found = replay(session, client_id, stall_id=stall_id, kind=kind, market_id=market_id)
+        if found:
+            return found
+        if not isinstance(error, IntegrityError):
+            raise
+        if on_integrity_error is not None:
+            on_integrity_error()
+        raise ConflictError(STALL_CHANGED) from None
+
+
+def commit_once(session: Session, write: Callable[[], tuple[Event, Stall]]) -> EventResult:
+    """Run ``write`` and commit it as one transaction, or roll all of it back."""
     try:
         event, stall = write()
         session.commit()
-    except IntegrityError:
-        session.rollback()
-        found = replay(session, client_id, stall_id=stall_id, kind=kind, market_id=market_id)
-        if found is None:
-            raise
-        return found
     except Exception:
         session.rollback()
         raise
     return EventResult(event=event, stall=stall, created=True)
 
 
-def recheck_outcome(account: PaymentAccount | None, payload: str | None) -> dict[str, Any]:
-    """Compare a payload read off the stall's poster with the registered account."""
-    if not payload:
-        raise ValidationError(N_("Không đọc được mã QR trên poster."), field="payload")
+def recheck_outcome(session: Session, stall: Stall, account: PaymentAccount | None,
+                    payloads: list[str]) -> dict[str, Any]:
+    """Judge every code read at the stall: the verdict, each code masked, and ``match``."""
     if account is None:
-        raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng."), field="payload")
-    parsed = parse(payload)
-    match = parsed.valid and parsed.bin == account.bank_bin and \
-        parsed.account == account.account_number
-    return {"match": bool(match), "payload_hash": payload_hash(payload),
-            "found_bin": parsed.bin, "found_account_last4": (parsed.account or "")[-4:]}
+        raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng."), field="payloads")
+    verdict = judge_at_stall(session, stall, [parse(p) for p in payloads])
+    return {**verdict.to_dict(), "match": verdict.result is Verdict.MATCH}
 
 
 def issue_poster(session: Session, *, stall: Stall, account: PaymentAccount, fmt: str,

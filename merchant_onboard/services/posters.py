@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.banks import default_registry
-from merchant_onboard.domain.errors import N_, ValidationError
+from merchant_onboard.domain.errors import N_, DomainError, ValidationError
 from merchant_onboard.domain.funnel import EventKind, Status
 from merchant_onboard.domain.poster import (
     PosterFormat, PosterSpec, check_skip_slots, iter_pdf, render,
 )
 from merchant_onboard.models import Event, Market, PaymentAccount, Stall, User
 from merchant_onboard.models.base import utcnow
-from merchant_onboard.services.onboarding import issue_poster, primary_account, write_event
+from merchant_onboard.services.onboarding import (
+    issue_poster, lock_stall, primary_account, write_event,
+)
 
 #: Statuses a batch may print by default: stalls that have an account and still hang a poster.
 PRINTABLE = (Status.REGISTERED, Status.POSTER_PRINTED, Status.POSTER_INSTALLED,
@@ -95,6 +99,21 @@ def count_batch(session: Session, market: Market, selection: BatchFilter) -> int
     return session.scalar(query) or 0
 
 
+def batch_id_of(session: Session, market: Market, selection: BatchFilter,
+                fmt: PosterFormat) -> str:
+    """The id of the batch as it stands: a hash of its format and of each stall with the
+    account its poster shows.
+
+    Recording is idempotent by this id, so it must not change with the page: a manager who
+    records, goes Back (the page reloads) and taps again sends the same id for the same
+    posters. A batch that gained a stall or an account since is another batch.
+    """
+    rows = session.execute(_batch_query(market, selection)
+                           .with_only_columns(Stall.id, PaymentAccount.id).order_by(Stall.id))
+    content = ",".join(f"{stall_id}:{account_id}" for stall_id, account_id in rows)
+    return hashlib.sha256(f"{fmt.value}|{content}".encode()).hexdigest()[:16]
+
+
 def check_batch(session: Session, *, market: Market, selection: BatchFilter,
                 fmt: PosterFormat, skip_slots: int = 0) -> int:
     """Refuse a batch that cannot be printed, before any byte is streamed; return its size."""
@@ -123,19 +142,19 @@ def record_batch(session: Session, *, actor: User, market: Market, selection: Ba
                  fmt: PosterFormat, batch_id: str, at: datetime | None = None) -> int:
     """Record that the batch was printed: a ``poster_printed`` event and a Poster per stall.
 
-    One transaction; idempotent by ``batch_id`` (a retry records nothing new). Returns how many
-    stalls were recorded by this call.
+    One transaction; idempotent by ``batch_id``: a retry, even one racing the first request,
+    records nothing new. Returns how many stalls were recorded by this call.
     """
     batch_id = (batch_id or "").strip()
     if not 8 <= len(batch_id) <= 40:
         raise ValidationError(N_("Mã lô in không hợp lệ."), field="batch_id")
-    if session.exec(select(Event.id).where(Event.client_id.startswith(f"batch:{batch_id}:"),
-                                           Event.market_id == market.id)).first():
+    if _batch_recorded(session, market, batch_id):
         return 0
     at = at or utcnow()
     recorded = 0
     try:
         for stall, account in list(batch_rows(session, market, selection)):
+            lock_stall(session, stall)
             poster = issue_poster(session, stall=stall, account=account, fmt=fmt.value,
                                   actor=actor, at=at, batch_id=batch_id)
             write_event(session, stall=stall, kind=EventKind.POSTER_PRINTED, actor=actor,
@@ -144,7 +163,20 @@ def record_batch(session: Session, *, actor: User, market: Market, selection: Ba
                               "poster_version": poster.version})
             recorded += 1
         session.commit()
+    except (DomainError, IntegrityError):
+        # A second tap raced the first: once the first has committed, this is its retry.
+        session.rollback()
+        if _batch_recorded(session, market, batch_id):
+            return 0
+        raise
     except Exception:
         session.rollback()
         raise
     return recorded
+
+
+def _batch_recorded(session: Session, market: Market, batch_id: str) -> bool:
+    # The id comes from the client: its % and _ are letters here, not LIKE wildcards.
+    prefix = Event.client_id.startswith(f"batch:{batch_id}:", autoescape=True)
+    query = select(Event.id).where(prefix, Event.market_id == market.id)
+    return session.exec(query).first() is not None

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from merchant_onboard.domain.errors import N_, NotFoundError
-from merchant_onboard.domain.text import fold_search
+from merchant_onboard.domain.errors import N_, NotFoundError, ValidationError
+from merchant_onboard.domain.text import fold_search, normalize_phone
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
 
 
@@ -57,8 +58,9 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
                   status: str | None = None, zone: str | None = None,
                   limit: int = 50, offset: int = 0,
                   summary: bool = False) -> tuple[list[Any], int]:
-    """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored), in
-    natural order of zone then stall code, with the total count.
+    """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored; the
+    code also without its separators, so ``a1`` and ``A 1`` find ``A-1``; or the owner's
+    whole phone number), in natural order of zone then stall code, with the total count.
 
     With ``summary`` the rows are ``StallSummary`` tuples of what a list page shows: building
     50 ORM objects costs more than the query.
@@ -69,6 +71,9 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     if folded:
         escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params["pattern"] = f"%{escaped}%"
+        compact = _CODE_SEPARATORS.sub("", escaped)
+        params["compact"] = f"%{compact}%" if compact else params["pattern"]
+        params["phone"] = _phone_or_none(query)
     page, count = _search_statements(summary, bool(folded), bool(status), bool(zone))
     found = session.execute(page, params).all()
     if found:
@@ -81,6 +86,26 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     return [row[0] for row in found], total
 
 
+#: What people type between a stall code's parts, or leave out: ``A-1``, ``A 1``, ``A.1``, ``a1``.
+_CODE_SEPARATORS = re.compile(r"[\s\-./]+")
+
+
+def _phone_or_none(query: str) -> str | None:
+    try:
+        return normalize_phone(query)
+    except ValidationError:
+        return None
+
+
+def _compact_code() -> sa.ColumnElement[str]:
+    """The stall code lowercased without separators, as ``_CODE_SEPARATORS`` strips a query
+    (codes hold letters, digits, spaces and - . /, see domain.registration)."""
+    code: sa.ColumnElement[str] = sa.func.lower(Stall.stall_code)
+    for separator in (" ", "-", ".", "/"):
+        code = sa.func.replace(code, separator, "")
+    return code
+
+
 @functools.cache
 def _search_statements(summary: bool, by_text: bool, by_status: bool,
                        by_zone: bool) -> tuple[sa.Select, sa.Select]:
@@ -91,7 +116,9 @@ def _search_statements(summary: bool, by_text: bool, by_status: bool,
     """
     where = [Stall.market_id == sa.bindparam("market_id")]
     if by_text:
-        where.append(Stall.search_text.like(sa.bindparam("pattern"), escape="\\"))
+        where.append(sa.or_(Stall.search_text.like(sa.bindparam("pattern"), escape="\\"),
+                            _compact_code().like(sa.bindparam("compact"), escape="\\"),
+                            Stall.owner_phone == sa.bindparam("phone")))
     if by_status:
         where.append(Stall.status == sa.bindparam("status"))
     if by_zone:

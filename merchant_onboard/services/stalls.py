@@ -22,7 +22,8 @@ from merchant_onboard.domain.text import fold_search, natural_key
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services.onboarding import (
-    EventResult, check_client_id, commit_once, primary_account, replay, write_event,
+    EventResult, check_client_id, commit_once, idempotent, lock_stall, primary_account,
+    write_event,
 )
 
 
@@ -45,21 +46,41 @@ def search_text(details: Mapping[str, Any]) -> str:
 def register_stall(session: Session, *, actor: User, market: Market, raw: Mapping[str, Any],
                    client_id: str, stall: Stall | None = None, confirm_phone: bool = False,
                    at: datetime | None = None) -> EventResult:
-    """Register a new stall, or a census stall, with its primary bank account; commits.
+    """Register a new stall, or a census or refused stall, with its primary bank account;
+    commits.
 
-    A retried request (same ``client_id``) returns the first result and writes nothing.
+    A retried request (same ``client_id``) returns the first result and writes nothing. A
+    refused stall registered again with another account has it replaced as an account change
+    would: the old one demoted, its posters revoked.
     """
     client_id = check_client_id(client_id)
-    found = replay(session, client_id, stall_id=stall.id if stall else None,
-                   kind=EventKind.REGISTERED.value, market_id=market.id)
-    if found:
-        return found
+    own_id = stall.id if stall else None
+
+    def say_who_holds_it() -> None:
+        # A unique index caught a concurrent registration of the same code or account: say
+        # which stall holds it, as the check before the write would have.
+        details, account = _clean_registration(raw)
+        _check_duplicates(session, market=market, details=details, account=account,
+                          own_id=own_id, confirm_phone=True)
+
+    return idempotent(
+        session, client_id, kind=EventKind.REGISTERED.value, stall_id=own_id,
+        market_id=market.id, on_integrity_error=say_who_holds_it,
+        operation=lambda: _register(session, actor=actor, market=market, raw=raw,
+                                    client_id=client_id, stall=stall,
+                                    confirm_phone=confirm_phone, at=at or utcnow()))
+
+
+def _register(session: Session, *, actor: User, market: Market, raw: Mapping[str, Any],
+              client_id: str, stall: Stall | None, confirm_phone: bool,
+              at: datetime) -> EventResult:
+    own_id = stall.id if stall else None
     try:
         details, account = _clean_registration(raw)
     except FormErrors as error:
         # A code already taken is said with the other mistakes, not in a second round once
         # they are fixed.
-        taken = _code_taken(session, market=market, raw=raw, own_id=stall.id if stall else None)
+        taken = _code_taken(session, market=market, raw=raw, own_id=own_id)
         if taken is not None:
             error.errors.insert(0, taken)
         raise
@@ -67,32 +88,27 @@ def register_stall(session: Session, *, actor: User, market: Market, raw: Mappin
         raise ConflictError(N_("Gian hàng %(stall)s đã đăng ký rồi."), existing_id=stall.id,
                             stall=label(stall))
     _check_duplicates(session, market=market, details=details, account=account,
-                      own_id=stall.id if stall else None, confirm_phone=confirm_phone)
-    at = at or utcnow()
+                      own_id=own_id, confirm_phone=confirm_phone)
 
     def write() -> tuple[Event, Stall]:
         row = stall or Stall(market_id=market.id, public_code=unused_public_code(session),
                              created_at=at, status=Status.CENSUS.value)
+        data = _account_data(account)
+        if stall is not None:
+            lock_stall(session, row)
+            data.update(_set_primary(session, stall=row, account=account, at=at))
         apply_details(row, details)
         row.consent, row.consent_at = True, at
         row.registered_by_id = actor.id
         session.add(row)
         session.flush()
-        _add_account(session, stall=row, account=account, at=at)
+        if stall is None:
+            _add_account(session, stall=row, account=account, at=at)
         event = write_event(session, stall=row, kind=EventKind.REGISTERED, actor=actor,
-                            client_id=client_id, data=_account_data(account), at=at,
-                            has_account=True)
+                            client_id=client_id, data=data, at=at, has_account=True)
         return event, row
 
-    try:
-        return commit_once(session, write, client_id=client_id,
-                           kind=EventKind.REGISTERED.value, market_id=market.id)
-    except IntegrityError:
-        # The unique (market, stall code) constraint caught a concurrent registration: say
-        # which stall holds the code, as the check before the write would have.
-        _check_duplicates(session, market=market, details=details, account=account,
-                          own_id=None, confirm_phone=True)
-        raise
+    return commit_once(session, write)
 
 
 def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
@@ -120,38 +136,67 @@ def change_account(session: Session, *, actor: User, stall: Stall, market: Marke
     """Give the stall a new primary account: earlier posters are revoked and the stall goes
     back to ``registered`` (DESIGN §3); commits."""
     client_id = check_client_id(client_id)
-    found = replay(session, client_id, stall_id=stall.id, kind=EventKind.ACCOUNT_CHANGED.value)
-    if found:
-        return found
-    account = clean_account(bank=raw.get("bank"), account_number=raw.get("account_number"),
-                            holder_name=raw.get("holder_name"), owner_name=stall.owner_name,
-                            card=_truthy(raw.get("card")))
+    return idempotent(
+        session, client_id, kind=EventKind.ACCOUNT_CHANGED.value, stall_id=stall.id,
+        operation=lambda: _change_account(session, actor=actor, stall=stall, market=market,
+                                          raw=raw, client_id=client_id, at=at or utcnow()),
+        on_integrity_error=lambda: _check_account_duplicate(
+            session, market=market, account=_account_of(raw, stall), own_id=stall.id))
+
+
+def _change_account(session: Session, *, actor: User, stall: Stall, market: Market,
+                    raw: Mapping[str, Any], client_id: str, at: datetime) -> EventResult:
+    account = _account_of(raw, stall)
     current = primary_account(session, stall.id)
     if current is None:
         raise ValidationError(N_("Gian hàng chưa đăng ký: hãy đăng ký trước."), field="bank")
-    if (current.bank_bin, current.account_number, current.holder_name, current.service) == (
-            account.bank.bin, account.account_number, account.holder_name, account.service):
+    if _same_as(current, account):
         raise ValidationError(N_("Tài khoản này đang là tài khoản chính của gian hàng."),
                               field="account_number")
     _check_account_duplicate(session, market=market, account=account, own_id=stall.id)
-    at = at or utcnow()
 
     def write() -> tuple[Event, Stall]:
+        lock_stall(session, stall)
+        data = {**_account_data(account),
+                **_set_primary(session, stall=stall, account=account, at=at)}
+        event = write_event(session, stall=stall, kind=EventKind.ACCOUNT_CHANGED, actor=actor,
+                            client_id=client_id, data=data, at=at, has_account=True)
+        return event, stall
+
+    return commit_once(session, write)
+
+
+def _account_of(raw: Mapping[str, Any], stall: Stall) -> AccountDetails:
+    return clean_account(bank=raw.get("bank"), account_number=raw.get("account_number"),
+                         holder_name=raw.get("holder_name"), owner_name=stall.owner_name,
+                         card=_truthy(raw.get("card")))
+
+
+def _same_as(current: PaymentAccount, account: AccountDetails) -> bool:
+    return (current.bank_bin, current.account_number, current.holder_name, current.service) == (
+        account.bank.bin, account.account_number, account.holder_name, account.service)
+
+
+def _set_primary(session: Session, *, stall: Stall, account: AccountDetails,
+                 at: datetime) -> dict[str, Any]:
+    """Make ``account`` the stall's primary (call under ``lock_stall``): the current one, if
+    another, is demoted and every poster printed with it revoked. Returns what the event
+    records of the old account."""
+    current = primary_account(session, stall.id)
+    if current is not None and _same_as(current, account):
+        return {}
+    if current is not None:
         current.is_primary, current.replaced_at = False, at
         session.add(current)
         session.execute(sa.update(Poster).where(Poster.stall_id == stall.id,
                                                 Poster.revoked_at.is_(None))
                         .values(revoked_at=at))
+        # The demotion reaches the database before the new primary: one primary at a time.
         session.flush()
-        _add_account(session, stall=stall, account=account, at=at)
-        data = {**_account_data(account), "old_bin": current.bank_bin,
-                "old_account_last4": current.account_number[-4:]}
-        event = write_event(session, stall=stall, kind=EventKind.ACCOUNT_CHANGED, actor=actor,
-                            client_id=client_id, data=data, at=at, has_account=True)
-        return event, stall
-
-    return commit_once(session, write, client_id=client_id,
-                       kind=EventKind.ACCOUNT_CHANGED.value, stall_id=stall.id)
+    _add_account(session, stall=stall, account=account, at=at)
+    if current is None:
+        return {}
+    return {"old_bin": current.bank_bin, "old_account_last4": current.account_number[-4:]}
 
 
 def _clean_registration(raw: Mapping[str, Any]) -> tuple[dict[str, Any], AccountDetails]:

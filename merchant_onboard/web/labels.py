@@ -17,7 +17,8 @@ STATUS_LABELS = {
 
 EVENT_LABELS = {
     "registered": _l("Đăng ký"),
-    "poster_printed": _l("In poster"),
+    # Recording, not printing: "In poster" on the next-step button read as "print the poster".
+    "poster_printed": _l("Đã in poster"),
     "poster_installed": _l("Dán poster"),
     "test_payment_verified": _l("Thanh toán thử thành công"),
     "first_payment_confirmed": _l("Khách đầu tiên thanh toán"),

@@ -24,10 +24,12 @@ _TOKEN_SALT = "merchant-onboard-api-token"
 _RESET_SALT = "merchant-onboard-password-reset"
 
 # Everything a page needs is served by the app (no CDN); images may be data: URLs (QR
-# previews) or blob: (the photo a volunteer is about to upload).
+# previews) or blob: (the photo a volunteer is about to upload). 'wasm-unsafe-eval' lets the
+# QR reader compile the app's own ZXing WebAssembly (it allows no JavaScript eval).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+    "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; "
     "form-action 'self'"
 )
 
@@ -175,7 +177,10 @@ def _security_headers(response: Response) -> Response:
     # What a view set itself stays (a poster's own cache rule, say). One pass over the few
     # headers there are, instead of a search per header.
     present = {name.lower() for name, _ in response.headers}
-    signed_in = current_user and getattr(current_user, "is_authenticated", False)
+    # A static file is the same for everyone and personal to no one: asking whether someone
+    # is signed in would load the user (a database query) for every script and font.
+    signed_in = request.endpoint != "static" and current_user and getattr(
+        current_user, "is_authenticated", False)
     response.headers.extend([(name, value) for name, value in
                              (_SECURITY_HEADERS + _PRIVATE if signed_in else _SECURITY_HEADERS)
                              if name.lower() not in present])

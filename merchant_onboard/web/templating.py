@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, g, request
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -17,6 +17,7 @@ from merchant_onboard.domain.codes import format_public_code
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, qr_matrix
 from merchant_onboard.domain.text import group_account
 from merchant_onboard.web import fragments
+from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.labels import EVENT_LABELS, REASON_LABELS, ROLE_LABELS, STATUS_LABELS
 
 
@@ -78,16 +79,6 @@ def url_with(**changes: Any) -> str:
     return request.path + ("?" + urlencode(args) if args else "")
 
 
-def asset_url(filename: str) -> str:
-    """``url_for("static", filename=…)``, built once per prefix: every page links three."""
-    cache: dict[tuple[str, str], str] = current_app.extensions["merchant_onboard.assets"]
-    key = (request.script_root, filename)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = url_for("static", filename=filename)
-    return found
-
-
 def topbar() -> Markup:
     """The brand and navigation, remembered per user, language and page (web/fragments.py):
     its links and labels cost more to build than the rest of a page's frame."""
@@ -100,7 +91,6 @@ def topbar() -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["merchant_onboard.assets"] = {}
     app.jinja_env.filters.update(
         vnd=vnd, local_time=local_time, mask=mask, group_account=group_account,
         bank_name=bank_name, public_code=format_public_code, qr_svg=qr_svg,

@@ -5,7 +5,7 @@ ends them all. ``user.must_change_password`` marks a temporary password from a r
 ``throttle.next_at`` holds back the next login attempt for a username after repeated failures.
 
 Revision ID: 7d3e91a0c5b4
-Revises: 2bc5705e63c9
+Revises: 7d3e9a41c2b8
 Create Date: 2026-12-05 23:45:00.000000
 """
 from typing import Sequence, Union
@@ -16,7 +16,7 @@ from alembic import op
 from merchant_onboard.models.base import UTCDateTime
 
 revision: str = '7d3e91a0c5b4'
-down_revision: Union[str, None] = '2bc5705e63c9'
+down_revision: Union[str, None] = '7d3e9a41c2b8'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -80,7 +80,7 @@ def test_volunteer_registers_a_stall_and_records_each_step(lan, phone_page, logi
     row.click()
     assert page.url == stall_url
     steps = [
-        ("In poster", None, "Đã in poster"),
+        ("Đã in poster", None, "Đã in poster"),
         ("Dán poster", None, "Đã dán poster"),
         ("Thanh toán thử thành công", _confirm_test_payment, "Đã thử thanh toán"),
         ("Khách đầu tiên thanh toán", _confirm_first_payment, "Có khách thanh toán"),
@@ -97,7 +97,7 @@ def test_volunteer_registers_a_stall_and_records_each_step(lan, phone_page, logi
 
     timeline = page.locator(".timeline li strong")
     expect(timeline).to_have_text(["Khách đầu tiên thanh toán", "Thanh toán thử thành công",
-                                   "Dán poster", "In poster", "Đăng ký"])
+                                   "Dán poster", "Đã in poster", "Đăng ký"])
     expect(page.locator(".timeline li").first).to_contain_text("45.000")
     # The funnel is complete: no milestone is offered any more.
     expect(page.get_by_role("link", name="Khách đầu tiên thanh toán")).to_have_count(0)

@@ -4,6 +4,7 @@ revocation on the public page, the public photo check, scan-to-register and re-c
 from __future__ import annotations
 
 import io
+import re
 import uuid
 
 import pypdfium2 as pdfium
@@ -199,7 +200,8 @@ def test_recheck_photo_of_a_fake_overlay_is_flagged(client, auth, session, marke
     fake = build_payload(bank="970422", account="99998888777")
     response = client.post(f"/stalls/{stall.id}/events/recheck", data={
         "client_id": str(uuid.uuid4()), "poster_photo": (io.BytesIO(png_of(fake)), "p.png")})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert 'data-result="foreign"' in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Stall, stall.id).recheck_mismatch is True
     page = client.get(f"/stalls/{stall.id}").get_data(as_text=True)
@@ -225,3 +227,99 @@ def test_sticker_batch_on_a_partly_used_sheet(client, auth, session, market, peo
     assert decode_pages(response.get_data()) == [[payload_of(session, stall)]]
     page = client.get(f"/m/{market.code}/posters?format=sticker&skip=2").get_data(as_text=True)
     assert "skip=2" in page
+
+
+def test_scan_to_register_takes_the_text_the_phone_read_and_checks_it(client, auth, market,
+                                                                     people):
+    auth.login("lan")
+    url = f"/m/{market.code}/stalls/new"
+    owner_qr = build_payload(bank="970415", account="108002345678")
+    response = client.post(url, data={"action": "scan", "client_id": "scan-key-000003",
+                                      "shop_name": "Gạo Út", "qr_text": owner_qr})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="VietinBank"' in page and 'value="108002345678"' in page
+    assert 'value="Gạo Út"' in page
+    # The browser's word is not trusted: the server parses the text as it would a photo.
+    vnpay = client.post(url, data={"action": "scan", "client_id": "scan-key-000004",
+                                   "qr_text": VNPAY_MERCHANT})
+    assert vnpay.status_code == 422 and "VNPAY-QR" in vnpay.get_data(as_text=True)
+    broken = client.post(url, data={"action": "scan", "client_id": "scan-key-000005",
+                                    "qr_text": owner_qr[:-4] + "0000"})
+    assert broken.status_code == 422 and "108002345678" not in broken.get_data(as_text=True)
+
+
+def test_recheck_result_is_said_at_the_top_of_the_recheck_page(client, auth, market, people,
+                                                            session, make_stall):
+    stall = make_stall(market, people["lan"])
+    auth.login("lan")
+    for kind in ("poster_printed", "poster_installed"):
+        client.post(f"/stalls/{stall.id}/events/{kind}", data={"client_id": str(uuid.uuid4())})
+    own = png_of(payload_of(session, stall))
+    page = client.post(f"/stalls/{stall.id}/events/recheck", data={
+        "client_id": str(uuid.uuid4()), "poster_photo": (io.BytesIO(own), "p.png")},
+    ).get_data(as_text=True)
+    said = page.index('data-result="match"')
+    assert said < page.index('name="poster_photo"')  # the verdict, then the form again
+
+
+def test_public_photo_check_answer_comes_before_the_stall_facts(client, session, market,
+                                                               people, make_stall):
+    stall = make_stall(market, people["lan"])
+    fake = build_payload(bank="970422", account="99998888777")
+    page = client.post(f"/v/{stall.public_code}", data={
+        "photo": (io.BytesIO(png_of(fake)), "qr.png")}).get_data(as_text=True)
+    assert page.index("KHÔNG phải tài khoản đã đăng ký") < page.index('class="facts"')
+
+
+def test_poster_printed_form_says_what_it_records_and_offers_the_downloads(client, auth, market,
+                                                                          people, make_stall):
+    stall = make_stall(market, people["lan"])
+    auth.login("lan")
+    stall_page = client.get(f"/stalls/{stall.id}").get_data(as_text=True)
+    assert 'data-event="poster_printed"' in stall_page and ">Đã in poster</a>" in stall_page
+    form = client.get(f"/stalls/{stall.id}/events/poster_printed").get_data(as_text=True)
+    for fmt in ("a6", "a5", "a4", "sticker", "png"):
+        assert f'href="/stalls/{stall.id}/poster?format={fmt}"' in form
+
+
+def test_batch_page_offers_the_stalls_not_yet_printed_by_default(client, auth, market, people,
+                                                                make_stall):
+    printed, fresh = (make_stall(market, people["lan"], stall_code=code, owner_phone="",
+                                 account_number=number)
+                      for code, number in (("A-1", "11112222"), ("A-2", "33334444")))
+    auth.login("lan")
+    client.post(f"/stalls/{printed.id}/events/poster_printed",
+                data={"client_id": str(uuid.uuid4())})
+    auth.logout()
+    auth.login("hung")
+    page = client.get(f"/m/{market.code}/posters").get_data(as_text=True)
+    assert "<strong>1 poster</strong>" in page
+    assert 'name="status" value="registered"' in page
+    everything = client.get(f"/m/{market.code}/posters?status=").get_data(as_text=True)
+    assert "<strong>2 poster</strong>" in everything
+
+
+def _batch_form(client, market, query=""):
+    page = client.get(f"/m/{market.code}/posters{query}").get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    fields.pop("csrf_token", None)
+    return fields
+
+
+def test_recording_a_batch_twice_after_going_back_records_it_once(client, auth, session, market,
+                                                                  people, make_stall):
+    for number in range(2):
+        make_stall(market, people["lan"], stall_code=f"A-{number + 1}", owner_phone="",
+                   account_number=f"77{number}1234")
+    auth.login("hung")
+    # Every registered stall: after recording, the same stalls are still in the batch, and the
+    # page opened again (Back reloads it) names the same batch.
+    first = _batch_form(client, market, "?status=")
+    assert client.post(f"/m/{market.code}/posters/printed", data=first).status_code == 302
+    again = _batch_form(client, market, "?status=")
+    assert again == first
+    client.post(f"/m/{market.code}/posters/printed", data=again)
+    assert len(session.exec(select(Poster)).all()) == 2
+    # Another format is another batch.
+    assert _batch_form(client, market, "?status=&format=a4")["batch_id"] != first["batch_id"]

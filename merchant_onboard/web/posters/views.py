@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import (
     Blueprint, Response, current_app, flash, redirect, render_template, request,
     stream_with_context, url_for,
@@ -15,6 +13,7 @@ from sqlmodel import Session
 
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.funnel import Status
 from merchant_onboard.domain.poster import PosterFormat
 from merchant_onboard.models import Market, Stall
 from merchant_onboard.services import access, posters, stall_lookup
@@ -66,7 +65,10 @@ def batch(code: str):
     selection = posters.BatchFilter()
     try:
         fmt = posters.parse_format(request.args.get("format"))
-        selection = posters.BatchFilter.parse(request.args.get("status"), request.args.get("zone"))
+        # Opened afresh, the page offers what is left to print; "every registered stall" is an
+        # explicit choice (status="").
+        status = request.args.get("status", Status.REGISTERED.value)
+        selection = posters.BatchFilter.parse(status, request.args.get("zone"))
     except DomainError as exc:
         errors = field_errors(exc)
     return render_template(
@@ -74,7 +76,7 @@ def batch(code: str):
         count=posters.count_batch(session, market, selection),
         zones=stall_lookup.zones(session, market), statuses=posters.PRINTABLE,
         skip=max(0, request.args.get("skip", 0, type=int)),
-        batch_id=uuid.uuid4().hex[:16], formats=[f for f in PosterFormat
+        batch_id=posters.batch_id_of(session, market, selection, fmt), formats=[f for f in PosterFormat
                                                 if f is not PosterFormat.PNG])
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import fontpkg_be_vietnam_pro
-from flask import (
-    Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory,
-)
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
@@ -22,17 +19,6 @@ bp = Blueprint("public", __name__)
 def healthz():
     get_session().execute(text("SELECT 1"))
     return jsonify(status="ok")
-
-
-#: The page font, served from the installed font package (OFL) instead of a font CDN.
-WEB_FONTS = {"BeVietnamPro-Regular.ttf", "BeVietnamPro-SemiBold.ttf"}
-
-
-@bp.get("/fonts/<name>")
-def font(name: str):
-    if name not in WEB_FONTS:
-        abort(404)
-    return send_from_directory(fontpkg_be_vietnam_pro.ROOT / "files", name, max_age=31536000)
 
 
 @bp.get("/v/<code>")
@@ -65,4 +51,5 @@ def check_photo(code: str):
             error, status = translate_error(exc), 429
         except ValidationError as exc:
             error, status = translate_error(exc), 422
-    return render_template("public/verify.html", card=card, check=check, error=error), status
+    return render_template("public/verify.html", card=card, error=error,
+                           check=check.to_dict() if check else None), status

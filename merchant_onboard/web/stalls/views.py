@@ -14,7 +14,7 @@ from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import ConflictError, DomainError, FormErrors
 from merchant_onboard.domain.event_data import memo_code
 from merchant_onboard.domain.funnel import Status, allowed_events
-from merchant_onboard.domain.scan import account_from_photo
+from merchant_onboard.domain.scan import account_from_photo, account_from_text
 from merchant_onboard.domain.text import fold_holder_name
 from merchant_onboard.models import Role
 from merchant_onboard.services import access, markets, stall_lookup, stalls
@@ -223,12 +223,14 @@ def _attempt(call: Callable[[], T]
 
 
 def _scan_owner_qr(values: dict) -> tuple[dict, dict[str, list[str]]]:
-    """Fill bank and account from a photo of the owner's banking-app QR (scan-to-register)."""
+    """Fill bank and account from the owner's banking-app QR (scan-to-register): its text as
+    the phone read it (static/js/scan.js), else a photo of it read here."""
+    text = values.pop("qr_text", "")
     photo = request.files.get("qr_photo")
-    if photo is None or not photo.filename:
+    if not text and (photo is None or not photo.filename):
         return values, {"qr_photo": [_("Chọn hoặc chụp ảnh mã QR trước.")]}
     try:
-        scanned = account_from_photo(photo.read())
+        scanned = account_from_text(text) if text else account_from_photo(photo.read())
     except DomainError as exc:
         return values, field_errors(exc)
     values.update(bank=scanned.bank_label, account_number=scanned.account_number,

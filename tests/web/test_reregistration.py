@@ -1,0 +1,78 @@
+"""A refused stall registered again with another account: the new account is the only primary,
+and the poster, the public page and the exports all follow it."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlmodel import select
+
+from merchant_onboard.models import PaymentAccount, Poster, Role
+from merchant_onboard.services import onboarding
+from merchant_onboard.services.stalls import register_stall
+from tests.factories import stall_fields
+
+
+@pytest.fixture
+def refused(make_market, make_user, make_stall, session):
+    market = make_market("cho-vi-thanh")
+    lan = make_user("lan", markets=[market])
+    make_user("hung", role=Role.MANAGER, markets=[market])
+    stall = make_stall(market, lan, stall_code="A-3", account_number="0011012345678")
+    onboarding.record_event(session, actor=lan, stall=stall, kind="poster_printed",
+                            data={"format": "a6"}, client_id=str(uuid.uuid4()))
+    onboarding.record_event(session, actor=lan, stall=stall, kind="refused",
+                            data={"reason": "prefers_cash"}, client_id=str(uuid.uuid4()))
+    return market, lan, stall
+
+
+@pytest.mark.parametrize("surface", ["api", "web"])
+def test_registering_a_refused_stall_again_replaces_its_account(surface, refused, client, auth,
+                                                                api_token, session):
+    market, lan, stall = refused
+    fields = stall_fields(stall_code="A-3", account_number="0099887766", owner_phone="")
+    if surface == "api":
+        response = client.post(f"/api/v1/stalls/{stall.id}/registration",
+                               json={**fields, "client_id": str(uuid.uuid4())},
+                               headers=api_token("lan"))
+        assert response.status_code == 201, response.get_json()
+    else:
+        auth.login("lan")
+        response = client.post(f"/stalls/{stall.id}/register",
+                               data={**fields, "consent": "y", "client_id": str(uuid.uuid4())})
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    session.expire_all()
+    primaries = session.exec(select(PaymentAccount).where(
+        PaymentAccount.stall_id == stall.id, PaymentAccount.is_primary.is_(True))).all()
+    assert [p.account_number for p in primaries] == ["0099887766"]
+    old = session.exec(select(PaymentAccount).where(
+        PaymentAccount.account_number == "0011012345678")).one()
+    assert old.replaced_at is not None
+    assert all(p.revoked_at is not None
+               for p in session.exec(select(Poster).where(Poster.stall_id == stall.id)))
+
+    public = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert "•••• 7766" in public and "5678" not in public
+    poster = client.get(f"/api/v1/stalls/{stall.id}/poster?format=png", headers=api_token("lan"))
+    assert poster.status_code == 200
+    from merchant_onboard.domain.decode import decode_image
+
+    [found] = decode_image(poster.data)
+    assert found == primaries[0].payload
+    auth.logout()
+    auth.login("hung")
+    for fmt in ("csv", "xlsx"):
+        assert client.get(f"/m/{market.code}/export.{fmt}").status_code == 200
+
+
+def test_registering_a_refused_stall_again_with_its_own_account_keeps_it(refused, session):
+    market, lan, stall = refused
+    before = onboarding.primary_account(session, stall.id)
+    register_stall(session, actor=lan, market=market, stall=stall,
+                   raw=stall_fields(stall_code="A-3", account_number="0011012345678",
+                                    owner_phone=""),
+                   client_id=str(uuid.uuid4()))
+    after = onboarding.primary_account(session, stall.id)
+    assert after is not None and before is not None and after.id == before.id

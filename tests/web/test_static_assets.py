@@ -1,0 +1,101 @@
+"""Light pages on a weak signal: hashed static URLs cached for good, compressed HTML, WOFF2 fonts."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+
+import brotli
+import pytest
+from fontTools.ttLib import TTFont
+
+from merchant_onboard import PROJECT_ROOT
+from merchant_onboard.db import get_engine
+from tests.sql import Statements
+
+STATIC = PROJECT_ROOT / "static"
+
+
+def _linked(html: str) -> list[str]:
+    """Every /static/ URL a page links (stylesheets, scripts, icon, fonts)."""
+    return re.findall(r'(/static/[^"\')\s]+)', html)
+
+
+def test_pages_link_static_files_by_their_content_hash(client):
+    html = client.get("/login").get_data(as_text=True)
+    links = _linked(html)
+    assert {"css/app.css", "js/app.js", "favicon.svg", "fonts/BeVietnamPro-Regular.woff2",
+            "fonts/BeVietnamPro-SemiBold.woff2"} <= {u.split("?")[0][8:] for u in links}
+    for url in links:
+        path, version = url.split("?v=")
+        content = (STATIC / path[len("/static/"):]).read_bytes()
+        assert version == hashlib.sha256(content).hexdigest()[:12], url
+
+
+def test_hashed_static_files_are_cached_for_a_year_and_others_revalidated(client):
+    url = next(u for u in _linked(client.get("/login").get_data(as_text=True))
+               if "app.css" in u)
+    hashed = client.get(url)
+    assert hashed.status_code == 200
+    assert hashed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    hashed.close()
+    for stale in ("/static/css/app.css", "/static/css/app.css?v=000000000000"):
+        response = client.get(stale)
+        assert response.headers["Cache-Control"] == "no-cache", stale
+        response.close()
+
+
+def test_a_static_file_costs_no_database_query_even_signed_in(app, client, auth, make_market,
+                                                             make_user):
+    market = make_market("cho-vi-thanh")
+    make_user("lan", markets=[market])
+    auth.login("lan")
+    page = client.get(f"/m/{market.code}/")
+    url = next(u for u in _linked(page.get_data(as_text=True)) if "app.js" in u)
+    with Statements(get_engine(app)) as seen:
+        response = client.get(url)
+        assert response.status_code == 200
+        response.close()
+    assert seen.count == 0
+    # Not marked private either: nothing personal is in it.
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize("encoding, decompress", [("br", brotli.decompress),
+                                                  ("gzip", gzip.decompress)])
+def test_html_css_and_js_are_compressed_when_the_browser_accepts_it(client, encoding,
+                                                                   decompress):
+    plain = client.get("/login").get_data()
+    page = client.get("/login", headers={"Accept-Encoding": f"{encoding}"})
+    assert page.headers["Content-Encoding"] == encoding
+    assert "Accept-Encoding" in page.headers["Vary"]
+    assert len(page.get_data()) < len(plain) * 0.6
+    assert decompress(page.get_data()) == plain
+    for url in _linked(plain.decode()):
+        if url.split("?")[0].endswith((".css", ".js")):
+            response = client.get(url, headers={"Accept-Encoding": encoding})
+            assert response.headers["Content-Encoding"] == encoding, url
+            body = decompress(response.get_data())
+            assert body == (STATIC / url.split("?")[0][len("/static/"):]).read_bytes()
+
+
+def test_a_browser_without_compression_gets_plain_html(client):
+    page = client.get("/login", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in page.headers
+    assert b"<html" in page.get_data()
+
+
+@pytest.mark.parametrize("weight", ["Regular", "SemiBold"])
+def test_page_fonts_are_small_woff2_covering_vietnamese(weight):
+    path = STATIC / "fonts" / f"BeVietnamPro-{weight}.woff2"
+    font = TTFont(str(path))
+    assert font.flavor == "woff2"
+    assert path.stat().st_size < 30_000  # the TTF it comes from weighs 133 KB
+    covered = font.getBestCmap()
+    text = ("Đăng ký gian hàng · Số hoá chợ · Tên chủ tài khoản · Thịt heo Hồng · "
+            "ĂÂĐÊÔƠƯ ăâđêôơư ỨỪỬỮỰ ứừửữự ỹỵỷ ₫ “”‹›•…")
+    assert [ch for ch in text if ch != " " and ord(ch) not in covered] == []
+    # OFL: the licence travels with the fonts, and the notices stay inside them.
+    assert "Open Font License" in (STATIC / "fonts" / "OFL.txt").read_text()
+    assert "Be Vietnam Pro Project Authors" in font["name"].getDebugName(0)
