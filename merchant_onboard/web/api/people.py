@@ -11,7 +11,7 @@ from typing import Any
 from flask import request, url_for
 
 from merchant_onboard.db import get_session, read_only
-from merchant_onboard.domain.errors import N_, ValidationError
+from merchant_onboard.domain.errors import N_, PermissionDenied, ValidationError
 from merchant_onboard.models import Role
 from merchant_onboard.services import access, users
 from merchant_onboard.web.api import bp
@@ -57,6 +57,8 @@ def person_json(user: Any, last_activity: Any = None) -> dict[str, Any]:
 @bp.post("/users")
 @token_required
 def create_user():
+    if api_user().role == Role.VOLUNTEER:
+        raise PermissionDenied(N_("Chỉ ban quản lý chợ mới làm được việc này."))
     body = json_body(USER_CREATE)
     markets = body.get("markets") or []
     if not all(isinstance(code, str) for code in markets):
