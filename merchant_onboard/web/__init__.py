@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from merchant_onboard.web import errors, fragments
+    from merchant_onboard.web import errors
     from merchant_onboard.web.admin.views import bp as admin_bp
     from merchant_onboard.web.api import bp as api_bp
     from merchant_onboard.web.auth.views import bp as auth_bp
@@ -22,4 +22,3 @@ def register_blueprints(app: Flask) -> None:
                       dashboard_bp, offline_bp, admin_bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
-    fragments.init_app(app)

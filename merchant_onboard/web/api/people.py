@@ -18,7 +18,7 @@ from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import api_user, json_body, token_required
 from merchant_onboard.web.api.openapi import operation, path_param, problems, ref, response
 from merchant_onboard.web.api.serializers import iso
-from merchant_onboard.web.security import enters_market, reset_link_token
+from merchant_onboard.web.security import reset_link_token
 
 USER_CREATE = {
     "type": "object", "additionalProperties": False,
@@ -75,7 +75,6 @@ def create_user():
 
 
 @bp.get("/markets/<code>/members")
-@enters_market()
 @read_only
 @token_required
 def list_members(code: str):
@@ -86,7 +85,6 @@ def list_members(code: str):
 
 
 @bp.post("/markets/<code>/members/<username>")
-@enters_market()
 @token_required
 def add_member(code: str, username: str):
     session = get_session()
@@ -96,7 +94,6 @@ def add_member(code: str, username: str):
 
 
 @bp.delete("/markets/<code>/members/<username>")
-@enters_market()
 @token_required
 def remove_member(code: str, username: str):
     session = get_session()
