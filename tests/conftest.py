@@ -7,6 +7,7 @@ On a bare laptop the PostgreSQL and browser tests skip; under CI (``CI`` set) a 
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,6 +36,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped under CI, which must run everything: {report.longrepr}"
+
+
+class _ServerErrors(logging.Handler):
+    """Collects what the app (and the server under the browser tests) logs as an error."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+_server_errors = _ServerErrors()
+for _name in ("merchant_onboard", "werkzeug"):
+    logging.getLogger(_name).addHandler(_server_errors)
+
+
+@pytest.fixture(autouse=True)
+def _no_unhandled_server_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test fails if the app logged an unhandled error (a 500) it did not provoke on
+    purpose (``@pytest.mark.expect_server_error``): no 5xx hides in a passing suite."""
+    _server_errors.records.clear()
+    yield
+    found, _server_errors.records[:] = list(_server_errors.records), []
+    if found and request.node.get_closest_marker("expect_server_error") is None:
+        details = "\n".join(logging.Formatter().format(record) for record in found)
+        pytest.fail(f"the app logged {len(found)} unhandled error(s):\n{details}")
 
 
 @pytest.fixture(autouse=True, scope="session")

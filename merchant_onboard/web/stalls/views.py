@@ -22,6 +22,7 @@ from merchant_onboard.services.stalls import PhoneInUse
 from merchant_onboard.web import fragments
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
+from merchant_onboard.web.routing import page_number
 from merchant_onboard.web.security import enters_market
 
 bp = Blueprint("stalls", __name__)
@@ -75,7 +76,7 @@ def market(code: str):
     if status and status not in {s.value for s in Status}:
         status = None
     zone = request.args.get("zone") or None
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
 
     def listing() -> dict:
         rows, total = stall_lookup.search_stalls(
