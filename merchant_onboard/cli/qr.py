@@ -122,7 +122,8 @@ def decode_command(ctx: click.Context, files: tuple[str, ...]) -> None:
     for name in files:
         try:
             data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-            found = decode_bytes(data, registry)
+            # The operator's own files: every page, unlike an upload.
+            found = decode_bytes(data, registry, max_pages=None)
         except OSError as error:
             click.echo(f"{name}: không mở được tệp ({error.strerror or error})", err=True)
             status = 2

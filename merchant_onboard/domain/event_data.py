@@ -70,7 +70,8 @@ def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: da
         take("latitude", lambda v: clean_coordinate(v, "latitude", 90))
         take("longitude", lambda v: clean_coordinate(v, "longitude", 180))
     elif kind == EventKind.RECHECK:
-        take("payload", lambda v: _short_text(v, "payload", 512))
+        # One code as "payload" (older clients) or every code read as "payloads".
+        take("payloads", lambda v: _payloads(raw.get("payload"), v))
     if errors:
         raise FormErrors(errors)
     return out
@@ -111,6 +112,29 @@ def _must_be_true(value: Any, field: str, message: str) -> bool:
     if value in (True, "true", "on", "1", 1, "yes"):
         return True
     raise ValidationError(message, field=field)
+
+
+#: Codes one re-check may carry: a stall shows one or two; more is not a photo of a stall.
+MAX_PAYLOADS = 10
+#: NAPAS payloads stay under 512 characters (every field ≤ 99, a handful of fields).
+PAYLOAD_MAX = 512
+
+
+def _payloads(single: Any, many: Any) -> list[str]:
+    """Every code text a re-check carries; at least one (a re-check with none proves nothing)."""
+    items = ([] if single in (None, "") else [single]) + (many if isinstance(many, list) else [])
+    if many not in (None, "") and not isinstance(many, list):
+        raise ValidationError(N_("Cần một danh sách mã QR đã đọc."), field="payloads")
+    if len(items) > MAX_PAYLOADS:
+        raise ValidationError(N_("Tối đa %(n)s mã QR."), field="payloads", n=MAX_PAYLOADS)
+    texts = [_short_text(item, "payloads", PAYLOAD_MAX) if isinstance(item, str) else None
+             for item in items]
+    if any(text is None for text in texts):
+        raise ValidationError(N_("Mỗi mã QR đã đọc phải là một chuỗi không rỗng."),
+                              field="payloads")
+    if not texts:
+        raise ValidationError(N_("Không đọc được mã QR trên poster."), field="payloads")
+    return list(dict.fromkeys(texts))  # type: ignore[arg-type]
 
 
 def _short_text(value: Any, field: str, limit: int) -> str | None:

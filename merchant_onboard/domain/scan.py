@@ -36,7 +36,7 @@ class ScannedAccount:
 
 def account_from_photo(data: bytes) -> ScannedAccount:
     """The account in the photo's VietQR transfer code, or a ValidationError that explains."""
-    decoded = _decode(data)
+    decoded = _decode(data, field="qr_photo")
     return _transfer_account(decoded)
 
 
@@ -45,8 +45,7 @@ def account_from_text(text: str) -> ScannedAccount:
     like a photo's, since the browser may send anything."""
     text = text.strip()
     if not text or len(text) > MAX_QR_TEXT:
-        raise ValidationError(N_("Không tìm thấy mã QR trong ảnh. Chụp gần hơn, đủ sáng, "
-                                 "không bị loá."), field="qr_photo")
+        raise no_qr_error("qr_photo")
     return _transfer_account([Decoded(page=None, payload=text, parsed=parse(text))])
 
 
@@ -68,17 +67,26 @@ def _transfer_account(decoded: list[Decoded]) -> ScannedAccount:
                           card=parsed.kind == Kind.VIETQR_CARD, payload=transfer.payload)
 
 
-def payload_from_photo(data: bytes) -> str:
-    """The text of the first QR in a photo of a poster (compared with the registry later)."""
-    return _decode(data)[0].payload
+def payloads_in_photo(data: bytes, *, field: str) -> list[str]:
+    """The text of every QR in a photo taken at a stall, maybe none (each is judged against
+    the registry: a scammer's code beside the poster counts as much as the poster's own)."""
+    try:
+        return [d.payload for d in decode_bytes(data)]
+    except ValidationError as error:
+        raise ValidationError(error.message, field=field, **error.params) from None
 
 
-def _decode(data: bytes) -> list[Decoded]:
+def no_qr_error(field: str) -> ValidationError:
+    return ValidationError(N_("Không tìm thấy mã QR trong ảnh. Chụp gần hơn, đủ sáng, "
+                              "không bị loá."), field=field)
+
+
+def _decode(data: bytes, *, field: str) -> list[Decoded]:
+    """Every code in ``data``, or a ValidationError on ``field`` when it holds none."""
     try:
         decoded = decode_bytes(data)
     except ValidationError as error:
-        raise ValidationError(error.message, field="qr_photo", **error.params) from None
+        raise ValidationError(error.message, field=field, **error.params) from None
     if not decoded:
-        raise ValidationError(N_("Không tìm thấy mã QR trong ảnh. Chụp gần hơn, đủ sáng, "
-                                 "không bị loá."), field="qr_photo")
+        raise no_qr_error(field)
     return decoded

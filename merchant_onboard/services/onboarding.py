@@ -24,10 +24,11 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import N_, ConflictError, DomainError, ValidationError
 from merchant_onboard.domain.event_data import clean_event_data, memo_code
 from merchant_onboard.domain.funnel import MANUAL_EVENTS, EventKind, Status, next_status
-from merchant_onboard.domain.registration import payload_hash
+from merchant_onboard.domain.recheck import Verdict
 from merchant_onboard.domain.vietqr import parse
 from merchant_onboard.models import Event, PaymentAccount, Poster, Stall, User
 from merchant_onboard.models.base import utcnow
+from merchant_onboard.services.verification import judge_at_stall
 
 #: The stall column stamped when a milestone is first reached.
 MILESTONE_COLUMNS = {
@@ -178,8 +179,8 @@ def _record(session: Session, *, actor: User, stall: Stall, event_kind: EventKin
                 session, stall=stall, account=account, fmt=cleaned.get("format", "a6"),
                 actor=actor, at=at).version
         if event_kind == EventKind.RECHECK:
-            # Only the outcome is kept: the scanned payload spells out an account number.
-            cleaned.update(recheck_outcome(account, cleaned.pop("payload", None)))
+            # Only the verdict is kept, masked: the scanned payloads spell out account numbers.
+            cleaned.update(recheck_outcome(session, stall, account, cleaned.pop("payloads")))
         event = write_event(session, stall=stall, kind=event_kind, actor=actor,
                             client_id=client_id, data=cleaned, at=at, device_time=device_time,
                             has_account=account is not None)
@@ -230,17 +231,13 @@ def commit_once(session: Session, write: Callable[[], tuple[Event, Stall]]) -> E
     return EventResult(event=event, stall=stall, created=True)
 
 
-def recheck_outcome(account: PaymentAccount | None, payload: str | None) -> dict[str, Any]:
-    """Compare a payload read off the stall's poster with the registered account."""
-    if not payload:
-        raise ValidationError(N_("Không đọc được mã QR trên poster."), field="payload")
+def recheck_outcome(session: Session, stall: Stall, account: PaymentAccount | None,
+                    payloads: list[str]) -> dict[str, Any]:
+    """Judge every code read at the stall: the verdict, each code masked, and ``match``."""
     if account is None:
-        raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng."), field="payload")
-    parsed = parse(payload)
-    match = parsed.valid and parsed.bin == account.bank_bin and \
-        parsed.account == account.account_number
-    return {"match": bool(match), "payload_hash": payload_hash(payload),
-            "found_bin": parsed.bin, "found_account_last4": (parsed.account or "")[-4:]}
+        raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng."), field="payloads")
+    verdict = judge_at_stall(session, stall, [parse(p) for p in payloads])
+    return {**verdict.to_dict(), "match": verdict.result is Verdict.MATCH}
 
 
 def issue_poster(session: Session, *, stall: Stall, account: PaymentAccount, fmt: str,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -12,15 +14,32 @@ from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.codes import normalize_public_code
 from merchant_onboard.domain.decode import decode_bytes
 from merchant_onboard.domain.errors import N_, NotFoundError, ThrottledError
-from merchant_onboard.domain.vietqr import is_transfer
+from merchant_onboard.domain.funnel import Status
+from merchant_onboard.domain.recheck import Recheck, judge
+from merchant_onboard.domain.vietqr import ParsedQR
 from merchant_onboard.models import Market, PaymentAccount, Poster, Stall
 from merchant_onboard.services import throttle
 
 
+class CardState(StrEnum):
+    """What the public page may say about a stall, most serious first."""
+
+    REVOKED = "revoked"  # its poster was revoked (bank account changed) or the stall closed
+    REFUSED = "refused"  # the owner declined: no poster of it should hang anywhere
+    UNREGISTERED = "unregistered"  # census only, or no consent: nothing personal is shown
+    FLAGGED = "flagged"  # the last re-check found a QR at the stall that is not its account
+    VALID = "valid"
+
+
 @dataclass(frozen=True)
 class PublicCard:
-    """The stall behind a verification code, with the account masked to its last 4."""
+    """The stall behind a verification code, with the account masked to its last 4.
 
+    For a stall whose owner never consented the personal fields are empty: the census row
+    exists, but nobody agreed to show it to the public.
+    """
+
+    state: CardState
     market_name: str
     stall_code: str
     shop_name: str
@@ -29,56 +48,57 @@ class PublicCard:
     account_last4: str
     poster_version: int | None
     poster_printed_at: datetime | None
-    poster_revoked: bool
     status: str
     public_code: str
 
 
+def _stall(session: Session, code: str) -> Stall | None:
+    return session.exec(select(Stall).where(
+        Stall.public_code == normalize_public_code(code))).first()
+
+
 def public_card(session: Session, code: str) -> PublicCard | None:
     """The card for ``code`` as typed from a poster, or None when unknown."""
-    stall = session.exec(select(Stall).where(
-        Stall.public_code == normalize_public_code(code))).first()
+    stall = _stall(session, code)
     if stall is None:
         return None
     market = session.get(Market, stall.market_id)
+    state = _state(session, stall)
+    shown = stall.consent and stall.status != Status.CENSUS
     account = session.exec(select(PaymentAccount).where(
         PaymentAccount.stall_id == stall.id, PaymentAccount.is_primary.is_(True))).first()
+    if not shown:
+        account = None
     poster = session.exec(select(Poster).where(Poster.stall_id == stall.id)
-                          .order_by(sa.desc(Poster.version))).first()
+                          .order_by(sa.desc(Poster.version))).first() if shown else None
     bank = default_registry().by_bin(account.bank_bin) if account else None
     return PublicCard(
-        market_name=market.name if market else "", stall_code=stall.stall_code,
-        shop_name=stall.shop_name,
+        state=state, market_name=market.name if market else "", stall_code=stall.stall_code,
+        shop_name=stall.shop_name if shown else "",
         bank_short_name=bank.short_name if bank else (account.bank_bin if account else ""),
         holder_name=account.holder_name if account else "",
         account_last4=account.account_number[-4:] if account else "",
         poster_version=poster.version if poster else None,
         poster_printed_at=poster.printed_at if poster else None,
-        poster_revoked=bool(poster and poster.revoked_at is not None),
         status=stall.status, public_code=stall.public_code)
 
 
-@dataclass(frozen=True)
-class PhotoCheck:
-    """What a photo of a QR says against the registry, in words a customer can act on.
-
-    ``outcome`` is one of: ``this_stall`` (the QR is the stall's registered account),
-    ``old_account`` (an account this stall no longer uses), ``other_account`` (a VietQR
-    transfer to any other account: not the stall's), ``not_transfer`` (a QR but not a bank
-    transfer), ``no_qr`` (nothing readable). Only masked details are returned.
-    """
-
-    outcome: str
-    bank_short_name: str = ""
-    account_last4: str = ""
-    kind: str = ""
+def _state(session: Session, stall: Stall) -> CardState:
+    if _poster_revoked(session, stall):
+        return CardState.REVOKED
+    if stall.status == Status.REFUSED:
+        return CardState.REFUSED
+    if not stall.consent or stall.status == Status.CENSUS:
+        return CardState.UNREGISTERED
+    if stall.recheck_mismatch:
+        return CardState.FLAGGED
+    return CardState.VALID
 
 
 def check_photo(session: Session, *, code: str, image: bytes, address: str, limit: int,
-                window: int) -> PhotoCheck:
-    """Decode a customer's photo and compare its QR with the stall behind ``code``."""
-    stall = session.exec(select(Stall).where(
-        Stall.public_code == normalize_public_code(code))).first()
+                window: int) -> Recheck:
+    """Decode a customer's photo and judge every QR in it against the stall behind ``code``."""
+    stall = _stall(session, code)
     if stall is None:
         raise NotFoundError(N_("Không tìm thấy mã xác minh."))
     # Decoding costs CPU: limit it per address, shared by every worker through the database.
@@ -86,23 +106,23 @@ def check_photo(session: Session, *, code: str, image: bytes, address: str, limi
         session.commit()
         raise ThrottledError(N_("Bạn đã kiểm tra quá nhiều ảnh. Vui lòng thử lại sau ít phút."))
     session.commit()
-    decoded = decode_bytes(image)
-    transfers = [d.parsed for d in decoded if is_transfer(d.parsed)]
-    if not transfers:
-        if decoded:
-            return PhotoCheck(outcome="not_transfer", kind=decoded[0].parsed.kind)
-        return PhotoCheck(outcome="no_qr")
-    parsed = transfers[0]
-    bank = parsed.bank.short_name if parsed.bank else (parsed.bin or "")
-    last4 = (parsed.account or "")[-4:]
+    return judge_at_stall(session, stall, [d.parsed for d in decode_bytes(image)])
+
+
+def judge_at_stall(session: Session, stall: Stall, found: Sequence[ParsedQR]) -> Recheck:
+    """Judge every code read at ``stall`` against its current and earlier accounts."""
     accounts = session.exec(select(PaymentAccount).where(
-        PaymentAccount.stall_id == stall.id, PaymentAccount.bank_bin == parsed.bin,
-        PaymentAccount.account_number == parsed.account)).all()
-    if any(a.is_primary for a in accounts):
-        outcome = "this_stall"
-    elif accounts:
-        outcome = "old_account"
-    else:
-        outcome = "other_account"
-    return PhotoCheck(outcome=outcome, bank_short_name=bank, account_last4=last4,
-                      kind=parsed.kind)
+        PaymentAccount.stall_id == stall.id)).all()
+    current = next(((a.bank_bin, a.account_number) for a in accounts if a.is_primary), None)
+    old = {(a.bank_bin, a.account_number) for a in accounts if not a.is_primary} - {current}
+    return judge(found, current=current, old=old, poster_revoked=_poster_revoked(session, stall))
+
+
+def _poster_revoked(session: Session, stall: Stall) -> bool:
+    """True when the registry no longer vouches for the stall's poster: closed, or revoked."""
+    if stall.status == Status.INACTIVE:
+        return True
+    # The latest poster's revoked_at: None both when there is no poster and when it stands.
+    revoked_at = session.exec(select(Poster.revoked_at).where(Poster.stall_id == stall.id)
+                              .order_by(sa.desc(Poster.version)).limit(1)).first()
+    return revoked_at is not None

@@ -80,4 +80,10 @@ def test_customer_catches_an_overlaid_qr(live_server, seed, phone_page, screensh
         phone_page.get_by_role("button", name="Kiểm tra ảnh").click()
     warning = phone_page.get_by_role("alert").first.inner_text()
     assert "KHÔNG phải tài khoản đã đăng ký" in warning
+    assert phone_page.url.endswith("#result")
+    # Above the fold of a 640 px screen, measured from the top of the page (not the scroll).
+    bottom = phone_page.locator('[data-result="foreign"]').evaluate(
+        "el => el.getBoundingClientRect().bottom + window.scrollY")
+    assert bottom <= 640
+    phone_page.evaluate("window.scrollTo(0, 0)")
     screenshot(phone_page, "verify-overlay-warning")

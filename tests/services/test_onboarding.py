@@ -178,5 +178,6 @@ def test_recheck_keeps_the_outcome_not_the_scanned_account(session, volunteer, s
     walk_to_installed(session, volunteer, stall)
     result = record(session, volunteer, stall, "recheck",
                     {"payload": build_payload(bank="970422", account="99998888777")})
-    assert "payload" not in result.event.data
-    assert result.event.data["found_account_last4"] == "8777"
+    assert "payload" not in result.event.data and "payloads" not in result.event.data
+    assert "99998888777" not in str(result.event.data)
+    assert result.event.data["codes"][0]["account"] == "•••• 8777"

@@ -11,7 +11,6 @@ from merchant_onboard.services import access, rollup, stats
 from merchant_onboard.web.dashboard import bp, presenters
 from merchant_onboard.web.i18n import translate_error
 from merchant_onboard.web.routing import page_number
-from merchant_onboard.web.security import enters_market
 
 bp.add_app_template_filter(percent, "percent")
 bp.add_app_template_filter(presenters.thousands, "thousands")
@@ -19,7 +18,6 @@ bp.add_app_template_global(translate_error, "translate_error")
 
 
 @bp.get("/m/<code>/dashboard")
-@enters_market()
 @read_only
 @login_required
 def market(code: str):

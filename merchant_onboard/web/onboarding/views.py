@@ -12,7 +12,8 @@ from merchant_onboard.domain.event_data import memo_code
 from merchant_onboard.domain.funnel import (
     MANUAL_EVENTS, EventKind, RefusalReason, Status, allowed_events,
 )
-from merchant_onboard.domain.scan import payload_from_photo
+from merchant_onboard.domain.recheck import Verdict
+from merchant_onboard.domain.scan import payloads_in_photo
 from merchant_onboard.services import access, onboarding
 from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.forms import new_client_id, posted
@@ -33,35 +34,35 @@ def record(stall_id: int, kind: str):
               if kind == EventKind.TEST_PAYMENT_VERIFIED else ""}
     errors: dict[str, list[str]] = {}
     status = 200
+    recheck = None
     if request.method == "POST":
         values = posted()
         data = {k: v for k, v in values.items() if k not in ("client_id", "csrf_token")}
         try:
             photo = request.files.get("poster_photo")
             if kind == EventKind.RECHECK and photo is not None and photo.filename:
-                data["payload"] = payload_from_photo(photo.read())
-            result = onboarding.record_event(
-                session, actor=current_user, stall=stall, kind=kind,
-                client_id=values.get("client_id", ""), data=data,
-                default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
+                data["payloads"] = payloads_in_photo(photo.read(), field="poster_photo")
+                if not data["payloads"]:
+                    recheck, status = {"result": Verdict.NO_QR.value, "codes": []}, 422
+            if recheck is None:
+                result = onboarding.record_event(
+                    session, actor=current_user, stall=stall, kind=kind,
+                    client_id=values.get("client_id", ""), data=data,
+                    default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
         except DomainError as exc:
             errors, status = field_errors(exc), status_of(exc)
         else:
-            if result.created and kind == EventKind.RECHECK:
-                # The outcome where the volunteer looks, not in the history three screens down
-                # (a mismatch also raises the stall page's alert, at its top).
-                if result.event.data.get("match"):
-                    flash(_("Kiểm tra lại poster: mã QR đang dán KHỚP với tài khoản đã đăng ký."),
-                          "success")
-                else:
-                    flash(_("Kiểm tra lại poster: mã QR đang dán KHÔNG khớp với tài khoản đã "
-                            "đăng ký."), "error")
-            elif result.created:
-                flash(_("Đã ghi: %(event)s.", event=EVENT_LABELS[kind]), "success")
-            return redirect(url_for("stalls.detail", stall_id=stall.id))
+            if recheck is None and kind == EventKind.RECHECK:
+                # The volunteer stays on the verdict: what was found is what to act on.
+                recheck, values = result.event.data, {"client_id": new_client_id()}
+            elif recheck is None:
+                if result.created:
+                    flash(_("Đã ghi: %(event)s.", event=EVENT_LABELS[kind]), "success")
+                return redirect(url_for("stalls.detail", stall_id=stall.id))
     account = onboarding.primary_account(session, stall.id)
     allowed = EventKind(kind) in allowed_events(Status(stall.status),
                                                 has_account=account is not None)
     return render_template("onboarding/event.html", stall=stall, market=market, kind=kind,
                            values=values, errors=errors, account=account, allowed=allowed,
-                           memo=memo_code(stall.public_code), reasons=list(RefusalReason)), status
+                           memo=memo_code(stall.public_code), reasons=list(RefusalReason),
+                           recheck=recheck), status

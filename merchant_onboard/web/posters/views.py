@@ -18,7 +18,6 @@ from merchant_onboard.domain.poster import PosterFormat
 from merchant_onboard.models import Market, Stall
 from merchant_onboard.services import access, posters, stall_lookup
 from merchant_onboard.web.errors import field_errors
-from merchant_onboard.web.security import enters_market
 
 bp = Blueprint("posters", __name__)
 
@@ -63,7 +62,6 @@ def _managed_market(code: str) -> tuple[Session, Market]:
 
 
 @bp.get("/m/<code>/posters")
-@enters_market()
 @login_required
 def batch(code: str):
     session, market = _managed_market(code)
@@ -88,7 +86,6 @@ def batch(code: str):
 
 
 @bp.get("/m/<code>/posters.pdf")
-@enters_market()
 @login_required
 def batch_pdf(code: str):
     session, market = _managed_market(code)
@@ -118,7 +115,6 @@ def batch_response(session: Session, market: Market) -> Response:
 
 
 @bp.post("/m/<code>/posters/printed")
-@enters_market()
 @login_required
 def batch_record(code: str):
     session, market = _managed_market(code)

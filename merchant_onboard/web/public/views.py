@@ -51,4 +51,5 @@ def check_photo(code: str):
             error, status = translate_error(exc), 429
         except ValidationError as exc:
             error, status = translate_error(exc), 422
-    return render_template("public/verify.html", card=card, check=check, error=error), status
+    return render_template("public/verify.html", card=card, error=error,
+                           check=check.to_dict() if check else None), status

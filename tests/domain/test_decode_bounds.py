@@ -1,0 +1,152 @@
+"""Hostile uploads (issue 11): bombs are refused from their headers, in bounded time."""
+
+from __future__ import annotations
+
+import io
+import struct
+import threading
+import time
+import zlib
+
+import pytest
+import qrcode
+from PIL import Image
+
+from merchant_onboard.domain import decode
+from merchant_onboard.domain.decode import decode_bytes
+from merchant_onboard.domain.errors import ValidationError
+from merchant_onboard.domain.vietqr import build_payload
+
+STATIC = build_payload(bank="970403", account="0011012345678")
+
+
+def png_bomb(side: int) -> bytes:
+    """A ``side`` × ``side`` all-white greyscale PNG: a few hundred kB that inflate to side²."""
+    row = b"\x00" + b"\xff" * side
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data)
+            + chunk(b"IEND", b""))
+
+
+def pdf_of_pages(count: int, qr_on_first: bool = False) -> bytes:
+    """A PDF of ``count`` small pages, the first holding a QR code when asked."""
+    first = qrcode.make(STATIC, box_size=4).get_image().convert("RGB") if qr_on_first else \
+        Image.new("RGB", (200, 200), "white")
+    rest = [Image.new("RGB", (50, 50), "white") for _ in range(count - 1)]
+    out = io.BytesIO()
+    first.save(out, "PDF", save_all=True, append_images=rest, resolution=72)
+    return out.getvalue()
+
+
+def timed(call):
+    start = time.monotonic()
+    try:
+        return call(), time.monotonic() - start
+    except ValidationError as error:
+        return error, time.monotonic() - start
+
+
+# Pillow warns from the header alone: that is the point at which the file is refused.
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_a_13000_pixel_square_png_is_refused_from_its_header_in_a_moment():
+    bomb = png_bomb(13000)
+    assert len(bomb) < 400_000
+    error, seconds = timed(lambda: decode_bytes(bomb))
+    assert isinstance(error, ValidationError) and error.field == "file"
+    assert "quá lớn" in error.message and error.params["max"] == 40
+    assert seconds < 1
+
+
+def test_a_png_just_under_the_pixel_limit_is_still_read():
+    code = qrcode.make(STATIC, box_size=40).get_image().convert("L")
+    canvas = Image.new("L", (6000, 6000), 255)
+    canvas.paste(code, (100, 100))
+    out = io.BytesIO()
+    canvas.save(out, "PNG")
+    assert [d.payload for d in decode_bytes(out.getvalue())] == [STATIC]
+
+
+def test_a_big_jpeg_is_decoded_reduced():
+    code = qrcode.make(STATIC, box_size=60).get_image().convert("RGB")
+    canvas = Image.new("RGB", (7000, 5000), "white")
+    canvas.paste(code, (500, 500))
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=90)
+    found, seconds = timed(lambda: decode_bytes(out.getvalue()))
+    assert [d.payload for d in found] == [STATIC]
+    assert seconds < 5
+
+
+def test_a_60_page_pdf_is_refused_before_any_page_is_rendered():
+    error, seconds = timed(lambda: decode_bytes(pdf_of_pages(60)))
+    assert isinstance(error, ValidationError) and error.field == "file"
+    assert error.params == {"pages": 60, "max": 2}
+    assert seconds < 2
+
+
+def test_a_two_page_pdf_is_read():
+    assert [(d.page, d.payload) for d in decode_bytes(pdf_of_pages(2, qr_on_first=True))] == [
+        (1, STATIC)]
+
+
+def test_a_page_with_huge_declared_dimensions_renders_within_the_pixel_budget():
+    # 14400 pt is the largest page size PDF allows: 200 inches, 30000 px at 150 dpi.
+    huge = Image.new("RGB", (14400, 200), "white")
+    out = io.BytesIO()
+    huge.save(out, "PDF", resolution=72)
+    _, seconds = timed(lambda: decode_bytes(out.getvalue()))
+    assert seconds < 3
+
+
+def test_pdfium_is_not_locked_across_pages(monkeypatch):
+    """Another request renders between two pages of a slow PDF: the lock covers one call."""
+    entered = []
+    real_read = decode._read
+
+    def slow_read(image, binarizer):
+        entered.append(decode._PDFIUM_LOCK.locked())
+        time.sleep(0.3)
+        return real_read(image, binarizer)
+
+    monkeypatch.setattr(decode, "_read", slow_read)
+    other: list[float] = []
+    worker = threading.Thread(target=lambda: other.append(
+        timed(lambda: decode_bytes(pdf_of_pages(1, qr_on_first=True)))[1]))
+    slow = threading.Thread(target=lambda: decode_bytes(pdf_of_pages(2, qr_on_first=True)))
+    slow.start()
+    time.sleep(0.1)
+    worker.start()
+    worker.join()
+    slow.join()
+    assert entered and not any(entered), "a page was scanned while holding the PDFium lock"
+    assert other[0] < 1.5
+
+
+def test_harder_passes_stop_at_the_time_budget(monkeypatch):
+    # A noisy photo with no code: every harder pass runs until the budget is spent.
+    noise = Image.effect_noise((3000, 3000), 80)
+    out = io.BytesIO()
+    noise.save(out, "PNG")
+    monkeypatch.setattr(decode, "DECODE_SECONDS", 0.2)
+    found, seconds = timed(lambda: decode_bytes(out.getvalue()))
+    assert found == []
+    assert seconds < 1.5
+
+
+@pytest.mark.parametrize("side", [9000, 20000])
+def test_other_formats_over_the_limit_are_refused_too(side):
+    # A BMP whose header declares side × side, with a few bytes of pixels: nothing is decoded.
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(out, "BMP")
+    data = bytearray(out.getvalue())
+    data[18:26] = struct.pack("<ii", side, side)
+    error, seconds = timed(lambda: decode_bytes(bytes(data)))
+    assert isinstance(error, ValidationError) and "quá lớn" in error.message
+    assert seconds < 1

@@ -1,0 +1,187 @@
+"""The overlay-fraud photo set (issue 12) on every surface: the volunteer's re-check page, the
+API and the public page all name what a scammer left at the stall."""
+
+from __future__ import annotations
+
+import functools
+import io
+import uuid
+
+import pytest
+
+from merchant_onboard.domain.vietqr import build_payload
+from merchant_onboard.models import Stall
+from merchant_onboard.services import onboarding
+from merchant_onboard.services import stalls as stall_service
+from tests.photoset import Scene, fraud_scenes
+from tests.web.test_posters import payload_of
+
+#: The stall registers with OLD (the factory's account), then changes to OWN.
+OLD = build_payload(bank="970436", account="0011012345678")
+OWN = build_payload(bank="970422", account="0868123456789")
+
+
+@functools.cache
+def scenes() -> dict[str, Scene]:
+    return {scene.name: scene for scene in fraud_scenes(OWN, OLD)}
+
+
+SCENE_NAMES = ["foreign-right-700", "foreign-right-420", "foreign-below-300",
+               "foreign-below-560", "foreign-far-grainy", "foreign-stuck-over",
+               "old-account-beside"]
+
+
+def test_the_set_is_what_the_issue_asks_for():
+    assert sorted(scenes()) == sorted(SCENE_NAMES)
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh", name="Chợ Vị Thanh")
+
+
+@pytest.fixture
+def lan(make_user, market):
+    return make_user("lan", markets=[market])
+
+
+@pytest.fixture
+def stall(session, market, lan, make_stall):
+    """A stall that changed its bank account, then printed a poster of the new one."""
+    stall = make_stall(market, lan)
+    assert payload_of(session, stall) == OLD
+    stall_service.change_account(session, actor=lan, stall=stall, market=market,
+                                 raw={"bank": "970422", "account_number": "0868123456789"},
+                                 client_id=str(uuid.uuid4()))
+    onboarding.record_event(session, actor=lan, stall=stall, kind="poster_printed",
+                            client_id=str(uuid.uuid4()))
+    assert payload_of(session, stall) == OWN
+    return stall
+
+
+def photo(name: str) -> tuple[io.BytesIO, str]:
+    return io.BytesIO(scenes()[name].jpeg), f"{name}.jpg"
+
+
+@pytest.mark.parametrize("name", SCENE_NAMES)
+def test_the_volunteer_recheck_page_warns(client, auth, session, stall, name):
+    auth.login("lan")
+    response = client.post(f"/stalls/{stall.id}/events/recheck", data={
+        "client_id": str(uuid.uuid4()), "poster_photo": photo(name)})
+    page = response.get_data(as_text=True)
+    expected = scenes()[name].expected
+    assert f'data-result="{expected}"' in page
+    if expected == "foreign":
+        assert "VietinBank" in page and "•••• 3210" in page
+    else:
+        assert "Vietcombank" in page and "•••• 5678" in page and "tài khoản cũ" in page
+    session.expire_all()
+    assert session.get(Stall, stall.id).recheck_mismatch is True
+
+
+@pytest.mark.parametrize("name", SCENE_NAMES)
+def test_the_api_answers_the_verdict_and_every_code(client, api_token, stall, name):
+    response = client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=api_token("lan"),
+                           data={"photo": photo(name)})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    expected = scenes()[name].expected
+    assert body["result"] == expected and body["warning"] is True
+    assert body["stall"]["recheck_mismatch"] is True
+    verdicts = {code["verdict"] for code in body["codes"]}
+    assert expected in verdicts
+    if name != "foreign-stuck-over":  # the sticker hides the poster's own code
+        assert "match" in verdicts
+    suspect = next(c for c in body["codes"] if c["verdict"] == expected)
+    assert suspect["old_account"] is (expected == "old_account")
+    assert suspect["account"] in ("•••• 3210", "•••• 5678")
+
+
+@pytest.mark.parametrize("name", SCENE_NAMES)
+def test_the_public_page_warns_first(client, stall, name):
+    response = client.post(f"/v/{stall.public_code}", data={"photo": photo(name)})
+    page = response.get_data(as_text=True)
+    expected = scenes()[name].expected
+    assert f'data-result="{expected}"' in page
+    # The verdict comes before the stall's details.
+    assert page.index('data-result=') < page.index('data-state=')
+
+
+def test_a_flagged_stall_warns_on_the_public_page_until_a_recheck_matches(client, api_token,
+                                                                        stall):
+    headers = api_token("lan")
+    assert 'data-state="valid"' in client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    foreign = client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=headers,
+                          json={"payloads": [OWN, build_payload(bank="970415",
+                                                                account="109876543210")]})
+    assert foreign.get_json()["result"] == "foreign"
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert 'data-state="flagged"' in page and "Mã xác minh hợp lệ" not in page
+    match = client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=headers,
+                        json={"payloads": [OWN]})
+    assert (match.status_code, match.get_json()["result"]) == (201, "match")
+    assert match.get_json()["stall"]["recheck_mismatch"] is False
+    assert 'data-state="valid"' in client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+
+
+def test_a_recheck_is_replayed_by_its_client_id(client, api_token, stall):
+    headers = {**api_token("lan"), "Idempotency-Key": "recheck-000000001"}
+    first = client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=headers,
+                        json={"payloads": [OLD]})
+    again = client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=headers,
+                        json={"payloads": [OLD]})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["result"] == first.get_json()["result"] == "old_account"
+    assert again.get_json()["codes"] == first.get_json()["codes"]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"payloads": []}, "payloads"), ({"payloads": "x"}, "payloads"),
+    ({"payloads": [1]}, "payloads"), ({"payloads": ["x"] * 11}, "payloads"),
+    ({}, "payloads"),
+])
+def test_bad_recheck_bodies_are_field_errors(client, api_token, stall, body, field):
+    response = client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=api_token("lan"),
+                           json=body)
+    assert response.status_code in (400, 422)
+    assert field in response.get_json()["errors"]
+
+
+def test_a_photo_without_a_code_is_a_422_and_records_nothing(client, api_token, stall):
+    blank = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (300, 300), "white").save(blank, "PNG")
+    blank.seek(0)
+    response = client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=api_token("lan"),
+                           data={"photo": (blank, "blank.png")})
+    assert response.status_code == 422 and "photo" in response.get_json()["errors"]
+
+
+def test_another_markets_volunteer_cannot_recheck(client, api_token, make_market, make_user,
+                                                  stall):
+    other = make_market("cho-khac")
+    make_user("minh", markets=[other])
+    response = client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=api_token("minh"),
+                           json={"payloads": [OWN]})
+    assert response.status_code == 404
+
+
+def test_the_public_form_posts_back_to_the_result(client, stall):
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert f'action="/v/{stall.public_code}#result"' in page
+
+
+def test_public_photo_check_tells_an_old_account_from_a_foreign_one(client, stall):
+    """issue 15 behaviour 6: the public photo check must report a stall's old account as its
+    old account, never as a foreign one (the "old account" outcome must not be lost)."""
+    from tests.web.test_posters import png_of
+
+    url = f"/v/{stall.public_code}"
+    old = client.post(url, data={"photo": (io.BytesIO(png_of(OLD)), "old.png")})
+    page = old.get_data(as_text=True)
+    assert 'data-result="old_account"' in page and "tài khoản CŨ" in page
+    assert 'data-verdict="old_account"' in page and "•••• 5678" in page
+    foreign = client.post(url, data={"photo": (io.BytesIO(png_of(
+        build_payload(bank="970415", account="109876543210"))), "foreign.png")})
+    assert 'data-result="foreign"' in foreign.get_data(as_text=True)
