@@ -25,7 +25,7 @@ from merchant_onboard.domain.errors import (
     ValidationError,
 )
 from merchant_onboard.domain.passwords import password_problem, temporary_password
-from merchant_onboard.domain.text import nfc
+from merchant_onboard.domain.text import clean_text
 from merchant_onboard.models import AuditEntry, Event, Market, Membership, Role, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access, throttle
@@ -97,6 +97,10 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         errors.append(ValidationError(
             N_("Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch."),
             field="username"))
+    try:
+        display_name = clean_text(display_name, field="display_name", max_length=120)
+    except ValidationError as error:
+        errors.append(error)
     problem = password_problem(password, username=username, market_codes=market_codes)
     if problem is not None:
         errors.append(problem)
@@ -115,7 +119,7 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     if session.exec(select(User).where(User.username == username)).first():
         raise ConflictError(N_("Tên đăng nhập “%(username)s” đã có."), field="username",
                             username=username)
-    user = User(username=username, display_name=nfc(display_name).strip() or username,
+    user = User(username=username, display_name=display_name or username,
                 password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
                 role=role, must_change_password=must_change_password)
     session.add(user)
