@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from merchant_onboard.web import errors
+    from merchant_onboard.web import errors, routing
     from merchant_onboard.web.api import bp as api_bp
     from merchant_onboard.web.auth.views import bp as auth_bp
     from merchant_onboard.web.dashboard import bp as dashboard_bp
@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from merchant_onboard.web.stalls.views import bp as stalls_bp
     from merchant_onboard.web.team.views import bp as team_bp
 
+    routing.init_app(app)
     for blueprint in (auth_bp, stalls_bp, onboarding_bp, posters_bp, public_bp, api_bp, team_bp,
                       dashboard_bp, offline_bp):
         app.register_blueprint(blueprint)
