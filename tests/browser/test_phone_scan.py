@@ -162,19 +162,18 @@ def camera_video(path: Path, text: str) -> Path:
     return path
 
 
-def test_the_live_camera_reads_the_owners_qr(live_server, seed, login, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_the_live_camera_reads_the_owners_qr(browser, live_server, seed, login, tmp_path):
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
     owner_qr = build_payload(bank="970415", account="108002345679")
     clip = camera_video(tmp_path / "camera.y4m", owner_qr)
     market = seed.market(seed.unique("cho"))
     volunteer = seed.user(seed.unique("lan"), markets=[market])
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
-            "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
-        context = browser.new_context(base_url=live_server.base_url, permissions=["camera"],
+    # A Chromium of its own: the fake camera is chosen when the browser starts.
+    camera_browser = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+    try:
+        context = camera_browser.new_context(base_url=live_server.base_url, permissions=["camera"],
                                       **PHONE)
         page = context.new_page()
         sent: list = []
@@ -187,4 +186,5 @@ def test_the_live_camera_reads_the_owners_qr(live_server, seed, login, tmp_path)
         assert page.locator("input[name=bank]").input_value() == "VietinBank"
         scan = next(r for r in sent if r.method == "POST" and "stalls/new" in r.url)
         assert owner_qr.encode() in scan.post_data_buffer
-        browser.close()
+    finally:
+        camera_browser.close()
