@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
 from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
 from merchant_onboard.domain.event_data import clean_coordinate
-from merchant_onboard.domain.text import fold_holder_name, nfc, normalize_account, normalize_phone
+from merchant_onboard.domain.text import (
+    clean_text, fold_holder_name, nfc, normalize_account, normalize_phone,
+)
 from merchant_onboard.domain.vietqr import build_payload
 
 T = TypeVar("T")
@@ -158,12 +160,9 @@ def _clean_holder_name(value: Any, owner_name: str) -> str:
 
 
 def _clean_text(value: Any, field: str, limit: int, required: bool) -> str:
-    text = re.sub(r"[ \t]+", " ", nfc(str(value or "")))
-    if required and not text:
-        raise ValidationError(N_("Trường này bắt buộc."), field=field)
-    if len(text) > limit:
-        raise ValidationError(N_("Tối đa %(n)s ký tự."), field=field, n=limit)
-    return text
+    text = clean_text(value or "", field=field, max_length=limit, required=required,
+                      multiline=field == "notes")
+    return text if field == "notes" else re.sub(r" +", " ", text)
 
 
 def _clean_phone(value: Any) -> str:

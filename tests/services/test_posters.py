@@ -254,3 +254,15 @@ def test_a_sticker_batch_starts_after_the_used_slots(session, market, stalls):
     assert pages(0) == [1, 1]
     # Eight of the nine stickers of the first sheet are used: the second stall needs a new one.
     assert pages(8) == [1, 2]
+
+
+def test_a_batch_id_with_like_wildcards_is_matched_letter_for_letter(session, market, stalls,
+                                                                     volunteer):
+    """Issue 11: the recorded-batch lookup used LIKE without escaping, so ``lo_%…`` matched
+    every batch id and a new batch was taken for a retry of an old one."""
+    zone_a = posters.BatchFilter(status="registered", zone="Khu A")
+    zone_b = posters.BatchFilter(status="registered", zone="Khu B")
+    assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_a,
+                                fmt=PosterFormat.A6, batch_id="lo-abcdefgh") == 3
+    assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
+                                fmt=PosterFormat.A6, batch_id="lo_%%%%%%%") == 2

@@ -23,8 +23,15 @@ bp = Blueprint("posters", __name__)
 
 
 def verify_base() -> str:
-    """The public address printed under the QR: configured, else this site's own."""
-    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+    """The public address printed under the QR: the configured one, else this site's own when
+    its host is one of ``PUBLIC_HOSTS`` (never a Host header a client made up)."""
+    config = current_app.config
+    if config.get("PUBLIC_BASE_URL"):
+        return config["PUBLIC_BASE_URL"]
+    hosts = config["PUBLIC_HOSTS"]
+    if request.host.rsplit(":", 1)[0] in hosts or request.host in hosts:
+        return request.url_root
+    return f"http://{hosts[0]}/"
 
 
 def poster_filename(name: str, fmt: PosterFormat) -> str:

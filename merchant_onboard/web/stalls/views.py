@@ -21,6 +21,7 @@ from merchant_onboard.services import access, markets, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
+from merchant_onboard.web.routing import page_number
 
 bp = Blueprint("stalls", __name__)
 T = TypeVar("T")
@@ -71,7 +72,7 @@ def market(code: str):
     if status and status not in {s.value for s in Status}:
         status = None
     zone = request.args.get("zone") or None
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     rows, total = stall_lookup.search_stalls(
         session, market=market, query=query, status=status, zone=zone, limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE, summary=True)
