@@ -266,3 +266,25 @@ def test_a_batch_id_with_like_wildcards_is_matched_letter_for_letter(session, ma
                                 fmt=PosterFormat.A6, batch_id="lo-abcdefgh") == 3
     assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
                                 fmt=PosterFormat.A6, batch_id="lo_%%%%%%%") == 2
+
+
+def test_a_batch_is_named_by_what_it_prints(session, market, stalls, volunteer, make_stall):
+    from merchant_onboard.services.stalls import change_account
+
+    def name(zone="Khu B", fmt=PosterFormat.A6):
+        return posters.batch_id_of(session, market, posters.BatchFilter(zone=zone), fmt)
+
+    first = name()
+    assert len(first) == 16 and int(first, 16) >= 0
+    # The same stalls and accounts in the same format: the same batch, however often asked.
+    assert name() == first
+    assert name(fmt=PosterFormat.STICKER) != first
+    assert name(zone="Khu A") != first
+    change_account(session, actor=volunteer, stall=stalls["B-1"], market=market,
+                   raw={"bank": "970415", "account_number": "108002345678"},
+                   client_id=str(uuid.uuid4()))
+    assert name() != first
+    with pytest.raises(ValidationError) as caught:
+        posters.record_batch(session, actor=volunteer, market=market,
+                             selection=posters.BatchFilter(), fmt=PosterFormat.A6, batch_id="x")
+    assert str(caught.value) == "batch_id: Mã lô in không hợp lệ."
