@@ -50,13 +50,15 @@ def layout_for(spec: PosterSpec, fmt: PosterFormat) -> Layout:
     if fmt is PosterFormat.STICKER:
         slot = sticker_slots()[0]
         return _first_fitting(lambda scale: stack(
-            _sticker_items(spec, slot.w, scale), width=slot.w, height=slot.h,
+            _sticker_items(spec, slot.w, scale, spec.error_correction_for(fmt)),
+            width=slot.w, height=slot.h,
             margin_x=_STICKER_MARGIN, metrics=_PDF,
         ))
     metrics: Metrics = _PNG if fmt is PosterFormat.PNG else _PDF
     snap = fmt is PosterFormat.PNG
     return _first_fitting(lambda scale: stack(
-        _poster_items(spec, width, scale, snap=snap), width=width, height=height,
+        _poster_items(spec, width, scale, spec.error_correction_for(fmt), snap=snap),
+        width=width, height=height,
         margin_x=12 * width / A6[0], metrics=metrics,
     ))
 
@@ -87,12 +89,13 @@ def _first_fitting(build: Callable[[float], Layout]) -> Layout:
     raise ValidationError(N_("Nội dung quá dài, mã QR không đủ chỗ trên khổ giấy này"))
 
 
-def _poster_items(spec: PosterSpec, width: float, text_scale: float, *, snap: bool) -> list[Item]:
+def _poster_items(spec: PosterSpec, width: float, text_scale: float, level: str, *,
+                  snap: bool) -> list[Item]:
     """A standee poster; sizes are designed on A6 and scale with the page width."""
     s = width / A6[0]
     t = s * text_scale
     labels = spec.labels
-    matrix = qr_matrix(spec.payload, error_correction=spec.error_correction)
+    matrix = qr_matrix(spec.payload, error_correction=level)
     # Scaled like the rest: a PNG has no millimetres, so it keeps A6's proportions.
     min_module = MIN_MODULE_MM * mm * s
     return [
@@ -136,11 +139,12 @@ def _poster_items(spec: PosterSpec, width: float, text_scale: float, *, snap: bo
     ]
 
 
-def _sticker_items(spec: PosterSpec, width: float, text_scale: float) -> list[Item]:
+def _sticker_items(spec: PosterSpec, width: float, text_scale: float,
+                   level: str) -> list[Item]:
     """A sticker cell of the A4 sheet; sizes in points."""
     t = text_scale
     labels = spec.labels
-    matrix = qr_matrix(spec.payload, error_correction=spec.error_correction)
+    matrix = qr_matrix(spec.payload, error_correction=level)
     heading = " · ".join(part for part in (spec.campaign_title, spec.market_name) if part)
     return [
         Gap(_STICKER_MARGIN),
