@@ -140,10 +140,6 @@ def test_verification_page_shows_revoked_after_a_bank_change(client, auth, sessi
     assert "THU HỒI" in page
 
 
-def test_unknown_verification_code_is_a_plain_404(client):
-    assert client.get("/v/NOPE1234").status_code == 404
-
-
 def test_photo_check_tells_match_foreign_and_garbage(client, session, market, people, make_stall):
     stall = make_stall(market, people["lan"])
     url = f"/v/{stall.public_code}"
