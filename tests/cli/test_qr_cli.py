@@ -90,7 +90,7 @@ def test_parse_prints_one_json_line_and_exits_0_when_valid(runner):
         "valid": True, "kind": "vietqr_account", "bin": "970403", "bank": "Sacombank",
         "bank_name": "Ngân hàng TMCP Sài Gòn Thương Tín", "account": "0011012345678",
         "service": "QRIBFTTA", "amount": None, "purpose": None, "initiation": "static",
-        "errors": [],
+        "errors": [], "warnings": [],
     }
 
 

@@ -114,3 +114,11 @@ def test_input_that_cannot_make_a_valid_payload_names_the_field(kwargs, field):
         build_payload(**arguments)
     assert info.value.field == field
     assert info.value.message  # a Vietnamese msgid for the UI to translate
+
+
+@pytest.mark.parametrize("amount", [Decimal("sNaN"), Decimal("NaN"), Decimal("-Infinity"),
+                                    Decimal("2000.5"), float("nan")])
+def test_non_finite_or_fractional_amounts_are_a_field_error(amount):
+    with pytest.raises(ValidationError) as info:
+        build_payload(bank="970436", account="0011012345678", amount=amount)
+    assert info.value.field == "amount"

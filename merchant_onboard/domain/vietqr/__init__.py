@@ -5,8 +5,10 @@
 """
 
 from merchant_onboard.domain.vietqr.build import build_payload
-from merchant_onboard.domain.vietqr.emv import ERROR_MESSAGES, Kind, Service, crc16_ccitt_false
+from merchant_onboard.domain.vietqr.emv import (
+    ERROR_MESSAGES, WARNING_MESSAGES, Kind, Service, crc16_ccitt_false,
+)
 from merchant_onboard.domain.vietqr.parse import ParsedQR, is_transfer, parse
 
-__all__ = ["ERROR_MESSAGES", "Kind", "ParsedQR", "Service", "build_payload", "crc16_ccitt_false",
-           "is_transfer", "parse"]
+__all__ = ["ERROR_MESSAGES", "WARNING_MESSAGES", "Kind", "ParsedQR", "Service", "build_payload",
+           "crc16_ccitt_false", "is_transfer", "parse"]

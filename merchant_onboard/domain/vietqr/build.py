@@ -47,7 +47,10 @@ def _amount(value: object) -> int:
         text = value.strip()
         # Only plain digits: "2.000" means two thousand in Vietnam and 2.0 elsewhere.
         n = int(text) if text.isascii() and text.isdigit() else None
-    elif isinstance(value, (Decimal, float)):
+    elif isinstance(value, Decimal):
+        # Decimal's own is_finite: math.isfinite raises on a signalling NaN (Decimal("sNaN")).
+        n = int(value) if value.is_finite() and value == value.to_integral_value() else None
+    elif isinstance(value, float):
         n = int(value) if math.isfinite(value) and value == int(value) else None
     if n is None or n <= 0:
         raise ValidationError(
