@@ -100,10 +100,14 @@ class PosterSpec:
         return f"{self.labels.account_label}: {group_account(self.account_number)}"
 
     @property
+    def verify_code_line(self) -> str:
+        """The code to type on the public page: "Mã xác minh: K7P2-QX9M"."""
+        return f"{self.labels.verify_label}: {format_public_code(self.verify_code)}"
+
+    @property
     def verify_line(self) -> str:
         """Where to check the poster: "Mã xác minh: K7P2-QX9M · https://host/v/K7P2QX9M"."""
-        code = format_public_code(self.verify_code)
-        return f"{self.labels.verify_label}: {code} · {self.verify_url}"
+        return f"{self.verify_code_line} · {self.verify_url}"
 
 
 def _normalize_text_fields(instance: object) -> None:
