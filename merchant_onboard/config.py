@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "DB_PRE_PING": False,
     #: Replace pooled connections older than this many seconds.
     "DB_POOL_RECYCLE": 1800,
+    #: Seconds a SQLite write waits for another writer's lock; past it the request answers
+    #: 503 with Retry-After (PostgreSQL writers lock rows, not the database).
+    "DB_BUSY_TIMEOUT": 30,
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": ["vi", "en"],
@@ -56,8 +59,11 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_LOOKUP_LIMIT": 60,
     "PUBLIC_CHECK_WINDOW_SECONDS": 600,
     "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
-    #: Base of the verification address printed on posters; defaults to the request's host.
+    #: Base of the verification address printed on posters, e.g. https://qr.example.vn.
+    #: Unset, the request's own host is printed only when it is one of PUBLIC_HOSTS: the
+    #: Host header is the client's to choose, and a poster must not carry a stranger's site.
     "PUBLIC_BASE_URL": None,
+    "PUBLIC_HOSTS": ["localhost", "127.0.0.1"],
     "DEFAULT_TEST_AMOUNT": 2000,
     #: How many reverse proxies stand in front of the app. Behind one (nginx, a load
     #: balancer) set 1, so the login throttle and the public photo check see the client's
@@ -94,6 +100,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config[key] is None:
             app.config[key] = production
+    if production and not app.config["PUBLIC_BASE_URL"]:
+        app.logger.warning(
+            "MO_PUBLIC_BASE_URL is not set: posters print this site's address only for the "
+            "hosts in MO_PUBLIC_HOSTS (%s), else http://%s. Set it to the public address.",
+            ", ".join(app.config["PUBLIC_HOSTS"]), app.config["PUBLIC_HOSTS"][0])
     if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         if production:
             raise ConfigError(

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, NotFoundError, ThrottledError, ValidationError,
 )
-from merchant_onboard.domain.text import nfc
+from merchant_onboard.domain.text import clean_text
 from merchant_onboard.models import AuditEntry, Market, Membership, Role, User
 from merchant_onboard.services import throttle
 
@@ -37,6 +37,10 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         errors.append(ValidationError(
             N_("Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch."),
             field="username"))
+    try:
+        display_name = clean_text(display_name, field="display_name", max_length=120)
+    except ValidationError as error:
+        errors.append(error)
     if len(password) < MIN_PASSWORD:
         errors.append(ValidationError(N_("Mật khẩu cần ít nhất %(n)s ký tự."),
                                       field="password", n=MIN_PASSWORD))
@@ -55,7 +59,7 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     if session.exec(select(User).where(User.username == username)).first():
         raise ConflictError(N_("Tên đăng nhập “%(username)s” đã có."), field="username",
                             username=username)
-    user = User(username=username, display_name=nfc(display_name) or username,
+    user = User(username=username, display_name=display_name or username,
                 password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
                 role=role)
     session.add(user)

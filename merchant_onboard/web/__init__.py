@@ -6,18 +6,19 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from merchant_onboard.web import errors, fragments
+    from merchant_onboard.web import errors, routing
     from merchant_onboard.web.api import bp as api_bp
     from merchant_onboard.web.auth.views import bp as auth_bp
     from merchant_onboard.web.dashboard import bp as dashboard_bp
+    from merchant_onboard.web.offline.views import bp as offline_bp
     from merchant_onboard.web.onboarding.views import bp as onboarding_bp
     from merchant_onboard.web.posters.views import bp as posters_bp
     from merchant_onboard.web.public.views import bp as public_bp
     from merchant_onboard.web.stalls.views import bp as stalls_bp
     from merchant_onboard.web.team.views import bp as team_bp
 
+    routing.init_app(app)
     for blueprint in (auth_bp, stalls_bp, onboarding_bp, posters_bp, public_bp, api_bp, team_bp,
-                      dashboard_bp):
+                      dashboard_bp, offline_bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
-    fragments.init_app(app)

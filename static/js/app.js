@@ -60,8 +60,9 @@
     document.querySelectorAll("form").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         var button = event.submitter || form.querySelector("button[type=submit]");
+        // Not when a later handler kept the form on the page (offline.js searching offline).
         if (button) {
-          setTimeout(function () { button.disabled = true; }, 0);
+          setTimeout(function () { if (!event.defaultPrevented) button.disabled = true; }, 0);
         }
       });
     });

@@ -12,7 +12,8 @@ How to write a browser test (mark the module ``pytestmark = pytest.mark.browser`
 - ``browser`` and ``live_server`` live for the whole run: ONE database is shared by every
   browser test, so each test seeds its own market and users; ``seed.unique("cho")`` gives a
   fresh code (a clashing code or username raises the service's ConflictError).
-- ``phone_page`` / ``laptop_page`` are fresh browser contexts per test (no shared cookies).
+- ``phone_page`` / ``laptop_page`` are fresh browser contexts per test (no shared cookies);
+  every request outside the app (loopback) is aborted, so a stray CDN fetch fails the test.
 - Chromium is ``/usr/bin/chromium`` unless ``MO_CHROMIUM`` names another binary; when it is
   missing the tests skip, which the root conftest turns into a failure under CI.
 - Screenshots go to ``tests/artifacts/screens/<name>.png`` (kept by CI as artefacts).
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -47,6 +49,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "screens"
 #: Fail fast: a page of this app answers in milliseconds on loopback.
 PAGE_TIMEOUT_MS = 10_000
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True, "locale": "vi-VN",
@@ -144,9 +147,19 @@ def seed(live_server: LiveServer) -> Iterator[Seeder]:
         yield Seeder(session)
 
 
+def _only_loopback(route: Any) -> None:
+    """Everything a page needs is served by the app: a request elsewhere (a CDN a library
+    reaches for by default) fails, and so does the test that depends on it."""
+    if urlsplit(route.request.url).hostname in LOOPBACK:
+        route.fallback()
+    else:
+        route.abort("blockedbyclient")
+
+
 def _new_page(browser: Any, options: dict[str, Any], base_url: str) -> Iterator[Any]:
     context = browser.new_context(base_url=base_url, **options)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
+    context.route("**/*", _only_loopback)
     page = context.new_page()
     yield page
     context.close()

@@ -57,6 +57,9 @@ MATRIX = [Row(*row) for row in [
      REDIRECT),
     ("POST", "/logout",                                  LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("GET", "/api/v1/openapi.json",                      200, 200, 200, 200, 200),
+    # The installable app: its worker and manifest load before anyone logs in.
+    ("GET", "/sw.js",                                    200, 200, 200, 200, 200),
+    ("GET", "/manifest.webmanifest",                     200, 200, 200, 200, 200),
     ("POST", "/api/v1/tokens",                           422, 422, 422, 422, 422),
     # Web pages of any logged-in user.
     ("GET", "/",                                         LOGIN, REDIRECT, REDIRECT, REDIRECT,
@@ -65,9 +68,11 @@ MATRIX = [Row(*row) for row in [
     ("POST", "/m/",                                      LOGIN, 403, 403, 422, 403),
     ("GET", "/rollup",                                   LOGIN, 403, 403, 200, 403),
     ("GET", "/rollup.<fmt>",                             LOGIN, 403, 403, 200, 403),
+    ("GET", "/outbox",                                   LOGIN, 200, 200, 200, 200),
     # Web pages of market A: its members and admins; another market's people never see it.
     ("GET", "/m/<code>/",                                LOGIN, 200, 200, 200, 404),
     ("GET", "/m/<code>/stalls/new",                      LOGIN, 200, 200, 200, 404),
+    ("GET", "/m/<code>/stalls.json",                     LOGIN, 200, 200, 200, 404),
     ("POST", "/m/<code>/stalls/new",                     LOGIN, 422, 422, 422, 404),
     ("GET", "/stalls/<int:stall_id>",                    LOGIN, 200, 200, 200, 404),
     ("GET", "/stalls/<int:stall_id>/edit",               LOGIN, 200, 200, 200, 404),

@@ -11,13 +11,11 @@ from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.services import access, users
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import posted
-from merchant_onboard.web.security import enters_market
 
 bp = Blueprint("team", __name__)
 
 
 @bp.route("/m/<code>/team", methods=["GET", "POST"])
-@enters_market()
 @login_required
 def team(code: str):
     session = get_session()
@@ -43,7 +41,6 @@ def team(code: str):
 
 
 @bp.post("/m/<code>/team/<int:user_id>/active")
-@enters_market()
 @login_required
 def set_active(code: str, user_id: int):
     session = get_session()

@@ -1,0 +1,1 @@
+"""The installable, offline-first volunteer app: manifest, service worker, outbox page, stall list for the device."""

@@ -1,0 +1,112 @@
+"""What the phone needs to work without a signal (DESIGN §10).
+
+The service worker and the manifest are served from fixed URLs at the root, so the worker's
+scope covers every page; the shell it precaches is listed from the static folder through
+``asset_url``, so it follows whatever URL scheme the static files have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from merchant_onboard.db import get_session, read_only
+from merchant_onboard.services import access, stall_lookup
+from merchant_onboard.web.assets import asset_url
+from merchant_onboard.web.labels import EVENT_LABELS, STATUS_LABELS
+
+bp = Blueprint("offline", __name__)
+
+#: The shell: what every volunteer page loads. Other static files (the census template, the
+#: README picture, a scanner's WebAssembly) are fetched when a page needs them.
+SHELL_GLOBS = ("css/*.css", "js/*.js", "fonts/*", "icons/*", "favicon.svg",
+               "vendor/idb/*.js", "vendor/workbox-*/*.js")
+#: The most stalls one market's offline list holds: the design's largest markets have ~2,000.
+OFFLINE_LIST_LIMIT = 10_000
+#: Workbox module name → the vendored file the worker loads it from.
+WORKBOX_MODULES = ("core", "routing", "strategies", "precaching", "expiration")
+
+
+def _shell() -> list[dict[str, str]]:
+    """Precache entries for the shell: each file at the URL pages link it by (``asset_url``,
+    content-hashed), with a revision from its content. Built once: files do not change under
+    a running app."""
+    found = current_app.extensions.get("merchant_onboard.shell")
+    if found is None:
+        root = Path(current_app.static_folder or "")
+        files = sorted({path.relative_to(root).as_posix() for pattern in SHELL_GLOBS
+                        for path in root.glob(pattern) if path.is_file()})
+        found = current_app.extensions["merchant_onboard.shell"] = [
+            {"url": asset_url(name),
+             "revision": hashlib.sha256((root / name).read_bytes()).hexdigest()[:16]}
+            for name in files]
+    return found
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker: its configuration, then the vendored Workbox and our worker code."""
+    config = {
+        "precache": _shell(),
+        "workboxModules": {f"workbox-{name}": asset_url(
+            f"vendor/workbox-{name}/workbox-{name}.prod.js") for name in WORKBOX_MODULES},
+        "outboxUrl": url_for("offline.outbox"),
+        "loginUrl": url_for("auth.login"),
+    }
+    scripts = [asset_url(name) for name in (
+        "vendor/workbox-sw/workbox-sw.js", "vendor/idb/umd.js", "js/outbox.js", "js/sw.js")]
+    body = (f"self.MO_CONFIG = {json.dumps(config, separators=(',', ':'))};\n"
+            f"importScripts({', '.join(json.dumps(s) for s in scripts)});\n")
+    response = Response(body, mimetype="text/javascript")
+    # The browser checks for a new worker on every navigation; it must ask us each time.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    body = {
+        "name": _("Số hoá chợ · đăng ký gian hàng"),
+        "short_name": _("Số hoá chợ"),
+        "lang": "vi",
+        "start_url": url_for("stalls.home"),
+        "scope": url_for("stalls.home"),
+        "display": "standalone",
+        "background_color": "#f5f7f6",
+        "theme_color": "#0b5d3b",
+        "icons": [{"src": asset_url(f"icons/icon-{size}.png"),
+                   "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any maskable"}
+                  for size in (192, 512)],
+    }
+    response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/outbox")
+@login_required
+def outbox():
+    """The pending list: drawn on the phone from its IndexedDB outbox (nothing of it is here)."""
+    labels = {"events": {k: str(v) for k, v in EVENT_LABELS.items()},
+              "statuses": {k: str(v) for k, v in STATUS_LABELS.items()}}
+    return render_template("offline/outbox.html", labels=labels)
+
+
+@bp.get("/m/<code>/stalls.json")
+@read_only
+@login_required
+def market_stalls(code: str):
+    """The market's stalls as the device keeps them for offline search: codes, names and
+    status, never phones or account numbers. Scoped like the list page."""
+    session = get_session()
+    market = access.require_market(session, current_user, code)
+    rows, _total = stall_lookup.search_stalls(session, market=market, limit=OFFLINE_LIST_LIMIT,
+                                              summary=True)
+    return jsonify(market=market.code, stalls=[
+        {"id": r.id, "code": r.stall_code, "zone": r.zone, "shop": r.shop_name,
+         "owner": r.owner_name, "status": r.status} for r in rows])

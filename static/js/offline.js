@@ -1,0 +1,455 @@
+// The offline app on the page side (DESIGN §10): the service worker, the outbox badge and
+// list, drafts, offline search, and logging out. Every form still posts as plain HTML; this
+// only steps in when there is no connection, and keeps what was typed.
+/* global MOOutbox */
+(function () {
+  "use strict";
+
+  var OUTBOX_FORMS = MOOutbox.OUTBOX_FORMS;
+  var PAGES_CACHE = MOOutbox.PAGES_CACHE;
+
+  var body = document.body;
+  var user = body.dataset.user;
+  var strings = JSON.parse(document.getElementById("mo-strings").textContent);
+
+  function draftKey(path) { return "mo-draft:" + user + ":" + path; }
+
+  // Accent- and case-insensitive like the server's domain.text.fold_search: marks dropped,
+  // đ → d (it has no decomposition), one space.
+  function fold(text) {
+    return (text || "").replace(/[Đđ]/g, "d").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase().replace(/\s+/g, " ").trim();
+  }
+
+  function refreshBadge() {
+    return MOOutbox.list(user).then(function (items) {
+      var badge = document.getElementById("outbox-badge");
+      badge.dataset.pending = String(items.length);
+      badge.querySelector(".outbox-count").textContent = String(items.length);
+      badge.hidden = items.length === 0;
+      badge.classList.toggle("has-rejected", items.some(function (i) { return i.status === "rejected"; }));
+      return items;
+    });
+  }
+
+  function drain() {
+    if (!navigator.onLine) return Promise.resolve();
+    return MOOutbox.drain(user, body.dataset.login).then(refresh);
+  }
+
+  function refresh() {
+    return refreshBadge().then(function (items) {
+      renderOutbox(items);
+      renderPendingStalls(items);
+    });
+  }
+
+  // --- the outbox list page -------------------------------------------------------------
+
+  function describe(item, labels, stallsById) {
+    var path = new URL(item.url).pathname;
+    var match = OUTBOX_FORMS.exec(path);
+    var fields = {};
+    item.fields.forEach(function (pair) { fields[pair[0]] = pair[1]; });
+    var what = !match ? path : match[1] ? strings.register :
+      match[3] === "register" ? strings.register_census :
+      match[4] ? (labels.events[match[4]] || match[4]) : strings[match[3]];
+    var stall = fields.stall_code ? fields.stall_code + " · " + (fields.shop_name || "") :
+      match && match[2] && stallsById[match[2]] ?
+        stallsById[match[2]].code + " · " + stallsById[match[2]].shop : match && match[2] ? "#" + match[2] : "";
+    return { what: what, stall: stall };
+  }
+
+  function renderOutbox(items) {
+    var list = document.getElementById("outbox-list");
+    if (!list) return;
+    // "Saved on the phone" holds while something waits to be sent.
+    document.getElementById("outbox-queued").hidden = !(
+      new URLSearchParams(location.search).get("queued") &&
+      items.some(function (item) { return item.status === "pending"; }));
+    var labels = JSON.parse(document.getElementById("outbox-labels").textContent);
+    MOOutbox.allStalls(user).then(function (stalls) {
+      var byId = {};
+      stalls.forEach(function (s) { byId[s.id] = s; });
+      list.textContent = "";
+      if (!items.length) {
+        var empty = document.createElement("li");
+        empty.className = "empty";
+        empty.textContent = strings.empty;
+        list.appendChild(empty);
+      }
+      items.forEach(function (item) {
+        var text = describe(item, labels, byId);
+        var row = document.createElement("li");
+        row.className = "outbox-item " + item.status;
+        row.dataset.outboxId = item.id;
+        row.dataset.status = item.status;
+        var head = document.createElement("div");
+        head.className = "outbox-head";
+        var title = document.createElement("strong");
+        title.textContent = text.what;
+        var badge = document.createElement("span");
+        badge.className = "badge " + (item.status === "rejected" ? "badge-rejected" : "badge-pending");
+        badge.textContent = item.status === "rejected" ? strings.rejected : strings.pending;
+        head.appendChild(title);
+        head.appendChild(badge);
+        row.appendChild(head);
+        var stall = document.createElement("div");
+        stall.className = "outbox-stall code";
+        stall.textContent = text.stall;
+        row.appendChild(stall);
+        var since = document.createElement("div");
+        since.className = "muted small";
+        since.textContent = strings.since + " " + new Date(item.created).toLocaleString(document.documentElement.lang);
+        row.appendChild(since);
+        if (item.error) {
+          var error = document.createElement("p");
+          error.className = item.status === "rejected" ? "error outbox-error" : "muted small outbox-error";
+          error.textContent = strings[item.error] || item.error;
+          row.appendChild(error);
+        }
+        var actions = document.createElement("div");
+        actions.className = "actions minor";
+        var fix = document.createElement("a");
+        fix.className = "button secondary";
+        fix.href = item.formUrl.split("#")[0] + "#outbox-" + item.id;
+        fix.textContent = strings.fix;
+        var discard = document.createElement("button");
+        discard.type = "button";
+        discard.className = "button ghost";
+        discard.textContent = strings.discard;
+        discard.addEventListener("click", function () {
+          if (window.confirm(strings.discard_confirm)) MOOutbox.remove(item.id);
+        });
+        actions.appendChild(fix);
+        actions.appendChild(discard);
+        row.appendChild(actions);
+        list.appendChild(row);
+      });
+    });
+  }
+
+  // --- forms: fresh ids, drafts, fixing a rejected item, offline submit -------------------
+
+  // Where a form posts. Not form.action: the registration form has a button named "action",
+  // which that property returns instead.
+  function formUrl(form) {
+    return new URL(form.getAttribute("action") || location.href, location.href);
+  }
+
+  function formFields(form, submitter) {
+    var fields = [];
+    var photo = false;
+    new FormData(form, submitter).forEach(function (value, name) {
+      if (typeof value === "string") fields.push([name, value]);
+      else if (value.size) photo = true;
+    });
+    return { fields: fields, photo: photo };
+  }
+
+  function typedValues(form) {
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "file" || el.type === "submit") return;
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked) values[el.name] = el.value;
+        else if (!(el.name in values)) values[el.name] = null;
+      } else {
+        values[el.name] = el.value;
+      }
+    });
+    return values;
+  }
+
+  function fill(form, values, withHidden) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !(el.name in values) || el.type === "file" || el.type === "submit") return;
+      if (el.type === "hidden" && (!withHidden || el.name === "csrf_token")) return;
+      if (el.type === "checkbox" || el.type === "radio") el.checked = values[el.name] === el.value;
+      else el.value = values[el.name];
+    });
+  }
+
+  function notice(form, text, className, action) {
+    var box = document.createElement("div");
+    box.className = className;
+    box.setAttribute("role", "status");
+    var p = document.createElement("p");
+    p.textContent = text;
+    box.appendChild(p);
+    if (action) box.appendChild(action);
+    form.parentNode.insertBefore(box, form);
+    return box;
+  }
+
+  function freshClientId(form) {
+    var input = form.querySelector("input[name=client_id]");
+    if (!input || !input.value) return Promise.resolve();
+    return MOOutbox.isUsed(input.value).then(function (used) {
+      if (used) input.value = MOOutbox.uuid();
+    });
+  }
+
+  function setUpForm(form) {
+    var path = formUrl(form).pathname;
+    var key = draftKey(path);
+    var fixing = /^#outbox-(\d+)$/.exec(location.hash);
+    var shownErrors = document.querySelector(".alert, .has-error, .warning[role=alert]");
+    var ready = fixing ? null : freshClientId(form);
+
+    if (fixing) {
+      ready = MOOutbox.get(Number(fixing[1])).then(function (item) {
+        if (!item || item.user !== user) return;
+        var values = {};
+        item.fields.forEach(function (pair) { values[pair[0]] = pair[1]; });
+        fill(form, values, true);
+        notice(form, strings.fixing + (item.error ? " " + (strings[item.error] || item.error) : ""), "alert outbox-fixing");
+        form.dataset.replaces = item.id;
+      });
+    } else if (!shownErrors) {
+      // A page the server sent back with errors already shows the latest values.
+      var draft = JSON.parse(localStorage.getItem(key) || "null");
+      if (draft) {
+        fill(form, draft, false);
+        var discard = document.createElement("button");
+        discard.type = "button";
+        discard.className = "button ghost";
+        discard.textContent = strings.draft_discard;
+        var box = notice(form, strings.draft_restored, "flash draft-restored", discard);
+        discard.addEventListener("click", function () {
+          localStorage.removeItem(key);
+          location.reload();
+        });
+        box.dataset.draft = "restored";
+      }
+    }
+
+    form.addEventListener("input", function () {
+      localStorage.setItem(key, JSON.stringify(typedValues(form)));
+    });
+    form.addEventListener("change", function () {
+      localStorage.setItem(key, JSON.stringify(typedValues(form)));
+    });
+
+    form.addEventListener("submit", function (event) {
+      var submitter = event.submitter;
+      var scan = submitter && submitter.name === "action" && submitter.value === "scan";
+      var input = form.querySelector("input[name=client_id]");
+      var collected = formFields(form, submitter);
+      if (!navigator.onLine) {
+        event.preventDefault();
+        if (scan || collected.photo) {
+          window.alert(strings.needs_network);
+          return;
+        }
+        ready.then(function () {
+          // A form reopened from the phone's copy carries an id already used: a fresh one.
+          return form.dataset.replaces ? null : freshClientId(form);
+        }).then(function () {
+          var clientId = input && input.value ? input.value : MOOutbox.uuid();
+          return MOOutbox.add({ user: user, url: formUrl(form).href,
+                                fields: formFields(form, submitter).fields, clientId: clientId,
+                                formUrl: location.href });
+        }).then(function () {
+          return form.dataset.replaces ? MOOutbox.remove(Number(form.dataset.replaces)) : null;
+        }).then(function () {
+          localStorage.removeItem(key);
+          location.href = body.dataset.outbox + "?queued=1";
+        });
+        return;
+      }
+      // Sent as plain HTML from here; the page that answers shows what was sent (a scan's
+      // answer too, with the bank and account read), so the draft is done.
+      localStorage.removeItem(key);
+      if (scan) return;
+      // If the signal drops on the way, the service worker keeps the write in the outbox.
+      if (input && input.value) MOOutbox.markUsed(input.value, user);
+      if (form.dataset.replaces) MOOutbox.remove(Number(form.dataset.replaces));
+    });
+  }
+
+  // "Already in the census" opens another form: the bank and account typed here go with it.
+  function carryToCensus(link) {
+    link.addEventListener("click", function () {
+      var form = link.closest("form");
+      var typed = typedValues(form);
+      var carried = {};
+      ["bank", "account_number", "holder_name", "card"].forEach(function (name) {
+        if (typed[name]) carried[name] = typed[name];
+      });
+      var target = new URL(link.href, location.href).pathname;
+      var existing = JSON.parse(localStorage.getItem(draftKey(target)) || "{}");
+      localStorage.setItem(draftKey(target), JSON.stringify(Object.assign(existing, carried)));
+    });
+  }
+
+  // --- the market's stall list: kept on the phone, searched there when offline ------------
+
+  function stallRow(stall, statusLabel, pending) {
+    var li = document.createElement("li");
+    var link = document.createElement(stall.id ? "a" : "div");
+    link.className = "row-link" + (pending ? " pending" : "");
+    if (stall.id) link.href = stall.url;
+    link.dataset.stallCode = stall.code;
+    var code = document.createElement("span");
+    code.className = "code";
+    code.textContent = stall.code;
+    var grow = document.createElement("span");
+    grow.className = "grow";
+    var name = document.createElement("strong");
+    name.textContent = stall.shop || stall.owner || "—";
+    var small = document.createElement("span");
+    small.className = "muted small";
+    small.textContent = [stall.zone, stall.owner].filter(Boolean).join(" · ");
+    grow.appendChild(name);
+    grow.appendChild(document.createTextNode(" "));
+    grow.appendChild(small);
+    var badge = document.createElement("span");
+    badge.className = "badge badge-" + (pending ? "pending" : stall.status);
+    badge.textContent = statusLabel;
+    link.appendChild(code);
+    link.appendChild(grow);
+    link.appendChild(badge);
+    li.appendChild(link);
+    return li;
+  }
+
+  function marketCode() {
+    var match = /^\/m\/([^/]+)\/$/.exec(location.pathname);
+    return match && document.getElementById("stall-list") ? decodeURIComponent(match[1]) : null;
+  }
+
+  function renderPendingStalls(items) {
+    var market = marketCode();
+    var list = document.getElementById("stall-list");
+    if (!market || !list) return;
+    list.querySelectorAll("li.pending-stall").forEach(function (li) { li.remove(); });
+    items.slice().reverse().forEach(function (item) {
+      var match = OUTBOX_FORMS.exec(new URL(item.url).pathname);
+      if (!match || decodeURIComponent(match[1] || "") !== market) return;
+      var fields = {};
+      item.fields.forEach(function (pair) { fields[pair[0]] = pair[1]; });
+      var li = stallRow({ code: fields.stall_code, shop: fields.shop_name, owner: fields.owner_name,
+                          zone: fields.zone }, item.status === "rejected" ? strings.rejected : strings.pending, true);
+      li.classList.add("pending-stall");
+      list.insertBefore(li, list.firstChild);
+    });
+  }
+
+  function searchOffline(form, stalls) {
+    var data = new FormData(form);
+    var query = fold(data.get("q"));
+    var compact = query.replace(/[^a-z0-9]/g, "");
+    var status = data.get("status") || "";
+    var zone = data.get("zone") || "";
+    var statusNames = {};
+    form.querySelectorAll("select[name=status] option").forEach(function (o) { statusNames[o.value] = o.textContent; });
+    var found = stalls.filter(function (s) {
+      var text = fold([s.code, s.shop, s.owner].join(" "));
+      return (!query || text.indexOf(query) >= 0 || (compact && text.replace(/[^a-z0-9]/g, "").indexOf(compact) >= 0)) &&
+        (!status || s.status === status) && (!zone || s.zone === zone);
+    });
+    var list = document.getElementById("stall-list");
+    list.textContent = "";
+    var stallUrl = body.dataset.outbox.replace(/outbox$/, "stalls/");
+    found.forEach(function (s) {
+      list.appendChild(stallRow(Object.assign({ url: stallUrl + s.id }, s), statusNames[s.status] || s.status, false));
+    });
+    var count = document.querySelector(".count");
+    if (count) count.textContent = strings.offline_search + " " + found.length;
+    document.querySelectorAll(".pager").forEach(function (p) { p.hidden = true; });
+    return MOOutbox.list(user).then(renderPendingStalls);
+  }
+
+  function setUpMarket() {
+    var market = marketCode();
+    if (!market) return;
+    var form = document.querySelector("form.search");
+    if (navigator.onLine) {
+      fetch(location.pathname + "stalls.json", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) { if (data) return MOOutbox.saveStalls(user, market, data.stalls); })
+        .catch(function () {});
+    } else if (form && new URLSearchParams(location.search).toString()) {
+      // An offline copy of the list stands in for a search never made online.
+      MOOutbox.stalls(user, market).then(function (stalls) { searchOffline(form, stalls); });
+    }
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        if (navigator.onLine) return;
+        event.preventDefault();
+        MOOutbox.stalls(user, market).then(function (stalls) { searchOffline(form, stalls); });
+      });
+    }
+  }
+
+  // --- pages kept for offline use ---------------------------------------------------------
+
+  // This page, the forms reachable from it and the pending list, stored once while there is a
+  // signal so the service worker has them when there is none. Stored from here rather than
+  // through the worker: on the first visit it does not control the page yet.
+  function warm() {
+    if (!navigator.onLine || !window.caches) return;
+    var urls = [body.dataset.outbox];
+    if (MOOutbox.PAGES.test(location.pathname)) urls.push(location.pathname);
+    document.querySelectorAll("main a[href]").forEach(function (a) {
+      var url = new URL(a.href, location.href);
+      if (url.origin === location.origin && OUTBOX_FORMS.test(url.pathname)) urls.push(url.pathname);
+    });
+    caches.open(PAGES_CACHE).then(function (cache) {
+      urls.forEach(function (url) {
+        cache.match(url).then(function (found) {
+          if (!found) cache.add(url).catch(function () {});
+        });
+      });
+    });
+  }
+
+  // --- logging out on a shared phone -------------------------------------------------------
+
+  function setUpLogout() {
+    var form = document.querySelector("form.logout");
+    if (!form) return;
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.cleared) return;
+      event.preventDefault();
+      MOOutbox.list(user).then(function (items) {
+        if (items.length && !window.confirm(strings.logout_confirm.replace("{n}", items.length))) return;
+        Object.keys(localStorage).forEach(function (key) {
+          if (key.indexOf(draftKey("")) === 0) localStorage.removeItem(key);
+        });
+        return Promise.all([MOOutbox.clearUser(user), window.caches ? caches.delete(PAGES_CACHE) : null])
+          .then(function () {
+            form.dataset.cleared = "1";
+            form.submit();
+          });
+      });
+    });
+  }
+
+  // --- start ----------------------------------------------------------------------------
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.indexedDB || !window.MOOutbox) return;
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register(body.dataset.sw).catch(function () {});
+    }
+    MOOutbox.setCurrentUser(user);
+    document.querySelectorAll("main form[method=post]").forEach(function (form) {
+      if (OUTBOX_FORMS.test(formUrl(form).pathname)) setUpForm(form);
+    });
+    document.querySelectorAll("a[data-carry]").forEach(carryToCensus);
+    var resend = document.getElementById("outbox-resend");
+    if (resend) {
+      // Tried even when the phone believes it is offline: it is sometimes wrong.
+      resend.addEventListener("click", function () {
+        MOOutbox.drain(user, body.dataset.login).then(refresh);
+      });
+    }
+    setUpMarket();
+    setUpLogout();
+    if (window.BroadcastChannel) new BroadcastChannel("mo-outbox").onmessage = refresh;
+    window.addEventListener("online", drain);
+    refresh().then(drain).then(warm);
+  });
+})();

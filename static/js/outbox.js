@@ -1,0 +1,208 @@
+// The outbox (DESIGN §10): writes made without a connection, kept in IndexedDB until the
+// server acknowledges them. Loaded by pages and by the service worker (importScripts), after
+// the vendored idb (self.idb), so both send the same way.
+(function (root) {
+  "use strict";
+
+  var DB_NAME = "merchant-onboard";
+  var dbPromise = null;
+
+  function db() {
+    if (!dbPromise) {
+      dbPromise = root.idb.openDB(DB_NAME, 1, {
+        upgrade: function (database) {
+          // Pending writes, in the order they were made (the key).
+          database.createObjectStore("outbox", { keyPath: "id", autoIncrement: true })
+            .createIndex("user", "user");
+          // Every client_id this device has submitted: a form reopened from the cache still
+          // carries the id it was first rendered with, and reusing it would replay that write.
+          database.createObjectStore("used", { keyPath: "clientId" }).createIndex("user", "user");
+          // Each market's stall list for offline search, and what stall pages show of a stall.
+          database.createObjectStore("stalls", { keyPath: ["user", "market"] }).createIndex("user", "user");
+          // The signed-in user, as the last page opened saw it.
+          database.createObjectStore("meta", { keyPath: "key" });
+        }
+      });
+    }
+    return dbPromise;
+  }
+
+  // Ask the pages to redraw their badge and lists.
+  function changed() {
+    if (root.BroadcastChannel) new root.BroadcastChannel("mo-outbox").postMessage("changed");
+  }
+
+  function uuid() {
+    if (root.crypto && root.crypto.randomUUID) return root.crypto.randomUUID();
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ root.crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16);
+    });
+  }
+
+  // Serialise the senders (pages and the worker): two of them draining at once would send
+  // the same item twice, harmless (same client_id) but out of order.
+  function exclusive(task) {
+    if (root.navigator && root.navigator.locks) {
+      return root.navigator.locks.request("mo-outbox", task);
+    }
+    return task();
+  }
+
+  // The server's own messages in a rejected form page: the alert, the field errors and a
+  // warning to confirm. The worker has no DOMParser, so a pattern over the escaped HTML.
+  function rejectionMessages(html) {
+    var found = [];
+    var pattern = /<p class="error"[^>]*>([\s\S]*?)<\/p>|<div class="(?:alert|warning)"[^>]*>[\s\S]*?<p>([\s\S]*?)<\/p>/g;
+    var match;
+    while ((match = pattern.exec(html)) !== null) {
+      var text = (match[1] || match[2] || "").replace(/<[^>]+>/g, "")
+        .replace(/&#34;|&quot;/g, "\"").replace(/&#39;/g, "'").replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
+      if (text && found.indexOf(text) < 0) found.push(text);
+    }
+    return found.join(" ");
+  }
+
+  var api = {
+    // Pages a volunteer needs without a signal: the markets and their stall lists (and the
+    // list as JSON), the registration forms, stall pages and their event forms, the pending list.
+    PAGES: /^\/(?:$|m\/(?:[^/]+\/(?:$|stalls\/new$|stalls\.json$))?$|stalls\/\d+(?:$|\/(?:register|edit|account|events\/[a-z_]+)$)|outbox$)/,
+    // Forms whose write can wait in the outbox: registration (1: market), census registration,
+    // edit, account change and every onboarding event (2: stall id, 3: which, 4: event kind).
+    OUTBOX_FORMS: /^\/(?:m\/([^/]+)\/stalls\/new|stalls\/(\d+)\/(register|edit|account|events\/([a-z_]+)))$/,
+    // The service worker's cache of those pages; logging out deletes it (the shell stays:
+    // it holds nobody's data).
+    PAGES_CACHE: "mo-pages",
+    uuid: uuid,
+    rejectionMessages: rejectionMessages,
+
+    currentUser: function () {
+      return db().then(function (d) { return d.get("meta", "session"); })
+        .then(function (row) { return row ? row.user : null; });
+    },
+
+    setCurrentUser: function (user) {
+      return db().then(function (d) { return d.put("meta", { key: "session", user: user }); });
+    },
+
+    // item: {user, url, fields: [[name, value]…], clientId, formUrl}
+    add: function (item) {
+      item.created = new Date().toISOString();
+      item.status = "pending";
+      item.error = null;
+      return db().then(function (d) {
+        var tx = d.transaction(["outbox", "used"], "readwrite");
+        tx.objectStore("used").put({ clientId: item.clientId, user: item.user });
+        var added = tx.objectStore("outbox").add(item);
+        return tx.done.then(function () { changed(); return added; });
+      });
+    },
+
+    get: function (id) { return db().then(function (d) { return d.get("outbox", id); }); },
+
+    list: function (user) {
+      return db().then(function (d) { return d.getAllFromIndex("outbox", "user", user); })
+        .then(function (items) { return items.sort(function (a, b) { return a.id - b.id; }); });
+    },
+
+    remove: function (id) {
+      return db().then(function (d) { return d.delete("outbox", id); }).then(changed);
+    },
+
+    markUsed: function (clientId, user) {
+      return db().then(function (d) { return d.put("used", { clientId: clientId, user: user }); });
+    },
+
+    isUsed: function (clientId) {
+      return db().then(function (d) { return d.get("used", clientId); })
+        .then(function (row) { return !!row; });
+    },
+
+    saveStalls: function (user, market, stalls) {
+      return db().then(function (d) {
+        return d.put("stalls", { user: user, market: market, stalls: stalls, saved: new Date().toISOString() });
+      });
+    },
+
+    stalls: function (user, market) {
+      return db().then(function (d) { return d.get("stalls", [user, market]); })
+        .then(function (row) { return row ? row.stalls : []; });
+    },
+
+    allStalls: function (user) {
+      return db().then(function (d) { return d.getAllFromIndex("stalls", "user", user); })
+        .then(function (rows) {
+          return rows.reduce(function (all, row) { return all.concat(row.stalls); }, []);
+        });
+    },
+
+    // Logging out on a shared phone: nothing of this user stays on the device.
+    clearUser: function (user) {
+      return db().then(function (d) {
+        var tx = d.transaction(["outbox", "used", "stalls", "meta"], "readwrite");
+        ["outbox", "used", "stalls"].forEach(function (name) {
+          var store = tx.objectStore(name);
+          store.index("user").getAllKeys(user).then(function (keys) {
+            keys.forEach(function (key) { store.delete(key); });
+          });
+        });
+        tx.objectStore("meta").delete("session");
+        return tx.done;
+      }).then(changed);
+    },
+
+    // Send the user's pending items in order. Each is deleted only once the server has
+    // acknowledged it (a 2xx, which is also what a replayed client_id answers); a 4xx keeps
+    // it, marked rejected with the server's message; no connection or a 5xx stops the run.
+    drain: function (user, loginUrl) {
+      return exclusive(function () {
+        return api.list(user).then(function (items) {
+          var result = { sent: 0, rejected: 0, stopped: null };
+          var pending = items.filter(function (item) { return item.status === "pending"; });
+          return pending.reduce(function (previous, item) {
+            return previous.then(function () {
+              if (result.stopped) return;
+              return send(item, loginUrl).then(function (outcome) {
+                if (outcome.kind === "sent") {
+                  result.sent += 1;
+                  return db().then(function (d) { return d.delete("outbox", item.id); });
+                }
+                item.error = outcome.message;
+                item.status = outcome.kind === "rejected" ? "rejected" : "pending";
+                item.tried = new Date().toISOString();
+                if (outcome.kind === "rejected") result.rejected += 1;
+                else result.stopped = outcome.kind;
+                return db().then(function (d) { return d.put("outbox", item); });
+              });
+            });
+          }, Promise.resolve()).then(function () { changed(); return result; });
+        });
+      });
+    }
+  };
+
+  function send(item, loginUrl) {
+    var body = new URLSearchParams();
+    item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    return root.fetch(item.url, {
+      method: "POST", body: body, credentials: "same-origin", redirect: "follow",
+      headers: { "Accept": "text/html" }
+    }).then(function (response) {
+      if (response.ok) {
+        // A session that ended answers with the login page: not an acknowledgement.
+        if (new URL(response.url).pathname === loginUrl) return { kind: "login", message: "login" };
+        return { kind: "sent" };
+      }
+      if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+        return response.text().then(function (html) {
+          return { kind: "rejected", message: rejectionMessages(html) || ("HTTP " + response.status) };
+        });
+      }
+      return { kind: "server", message: "HTTP " + response.status };
+    }, function () {
+      return { kind: "offline", message: "offline" };
+    });
+  }
+
+  root.MOOutbox = api;
+})(self);

@@ -1,0 +1,96 @@
+// The service worker of the volunteer's pages (served as /sw.js with MO_CONFIG before this).
+// Workbox and idb are the vendored copies: nothing is fetched from a CDN.
+/* global workbox, MOOutbox */
+(function () {
+  "use strict";
+
+  var config = self.MO_CONFIG;
+  // modulePathCb rather than modulePathPrefix: the vendored files' URLs come from the app
+  // (static URLs may carry a content hash), so each module gets its own.
+  workbox.setConfig({
+    debug: false,
+    modulePathCb: function (name) { return config.workboxModules[name]; }
+  });
+  workbox.core.setCacheNameDetails({ prefix: "mo" });
+  self.skipWaiting();
+  workbox.core.clientsClaim();
+
+  // The shell at the URLs the app gives its static files.
+  workbox.precaching.precacheAndRoute(config.precache);
+  workbox.precaching.cleanupOutdatedCaches();
+
+  var PAGES = MOOutbox.PAGES;
+  var OUTBOX_FORMS = MOOutbox.OUTBOX_FORMS;
+  var PAGES_CACHE = MOOutbox.PAGES_CACHE;
+
+  var pages = new workbox.strategies.NetworkFirst({
+    cacheName: PAGES_CACHE,
+    // One bar of signal: after this the copy on the phone is better than a spinner.
+    networkTimeoutSeconds: 6,
+    plugins: [new workbox.expiration.ExpirationPlugin({ maxEntries: 500 })]
+  });
+
+  workbox.routing.registerRoute(function (options) {
+    return options.url.origin === self.location.origin && PAGES.test(options.url.pathname);
+  }, function (options) {
+    return pages.handle(options).catch(function () {
+      // A search or filter never opened before: the list without it (the page filters
+      // its offline copy itself).
+      var bare = new URL(options.url.href);
+      bare.search = "";
+      return caches.open(PAGES_CACHE).then(function (cache) { return cache.match(bare.href); })
+        .then(function (found) { return found || Response.error(); });
+    });
+  });
+
+  // Other static files (fonts, images, a scanner's WebAssembly): from the phone when there.
+  workbox.routing.registerRoute(function (options) {
+    return options.url.origin === self.location.origin &&
+      ["font", "style", "script", "image"].indexOf(options.request.destination) >= 0;
+  }, new workbox.strategies.StaleWhileRevalidate({ cacheName: "mo-assets" }));
+
+  // A form sent while the signal drops: if the request cannot reach the server, the write goes
+  // into the outbox and the volunteer sees the pending list, instead of the browser's
+  // "no internet" page. Forms with a photo need the server and are not kept.
+  workbox.routing.registerRoute(function (options) {
+    return options.request.mode === "navigate" && options.url.origin === self.location.origin &&
+      OUTBOX_FORMS.test(options.url.pathname);
+  }, function (options) {
+    var request = options.request;
+    var copy = request.clone();
+    return fetch(request).catch(function (error) {
+      return Promise.all([copy.formData(), MOOutbox.currentUser()]).then(function (found) {
+        var form = found[0];
+        var user = found[1];
+        var fields = [];
+        var photo = false;
+        form.forEach(function (value, name) {
+          if (typeof value === "string") fields.push([name, value]);
+          else if (value.size) photo = true;
+        });
+        if (!user || photo || form.get("action") === "scan") throw error;
+        return MOOutbox.add({
+          user: user, url: request.url, fields: fields,
+          clientId: form.get("client_id") || MOOutbox.uuid(),
+          formUrl: request.referrer || request.url
+        }).then(function () {
+          if (self.registration.sync) self.registration.sync.register("mo-outbox").catch(function () {});
+          return Response.redirect(config.outboxUrl + "?queued=1", 303);
+        });
+      });
+    });
+  }, "POST");
+
+  // Background Sync: the browser wakes the worker when the connection returns, even with no
+  // page of the app open.
+  self.addEventListener("sync", function (event) {
+    if (event.tag !== "mo-outbox") return;
+    event.waitUntil(MOOutbox.currentUser().then(function (user) {
+      if (!user) return null;
+      return MOOutbox.drain(user, config.loginUrl).then(function (result) {
+        // Still no connection: let the browser try again later.
+        if (result.stopped === "offline") throw new Error("offline");
+      });
+    }));
+  });
+})();

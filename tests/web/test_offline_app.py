@@ -1,0 +1,169 @@
+"""What the phone's offline app is served: service worker, manifest, stall list, and forms the outbox can replay."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlmodel import select
+
+from merchant_onboard.domain.funnel import MANUAL_EVENTS
+from merchant_onboard.models import Event, Stall
+from merchant_onboard.web.assets import asset_url
+from tests.factories import stall_fields
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh", name="Chợ Vị Thanh")
+
+
+@pytest.fixture
+def lan(make_user, market):
+    return make_user("lan", markets=[market])
+
+
+@pytest.fixture
+def logged_in(client, auth, lan):
+    auth.login("lan")
+    return client
+
+
+def _worker_config(body: str) -> dict:
+    first_line = body.splitlines()[0]
+    assert first_line.startswith("self.MO_CONFIG = ")
+    return json.loads(first_line.removeprefix("self.MO_CONFIG = ").rstrip(";"))
+
+
+def test_the_service_worker_is_served_fresh_at_the_root_and_loads_only_the_apps_files(app, client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    body = response.get_data(as_text=True)
+    config = _worker_config(body)
+    scripts = re.findall(r'"([^"]+)"', body.splitlines()[1])
+    with app.test_request_context():
+        shell = {asset_url(name) for name in (
+            "css/app.css", "js/app.js", "js/offline.js", "js/outbox.js", "vendor/idb/umd.js",
+            "icons/icon-192.png")}
+    precached = {entry["url"] for entry in config["precache"]}
+    assert shell <= precached
+    # Every file the worker loads or precaches is served by the app itself (no CDN).
+    for url in [*precached, *config["workboxModules"].values(), *scripts]:
+        assert url.startswith("/"), url
+        assert client.get(url).status_code == 200, url
+    assert set(config["workboxModules"]) == {
+        "workbox-core", "workbox-routing", "workbox-strategies", "workbox-precaching",
+        "workbox-expiration"}
+
+
+def test_the_shell_revisions_follow_the_files_content(app, client):
+    entries = {e["url"]: e["revision"] for e in _worker_config(
+        client.get("/sw.js").get_data(as_text=True))["precache"]}
+    with app.test_request_context():
+        app_js, offline_js = (asset_url(f"js/{n}.js") for n in ("app", "offline"))
+    assert entries[app_js] != entries[offline_js]
+    assert all(re.fullmatch(r"[0-9a-f]{16}", revision) for revision in entries.values())
+
+
+def test_the_manifest_makes_the_app_installable(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    manifest = response.get_json(force=True)
+    assert manifest["short_name"] == "Số hoá chợ"
+    assert manifest["display"] == "standalone"
+    assert manifest["start_url"] == "/"
+    assert manifest["theme_color"] == "#0b5d3b"
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    for icon in manifest["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+
+
+def test_signed_in_pages_carry_the_badge_and_the_offline_scripts_the_login_page_does_not(
+        client, auth, lan, market):
+    login_page = client.get("/login").get_data(as_text=True)
+    assert "outbox-badge" not in login_page and "offline.js" not in login_page
+    auth.login("lan")
+    page = client.get(f"/m/{market.code}/").get_data(as_text=True)
+    assert 'id="outbox-badge"' in page and 'data-pending="0"' in page
+    assert "offline.js" in page and 'rel="manifest"' in page
+
+
+def test_the_pending_list_page_needs_a_login(client, logged_in):
+    assert logged_in.get("/outbox").status_code == 200
+    logged_in.post("/logout")
+    assert client.get("/outbox").status_code == 302
+
+
+def test_the_offline_stall_list_has_codes_names_and_status_but_no_phone_or_account(
+        logged_in, session, market, lan, make_stall):
+    make_stall(market, lan, stall_code="B-2", shop_name="Cá đồng Cô Hồng",
+               owner_name="Đặng Thị Hồng", owner_phone="0903 123 456",
+               account_number="1023456789")
+    response = logged_in.get(f"/m/{market.code}/stalls.json")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["stalls"] == [{"id": data["stalls"][0]["id"], "code": "B-2", "zone": "Khu A",
+                               "shop": "Cá đồng Cô Hồng", "owner": "Đặng Thị Hồng",
+                               "status": "registered"}]
+    body = response.get_data(as_text=True)
+    assert "0903123456" not in body and "1023456789" not in body
+
+
+def test_the_offline_stall_list_is_scoped_like_the_list_page(client, auth, make_user, make_market,
+                                                             market):
+    other = make_market("cho-khac")
+    make_user("binh", markets=[other])
+    assert client.get(f"/m/{market.code}/stalls.json").status_code == 302  # to the login
+    auth.login("binh")
+    assert client.get(f"/m/{market.code}/stalls.json").status_code == 404
+    assert client.get(f"/m/{other.code}/stalls.json").status_code == 200
+
+
+def _client_id_of(page: str) -> str | None:
+    found = re.search(r'name="client_id" value="([^"]+)"', page)
+    return found.group(1) if found else None
+
+
+def test_every_form_the_outbox_queues_carries_a_client_id(logged_in, session, market, lan,
+                                                          make_stall):
+    stall = make_stall(market, lan, stall_code="C-1")
+    pages = [f"/m/{market.code}/stalls/new", f"/stalls/{stall.id}/register",
+             f"/stalls/{stall.id}/account",
+             *(f"/stalls/{stall.id}/events/{kind.value}" for kind in MANUAL_EVENTS)]
+    for path in pages:
+        main = logged_in.get(path).get_data(as_text=True).partition("<main")[2]
+        if '<form method="post"' in main:  # a step the stall is not at shows no form
+            assert _client_id_of(main), path
+
+
+def test_a_replayed_event_answers_like_the_first_and_records_once(logged_in, session, market, lan,
+                                                                 make_stall):
+    stall = make_stall(market, lan, stall_code="C-2")
+    data = {"client_id": "outbox-replay-0001", "format": "a6"}
+    first = logged_in.post(f"/stalls/{stall.id}/events/poster_printed", data=data)
+    again = logged_in.post(f"/stalls/{stall.id}/events/poster_printed", data=data)
+    assert first.status_code == again.status_code == 302
+    assert first.location == again.location
+    events = session.exec(select(Event).where(Event.stall_id == stall.id,
+                                              Event.kind == "poster_printed")).all()
+    assert len(events) == 1
+
+
+def test_a_replayed_edit_answers_like_the_first_and_changes_nothing_more(
+        logged_in, session, market, lan, make_stall):
+    """The edit form has no client_id: an edit sets values, so sending it twice is the same."""
+    stall = make_stall(market, lan, stall_code="C-3")
+    fields = {k: v for k, v in stall_fields(stall_code="C-3", shop_name="Quầy mới").items()
+              if k in ("stall_code", "zone", "shop_name", "owner_name", "owner_phone",
+                       "category", "notes")}
+    first = logged_in.post(f"/stalls/{stall.id}/edit", data=fields)
+    again = logged_in.post(f"/stalls/{stall.id}/edit", data=fields)
+    assert first.status_code == again.status_code == 302
+    assert first.location == again.location
+    session.expire_all()
+    assert session.get(Stall, stall.id).shop_name == "Quầy mới"
