@@ -37,7 +37,7 @@ def test_a_typed_code_leads_to_its_stall(client, market, lan, make_stall):
     assert response.headers["Location"].endswith(f"/v/{stall.public_code}")
 
 
-@pytest.mark.parametrize("path", ["/v?code=K7P2-QX9N", "/v/NOPE1234", "/v/%00%00",
+@pytest.mark.parametrize("path", ["/v?code=K7P2-QX9N", "/v/NOPE1234", "/v/-",
                                   "/v/" + "A" * 300])
 def test_a_mistyped_code_gets_the_field_again_with_a_message(client, path):
     response = client.get(path)
