@@ -47,12 +47,23 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    #: "Remember me" lasts this long after the last day the login was used (sliding); seconds
+    #: from the environment (MO_REMEMBER_COOKIE_DURATION=604800 for a week).
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
-    #: Login throttle: this many failures per username or address in the window.
+    #: Login throttle (services.users.LoginLimits), per window: failures for one username
+    #: from one address; failures for a username from anywhere before each next attempt
+    #: waits 1, 2, 4 … seconds, at most LOGIN_DELAY_MAX_SECONDS; failures from one address
+    #: across usernames (a market's shared hotspot).
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_USERNAME_FREE_FAILURES": 10,
+    "LOGIN_DELAY_MAX_SECONDS": 60,
+    "LOGIN_ADDRESS_MAX_FAILURES": 100,
     "LOGIN_WINDOW_SECONDS": 900,
+    #: A reset link (a one-time link instead of a temporary password) is valid this long.
+    "PASSWORD_RESET_MAX_AGE": 24 * 3600,
     #: Public QR photo checks per address per window.
     "PUBLIC_CHECK_LIMIT": 20,
     #: Verification-code lookups per address and window (the public page, typed or opened).
