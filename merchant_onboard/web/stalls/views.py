@@ -228,6 +228,9 @@ def _scan_owner_qr(values: dict) -> tuple[dict, dict[str, list[str]]]:
         return values, field_errors(exc)
     values.update(bank=scanned.bank_label, account_number=scanned.account_number,
                   card="on" if scanned.card else "")
+    if not scanned.bank_label:
+        return values, {"bank": [_("Mã BIN %(bin)s chưa có trong danh sách ngân hàng: hãy chọn "
+                                   "ngân hàng của tài khoản này.", bin=scanned.bin)]}
     flash(_("Đã đọc mã QR: kiểm tra lại ngân hàng, số tài khoản và tên chủ tài khoản."),
           "success")
     return values, {}
