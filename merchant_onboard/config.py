@@ -66,6 +66,8 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_RESET_MAX_AGE": 24 * 3600,
     #: Public QR photo checks per address per window.
     "PUBLIC_CHECK_LIMIT": 20,
+    #: Verification-code lookups per address and window (the public page, typed or opened).
+    "PUBLIC_LOOKUP_LIMIT": 60,
     "PUBLIC_CHECK_WINDOW_SECONDS": 600,
     "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
     #: Base of the verification address printed on posters, e.g. https://qr.example.vn.
