@@ -26,6 +26,10 @@ class Bank:
     code: str
     short_name: str
     name: str
+    #: Other names people type: former names after a rebrand (LienVietPostBank → LPBank), the
+    #: Vietnamese name (Bản Việt), a short form (BVBank). The CSV's optional ``aliases``
+    #: column, separated by ";".
+    aliases: tuple[str, ...] = ()
 
 
 def _key(s: str) -> str:
@@ -50,8 +54,12 @@ class BankRegistry:
         for attr in ("code", "short_name", "name"):
             for bank in self._banks:
                 self._by_key.setdefault(_key(getattr(bank, attr)), bank)
+        for bank in self._banks:
+            for alias in bank.aliases:
+                self._by_key.setdefault(_key(alias), bank)
         self._haystacks = tuple(
-            (bank, fold_search(" ".join((bank.bin, bank.code, bank.short_name, bank.name))),
+            (bank, fold_search(" ".join((bank.bin, bank.code, bank.short_name, bank.name,
+                                         *bank.aliases))),
              _key(bank.code + " " + bank.short_name))
             for bank in self._banks
         )
@@ -78,7 +86,9 @@ class BankRegistry:
                 raise ValueError(f"{source}:{line}: BIN must be 6 digits, got {values['bin']!r}")
             if not values["code"] or not values["short_name"]:
                 raise ValueError(f"{source}:{line}: code and short_name are required")
-            banks.append(Bank(**values))
+            aliases = tuple(a.strip() for a in nfc(row.get("aliases") or "").split(";")
+                            if a.strip())
+            banks.append(Bank(**values, aliases=aliases))
         return cls(banks)
 
     def by_bin(self, bin: str) -> Bank | None:

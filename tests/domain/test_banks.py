@@ -101,3 +101,15 @@ def test_default_registry_reads_the_list_the_application_chose(tmp_path):
 
 def test_default_registry_is_cached():
     assert default_registry() is default_registry()
+
+
+@pytest.mark.parametrize(("typed", "bin_"), [
+    ("BVBank", "970454"), ("Bản Việt", "970454"), ("ban viet", "970454"),
+    ("LienVietPostBank", "970449"), ("DongA", "970406"), ("Đông Á", "970406"),
+    # An alias never takes another bank's code: BVB is BaoVietBank's.
+    ("BVB", "970438"),
+])
+def test_former_and_vietnamese_names_find_the_bank(typed, bin_):
+    bank = default_registry().lookup(typed)
+    assert bank is not None and bank.bin == bin_
+    assert bin_ in [b.bin for b in default_registry().search(typed)]
