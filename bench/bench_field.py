@@ -12,8 +12,9 @@ Measures, with CDP ``Network.emulateNetworkConditions`` on Debian's Chromium:
   scan on a cold cache (the QR reader's WebAssembly fetched over the slow link) is printed too;
 - a re-check photo sent: its upload size and time (the 12 MP photo was 2.2 MB and 46 s before).
 
-The app runs in this process (werkzeug, threaded) on a throwaway SQLite database. Prints
-figures only; nothing here asserts.
+The app runs in this process (werkzeug, threaded) on a throwaway SQLite database, the
+service worker blocked (DevTools would not slow its requests). Prints figures only; nothing
+here asserts.
 
 Run: ``.venv/bin/python bench/bench_field.py [--rounds 3]`` (needs /usr/bin/chromium, or
 ``MO_CHROMIUM``, and Playwright from the test extra).
@@ -132,7 +133,9 @@ class Phone:
     """A fresh browser context (empty cache) on the slow link, counting what crosses it."""
 
     def __init__(self, browser, base_url: str) -> None:
-        self.context = browser.new_context(base_url=base_url, **PHONE)
+        # DevTools slows the page's own requests only, not its service worker's: with the
+        # worker (static/js/sw.js) on, pages fetched through it would cross an unthrottled link.
+        self.context = browser.new_context(base_url=base_url, service_workers="block", **PHONE)
         self.context.set_default_timeout(120_000)
         self.page = self.context.new_page()
         self.cdp = self.context.new_cdp_session(self.page)

@@ -33,8 +33,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     from merchant_onboard.config import load_config
+    from merchant_onboard.domain.banks import use_bank_list
 
     load_config(app, test_config)
+    use_bank_list(app.config["BANKS_CSV"])
 
 
 def register_proxy(app: Flask) -> None:
@@ -55,8 +57,10 @@ def register_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from merchant_onboard.extensions import compress
-    from merchant_onboard.web import assets, i18n, security
+    from merchant_onboard.web import assets, i18n, request_limits, security
 
+    # First: what no view, user loader or hook may see is refused before they run.
+    request_limits.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     assets.init_app(app)

@@ -148,3 +148,43 @@ def test_without_javascript_the_photo_is_uploaded_and_read_by_the_server(
         page.get_by_role("button", name="Đọc ngân hàng và số tài khoản từ ảnh").click()
     assert page.locator("input[name=account_number]").input_value() == "108002345678"
     context.close()
+
+
+def camera_video(path: Path, text: str) -> Path:
+    """A Y4M clip (what Chromium's fake camera plays) of a phone screen showing a QR."""
+    frame = Image.new("RGB", (640, 480), (40, 40, 40))
+    code = qrcode.make(text, border=4, box_size=8).get_image().convert("RGB")
+    frame.paste(code.resize((420, 420), Image.Resampling.NEAREST), (110, 30))
+    y, cb, cr = frame.convert("YCbCr").split()
+    planes = y.tobytes() + cb.resize((320, 240)).tobytes() + cr.resize((320, 240)).tobytes()
+    path.write_bytes(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n"
+                     + b"".join(b"FRAME\n" + planes for _ in range(10)))
+    return path
+
+
+def test_the_live_camera_reads_the_owners_qr(browser, live_server, seed, login, tmp_path):
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+
+    owner_qr = build_payload(bank="970415", account="108002345679")
+    clip = camera_video(tmp_path / "camera.y4m", owner_qr)
+    market = seed.market(seed.unique("cho"))
+    volunteer = seed.user(seed.unique("lan"), markets=[market])
+    # A Chromium of its own: the fake camera is chosen when the browser starts.
+    camera_browser = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+    try:
+        context = camera_browser.new_context(base_url=live_server.base_url, permissions=["camera"],
+                                      **PHONE)
+        page = context.new_page()
+        sent: list = []
+        page.on("request", lambda request: sent.append(request))
+        login(page, volunteer.username)
+        page.goto(f"/m/{market.code}/stalls/new")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Quét bằng camera").click()
+        assert page.locator("input[name=account_number]").input_value() == "108002345679"
+        assert page.locator("input[name=bank]").input_value() == "VietinBank"
+        scan = next(r for r in sent if r.method == "POST" and "stalls/new" in r.url)
+        assert owner_qr.encode() in scan.post_data_buffer
+    finally:
+        camera_browser.close()
