@@ -210,3 +210,15 @@ def test_batch_ids_at_the_length_limits_are_accepted(session, market, stalls, vo
     assert posters.record_batch(session, actor=volunteer, market=market,
                                 selection=posters.BatchFilter(zone="Khu A"),
                                 fmt=PosterFormat.A6, batch_id=batch_id) == 3
+
+
+def test_a_batch_id_with_like_wildcards_is_matched_letter_for_letter(session, market, stalls,
+                                                                     volunteer):
+    """Issue 11: the recorded-batch lookup used LIKE without escaping, so ``lo_%…`` matched
+    every batch id and a new batch was taken for a retry of an old one."""
+    zone_a = posters.BatchFilter(status="registered", zone="Khu A")
+    zone_b = posters.BatchFilter(status="registered", zone="Khu B")
+    assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_a,
+                                fmt=PosterFormat.A6, batch_id="lo-abcdefgh") == 3
+    assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
+                                fmt=PosterFormat.A6, batch_id="lo_%%%%%%%") == 2
