@@ -47,14 +47,27 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    #: "Remember me" lasts this long after the last day the login was used (sliding); seconds
+    #: from the environment (MO_REMEMBER_COOKIE_DURATION=604800 for a week).
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
-    #: Login throttle: this many failures per username or address in the window.
+    #: Login throttle (services.users.LoginLimits), per window: failures for one username
+    #: from one address; failures for a username from anywhere before each next attempt
+    #: waits 1, 2, 4 … seconds, at most LOGIN_DELAY_MAX_SECONDS; failures from one address
+    #: across usernames (a market's shared hotspot).
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_USERNAME_FREE_FAILURES": 10,
+    "LOGIN_DELAY_MAX_SECONDS": 60,
+    "LOGIN_ADDRESS_MAX_FAILURES": 100,
     "LOGIN_WINDOW_SECONDS": 900,
+    #: A reset link (a one-time link instead of a temporary password) is valid this long.
+    "PASSWORD_RESET_MAX_AGE": 24 * 3600,
     #: Public QR photo checks per address per window.
     "PUBLIC_CHECK_LIMIT": 20,
+    #: Verification-code lookups per address and window (the public page, typed or opened).
+    "PUBLIC_LOOKUP_LIMIT": 60,
     "PUBLIC_CHECK_WINDOW_SECONDS": 600,
     "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
     #: Base of the verification address printed on posters, e.g. https://qr.example.vn.
@@ -63,6 +76,8 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": None,
     "PUBLIC_HOSTS": ["localhost", "127.0.0.1"],
     "DEFAULT_TEST_AMOUNT": 2000,
+    #: A bank list (CSV, the shipped list's columns) replacing the shipped one; None: shipped.
+    "BANKS_CSV": None,
     #: How many reverse proxies stand in front of the app. Behind one (nginx, a load
     #: balancer) set 1, so the login throttle and the public photo check see the client's
     #: address from X-Forwarded-For instead of the proxy's; 0 trusts no forwarded header.

@@ -130,14 +130,18 @@ def test_pdfium_is_not_locked_across_pages(monkeypatch):
 
 
 def test_harder_passes_stop_at_the_time_budget(monkeypatch):
-    # A noisy photo with no code: every harder pass runs until the budget is spent.
-    noise = Image.effect_noise((3000, 3000), 80)
+    """Once the budget is spent no harder pass starts: with none left, only the plain read."""
+    noise = Image.effect_noise((1200, 1200), 80)  # no code: every pass would run
     out = io.BytesIO()
     noise.save(out, "PNG")
-    monkeypatch.setattr(decode, "DECODE_SECONDS", 0.2)
-    found, seconds = timed(lambda: decode_bytes(out.getvalue()))
-    assert found == []
-    assert seconds < 1.5
+    reads = []
+    real_read = decode._read
+    monkeypatch.setattr(decode, "_read", lambda *a: reads.append(1) or real_read(*a))
+    monkeypatch.setattr(decode, "DECODE_SECONDS", 0.0)
+    assert decode_bytes(out.getvalue()) == [] and len(reads) == 1
+    reads.clear()
+    monkeypatch.setattr(decode, "DECODE_SECONDS", 60.0)
+    assert decode_bytes(out.getvalue()) == [] and len(reads) == 9  # plain + 8 harder passes
 
 
 @pytest.mark.parametrize("side", [9000, 20000])
