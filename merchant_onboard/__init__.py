@@ -55,8 +55,10 @@ def register_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from merchant_onboard.extensions import compress
-    from merchant_onboard.web import assets, i18n, security
+    from merchant_onboard.web import assets, i18n, request_limits, security
 
+    # First: what no view, user loader or hook may see is refused before they run.
+    request_limits.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     assets.init_app(app)

@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "DB_PRE_PING": False,
     #: Replace pooled connections older than this many seconds.
     "DB_POOL_RECYCLE": 1800,
+    #: Seconds a SQLite write waits for another writer's lock; past it the request answers
+    #: 503 with Retry-After (PostgreSQL writers lock rows, not the database).
+    "DB_BUSY_TIMEOUT": 30,
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": ["vi", "en"],
@@ -44,18 +47,32 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    #: "Remember me" lasts this long after the last day the login was used (sliding); seconds
+    #: from the environment (MO_REMEMBER_COOKIE_DURATION=604800 for a week).
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
-    #: Login throttle: this many failures per username or address in the window.
+    #: Login throttle (services.users.LoginLimits), per window: failures for one username
+    #: from one address; failures for a username from anywhere before each next attempt
+    #: waits 1, 2, 4 … seconds, at most LOGIN_DELAY_MAX_SECONDS; failures from one address
+    #: across usernames (a market's shared hotspot).
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_USERNAME_FREE_FAILURES": 10,
+    "LOGIN_DELAY_MAX_SECONDS": 60,
+    "LOGIN_ADDRESS_MAX_FAILURES": 100,
     "LOGIN_WINDOW_SECONDS": 900,
+    #: A reset link (a one-time link instead of a temporary password) is valid this long.
+    "PASSWORD_RESET_MAX_AGE": 24 * 3600,
     #: Public QR photo checks per address per window.
     "PUBLIC_CHECK_LIMIT": 20,
     "PUBLIC_CHECK_WINDOW_SECONDS": 600,
     "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
-    #: Base of the verification address printed on posters; defaults to the request's host.
+    #: Base of the verification address printed on posters, e.g. https://qr.example.vn.
+    #: Unset, the request's own host is printed only when it is one of PUBLIC_HOSTS: the
+    #: Host header is the client's to choose, and a poster must not carry a stranger's site.
     "PUBLIC_BASE_URL": None,
+    "PUBLIC_HOSTS": ["localhost", "127.0.0.1"],
     "DEFAULT_TEST_AMOUNT": 2000,
     #: How many reverse proxies stand in front of the app. Behind one (nginx, a load
     #: balancer) set 1, so the login throttle and the public photo check see the client's
@@ -92,6 +109,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config[key] is None:
             app.config[key] = production
+    if production and not app.config["PUBLIC_BASE_URL"]:
+        app.logger.warning(
+            "MO_PUBLIC_BASE_URL is not set: posters print this site's address only for the "
+            "hosts in MO_PUBLIC_HOSTS (%s), else http://%s. Set it to the public address.",
+            ", ".join(app.config["PUBLIC_HOSTS"]), app.config["PUBLIC_HOSTS"][0])
     if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         if production:
             raise ConfigError(

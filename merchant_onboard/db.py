@@ -24,12 +24,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def make_engine(url: str, *, echo: bool = False, pre_ping: bool = False,
-                recycle: int = 1800, **options: Any) -> Engine:
+                recycle: int = 1800, busy_timeout: float = 30, **options: Any) -> Engine:
     """Create an engine with the pragmas and pool settings each backend needs (``options``
-    go to ``create_engine`` as they are)."""
+    go to ``create_engine`` as they are). ``busy_timeout``: how long a SQLite writer waits
+    for another's lock before giving up (the request then answers 503)."""
     kwargs: dict[str, Any] = {"echo": echo, **options}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     else:
         kwargs.update(pool_pre_ping=pre_ping, pool_recycle=recycle, pool_size=5,
                       max_overflow=10)
@@ -107,7 +108,8 @@ def close_session(_exc: BaseException | None = None) -> None:
 def init_app(app: Flask) -> None:
     """Create the app's engine and close each request's session at teardown."""
     settings = dict(echo=app.config["SQL_ECHO"], pre_ping=bool(app.config["DB_PRE_PING"]),
-                    recycle=int(app.config["DB_POOL_RECYCLE"]))
+                    recycle=int(app.config["DB_POOL_RECYCLE"]),
+                    busy_timeout=float(app.config["DB_BUSY_TIMEOUT"]))
     engine = make_engine(app.config["DATABASE_URL"], **settings)
     app.extensions["merchant_onboard.engine"] = engine
     # Reads on PostgreSQL skip BEGIN and ROLLBACK: a pool of its own whose connections stay in

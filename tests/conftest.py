@@ -8,6 +8,7 @@ On a bare laptop the PostgreSQL and browser tests skip; under CI (``CI`` set, an
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,6 +28,34 @@ from tests.factories import TEST_PASSWORD, stall_fields
 
 # Under CI a skip fails and Hypothesis runs a fixed profile: see tests/ci.py.
 pytest_plugins = ("tests.ci",)
+
+
+class _ServerErrors(logging.Handler):
+    """Collects what the app (and the server under the browser tests) logs as an error."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+_server_errors = _ServerErrors()
+for _name in ("merchant_onboard", "werkzeug"):
+    logging.getLogger(_name).addHandler(_server_errors)
+
+
+@pytest.fixture(autouse=True)
+def _no_unhandled_server_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test fails if the app logged an unhandled error (a 500) it did not provoke on
+    purpose (``@pytest.mark.expect_server_error``): no 5xx hides in a passing suite."""
+    _server_errors.records.clear()
+    yield
+    found, _server_errors.records[:] = list(_server_errors.records), []
+    if found and request.node.get_closest_marker("expect_server_error") is None:
+        details = "\n".join(logging.Formatter().format(record) for record in found)
+        pytest.fail(f"the app logged {len(found)} unhandled error(s):\n{details}")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -107,7 +107,25 @@ def serve(demo: bool, host: str, port: int, threads: int) -> None:
         click.echo(f"Logins: admin, manager, volunteer, minh — password: {password}")
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(f"Serving on http://{shown}:{port}/  (database: {_safe_url(app)})")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="merchant_onboard")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="merchant_onboard",
+                   **waitress_proxy_options(int(app.config["TRUSTED_PROXIES"])))
+
+
+def waitress_proxy_options(proxies: int) -> dict:
+    """What waitress needs to keep the ``X-Forwarded-*`` headers of ``proxies`` proxies
+    (MO_TRUSTED_PROXIES) and set the client's address from them.
+
+    Without these waitress drops the headers as untrusted before the app's ProxyFix sees
+    them, and every client behind the proxy shares the proxy's address (one throttle for
+    all). Like ProxyFix, it trusts whatever connects: the app must be reachable only
+    through the proxies. Waitress and ProxyFix then read the same header with the same
+    count, so they agree on the address.
+    """
+    if proxies <= 0:
+        return {}
+    return {"trusted_proxy": "*", "trusted_proxy_count": proxies,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto",
+                                      "x-forwarded-host", "x-forwarded-port"}}
 
 
 def _safe_url(app) -> str:

@@ -34,6 +34,13 @@ HEADERS: dict[str, tuple[str, ...]] = {
                     "owner phone"),
 }
 MAX_ROWS = 10_000
+#: Lines read at the most, blank ones included (a sheet may declare a million empty rows).
+MAX_LINES = 2 * MAX_ROWS
+#: Columns read at the most: a census has five, under a title and beside a few notes.
+MAX_COLUMNS = 50
+#: What an XLSX may unpack to. A 10,000-row census is about 2 MB unpacked; a "zip bomb" (one
+#: shared string repeated to gigabytes) is refused before openpyxl opens it.
+MAX_XLSX_UNPACKED = 64 * 1024 * 1024
 #: A title line or two often sits above the headers ("DANH SÁCH HỘ KINH DOANH CHỢ …").
 _HEADER_SEARCH_ROWS = 10
 _EXCEL_DATE = N_("Excel đã đổi ô này thành ngày tháng (%(value)s). Định dạng cột là Văn bản "
@@ -84,16 +91,33 @@ def read_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
 def _xlsx_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
+    _check_unpacked_size(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise ValidationError(N_("Không đọc được tệp Excel này."), field="file") from None
     try:
         sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        # Bounded while reading: a sheet declaring A1:XFD1048576 would otherwise be padded
+        # to 16,384 columns a row, over a million rows.
+        rows = sheet.iter_rows(max_row=MAX_LINES + 1, max_col=MAX_COLUMNS, values_only=True)
+        for number, row in enumerate(rows, start=1):
             yield number, list(row)
     finally:
         book.close()
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        raise ValidationError(N_("Không đọc được tệp Excel này."), field="file") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise ValidationError(N_("Tệp Excel này giải nén ra quá lớn (%(mb)s MB; tối đa "
+                                 "%(max)s MB). Hãy lưu lại chỉ với danh sách gian hàng."),
+                              field="file", mb=unpacked // 2**20,
+                              max=MAX_XLSX_UNPACKED // 2**20)
 
 
 def _csv_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
@@ -107,7 +131,13 @@ def _csv_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    yield from enumerate(csv.reader(io.StringIO(text), dialect), start=1)
+    lines = enumerate(csv.reader(io.StringIO(text), dialect), start=1)
+    try:
+        for number, cells in lines:
+            yield number, cells[:MAX_COLUMNS]
+    except csv.Error:
+        # A field over the csv module's limit (128 KB), or a stray NUL.
+        raise ValidationError(N_("Không đọc được tệp CSV này."), field="file") from None
 
 
 def _cell_text(value: Any, name: str) -> str:
@@ -156,11 +186,15 @@ def parse_census(data: bytes) -> CensusFile:
             raise ValidationError(N_("Hai cột cùng là “%(column)s”: “%(a)s” và “%(b)s”."),
                                   field="file", column=columns[name], a=columns[name], b=title)
         positions[name], columns[name] = index, title
-    rows = [_row(number, cells, positions) for number, cells in lines
-            if any(str(c).strip() for c in cells if c is not None)]
-    if len(rows) > MAX_ROWS:
-        raise ValidationError(N_("Tệp có %(n)s dòng; mỗi lần nhập tối đa %(max)s dòng."),
-                              field="file", n=len(rows), max=MAX_ROWS)
+    rows: list[CensusRow] = []
+    for number, cells in lines:
+        if not any(str(c).strip() for c in cells if c is not None):
+            continue
+        # Refused as soon as it is known, not after reading the rest of the file.
+        if len(rows) == MAX_ROWS or number > MAX_LINES:
+            raise ValidationError(N_("Tệp có hơn %(max)s dòng; mỗi lần nhập tối đa %(max)s "
+                                     "dòng."), field="file", max=MAX_ROWS)
+        rows.append(_row(number, cells, positions))
     return CensusFile(rows=_flag_duplicates(rows), columns=columns, ignored=ignored)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
 from merchant_onboard.domain.funnel import EventKind, RefusalReason
-from merchant_onboard.domain.text import nfc
+from merchant_onboard.domain.text import clean_text
 
 NOTE_MAX = 1000
 #: NAPAS: amount ≤ 13 digits; a stall payment over 1 billion VND is a typo.
@@ -50,7 +50,8 @@ def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: da
         take("reason", _reason)
     elif kind == EventKind.TEST_PAYMENT_VERIFIED:
         take("amount", lambda v: _amount(v, default=default_amount))
-        take("memo", lambda v: nfc(str(v)).upper()[:25] if v else expected_memo or None)
+        take("memo", lambda v: clean_text(v, field="memo", max_length=200).upper()[:25] if v
+             else expected_memo or None)
         take("name_matches", lambda v: _must_be_true(
             v, "name_matches",
             N_("Chỉ xác nhận khi ứng dụng ngân hàng hiện đúng tên in trên poster.")))
@@ -77,10 +78,7 @@ def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: da
 
 
 def _note_optional(value: Any) -> str | None:
-    text = nfc(str(value or ""))
-    if len(text) > NOTE_MAX:
-        raise ValidationError(N_("Tối đa %(n)s ký tự."), field="note", n=NOTE_MAX)
-    return text or None
+    return clean_text(value or "", field="note", max_length=NOTE_MAX, multiline=True) or None
 
 
 def _note_required(value: Any) -> str:
@@ -140,10 +138,7 @@ def _payloads(single: Any, many: Any) -> list[str]:
 
 
 def _short_text(value: Any, field: str, limit: int) -> str | None:
-    text = nfc(str(value or ""))
-    if len(text) > limit:
-        raise ValidationError(N_("Tối đa %(n)s ký tự."), field=field, n=limit)
-    return text or None
+    return clean_text(value or "", field=field, max_length=limit) or None
 
 
 def clean_coordinate(value: Any, field: str, bound: int) -> float | None:

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
 from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
 from merchant_onboard.domain.event_data import clean_coordinate
-from merchant_onboard.domain.text import fold_holder_name, nfc, normalize_account, normalize_phone
+from merchant_onboard.domain.text import (
+    clean_text, fold_holder_name, nfc, normalize_account, normalize_phone,
+)
 from merchant_onboard.domain.vietqr import build_payload
+
+T = TypeVar("T")
 
 STALL_CODE_RE = re.compile(r"^[0-9A-Z][0-9A-Z .\-/_]{0,31}$")
 
@@ -99,48 +103,66 @@ def clean_account(*, bank: Any, account_number: Any, holder_name: Any = None,
     """Resolve the bank, normalise the number, fold the holder name and build the payload."""
     registry = registry or default_registry()
     errors: list[ValidationError] = []
-    typed = nfc(str(bank or ""))
+
+    def attempt(clean: Callable[[], T]) -> T | None:
+        try:
+            return clean()
+        except ValidationError as error:
+            errors.append(error)
+            return None
+
+    resolved = attempt(lambda: _resolve_bank(bank, registry))
+    number = attempt(lambda: _clean_account_number(account_number, card))
+    name = attempt(lambda: _clean_holder_name(holder_name, owner_name))
+    payload = None
+    if resolved is not None and number is not None:
+        payload = attempt(lambda: build_payload(bank=resolved.bin, account=number, card=card,
+                                                registry=registry))
+    if errors:
+        raise FormErrors(errors)
+    assert resolved is not None and number is not None and name is not None and payload
+    return AccountDetails(bank=resolved, account_number=number, holder_name=name,
+                          service="QRIBFTTC" if card else "QRIBFTTA", payload=payload)
+
+
+def _resolve_bank(value: Any, registry: BankRegistry) -> Bank:
+    typed = nfc(str(value or ""))
     resolved = registry.lookup(typed) if typed else None
     if resolved is None and typed[:6].isdigit():
         # "970436 Vietcombank", as some keyboards' autofill leaves it: the BIN decides.
         resolved = registry.by_bin(typed[:6])
     if resolved is None:
-        errors.append(ValidationError(
-            N_("Chọn ngân hàng trong danh sách (tên, mã hoặc BIN)."), field="bank"))
-    number = normalize_account(str(account_number or ""))
+        raise ValidationError(N_("Chọn ngân hàng trong danh sách (tên, mã hoặc BIN)."),
+                              field="bank")
+    return resolved
+
+
+def _clean_account_number(value: Any, card: bool) -> str:
+    number = normalize_account(str(value or ""))
     if not number:
-        errors.append(ValidationError(N_("Nhập số tài khoản."), field="account_number"))
-    elif len(number) < ACCOUNT_MIN and not card:
-        errors.append(ValidationError(N_("Số tài khoản quá ngắn: cần ít nhất %(n)s ký tự."),
-                                      field="account_number", n=ACCOUNT_MIN))
-    name = fold_holder_name(str(holder_name or "")) or fold_holder_name(owner_name)
+        raise ValidationError(N_("Nhập số tài khoản."), field="account_number")
+    if len(number) < ACCOUNT_MIN and not card:
+        raise ValidationError(N_("Số tài khoản quá ngắn: cần ít nhất %(n)s ký tự."),
+                              field="account_number", n=ACCOUNT_MIN)
+    return number
+
+
+def _clean_holder_name(value: Any, owner_name: str) -> str:
+    """The holder name as the bank shows it; the owner's name folded when none was typed."""
+    name = fold_holder_name(str(value or "")) or fold_holder_name(owner_name)
     if not name:
-        errors.append(ValidationError(N_("Nhập tên chủ tài khoản như ngân hàng hiển thị."),
-                                      field="holder_name"))
-    elif len(name) > HOLDER_NAME_MAX:
-        errors.append(ValidationError(N_("Tên chủ tài khoản tối đa %(n)s ký tự."),
-                                      field="holder_name", n=HOLDER_NAME_MAX))
-    payload = ""
-    if resolved is not None and number:
-        try:
-            payload = build_payload(bank=resolved.bin, account=number, card=card,
-                                    registry=registry)
-        except ValidationError as error:
-            errors.append(error)
-    if errors:
-        raise FormErrors(errors)
-    assert resolved is not None
-    return AccountDetails(bank=resolved, account_number=number, holder_name=name,
-                          service="QRIBFTTC" if card else "QRIBFTTA", payload=payload)
+        raise ValidationError(N_("Nhập tên chủ tài khoản như ngân hàng hiển thị."),
+                              field="holder_name")
+    if len(name) > HOLDER_NAME_MAX:
+        raise ValidationError(N_("Tên chủ tài khoản tối đa %(n)s ký tự."),
+                              field="holder_name", n=HOLDER_NAME_MAX)
+    return name
 
 
 def _clean_text(value: Any, field: str, limit: int, required: bool) -> str:
-    text = re.sub(r"[ \t]+", " ", nfc(str(value or "")))
-    if required and not text:
-        raise ValidationError(N_("Trường này bắt buộc."), field=field)
-    if len(text) > limit:
-        raise ValidationError(N_("Tối đa %(n)s ký tự."), field=field, n=limit)
-    return text
+    text = clean_text(value or "", field=field, max_length=limit, required=required,
+                      multiline=field == "notes")
+    return text if field == "notes" else re.sub(r" +", " ", text)
 
 
 def _clean_phone(value: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -109,6 +110,10 @@ def _cell(sheet: Any, value: Any, *, font: Font | None = None) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
         cell.number_format = "yyyy-mm-dd hh:mm"
     else:
+        if isinstance(value, str):
+            # XML 1.0 has no place for most control characters: openpyxl refuses the cell.
+            # Registration refuses them now; rows stored before are exported without them.
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell = WriteOnlyCell(sheet, value="x" if value is True else
                              ("" if value in (None, False) else value))
     if isinstance(value, str) and value.startswith("="):

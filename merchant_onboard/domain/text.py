@@ -41,6 +41,36 @@ def nfc(s: str) -> str:
     return unicodedata.normalize("NFC", s).strip()
 
 
+#: C0 and C1 control characters (and DEL): never part of a name, a code or a note. PostgreSQL
+#: refuses NUL in text, spreadsheets refuse most of the others.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(value: object, *, field: str, max_length: int, multiline: bool = False,
+               required: bool = False) -> str:
+    """``value`` as text fit to store, in NFC and stripped, or a ValidationError on ``field``.
+
+    Refused: an unpaired surrogate (JSON's ``"\\ud800"``: not a character, no encoding holds
+    it), control characters (tab and newline only where ``multiline`` text such as a note
+    allows them), and anything longer than ``max_length``, the column's size.
+    """
+    text = nfc(str(value if value is not None else "")).replace("\r\n", "\n")
+    if not multiline:
+        text = text.replace("\t", " ")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(N_("Có ký tự không hợp lệ."), field=field) from None
+    if (_CONTROLS_BUT_LINES if multiline else _CONTROLS).search(text):
+        raise ValidationError(N_("Có ký tự điều khiển không được phép."), field=field)
+    if required and not text:
+        raise ValidationError(N_("Trường này bắt buộc."), field=field)
+    if len(text) > max_length:
+        raise ValidationError(N_("Tối đa %(n)s ký tự."), field=field, n=max_length)
+    return text
+
+
 def _strip_marks(s: str) -> str:
     """Map Đ/đ to D/d and drop every combining mark (tones, breve, circumflex, horn)."""
     if s.isascii():

@@ -57,9 +57,8 @@ class Stall(SQLModel, table=True):
     public_code: str = Field(max_length=16, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    #: Goes up by one with every UPDATE of the row, ORM or not (the column's ``onupdate``):
-    #: a market's count of stalls and sum of versions change whenever any of its stalls does,
-    #: which is how list pages know their remembered rendering still holds.
+    #: Goes up by one with every UPDATE of the row (the column's ``onupdate``): the optimistic
+    #: lock of ``onboarding.lock_stall``.
     version: int = Field(default=1, sa_column_kwargs={
         "server_default": "1", "onupdate": sa.literal_column("version") + 1})
 

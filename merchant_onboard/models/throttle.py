@@ -14,8 +14,10 @@ from merchant_onboard.models.base import UTCDateTime
 
 
 class Throttle(SQLModel, table=True):
-    """How many times ``key`` was hit since ``window_start``."""
+    """How many times ``key`` was hit since ``window_start``, and when it may be tried next."""
 
     key: str = Field(primary_key=True, max_length=200)
     window_start: datetime = Field(sa_type=UTCDateTime)
     count: int = Field(default=0)
+    #: No attempt is let through before this time (a growing delay after repeated failures).
+    next_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

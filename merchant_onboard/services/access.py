@@ -51,9 +51,6 @@ class MarketAccess(NamedTuple):
 
     market: Market
     can_manage: bool
-    #: When asked for: a pair that changes whenever any stall of the market is added or
-    #: changed (count of stalls, sum of their versions), for pages that remember renderings.
-    stalls_version: tuple[int, int] | None = None
 
 
 class StallAccess(NamedTuple):
@@ -69,50 +66,20 @@ def _manages(user: User) -> bool:
     return user.role in (Role.ADMIN, Role.MANAGER)
 
 
-def enter_market(session: Session, user: User, code: str, *, manage: bool = False,
-                 stalls_version: bool = False) -> MarketAccess:
+def enter_market(session: Session, user: User, code: str, *,
+                 manage: bool = False) -> MarketAccess:
     """The market with ``code`` if ``user`` may see it (and manage it, when asked).
 
     One query answers both "does it exist" and "is the user a member": every market page
-    asks this first, so it is worth not asking twice. With ``stalls_version`` it also
-    answers whether the market's stalls changed (``MarketAccess.stalls_version``).
+    asks this first, so it is worth not asking twice.
     """
-    row = _take_prefetched(session, user, code, stalls_version)
-    if row is None:
-        queries = _VERSIONED_MARKET_ACCESS if stalls_version else _MARKET_ACCESS
-        row = session.execute(queries[user.role == Role.ADMIN],
-                              {"code": code, "user_id": user.id}).first()
-    if row is None or row.Market is None or not row.member:
+    row = session.execute(_MARKET_ACCESS[user.role == Role.ADMIN],
+                          {"code": code, "user_id": user.id}).first()
+    if row is None or not row.member:
         raise NotFoundError(N_("Không tìm thấy chợ “%(code)s”."), code=code)
     if manage and not _manages(user):
         raise PermissionDenied(N_("Chỉ ban quản lý chợ mới làm được việc này."))
-    return MarketAccess(row.Market, _manages(user),
-                        (row.stall_count, row.version_sum) if stalls_version else None)
-
-
-def load_user_entering_market(session: Session, user_id: int, code: str, *,
-                              stalls_version: bool = False) -> User | None:
-    """The active user ``user_id`` (as ``users.get_active_user``), asked in the same statement
-    as the market ``code`` and the user's membership of it.
-
-    For pages whose first step is ``enter_market(…, code)``: the login already costs a query on
-    every request, and this one also answers the next, saving a round trip per page. The answer
-    is kept in the session and used once, by the first ``enter_market`` for this user and code;
-    access is decided there, exactly as without it.
-    """
-    row = session.execute(_USER_ENTERING_MARKET[stalls_version],
-                          {"user_id": user_id, "code": code}).first()
-    if row is None:
-        return None
-    session.info[_PREFETCHED] = (row.User.id, code, stalls_version, row)
-    return row.User
-
-
-def _take_prefetched(session: Session, user: User, code: str, stalls_version: bool) -> Any:
-    found = session.info.pop(_PREFETCHED, None)
-    if found is not None and found[:3] == (user.id, code, stalls_version):
-        return found[3]
-    return None
+    return MarketAccess(row.Market, _manages(user))
 
 
 def require_market(session: Session, user: User, code: str, *, manage: bool = False) -> Market:
@@ -157,33 +124,6 @@ def _access_queries(*entities: Any, from_: sa.FromClause, where: sa.ColumnElemen
 
 _MARKET_ACCESS = _access_queries(Market, from_=Market.__table__,
                                  where=Market.code == sa.bindparam("code"))
-# Every UPDATE of a stall raises its version by one and an INSERT adds a row (stalls are never
-# deleted), so the pair only grows, whatever order concurrent writers commit in.
-_STALLS_OF_MARKET = Stall.market_id == Market.id
-_VERSION_COLUMNS = (
-    sa.select(sa.func.count()).where(_STALLS_OF_MARKET).scalar_subquery().label("stall_count"),
-    sa.select(sa.func.coalesce(sa.func.sum(Stall.version), 0)).where(_STALLS_OF_MARKET)
-    .scalar_subquery().label("version_sum"),
-)
-_VERSIONED_MARKET_ACCESS = _access_queries(
-    Market, *_VERSION_COLUMNS, from_=Market.__table__, where=Market.code == sa.bindparam("code"))
-
-#: Where load_user_entering_market leaves its answer for enter_market (``Session.info``).
-_PREFETCHED = "merchant_onboard.market_access"
-# The user row, with the market named in the URL when there is one (left joins: an unknown
-# market still loads the user, and enter_market then answers "not found").
-_USER_MARKET = sa.outerjoin(
-    sa.outerjoin(User, Market, Market.code == sa.bindparam("code")), Membership,
-    sa.and_(Membership.market_id == Market.id, Membership.user_id == User.id))
-_USER_ENTERING_MARKET = {
-    versioned: sa.select(
-        User, Market,
-        sa.case((User.role == Role.ADMIN.value, sa.true()),
-                else_=Membership.user_id.is_not(None)).label("member"),
-        *(_VERSION_COLUMNS if versioned else ()),
-    ).select_from(_USER_MARKET).where(User.id == sa.bindparam("user_id"), User.active.is_(True))
-    for versioned in (False, True)
-}
 _STALL_ACCESS = _access_queries(Stall, Market,
                                 from_=sa.join(Stall, Market, Market.id == Stall.market_id),
                                 where=Stall.id == sa.bindparam("stall_id"))

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, NotFoundError, ValidationError,
 )
-from merchant_onboard.domain.text import nfc
+from merchant_onboard.domain.text import clean_text
 from merchant_onboard.models import AuditEntry, Market, MarketKind, User
 from merchant_onboard.services.access import scope_markets
 
@@ -35,12 +35,11 @@ def clean_market(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str, 
     for field, (limit, required) in _TEXT.items():
         if partial and field not in raw:
             continue
-        text = nfc(str(raw.get(field) or ""))
-        if required and not text:
-            errors.append(ValidationError(N_("Trường này bắt buộc."), field=field))
-        elif len(text) > limit:
-            errors.append(ValidationError(N_("Tối đa %(n)s ký tự."), field=field, n=limit))
-        out[field] = text
+        try:
+            out[field] = clean_text(raw.get(field) or "", field=field, max_length=limit,
+                                    required=required)
+        except ValidationError as error:
+            errors.append(error)
     if not partial or "kind" in raw:
         kind = str(raw.get("kind") or MarketKind.MARKET)
         if kind not in {k.value for k in MarketKind}:

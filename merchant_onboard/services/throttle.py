@@ -1,24 +1,112 @@
-"""Fixed-window rate limits stored in the database, shared by every worker and host."""
+"""Rate limits stored in the database, shared by every worker and host.
+
+A key counts hits in a fixed window. A ``Rule`` may cap the hits per window (refused until the
+window ends) and may make each hit past its free ones wait a growing delay before the next.
+``reserve`` counts a hit before the work it guards, so parallel requests cannot all pass a
+check made before any of them is counted.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from merchant_onboard.models import Throttle
-from merchant_onboard.models.base import utcnow
+from merchant_onboard.models.base import UTCDateTime, utcnow
+
+_TABLE = Throttle.__table__
 
 
-def count(session: Session, key: str, *, window: int, now: datetime | None = None) -> int:
-    """How many hits ``key`` has in its current window (0 once the window has passed)."""
+@dataclass(frozen=True)
+class Rule:
+    """What ``key`` allows per window: at most ``limit`` hits (None: no cap), and after
+    ``free`` hits (None: never) a delay of 1, 2, 4 … seconds, at most ``delay_cap``, before
+    each next one."""
+
+    key: str
+    limit: int | None = None
+    free: int | None = None
+    delay_cap: int = 60
+
+    def delay_after(self, count: int) -> int:
+        """Seconds the next hit waits once this key has ``count`` hits."""
+        if self.free is None or count <= self.free:
+            return 0
+        return min(self.delay_cap, 2 ** (count - self.free - 1))
+
+
+def reserve(session: Session, rules: Iterable[Rule], *, window: int,
+            now: datetime | None = None) -> int:
+    """Count one hit on every rule's key, or on none of them; commits.
+
+    Returns 0 when the hit was counted, else the seconds to wait before trying again. Each key
+    is counted by one INSERT … ON CONFLICT DO UPDATE whose WHERE is the rule itself: the row
+    lock it takes makes concurrent reservations of a key queue up, and each sees the count
+    left by the one before (keys are taken in one order, so two requests cannot deadlock).
+    """
     now = now or utcnow()
-    row = session.get(Throttle, key)
-    if row is None or row.window_start <= now - timedelta(seconds=window):
-        return 0
-    return row.count
+    cutoff = now - timedelta(seconds=window)
+    for rule in sorted(rules, key=lambda r: r.key):
+        count = session.execute(_upsert(session, rule, now, cutoff)).scalar_one_or_none()
+        if count is None:
+            wait = _wait(session, rule, now, window)
+            session.rollback()
+            return wait
+        delay = rule.delay_after(count)
+        if delay:
+            session.execute(sa.update(Throttle).where(Throttle.key == rule.key)
+                            .values(next_at=now + timedelta(seconds=delay)))
+    session.commit()
+    return 0
+
+
+def _upsert(session: Session, rule: Rule, now: datetime, cutoff: datetime) -> sa.Executable:
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    at = sa.literal(now, UTCDateTime())
+    expired = _TABLE.c.window_start <= sa.literal(cutoff, UTCDateTime())
+    open_ = [sa.true()]
+    if rule.limit is not None:
+        open_.append(_TABLE.c.count < rule.limit)
+    if rule.free is not None:
+        open_.append(sa.or_(_TABLE.c.next_at.is_(None), _TABLE.c.next_at <= at))
+    insert = module.insert(Throttle).values(key=rule.key, window_start=now, count=1, next_at=None)
+    return insert.on_conflict_do_update(
+        index_elements=[_TABLE.c.key],
+        set_={"count": sa.case((expired, 1), else_=_TABLE.c.count + 1),
+              "window_start": sa.case((expired, at), else_=_TABLE.c.window_start),
+              "next_at": sa.case((expired, sa.null()), else_=_TABLE.c.next_at)},
+        where=sa.or_(expired, sa.and_(*open_)),
+    ).returning(_TABLE.c.count)
+
+
+def _wait(session: Session, rule: Rule, now: datetime, window: int) -> int:
+    """Seconds until ``rule`` lets its key through again (it refused just now)."""
+    row = session.get(Throttle, rule.key, populate_existing=True)
+    assert row is not None  # a refusal means the row exists
+    until = row.window_start + timedelta(seconds=window)
+    if rule.limit is not None and row.count >= rule.limit:
+        return max(1, math.ceil((until - now).total_seconds()))
+    # Within the window, only a pending delay refuses.
+    return max(1, math.ceil(((row.next_at or now) - now).total_seconds()))
+
+
+def release(session: Session, keys: Iterable[str], *, forget: Iterable[str] = ()) -> None:
+    """Take back one hit from each of ``keys`` and drop ``forget`` altogether: the attempt
+    they were reserved for was not a failure. Caller commits."""
+    keys = list(keys)
+    if keys:
+        session.execute(sa.update(Throttle).where(Throttle.key.in_(keys), Throttle.count > 0)
+                        .values(count=Throttle.count - 1))
+    forget = list(forget)
+    if forget:
+        session.execute(sa.delete(Throttle).where(Throttle.key.in_(forget)))
 
 
 def hit(session: Session, key: str, *, window: int, now: datetime | None = None) -> int:
@@ -41,8 +129,3 @@ def hit(session: Session, key: str, *, window: int, now: datetime | None = None)
                         .values(count=Throttle.count + 1))
         session.refresh(row)
     return row.count
-
-
-def reset(session: Session, key: str) -> None:
-    """Forget ``key`` (a successful login clears its failures)."""
-    session.execute(sa.delete(Throttle).where(Throttle.key == key))

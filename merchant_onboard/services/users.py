@@ -1,8 +1,19 @@
-"""Accounts: create users, check passwords with a throttle, manage market membership."""
+"""Accounts: create logins, check passwords under the throttle, passwords, sessions, markets.
+
+Who may change whom:
+- an admin creates managers and volunteers, adds anyone to any market and removes them, resets
+  anyone's password, and alone locks or unlocks a whole login;
+- a manager creates volunteers for the markets they manage, adds an existing volunteer to such a
+  market or removes one from it (that market only), and resets their volunteers' passwords.
+Every such change is audited with its actor, and every change that takes a right away raises
+the login's session generation (``User.session_epoch``), which ends its sessions and tokens.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -10,36 +21,89 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from merchant_onboard.domain.errors import (
-    N_, ConflictError, FormErrors, NotFoundError, ThrottledError, ValidationError,
+    N_, ConflictError, DomainError, FormErrors, NotFoundError, PermissionDenied, ThrottledError,
+    ValidationError,
 )
-from merchant_onboard.domain.text import nfc
-from merchant_onboard.models import AuditEntry, Market, Membership, Role, User
-from merchant_onboard.services import throttle
+from merchant_onboard.domain.passwords import password_problem, temporary_password
+from merchant_onboard.domain.text import clean_text
+from merchant_onboard.models import AuditEntry, Event, Market, Membership, Role, User
+from merchant_onboard.models.base import utcnow
+from merchant_onboard.services import access, throttle
 
 #: werkzeug's default (scrypt); the test suite lowers it, since hashing cost is not under test.
 PASSWORD_METHOD = "scrypt"
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-MIN_PASSWORD = 8
 
 # Checked against when the username is unknown, so a wrong name costs as long as a wrong
 # password and response times do not reveal which usernames exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
+class AccountLocked(PermissionDenied):
+    """The right password for a login an admin locked: said plainly, not counted as a guess."""
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """The login throttle (issue 13), per window of ``window`` seconds.
+
+    - ``pair``: failures for one username from one address, then that pair waits for the
+      window to end: a guesser's own address, or one person mistyping again and again.
+    - ``username_free``: failures for a username from anywhere before every further attempt
+      waits 1, 2, 4 … seconds (at most ``delay_cap``): slows guessing from many addresses
+      without locking the real owner out: the right password from a new address gets in
+      after a short wait.
+    - ``address``: failures from one address across usernames, high enough for a market's
+      shared hotspot of 30 volunteers each mistyping a few times.
+    """
+
+    pair: int = 5
+    username_free: int = 10
+    delay_cap: int = 60
+    address: int = 100
+    window: int = 900
+
+    def rules(self, username: str, address: str) -> list[throttle.Rule]:
+        return [throttle.Rule(_pair_key(username, address), limit=self.pair),
+                throttle.Rule(_username_key(username), free=self.username_free,
+                              delay_cap=self.delay_cap),
+                throttle.Rule(_address_key(address), limit=self.address)]
+
+
+def _pair_key(username: str, address: str) -> str:
+    return f"login:pair:{address}|{username}"
+
+
+def _username_key(username: str) -> str:
+    return f"login:user:{username}"
+
+
+def _address_key(address: str) -> str:
+    return f"login:addr:{address}"
+
+
 def create_user(session: Session, *, username: str, password: str, role: str,
                 display_name: str = "", market_codes: tuple[str, ...] | list[str] = (),
-                actor: User | None = None) -> User:
-    """Create a login, optionally a member of some markets; commits."""
+                actor: User | None = None, must_change_password: bool = False) -> User:
+    """Create a login, optionally a member of some markets; commits.
+
+    Whether ``actor`` may is checked by the caller (``create_login`` for people; the CLI and
+    the demo act as the operator).
+    """
     username = username.strip().lower()
-    errors: list[ValidationError] = []
+    errors: list[DomainError] = []
     if not USERNAME_RE.match(username):
         errors.append(ValidationError(
             N_("Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch."),
             field="username"))
-    if len(password) < MIN_PASSWORD:
-        errors.append(ValidationError(N_("Mật khẩu cần ít nhất %(n)s ký tự."),
-                                      field="password", n=MIN_PASSWORD))
+    try:
+        display_name = clean_text(display_name, field="display_name", max_length=120)
+    except ValidationError as error:
+        errors.append(error)
+    problem = password_problem(password, username=username, market_codes=market_codes)
+    if problem is not None:
+        errors.append(problem)
     if role not in {r.value for r in Role}:
         errors.append(ValidationError(N_("Vai trò không hợp lệ."), field="role"))
     markets = []
@@ -47,7 +111,7 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         market = session.exec(select(Market).where(Market.code == code)).first()
         if market is None:
             errors.append(ValidationError(N_("Không tìm thấy chợ “%(code)s”."),
-                                          field="market", code=code))
+                                          field="markets", code=code))
         else:
             markets.append(market)
     if errors:
@@ -55,17 +119,16 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     if session.exec(select(User).where(User.username == username)).first():
         raise ConflictError(N_("Tên đăng nhập “%(username)s” đã có."), field="username",
                             username=username)
-    user = User(username=username, display_name=nfc(display_name) or username,
+    user = User(username=username, display_name=display_name or username,
                 password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
-                role=role)
+                role=role, must_change_password=must_change_password)
     session.add(user)
     try:
         session.flush()
         for market in markets:
             session.add(Membership(user_id=user.id, market_id=market.id))
-        session.add(AuditEntry(actor_id=actor.id if actor else None, action="user.create",
-                               target=username, data={"role": role,
-                                                      "markets": list(market_codes)}))
+        _audit(session, actor, "user.create", user,
+               data={"role": role, "markets": list(market_codes)})
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -74,34 +137,75 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     return user
 
 
+@dataclass(frozen=True)
+class NewLogin:
+    user: User
+    #: Shown once when no password was given: it must be changed at the first login.
+    temporary_password: str | None
+
+
+def create_login(session: Session, *, actor: User, username: str, role: str,
+                 display_name: str = "", password: str | None = None,
+                 market_codes: list[str] | tuple[str, ...] = ()) -> NewLogin:
+    """``actor`` creates a manager or volunteer login for some markets; commits.
+
+    Without ``password`` a temporary one is made, returned once, and must be changed at the
+    first login.
+    """
+    market_codes = [code.strip() for code in market_codes]
+    _check_may_create(session, actor, role, market_codes)
+    temporary = temporary_password() if password is None else None
+    user = create_user(session, username=username, password=password or temporary or "",
+                       role=role, display_name=display_name, market_codes=market_codes,
+                       actor=actor, must_change_password=temporary is not None)
+    return NewLogin(user, temporary)
+
+
+def _check_may_create(session: Session, actor: User, role: str, codes: list[str]) -> None:
+    if role not in (Role.MANAGER, Role.VOLUNTEER):
+        raise ValidationError(N_("Chỉ tạo được tài khoản quản lý chợ hoặc tình nguyện viên."),
+                              field="role")
+    if actor.role == Role.ADMIN:
+        return
+    if actor.role != Role.MANAGER or role != Role.VOLUNTEER:
+        raise PermissionDenied(N_("Chỉ quản trị viên mới tạo được tài khoản quản lý chợ."))
+    if not codes:
+        raise ValidationError(N_("Chọn ít nhất một chợ."), field="markets")
+    for code in codes:
+        access.require_market(session, actor, code, manage=True)
+
+
 def authenticate(session: Session, *, username: str, password: str, address: str,
-                 max_failures: int, window: int) -> User:
-    """The active user with this name and password; throttles failures by name and address."""
+                 limits: LoginLimits) -> User:
+    """The active user with this name and password, under the login throttle; commits.
+
+    The attempt is counted before the password is hashed (``throttle.reserve``), so parallel
+    guesses cannot all pass a check made before any of them was counted; a right password
+    takes its count back.
+    """
     username = username.strip().lower()
-    keys = (f"login:user:{username}", f"login:addr:{address}")
-    if any(throttle.count(session, key, window=window) >= max_failures for key in keys):
-        raise ThrottledError(N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút."),
-                             minutes=max(1, window // 60))
+    rules = limits.rules(username, address)
+    wait = throttle.reserve(session, rules, window=limits.window)
+    if wait:
+        if wait > limits.delay_cap:
+            raise ThrottledError(N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau "
+                                    "%(minutes)s phút."), minutes=-(-wait // 60), seconds=wait)
+        raise ThrottledError(N_("Vui lòng đợi %(seconds)s giây rồi đăng nhập lại."),
+                             seconds=wait)
     user = session.exec(select(User).where(User.username == username)).first()
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not valid or not user.active:
-        for key in keys:
-            throttle.hit(session, key, window=window)
-        session.commit()
+    if user is None or not valid:
         raise ValidationError(N_("Sai tên đăng nhập hoặc mật khẩu."), field="password")
-    throttle.reset(session, keys[0])
-    session.commit()
-    return user
-
-
-def set_password(session: Session, *, user: User, password: str) -> None:
-    """Replace a user's password; commits."""
-    if len(password) < MIN_PASSWORD:
-        raise ValidationError(N_("Mật khẩu cần ít nhất %(n)s ký tự."), field="password",
-                              n=MIN_PASSWORD)
-    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    keys = [rule.key for rule in rules]
+    if not user.active:
+        throttle.release(session, keys)
+        session.commit()
+        raise AccountLocked(N_("Tài khoản này đã bị khoá. Hãy liên hệ quản trị viên."))
+    throttle.release(session, [_address_key(address)], forget=keys[:2])
+    user.last_login_at = utcnow()
     session.add(user)
     session.commit()
+    return user
 
 
 def get_active_user(session: Session, user_id: int) -> User | None:
@@ -116,40 +220,221 @@ def get_active_user(session: Session, user_id: int) -> User | None:
 _ACTIVE_USER = select(User).where(User.id == sa.bindparam("user_id"), User.active.is_(True))
 
 
-def members(session: Session, market: Market) -> list[User]:
-    """The people working in ``market``, by name."""
-    query = (select(User).join(Membership, Membership.user_id == User.id)
+def _end_sessions(session: Session, user: User) -> None:
+    """Raise the session generation: every cookie and token issued before stops working."""
+    session.execute(sa.update(User).where(User.id == user.id)
+                    .values(session_epoch=User.session_epoch + 1))
+    session.refresh(user)
+
+
+def _audit(session: Session, actor: User | None, action: str, target: User,
+           market: Market | None = None, data: dict | None = None) -> None:
+    session.add(AuditEntry(actor_id=actor.id if actor else None, action=action,
+                           target=target.username, market_id=market.id if market else None,
+                           data=data or {}))
+
+
+def end_all_sessions(session: Session, *, user: User) -> User:
+    """Log ``user`` out everywhere (logout): every session, remember cookie and token; commits."""
+    _end_sessions(session, user)
+    _audit(session, user, "sessions.end", user)
+    session.commit()
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """The operator sets a password (demo, command line); ends the user's sessions; commits."""
+    _store_password(session, user, password, must_change=False)
+    session.commit()
+
+
+def _store_password(session: Session, user: User, password: str, *, must_change: bool) -> None:
+    problem = password_problem(password, username=user.username,
+                               market_codes=_market_codes(session, user))
+    if problem is not None:
+        raise problem
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    user.must_change_password = must_change
+    session.add(user)
+    session.flush()
+    _end_sessions(session, user)
+
+
+def _market_codes(session: Session, user: User) -> list[str]:
+    return list(session.exec(select(Market.code).join(Membership)
+                             .where(Membership.user_id == user.id)))
+
+
+def change_password(session: Session, *, user: User, current_password: str,
+                    new_password: str) -> User:
+    """``user`` changes their own password, knowing the current one; commits.
+
+    Every session and token of the user ends, this one included: the caller logs the user in
+    again under the new generation.
+    """
+    if not check_password_hash(user.password_hash, current_password):
+        raise ValidationError(N_("Mật khẩu hiện tại không đúng."), field="current_password")
+    if check_password_hash(user.password_hash, new_password):
+        raise ValidationError(N_("Mật khẩu mới phải khác mật khẩu hiện tại."),
+                              field="new_password")
+    try:
+        _store_password(session, user, new_password, must_change=False)
+    except ValidationError as error:
+        raise ValidationError(error.message, field="new_password", **error.params) from None
+    _audit(session, user, "password.change", user)
+    session.commit()
+    return user
+
+
+def reset_link_owner(session: Session, *, user_id: int, epoch: int) -> User:
+    """The login a reset link issued under generation ``epoch`` is for, while it is unused."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.session_epoch != epoch \
+            or not user.must_change_password:
+        raise NotFoundError(N_("Liên kết đặt lại mật khẩu đã hết hạn hoặc đã được dùng."))
+    return user
+
+
+def set_password_from_link(session: Session, *, user_id: int, epoch: int,
+                           new_password: str) -> User:
+    """Choose a new password through a reset link issued under generation ``epoch``; commits.
+
+    The link works once: choosing the password raises the generation past it.
+    """
+    user = reset_link_owner(session, user_id=user_id, epoch=epoch)
+    try:
+        _store_password(session, user, new_password, must_change=False)
+    except ValidationError as error:
+        raise ValidationError(error.message, field="new_password", **error.params) from None
+    _audit(session, user, "password.change", user, data={"by": "link"})
+    session.commit()
+    return user
+
+
+def reset_password(session: Session, *, actor: User, username: str) -> tuple[User, str]:
+    """``actor`` resets the password of ``username``: a temporary one, to be changed at the
+    first login, returned once; every session and token of that user ends; commits."""
+    user = _user_managed_by(session, actor, username)
+    temporary = temporary_password()
+    user.password_hash = generate_password_hash(temporary, method=PASSWORD_METHOD)
+    user.must_change_password = True
+    session.add(user)
+    session.flush()
+    _end_sessions(session, user)
+    _audit(session, actor, "password.reset", user)
+    session.commit()
+    return user, temporary
+
+
+def _user_managed_by(session: Session, actor: User, username: str) -> User:
+    """The login ``username`` if ``actor`` may reset or remove it: anyone but themselves for
+    an admin, a volunteer of one of their markets for a manager. Others are *not found*."""
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is not None and user.id != actor.id:
+        if actor.role == Role.ADMIN:
+            return user
+        if actor.role == Role.MANAGER and user.role == Role.VOLUNTEER:
+            managed = session.exec(
+                select(Membership.market_id).join(Market)
+                .where(Membership.user_id == user.id,
+                       Membership.market_id.in_(_managed_market_ids(session, actor)))).first()
+            if managed is not None:
+                return user
+    raise NotFoundError(N_("Không tìm thấy người dùng “%(username)s”."), username=username)
+
+
+def _managed_market_ids(session: Session, actor: User) -> sa.Select:
+    return select(Membership.market_id).where(Membership.user_id == actor.id)
+
+
+def set_login_active(session: Session, *, actor: User, username: str, active: bool) -> User:
+    """An admin locks a whole login (every market, every session) or unlocks it; commits.
+
+    Unlocking does not bring back the sessions that locking ended: their generation is past.
+    """
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied(N_("Chỉ quản trị viên mới khoá được cả tài khoản."))
+    user = _user_managed_by(session, actor, username)
+    user.active = active
+    session.add(user)
+    session.flush()
+    if not active:
+        _end_sessions(session, user)
+    _audit(session, actor, "user.unlock" if active else "user.lock", user)
+    session.commit()
+    return user
+
+
+def add_member(session: Session, *, actor: User, market: Market, username: str) -> User:
+    """Add an existing login to ``market`` (access to manage it already checked); commits.
+
+    A manager adds volunteers; an admin also adds managers. Adding a member twice is a no-op.
+    """
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None or user.role == Role.ADMIN or \
+            (actor.role != Role.ADMIN and user.role != Role.VOLUNTEER):
+        raise NotFoundError(N_("Không tìm thấy người dùng “%(username)s”."), username=username)
+    if session.get(Membership, (user.id, market.id)) is None:
+        session.add(Membership(user_id=user.id, market_id=market.id))
+        _audit(session, actor, "membership.add", user, market)
+        session.commit()
+    return user
+
+
+def remove_member(session: Session, *, actor: User, market: Market, username: str) -> User:
+    """Take ``username`` out of ``market`` only (the market-scoped lock); commits.
+
+    A manager removes volunteers, an admin anyone. Their sessions and tokens end, so a page
+    or offline copy of this market stops at once; their other markets stay.
+    """
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    membership = session.get(Membership, (user.id, market.id)) if user else None
+    if membership is None or user is None or user.id == actor.id or \
+            (actor.role != Role.ADMIN and user.role != Role.VOLUNTEER):
+        raise NotFoundError(N_("Không tìm thấy người này trong chợ."))
+    session.delete(membership)
+    session.flush()
+    _end_sessions(session, user)
+    _audit(session, actor, "membership.remove", user, market)
+    session.commit()
+    return user
+
+
+@dataclass(frozen=True)
+class Member:
+    user: User
+    #: The later of the last login and the last onboarding step recorded (None: never).
+    last_activity: datetime | None
+
+
+def members(session: Session, market: Market) -> list[Member]:
+    """The people working in ``market``, by name, with their last activity there."""
+    last_step = (select(sa.func.max(Event.created_at))
+                 .where(Event.actor_id == User.id, Event.market_id == market.id)
+                 .scalar_subquery())
+    query = (select(User, last_step).join(Membership, Membership.user_id == User.id)
              .where(Membership.market_id == market.id).order_by(User.display_name))
-    return list(session.exec(query))
+    out = []
+    for user, last in session.execute(query):
+        times = [t for t in (user.last_login_at, last) if t is not None]
+        out.append(Member(user, max(times) if times else None))
+    return out
+
+
+def all_logins(session: Session) -> list[tuple[User, list[str]]]:
+    """Every login with the codes of its markets, admins first, then by name (admins' page)."""
+    # Market codes are [a-z0-9-]: a comma cannot be part of one.
+    codes = (select(sa.func.aggregate_strings(Market.code, ","))
+             .join(Membership, Membership.market_id == Market.id)
+             .where(Membership.user_id == User.id).scalar_subquery())
+    order = sa.case((User.role == Role.ADMIN.value, 0), (User.role == Role.MANAGER.value, 1),
+                    else_=2)
+    rows = session.execute(select(User, codes).order_by(order, User.username))
+    return [(user, sorted((joined or "").split(",")) if joined else []) for user, joined in rows]
 
 
 def require_user(session: Session, username: str) -> User:
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
     if user is None:
         raise NotFoundError(N_("Không tìm thấy người dùng “%(username)s”."), username=username)
-    return user
-
-
-def add_volunteer(session: Session, *, actor: User, market: Market, username: str,
-                  password: str, display_name: str = "") -> User:
-    """A manager creates a volunteer login working in ``market`` (access already checked)."""
-    return create_user(session, username=username, password=password, role=Role.VOLUNTEER,
-                       display_name=display_name, market_codes=[market.code], actor=actor)
-
-
-def set_volunteer_active(session: Session, *, actor: User, market: Market, user_id: int,
-                         active: bool) -> User:
-    """Switch a volunteer of ``market`` off (a lost phone, someone who left) or on; commits.
-
-    Managers change only volunteers of their own market: never another manager or an admin.
-    """
-    user = session.get(User, user_id)
-    member = user is not None and session.get(Membership, (user.id, market.id)) is not None
-    if not member or user.role != Role.VOLUNTEER:
-        raise NotFoundError(N_("Không tìm thấy tình nguyện viên này trong chợ."))
-    user.active = active
-    session.add(user)
-    session.add(AuditEntry(actor_id=actor.id, action="user.activate" if active
-                           else "user.deactivate", target=user.username, market_id=market.id))
-    session.commit()
     return user

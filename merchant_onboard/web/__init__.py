@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from merchant_onboard.web import errors, fragments
+    from merchant_onboard.web import errors, routing
+    from merchant_onboard.web.admin.views import bp as admin_bp
     from merchant_onboard.web.api import bp as api_bp
     from merchant_onboard.web.auth.views import bp as auth_bp
     from merchant_onboard.web.dashboard import bp as dashboard_bp
@@ -17,8 +18,8 @@ def register_blueprints(app: Flask) -> None:
     from merchant_onboard.web.stalls.views import bp as stalls_bp
     from merchant_onboard.web.team.views import bp as team_bp
 
+    routing.init_app(app)
     for blueprint in (auth_bp, stalls_bp, onboarding_bp, posters_bp, public_bp, api_bp, team_bp,
-                      dashboard_bp, offline_bp):
+                      dashboard_bp, offline_bp, admin_bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
-    fragments.init_app(app)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import sqlalchemy as sa
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -79,7 +82,10 @@ def _handle_domain(error: DomainError):
 
 def _handle_http(error: HTTPException):
     if _wants_json():
-        return problem(error.code or 500, _http_title(error.code or 500), error.description or "")
+        response = problem(error.code or 500, _http_title(error.code or 500),
+                           error.description or "")
+        response.headers.update(_allow_header(error))
+        return response
     messages = {
         400: _("Yêu cầu không hợp lệ."),
         403: _("Bạn không có quyền xem trang này."),
@@ -89,8 +95,15 @@ def _handle_http(error: HTTPException):
         429: _("Quá nhiều yêu cầu. Vui lòng thử lại sau."),
     }
     status = error.code or 500
-    return render_template("error.html", status=status,
-                           message=messages.get(status, error.description)), status
+    page = render_template("error.html", status=status,
+                           message=messages.get(status, error.description))
+    return page, status, _allow_header(error)
+
+
+def _allow_header(error: HTTPException) -> dict[str, str]:
+    # RFC 9110 §15.5.6: a 405 says which methods the resource has.
+    methods = getattr(error, "valid_methods", None)
+    return {"Allow": ", ".join(methods)} if methods else {}
 
 
 def _handle_csrf(error: CSRFError):
@@ -100,22 +113,63 @@ def _handle_csrf(error: CSRFError):
         "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Tải lại trang rồi thử lại.")), 400
 
 
+#: PostgreSQL's "try again" states: lock not available, serialization failure, deadlock.
+_BUSY_SQLSTATES = {"55P03", "40001", "40P01"}
+#: Seconds a client is asked to wait when the database is busy.
+RETRY_AFTER_SECONDS = 5
+
+
+def is_busy(error: sa.exc.OperationalError) -> bool:
+    """Whether the database only answered "busy, try again" (SQLite's lock waited out its
+    timeout, or PostgreSQL gave up on a lock), rather than failed."""
+    original = error.orig
+    if getattr(original, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    return isinstance(original, sqlite3.OperationalError) and (
+        "locked" in str(original) or "busy" in str(original))
+
+
+def _handle_database(error: sa.exc.OperationalError):
+    if not is_busy(error):
+        return _handle_unexpected(error)
+    from flask import current_app
+
+    current_app.logger.warning("database busy: %s", error.orig)
+    close_session()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    message = _("Máy chủ đang bận ghi dữ liệu. Vui lòng thử lại sau ít giây.")
+    if _wants_json():
+        response = problem(503, "Service Unavailable", message)
+        response.headers.update(headers)
+        return response
+    return render_template("error_500.html", status=503, message=message), 503, headers
+
+
 def _handle_unexpected(error: Exception):
     # Logged with its traceback for the operator; the user gets a plain page.
     from flask import current_app
 
     current_app.logger.exception("unhandled error")
-    # The request's database session may be what failed (a dropped connection): the error
-    # page, which shows who is logged in, must not read through it again.
+    # The request's database session may be what failed (a dropped connection), and the
+    # signed-in user was loaded through it: the answer is made from the request alone.
     close_session()
     if _wants_json():
         return problem(500, "Internal Server Error")
-    return render_template("error.html", status=500,
-                           message=_("Có lỗi ở máy chủ. Vui lòng thử lại.")), 500
+    try:
+        return render_template("error_500.html"), 500
+    except Exception:
+        current_app.logger.exception("the error page failed too")
+        return _BARE_500, 500, {"Content-Type": "text/html; charset=utf-8"}
+
+
+#: The last resort, should even the plain error page fail to render.
+_BARE_500 = ('<!doctype html><meta charset="utf-8"><title>500</title>'
+             "<h1>500</h1><p>Có lỗi ở máy chủ. Vui lòng thử lại.</p><p><a href=\"/\">merchant_onboard</a></p>")
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(sa.exc.OperationalError, _handle_database)
     app.register_error_handler(Exception, _handle_unexpected)

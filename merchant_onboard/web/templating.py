@@ -9,14 +9,12 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, request
 from flask_babel import format_datetime, get_locale
-from flask_login import current_user
 from markupsafe import Markup
 
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.codes import format_public_code
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, qr_matrix
 from merchant_onboard.domain.text import group_account
-from merchant_onboard.web import fragments
 from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.labels import EVENT_LABELS, REASON_LABELS, ROLE_LABELS, STATUS_LABELS
 
@@ -79,17 +77,6 @@ def url_with(**changes: Any) -> str:
     return request.path + ("?" + urlencode(args) if args else "")
 
 
-def topbar() -> Markup:
-    """The brand and navigation, remembered per user, language and page (web/fragments.py):
-    its links and labels cost more to build than the rest of a page's frame."""
-    user = current_user
-    signed_in = bool(getattr(user, "is_authenticated", False))
-    key = (signed_in, getattr(user, "display_name", ""), getattr(user, "role", ""))
-    return fragments.memo("topbars").render("fragments/topbar.html", key, lambda: dict(
-        signed_in=signed_in, user_name=key[1], user_role=key[2], is_admin=key[2] == "admin",
-        next_path=request.full_path))
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         vnd=vnd, local_time=local_time, mask=mask, group_account=group_account,
@@ -99,9 +86,7 @@ def init_app(app: Flask) -> None:
         reason_label=lambda s: label(REASON_LABELS, s),
         role_label=lambda s: label(ROLE_LABELS, s),
     )
-    app.jinja_env.globals.update(url_with=url_with, asset_url=asset_url, topbar=topbar,
-                                 status_labels=lambda: {k: str(v) for k, v in
-                                                        STATUS_LABELS.items()}, current_locale=lambda: str(get_locale()),
-                                 config=app.config)
+    app.jinja_env.globals.update(url_with=url_with, asset_url=asset_url,
+                                 current_locale=lambda: str(get_locale()), config=app.config)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

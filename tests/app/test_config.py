@@ -76,6 +76,7 @@ def test_behind_a_proxy_the_throttle_sees_the_client_address(app_config, session
     dispose(app)
 
 
+@pytest.mark.expect_server_error  # the request on the dropped connection is the one 500
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 @pytest.mark.parametrize("pre_ping", [False, True], ids=["default", "MO_DB_PRE_PING"])
 def test_a_dropped_database_connection_costs_at_most_one_request(monkeypatch, app_config,

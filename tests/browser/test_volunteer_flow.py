@@ -80,7 +80,7 @@ def test_volunteer_registers_a_stall_and_records_each_step(lan, phone_page, logi
     row.click()
     assert page.url == stall_url
     steps = [
-        ("Đã in poster", None, "Đã in poster"),
+        ("Đã in poster", _see_poster_downloads, "Đã in poster"),
         ("Dán poster", None, "Đã dán poster"),
         ("Thanh toán thử thành công", _confirm_test_payment, "Đã thử thanh toán"),
         ("Khách đầu tiên thanh toán", _confirm_first_payment, "Có khách thanh toán"),
@@ -102,6 +102,13 @@ def test_volunteer_registers_a_stall_and_records_each_step(lan, phone_page, logi
     # The funnel is complete: no milestone is offered any more.
     expect(page.get_by_role("link", name="Khách đầu tiên thanh toán")).to_have_count(0)
     screenshot(page, "volunteer-phone-done")
+
+
+def _see_poster_downloads(page, screenshot) -> None:
+    # The step records a print; the posters to print are on the same form.
+    links = page.locator(".poster-links a")
+    expect(links).to_have_text(["A6", "A5", "A4", "Tem dán", "Ảnh gửi Zalo"])
+    screenshot(page, "volunteer-phone-poster-printed")
 
 
 def _confirm_test_payment(page, screenshot) -> None:

@@ -1,6 +1,10 @@
 """``merchant-onboard poster``: files that scan, and a check that reads them back."""
 
+import dataclasses
+
 import pytest
+
+from merchant_onboard.domain.vietqr import build_payload
 
 
 @pytest.fixture
@@ -21,6 +25,30 @@ def test_batch_with_check(runner, market_with_stalls, tmp_path, fmt):
     assert result.exit_code == 0, result.output
     assert "check passed: 3 QR code(s)" in result.output
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_check_fails_when_a_poster_does_not_read_back_as_its_stall_payload(
+        runner, market_with_stalls, tmp_path, monkeypatch):
+    """Issue 15 behaviour 13: ``poster --check`` exits 1 when a printed QR is not the stall's.
+
+    The renderer is made to draw another account's QR on the second poster, the kind of fault
+    the check exists for: every QR still scans, but one pays the wrong account.
+    """
+    from merchant_onboard.domain import poster
+
+    real_render = poster.render
+    stranger = build_payload(bank="970436", account="999999999")
+
+    def render_one_wrong(specs, fmt):
+        specs = list(specs)
+        specs[1] = dataclasses.replace(specs[1], payload=stranger)
+        return real_render(specs, fmt)
+
+    monkeypatch.setattr(poster, "render", render_one_wrong)
+    result = runner.invoke(args=["poster", "--market", "cho-vi-thanh", "-o",
+                                 str(tmp_path / "batch.pdf"), "--check"])
+    assert result.exit_code == 1, result.output
+    assert "check FAILED: 1 QR code(s) did not read back" in result.output
 
 
 def test_one_stall_as_png(runner, market_with_stalls, tmp_path):

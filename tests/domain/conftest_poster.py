@@ -12,12 +12,16 @@ import pypdfium2 as pdfium
 import zxingcpp
 from PIL import Image
 
-from merchant_onboard.domain.poster import QUIET_ZONE, PosterSpec
+from merchant_onboard.domain.poster import PosterSpec
 from merchant_onboard.domain.vietqr import build_payload
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "posters"
 #: DESIGN §5: the print check rasterises PDFs at 150 dpi.
 DPI = 150
+#: ISO/IEC 18004 (QR code), DESIGN §5: at least 4 modules of light margin around the symbol.
+#: Written here, not read from the layout: a check that took the layout's own constant would
+#: pass whatever that constant said.
+STANDARD_QUIET_ZONE = 4
 #: Grey level from which a pixel counts as light (the paper is 255, panels ≥ 230).
 LIGHT = 200
 
@@ -89,7 +93,7 @@ def assert_scans_with_quiet_zone(image: Image.Image, code: zxingcpp.Barcode,
     left, right = min(p.x for p in corners), max(p.x for p in corners)
     top, bottom = min(p.y for p in corners), max(p.y for p in corners)
     module = (right - left) / modules
-    band = int(QUIET_ZONE * module)
+    band = int(STANDARD_QUIET_ZONE * module)
     assert band >= 4, "a module is under one pixel: rasterise at a higher resolution"
     outer = (left - band, top - band, right + band, bottom + band)
     assert outer[0] >= 0 and outer[1] >= 0

@@ -81,6 +81,8 @@ def test_the_stall_page_offers_exactly_the_allowed_manual_steps():
 
 def test_no_printing_without_a_bank_account():
     assert E.POSTER_PRINTED not in allowed_events(S.REGISTERED, has_account=False)
+    # Unless told otherwise, a stall is taken to have no account: printing is not offered.
+    assert E.POSTER_PRINTED not in allowed_events(S.REGISTERED)
 
 
 def test_error_names_the_event_and_status():

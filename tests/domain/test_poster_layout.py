@@ -9,7 +9,6 @@ import pytest
 from reportlab.lib.units import mm
 
 from merchant_onboard.domain.poster import (
-    MIN_MODULE_MM,
     PosterFormat,
     PosterLabels,
     layout_for,
@@ -18,6 +17,8 @@ from merchant_onboard.domain.poster import (
 from tests.domain.conftest_poster import LONG_SHOP_NAME, make_spec
 
 ALL_FORMATS = list(PosterFormat)
+#: DESIGN §5: at least 1 mm per module on stickers (written here, not read from the layout).
+STICKER_MIN_MODULE_MM = 1.0
 
 SHOP_NAMES = [
     "Bún riêu Đặng Thị Hồng",
@@ -95,7 +96,7 @@ def test_poster_reads_top_to_bottom_in_the_order_of_the_design(fmt):
 @pytest.mark.parametrize("spec", list(_all_specs()), ids=lambda s: s.shop_name[:24])
 def test_sticker_modules_are_at_least_one_millimetre(spec):
     layout = layout_for(spec, PosterFormat.STICKER)
-    assert layout.qr.module >= MIN_MODULE_MM * mm
+    assert layout.qr.module >= STICKER_MIN_MODULE_MM * mm
     slot = sticker_slots()[0]
     assert (layout.width, layout.height) == (slot.w, slot.h)
 

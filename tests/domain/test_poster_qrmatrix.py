@@ -8,8 +8,9 @@ import zxingcpp
 from PIL import Image
 from qrcode import constants
 
-from merchant_onboard.domain.poster import QUIET_ZONE, qr_matrix
+from merchant_onboard.domain.poster import qr_matrix
 from merchant_onboard.domain.vietqr import build_payload
+from tests.domain.conftest_poster import STANDARD_QUIET_ZONE
 
 _LEVELS = {"M": constants.ERROR_CORRECT_M, "Q": constants.ERROR_CORRECT_Q}
 
@@ -38,7 +39,7 @@ def test_matrix_is_the_symbol_qrcode_makes(payload, level):
     matrix = qr_matrix(payload, error_correction=level)
     assert matrix.as_bools() == _reference(payload, level)
     assert matrix.size == 17 + 4 * matrix.version
-    assert matrix.size_with_quiet_zone == matrix.size + 2 * QUIET_ZONE
+    assert matrix.size_with_quiet_zone == matrix.size + 2 * STANDARD_QUIET_ZONE
 
 
 @pytest.mark.parametrize("payload", PAYLOADS[:3])
@@ -50,7 +51,7 @@ def test_matrix_decodes_to_its_payload(payload):
     for row in range(matrix.size):
         for col in range(matrix.size):
             if matrix.is_dark(row, col):
-                image.putpixel((col + QUIET_ZONE, row + QUIET_ZONE), 0)
+                image.putpixel((col + STANDARD_QUIET_ZONE, row + STANDARD_QUIET_ZONE), 0)
     image = image.resize((side * scale, side * scale), Image.Resampling.NEAREST)
     (code,) = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     assert code.text == payload

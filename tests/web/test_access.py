@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import pytest
 
+from merchant_onboard.models import Membership
+
 #: Pages anyone may open.
 PUBLIC = {"static", "public.healthz", "public.font", "public.verify", "public.check_photo",
           "auth.login",
           "auth.language", "auth.logout"}
 #: Pages only a market's managers (and admins) may use; volunteers get 403 or 404.
-MANAGER_ONLY_PREFIXES = ("dashboard.", "census.", "team.", "api.market_stats",
+MANAGER_ONLY_PREFIXES = ("dashboard.", "census.", "team.", "api.market_stats", "api.list_members",
+                         "api.add_member", "api.remove_member",
                          "api.market_posters", "posters.batch", "posters.record_batch")
 ADMIN_ONLY = {"dashboard.rollup", "dashboard.rollup_export", "api.create_market"}
 
@@ -32,6 +35,10 @@ def world(session, make_market, make_user, make_stall):
             "users": {"volunteer": volunteer, "manager": manager, "admin": admin}}
 
 
+#: The volunteer of each market in ``world``: whom routes naming a ``<username>`` act on.
+MEMBER = {"cho-a": "lan", "cho-b": "khac"}
+
+
 def fill(rule, market, stall) -> str | None:
     """A concrete URL for ``rule`` in ``market`` / ``stall``, or None if it has no scope."""
     values = {}
@@ -46,6 +53,8 @@ def fill(rule, market, stall) -> str | None:
             values[name] = "csv"
         elif name == "user_id":
             values[name] = stall.registered_by_id  # a volunteer of that market
+        elif name == "username":
+            values[name] = MEMBER[market.code]
         else:
             raise AssertionError(f"teach test_access how to fill <{name}> in {rule.rule}")
     url = rule.rule
@@ -99,7 +108,8 @@ def test_members_cannot_reach_another_market_by_any_route(app, client, auth, api
 
 
 @pytest.mark.parametrize("role", ["volunteer", "manager", "admin"])
-def test_own_market_routes_answer_without_error(app, client, auth, api_token, world, role):
+def test_own_market_routes_answer_without_error(app, client, auth, api_token, world, role,
+                                                session):
     username = world["users"][role].username
     auth.login(username)
     headers = api_token(username) if any(
@@ -117,6 +127,10 @@ def test_own_market_routes_answer_without_error(app, client, auth, api_token, wo
             assert response.status_code < 500, (role, method, url, response.status_code)
             assert response.status_code not in (401, 403, 404), (role, method, url,
                                                                  response.status_code)
+        if "username" in rule.arguments:
+            # Removing the volunteer from the market must not hide her from the next route.
+            session.merge(Membership(user_id=world["users"]["volunteer"].id, market_id=market.id))
+            session.commit()
 
 
 def test_admin_sees_every_market(client, auth, world):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import re
 import uuid
+import zipfile
 
 import pytest
+from openpyxl import Workbook
 from sqlmodel import select
 
 from merchant_onboard.models import AuditEntry, Role, Stall
@@ -153,3 +155,85 @@ def test_volunteers_cannot_import(client, auth, make_user, market):
     auth.login("lan")
     assert client.get("/m/cho-vi-thanh/census").status_code == 403
     assert upload(client, FIRST).status_code == 403
+
+
+def _zip_bomb() -> bytes:
+    """A small XLSX whose one shared string unpacks to 100 MB."""
+    out = io.BytesIO()
+    book = Workbook()
+    book.active.append(["Mã gian hàng", "Tên gian hàng"])
+    book.active.append(["A-1", "x"])
+    book.save(out)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    bombed = io.BytesIO()
+    with zipfile.ZipFile(bombed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        with target.open("xl/padding.bin", "w") as padding:
+            for _ in range(100):
+                padding.write(b"A" * 2**20)
+    return bombed.getvalue()
+
+
+def _declared_everything() -> bytes:
+    """A tiny XLSX whose sheet spans A1:XFD1048576 (one cell in the far corner)."""
+    book = Workbook()
+    book.active.append(["Mã gian hàng", "Tên gian hàng"])
+    book.active.append(["A-1", "Rau sạch"])
+    book.active.cell(row=1_048_576, column=16_384, value="x")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.timeout(30)
+def test_a_census_that_unpacks_to_gigabytes_is_refused_unopened(client, session, market,
+                                                                 manager):
+    data = _zip_bomb()
+    assert len(data) < 1_000_000
+    page = upload(client, data, "bom.xlsx")
+    assert page.status_code == 422
+    assert "giải nén ra quá lớn" in page.get_data(as_text=True)
+    assert stored(session, market) == {}
+
+
+@pytest.mark.timeout(30)
+def test_a_census_declaring_the_whole_sheet_is_read_within_its_limits(client, session, market,
+                                                                      manager):
+    page = upload(client, _declared_everything(), "rong.xlsx")
+    assert page.status_code == 200
+    assert "A-1" in page.get_data(as_text=True)
+    confirm(client, page)
+    assert set(stored(session, market)) == {"A-1"}
+
+
+def test_a_census_past_the_row_limit_is_refused_while_reading(client, session, market,
+                                                              manager, monkeypatch):
+    from merchant_onboard.domain import census
+
+    monkeypatch.setattr(census, "MAX_ROWS", 3)
+    page = upload(client, "Mã gian hàng\nA-1\nA-2\nA-3\nA-4\n")
+    assert page.status_code == 422
+    assert "tối đa 3 dòng" in page.get_data(as_text=True)
+    assert stored(session, market) == {}
+
+
+def test_a_large_census_is_written_in_chunks_and_a_retry_completes_it(client, session, market,
+                                                                      manager, monkeypatch):
+    """One transaction per CHUNK_ROWS rows keeps SQLite's write lock short; if a chunk fails,
+    confirming again adds only what is missing."""
+    monkeypatch.setattr(census_service, "CHUNK_ROWS", 2)
+    lines = "\n".join(f"B-{n},Khu B" for n in range(1, 6))
+    preview = upload(client, f"Mã gian hàng,Khu\n{lines}\n")
+    real = census_service.unused_public_code
+    calls = iter(range(100))
+
+    def fails_in_the_second_chunk(session):
+        return "SAMECODE" if next(calls) in (2, 3) else real(session)
+
+    monkeypatch.setattr(census_service, "unused_public_code", fails_in_the_second_chunk)
+    assert confirm(client, preview).status_code == 409
+    assert set(stored(session, market)) == {"B-1", "B-2"}
+    monkeypatch.setattr(census_service, "unused_public_code", real)
+    assert confirm(client, preview).status_code in (200, 302)
+    assert set(stored(session, market)) == {f"B-{n}" for n in range(1, 6)}

@@ -94,7 +94,19 @@ MATRIX = [Row(*row) for row in [
     ("POST", "/m/<code>/posters/printed",                LOGIN, 403, 422, 422, 404),
     ("GET", "/m/<code>/team",                            LOGIN, 403, 200, 200, 404),
     ("POST", "/m/<code>/team",                           LOGIN, 403, 422, 422, 404),
-    ("POST", "/m/<code>/team/<int:user_id>/active",      LOGIN, 403, REDIRECT, REDIRECT, 404),
+    ("POST", "/m/<code>/team/members",                   LOGIN, 403, 422, 422, 404),
+    ("POST", "/m/<code>/team/<username>/reset",          LOGIN, 403, 200, 200, 404),
+    # The manager's request removes the teammate first: the admin's then finds no one.
+    ("POST", "/m/<code>/team/<username>/remove",         LOGIN, 403, REDIRECT, 404, 404),
+    # One's own password, and a reset link (this one is not a valid token).
+    ("GET", "/account/password",                         LOGIN, 200, 200, 200, 200),
+    ("POST", "/account/password",                        LOGIN, 422, 422, 422, 422),
+    ("GET", "/password/<token>",                         404, 404, 404, 404, 404),
+    ("POST", "/password/<token>",                        404, 404, 404, 404, 404),
+    # Admins' pages: every login, and the audit log.
+    ("GET", "/admin/people",                             LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/people/<username>/active",          LOGIN, 403, 403, REDIRECT, 403),
+    ("GET", "/admin/audit",                              LOGIN, 403, 403, 200, 403),
     # The API: a bearer token, or 401.
     ("GET", "/api/v1/markets",                           401, 200, 200, 200, 200),
     ("POST", "/api/v1/markets",                          401, 403, 403, 422, 403),
@@ -113,6 +125,14 @@ MATRIX = [Row(*row) for row in [
     ("GET", "/api/v1/stalls/<int:stall_id>/poster",      401, 200, 200, 200, 404),
     ("GET", "/api/v1/markets/<code>/stats",              401, 403, 200, 200, 404),
     ("GET", "/api/v1/markets/<code>/posters",            401, 403, 200, 200, 404),
+    # Logins and members (the outsider manages market B: creating there is theirs to try).
+    ("POST", "/api/v1/users",                            401, 403, 422, 422, 422),
+    ("POST", "/api/v1/users/me/password",                401, 422, 422, 422, 422),
+    ("POST", "/api/v1/users/<username>/password-reset",  401, 404, 200, 200, 404),
+    ("GET", "/api/v1/markets/<code>/members",            401, 403, 200, 200, 404),
+    ("POST", "/api/v1/markets/<code>/members/<username>", 401, 403, 200, 200, 404),
+    # The manager's request removes the teammate first: the admin's then finds no one.
+    ("DELETE", "/api/v1/markets/<code>/members/<username>", 401, 403, 204, 404, 404),
 ]]
 
 
@@ -125,7 +145,7 @@ def routes_in(app: Flask) -> set[tuple[str, str]]:
 @pytest.fixture
 def world(session, make_market, make_user, make_stall):
     """Market A with a stall, its volunteer, manager and a second volunteer (the one the team
-    page switches off), an admin, and a manager of market B."""
+    routes act on), an admin, and a manager of market B."""
     own, other = make_market("cho-a"), make_market("cho-b")
     volunteer = make_user("lan", markets=[own])
     teammate = make_user("minh", markets=[own])
@@ -133,15 +153,15 @@ def world(session, make_market, make_user, make_stall):
     make_user("admin", role="admin")
     make_user("khac", role="manager", markets=[other])
     stall = make_stall(own, volunteer)
-    return {"code": own.code, "stall_id": stall.id, "user_id": teammate.id,
+    return {"code": own.code, "stall_id": stall.id, "username": teammate.username,
             "public_code": stall.public_code}
 
 
 def concrete_url(rule: str, world: dict) -> str:
     """``rule`` with its parameters filled in for market A, its stall and its teammate."""
     fills = {"<code>": world["code"], "<int:stall_id>": str(world["stall_id"]),
-             "<int:user_id>": str(world["user_id"]), "<kind>": "note", "<fmt>": "csv",
-             "<path:filename>": "favicon.svg"}
+             "<username>": world["username"], "<token>": "not-a-reset-token", "<kind>": "note",
+             "<fmt>": "csv", "<path:filename>": "favicon.svg"}
     if rule.startswith("/v/"):
         fills["<code>"] = world["public_code"]
     elif rule.startswith("/lang/"):

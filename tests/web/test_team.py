@@ -1,9 +1,13 @@
-"""The manager's team page: add volunteers, switch their logins off and on."""
+"""A market's team page: create logins, add and remove members of this market only, reset
+passwords; admins lock whole logins and read the audit log (issue 13)."""
+
+import re
 
 import pytest
 from sqlmodel import select
 
 from merchant_onboard.models import AuditEntry, Membership, User
+from tests.factories import TEST_PASSWORD
 
 
 @pytest.fixture
@@ -18,6 +22,16 @@ def manager_client(client, auth, make_user, market):
     return client
 
 
+def login(app, username, password=TEST_PASSWORD):
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password})
+    return client, response
+
+
+def actions_on(session, username):
+    return session.exec(select(AuditEntry.action).where(AuditEntry.target == username)).all()
+
+
 def test_manager_adds_a_volunteer_who_can_log_in(manager_client, session, market, app):
     response = manager_client.post(f"/m/{market.code}/team", data={
         "display_name": "Lê Thị Mai", "username": "mai", "password": "mat-khau-dai"})
@@ -27,37 +41,168 @@ def test_manager_adds_a_volunteer_who_can_log_in(manager_client, session, market
     assert session.get(Membership, (mai.id, market.id))
     page = manager_client.get(f"/m/{market.code}/team").get_data(as_text=True)
     assert "Lê Thị Mai" in page
-    other = app.test_client()
-    assert other.post("/login", data={"username": "mai",
-                                      "password": "mat-khau-dai"}).status_code == 302
+    assert login(app, "mai", "mat-khau-dai")[1].status_code == 302
 
 
-def test_bad_volunteer_input_is_named(manager_client, session, market):
+def test_a_manager_cannot_create_a_manager(manager_client, session, market):
+    manager_client.post(f"/m/{market.code}/team", data={
+        "username": "sep", "password": "mat-khau-dai", "role": "manager"})
+    assert session.exec(select(User.role).where(User.username == "sep")).one() == "volunteer"
+
+
+@pytest.mark.parametrize(("password", "message"), [
+    ("short", "ít nhất 10 ký tự"),
+    ("Mai.Nguyen", "trùng tên đăng nhập"),
+    ("cho-vi-thanh", "trùng mã chợ"),
+    ("1234567890", "quá phổ biến"),
+    ("qwertyuiop", "quá phổ biến"),
+])
+def test_the_password_policy_is_explained_in_vietnamese(manager_client, session, market,
+                                                        password, message):
     response = manager_client.post(f"/m/{market.code}/team", data={
-        "username": "Mai Lê", "password": "short"})
+        "username": "mai.nguyen", "password": password})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'id="e-username"' in page and 'id="e-password"' in page
+    assert 'id="e-password"' in page and message in page
     assert session.exec(select(User).where(User.role == "volunteer")).all() == []
 
 
-def test_a_locked_volunteer_cannot_log_in_and_it_is_audited(manager_client, make_user, market,
-                                                             session, app):
-    lan = make_user("lan", markets=[market])
-    locked = manager_client.post(f"/m/{market.code}/team/{lan.id}/active", data={"active": "0"})
-    assert locked.status_code == 302
-    other = app.test_client()
-    assert other.post("/login", data={"username": "lan",
-                                      "password": "correct-horse-42"}).status_code == 401
-    actions = session.exec(select(AuditEntry.action).where(AuditEntry.target == "lan")).all()
-    assert "user.deactivate" in actions
+def test_without_a_password_a_temporary_one_is_shown_once_and_must_be_changed(
+        manager_client, market, app, session):
+    response = manager_client.post(f"/m/{market.code}/team", data={
+        "display_name": "Mai", "username": "mai", "password": ""})
+    assert response.status_code == 200
+    temporary = re.search(r"data-temporary-password>([^<]+)<", response.get_data(as_text=True))[1]
+    assert temporary not in manager_client.get(f"/m/{market.code}/team").get_data(as_text=True)
+    mai, answer = login(app, "mai", temporary)
+    assert answer.status_code == 302
+    # Every page leads to the password change until a password of her own is chosen.
+    assert mai.get(f"/m/{market.code}/").headers["Location"] == "/account/password"
+    changed = mai.post("/account/password", data={"current_password": temporary,
+                                                   "new_password": "mai-mat-khau-rieng"})
+    assert changed.status_code == 302
+    assert mai.get(f"/m/{market.code}/").status_code == 200
+    assert login(app, "mai", temporary)[1].status_code == 401
 
 
-def test_a_manager_cannot_lock_another_manager_or_a_foreign_volunteer(manager_client, make_user,
-                                                                       make_market, market):
-    other_manager = make_user("tuan", role="manager", markets=[market])
-    foreign = make_user("khac", markets=[make_market("cho-khac")])
-    for user in (other_manager, foreign):
-        response = manager_client.post(f"/m/{market.code}/team/{user.id}/active",
-                                       data={"active": "0"})
-        assert response.status_code == 404
+def test_removing_a_volunteer_from_one_market_keeps_the_other(app, client, auth, make_user,
+                                                              make_market, market, session):
+    """The market-scoped lock: the manager of market B removes Lan from B only."""
+    other = make_market("cho-khac")
+    make_user("hung", role="manager", markets=[other])
+    lan = make_user("lan", markets=[market, other])
+    lan_phone, _ = login(app, "lan")
+    assert lan_phone.get(f"/m/{other.code}/").status_code == 200
+    auth.login("hung")
+    assert client.post(f"/m/{other.code}/team/lan/remove").status_code == 302
+    assert session.get(Membership, (lan.id, other.id)) is None
+    assert session.get(Membership, (lan.id, market.id)) is not None
+    # Her open session ended; logging in again she works in her other market only.
+    assert lan_phone.get(f"/m/{market.code}/").status_code == 302
+    lan_phone, _ = login(app, "lan")
+    assert lan_phone.get(f"/m/{market.code}/").status_code == 200
+    assert lan_phone.get(f"/m/{other.code}/").status_code == 404
+    assert "membership.remove" in actions_on(session, "lan")
+    # The manager of market B cannot touch her login as a whole.
+    assert client.post("/admin/people/lan/active", data={"active": "0"}).status_code == 403
+
+
+def test_a_manager_cannot_remove_or_reset_a_manager_or_a_foreign_volunteer(
+        manager_client, make_user, make_market, market, session):
+    make_user("tuan", role="manager", markets=[market])
+    make_user("khac", markets=[make_market("cho-khac")])
+    for username in ("tuan", "khac", "nobody"):
+        assert manager_client.post(
+            f"/m/{market.code}/team/{username}/remove").status_code == 404
+        assert manager_client.post(
+            f"/m/{market.code}/team/{username}/reset").status_code == 404
+    assert session.exec(select(AuditEntry).where(
+        AuditEntry.action.in_(["membership.remove", "password.reset"]))).all() == []
+
+
+def test_a_manager_adds_an_existing_volunteer_but_not_a_manager(manager_client, make_user,
+                                                               make_market, market, session):
+    minh = make_user("minh", markets=[make_market("cho-khac")])
+    make_user("tuan", role="manager")
+    assert manager_client.post(f"/m/{market.code}/team/members",
+                               data={"username": "minh"}).status_code == 302
+    assert session.get(Membership, (minh.id, market.id)) is not None
+    refused = manager_client.post(f"/m/{market.code}/team/members", data={"username": "tuan"})
+    assert refused.status_code == 422
+    assert "Không tìm thấy người dùng" in refused.get_data(as_text=True)
+    assert "membership.add" in actions_on(session, "minh")
+
+
+@pytest.mark.parametrize("method", ["temporary", "link"])
+def test_a_reset_ends_the_old_session_and_gives_a_one_time_way_in(manager_client, make_user,
+                                                                  market, app, session, method):
+    make_user("lan", markets=[market])
+    phone, _ = login(app, "lan")
+    assert phone.get(f"/m/{market.code}/").status_code == 200
+    page = manager_client.post(f"/m/{market.code}/team/lan/reset",
+                               data={"method": method}).get_data(as_text=True)
+    assert phone.get(f"/m/{market.code}/").status_code == 302
+    assert login(app, "lan")[1].status_code == 401  # the old password is gone too
+    new_phone = app.test_client()
+    if method == "temporary":
+        temporary = re.search(r"data-temporary-password>([^<]+)<", page)[1]
+        new_phone.post("/login", data={"username": "lan", "password": temporary})
+        answer = new_phone.post("/account/password", data={
+            "current_password": temporary, "new_password": "lan-mat-khau-moi"})
+    else:
+        link = re.search(r"data-reset-link>([^<]+)<", page)[1]
+        path = link.split("://", 1)[1].split("/", 1)[1]
+        answer = new_phone.post("/" + path, data={"new_password": "lan-mat-khau-moi"})
+        # Used once: the same link does not work a second time.
+        assert app.test_client().get("/" + path).status_code == 404
+    assert answer.status_code == 302
+    assert new_phone.get(f"/m/{market.code}/").status_code == 200
+    assert login(app, "lan", "lan-mat-khau-moi")[1].status_code == 302
+    assert "password.reset" in actions_on(session, "lan")
+
+
+def test_an_admin_creates_a_manager_who_manages_the_market(client, auth, make_user, market, app,
+                                                           session):
+    make_user("an", role="admin")
+    auth.login("an")
+    response = client.post(f"/m/{market.code}/team", data={
+        "role": "manager", "display_name": "Trần Hùng", "username": "hung",
+        "password": "hung-mat-khau-1"})
+    assert response.status_code == 302
+    hung, _ = login(app, "hung", "hung-mat-khau-1")
+    assert hung.get(f"/m/{market.code}/team").status_code == 200
+    assert "user.create" in actions_on(session, "hung")
+
+
+def test_an_admin_lock_ends_sessions_and_unlocking_does_not_revive_them(
+        client, auth, make_user, market, app, session):
+    make_user("an", role="admin")
+    make_user("lan", markets=[market])
+    phone, _ = login(app, "lan")
+    auth.login("an")
+    assert client.post("/admin/people/lan/active", data={"active": "0"}).status_code == 302
+    assert phone.get(f"/m/{market.code}/").status_code == 302
+    locked = login(app, "lan")[1]
+    assert locked.status_code == 403
+    assert "đã bị khoá" in locked.get_data(as_text=True)
+    client.post("/admin/people/lan/active", data={"active": "1"})
+    assert phone.get(f"/m/{market.code}/").status_code == 302
+    assert login(app, "lan")[1].status_code == 302
+    assert {"user.lock", "user.unlock"} <= set(actions_on(session, "lan"))
+
+
+def test_admins_read_the_audit_log_others_may_not(client, auth, make_user, market, app):
+    make_user("an", role="admin")
+    make_user("hung", role="manager", markets=[market])
+    make_user("lan", markets=[market])
+    hung, _ = login(app, "hung")
+    assert hung.post(f"/m/{market.code}/team/lan/remove").status_code == 302
+    assert hung.get("/admin/audit").status_code == 403
+    assert hung.get("/admin/people").status_code == 403
+    auth.login("an")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "membership.remove" in page and "hung" in page and "lan" in page
+    only_passwords = client.get("/admin/audit?action=password.").get_data(as_text=True)
+    assert "membership.remove" not in only_passwords
+    people = client.get("/admin/people").get_data(as_text=True)
+    assert 'data-username="hung"' in people and market.code in people

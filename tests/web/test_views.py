@@ -211,44 +211,6 @@ def test_pages_carry_security_headers(client, auth, market, make_user):
     assert page.headers.getlist("X-Frame-Options") == ["DENY"]
 
 
-def _csrf_app(app_config, **config):
-    app = create_app({**app_config, "WTF_CSRF_ENABLED": True, **config})
-    client = app.test_client()
-    token = client.get("/login").get_data(as_text=True).split(
-        'name="csrf_token" value="')[1].split('"')[0]
-    return app, client, token
-
-
-def test_a_sessions_csrf_token_is_signed_once_and_keeps_working(app_config, market, make_user,
-                                                                 monkeypatch):
-    from itsdangerous.timed import TimestampSigner
-
-    from tests.factories import TEST_PASSWORD
-
-    make_user("lan", markets=[market])
-    app, client, token = _csrf_app(app_config)
-    # An hour later a new signature would differ (it holds the time).
-    later = TimestampSigner.get_timestamp(None) + 3600  # type: ignore[arg-type]
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
-    again = client.get("/login").get_data(as_text=True)
-    assert f'value="{token}"' in again  # the same signature, not a new one
-    assert client.post("/login", data={"username": "lan", "password": TEST_PASSWORD,
-                                       "csrf_token": token}).status_code == 302
-    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
-    other = app.test_client()
-    other.get("/login")
-    assert other.post("/login", data={"username": "lan", "password": TEST_PASSWORD,
-                                      "csrf_token": token}).status_code == 400
-    dispose(app)
-
-
-def test_with_a_csrf_time_limit_tokens_are_signed_on_every_page(app_config):
-    app, client, _token = _csrf_app(app_config, WTF_CSRF_TIME_LIMIT=3600)
-    client.get("/login")
-    assert app.extensions["merchant_onboard.csrf"] == {}  # nothing kept: each page signs
-    dispose(app)
-
-
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("stall_code", "", "Nhập mã gian hàng"),
     ("stall_code", "A-1 <script>", "Mã gian hàng chỉ gồm chữ, số"),

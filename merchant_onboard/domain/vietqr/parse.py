@@ -93,15 +93,28 @@ def parse(payload: str, registry: BankRegistry | None = None) -> ParsedQR:
     """Read any string as a payment QR payload. Never raises; problems are listed in ``errors``.
 
     The CRC is compared case-insensitively (real bank QRs carry lowercase hex); unknown tags
-    are kept in ``tags`` and are not errors.
+    are kept in ``tags`` and are not errors. Each family of tags is read by its own function
+    below, in the order their errors are listed.
     """
     if not isinstance(payload, str) or not payload.startswith("0002"):
         return ParsedQR(valid=False, kind=Kind.NOT_EMV, errors=("not_emv",))
     if len(payload) > MAX_QR_TEXT:
         return ParsedQR(valid=False, kind=Kind.OTHER_EMV, errors=("too_long",))
-    if registry is None:
-        registry = default_registry()
     errors: list[str] = []
+    tags = _envelope(payload, errors)
+    kind, bin_, account, service = _merchant(tags, errors)
+    initiation = _initiation(tags, kind, errors)
+    amount = _amount(tags, kind, errors)
+    purpose = _purpose(tags, kind, errors)
+    bank = _bank(bin_, registry if registry is not None else default_registry(), errors)
+    return ParsedQR(
+        valid=not errors, kind=kind, bin=bin_, bank=bank, account=account, service=service,
+        amount=amount, purpose=purpose, initiation=initiation, errors=tuple(errors), tags=tags,
+    )
+
+
+def _envelope(payload: str, errors: list[str]) -> dict[str, str]:
+    """The root TLVs, their structure, the payload format (00) and the CRC (63)."""
     tags, structure_error = _split(payload)
     if structure_error:
         errors.append(structure_error)
@@ -110,40 +123,61 @@ def parse(payload: str, registry: BankRegistry | None = None) -> ParsedQR:
     if tags.get("00", "01") != "01":
         errors.append("bad_payload_format")
     _check_crc(payload, tags, structure_error, errors)
+    return tags
 
-    kind = Kind.OTHER_EMV
-    bin_ = account = service = None
+
+def _merchant(tags: dict[str, str], errors: list[str]
+              ) -> tuple[Kind, str | None, str | None, str | None]:
+    """What kind of QR the merchant account templates (02–51) make it, and for a NAPAS one
+    (38) its BIN, account and service: ``(kind, bin, account, service)``."""
     merchant = tags.get("38")
     if merchant is not None:
-        sub, sub_error = _split(merchant)
-        guid = sub.get("00")
-        if guid is not None and guid.upper() == GUID_NAPAS:
-            service = sub.get("02")
-            if service is None:
-                kind = Kind.VIETQR_ACCOUNT  # older generators omitted 02; an account is meant
-                errors.append("missing_service")
-            elif service in NAPAS_KINDS:
-                kind = NAPAS_KINDS[service]
-            else:
-                errors.append("unknown_service")
-            if sub_error:
-                errors.append("bad_tag_38")
-            bin_, account = _beneficiary(sub.get("01"), kind, errors)
-        else:
-            errors.append("bad_tag_38" if sub_error else "bad_guid")
-    elif any(_is_vnpay(tag, value) for tag, value in tags.items()):
-        kind = Kind.VNPAY
-    elif not any("02" <= tag <= "51" for tag in tags):
+        return _napas(merchant, errors)
+    if any(_is_vnpay(tag, value) for tag, value in tags.items()):
+        return Kind.VNPAY, None, None, None
+    if not any("02" <= tag <= "51" for tag in tags):
         # EMVCo requires a merchant account template (02–51); for VietQR it is tag 38.
         errors.append("missing_tag_38")
+    return Kind.OTHER_EMV, None, None, None
 
-    initiation = INITIATION.get(tags.get("01", ""))
+
+def _napas(merchant: str, errors: list[str]
+           ) -> tuple[Kind, str | None, str | None, str | None]:
+    """Tag 38: the NAPAS GUID, the service (02) naming the kind, the beneficiary (01)."""
+    sub, sub_error = _split(merchant)
+    guid = sub.get("00")
+    if guid is None or guid.upper() != GUID_NAPAS:
+        errors.append("bad_tag_38" if sub_error else "bad_guid")
+        return Kind.OTHER_EMV, None, None, None
+    kind = Kind.OTHER_EMV
+    service = sub.get("02")
+    if service is None:
+        kind = Kind.VIETQR_ACCOUNT  # older generators omitted 02; an account is meant
+        errors.append("missing_service")
+    elif service in NAPAS_KINDS:
+        kind = NAPAS_KINDS[service]
+    else:
+        errors.append("unknown_service")
+    if sub_error:
+        errors.append("bad_tag_38")
+    bin_, account = _beneficiary(sub.get("01"), kind, errors)
+    return kind, bin_, account, service
+
+
+def _initiation(tags: dict[str, str], kind: Kind, errors: list[str]) -> str | None:
+    """Tag 01: static (11) or dynamic (12); NAPAS requires it, plain EMVCo does not."""
     if "01" not in tags:
-        if kind in NAPAS_KIND_SET:  # NAPAS requires 01; plain EMVCo makes it optional
+        if kind in NAPAS_KIND_SET:
             errors.append("missing_initiation")
-    elif initiation is None:
+        return None
+    initiation = INITIATION.get(tags["01"])
+    if initiation is None:
         errors.append("bad_initiation")
+    return initiation
 
+
+def _amount(tags: dict[str, str], kind: Kind, errors: list[str]) -> int | None:
+    """Tag 54, and for VND kinds the currency (53) and country (58) that go with it."""
     amount = None
     raw_amount = tags.get("54")
     if raw_amount is not None:
@@ -152,26 +186,31 @@ def parse(payload: str, registry: BankRegistry | None = None) -> ParsedQR:
             errors.append("bad_amount")
     if kind in VND_KINDS:
         _check_vnd(tags, errors)
+    return amount
 
-    purpose = None
+
+def _purpose(tags: dict[str, str], kind: Kind, errors: list[str]) -> str | None:
+    """Tag 62 (additional data) and its purpose, sub-field 08."""
     additional = tags.get("62")
-    if additional is not None:
-        sub, sub_error = _split(additional)
-        if sub_error:
-            errors.append("bad_additional_data")
-        purpose = sub.get("08")
-        if purpose is not None and len(purpose) > MAX_PURPOSE and kind in VND_KINDS:
-            errors.append("purpose_too_long")
+    if additional is None:
+        return None
+    sub, sub_error = _split(additional)
+    if sub_error:
+        errors.append("bad_additional_data")
+    purpose = sub.get("08")
+    if purpose is not None and len(purpose) > MAX_PURPOSE and kind in VND_KINDS:
+        errors.append("purpose_too_long")
+    return purpose
 
-    bank = None
-    if bin_ is not None:
-        bank = registry.by_bin(bin_)
-        if bank is None and is_digits(bin_, 6, 6):
-            errors.append("unknown_bin")
-    return ParsedQR(
-        valid=not errors, kind=kind, bin=bin_, bank=bank, account=account, service=service,
-        amount=amount, purpose=purpose, initiation=initiation, errors=tuple(errors), tags=tags,
-    )
+
+def _bank(bin_: str | None, registry: BankRegistry, errors: list[str]) -> Bank | None:
+    """The bank of a BIN; a well-formed BIN no bank holds is an error."""
+    if bin_ is None:
+        return None
+    bank = registry.by_bin(bin_)
+    if bank is None and is_digits(bin_, 6, 6):
+        errors.append("unknown_bin")
+    return bank
 
 
 def _check_crc(payload: str, tags: dict[str, str], structure_error: str | None,
@@ -208,13 +247,18 @@ def _beneficiary(raw: str | None, kind: Kind, errors: list[str]) -> tuple[str | 
         errors.append("bad_bin")
     if account is None:
         errors.append("missing_account")
-    elif kind is Kind.VIETQR_CARD:
-        if not is_digits(account, 16, 19):
-            errors.append("bad_card_number")
-    elif kind is Kind.VIETQR_ACCOUNT:
-        if not (len(account) <= MAX_ACCOUNT and account.isascii() and account.isalnum()):
-            errors.append("bad_account")
+    else:
+        _check_number(account, kind, errors)
     return bin_, account
+
+
+def _check_number(account: str, kind: Kind, errors: list[str]) -> None:
+    """A card number is 16–19 digits; an account number up to 19 letters and digits."""
+    if kind is Kind.VIETQR_CARD and not is_digits(account, 16, 19):
+        errors.append("bad_card_number")
+    elif kind is Kind.VIETQR_ACCOUNT and not (
+            len(account) <= MAX_ACCOUNT and account.isascii() and account.isalnum()):
+        errors.append("bad_account")
 
 
 def _is_vnpay(tag: str, value: str) -> bool:

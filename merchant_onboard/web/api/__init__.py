@@ -14,8 +14,9 @@ csrf.exempt(bp)
 
 # The modules register their routes on ``bp`` when imported, so they come after it.
 from merchant_onboard.web.api import (  # noqa: E402
-    events, markets, openapi, posters, qr, rechecks, serializers, stalls, stats, tokens,
+    events, markets, openapi, people, posters, qr, rechecks, serializers, stalls, stats, tokens,
 )
 
 #: The modules whose parts make up the OpenAPI document, in the document's order.
-MODULES = (serializers, openapi, tokens, markets, stalls, events, rechecks, posters, qr, stats)
+MODULES = (serializers, openapi, tokens, people, markets, stalls, events, rechecks, posters, qr,
+           stats)

@@ -40,10 +40,17 @@ def token_required(view: F) -> F:
                 "Cần mã truy cập (bearer token) hợp lệ: lấy mã qua POST /api/v1/tokens."))
             response.headers["WWW-Authenticate"] = 'Bearer realm="merchant_onboard"'
             return response
+        if user.must_change_password and request.endpoint != _PASSWORD_CHANGE:
+            # After a reset, the temporary password is good for choosing a new one only.
+            return problem(403, "Forbidden", _(
+                "Cần đổi mật khẩu tạm trước: POST /api/v1/users/me/password."))
         g.api_user = user
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+_PASSWORD_CHANGE = "api.change_my_password"
 
 
 def api_user() -> User:

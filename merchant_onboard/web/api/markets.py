@@ -14,7 +14,6 @@ from merchant_onboard.web.api.openapi import (
     IDEMPOTENCY_KEY, operation, path_param, problems, ref, response,
 )
 from merchant_onboard.web.api.serializers import market_json
-from merchant_onboard.web.security import enters_market
 
 MARKET_CREATE = {
     "type": "object", "additionalProperties": False, "required": ["code", "name"],
@@ -65,7 +64,6 @@ def create_market():
 
 
 @bp.get("/markets/<code>")
-@enters_market()
 @read_only
 @token_required
 def get_market(code: str):

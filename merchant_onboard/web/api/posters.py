@@ -8,7 +8,6 @@ from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import api_user, token_required
 from merchant_onboard.web.api.openapi import operation, path_param, problems, query_param
 from merchant_onboard.web.posters.views import batch_response, stall_poster_response
-from merchant_onboard.web.security import enters_market
 
 
 @bp.get("/stalls/<int:stall_id>/poster")
@@ -20,7 +19,6 @@ def stall_poster(stall_id: int):
 
 
 @bp.get("/markets/<code>/posters")
-@enters_market()
 @token_required
 def market_posters(code: str):
     session = get_session()

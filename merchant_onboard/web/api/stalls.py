@@ -25,7 +25,6 @@ from merchant_onboard.web.api.openapi import (
 from merchant_onboard.web.api.serializers import (
     event_result_json, stall_detail, stall_json,
 )
-from merchant_onboard.web.security import enters_market
 
 MAX_LIMIT = 200
 
@@ -63,7 +62,6 @@ ACCOUNT_CHANGE = {"type": "object", "additionalProperties": False,
 
 
 @bp.get("/markets/<code>/stalls")
-@enters_market()
 @read_only
 @token_required
 def list_stalls(code: str):
@@ -80,7 +78,6 @@ def list_stalls(code: str):
 
 
 @bp.post("/markets/<code>/stalls")
-@enters_market()
 @token_required
 def create_stall(code: str):
     return _register(code=code, stall_id=None)

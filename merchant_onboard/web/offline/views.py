@@ -19,7 +19,6 @@ from merchant_onboard.db import get_session, read_only
 from merchant_onboard.services import access, stall_lookup
 from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.labels import EVENT_LABELS, STATUS_LABELS
-from merchant_onboard.web.security import enters_market
 
 bp = Blueprint("offline", __name__)
 
@@ -99,7 +98,6 @@ def outbox():
 
 
 @bp.get("/m/<code>/stalls.json")
-@enters_market()
 @read_only
 @login_required
 def market_stalls(code: str):

@@ -18,14 +18,20 @@ from merchant_onboard.domain.poster import PosterFormat
 from merchant_onboard.models import Market, Stall
 from merchant_onboard.services import access, posters, stall_lookup
 from merchant_onboard.web.errors import field_errors
-from merchant_onboard.web.security import enters_market
 
 bp = Blueprint("posters", __name__)
 
 
 def verify_base() -> str:
-    """The public address printed under the QR: configured, else this site's own."""
-    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+    """The public address printed under the QR: the configured one, else this site's own when
+    its host is one of ``PUBLIC_HOSTS`` (never a Host header a client made up)."""
+    config = current_app.config
+    if config.get("PUBLIC_BASE_URL"):
+        return config["PUBLIC_BASE_URL"]
+    hosts = config["PUBLIC_HOSTS"]
+    if request.host.rsplit(":", 1)[0] in hosts or request.host in hosts:
+        return request.url_root
+    return f"http://{hosts[0]}/"
 
 
 def poster_filename(name: str, fmt: PosterFormat) -> str:
@@ -56,7 +62,6 @@ def _managed_market(code: str) -> tuple[Session, Market]:
 
 
 @bp.get("/m/<code>/posters")
-@enters_market()
 @login_required
 def batch(code: str):
     session, market = _managed_market(code)
@@ -81,7 +86,6 @@ def batch(code: str):
 
 
 @bp.get("/m/<code>/posters.pdf")
-@enters_market()
 @login_required
 def batch_pdf(code: str):
     session, market = _managed_market(code)
@@ -111,7 +115,6 @@ def batch_response(session: Session, market: Market) -> Response:
 
 
 @bp.post("/m/<code>/posters/printed")
-@enters_market()
 @login_required
 def batch_record(code: str):
     session, market = _managed_market(code)

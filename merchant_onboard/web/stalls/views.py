@@ -19,10 +19,9 @@ from merchant_onboard.domain.text import fold_holder_name
 from merchant_onboard.models import Role
 from merchant_onboard.services import access, markets, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
-from merchant_onboard.web import fragments
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
-from merchant_onboard.web.security import enters_market
+from merchant_onboard.web.routing import page_number
 
 bp = Blueprint("stalls", __name__)
 T = TypeVar("T")
@@ -63,41 +62,27 @@ def market_list():
 
 
 @bp.get("/m/<code>/")
-@enters_market(stalls_version=True)
 @read_only
 @login_required
 def market(code: str):
     session = get_session()
-    market, can_manage, stalls_version = access.enter_market(session, current_user, code,
-                                                             stalls_version=True)
+    market, can_manage = access.enter_market(session, current_user, code)
     query = request.args.get("q", "").strip()
     status = request.args.get("status") or None
     if status and status not in {s.value for s in Status}:
         status = None
     zone = request.args.get("zone") or None
-    page = max(1, request.args.get("page", 1, type=int))
-
-    def listing() -> dict:
-        rows, total = stall_lookup.search_stalls(
-            session, market=market, query=query, status=status, zone=zone, limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE, summary=True)
-        return dict(market_code=market.code, market_name=market.name,
-                    market_place=", ".join(p for p in (market.ward, market.province) if p),
-                    can_manage=can_manage, query=query, statuses=list(Status), status=status,
-                    zones=stall_lookup.zones(session, market), zone=zone, stalls=rows,
-                    total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
-
-    # Everything listing() reads: the market, its stalls (by their version), the viewer's
-    # rights and the filters (the memo adds the language and the URL).
-    key = (market.id, market.code, market.name, market.ward, market.province, stalls_version,
-           can_manage, query, status, zone, page)
-    return fragments.memo("pages").page("stalls/market.html", key, lambda: dict(
-        market=market, listing=fragments.memo().render("fragments/market_stalls.html", key,
-                                                       listing)))
+    page = page_number()
+    rows, total = stall_lookup.search_stalls(
+        session, market=market, query=query, status=status, zone=zone, limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE, summary=True)
+    return render_template(
+        "stalls/market.html", market=market, can_manage=can_manage, query=query,
+        statuses=list(Status), status=status, zones=stall_lookup.zones(session, market),
+        zone=zone, stalls=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
 
 
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
-@enters_market()
 @login_required
 def register(code: str):
     session = get_session()

@@ -1,4 +1,5 @@
-"""The market's team: the manager adds volunteers and switches their logins off and on."""
+"""A market's team: its managers (and admins) create logins, add existing ones, remove someone
+from this market, and reset passwords. Admins alone lock a whole login (web/admin/views.py)."""
 
 from __future__ import annotations
 
@@ -8,49 +9,94 @@ from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.models import Market, Role
 from merchant_onboard.services import access, users
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import posted
-from merchant_onboard.web.security import enters_market
+from merchant_onboard.web.security import reset_link_token
 
 bp = Blueprint("team", __name__)
 
 
 @bp.route("/m/<code>/team", methods=["GET", "POST"])
-@enters_market()
 @login_required
 def team(code: str):
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
     values: dict = {}
     errors: dict[str, list[str]] = {}
+    credential = None
     if request.method == "POST":
         values = posted()
+        role = values.get("role") if current_user.role == Role.ADMIN else Role.VOLUNTEER
         try:
-            user = users.add_volunteer(session, actor=current_user, market=market,
-                                       username=values.get("username", ""),
-                                       password=values.get("password", ""),
-                                       display_name=values.get("display_name", ""))
+            made = users.create_login(session, actor=current_user,
+                                      username=values.get("username", ""),
+                                      role=role or Role.VOLUNTEER,
+                                      display_name=values.get("display_name", ""),
+                                      password=values.get("password") or None,
+                                      market_codes=[market.code])
         except DomainError as exc:
             errors = field_errors(exc)
         else:
-            flash(_("Đã tạo tài khoản %(username)s. Gửi mật khẩu cho tình nguyện viên.",
-                    username=user.username), "success")
-            return redirect(url_for("team.team", code=market.code))
-    return render_template("team/team.html", market=market, members=users.members(session, market),
-                           values={k: v for k, v in values.items() if k != "password"},
-                           errors=errors), (422 if errors else 200)
+            if made.temporary_password is None:
+                flash(_("Đã tạo tài khoản %(username)s. Gửi mật khẩu cho người dùng.",
+                        username=made.user.username), "success")
+                return redirect(url_for("team.team", code=market.code))
+            # Shown once, on this page, never stored: not in a flash message either, which
+            # would keep it in the session cookie.
+            credential = {"username": made.user.username, "password": made.temporary_password}
+            values = {}
+    return _page(market, values=values, errors=errors, credential=credential)
 
 
-@bp.post("/m/<code>/team/<int:user_id>/active")
-@enters_market()
+def _page(market: Market, *, values: dict | None = None, errors: dict | None = None,
+          member_errors: dict | None = None, credential: dict | None = None):
+    session = get_session()
+    return render_template("team/team.html", market=market,
+                           members=users.members(session, market),
+                           values={k: v for k, v in (values or {}).items() if k != "password"},
+                           errors=errors or {}, member_errors=member_errors or {},
+                           credential=credential, is_admin=current_user.role == Role.ADMIN), \
+        (422 if errors or member_errors else 200)
+
+
+@bp.post("/m/<code>/team/members")
 @login_required
-def set_active(code: str, user_id: int):
+def add_member(code: str):
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
-    active = request.form.get("active") == "1"
-    user = users.set_volunteer_active(session, actor=current_user, market=market,
-                                      user_id=user_id, active=active)
-    flash(_("Đã mở lại tài khoản %(username)s.", username=user.username) if active else
-          _("Đã khoá tài khoản %(username)s.", username=user.username), "success")
+    try:
+        user = users.add_member(session, actor=current_user, market=market,
+                                username=request.form.get("username", ""))
+    except DomainError as exc:
+        return _page(market, member_errors=field_errors(exc))
+    flash(_("Đã thêm %(username)s vào chợ.", username=user.username), "success")
     return redirect(url_for("team.team", code=market.code))
+
+
+@bp.post("/m/<code>/team/<username>/remove")
+@login_required
+def remove_member(code: str, username: str):
+    """Take someone out of this market only: their other markets stay, their sessions end."""
+    session = get_session()
+    market = access.require_market(session, current_user, code, manage=True)
+    user = users.remove_member(session, actor=current_user, market=market, username=username)
+    flash(_("Đã đưa %(username)s ra khỏi chợ này.", username=user.username), "success")
+    return redirect(url_for("team.team", code=market.code))
+
+
+@bp.post("/m/<code>/team/<username>/reset")
+@login_required
+def reset_password(code: str, username: str):
+    """A temporary password, or a one-time link valid 24 h, shown once on the page."""
+    session = get_session()
+    market = access.require_market(session, current_user, code, manage=True)
+    user, temporary = users.reset_password(session, actor=current_user, username=username)
+    if request.form.get("method") == "link":
+        credential = {"username": user.username,
+                      "link": url_for("auth.reset_link", token=reset_link_token(user),
+                                      _external=True)}
+    else:
+        credential = {"username": user.username, "password": temporary}
+    return _page(market, credential=credential)

@@ -1,0 +1,59 @@
+"""Admins' pages: every login (lock or unlock a whole login) and the audit log."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from merchant_onboard.db import get_session, read_only
+from merchant_onboard.models import Role
+from merchant_onboard.services import audit, users
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role != Role.ADMIN:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.get("/people")
+@read_only
+@login_required
+@admin_only
+def people():
+    return render_template("admin/people.html", people=users.all_logins(get_session()))
+
+
+@bp.post("/people/<username>/active")
+@login_required
+@admin_only
+def set_active(username: str):
+    """Lock a whole login (every market; its sessions end) or unlock it (they stay ended)."""
+    active = request.form.get("active") == "1"
+    user = users.set_login_active(get_session(), actor=current_user, username=username,
+                                  active=active)
+    flash(_("Đã mở khoá tài khoản %(username)s.", username=user.username) if active else
+          _("Đã khoá tài khoản %(username)s.", username=user.username), "success")
+    return redirect(url_for("admin.people"))
+
+
+@bp.get("/audit")
+@read_only
+@login_required
+@admin_only
+def audit_log():
+    before = request.args.get("before", type=int)
+    lines, more = audit.recent(get_session(), before_id=before,
+                               action_prefix=request.args.get("action", "").strip())
+    return render_template("admin/audit.html", lines=lines, more=more,
+                           action=request.args.get("action", ""))

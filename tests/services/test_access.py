@@ -1,0 +1,109 @@
+"""Who may see and manage which market and stall, asked of ``services.access`` directly.
+
+Every role against a market of their own and another one: members see, managers (and admins)
+manage, a stall of a market one does not belong to does not exist.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from merchant_onboard.domain.errors import NotFoundError, PermissionDenied
+from merchant_onboard.models import Market, Role
+from merchant_onboard.services import access, markets
+
+
+@pytest.fixture
+def world(make_market, make_user, make_stall):
+    ours, theirs, empty = (make_market(code) for code in ("cho-vi-thanh", "cho-khac", "cho-moi"))
+    people = {
+        "admin": make_user("an", Role.ADMIN),
+        "manager": make_user("thu", Role.MANAGER, markets=[ours]),
+        "volunteer": make_user("lan", Role.VOLUNTEER, markets=[ours]),
+        "stranger": make_user("hoa", Role.MANAGER, markets=[theirs]),
+        "nobody": make_user("binh", Role.VOLUNTEER),
+    }
+    stall = make_stall(ours, people["volunteer"])
+    return {"ours": ours, "theirs": theirs, "empty": empty, "stall": stall, **people}
+
+
+def visible_codes(session, user) -> list[str]:
+    return [m.code for m in markets.list_markets(session, user)]
+
+
+def test_market_ids_are_the_memberships_or_every_market_for_an_admin(session, world):
+    assert access.market_ids(session, world["admin"]) is None
+    assert access.market_ids(session, world["manager"]) == {world["ours"].id}
+    assert access.market_ids(session, world["nobody"]) == set()
+
+
+def test_each_role_sees_only_its_markets(session, world):
+    assert sorted(visible_codes(session, world["admin"])) == ["cho-khac", "cho-moi", "cho-vi-thanh"]
+    assert visible_codes(session, world["volunteer"]) == ["cho-vi-thanh"]
+    assert visible_codes(session, world["stranger"]) == ["cho-khac"]
+    # Someone in no market sees none (not every market).
+    assert visible_codes(session, world["nobody"]) == []
+    query = access.scope_markets(select(Market.code), session, world["nobody"])
+    assert session.exec(query).all() == []
+
+
+@pytest.mark.parametrize("who, expected", [("admin", True), ("manager", True),
+                                           ("volunteer", False), ("stranger", False),
+                                           ("nobody", False)])
+def test_only_the_markets_managers_and_admins_manage_it(session, world, who, expected):
+    assert access.can_manage(session, world[who], world["ours"]) is expected
+
+
+def test_admins_see_personal_data_masked_and_members_in_full(session, world):
+    assert access.sees_personal_data(world["admin"], world["ours"]) is False
+    assert access.sees_personal_data(world["manager"], world["ours"]) is True
+    assert access.sees_personal_data(world["volunteer"], world["ours"]) is True
+
+
+@pytest.mark.parametrize("who, sees, manages", [("admin", True, True), ("manager", True, True),
+                                                ("volunteer", True, False),
+                                                ("stranger", False, False)])
+def test_entering_a_market(session, world, who, sees, manages):
+    user, code = world[who], world["ours"].code
+    if not sees:
+        with pytest.raises(NotFoundError) as caught:
+            access.enter_market(session, user, code)
+        assert caught.value.params == {"code": code}
+        return
+    found = access.enter_market(session, user, code)
+    assert (found.market.id, found.can_manage) == (world["ours"].id, manages)
+    assert access.require_market(session, user, code).id == world["ours"].id
+    if manages:
+        assert access.require_market(session, user, code, manage=True).id == world["ours"].id
+    else:
+        with pytest.raises(PermissionDenied):
+            access.require_market(session, user, code, manage=True)
+
+
+def test_an_unknown_market_is_not_found_even_for_an_admin(session, world):
+    with pytest.raises(NotFoundError):
+        access.enter_market(session, world["admin"], "khong-co")
+
+
+@pytest.mark.parametrize("who, sees, manages", [("admin", True, True), ("manager", True, True),
+                                                ("volunteer", True, False),
+                                                ("stranger", False, False),
+                                                ("nobody", False, False)])
+def test_entering_a_stall(session, world, who, sees, manages):
+    user, stall = world[who], world["stall"]
+    if not sees:
+        for call in (access.enter_stall, access.require_stall):
+            with pytest.raises(NotFoundError):
+                call(session, user, stall.id)
+        return
+    found = access.enter_stall(session, user, stall.id)
+    assert (found.stall.id, found.market.id, found.can_manage) == \
+        (stall.id, world["ours"].id, manages)
+    got_stall, got_market = access.require_stall(session, user, stall.id, for_update=True)
+    assert (got_stall.id, got_market.code) == (stall.id, "cho-vi-thanh")
+
+
+def test_an_unknown_stall_is_not_found(session, world):
+    with pytest.raises(NotFoundError):
+        access.enter_stall(session, world["admin"], 987_654)

@@ -1,0 +1,176 @@
+"""Exports at the service level: who may export, what each row says, what is masked, the audit.
+
+The files are read back the way a manager opens them (CSV text, an XLSX workbook).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime, timezone
+
+import openpyxl
+import pytest
+from sqlmodel import select
+
+from merchant_onboard.domain.errors import PermissionDenied, ValidationError
+from merchant_onboard.domain.tables import ROLLUP_COLUMNS, STALL_COLUMNS
+from merchant_onboard.models import AuditEntry, Role
+from merchant_onboard.services import exports, onboarding
+
+HEADERS = [key.upper() for key, _title in STALL_COLUMNS]
+ROLLUP_HEADERS = [key.upper() for key, _title in ROLLUP_COLUMNS]
+LABELS = {"status": {"registered": "Đã đăng ký", "refused": "Từ chối"},
+          "refusal_reason": {"prefers_cash": "Thích tiền mặt"}}
+#: 20:30 UTC on 1 March is already 2 March in Vietnam (UTC+7).
+EVENING = datetime(2026, 3, 1, 20, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh", name="Chợ Vị Thanh", target_pct=80)
+
+
+@pytest.fixture
+def people(make_user, market):
+    return {"manager": make_user("thu", Role.MANAGER, markets=[market]),
+            "admin": make_user("an", Role.ADMIN),
+            "volunteer": make_user("lan", Role.VOLUNTEER, markets=[market])}
+
+
+@pytest.fixture
+def stalls(make_stall, market, people, session):
+    lan = people["volunteer"]
+    made = [make_stall(market, lan, stall_code=code, zone=zone, owner_phone=phone,
+                       account_number=account, shop_name=f"Gian {code}")
+            for code, zone, phone, account in (("B-1", "Khu B", "0912 000 101", "0011012345101"),
+                                               ("A-10", "Khu A", "0912 000 110", "0011012345110"),
+                                               ("A-2", "Khu A", "0912 000 102", "0011012345102"))]
+    onboarding.record_event(session, actor=lan, stall=made[0], kind="refused",
+                            client_id=str(uuid.uuid4()), data={"reason": "prefers_cash"})
+    return made
+
+
+def stall_rows(session, actor, market, fmt="csv"):
+    export = exports.export_stalls(session, actor=actor, market=market, fmt=fmt,
+                                   headers=HEADERS, labels=LABELS, now=EVENING)
+    return export, b"".join(export.chunks)
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_a_manager_exports_every_stall_in_full_by_zone_then_code(session, market, people,
+                                                                  stalls):
+    export, data = stall_rows(session, people["manager"], market)
+    assert export.filename == "cho-vi-thanh-gian-hang-20260302.csv"
+    assert export.mimetype == "text/csv; charset=utf-8"
+    rows = read_csv(data)
+    assert [r["STALL_CODE"] for r in rows] == ["A-2", "A-10", "B-1"]
+    a2 = rows[0]
+    assert (a2["ZONE"], a2["SHOP_NAME"], a2["OWNER_NAME"], a2["OWNER_PHONE"], a2["STATUS"],
+            a2["BANK"], a2["ACCOUNT_NUMBER"], a2["HOLDER_NAME"], a2["REFUSAL_REASON"],
+            a2["RECHECK_MISMATCH"]) == (
+        "Khu A", "Gian A-2", "Nguyễn Thị Ba", "0912000102", "Đã đăng ký", "Vietcombank",
+        "0011012345102", "NGUYEN THI BA", "", "")
+    assert a2["PUBLIC_CODE"] == stalls[2].public_code
+    assert a2["REGISTERED_AT"] and not a2["PRINTED_AT"]
+    refused = rows[2]
+    assert (refused["STATUS"], refused["REFUSAL_REASON"]) == ("Từ chối", "Thích tiền mặt")
+
+
+def test_registration_times_are_written_in_vietnam_time(session, market, people, stalls):
+    _export, data = stall_rows(session, people["manager"], market, fmt="xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    header = [c.value for c in sheet[1]]
+    registered = sheet.cell(row=2, column=header.index("REGISTERED_AT") + 1).value
+    stored = stalls[2].registered_at
+    # Excel cells carry no zone: the wall-clock time in Vietnam is written (to the millisecond).
+    local = stored.astimezone(exports.VIETNAM).replace(tzinfo=None)
+    assert abs((registered.replace(tzinfo=None) - local).total_seconds()) < 0.01
+
+
+def test_the_xlsx_holds_the_same_rows_as_the_csv(session, market, people, stalls):
+    export, data = stall_rows(session, people["manager"], market, fmt="xlsx")
+    assert export.filename.endswith(".xlsx") and "spreadsheetml" in export.mimetype
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.title == "cho-vi-thanh"
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0] == HEADERS
+    assert [row[0] for row in values[1:]] == ["A-2", "A-10", "B-1"]
+    assert values[1][HEADERS.index("ACCOUNT_NUMBER")] == "0011012345102"
+
+
+def test_an_admin_gets_masked_phones_and_accounts(session, market, people, stalls):
+    _export, data = stall_rows(session, people["admin"], market)
+    first = read_csv(data)[0]
+    assert (first["OWNER_PHONE"], first["ACCOUNT_NUMBER"]) == ("•••• 102", "•••• 5102")
+
+
+def test_a_volunteer_may_not_export(session, market, people, stalls):
+    with pytest.raises(PermissionDenied):
+        stall_rows(session, people["volunteer"], market)
+    assert session.exec(select(AuditEntry).where(AuditEntry.action.startswith("export."))
+                        ).all() == []
+
+
+def test_an_unknown_format_is_refused(session, market, people, stalls):
+    for call in (lambda: stall_rows(session, people["manager"], market, fmt="pdf"),
+                 lambda: exports.export_rollup(session, actor=people["admin"], fmt="ods",
+                                               headers=ROLLUP_HEADERS)):
+        with pytest.raises(ValidationError) as caught:
+            call()
+        assert caught.value.field == "format"
+
+
+def test_each_export_is_audited_with_who_and_whether_it_was_masked(session, market, people,
+                                                                   stalls):
+    stall_rows(session, people["manager"], market)
+    stall_rows(session, people["admin"], market, fmt="xlsx")
+    exports.export_rollup(session, actor=people["admin"], fmt="csv", headers=ROLLUP_HEADERS,
+                          province="Hậu Giang", ward="Phường 1")
+    entries = session.exec(select(AuditEntry).where(AuditEntry.action.startswith("export."))
+                           .order_by(AuditEntry.id)).all()
+    assert [(e.action, e.actor_id, e.target, e.market_id, e.data) for e in entries] == [
+        ("export.stalls", people["manager"].id, "cho-vi-thanh", market.id,
+         {"format": "csv", "masked": False}),
+        ("export.stalls", people["admin"].id, "cho-vi-thanh", market.id,
+         {"format": "xlsx", "masked": True}),
+        ("export.rollup", people["admin"].id, "Hậu Giang", None,
+         {"format": "csv", "province": "Hậu Giang", "ward": "Phường 1", "markets": 1}),
+    ]
+
+
+def test_the_rollup_export_has_a_row_per_market_for_admins_only(session, market, people, stalls,
+                                                                make_market):
+    make_market("cho-khac", name="Chợ Khác", province="Cần Thơ")
+    export = exports.export_rollup(session, actor=people["admin"], fmt="csv",
+                                   headers=ROLLUP_HEADERS, now=EVENING)
+    assert export.filename == "tong-hop-cac-cho-20260302.csv"
+    rows = {r["CODE"]: r for r in read_csv(b"".join(export.chunks))}
+    assert set(rows) == {"cho-vi-thanh", "cho-khac"}
+    ours = rows["cho-vi-thanh"]
+    assert (ours["NAME"], ours["PROVINCE"], ours["REGISTERED"], ours["REFUSED"],
+            ours["TARGET_PCT"]) == ("Chợ Vị Thanh", "Hậu Giang", "2", "1", "80")
+    assert rows["cho-khac"]["ADOPTION_PCT"] == ""
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "export.rollup")).one()
+    assert entry.target == "*"
+    with pytest.raises(PermissionDenied):
+        exports.export_rollup(session, actor=people["manager"], fmt="csv",
+                              headers=ROLLUP_HEADERS)
+
+
+def test_the_rollup_export_keeps_the_pages_filter_and_sort(session, market, people, stalls,
+                                                          make_market):
+    make_market("cho-a", name="Chợ A", province="Hậu Giang", ward="Phường 2")
+    make_market("cho-b", name="Chợ B", province="Cần Thơ")
+    export = exports.export_rollup(session, actor=people["admin"], fmt="xlsx",
+                                   headers=ROLLUP_HEADERS, province="Hậu Giang", sort="name",
+                                   descending=True)
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.chunks))).active
+    assert sheet.title == "tong-hop"
+    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == ["Chợ Vị Thanh", "Chợ A"]

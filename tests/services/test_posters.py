@@ -1,0 +1,224 @@
+"""Posters at the service level: one stall's file, a market's batch, and recording a batch.
+
+Checked through what a manager gets: the stalls a batch holds and in which order, the QR
+codes its PDF scans back to, and what recording it writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlmodel import select
+
+from merchant_onboard.domain.decode import decode_bytes
+from merchant_onboard.domain.errors import ValidationError
+from merchant_onboard.domain.poster import PosterFormat
+from merchant_onboard.models import Event, PaymentAccount, Poster, Stall
+from merchant_onboard.services import onboarding, posters
+
+BASE = "https://qr.example.vn/"
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh", name="Chợ Vị Thanh", campaign_title="Chợ 4.0 Vị Thanh")
+
+
+@pytest.fixture
+def volunteer(make_user, market):
+    return make_user("lan", markets=[market])
+
+
+@pytest.fixture
+def stalls(make_stall, market, volunteer):
+    """Five stalls over two zones, made out of order; A-10 comes after A-2 (natural sort)."""
+    made = {}
+    for n, (code, zone) in enumerate([("A-10", "Khu A"), ("B-1", "Khu B"), ("A-2", "Khu A"),
+                                      ("A-1", "Khu A"), ("B-3", "Khu B")]):
+        made[code] = make_stall(market, volunteer, stall_code=code, zone=zone,
+                                shop_name=f"Gian {code}", owner_phone=f"0912 000 1{n:02d}",
+                                account_number=f"00110123450{n:02d}")
+    return made
+
+
+def codes(session, market, **selection):
+    return [s.stall_code for s, _a in posters.batch_rows(session, market,
+                                                         posters.BatchFilter(**selection))]
+
+
+def payload_of(session, stall) -> str:
+    return session.exec(select(PaymentAccount.payload).where(
+        PaymentAccount.stall_id == stall.id, PaymentAccount.is_primary.is_(True))).one()
+
+
+def test_formats_are_read_case_blind_with_a6_by_default():
+    assert posters.parse_format("STICKER") is PosterFormat.STICKER
+    assert posters.parse_format(None) is PosterFormat.A6
+    assert posters.parse_format("", default="png") is PosterFormat.PNG
+    with pytest.raises(ValidationError) as caught:
+        posters.parse_format("a3")
+    assert str(caught.value) == "format: Khổ poster không hợp lệ (a6, a5, a4, sticker, png)."
+
+
+def test_a_batch_filter_takes_printable_statuses_only():
+    assert posters.BatchFilter.parse("registered", "Khu A") == \
+        posters.BatchFilter(status="registered", zone="Khu A")
+    assert posters.BatchFilter.parse("", "") == posters.BatchFilter(status=None, zone=None)
+    for status in ("census", "refused", "inactive", "nonsense"):
+        with pytest.raises(ValidationError) as caught:
+            posters.BatchFilter.parse(status, None)
+        assert str(caught.value) == "status: Trạng thái không in được poster."
+
+
+def test_the_poster_spec_carries_what_is_printed(session, market, stalls):
+    stall = stalls["A-2"]
+    account = onboarding.primary_account(session, stall.id)
+    spec = posters.spec_for(stall, market, account, verify_base=BASE)
+    assert (spec.campaign_title, spec.market_name, spec.shop_name, spec.stall_code,
+            spec.bank_short_name, spec.holder_name, spec.account_number, spec.verify_code) == (
+        "Chợ 4.0 Vị Thanh", "Chợ Vị Thanh", "Gian A-2", "A-2", "Vietcombank", "NGUYEN THI BA",
+        account.account_number, stall.public_code)
+    assert spec.payload == account.payload
+    assert spec.verify_url == f"https://qr.example.vn/v/{stall.public_code}"
+
+
+def test_without_a_campaign_or_shop_name_the_poster_falls_back(session, make_market, volunteer,
+                                                               make_stall):
+    plain = make_market("cho-khac")
+    stall = make_stall(plain, volunteer)
+    account = onboarding.primary_account(session, stall.id)
+    # A stall imported from a census may have no shop name: the owner's name is printed.
+    stall.shop_name = ""
+    spec = posters.spec_for(stall, plain, account, verify_base="https://x.vn")
+    assert (spec.campaign_title, spec.shop_name) == \
+        ("Thanh toán không dùng tiền mặt", "Nguyễn Thị Ba")
+
+
+def test_one_stalls_poster_scans_back_to_its_payload(session, market, stalls):
+    stall = stalls["B-1"]
+    png = posters.stall_poster(session, stall=stall, market=market, fmt=PosterFormat.PNG,
+                               verify_base=BASE)
+    assert [d.payload for d in decode_bytes(png)] == [payload_of(session, stall)]
+
+
+def test_a_census_stall_has_no_poster(session, market, volunteer):
+    from merchant_onboard.services.stalls import unused_public_code
+
+    census = Stall(market_id=market.id, stall_code="Z-1", sort_key="z-1", shop_name="Z",
+                   owner_name="Z", public_code=unused_public_code(session))
+    session.add(census)
+    session.commit()
+    with pytest.raises(ValidationError) as caught:
+        posters.stall_poster(session, stall=census, market=market, fmt=PosterFormat.A6,
+                             verify_base=BASE)
+    assert caught.value.field == "format"
+
+
+def test_a_batch_is_ordered_by_zone_then_natural_stall_code(session, market, stalls):
+    assert codes(session, market) == ["A-1", "A-2", "A-10", "B-1", "B-3"]
+    assert posters.count_batch(session, market, posters.BatchFilter()) == 5
+
+
+def test_a_batch_takes_only_the_zone_and_status_asked_for(session, market, stalls, volunteer):
+    """Issue 15, behaviour 12 (service level): the zone filter is not ignored."""
+    onboarding.record_event(session, actor=volunteer, stall=stalls["A-2"], kind="poster_printed",
+                            client_id=str(uuid.uuid4()))
+    assert codes(session, market, zone="Khu B") == ["B-1", "B-3"]
+    assert codes(session, market, status="poster_printed") == ["A-2"]
+    assert codes(session, market, status="registered", zone="Khu A") == ["A-1", "A-10"]
+    assert posters.count_batch(session, market, posters.BatchFilter(zone="Khu B")) == 2
+    assert posters.count_batch(session, market, posters.BatchFilter(zone="Khu Z")) == 0
+
+
+def test_refused_stalls_are_left_out_of_a_batch(session, market, stalls, volunteer):
+    onboarding.record_event(session, actor=volunteer, stall=stalls["A-1"], kind="refused",
+                            client_id=str(uuid.uuid4()), data={"reason": "prefers_cash"})
+    assert codes(session, market) == ["A-2", "A-10", "B-1", "B-3"]
+
+
+def test_a_batch_that_cannot_print_is_refused_before_streaming(session, market, stalls):
+    every = posters.BatchFilter()
+    assert posters.check_batch(session, market=market, selection=every,
+                               fmt=PosterFormat.A4) == 5
+    assert posters.check_batch(session, market=market, selection=every,
+                               fmt=PosterFormat.STICKER, skip_slots=8) == 5
+    for fmt, skip, selection, said in (
+            (PosterFormat.PNG, 0, every, "format: In hàng loạt chỉ có dạng PDF."),
+            (PosterFormat.STICKER, 9, every, "skip_slots: Số ô bỏ qua phải từ 0 đến 8"),
+            (PosterFormat.A4, 0, posters.BatchFilter(zone="Khu Z"),
+             "status: Không có gian hàng nào phù hợp để in.")):
+        with pytest.raises(ValidationError) as caught:
+            posters.check_batch(session, market=market, selection=selection, fmt=fmt,
+                                skip_slots=skip)
+        assert str(caught.value) == said
+
+
+def test_the_batch_pdf_scans_back_page_by_page_in_batch_order(session, market, stalls):
+    chunks = posters.iter_batch_pdf(session, market=market,
+                                    selection=posters.BatchFilter(zone="Khu B"),
+                                    fmt=PosterFormat.A6, verify_base=BASE)
+    found = decode_bytes(b"".join(chunks))
+    assert [(d.page, d.payload) for d in found] == [
+        (1, payload_of(session, stalls["B-1"])), (2, payload_of(session, stalls["B-3"]))]
+
+
+def test_recording_a_batch_prints_each_stall_once_with_its_version(session, market, stalls,
+                                                                    volunteer):
+    onboarding.record_event(session, actor=volunteer, stall=stalls["B-1"], kind="poster_printed",
+                            client_id=str(uuid.uuid4()))
+    at = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
+    recorded = posters.record_batch(session, actor=volunteer, market=market,
+                                    selection=posters.BatchFilter(zone="Khu B"),
+                                    fmt=PosterFormat.STICKER, batch_id=" lo-in-0001 ", at=at)
+    assert recorded == 2
+    printed = session.exec(select(Poster).where(Poster.batch_id == "lo-in-0001")
+                           .order_by(Poster.stall_id)).all()
+    assert sorted((p.stall_id, p.version, p.format, p.printed_by_id) for p in printed) == sorted(
+        [(stalls["B-1"].id, 2, "sticker", volunteer.id),
+         (stalls["B-3"].id, 1, "sticker", volunteer.id)])
+    events = session.exec(select(Event).where(Event.client_id.startswith("batch:lo-in-0001:"))
+                          ).all()
+    assert sorted((e.client_id, e.kind, e.data["poster_version"], e.data["format"])
+                  for e in events) == sorted(
+        [(f"batch:lo-in-0001:{stalls['B-1'].id}", "poster_printed", 2, "sticker"),
+         (f"batch:lo-in-0001:{stalls['B-3'].id}", "poster_printed", 1, "sticker")])
+    session.expire_all()
+    assert session.get(Stall, stalls["B-3"].id).status == "poster_printed"
+    assert session.get(Stall, stalls["A-1"].id).status == "registered"
+    # The same batch sent again records nothing more.
+    assert posters.record_batch(session, actor=volunteer, market=market,
+                                selection=posters.BatchFilter(zone="Khu B"),
+                                fmt=PosterFormat.STICKER, batch_id="lo-in-0001") == 0
+    assert len(session.exec(select(Poster).where(Poster.batch_id == "lo-in-0001")).all()) == 2
+
+
+@pytest.mark.parametrize("batch_id", ["", "1234567", "x" * 41, "       "])
+def test_a_malformed_batch_id_records_nothing(session, market, stalls, volunteer, batch_id):
+    with pytest.raises(ValidationError) as caught:
+        posters.record_batch(session, actor=volunteer, market=market,
+                             selection=posters.BatchFilter(), fmt=PosterFormat.A6,
+                             batch_id=batch_id)
+    assert caught.value.field == "batch_id"
+    assert session.exec(select(Poster)).all() == []
+
+
+@pytest.mark.parametrize("batch_id", ["12345678", "x" * 40])
+def test_batch_ids_at_the_length_limits_are_accepted(session, market, stalls, volunteer,
+                                                     batch_id):
+    assert posters.record_batch(session, actor=volunteer, market=market,
+                                selection=posters.BatchFilter(zone="Khu A"),
+                                fmt=PosterFormat.A6, batch_id=batch_id) == 3
+
+
+def test_a_batch_id_with_like_wildcards_is_matched_letter_for_letter(session, market, stalls,
+                                                                     volunteer):
+    """Issue 11: the recorded-batch lookup used LIKE without escaping, so ``lo_%…`` matched
+    every batch id and a new batch was taken for a retry of an old one."""
+    zone_a = posters.BatchFilter(status="registered", zone="Khu A")
+    zone_b = posters.BatchFilter(status="registered", zone="Khu B")
+    assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_a,
+                                fmt=PosterFormat.A6, batch_id="lo-abcdefgh") == 3
+    assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
+                                fmt=PosterFormat.A6, batch_id="lo_%%%%%%%") == 2

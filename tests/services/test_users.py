@@ -1,0 +1,284 @@
+"""Logins: who may be created, who may sign in, and who may change whose access.
+
+Written against the public functions of ``services.users`` so they hold whatever the module's
+insides become; mutation testing (tests/MUTATION.md) showed these rules had no service-level
+test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from merchant_onboard.domain.errors import (
+    ConflictError, FormErrors, NotFoundError, PermissionDenied, ThrottledError, ValidationError,
+)
+from merchant_onboard.models import AuditEntry, Membership, Role, User
+from merchant_onboard.services import users
+from tests.factories import TEST_PASSWORD
+
+
+def fields_of(error: FormErrors) -> list[str]:
+    return [e.field for e in error.errors]
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh")
+
+
+def sign_in(session, username, password=TEST_PASSWORD, *, address="10.0.0.1", max_failures=3,
+            window=900):
+    limits = users.LoginLimits(pair=max_failures, window=window)
+    return users.authenticate(session, username=username, password=password, address=address,
+                              limits=limits)
+
+
+def test_a_new_login_is_stored_normalised_with_its_markets_and_audited(session, market):
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER)
+    user = users.create_user(session, username="  Lan.Nguyen ", password=TEST_PASSWORD,
+                             role=Role.VOLUNTEER, display_name="Nguyễn Thị Lan",
+                             market_codes=[market.code], actor=manager)
+    stored = session.get(User, user.id)
+    assert (stored.username, stored.display_name, stored.role, stored.active) == \
+        ("lan.nguyen", "Nguyễn Thị Lan", Role.VOLUNTEER, True)
+    assert stored.password_hash != TEST_PASSWORD
+    assert session.get(Membership, (user.id, market.id)) is not None
+    audit = session.exec(select(AuditEntry).where(AuditEntry.target == "lan.nguyen")).one()
+    assert (audit.action, audit.actor_id, audit.data) == \
+        ("user.create", manager.id, {"role": "volunteer", "markets": [market.code]})
+
+
+def test_the_display_name_defaults_to_the_username(session):
+    user = users.create_user(session, username="minh", password=TEST_PASSWORD,
+                             role=Role.VOLUNTEER)
+    assert user.display_name == "minh"
+
+
+@pytest.mark.parametrize("username", ["a", "Lan Nguyen", "-lan", "lan!", "x" * 65, ""])
+def test_a_malformed_username_is_refused(session, username):
+    with pytest.raises(FormErrors) as caught:
+        users.create_user(session, username=username, password=TEST_PASSWORD,
+                          role=Role.VOLUNTEER)
+    assert fields_of(caught.value) == ["username"]
+
+
+@pytest.mark.parametrize("username", ["ab", "a" * 64, "lan_2.b-c", "9x"])
+def test_usernames_at_the_limits_are_accepted(session, username):
+    assert users.create_user(session, username=username, password=TEST_PASSWORD,
+                             role=Role.VOLUNTEER).username == username
+
+
+def test_every_wrong_field_is_reported_at_once_and_nothing_is_stored(session):
+    with pytest.raises(FormErrors) as caught:
+        users.create_user(session, username="?", password="123456789", role="boss",
+                          market_codes=["khong-co"])
+    assert fields_of(caught.value) == ["username", "password", "role", "markets"]
+    assert caught.value.errors[1].params == {"n": 10}
+    assert session.exec(select(User)).all() == []
+
+
+def test_a_password_of_exactly_ten_characters_is_enough(session):
+    users.create_user(session, username="lan", password="k7-mua-rau", role=Role.VOLUNTEER)
+    assert sign_in(session, "lan", "k7-mua-rau").username == "lan"
+
+
+def test_a_taken_username_is_a_conflict_whatever_its_case(session):
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    with pytest.raises(ConflictError) as caught:
+        users.create_user(session, username="LAN", password=TEST_PASSWORD, role=Role.MANAGER)
+    assert caught.value.field == "username"
+    assert len(session.exec(select(User)).all()) == 1
+
+
+def test_the_right_password_signs_in_and_clears_the_failures_of_that_name(session):
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    for _ in range(2):
+        with pytest.raises(ValidationError) as caught:
+            sign_in(session, "lan", "wrong-password")
+        assert caught.value.field == "password"
+    assert sign_in(session, " LAN ", TEST_PASSWORD).username == "lan"
+    # The earlier failures are forgotten: two more do not lock the name out yet.
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            sign_in(session, "lan", "wrong-password", address="10.0.0.2")
+    assert sign_in(session, "lan", TEST_PASSWORD, address="10.0.0.3").username == "lan"
+
+
+def test_after_max_failures_even_the_right_password_is_throttled(session):
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    for _ in range(3):
+        with pytest.raises(ValidationError):
+            sign_in(session, "lan", "wrong-password", window=600)
+    with pytest.raises(ThrottledError) as caught:
+        sign_in(session, "lan", TEST_PASSWORD, window=600)
+    assert caught.value.params == {"minutes": 10, "seconds": 600}
+
+
+def test_the_throttle_names_whole_minutes_rounded_up(session):
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    with pytest.raises(ValidationError):
+        sign_in(session, "lan", "wrong-password", max_failures=1, window=90)
+    with pytest.raises(ThrottledError) as caught:
+        sign_in(session, "lan", TEST_PASSWORD, max_failures=1, window=90)
+    assert caught.value.params == {"minutes": 2, "seconds": 90}
+
+
+def test_unknown_and_locked_users_cannot_sign_in(session, market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, market_codes=[market.code])
+    users.set_login_active(session, actor=admin, username="lan", active=False)
+    with pytest.raises(ValidationError) as caught:
+        sign_in(session, "nobody", TEST_PASSWORD, max_failures=10)
+    assert caught.value.field == "password"
+    with pytest.raises(users.AccountLocked):
+        sign_in(session, "lan", TEST_PASSWORD, max_failures=10)
+    assert users.get_active_user(session, lan.id) is None
+    assert users.get_active_user(session, admin.id).id == admin.id
+
+
+def test_a_new_password_replaces_the_old_one(session):
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER)
+    with pytest.raises(ValidationError) as caught:
+        users.set_password(session, user=lan, password="short")
+    assert (caught.value.field, caught.value.params) == ("password", {"n": 10})
+    assert str(caught.value) == "password: Mật khẩu cần ít nhất 10 ký tự."
+    epoch = lan.session_epoch
+    users.set_password(session, user=lan, password="k7-mua-rau")
+    assert session.get(User, lan.id).session_epoch == epoch + 1
+    assert sign_in(session, "lan", "k7-mua-rau", address="10.0.0.8").id == lan.id
+    users.set_password(session, user=lan, password="another-secret")
+    with pytest.raises(ValidationError):
+        sign_in(session, "lan", TEST_PASSWORD)
+    assert sign_in(session, "lan", "another-secret", address="10.0.0.9").id == lan.id
+
+
+def test_members_are_listed_by_display_name_and_users_found_by_name(session, market, make_market):
+    other = make_market("cho-khac")
+    for name, shown, where in (("a", "Vân", market), ("b", "Bình", market), ("c", "An", other)):
+        users.create_user(session, username=f"{name}{name}", password=TEST_PASSWORD,
+                          role=Role.VOLUNTEER, display_name=shown, market_codes=[where.code])
+    assert [m.user.display_name for m in users.members(session, market)] == ["Bình", "Vân"]
+    assert users.require_user(session, " AA ").display_name == "Vân"
+    with pytest.raises(NotFoundError) as caught:
+        users.require_user(session, "zz")
+    assert str(caught.value) == "Không tìm thấy người dùng “zz”."
+
+
+def test_a_manager_creates_a_volunteer_of_the_market_and_that_is_audited(session, market):
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    made = users.create_login(session, actor=manager, username="lan", role=Role.VOLUNTEER,
+                              password=TEST_PASSWORD, display_name="lan",
+                              market_codes=[market.code])
+    assert (made.user.role, made.user.display_name, made.temporary_password) == \
+        (Role.VOLUNTEER, "lan", None)
+    assert [m.user.username for m in users.members(session, market)] == ["boss", "lan"]
+    audit = session.exec(select(AuditEntry).where(AuditEntry.target == "lan")).one()
+    assert audit.actor_id == manager.id
+
+
+def test_without_a_password_a_temporary_one_must_be_changed(session, market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    made = users.create_login(session, actor=admin, username="hung", role=Role.MANAGER,
+                              market_codes=[market.code])
+    assert made.user.must_change_password and len(made.temporary_password) >= 12
+    hung = sign_in(session, "hung", made.temporary_password)
+    users.change_password(session, user=hung, current_password=made.temporary_password,
+                          new_password="hung-mat-khau-1")
+    assert not session.get(User, hung.id).must_change_password
+
+
+@pytest.mark.parametrize(("actor_role", "role", "error"), [
+    (Role.MANAGER, Role.MANAGER, PermissionDenied), (Role.VOLUNTEER, Role.VOLUNTEER,
+                                                     PermissionDenied),
+    (Role.ADMIN, Role.ADMIN, ValidationError),
+])
+def test_who_may_create_which_login(session, market, actor_role, role, error):
+    actor = users.create_user(session, username="actor", password=TEST_PASSWORD,
+                              role=actor_role, market_codes=[market.code])
+    with pytest.raises(error):
+        users.create_login(session, actor=actor, username="new", role=role,
+                           password=TEST_PASSWORD, market_codes=[market.code])
+    assert session.exec(select(User).where(User.username == "new")).first() is None
+
+
+def test_a_manager_creates_volunteers_only_in_markets_they_manage(session, market, make_market):
+    other = make_market("cho-khac")
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    with pytest.raises(NotFoundError):
+        users.create_login(session, actor=manager, username="new", role=Role.VOLUNTEER,
+                           password=TEST_PASSWORD, market_codes=[other.code])
+    with pytest.raises(ValidationError):
+        users.create_login(session, actor=manager, username="new", role=Role.VOLUNTEER,
+                           password=TEST_PASSWORD, market_codes=[])
+
+
+def test_removal_from_a_market_is_audited_and_ends_sessions(session, market, make_market):
+    other = make_market("cho-khac")
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, market_codes=[market.code, other.code])
+    epoch = lan.session_epoch
+    users.remove_member(session, actor=manager, market=market, username="lan")
+    assert session.get(Membership, (lan.id, market.id)) is None
+    assert session.get(Membership, (lan.id, other.id)) is not None
+    assert session.get(User, lan.id).session_epoch == epoch + 1
+    assert session.get(User, lan.id).active
+    entries = session.exec(select(AuditEntry).where(AuditEntry.market_id == market.id,
+                                                    AuditEntry.action.startswith("membership."))
+                           ).all()
+    assert [(e.action, e.target, e.actor_id) for e in entries] == [
+        ("membership.remove", "lan", manager.id)]
+    users.add_member(session, actor=manager, market=market, username="lan")
+    assert session.get(Membership, (lan.id, market.id)) is not None
+
+
+def test_a_manager_cannot_remove_a_manager_or_someone_of_another_market(
+        session, market, make_market):
+    other = make_market("cho-khac")
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    users.create_user(session, username="boss2", password=TEST_PASSWORD,
+                      role=Role.MANAGER, market_codes=[market.code])
+    users.create_user(session, username="hoa", password=TEST_PASSWORD,
+                      role=Role.VOLUNTEER, market_codes=[other.code])
+    for target in ("boss2", "hoa", "boss", "nobody"):
+        with pytest.raises(NotFoundError):
+            users.remove_member(session, actor=manager, market=market, username=target)
+        with pytest.raises(NotFoundError):
+            users.reset_password(session, actor=manager, username=target)
+    with pytest.raises(PermissionDenied):
+        users.set_login_active(session, actor=manager, username="hoa", active=False)
+    assert len(session.exec(select(Membership)).all()) == 3
+
+
+def test_a_reset_gives_a_temporary_password_and_ends_the_old_one(session, market):
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, market_codes=[market.code])
+    user, temporary = users.reset_password(session, actor=manager, username="lan")
+    assert user.id == lan.id and user.must_change_password
+    with pytest.raises(ValidationError):
+        sign_in(session, "lan", TEST_PASSWORD, max_failures=10)
+    assert sign_in(session, "lan", temporary, address="10.0.0.5").id == lan.id
+
+
+def test_locking_ends_sessions_and_unlocking_does_not_lower_the_generation(session, market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, market_codes=[market.code])
+    epoch = lan.session_epoch
+    users.set_login_active(session, actor=admin, username="lan", active=False)
+    users.set_login_active(session, actor=admin, username="lan", active=True)
+    stored = session.get(User, lan.id)
+    assert stored.active and stored.session_epoch == epoch + 1
+    actions = session.exec(select(AuditEntry.action).where(AuditEntry.target == "lan")
+                           .order_by(AuditEntry.id)).all()
+    assert actions == ["user.create", "user.lock", "user.unlock"]

@@ -1,0 +1,140 @@
+"""The accounts API (issue 13): create logins, members of a market, passwords, resets."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from merchant_onboard.models import AuditEntry, Membership, User
+from tests.factories import TEST_PASSWORD
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh")
+
+
+@pytest.fixture
+def other(make_market):
+    return make_market("cho-khac")
+
+
+@pytest.fixture
+def people(make_user, market, other):
+    return {"admin": make_user("an", role="admin"),
+            "manager": make_user("hung", role="manager", markets=[market]),
+            "lan": make_user("lan", markets=[market, other]),
+            "foreign": make_user("khac", markets=[other])}
+
+
+def test_an_admin_creates_a_manager_with_a_temporary_password(client, api_token, people,
+                                                              market, session):
+    admin = api_token("an")
+    response = client.post("/api/v1/users", headers=admin, json={
+        "username": "thu", "display_name": "Phạm Thu", "role": "manager",
+        "markets": [market.code]})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["role"] == "manager" and body["must_change_password"] is True
+    temporary = body["temporary_password"]
+    assert response.headers["Cache-Control"] == "no-store"
+    # The temporary password only opens the password change.
+    thu = api_token("thu", temporary)
+    refused = client.get("/api/v1/markets", headers=thu)
+    assert refused.status_code == 403
+    assert client.post("/api/v1/users/me/password", headers=thu, json={
+        "current_password": temporary, "new_password": "thu-mat-khau-moi"}).status_code == 204
+    thu = api_token("thu", "thu-mat-khau-moi")
+    assert client.get(f"/api/v1/markets/{market.code}/members", headers=thu).status_code == 200
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "user.create",
+                                                  AuditEntry.target == "thu")).one()
+    assert entry.actor_id == people["admin"].id and entry.created_at is not None
+
+
+def test_a_manager_creates_volunteers_of_their_markets_only(client, api_token, people, market,
+                                                            other):
+    manager = api_token("hung")
+    made = client.post("/api/v1/users", headers=manager, json={
+        "username": "mai", "role": "volunteer", "password": "mai-mat-khau-1",
+        "markets": [market.code]})
+    assert made.status_code == 201 and "temporary_password" not in made.get_json()
+    assert client.post("/api/v1/users", headers=manager, json={
+        "username": "mai2", "role": "volunteer", "password": "mai-mat-khau-1",
+        "markets": [other.code]}).status_code == 404
+    assert client.post("/api/v1/users", headers=manager, json={
+        "username": "sep", "role": "manager", "password": "sep-mat-khau-1",
+        "markets": [market.code]}).status_code == 403
+    assert client.post("/api/v1/users", headers=api_token("lan"), json={
+        "username": "ban", "role": "volunteer", "markets": [market.code]}).status_code == 403
+
+
+def test_a_weak_password_is_a_422_naming_the_field(client, api_token, people, market):
+    response = client.post("/api/v1/users", headers=api_token("an"), json={
+        "username": "mai", "role": "volunteer", "password": "password123",
+        "markets": [market.code]})
+    assert response.status_code == 422
+    assert "quá phổ biến" in response.get_json()["errors"]["password"][0]
+
+
+def test_members_are_listed_added_and_removed_from_one_market_only(client, api_token, people,
+                                                                  market, other, session):
+    manager = api_token("hung")
+    listed = client.get(f"/api/v1/markets/{market.code}/members", headers=manager).get_json()
+    assert {p["username"] for p in listed["items"]} == {"hung", "lan"}
+    assert all("last_activity" in p for p in listed["items"])
+    lan_token = api_token("lan")
+    removed = client.delete(f"/api/v1/markets/{market.code}/members/lan", headers=manager)
+    assert removed.status_code == 204
+    assert session.get(Membership, (people["lan"].id, market.id)) is None
+    assert session.get(Membership, (people["lan"].id, other.id)) is not None
+    assert client.get("/api/v1/markets", headers=lan_token).status_code == 401
+    added = client.post(f"/api/v1/markets/{market.code}/members/khac", headers=manager)
+    assert added.status_code == 200 and added.get_json()["username"] == "khac"
+    # A manager of another market, or a volunteer, sees nothing of this one's team.
+    assert client.get(f"/api/v1/markets/{market.code}/members",
+                      headers=api_token("lan")).status_code in (403, 404)
+    assert client.delete(f"/api/v1/markets/{other.code}/members/khac",
+                         headers=manager).status_code == 404
+    assert client.delete(f"/api/v1/markets/{market.code}/members/an",
+                         headers=manager).status_code == 404
+
+
+def test_a_password_change_ends_every_other_token(client, api_token, people):
+    first, second = api_token("lan"), api_token("lan")
+    wrong = client.post("/api/v1/users/me/password", headers=first, json={
+        "current_password": "not-the-one", "new_password": "lan-mat-khau-moi"})
+    assert wrong.status_code == 422 and "current_password" in wrong.get_json()["errors"]
+    assert client.post("/api/v1/users/me/password", headers=first, json={
+        "current_password": TEST_PASSWORD, "new_password": "lan-mat-khau-moi"}).status_code == 204
+    for token in (first, second):
+        assert client.get("/api/v1/markets", headers=token).status_code == 401
+    assert client.get("/api/v1/markets",
+                      headers=api_token("lan", "lan-mat-khau-moi")).status_code == 200
+
+
+@pytest.mark.parametrize(("actor", "target", "status"), [
+    ("hung", "lan", 200), ("hung", "khac", 404), ("hung", "an", 404), ("hung", "hung", 404),
+    ("an", "hung", 200), ("lan", "khac", 404),
+])
+def test_who_may_reset_whose_password(client, api_token, people, session, actor, target,
+                                      status):
+    old = api_token(target)
+    response = client.post(f"/api/v1/users/{target}/password-reset", headers=api_token(actor))
+    assert response.status_code == status
+    if status == 200:
+        assert client.get("/api/v1/markets", headers=old).status_code == 401
+        temporary = response.get_json()["temporary_password"]
+        assert client.post("/api/v1/tokens", json={"username": target,
+                                                   "password": temporary}).status_code == 201
+    else:
+        assert client.get("/api/v1/markets", headers=old).status_code == 200
+
+
+def test_a_reset_can_give_a_one_time_link(client, api_token, people):
+    response = client.post("/api/v1/users/lan/password-reset", headers=api_token("hung"),
+                           json={"method": "link"})
+    link = response.get_json()["reset_link"]
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    assert client.post(path, data={"new_password": "lan-mat-khau-moi"}).status_code == 302
+    assert client.application.test_client().post(
+        path, data={"new_password": "lan-mat-khau-khac"}).status_code == 404

@@ -1,0 +1,143 @@
+"""The market's stall list, rendered afresh for every request: what each viewer sees is theirs.
+
+No page or part of a page is kept between requests (issue 14 removed the memos), so a change to
+the stalls shows at once and nothing one viewer was shown can reach another.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from merchant_onboard import create_app
+from merchant_onboard.db import dispose
+from merchant_onboard.models import Role
+from tests.factories import TEST_PASSWORD
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-nho", name="Chợ Nhớ")
+
+
+@pytest.fixture
+def volunteer(make_user, market):
+    return make_user("lan", Role.VOLUNTEER, markets=[market])
+
+
+def rows(page: str) -> list[str]:
+    return [part.split('"', 1)[0] for part in page.split('data-stall-code="')[1:]]
+
+
+def _signed_in(app, username: str):
+    """A phone of ``app`` logged in as ``username`` through the form (CSRF on)."""
+    phone = app.test_client()
+    login = phone.get("/login").get_data(as_text=True)
+    response = phone.post("/login", data={"username": username, "password": TEST_PASSWORD,
+                                          "csrf_token": CSRF.search(login).group(1)})
+    assert response.status_code == 302
+    return phone
+
+
+def _page(phone, path: str) -> tuple[int, str]:
+    response = phone.get(path)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_two_users_with_the_same_display_name_and_role_never_share_a_cached_byte(
+        app_config, make_market, make_user, make_stall, market):
+    """Issue 15 behaviour 8 (the stall list once remembered its page keyed by the viewer's
+    display name and role, and a variant without even those) and issue 14 (two volunteers
+    both named "Minh" were served the same remembered page).
+
+    Each viewer in turn opens the same pages in one app, then each opens them again in a
+    fresh app that has served nobody: apart from the session's own CSRF token, every byte
+    must be what that viewer gets there. The two Minhs differ in their markets; a manager
+    Minh and a volunteer Lan differ in role and name from the first Minh.
+    """
+    other = make_market("cho-xa", name="Chợ Xa")
+    first = make_user("minh1", Role.VOLUNTEER, markets=[market], display_name="Minh")
+    make_user("minh2", Role.VOLUNTEER, markets=[market, other], display_name="Minh")
+    make_user("minh3", Role.MANAGER, markets=[market], display_name="Minh")
+    make_user("lan", Role.VOLUNTEER, markets=[market], display_name="Lan")
+    stall = make_stall(market, first, stall_code="A-2")
+    viewers = ["minh1", "minh2", "minh3", "lan"]
+    paths = ["/m/cho-nho/", "/m/cho-nho/?q=A-2", "/m/", f"/stalls/{stall.id}"]
+    config = {**app_config, "WTF_CSRF_ENABLED": True}
+
+    shared = create_app(config)
+    phones = {name: _signed_in(shared, name) for name in viewers}
+    served = {(name, path): _page(phones[name], path) for path in paths for name in viewers}
+    for name in viewers:
+        alone = create_app(config)
+        phone = _signed_in(alone, name)
+        for path in paths:
+            code, page = served[name, path]
+            fresh_code, fresh = _page(phone, path)
+            assert code == fresh_code == 200, (name, path)
+            assert CSRF.sub("", page) == CSRF.sub("", fresh), (name, path)
+        dispose(alone)
+
+    # The pages do differ where the viewers do: the markets each Minh works in, the
+    # manager's tools, the name in the top bar.
+    assert "Chợ Xa" in served["minh2", "/m/"][1] and "Chợ Xa" not in served["minh1", "/m/"][1]
+    listing = {name: served[name, "/m/cho-nho/"][1] for name in viewers}
+    assert "In poster hàng loạt" in listing["minh3"] and "In poster hàng loạt" not in listing["minh1"]
+    assert ">Lan<" in listing["lan"] and ">Lan<" not in listing["minh1"]
+    assert rows(listing["minh1"]) == rows(listing["minh2"]) == ["A-2"]
+    # And every page carries its own session's token, which only that session may use.
+    tokens = {name: CSRF.search(listing[name]).group(1) for name in viewers}
+    assert len(set(tokens.values())) == len(viewers)
+    assert phones["minh1"].post("/logout", data={"csrf_token": tokens["minh2"]}).status_code == 400
+    for name in viewers:
+        assert phones[name].post("/logout", data={"csrf_token": tokens[name]}).status_code == 302
+    dispose(shared)
+
+
+def test_a_flashed_message_shows_once(client, auth, make_user):
+    make_user("quan", Role.ADMIN, display_name="Trần Quân")
+    auth.login("quan")
+    created = client.post("/m/", data={"code": "cho-moi", "name": "Chợ Mới"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Đã tạo chợ Chợ Mới." in created
+    again = client.get("/m/cho-moi/").get_data(as_text=True)
+    assert "Đã tạo chợ" not in again and ">Trần Quân<" in again
+
+
+def test_every_change_to_the_stalls_shows_at_once(client, auth, market, volunteer, make_stall,
+                                                   session):
+    stall = make_stall(market, volunteer, stall_code="A-2", shop_name="Bún riêu Cô Ba")
+    auth.login("lan")
+    assert "Bún riêu Cô Ba" in client.get("/m/cho-nho/").get_data(as_text=True)
+    make_stall(market, volunteer, stall_code="A-10", account_number="0011099999999")
+    assert rows(client.get("/m/cho-nho/").get_data(as_text=True)) == ["A-2", "A-10"]
+    stall.shop_name = "Bún riêu Cô Tư"
+    session.add(stall)
+    session.commit()
+    assert "Bún riêu Cô Tư" in client.get("/m/cho-nho/").get_data(as_text=True)
+    response = client.post(f"/stalls/{stall.id}/events/poster_printed",
+                           data={"client_id": "list-test-printed-1", "format": "a6"})
+    assert response.status_code == 302
+    page = client.get("/m/cho-nho/").get_data(as_text=True)
+    assert page.count("badge-poster_printed") == 1 and page.count("badge-registered") == 1
+    assert f'href="/stalls/{stall.id}"' in page
+
+
+def test_the_list_speaks_the_chosen_language_and_shows_tools_by_role(client, auth, market,
+                                                                      volunteer, make_user,
+                                                                      make_stall):
+    make_stall(market, volunteer, stall_code="A-2")
+    make_user("thu", Role.MANAGER, markets=[market])
+    auth.login("thu")
+    assert "In poster hàng loạt" in client.get("/m/cho-nho/").get_data(as_text=True)
+    english = client.get("/m/cho-nho/?lang=en").get_data(as_text=True)
+    assert "Batch poster printing" in english and "In poster hàng loạt" not in english
+    client.get("/m/cho-nho/?lang=vi")
+    auth.logout()
+    auth.login("lan")
+    page = client.get("/m/cho-nho/").get_data(as_text=True)
+    assert rows(page) == ["A-2"] and "In poster hàng loạt" not in page
+    assert rows(client.get("/m/cho-nho/?q=zzz").get_data(as_text=True)) == []
