@@ -33,8 +33,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     from merchant_onboard.config import load_config
+    from merchant_onboard.domain.banks import use_bank_list
 
     load_config(app, test_config)
+    use_bank_list(app.config["BANKS_CSV"])
 
 
 def register_proxy(app: Flask) -> None:

@@ -66,6 +66,8 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_RESET_MAX_AGE": 24 * 3600,
     #: Public QR photo checks per address per window.
     "PUBLIC_CHECK_LIMIT": 20,
+    #: Verification-code lookups per address and window (the public page, typed or opened).
+    "PUBLIC_LOOKUP_LIMIT": 60,
     "PUBLIC_CHECK_WINDOW_SECONDS": 600,
     "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
     #: Base of the verification address printed on posters, e.g. https://qr.example.vn.
@@ -74,6 +76,8 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": None,
     "PUBLIC_HOSTS": ["localhost", "127.0.0.1"],
     "DEFAULT_TEST_AMOUNT": 2000,
+    #: A bank list (CSV, the shipped list's columns) replacing the shipped one; None: shipped.
+    "BANKS_CSV": None,
     #: How many reverse proxies stand in front of the app. Behind one (nginx, a load
     #: balancer) set 1, so the login throttle and the public photo check see the client's
     #: address from X-Forwarded-For instead of the proxy's; 0 trusts no forwarded header.

@@ -27,7 +27,7 @@ from merchant_onboard.models import Market, Role, Stall, User
 from tests.factories import TEST_PASSWORD, stall_fields
 
 # Under CI a skip fails and Hypothesis runs a fixed profile: see tests/ci.py.
-pytest_plugins = ("tests.ci",)
+pytest_plugins = ("tests.ci", "tests.openapi_responses")
 
 
 class _ServerErrors(logging.Handler):

@@ -13,7 +13,7 @@ import click
 
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import DomainError, ValidationError
-from merchant_onboard.domain.vietqr import build_payload, parse
+from merchant_onboard.domain.vietqr import build_reporting, parse
 
 # One encoder for every line: json.dumps with options builds a new one per call.
 _JSON = json.JSONEncoder(ensure_ascii=False)
@@ -61,12 +61,16 @@ def build_command(bank: str, account: str, amount: str | None, purpose: str | No
     Without --amount and --purpose it is the static payload a stall poster carries.
     """
     try:
-        payload = build_payload(bank=bank, account=account, card=card, amount=amount,
+        built = build_reporting(bank=bank, account=account, card=card, amount=amount,
                                 purpose=purpose)
     except ValidationError as error:
         raise click.BadParameter(_message(error),
                                  param_hint=_OPTION_OF_FIELD.get(error.field or "")) from None
-    click.echo(payload)
+    # What was changed goes to stderr: stdout stays the payload alone, for scripts.
+    for change in built.changes:
+        click.echo(f"warning: {_OPTION_OF_FIELD.get(change.field or '', '')}: "
+                   f"{_message(change)}", err=True)
+    click.echo(built.payload)
 
 
 def _stdin_lines() -> Iterator[str]:

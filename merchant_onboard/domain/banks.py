@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from pathlib import Path
 from merchant_onboard.domain.text import fold_search, nfc
 
 #: Environment variable naming a newer bank list, so it can be updated without a code change.
-BANKS_CSV_ENV = "MO_BANKS_CSV"
 _COLUMNS = ("bin", "code", "short_name", "name")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -28,6 +26,10 @@ class Bank:
     code: str
     short_name: str
     name: str
+    #: Other names people type: former names after a rebrand (LienVietPostBank → LPBank), the
+    #: Vietnamese name (Bản Việt), a short form (BVBank). The CSV's optional ``aliases``
+    #: column, separated by ";".
+    aliases: tuple[str, ...] = ()
 
 
 def _key(s: str) -> str:
@@ -52,8 +54,12 @@ class BankRegistry:
         for attr in ("code", "short_name", "name"):
             for bank in self._banks:
                 self._by_key.setdefault(_key(getattr(bank, attr)), bank)
+        for bank in self._banks:
+            for alias in bank.aliases:
+                self._by_key.setdefault(_key(alias), bank)
         self._haystacks = tuple(
-            (bank, fold_search(" ".join((bank.bin, bank.code, bank.short_name, bank.name))),
+            (bank, fold_search(" ".join((bank.bin, bank.code, bank.short_name, bank.name,
+                                         *bank.aliases))),
              _key(bank.code + " " + bank.short_name))
             for bank in self._banks
         )
@@ -80,7 +86,9 @@ class BankRegistry:
                 raise ValueError(f"{source}:{line}: BIN must be 6 digits, got {values['bin']!r}")
             if not values["code"] or not values["short_name"]:
                 raise ValueError(f"{source}:{line}: code and short_name are required")
-            banks.append(Bank(**values))
+            aliases = tuple(a.strip() for a in nfc(row.get("aliases") or "").split(";")
+                            if a.strip())
+            banks.append(Bank(**values, aliases=aliases))
         return cls(banks)
 
     def by_bin(self, bin: str) -> Bank | None:
@@ -134,18 +142,27 @@ class BankRegistry:
         return bin in self._by_bin
 
 
-def default_registry() -> BankRegistry:
-    """The registry the application uses: ``$MO_BANKS_CSV`` if set, else the shipped list.
+#: The bank list the application chose (``use_bank_list``); None: the shipped one.
+_chosen_list: Path | None = None
 
-    Cached per path: pointing ``$MO_BANKS_CSV`` elsewhere switches lists at once; edits to
-    the same file are read at the next process start.
-    """
-    return _registry_for(os.environ.get(BANKS_CSV_ENV) or None)
+
+def use_bank_list(path: str | Path | None) -> None:
+    """Make ``default_registry`` read the CSV at ``path`` (the shipped list's columns), or the
+    shipped list when ``path`` is None. The application calls it at start with its
+    ``BANKS_CSV`` setting: banks change without a new release."""
+    global _chosen_list
+    _chosen_list = Path(path) if path else None
+
+
+def default_registry() -> BankRegistry:
+    """The registry the application uses: the list given to ``use_bank_list``, else the
+    shipped one. Read once per path; edits to the same file are read at the next start."""
+    return _registry_for(_chosen_list)
 
 
 @functools.lru_cache(maxsize=4)
-def _registry_for(path: str | None) -> BankRegistry:
+def _registry_for(path: Path | None) -> BankRegistry:
     if path is not None:
-        return BankRegistry.from_csv(Path(path))
+        return BankRegistry.from_csv(path)
     data = resources.files("merchant_onboard.domain").joinpath("data").joinpath("banks.csv")
     return BankRegistry.from_text(data.read_text(encoding="utf-8-sig"), source=str(data))

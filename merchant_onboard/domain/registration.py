@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
 from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
 from merchant_onboard.domain.event_data import clean_coordinate
+from merchant_onboard.domain.poster.fonts import missing_glyphs
 from merchant_onboard.domain.text import (
     clean_text, fold_holder_name, nfc, normalize_account, normalize_phone,
 )
@@ -33,6 +34,8 @@ TEXT_FIELDS: dict[str, tuple[int, bool]] = {
     "category": (64, False),
     "notes": (2000, False),
 }
+#: Fields the poster prints as typed: a character its font lacks would print as a blank.
+PRINTED_FIELDS = frozenset({"shop_name"})
 #: NAPAS shows at most about 50 characters of a holder name; longer is a typo.
 HOLDER_NAME_MAX = 50
 #: The shortest account numbers Vietnamese banks issue have 6 characters (some banks' older
@@ -162,6 +165,10 @@ def _clean_holder_name(value: Any, owner_name: str) -> str:
 def _clean_text(value: Any, field: str, limit: int, required: bool) -> str:
     text = clean_text(value or "", field=field, max_length=limit, required=required,
                       multiline=field == "notes")
+    if field in PRINTED_FIELDS and (missing := missing_glyphs(text)):
+        raise ValidationError(
+            N_("Poster không in được các ký tự: %(chars)s. Hãy viết bằng chữ tiếng Việt hoặc "
+               "chữ Latin."), field=field, chars=" ".join(missing[:10]))
     return text if field == "notes" else re.sub(r" +", " ", text)
 
 

@@ -60,8 +60,9 @@ def _transfer_account(decoded: list[Decoded]) -> ScannedAccount:
         message = _EXPLAIN.get(parsed.kind) or N_("Mã VietQR trong ảnh bị lỗi, không dùng được.")
         raise ValidationError(message, field="qr_photo")
     parsed = transfer.parsed
-    # What the bank field shows: the short name, as picking it from the suggestions would.
-    label = parsed.bank.short_name if parsed.bank else str(parsed.bin)
+    # What the bank field shows: the short name, as picking it from the suggestions would;
+    # empty for a BIN newer than the bank list, which the volunteer then picks by hand.
+    label = parsed.bank.short_name if parsed.bank else ""
     return ScannedAccount(bin=str(parsed.bin), bank_label=label,
                           account_number=str(parsed.account),
                           card=parsed.kind == Kind.VIETQR_CARD, payload=transfer.payload)

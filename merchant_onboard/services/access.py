@@ -6,6 +6,7 @@ tells nothing about what exists (DESIGN §9).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -36,14 +37,32 @@ def can_manage(session: Session, user: User, market: Market) -> bool:
     return user.role == Role.MANAGER and market.id in (market_ids(session, user) or set())
 
 
-def sees_personal_data(user: User, market: Market) -> bool:
-    """Members of the market see phones and account numbers in full.
+class Surface(StrEnum):
+    """Where a stall's personal data (owner's phone, account number) would be shown."""
 
-    Admins work at district or province level and report figures: they see masked values
-    (DESIGN §9: personal data only for roles that need it). Access to the market is checked
-    before this is asked.
+    PAGE = "page"  # stall pages and lists, the API's JSON
+    FORM = "form"  # the stall edit form
+    EXPORT = "export"  # CSV and XLSX downloads
+    POSTER = "poster"  # poster files: the QR spells the account out, it cannot be masked
+
+
+def sees_personal_data(user: User, market: Market, surface: Surface = Surface.PAGE) -> bool:
+    """The one rule (DESIGN §9) for who sees phones and account numbers in full, and where.
+
+    Members of the market do the work with them: in full everywhere. Admins work at district
+    or province level and report figures: masked on pages, forms and exports; a poster they
+    download carries the account in its QR, as it must, and that download is audited
+    (``audits_personal_data``). Access to the market is checked before this is asked.
     """
-    return user.role != Role.ADMIN
+    if user.role != Role.ADMIN:
+        return True
+    return surface is Surface.POSTER
+
+
+def audits_personal_data(user: User, surface: Surface) -> bool:
+    """Whether showing ``surface`` to ``user`` writes a "who saw what" audit line: admins'
+    exports and poster downloads (exports are audited for everyone, by their service)."""
+    return user.role == Role.ADMIN and surface in (Surface.EXPORT, Surface.POSTER)
 
 
 class MarketAccess(NamedTuple):

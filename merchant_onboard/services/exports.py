@@ -74,7 +74,7 @@ def export_stalls(session: Session, *, actor: User, market: Market, fmt: str,
     _check_format(fmt)
     if not access.can_manage(session, actor, market):
         raise PermissionDenied(N_("Chỉ ban quản lý chợ mới làm được việc này."))
-    full = access.sees_personal_data(actor, market)
+    full = access.sees_personal_data(actor, market, access.Surface.EXPORT)
     now = now or utcnow()
     _audit(session, actor=actor, action="export.stalls", target=market.code,
            market_id=market.id, data={"format": fmt, "masked": not full})

@@ -17,8 +17,9 @@ from merchant_onboard.domain.funnel import EventKind, Status
 from merchant_onboard.domain.poster import (
     PosterFormat, PosterSpec, check_skip_slots, iter_pdf, render,
 )
-from merchant_onboard.models import Event, Market, PaymentAccount, Stall, User
+from merchant_onboard.models import AuditEntry, Event, Market, PaymentAccount, Stall, User
 from merchant_onboard.models.base import utcnow
+from merchant_onboard.services import access
 from merchant_onboard.services.onboarding import (
     issue_poster, lock_stall, primary_account, write_event,
 )
@@ -64,13 +65,28 @@ def spec_for(stall: Stall, market: Market, account: PaymentAccount, *,
 
 
 def stall_poster(session: Session, *, stall: Stall, market: Market, fmt: PosterFormat,
-                 verify_base: str) -> bytes:
-    """One stall's poster in ``fmt`` (reading only: printing is recorded separately)."""
+                 verify_base: str, viewer: User | None = None) -> bytes:
+    """One stall's poster in ``fmt`` (reading only: printing is recorded separately).
+
+    The poster spells the account out: when ``viewer`` is one whose downloads are audited
+    (``access.audits_personal_data``), who saw it is written down; commits then.
+    """
     account = primary_account(session, stall.id)
     if account is None:
         raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng: chưa in được poster."),
                               field="format")
-    return render(spec_for(stall, market, account, verify_base=verify_base), fmt)
+    data = render(spec_for(stall, market, account, verify_base=verify_base), fmt)
+    _audit_download(session, viewer, "poster.download", market,
+                    f"{market.code}/{stall.stall_code}", {"format": fmt.value})
+    return data
+
+
+def _audit_download(session: Session, viewer: User | None, action: str, market: Market,
+                    target: str, data: dict) -> None:
+    if viewer is not None and access.audits_personal_data(viewer, access.Surface.POSTER):
+        session.add(AuditEntry(actor_id=viewer.id, action=action, target=target,
+                               market_id=market.id, data=data))
+        session.commit()
 
 
 def _batch_query(market: Market, selection: BatchFilter):
@@ -115,14 +131,21 @@ def batch_id_of(session: Session, market: Market, selection: BatchFilter,
 
 
 def check_batch(session: Session, *, market: Market, selection: BatchFilter,
-                fmt: PosterFormat, skip_slots: int = 0) -> int:
-    """Refuse a batch that cannot be printed, before any byte is streamed; return its size."""
+                fmt: PosterFormat, skip_slots: int = 0, viewer: User | None = None) -> int:
+    """Refuse a batch that cannot be printed, before any byte is streamed; return its size.
+
+    A batch about to be sent to a ``viewer`` whose downloads are audited is written down
+    (as ``stall_poster``).
+    """
     if not fmt.is_pdf:
         raise ValidationError(N_("In hàng loạt chỉ có dạng PDF."), field="format")
     check_skip_slots(fmt, skip_slots)
     count = count_batch(session, market, selection)
     if not count:
         raise ValidationError(N_("Không có gian hàng nào phù hợp để in."), field="status")
+    _audit_download(session, viewer, "poster.batch_download", market, market.code,
+                    {"format": fmt.value, "stalls": count, "status": selection.status or "",
+                     "zone": selection.zone or ""})
     return count
 
 
@@ -130,8 +153,8 @@ def iter_batch_pdf(session: Session, *, market: Market, selection: BatchFilter,
                    fmt: PosterFormat, verify_base: str, skip_slots: int = 0) -> Iterator[bytes]:
     """The batch as PDF chunks, page by page, so a whole market streams in flat memory.
 
-    Call ``check_batch`` first: this is meant to run while the response streams, on a
-    session of its own, when an error can no longer become a clean 4xx.
+    Call ``check_batch`` first: this is meant to run while the response streams, when an
+    error can no longer become a clean 4xx.
     """
     specs = (spec_for(stall, market, account, verify_base=verify_base)
              for stall, account in batch_rows(session, market, selection))

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.banks import default_registry
-from merchant_onboard.domain.codes import normalize_public_code
+from merchant_onboard.domain.codes import PUBLIC_CODE_LENGTH, normalize_public_code
 from merchant_onboard.domain.decode import decode_bytes
 from merchant_onboard.domain.errors import N_, NotFoundError, ThrottledError
 from merchant_onboard.domain.funnel import Status
@@ -53,8 +53,23 @@ class PublicCard:
 
 
 def _stall(session: Session, code: str) -> Stall | None:
-    return session.exec(select(Stall).where(
-        Stall.public_code == normalize_public_code(code))).first()
+    code = normalize_public_code(code)
+    if not code or len(code) > PUBLIC_CODE_LENGTH:
+        return None
+    return session.exec(select(Stall).where(Stall.public_code == code)).first()
+
+
+def look_up(session: Session, code: str, *, address: str, limit: int,
+            window: int) -> PublicCard | None:
+    """The card for ``code``, counted against ``address``'s lookups (commits the count).
+
+    40-bit codes cannot be walked, but a per-address limit keeps anyone from trying.
+    """
+    if throttle.hit(session, f"lookup:{address}", window=window) > limit:
+        session.commit()
+        raise ThrottledError(N_("Bạn đã tra cứu quá nhiều mã. Vui lòng thử lại sau ít phút."))
+    session.commit()
+    return public_card(session, code)
 
 
 def public_card(session: Session, code: str) -> PublicCard | None:

@@ -106,9 +106,15 @@
     var input = box.querySelector("input[type=file]");
     var button = box.querySelector("button[value=scan]");
 
-    // The scan button: read the chosen photo here; upload it only when that fails.
+    // The scan button: read the chosen photo here; upload it only when that fails. Any other
+    // button (save) has no use for the photo: it stays on the phone.
     document.addEventListener("submit", function (event) {
-      if (event.submitter !== button || button.dataset.read || !input.files.length) return;
+      if (event.target !== button.form || !input.files.length) return;
+      if (event.submitter !== button) {
+        input.value = "";
+        return;
+      }
+      if (button.dataset.read) return;
       event.preventDefault();
       say(box, box.dataset.reading);
       readPhoto(box, input.files[0]).then(function (text) {

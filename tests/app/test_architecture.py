@@ -41,3 +41,24 @@ def test_the_rule_sees_a_violation(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("from flask import g\nimport sqlalchemy.orm\n")
     assert {"flask", "sqlalchemy.orm"} <= imports_of(bad)
+
+
+def test_the_domain_reads_no_environment_variables():
+    # Settings reach the domain as arguments, from the application's configuration.
+    offenders = [str(path.relative_to(PACKAGE))
+                 for path in sorted((PACKAGE / "domain").rglob("*.py"))
+                 if any(word in path.read_text() for word in ("environ", "getenv"))]
+    assert offenders == []
+
+
+def test_every_web_feature_is_a_package_whose_init_makes_its_blueprint(app):
+    # One convention: ``web/<feature>/__init__.py`` makes ``bp`` named after the package,
+    # and the application registers each of them.
+    import importlib
+
+    features = sorted(path.parent.name for path in (PACKAGE / "web").glob("*/__init__.py"))
+    for feature in features:
+        package = importlib.import_module(f"merchant_onboard.web.{feature}")
+        assert package.bp.name == feature, feature
+        assert app.blueprints[feature] is package.bp
+    assert sorted(app.blueprints) == features

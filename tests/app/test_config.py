@@ -109,3 +109,18 @@ def test_a_dropped_database_connection_costs_at_most_one_request(monkeypatch, ap
     statuses = [client.get("/m/cho-ngat/").status_code for _ in range(3)]
     assert statuses == ([200, 200, 200] if pre_ping else [500, 200, 200])
     dispose(app)
+
+
+def test_a_bank_list_set_in_the_environment_replaces_the_shipped_one(monkeypatch, tmp_path):
+    from merchant_onboard.domain.banks import default_registry, use_bank_list
+
+    newer = tmp_path / "banks.csv"
+    newer.write_text("bin,code,short_name,name\n970499,NEWB,NewBank,Ngân hàng Mới\n",
+                     encoding="utf-8")
+    monkeypatch.setenv("MO_BANKS_CSV", str(newer))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'b.db'}")
+    try:
+        create_app({"TESTING": True})
+        assert [bank.bin for bank in default_registry()] == ["970499"]
+    finally:
+        use_bank_list(None)

@@ -188,3 +188,27 @@ def test_the_live_camera_reads_the_owners_qr(browser, live_server, seed, login, 
         assert owner_qr.encode() in scan.post_data_buffer
     finally:
         camera_browser.close()
+
+
+def test_saving_with_a_photo_still_chosen_leaves_the_photo_on_the_phone(
+        live_server, seed, watched, login, tmp_path):
+    page, sent, refused = watched
+    market = seed.market(seed.unique("cho"))
+    volunteer = seed.user(seed.unique("lan"), markets=[market])
+    login(page, volunteer.username)
+    page.goto(f"/m/{market.code}/stalls/new")
+    page.get_by_label("Mã gian hàng").fill("E-1")
+    page.get_by_label("Tên gian hàng").fill("Chè Cô Út")
+    page.get_by_label("Họ tên chủ hộ").fill("Võ Thị Út")
+    page.locator("input[name=bank]").fill("Vietcombank")
+    page.locator("input[name=account_number]").fill("0011012345678")
+    page.locator("input[name=consent]").check()
+    photo = camera_photo(tmp_path / "owner.jpg", build_payload(bank="970415", account="1"))
+    page.locator("input[name=qr_photo]").set_input_files(str(photo))
+    sent.clear()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.get_by_role("status").first).to_contain_text("Đã đăng ký gian hàng E-1.")
+    save = next(r for r in sent if r.method == "POST")
+    assert save.sizes()["requestBodySize"] < 8_000
+    assert refused == []

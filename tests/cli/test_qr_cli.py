@@ -90,7 +90,7 @@ def test_parse_prints_one_json_line_and_exits_0_when_valid(runner):
         "valid": True, "kind": "vietqr_account", "bin": "970403", "bank": "Sacombank",
         "bank_name": "Ngân hàng TMCP Sài Gòn Thương Tín", "account": "0011012345678",
         "service": "QRIBFTTA", "amount": None, "purpose": None, "initiation": "static",
-        "errors": [],
+        "errors": [], "warnings": [],
     }
 
 
@@ -185,3 +185,12 @@ def test_qr_commands_do_not_need_the_flask_app():
         capture_output=True, timeout=60, check=False,
     )
     assert (done.returncode, done.stdout.decode().strip()) == (0, CANONICAL)
+
+
+def test_build_says_on_stderr_what_it_changed(runner):
+    result = run(runner, "build", "--bank", "970436", "--account", "0011-0123_4567 8",
+                 "--purpose", "A-3")
+    assert result.exit_code == 0
+    assert result.stdout.strip().startswith("000201")
+    assert "--account" in result.stderr and "0011012345678" in result.stderr
+    assert "--purpose" in result.stderr and "A 3" in result.stderr

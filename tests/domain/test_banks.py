@@ -86,16 +86,30 @@ def test_malformed_csv_is_a_loud_configuration_error():
         BankRegistry.from_text("bin,code,short_name,name\n970403,A,A,A\n970403,B,B,B\n")
 
 
-def test_default_registry_reads_a_newer_list_from_the_environment(tmp_path, monkeypatch):
+def test_default_registry_reads_the_list_the_application_chose(tmp_path):
     newer = tmp_path / "banks.csv"
     newer.write_text("bin,code,short_name,name\n970499,NEWB,NewBank,Ngân hàng Mới\n",
                      encoding="utf-8")
-    monkeypatch.setenv(banks.BANKS_CSV_ENV, str(newer))
-    registry = default_registry()
-    assert len(registry) == 1 and registry.lookup("newbank").bin == "970499"
-    monkeypatch.delenv(banks.BANKS_CSV_ENV)
+    banks.use_bank_list(str(newer))
+    try:
+        registry = default_registry()
+        assert len(registry) == 1 and registry.lookup("newbank").bin == "970499"
+    finally:
+        banks.use_bank_list(None)
     assert len(default_registry()) == 66
 
 
 def test_default_registry_is_cached():
     assert default_registry() is default_registry()
+
+
+@pytest.mark.parametrize(("typed", "bin_"), [
+    ("BVBank", "970454"), ("Bản Việt", "970454"), ("ban viet", "970454"),
+    ("LienVietPostBank", "970449"), ("DongA", "970406"), ("Đông Á", "970406"),
+    # An alias never takes another bank's code: BVB is BaoVietBank's.
+    ("BVB", "970438"),
+])
+def test_former_and_vietnamese_names_find_the_bank(typed, bin_):
+    bank = default_registry().lookup(typed)
+    assert bank is not None and bank.bin == bin_
+    assert bin_ in [b.bin for b in default_registry().search(typed)]

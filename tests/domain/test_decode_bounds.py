@@ -19,6 +19,10 @@ from merchant_onboard.domain.vietqr import build_payload
 
 STATIC = build_payload(bank="970403", account="0011012345678")
 
+# Each bomb is refused or read in moments; the bound here only stops a regression from hanging
+# the run. How fast, and in how much memory, is measured by bench/bench_decode.py.
+pytestmark = pytest.mark.timeout(60)
+
 
 def png_bomb(side: int) -> bytes:
     """A ``side`` × ``side`` all-white greyscale PNG: a few hundred kB that inflate to side²."""
@@ -45,12 +49,12 @@ def pdf_of_pages(count: int, qr_on_first: bool = False) -> bytes:
     return out.getvalue()
 
 
-def timed(call):
-    start = time.monotonic()
+def outcome(call):
+    """What ``call`` returns, or the ValidationError it raises."""
     try:
-        return call(), time.monotonic() - start
+        return call()
     except ValidationError as error:
-        return error, time.monotonic() - start
+        return error
 
 
 # Pillow warns from the header alone: that is the point at which the file is refused.
@@ -58,10 +62,9 @@ def timed(call):
 def test_a_13000_pixel_square_png_is_refused_from_its_header_in_a_moment():
     bomb = png_bomb(13000)
     assert len(bomb) < 400_000
-    error, seconds = timed(lambda: decode_bytes(bomb))
+    error = outcome(lambda: decode_bytes(bomb))
     assert isinstance(error, ValidationError) and error.field == "file"
     assert "quá lớn" in error.message and error.params["max"] == 40
-    assert seconds < 1
 
 
 def test_a_png_just_under_the_pixel_limit_is_still_read():
@@ -79,16 +82,14 @@ def test_a_big_jpeg_is_decoded_reduced():
     canvas.paste(code, (500, 500))
     out = io.BytesIO()
     canvas.save(out, "JPEG", quality=90)
-    found, seconds = timed(lambda: decode_bytes(out.getvalue()))
+    found = outcome(lambda: decode_bytes(out.getvalue()))
     assert [d.payload for d in found] == [STATIC]
-    assert seconds < 5
 
 
 def test_a_60_page_pdf_is_refused_before_any_page_is_rendered():
-    error, seconds = timed(lambda: decode_bytes(pdf_of_pages(60)))
+    error = outcome(lambda: decode_bytes(pdf_of_pages(60)))
     assert isinstance(error, ValidationError) and error.field == "file"
     assert error.params == {"pages": 60, "max": 2}
-    assert seconds < 2
 
 
 def test_a_two_page_pdf_is_read():
@@ -101,8 +102,7 @@ def test_a_page_with_huge_declared_dimensions_renders_within_the_pixel_budget():
     huge = Image.new("RGB", (14400, 200), "white")
     out = io.BytesIO()
     huge.save(out, "PDF", resolution=72)
-    _, seconds = timed(lambda: decode_bytes(out.getvalue()))
-    assert seconds < 3
+    outcome(lambda: decode_bytes(out.getvalue()))
 
 
 def test_pdfium_is_not_locked_across_pages(monkeypatch):
@@ -116,28 +116,34 @@ def test_pdfium_is_not_locked_across_pages(monkeypatch):
         return real_read(image, binarizer)
 
     monkeypatch.setattr(decode, "_read", slow_read)
-    other: list[float] = []
-    worker = threading.Thread(target=lambda: other.append(
-        timed(lambda: decode_bytes(pdf_of_pages(1, qr_on_first=True)))[1]))
-    slow = threading.Thread(target=lambda: decode_bytes(pdf_of_pages(2, qr_on_first=True)))
+    finished: list[str] = []
+    worker = threading.Thread(target=lambda: (
+        decode_bytes(pdf_of_pages(1, qr_on_first=True)), finished.append("other")))
+    slow = threading.Thread(target=lambda: (
+        decode_bytes(pdf_of_pages(2, qr_on_first=True)), finished.append("slow")))
     slow.start()
     time.sleep(0.1)
     worker.start()
     worker.join()
     slow.join()
     assert entered and not any(entered), "a page was scanned while holding the PDFium lock"
-    assert other[0] < 1.5
+    # The other request, started while the slow one was between pages, did not wait for it.
+    assert finished == ["other", "slow"]
 
 
 def test_harder_passes_stop_at_the_time_budget(monkeypatch):
-    # A noisy photo with no code: every harder pass runs until the budget is spent.
-    noise = Image.effect_noise((3000, 3000), 80)
+    """Once the budget is spent no harder pass starts: with none left, only the plain read."""
+    noise = Image.effect_noise((1200, 1200), 80)  # no code: every pass would run
     out = io.BytesIO()
     noise.save(out, "PNG")
-    monkeypatch.setattr(decode, "DECODE_SECONDS", 0.2)
-    found, seconds = timed(lambda: decode_bytes(out.getvalue()))
-    assert found == []
-    assert seconds < 1.5
+    reads = []
+    real_read = decode._read
+    monkeypatch.setattr(decode, "_read", lambda *a: reads.append(1) or real_read(*a))
+    monkeypatch.setattr(decode, "DECODE_SECONDS", 0.0)
+    assert decode_bytes(out.getvalue()) == [] and len(reads) == 1
+    reads.clear()
+    monkeypatch.setattr(decode, "DECODE_SECONDS", 60.0)
+    assert decode_bytes(out.getvalue()) == [] and len(reads) == 9  # plain + 8 harder passes
 
 
 @pytest.mark.parametrize("side", [9000, 20000])
@@ -147,6 +153,5 @@ def test_other_formats_over_the_limit_are_refused_too(side):
     Image.new("RGB", (4, 4), "white").save(out, "BMP")
     data = bytearray(out.getvalue())
     data[18:26] = struct.pack("<ii", side, side)
-    error, seconds = timed(lambda: decode_bytes(bytes(data)))
+    error = outcome(lambda: decode_bytes(bytes(data)))
     assert isinstance(error, ValidationError) and "quá lớn" in error.message
-    assert seconds < 1

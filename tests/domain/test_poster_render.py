@@ -7,6 +7,7 @@ import io
 import unicodedata
 
 import pytest
+import pypdfium2 as pdfium
 from PIL import Image
 
 from merchant_onboard.domain.errors import ValidationError
@@ -43,8 +44,11 @@ def test_pdf_poster_scans_back_to_its_payload(fmt):
     (page,) = rasterize(pdf)
     save_artifact(page, fmt.value)
     (code,) = decode(page)
-    assert code.ec_level == "M"
-    assert_scans_with_quiet_zone(page, code, spec.payload, qr_matrix(spec.payload).size)
+    # Issue 12: Q on the standees (dirt and tape), M on the small sticker (≥ 1 mm modules).
+    level = "M" if fmt is PosterFormat.STICKER else "Q"
+    assert code.ec_level == level
+    assert_scans_with_quiet_zone(page, code, spec.payload,
+                                 qr_matrix(spec.payload, error_correction=level).size)
 
 
 def test_png_poster_scans_back_to_its_payload():
@@ -54,7 +58,9 @@ def test_png_poster_scans_back_to_its_payload():
     assert image.width == 1080 and image.height > image.width  # portrait, Zalo's full width
     save_artifact(image, "png")
     (code,) = decode(image)
-    assert_scans_with_quiet_zone(image, code, spec.payload, qr_matrix(spec.payload).size)
+    assert code.ec_level == "Q"
+    assert_scans_with_quiet_zone(image, code, spec.payload,
+                                 qr_matrix(spec.payload, error_correction="Q").size)
 
 
 @pytest.mark.parametrize("fmt", [PosterFormat.A6, PosterFormat.STICKER, PosterFormat.PNG], ids=str)
@@ -66,10 +72,13 @@ def test_sixty_character_shop_name_still_scans(fmt):
     page = Image.open(io.BytesIO(data)) if fmt is PosterFormat.PNG else rasterize(data)[0]
     save_artifact(page, f"{fmt.value}-long-name")
     (code,) = decode(page)
-    assert_scans_with_quiet_zone(page, code, spec.payload, qr_matrix(spec.payload).size)
+    level = "M" if fmt is PosterFormat.STICKER else "Q"
+    assert code.ec_level == level
+    assert_scans_with_quiet_zone(page, code, spec.payload,
+                                 qr_matrix(spec.payload, error_correction=level).size)
 
 
-def test_error_correction_q_is_printed_when_asked():
+def test_a_forced_error_correction_level_wins_over_the_formats():
     spec = make_spec(error_correction="Q")
     (page,) = rasterize(render_pdf([spec], PosterFormat.STICKER))
     (code,) = decode(page)
@@ -186,3 +195,37 @@ def test_media_types_and_extensions():
     for fmt in PDF_FORMATS:
         assert fmt.media_type == "application/pdf"
         assert fmt.extension == "pdf"
+
+
+def _char_sizes(pdf: bytes) -> list[tuple[str, float]]:
+    """Every printed character of ``pdf`` with its font size in points, from the text layer."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        out = []
+        for page in document:
+            textpage = page.get_textpage()
+            for index in range(textpage.count_chars()):
+                char = chr(pdfium.raw.FPDFText_GetUnicode(textpage, index))
+                if not char.isspace():
+                    out.append((char, pdfium.raw.FPDFText_GetFontSize(textpage, index)))
+        return out
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("spec", [
+    make_spec(),
+    make_spec(shop_name=LONG_SHOP_NAME + " và các con", market_name="Chợ Bến Thành, Phường "
+              "Bến Thành, Quận 1, Thành phố Hồ Chí Minh", campaign_title="Chợ 4.0 – Thanh toán "
+              "không dùng tiền mặt, vì một thành phố văn minh, hiện đại, nghĩa tình"),
+    make_spec(verify_url="https://xacminh.doanthanhnien-haugiang.gov.vn/v/K7P2QX9M"),
+], ids=["plain", "long-names", "long-address"])
+def test_sticker_text_is_at_least_6_pt_measured_from_the_pdf(spec):
+    pdf = render_pdf([spec], PosterFormat.STICKER)
+    sizes = _char_sizes(pdf)
+    assert sizes and min(size for _, size in sizes) >= 6 - 0.01
+    text = pdf_text(pdf)[0].replace("\r", "")
+    # The address breaks only before "/v/": the code a customer types is never split.
+    base, _, code = spec.verify_url.rpartition("/v/")
+    assert f"/v/{code}" in text.replace("\n", "")
+    assert spec.verify_url in text or (base in text and f"/v/{code}" in text.splitlines())

@@ -114,3 +114,29 @@ def test_input_that_cannot_make_a_valid_payload_names_the_field(kwargs, field):
         build_payload(**arguments)
     assert info.value.field == field
     assert info.value.message  # a Vietnamese msgid for the UI to translate
+
+
+@pytest.mark.parametrize("amount", [Decimal("sNaN"), Decimal("NaN"), Decimal("-Infinity"),
+                                    Decimal("2000.5"), float("nan")])
+def test_non_finite_or_fractional_amounts_are_a_field_error(amount):
+    with pytest.raises(ValidationError) as info:
+        build_payload(bank="970436", account="0011012345678", amount=amount)
+    assert info.value.field == "amount"
+
+
+@pytest.mark.parametrize(("account", "purpose", "changes"), [
+    ("0011012345678", None, []),
+    ("0011012345678", "TIEN RAU", []),
+    ("0011 0123-4567_8", None, [("account_number", {"account": "0011012345678"})]),
+    ("0011012345678", "A-3 Tiền rau", [("purpose", {"memo": "A 3 TIEN RAU"})]),
+    ("0011012345678", "!!! ???", [("purpose", {})]),
+])
+def test_the_builder_reports_every_change_it_makes(account, purpose, changes):
+    from merchant_onboard.domain.vietqr import build_reporting
+
+    built = build_reporting(bank="970436", account=account, purpose=purpose, amount=2000)
+    assert [(c.field, c.params) for c in built.changes] == changes
+    assert built.payload == build_payload(bank="970436", account=account, purpose=purpose,
+                                          amount=2000)
+    if purpose == "!!! ???":
+        assert "62" not in parse(built.payload).tags  # the memo is dropped, and it says so

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from merchant_onboard.domain.banks import BankRegistry
-from merchant_onboard.domain.vietqr import ERROR_MESSAGES, ParsedQR, parse
+from merchant_onboard.domain.vietqr import ERROR_MESSAGES, WARNING_MESSAGES, ParsedQR, parse
 
 CANONICAL = ("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA"
              "53037045802VN63049E6F")
@@ -14,7 +14,7 @@ CANONICAL = ("00020101021138570010A00000072701270006970403011300110123456780208Q
 def test_to_dict_is_json_ready_with_the_documented_keys():
     result = parse(CANONICAL).to_dict()
     assert list(result) == ["valid", "kind", "bin", "bank", "bank_name", "account", "service",
-                            "amount", "purpose", "initiation", "errors"]
+                            "amount", "purpose", "initiation", "errors", "warnings"]
     assert json.loads(json.dumps(result)) == result
     assert result["bank_name"] == "Ngân hàng TMCP Sài Gòn Thương Tín"
 
@@ -84,7 +84,6 @@ def test_duplicate_tag(seal, napas_38):
         ("53037045406100.505802VN", "bad_amount"),
         ("530370454010" + "5802VN", "bad_amount"),
         ("53037045414" + "1" * 14 + "5802VN", "bad_amount"),
-        ("53037045802VN62300826" + "A" * 26, "purpose_too_long"),
         ("53037045802VN6205ABCDE", "bad_additional_data"),
     ],
 )
@@ -105,8 +104,6 @@ def test_vnd_rules_are_checked(seal, napas_38, middle, error):
         ("0010A00000072701100006970403" + "0208QRIBFTTA", "missing_account", "vietqr_account"),
         ("0010A00000072701270006ABCDEF011300110123456780208QRIBFTTA", "bad_bin",
          "vietqr_account"),
-        ("0010A00000072701270006970499011300110123456780208QRIBFTTA", "unknown_bin",
-         "vietqr_account"),
         ("0010A00000072701270006970403011300110-2345678" + "0208QRIBFTTA", "bad_account",
          "vietqr_account"),
         ("0010A0000007270134000697040301200011012345678901234567" + "0208QRIBFTTA",
@@ -126,9 +123,31 @@ def test_merchant_account_information_is_checked(seal, tlv, tag38, error, kind):
     assert result.kind == kind
 
 
-def test_unknown_bin_keeps_the_bin_but_names_no_bank(seal, napas_38):
+def test_unknown_bin_is_read_with_a_warning_and_no_bank_name(seal, napas_38):
+    # A bank newer than the shipped list: refusing it would block a real registration.
     result = parse(seal("000201010211" + napas_38(bin="970499") + "53037045802VN"))
-    assert (result.bin, result.bank, result.errors) == ("970499", None, ("unknown_bin",))
+    assert (result.valid, result.bin, result.bank) == (True, "970499", None)
+    assert (result.errors, result.warnings) == ((), ("unknown_bin",))
+
+
+@pytest.mark.parametrize(("middle", "amount", "purpose", "warning"), [
+    ("53037045405500005802VN", 50000, None, None),
+    ("5303704540650000.5802VN", 50000, None, "amount_trailing_dot"),
+    ("53037045802VN62300826" + "A" * 26, None, "A" * 26, "purpose_too_long"),
+])
+def test_what_bank_apps_print_is_read_with_a_warning(seal, napas_38, middle, amount, purpose,
+                                                     warning):
+    result = parse(seal("000201010212" + napas_38() + middle))
+    assert result.valid and result.errors == ()
+    assert (result.amount, result.purpose) == (amount, purpose)
+    assert result.warnings == ((warning,) if warning else ())
+    assert result.to_dict()["warnings"] == list(result.warnings)
+
+
+@pytest.mark.parametrize("amount", ["50000..", ".", "5.0", "0.", "1" * 13 + "."])
+def test_other_dotted_amounts_stay_errors(seal, napas_38, amount):
+    middle = "530370454" + f"{len(amount):02d}" + amount + "5802VN"
+    assert parse(seal("000201010212" + napas_38() + middle)).errors == ("bad_amount",)
 
 
 def test_a_bin_known_to_a_newer_registry_is_accepted(seal, napas_38):
@@ -195,9 +214,11 @@ def test_lone_surrogates_do_not_raise():
 
 def test_every_error_code_has_a_vietnamese_message():
     assert all(ERROR_MESSAGES.values())
-    codes = {"not_emv", "crc_mismatch", "bad_length", "truncated_tlv", "unknown_bin",
-             "wrong_currency", "missing_tag_38"}
+    codes = {"not_emv", "crc_mismatch", "bad_length", "truncated_tlv", "wrong_currency",
+             "missing_tag_38"}
     assert codes <= set(ERROR_MESSAGES)
+    assert set(WARNING_MESSAGES) == {"unknown_bin", "purpose_too_long", "amount_trailing_dot"}
+    assert all(WARNING_MESSAGES.values())
 
 
 def test_parsed_qr_is_immutable():

@@ -77,13 +77,15 @@ def test_entering_a_market(session, world, who, sees, manages):
     if manages:
         assert access.require_market(session, user, code, manage=True).id == world["ours"].id
     else:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied) as caught:
             access.require_market(session, user, code, manage=True)
+        assert str(caught.value) == "Chỉ ban quản lý chợ mới làm được việc này."
 
 
 def test_an_unknown_market_is_not_found_even_for_an_admin(session, world):
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as caught:
         access.enter_market(session, world["admin"], "khong-co")
+    assert str(caught.value) == "Không tìm thấy chợ “khong-co”."
 
 
 @pytest.mark.parametrize("who, sees, manages", [("admin", True, True), ("manager", True, True),

@@ -174,3 +174,95 @@ def test_the_rollup_export_keeps_the_pages_filter_and_sort(session, market, peop
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.chunks))).active
     assert sheet.title == "tong-hop"
     assert [row[1].value for row in sheet.iter_rows(min_row=2)] == ["Chợ Vị Thanh", "Chợ A"]
+
+
+def census_stall(session, market, code="C-1", zone="Khu A"):
+    from merchant_onboard.domain.text import natural_key
+    from merchant_onboard.models import Stall
+    from merchant_onboard.services.stalls import unused_public_code
+
+    stall = Stall(market_id=market.id, stall_code=code, zone=zone, sort_key=natural_key(code),
+                  shop_name=f"Gian {code}", owner_name="Chưa đăng ký",
+                  public_code=unused_public_code(session))
+    session.add(stall)
+    session.commit()
+    return stall
+
+
+def test_rows_go_by_zone_first_and_show_only_the_primary_account(
+        session, market, people, stalls, make_stall):
+    from merchant_onboard.services.stalls import change_account
+
+    # A-5 sorts before A-10 by code, but its zone is C: zone comes first.
+    make_stall(market, people["volunteer"], stall_code="A-5", zone="Khu C",
+               owner_phone="0912 000 105", account_number="0011012345105")
+    change_account(session, actor=people["volunteer"], stall=stalls[2], market=market,
+                   raw={"bank": "970415", "account_number": "108002345678"},
+                   client_id=str(uuid.uuid4()))
+    census_stall(session, market, "A-3", "Khu A")
+    _export, data = stall_rows(session, people["manager"], market)
+    rows = read_csv(data)
+    assert [r["STALL_CODE"] for r in rows] == ["A-2", "A-3", "A-10", "B-1", "A-5"]
+    # One row per stall, with its current account only; a census stall has none.
+    a2, a3 = rows[0], rows[1]
+    assert (a2["BANK"], a2["ACCOUNT_NUMBER"]) == ("VietinBank", "108002345678")
+    assert (a3["BANK"], a3["ACCOUNT_NUMBER"], a3["HOLDER_NAME"], a3["STATUS"]) == \
+        ("", "", "", "census")
+
+
+def test_without_labels_the_stored_values_are_written(session, market, people, stalls):
+    export = exports.export_stalls(session, actor=people["manager"], market=market, fmt="csv",
+                                   headers=HEADERS, labels={}, now=EVENING)
+    refused = read_csv(b"".join(export.chunks))[2]
+    assert (refused["STATUS"], refused["REFUSAL_REASON"]) == ("refused", "prefers_cash")
+    partial = exports.export_stalls(session, actor=people["manager"], market=market, fmt="csv",
+                                    headers=HEADERS, labels={"status": {}, "refusal_reason": {}},
+                                    now=EVENING)
+    refused = read_csv(b"".join(partial.chunks))[2]
+    assert (refused["STATUS"], refused["REFUSAL_REASON"]) == ("refused", "prefers_cash")
+
+
+def test_what_a_refused_export_says(session, market, people, stalls):
+    with pytest.raises(PermissionDenied) as caught:
+        stall_rows(session, people["volunteer"], market)
+    assert str(caught.value) == "Chỉ ban quản lý chợ mới làm được việc này."
+    with pytest.raises(ValidationError) as caught:
+        stall_rows(session, people["manager"], market, fmt="ods")
+    assert str(caught.value) == "format: Định dạng tệp không hỗ trợ: chọn CSV hoặc XLSX."
+
+
+def test_the_xlsx_columns_are_sized_for_reading(session, market, people, stalls):
+    _export, data = stall_rows(session, people["manager"], market, fmt="xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    widths = [sheet.column_dimensions[letter].width for letter in "ABC"]
+    assert widths == [12, 16, 28]
+    assert sheet.freeze_panes == "A2"
+
+
+def test_the_rollup_gives_the_adoption_in_percent_with_one_decimal(
+        session, make_market, make_user, make_stall, people):
+    from merchant_onboard.services import onboarding as steps
+
+    paid = make_market("cho-da-tra", name="Chợ A Đã Trả", ward="Phường 2")
+    lan = make_user("mai", Role.VOLUNTEER, markets=[paid])
+    first = make_stall(paid, lan, stall_code="P-1", account_number="0011012399001",
+                       owner_phone="0912 999 001")
+    for n in (2, 3):
+        make_stall(paid, lan, stall_code=f"P-{n}", account_number=f"00110123990{n:02d}",
+                   owner_phone=f"0912 999 0{n:02d}")
+    for kind, data in (("poster_printed", None), ("poster_installed", None),
+                       ("test_payment_verified", {"name_matches": "on", "owner_confirmed": "on"}),
+                       ("first_payment_confirmed", {"amount": "45000",
+                                                    "customer_payment": "on"})):
+        steps.record_event(session, actor=lan, stall=first, kind=kind,
+                           client_id=str(uuid.uuid4()), data=data)
+    export = exports.export_rollup(session, actor=people["admin"], fmt="csv",
+                                   headers=ROLLUP_HEADERS, ward="Phường 2")
+    assert export.mimetype == "text/csv; charset=utf-8"
+    rows = read_csv(b"".join(export.chunks))
+    assert [(r["CODE"], r["ADOPTION_PCT"]) for r in rows] == [("cho-da-tra", "33.3")]
+    # Unsorted by the caller: by name, A before V.
+    every = exports.export_rollup(session, actor=people["admin"], fmt="csv",
+                                  headers=ROLLUP_HEADERS)
+    assert [r["NAME"] for r in read_csv(b"".join(every.chunks))] == ["Chợ A Đã Trả",
+                                                                    "Chợ Vị Thanh"]

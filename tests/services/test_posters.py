@@ -212,6 +212,50 @@ def test_batch_ids_at_the_length_limits_are_accepted(session, market, stalls, vo
                                 fmt=PosterFormat.A6, batch_id=batch_id) == 3
 
 
+def test_a_batch_holds_this_markets_stalls_once_each_with_the_current_account(
+        session, market, stalls, volunteer, make_market, make_user, make_stall):
+    from merchant_onboard.services.stalls import change_account
+
+    other = make_market("cho-khac")
+    make_stall(other, make_user("hoa", markets=[other]), stall_code="A-3", zone="Khu A")
+    # A-5 sorts before A-10 by code but stands in zone C: the zone comes first.
+    make_stall(market, volunteer, stall_code="A-5", zone="Khu C", owner_phone="0912 000 150",
+               account_number="0011012345150")
+    change_account(session, actor=volunteer, stall=stalls["A-2"], market=market,
+                   raw={"bank": "970415", "account_number": "108002345678"},
+                   client_id=str(uuid.uuid4()))
+    rows = list(posters.batch_rows(session, market, posters.BatchFilter()))
+    assert [s.stall_code for s, _a in rows] == ["A-1", "A-2", "A-10", "B-1", "B-3", "A-5"]
+    assert [a.account_number for s, a in rows if s.stall_code == "A-2"] == ["108002345678"]
+    assert posters.count_batch(session, market, posters.BatchFilter()) == 6
+
+
+def test_a_stall_without_an_account_says_why_it_has_no_poster(session, market):
+    from merchant_onboard.services.stalls import unused_public_code
+
+    census = Stall(market_id=market.id, stall_code="Z-2", sort_key="z-2", shop_name="Z",
+                   owner_name="Z", public_code=unused_public_code(session))
+    session.add(census)
+    session.commit()
+    with pytest.raises(ValidationError) as caught:
+        posters.stall_poster(session, stall=census, market=market, fmt=PosterFormat.PNG,
+                             verify_base=BASE)
+    assert str(caught.value) == \
+        "format: Gian hàng chưa có tài khoản ngân hàng: chưa in được poster."
+
+
+def test_a_sticker_batch_starts_after_the_used_slots(session, market, stalls):
+    def pages(skip):
+        pdf = b"".join(posters.iter_batch_pdf(
+            session, market=market, selection=posters.BatchFilter(zone="Khu B"),
+            fmt=PosterFormat.STICKER, verify_base=BASE, skip_slots=skip))
+        return [d.page for d in decode_bytes(pdf)]
+
+    assert pages(0) == [1, 1]
+    # Eight of the nine stickers of the first sheet are used: the second stall needs a new one.
+    assert pages(8) == [1, 2]
+
+
 def test_a_batch_id_with_like_wildcards_is_matched_letter_for_letter(session, market, stalls,
                                                                      volunteer):
     """Issue 11: the recorded-batch lookup used LIKE without escaping, so ``lo_%…`` matched
@@ -222,3 +266,25 @@ def test_a_batch_id_with_like_wildcards_is_matched_letter_for_letter(session, ma
                                 fmt=PosterFormat.A6, batch_id="lo-abcdefgh") == 3
     assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
                                 fmt=PosterFormat.A6, batch_id="lo_%%%%%%%") == 2
+
+
+def test_a_batch_is_named_by_what_it_prints(session, market, stalls, volunteer, make_stall):
+    from merchant_onboard.services.stalls import change_account
+
+    def name(zone="Khu B", fmt=PosterFormat.A6):
+        return posters.batch_id_of(session, market, posters.BatchFilter(zone=zone), fmt)
+
+    first = name()
+    assert len(first) == 16 and int(first, 16) >= 0
+    # The same stalls and accounts in the same format: the same batch, however often asked.
+    assert name() == first
+    assert name(fmt=PosterFormat.STICKER) != first
+    assert name(zone="Khu A") != first
+    change_account(session, actor=volunteer, stall=stalls["B-1"], market=market,
+                   raw={"bank": "970415", "account_number": "108002345678"},
+                   client_id=str(uuid.uuid4()))
+    assert name() != first
+    with pytest.raises(ValidationError) as caught:
+        posters.record_batch(session, actor=volunteer, market=market,
+                             selection=posters.BatchFilter(), fmt=PosterFormat.A6, batch_id="x")
+    assert str(caught.value) == "batch_id: Mã lô in không hợp lệ."

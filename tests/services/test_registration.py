@@ -243,3 +243,25 @@ def test_code_account_and_phone_are_checked_in_one_query_and_reported_in_that_or
         raw=stall_fields(stall_code="B-1", account_number="444444444",
                          owner_phone="0933333333"), confirm_phone=True)
     assert result.created and result.stall.stall_code == "B-1"
+
+
+@pytest.mark.parametrize(("shop_name", "shown"), [
+    ("Tiệm thuốc bắc 中华", "中 华"), ("ហាងលក់បាយ", "ហ"), ("Bún bò 😀", "😀"),
+])
+def test_a_shop_name_the_poster_cannot_print_is_refused_and_nothing_is_written(
+        session, market, volunteer, shop_name, shown):
+    with pytest.raises(FormErrors) as info:
+        stalls.register_stall(session, actor=volunteer, market=market,
+                              raw=stall_fields(shop_name=shop_name),
+                              client_id=str(uuid.uuid4()), confirm_phone=True)
+    [error] = [e for e in info.value.errors if e.field == "shop_name"]
+    assert "không in được" in error.message and shown in error.params["chars"]
+    assert count(session, Stall) == 0
+
+
+def test_every_vietnamese_letter_and_the_poster_punctuation_print(session, market, volunteer):
+    name = "Đặng Thị Ốc – Bún Ửng · Ỹ ỵ Ữ ự “Chợ” 4.0 & Co."
+    result = stalls.register_stall(session, actor=volunteer, market=market,
+                                   raw=stall_fields(shop_name=name),
+                                   client_id=str(uuid.uuid4()), confirm_phone=True)
+    assert result.stall.shop_name == name

@@ -11,7 +11,8 @@ import pytest
 from merchant_onboard.models import Membership
 
 #: Pages anyone may open.
-PUBLIC = {"static", "public.healthz", "public.font", "public.verify", "public.check_photo",
+PUBLIC = {"static", "public.healthz", "public.font", "public.look_up", "public.verify",
+          "public.check_photo",
           "auth.login",
           "auth.language", "auth.logout"}
 #: Pages only a market's managers (and admins) may use; volunteers get 403 or 404.

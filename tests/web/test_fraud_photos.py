@@ -8,6 +8,7 @@ import io
 import uuid
 
 import pytest
+from sqlmodel import select
 
 from merchant_onboard.domain.vietqr import build_payload
 from merchant_onboard.models import Stall
@@ -185,3 +186,21 @@ def test_public_photo_check_tells_an_old_account_from_a_foreign_one(client, stal
     foreign = client.post(url, data={"photo": (io.BytesIO(png_of(
         build_payload(bank="970415", account="109876543210"))), "foreign.png")})
     assert 'data-result="foreign"' in foreign.get_data(as_text=True)
+
+
+def test_a_recheck_photo_without_a_code_says_so_and_records_nothing(client, auth, session,
+                                                                    stall):
+    from PIL import Image
+
+    from merchant_onboard.models import Event
+
+    blank = io.BytesIO()
+    Image.new("RGB", (300, 300), "white").save(blank, "PNG")
+    blank.seek(0)
+    auth.login("lan")
+    before = len(session.exec(select(Event)).all())
+    response = client.post(f"/stalls/{stall.id}/events/recheck", data={
+        "client_id": str(uuid.uuid4()), "poster_photo": (blank, "blank.png")})
+    assert response.status_code == 422
+    assert 'data-result="no_qr"' in response.get_data(as_text=True)
+    assert len(session.exec(select(Event)).all()) == before

@@ -140,10 +140,6 @@ def test_verification_page_shows_revoked_after_a_bank_change(client, auth, sessi
     assert "THU HỒI" in page
 
 
-def test_unknown_verification_code_is_a_plain_404(client):
-    assert client.get("/v/NOPE1234").status_code == 404
-
-
 def test_photo_check_tells_match_foreign_and_garbage(client, session, market, people, make_stall):
     stall = make_stall(market, people["lan"])
     url = f"/v/{stall.public_code}"
@@ -189,6 +185,21 @@ def test_scan_to_register_explains_a_vnpay_code(client, auth, market, people):
         "qr_photo": (io.BytesIO(png_of(VNPAY_MERCHANT)), "vnpay.png")})
     assert response.status_code == 422
     assert "VNPAY-QR" in response.get_data(as_text=True)
+
+
+def test_scan_to_register_reads_a_bank_newer_than_the_list_and_asks_to_pick_it(client, auth,
+                                                                             market, people):
+    from merchant_onboard.domain.banks import BankRegistry
+
+    newer = BankRegistry.from_text("bin,code,short_name,name\n970499,NEW,NewBank,Mới\n")
+    owner_qr = build_payload(bank="970499", account="555566667777", registry=newer)
+    auth.login("lan")
+    response = client.post(f"/m/{market.code}/stalls/new", data={
+        "action": "scan", "client_id": "scan-key-000009",
+        "qr_photo": (io.BytesIO(png_of(owner_qr)), "owner.png")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="555566667777"' in page and "970499" in page and "hãy chọn" in page
 
 
 def test_recheck_photo_of_a_fake_overlay_is_flagged(client, auth, session, market, people,

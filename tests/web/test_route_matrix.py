@@ -46,6 +46,7 @@ MATRIX = [Row(*row) for row in [
     # Public: no login needed, the same answer for everyone.
     ("GET", "/healthz",                                  200, 200, 200, 200, 200),
     ("GET", "/static/<path:filename>",                   200, 200, 200, 200, 200),
+    ("GET", "/v",                                        200, 200, 200, 200, 200),
     ("GET", "/v/<code>",                                 200, 200, 200, 200, 200),
     ("POST", "/v/<code>",                                422, 422, 422, 422, 422),
     ("GET", "/lang/<code>",                              REDIRECT, REDIRECT, REDIRECT, REDIRECT,

@@ -33,9 +33,15 @@ WHITE = (255, 255, 255)
 #: Text is shrunk in these steps before a design gives up: a long name or a dense QR code
 #: costs a little type size before it costs a module size.
 _TEXT_SCALES = (1.0, 0.9, 0.8)
+#: On a sticker every size is floored at STICKER_MIN_PT, so one more step only tightens the
+#: gaps and the large lines (a forced Q with a 19-character account needs it).
+_STICKER_SCALES = (*_TEXT_SCALES, 0.7)
 #: Blank border inside a sticker cell, in points: keeps ink (and the QR code's quiet zone)
 #: clear of the cut lines, which are drawn on the cell edges.
 _STICKER_MARGIN = 8
+#: The smallest type on a sticker (issue 12): 6 pt still reads at arm's length; longer text
+#: is shortened with "…" rather than shrunk.
+STICKER_MIN_PT = 6.0
 #: Every poster's QR modules are at least this large (stickers too: "≥ 1 mm per module").
 MIN_MODULE_MM = 1.0
 
@@ -50,13 +56,15 @@ def layout_for(spec: PosterSpec, fmt: PosterFormat) -> Layout:
     if fmt is PosterFormat.STICKER:
         slot = sticker_slots()[0]
         return _first_fitting(lambda scale: stack(
-            _sticker_items(spec, slot.w, scale), width=slot.w, height=slot.h,
+            _sticker_items(spec, slot.w, scale, spec.error_correction_for(fmt)),
+            width=slot.w, height=slot.h,
             margin_x=_STICKER_MARGIN, metrics=_PDF,
-        ))
+        ), _STICKER_SCALES)
     metrics: Metrics = _PNG if fmt is PosterFormat.PNG else _PDF
     snap = fmt is PosterFormat.PNG
     return _first_fitting(lambda scale: stack(
-        _poster_items(spec, width, scale, snap=snap), width=width, height=height,
+        _poster_items(spec, width, scale, spec.error_correction_for(fmt), snap=snap),
+        width=width, height=height,
         margin_x=12 * width / A6[0], metrics=metrics,
     ))
 
@@ -77,9 +85,10 @@ _PDF = PdfMetrics()
 _PNG = PngMetrics()
 
 
-def _first_fitting(build: Callable[[float], Layout]) -> Layout:
+def _first_fitting(build: Callable[[float], Layout],
+                   scales: tuple[float, ...] = _TEXT_SCALES) -> Layout:
     """The layout at the largest text scale that leaves the QR code its minimum size."""
-    for scale in _TEXT_SCALES:
+    for scale in scales:
         try:
             return build(scale)
         except NoRoom:
@@ -87,12 +96,13 @@ def _first_fitting(build: Callable[[float], Layout]) -> Layout:
     raise ValidationError(N_("Nội dung quá dài, mã QR không đủ chỗ trên khổ giấy này"))
 
 
-def _poster_items(spec: PosterSpec, width: float, text_scale: float, *, snap: bool) -> list[Item]:
+def _poster_items(spec: PosterSpec, width: float, text_scale: float, level: str, *,
+                  snap: bool) -> list[Item]:
     """A standee poster; sizes are designed on A6 and scale with the page width."""
     s = width / A6[0]
     t = s * text_scale
     labels = spec.labels
-    matrix = qr_matrix(spec.payload, error_correction=spec.error_correction)
+    matrix = qr_matrix(spec.payload, error_correction=level)
     # Scaled like the rest: a PNG has no millimetres, so it keeps A6's proportions.
     min_module = MIN_MODULE_MM * mm * s
     return [
@@ -136,35 +146,44 @@ def _poster_items(spec: PosterSpec, width: float, text_scale: float, *, snap: bo
     ]
 
 
-def _sticker_items(spec: PosterSpec, width: float, text_scale: float) -> list[Item]:
-    """A sticker cell of the A4 sheet; sizes in points."""
+def _sticker_items(spec: PosterSpec, width: float, text_scale: float,
+                   level: str) -> list[Item]:
+    """A sticker cell of the A4 sheet; sizes in points, never under :data:`STICKER_MIN_PT`."""
+
+    def pt(size: float) -> float:
+        return max(STICKER_MIN_PT, size * text_scale)
+
     t = text_scale
     labels = spec.labels
-    matrix = qr_matrix(spec.payload, error_correction=spec.error_correction)
+    matrix = qr_matrix(spec.payload, error_correction=level)
     heading = " · ".join(part for part in (spec.campaign_title, spec.market_name) if part)
     return [
         Gap(_STICKER_MARGIN),
-        Text(heading, Weight.REGULAR, 6.5 * t, 5 * t, MUTED, max_lines=2),
+        Text(heading, Weight.REGULAR, pt(6.5), pt(6), MUTED, max_lines=2, ellipsis=True),
         Gap(3 * t),
-        Text(spec.shop_name, Weight.BOLD, 12 * t, 8 * t, INK, max_lines=2, leading=1.15),
+        Text(spec.shop_name, Weight.BOLD, pt(12), pt(8), INK, max_lines=2, leading=1.15,
+             ellipsis=True),
         Gap(3 * t),
         Group(
-            (Text(spec.stall_line, Weight.SEMIBOLD, 7.5 * t, 6 * t, ACCENT),),
+            (Text(spec.stall_line, Weight.SEMIBOLD, pt(7.5), pt(6), ACCENT),),
             fill=ACCENT_TINT, radius=7 * t, pad_x=7 * t, pad_y=2.5 * t, hug=True,
         ),
         Gap(4, stretch=True),
         QRSlot(matrix, max_side=width - 2 * _STICKER_MARGIN, min_module=MIN_MODULE_MM * mm),
         Gap(4, stretch=True),
-        Text(spec.bank_short_name, Weight.SEMIBOLD, 7.5 * t, 6 * t, ACCENT),
+        Text(spec.bank_short_name, Weight.SEMIBOLD, pt(7.5), pt(6), ACCENT),
         Gap(0.5 * t),
-        Text(spec.holder_line, Weight.BOLD, 10.5 * t, 7 * t, INK, max_lines=2),
+        Text(spec.holder_line, Weight.BOLD, pt(10.5), pt(7), INK, max_lines=2),
         Gap(0.5 * t),
-        Text(spec.account_line, Weight.SEMIBOLD, 8.5 * t, 6.5 * t, INK),
+        Text(spec.account_line, Weight.SEMIBOLD, pt(8.5), pt(6.5), INK),
         Gap(4 * t, stretch=True),
-        Text(labels.scan_hint, Weight.REGULAR, 6.5 * t, 5 * t, INK, max_lines=2),
+        Text(labels.scan_hint, Weight.REGULAR, pt(6.5), pt(6), INK, max_lines=2, ellipsis=True),
         Gap(1 * t),
-        Text(labels.check_name_hint, Weight.SEMIBOLD, 6.5 * t, 5 * t, ACCENT, max_lines=2),
+        Text(labels.check_name_hint, Weight.SEMIBOLD, pt(6.5), pt(6), ACCENT, max_lines=2,
+             ellipsis=True),
         Gap(3 * t),
-        Text(spec.verify_line, Weight.REGULAR, 6 * t, 4.5 * t, MUTED, max_lines=2),
+        # The code on its own line, the address under it: it breaks only before "/v/".
+        Text(spec.verify_code_line, Weight.REGULAR, pt(6.5), pt(6), MUTED),
+        Text(spec.verify_url, Weight.REGULAR, pt(6), pt(6), MUTED, max_lines=2),
         Gap(_STICKER_MARGIN),
     ]

@@ -64,6 +64,24 @@ def pdf_font(weight: Weight) -> str:
     return name
 
 
+@lru_cache(maxsize=1)
+def _drawable() -> frozenset[int]:
+    """Code points every weight has a glyph for (from the fonts' own character maps)."""
+    maps = [TTFont(f"cmap-{w.value}", str(w.path)).face.charToGlyph for w in Weight]
+    return frozenset.intersection(*(frozenset(m) for m in maps))
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of ``text`` the posters cannot draw, each once, in order of appearance.
+
+    Without a glyph a character prints as blank space: a Chinese or Khmer shop name, an
+    emoji, a symbol. Whitespace and controls draw nothing anyway and are not counted.
+    """
+    drawable = _drawable()
+    missing = [ch for ch in text if not ch.isspace() and ord(ch) not in drawable]
+    return list(dict.fromkeys(missing))
+
+
 # Pillow's Raqm layout measures text 15× faster than its basic layout (and kerns, which
 # the PDF does not: each renderer lays out with its own metrics, so both stay exact).
 _PIL_LAYOUT = ImageFont.Layout.RAQM if features.check_feature("raqm") else ImageFont.Layout.BASIC

@@ -38,6 +38,8 @@ class Text:
     color: RGB
     max_lines: int = 1
     leading: float = 1.2
+    #: Never below ``min_size``: what does not fit ends with "…" (small print stays legible).
+    ellipsis: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,5 +202,5 @@ def _fit(item: Item, width: float, metrics: Metrics) -> _FittedText | _FittedGro
 def _fit_text(item: Text, width: float, metrics: Metrics) -> _FittedText:
     return _FittedText(item, fit_text(
         item.text, item.weight, size=item.size, min_size=item.min_size,
-        max_lines=item.max_lines, max_width=width, metrics=metrics,
+        max_lines=item.max_lines, max_width=width, metrics=metrics, ellipsis=item.ellipsis,
     ))

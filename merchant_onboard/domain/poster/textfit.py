@@ -22,13 +22,14 @@ class Fitted:
 
 def fit_text(
     text: str, weight: Weight, *, size: float, min_size: float, max_lines: int,
-    max_width: float, metrics: Metrics,
+    max_width: float, metrics: Metrics, ellipsis: bool = False,
 ) -> Fitted:
     """The largest size from ``size`` down to ``min_size`` at which ``text`` fits in ``max_lines``.
 
     Fewer lines win while they cost no more than :data:`PREFER_FEWER_LINES` of the size.
-    Text is never cut: if it does not fit at ``min_size`` it gets one more line, and keeps
-    shrinking below ``min_size`` only if even that line is not enough.
+    If it does not fit at ``min_size``: with ``ellipsis`` the last line is shortened and ends
+    with "…" (the size never drops below ``min_size``); without, the text is never cut: it gets
+    one more line, and keeps shrinking below ``min_size`` only if even that is not enough.
     """
     size = metrics.quantize(size)
     for allowed in range(1, max_lines + 1):
@@ -37,9 +38,22 @@ def fit_text(
         if fitted:
             return fitted
     smallest = metrics.quantize(min_size)
+    if ellipsis:
+        return _shortened(text, weight, smallest, max_lines, max_width, metrics)
     return _shrink_until(text, weight, smallest, 0.5, max_lines + 1, max_width, metrics) or Fitted(
         smallest, (text,), (metrics.width(text, weight, smallest),)
     )
+
+
+def _shortened(text: str, weight: Weight, size: float, max_lines: int, max_width: float,
+               metrics: Metrics) -> Fitted:
+    """``text`` in ``max_lines`` at ``size``, the last line cut where "…" still fits."""
+    lines = wrap(text, weight, size, max_width, metrics)[:max_lines]
+    last = lines[-1]
+    while last and metrics.width(last.rstrip() + "…", weight, size) > max_width:
+        last = last[:-1]
+    lines[-1] = last.rstrip() + "…"
+    return Fitted(size, tuple(lines), tuple(metrics.width(line, weight, size) for line in lines))
 
 
 def _shrink_until(
@@ -88,7 +102,8 @@ def _balance(text: str, weight: Weight, size: float, max_width: float, count: in
 
 
 def wrap(text: str, weight: Weight, size: float, max_width: float, metrics: Metrics) -> list[str]:
-    """Greedy word wrap; a single word wider than the line is broken between letters."""
+    """Greedy word wrap; a single word wider than the line is broken before "/v/" if it has
+    one, else between letters."""
     lines: list[str] = []
     current = ""
     for word in text.split():
@@ -100,6 +115,12 @@ def wrap(text: str, weight: Weight, size: float, max_width: float, metrics: Metr
             lines.append(current)
         current = word
         while len(current) > 1 and metrics.width(current, weight, size) > max_width:
+            # An address breaks before "/v/", never inside the code a customer types.
+            head, mark, tail = current.rpartition("/v/")
+            if mark and head and metrics.width(head, weight, size) <= max_width:
+                lines.append(head)
+                current = mark + tail
+                continue
             cut = len(current) - 1
             while cut > 1 and metrics.width(current[:cut], weight, size) > max_width:
                 cut -= 1

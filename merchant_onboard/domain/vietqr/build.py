@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 
 from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
@@ -47,7 +48,10 @@ def _amount(value: object) -> int:
         text = value.strip()
         # Only plain digits: "2.000" means two thousand in Vietnam and 2.0 elsewhere.
         n = int(text) if text.isascii() and text.isdigit() else None
-    elif isinstance(value, (Decimal, float)):
+    elif isinstance(value, Decimal):
+        # Decimal's own is_finite: math.isfinite raises on a signalling NaN (Decimal("sNaN")).
+        n = int(value) if value.is_finite() and value == value.to_integral_value() else None
+    elif isinstance(value, float):
         n = int(value) if math.isfinite(value) and value == int(value) else None
     if n is None or n <= 0:
         raise ValidationError(
@@ -71,7 +75,23 @@ def _purpose(value: str) -> str | None:
     return folded or None
 
 
-def build_payload(
+@dataclass(frozen=True)
+class Built:
+    """A payload and every change the builder made to what it was given, as messages."""
+
+    payload: str
+    changes: tuple[ValidationError, ...] = ()
+
+
+def build_payload(*, bank: str, account: str, card: bool = False,
+                  amount: int | str | None = None, purpose: str | None = None,
+                  registry: BankRegistry | None = None) -> str:
+    """The payload of :func:`build_reporting`, for callers that need no report of changes."""
+    return build_reporting(bank=bank, account=account, card=card, amount=amount,
+                           purpose=purpose, registry=registry).payload
+
+
+def build_reporting(
     *,
     bank: str,
     account: str,
@@ -79,18 +99,32 @@ def build_payload(
     amount: int | str | None = None,
     purpose: str | None = None,
     registry: BankRegistry | None = None,
-) -> str:
+) -> Built:
     """Build a VietQR transfer payload; raises :class:`ValidationError` naming the bad field.
 
     ``bank`` is a BIN, NAPAS code or short name. ``account`` may carry the spaces, dots and
     dashes people type; it is an account (QRIBFTTA) or, with ``card``, a card number
     (QRIBFTTC). An ``amount`` (VND) makes the payload dynamic; without amount and purpose the
-    payload is static, the canonical form a stall poster carries.
+    payload is static, the canonical form a stall poster carries. Nothing typed is changed
+    silently: each change (separators taken out of the account, a memo folded or dropped) is
+    in :attr:`Built.changes`.
     """
     found = _resolve_bank(bank, registry if registry is not None else default_registry())
     acc = _account_number(account, card)
     amt = None if amount is None else _amount(amount)
     memo = None if purpose is None else _purpose(purpose)
+    changes = []
+    if acc != account.strip():
+        changes.append(ValidationError(N_("Số tài khoản được ghi là %(account)s (bỏ dấu cách, "
+                                          "dấu chấm, dấu gạch)."), field="account_number",
+                                       account=acc))
+    typed_memo = purpose.strip() if isinstance(purpose, str) else ""
+    if typed_memo and memo is None:
+        changes.append(ValidationError(N_("Nội dung chuyển khoản không còn ký tự nào dùng được "
+                                          "nên đã bỏ."), field="purpose"))
+    elif memo is not None and memo != typed_memo:
+        changes.append(ValidationError(N_("Nội dung chuyển khoản được ghi là “%(memo)s”."),
+                                       field="purpose", memo=memo))
 
     beneficiary = f"0006{found.bin}01{LEN2[len(acc)]}{acc}"
     service = Service.CARD.value if card else Service.ACCOUNT.value
@@ -104,4 +138,4 @@ def build_payload(
         parts.append(tlv("62", tlv("08", memo)))
     parts.append("6304")
     body = "".join(parts)
-    return body + crc_hex(body)
+    return Built(body + crc_hex(body), tuple(changes))

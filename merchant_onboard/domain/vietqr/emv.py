@@ -84,7 +84,6 @@ ERROR_MESSAGES: dict[str, str] = {
     "bad_beneficiary": N_("Thông tin người thụ hưởng bị lỗi"),
     "missing_bin": N_("Thiếu mã BIN ngân hàng"),
     "bad_bin": N_("Mã BIN ngân hàng phải gồm 6 chữ số"),
-    "unknown_bin": N_("Mã BIN không thuộc ngân hàng nào đã biết"),
     "missing_account": N_("Thiếu số tài khoản"),
     "bad_account": N_("Số tài khoản chỉ gồm chữ số và chữ cái, tối đa 19 ký tự"),
     "bad_card_number": N_("Số thẻ phải gồm 16 đến 19 chữ số"),
@@ -94,11 +93,18 @@ ERROR_MESSAGES: dict[str, str] = {
     "missing_country": N_("Thiếu mã quốc gia"),
     "wrong_country": N_("Mã quốc gia không phải VN"),
     "bad_additional_data": N_("Dữ liệu bổ sung bị lỗi"),
-    "purpose_too_long": N_("Nội dung chuyển khoản dài quá 25 ký tự"),
     "missing_crc": N_("Thiếu mã kiểm tra CRC"),
     "crc_not_last": N_("Mã kiểm tra CRC không nằm ở cuối"),
     "bad_crc": N_("Mã kiểm tra CRC sai định dạng"),
     "crc_mismatch": N_("Mã kiểm tra CRC không khớp: mã bị sửa hoặc đọc sai"),
+}
+
+
+#: Messages of :attr:`ParsedQR.warnings`: read as the bank app printed it, but worth a word.
+WARNING_MESSAGES = {
+    "unknown_bin": N_("Mã BIN không thuộc ngân hàng nào trong danh sách: hãy chọn ngân hàng"),
+    "purpose_too_long": N_("Nội dung chuyển khoản dài quá 25 ký tự"),
+    "amount_trailing_dot": N_("Số tiền có dấu chấm ở cuối (đã đọc như số nguyên)"),
 }
 
 

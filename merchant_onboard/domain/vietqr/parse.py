@@ -27,6 +27,9 @@ class ParsedQR:
     purpose: str | None = None
     initiation: str | None = None
     errors: tuple[str, ...] = ()
+    #: What real bank apps print although the standard says otherwise: read, but named
+    #: (codes in :data:`WARNING_MESSAGES`).
+    warnings: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict, hash=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +46,7 @@ class ParsedQR:
             "purpose": self.purpose,
             "initiation": self.initiation,
             "errors": list(self.errors),
+            "warnings": list(self.warnings),
         }
 
 
@@ -81,8 +85,12 @@ def _head_error(head: str) -> str:
     return "bad_tag" if head[:2] not in HEADS_TAGS else "bad_length"
 
 
-def _vnd_amount(raw: str) -> int | None:
-    # EMVCo/NAPAS: VND amounts are digits only, non-zero, ≤ 13 characters.
+def _vnd_amount(raw: str, warnings: list[str]) -> int | None:
+    # EMVCo/NAPAS: VND amounts are digits only, non-zero, ≤ 13 characters. Some bank apps
+    # print "50000." (a decimal point and no decimals): the same amount, read with a warning.
+    if raw.endswith(".") and is_digits(raw[:-1], 1, 12):
+        warnings.append("amount_trailing_dot")
+        raw = raw[:-1]
     if is_digits(raw, 1, 13):
         value = int(raw)
         return value if value > 0 else None
@@ -101,15 +109,17 @@ def parse(payload: str, registry: BankRegistry | None = None) -> ParsedQR:
     if len(payload) > MAX_QR_TEXT:
         return ParsedQR(valid=False, kind=Kind.OTHER_EMV, errors=("too_long",))
     errors: list[str] = []
+    warnings: list[str] = []
     tags = _envelope(payload, errors)
     kind, bin_, account, service = _merchant(tags, errors)
     initiation = _initiation(tags, kind, errors)
-    amount = _amount(tags, kind, errors)
-    purpose = _purpose(tags, kind, errors)
-    bank = _bank(bin_, registry if registry is not None else default_registry(), errors)
+    amount = _amount(tags, kind, errors, warnings)
+    purpose = _purpose(tags, kind, errors, warnings)
+    bank = _bank(bin_, registry if registry is not None else default_registry(), warnings)
     return ParsedQR(
         valid=not errors, kind=kind, bin=bin_, bank=bank, account=account, service=service,
-        amount=amount, purpose=purpose, initiation=initiation, errors=tuple(errors), tags=tags,
+        amount=amount, purpose=purpose, initiation=initiation, errors=tuple(errors),
+        warnings=tuple(warnings), tags=tags,
     )
 
 
@@ -176,12 +186,13 @@ def _initiation(tags: dict[str, str], kind: Kind, errors: list[str]) -> str | No
     return initiation
 
 
-def _amount(tags: dict[str, str], kind: Kind, errors: list[str]) -> int | None:
+def _amount(tags: dict[str, str], kind: Kind, errors: list[str],
+            warnings: list[str]) -> int | None:
     """Tag 54, and for VND kinds the currency (53) and country (58) that go with it."""
     amount = None
     raw_amount = tags.get("54")
     if raw_amount is not None:
-        amount = _vnd_amount(raw_amount)
+        amount = _vnd_amount(raw_amount, warnings)
         if amount is None and kind in VND_KINDS:
             errors.append("bad_amount")
     if kind in VND_KINDS:
@@ -189,7 +200,8 @@ def _amount(tags: dict[str, str], kind: Kind, errors: list[str]) -> int | None:
     return amount
 
 
-def _purpose(tags: dict[str, str], kind: Kind, errors: list[str]) -> str | None:
+def _purpose(tags: dict[str, str], kind: Kind, errors: list[str],
+             warnings: list[str]) -> str | None:
     """Tag 62 (additional data) and its purpose, sub-field 08."""
     additional = tags.get("62")
     if additional is None:
@@ -199,17 +211,20 @@ def _purpose(tags: dict[str, str], kind: Kind, errors: list[str]) -> str | None:
         errors.append("bad_additional_data")
     purpose = sub.get("08")
     if purpose is not None and len(purpose) > MAX_PURPOSE and kind in VND_KINDS:
-        errors.append("purpose_too_long")
+        # NAPAS caps the memo at 25 for what we build; banks print longer ones, and
+        # refusing them would block a registration over a memo nobody needs.
+        warnings.append("purpose_too_long")
     return purpose
 
 
-def _bank(bin_: str | None, registry: BankRegistry, errors: list[str]) -> Bank | None:
-    """The bank of a BIN; a well-formed BIN no bank holds is an error."""
+def _bank(bin_: str | None, registry: BankRegistry, warnings: list[str]) -> Bank | None:
+    """The bank of a BIN; a well-formed BIN the list lacks is a bank newer than the list:
+    the transfer is fine, the name unknown (a warning)."""
     if bin_ is None:
         return None
     bank = registry.by_bin(bin_)
     if bank is None and is_digits(bin_, 6, 6):
-        errors.append("unknown_bin")
+        warnings.append("unknown_bin")
     return bank
 
 

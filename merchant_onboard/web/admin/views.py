@@ -6,15 +6,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.models import Role
 from merchant_onboard.services import audit, users
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from merchant_onboard.web.admin import bp
 
 
 def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:

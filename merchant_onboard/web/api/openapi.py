@@ -18,13 +18,15 @@ from merchant_onboard.web.api import bp
 PROBLEM_MEANINGS = {
     400: "Malformed request: not a JSON object, or an event the stall's status does not allow.",
     401: "Missing, expired or invalid bearer token; or wrong username or password.",
-    403: "Authenticated, but the role may not do this.",
+    403: "Authenticated, but the role may not do this; or a temporary password must be "
+         "changed first (POST /users/me/password).",
     404: "No such record, or it belongs to a market the user does not work in.",
     409: "Conflicts with what is stored: `existing_id` names the stall that already has this "
          "code, account or phone, or the client id was used for another operation.",
     413: "The upload is larger than 12 MB.",
     422: "Invalid input: `errors` holds the messages per field; nothing was written.",
     429: "Too many failed logins; try again after the time in `detail`.",
+    503: "The database is busy: retry after the seconds in `Retry-After`.",
 }
 
 IDEMPOTENCY_KEY = {"$ref": "#/components/parameters/IdempotencyKey"}
@@ -90,7 +92,9 @@ def operation(summary: str, *, tag: str, responses: Mapping[str, Any],
     if public:
         op["security"] = []
     else:
-        op["responses"].update(problems(401))
+        # Any token may be refused, and one after a password reset works only to change it.
+        op["responses"].update(problems(401, 403))
+    op["responses"].update(problems(503))
     return op
 
 

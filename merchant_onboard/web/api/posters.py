@@ -15,14 +15,15 @@ from merchant_onboard.web.posters.views import batch_response, stall_poster_resp
 def stall_poster(stall_id: int):
     session = get_session()
     stall, market = access.require_stall(session, api_user(), stall_id)
-    return stall_poster_response(session, stall, market)
+    return stall_poster_response(session, stall, market, api_user())
 
 
 @bp.get("/markets/<code>/posters")
 @token_required
 def market_posters(code: str):
     session = get_session()
-    return batch_response(session, access.require_market(session, api_user(), code, manage=True))
+    market = access.require_market(session, api_user(), code, manage=True)
+    return batch_response(session, market, api_user())
 
 
 _FORMAT = query_param("format", {"type": "string", "enum": ["a6", "a5", "a4", "sticker", "png"],

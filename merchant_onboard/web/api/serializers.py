@@ -151,5 +151,8 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
         "account": _nullable("string"), "service": _nullable("string"),
         "amount": _nullable("integer"), "purpose": _nullable("string"),
         "initiation": _nullable("string", enum=["static", "dynamic", None]),
-        "errors": {"type": "array", "items": {"type": "string"}}}},
+        "errors": {"type": "array", "items": {"type": "string"}},
+        "warnings": {"type": "array", "items": {"type": "string"},
+                     "description": "Read although the standard says otherwise: unknown_bin "
+                                    "(pick the bank), purpose_too_long, amount_trailing_dot."}}},
 }

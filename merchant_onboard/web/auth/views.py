@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import (
-    Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
-)
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_remembered, login_required, logout_user
 
@@ -15,12 +13,11 @@ from merchant_onboard.domain.errors import (
     DomainError, PermissionDenied, ThrottledError, ValidationError,
 )
 from merchant_onboard.services import users
+from merchant_onboard.web.auth import bp
 from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.forms import posted
 from merchant_onboard.web.i18n import translate_error
 from merchant_onboard.web.security import login_limits, reset_link_user, start_session
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -12,22 +12,13 @@ from merchant_onboard.services import access, exports
 from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.dashboard.views import rollup_filters
 from merchant_onboard.web.labels import REASON_LABELS, STATUS_LABELS
+from merchant_onboard.web.streaming import streamed_attachment
 
 
 def _send(export: exports.Export) -> Response:
-    session = get_session()
-
-    def body():
-        # The request's teardown has run by the time the rows stream, so the session the
-        # rows are read with is closed here, also when the client goes away half-way.
-        try:
-            yield from export.chunks
-        finally:
-            session.close()
-
-    response = Response(body(), mimetype=export.mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-    return response
+    # The export is audited (and committed) already; its rows are read as they are sent.
+    return streamed_attachment(lambda: export.chunks, session=get_session(), mimetype=export.mimetype,
+                               filename=export.filename)
 
 
 def _check(fmt: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from merchant_onboard.domain.charts import Bar, bar_chart, line_chart, percent
+from merchant_onboard.web.dashboard.charts import Bar, bar_chart, line_chart, percent
 from merchant_onboard.domain.figures import Headline, rate
 from merchant_onboard.domain.funnel import Status
 from merchant_onboard.services.stats import MarketStats

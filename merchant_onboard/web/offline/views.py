@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask import Response, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,8 +19,7 @@ from merchant_onboard.db import get_session, read_only
 from merchant_onboard.services import access, stall_lookup
 from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.labels import EVENT_LABELS, STATUS_LABELS
-
-bp = Blueprint("offline", __name__)
+from merchant_onboard.web.offline import bp
 
 #: The shell: what every volunteer page loads. Other static files (the census template, the
 #: README picture, a scanner's WebAssembly) are fetched when a page needs them.

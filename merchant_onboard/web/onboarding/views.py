@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,8 +18,7 @@ from merchant_onboard.services import access, onboarding
 from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.forms import new_client_id, posted
 from merchant_onboard.web.labels import EVENT_LABELS
-
-bp = Blueprint("onboarding", __name__)
+from merchant_onboard.web.onboarding import bp
 
 
 @bp.route("/stalls/<int:stall_id>/events/<kind>", methods=["GET", "POST"])
@@ -39,12 +38,12 @@ def record(stall_id: int, kind: str):
         values = posted()
         data = {k: v for k, v in values.items() if k not in ("client_id", "csrf_token")}
         try:
-            photo = request.files.get("poster_photo")
-            if kind == EventKind.RECHECK and photo is not None and photo.filename:
-                data["payloads"] = payloads_in_photo(photo.read(), field="poster_photo")
-                if not data["payloads"]:
-                    recheck, status = {"result": Verdict.NO_QR.value, "codes": []}, 422
-            if recheck is None:
+            if kind == EventKind.RECHECK:
+                data.update(_poster_photo_payloads())
+            if data.get("payloads") == []:
+                # Nothing readable: said like any verdict, and nothing is recorded.
+                recheck, status = {"result": Verdict.NO_QR.value, "codes": []}, 422
+            else:
                 result = onboarding.record_event(
                     session, actor=current_user, stall=stall, kind=kind,
                     client_id=values.get("client_id", ""), data=data,
@@ -66,3 +65,11 @@ def record(stall_id: int, kind: str):
                            values=values, errors=errors, account=account, allowed=allowed,
                            memo=memo_code(stall.public_code), reasons=list(RefusalReason),
                            recheck=recheck), status
+
+
+def _poster_photo_payloads() -> dict[str, list[str]]:
+    """Every QR text in the uploaded photo of the stall's poster, if one was sent."""
+    photo = request.files.get("poster_photo")
+    if photo is None or not photo.filename:
+        return {}
+    return {"payloads": payloads_in_photo(photo.read(), field="poster_photo")}

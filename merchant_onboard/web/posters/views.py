@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint, Response, current_app, flash, redirect, render_template, request,
-    stream_with_context, url_for,
-)
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -15,11 +12,11 @@ from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.domain.funnel import Status
 from merchant_onboard.domain.poster import PosterFormat
-from merchant_onboard.models import Market, Stall
+from merchant_onboard.models import Market, Stall, User
 from merchant_onboard.services import access, posters, stall_lookup
 from merchant_onboard.web.errors import field_errors
-
-bp = Blueprint("posters", __name__)
+from merchant_onboard.web.posters import bp
+from merchant_onboard.web.streaming import streamed_attachment
 
 
 def verify_base() -> str:
@@ -43,14 +40,15 @@ def poster_filename(name: str, fmt: PosterFormat) -> str:
 def stall_poster(stall_id: int):
     session = get_session()
     stall, market = access.require_stall(session, current_user, stall_id)
-    return stall_poster_response(session, stall, market)
+    return stall_poster_response(session, stall, market, current_user)
 
 
-def stall_poster_response(session: Session, stall: Stall, market: Market) -> Response:
+def stall_poster_response(session: Session, stall: Stall, market: Market,
+                          viewer: User) -> Response:
     """One stall's poster in the request's ``format``, as a download (web page and API)."""
     fmt = posters.parse_format(request.args.get("format"))
     data = posters.stall_poster(session, stall=stall, market=market, fmt=fmt,
-                                verify_base=verify_base())
+                                verify_base=verify_base(), viewer=viewer)
     return Response(data, mimetype=fmt.media_type, headers={
         "Content-Disposition":
             f'attachment; filename="{poster_filename(stall.stall_code, fmt)}"'})
@@ -89,29 +87,26 @@ def batch(code: str):
 @login_required
 def batch_pdf(code: str):
     session, market = _managed_market(code)
-    return batch_response(session, market)
+    return batch_response(session, market, current_user)
 
 
-def batch_response(session: Session, market: Market) -> Response:
+def batch_response(session: Session, market: Market, viewer: User) -> Response:
     """The market's batch from the request's format/status/zone/skip, as a streamed PDF.
 
     Everything that can be refused is checked before the first byte, so it is still a 4xx;
-    the pages are drawn while the response streams (the web page and the API share this).
+    the pages are drawn while the response streams (web/streaming.py; the web page and the
+    API share this).
     """
     fmt = posters.parse_format(request.args.get("format"))
     selection = posters.BatchFilter.parse(request.args.get("status"), request.args.get("zone"))
     skip = request.args.get("skip", 0, type=int)
-    posters.check_batch(session, market=market, selection=selection, fmt=fmt, skip_slots=skip)
+    posters.check_batch(session, market=market, selection=selection, fmt=fmt, skip_slots=skip,
+                        viewer=viewer)
     base = verify_base()
-
-    def chunks():
-        # The view's session is closed when the view returns; the stream reads on its own.
-        yield from posters.iter_batch_pdf(get_session(), market=market, selection=selection,
-                                          fmt=fmt, verify_base=base, skip_slots=skip)
-
-    name = poster_filename(market.code, fmt)
-    return Response(stream_with_context(chunks()), mimetype=fmt.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return streamed_attachment(
+        lambda: posters.iter_batch_pdf(session, market=market, selection=selection, fmt=fmt,
+                                       verify_base=base, skip_slots=skip),
+        session=session, mimetype=fmt.media_type, filename=poster_filename(market.code, fmt))
 
 
 @bp.post("/m/<code>/posters/printed")

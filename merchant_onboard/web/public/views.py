@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import text
 
@@ -10,8 +10,7 @@ from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import ThrottledError, ValidationError
 from merchant_onboard.services import verification
 from merchant_onboard.web.i18n import translate_error
-
-bp = Blueprint("public", __name__)
+from merchant_onboard.web.public import bp
 
 
 @bp.get("/healthz")
@@ -21,12 +20,36 @@ def healthz():
     return jsonify(status="ok")
 
 
+@bp.get("/v")
+def look_up():
+    """The field a customer types the poster's code into (``?code=`` submits it)."""
+    typed = request.args.get("code", "")
+    if not typed.strip():
+        return render_template("public/look_up.html", typed="", error=None)
+    return _card_page(typed)
+
+
 @bp.get("/v/<code>")
-@read_only
 def verify(code: str):
-    card = verification.public_card(get_session(), code)
+    return _card_page(code)
+
+
+def _card_page(typed: str):
+    """The stall behind ``typed``; a mistyped code gets the form again with what went wrong."""
+    try:
+        card = verification.look_up(
+            get_session(), typed, address=request.remote_addr or "?",
+            limit=current_app.config["PUBLIC_LOOKUP_LIMIT"],
+            window=current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])
+    except ThrottledError as exc:
+        return render_template("public/look_up.html", typed=typed,
+                               error=translate_error(exc)), 429
     if card is None:
-        abort(404)
+        return render_template("public/look_up.html", typed=typed, error=_(
+            "Không tìm thấy mã xác minh này. Kiểm tra lại mã in trên poster (8 ký tự, "
+            "ví dụ K7P2-QX9M) rồi thử lại.")), 404
+    if request.path == url_for("public.look_up"):
+        return redirect(url_for("public.verify", code=card.public_code))
     return render_template("public/verify.html", card=card, check=None, error=None)
 
 

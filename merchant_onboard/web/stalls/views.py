@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,8 +22,8 @@ from merchant_onboard.services.stalls import PhoneInUse
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
 from merchant_onboard.web.routing import page_number
+from merchant_onboard.web.stalls import bp
 
-bp = Blueprint("stalls", __name__)
 T = TypeVar("T")
 
 PAGE_SIZE = 50
@@ -148,7 +148,10 @@ def detail(stall_id: int):
 def edit(stall_id: int):
     session = get_session()
     stall, market = access.require_stall(session, current_user, stall_id)
-    fields = ("stall_code", "zone", "shop_name", "owner_name", "owner_phone", "category", "notes")
+    full_personal = access.sees_personal_data(current_user, market, access.Surface.FORM)
+    # Who may not see the phone gets it masked and cannot change it: the form leaves it out.
+    fields = ("stall_code", "zone", "shop_name", "owner_name", "owner_phone", "category",
+              "notes") if full_personal else _EDIT_FIELDS_WITHOUT_PHONE
     values = {f: getattr(stall, f) for f in fields}
     errors: dict[str, list[str]] = {}
     phone_warning = None
@@ -163,7 +166,12 @@ def edit(stall_id: int):
             return redirect(url_for("stalls.detail", stall_id=stall.id))
     failed = bool(errors or phone_warning)
     return render_template("stalls/edit.html", stall=stall, market=market, values=values,
-                           errors=errors, phone_warning=phone_warning), (422 if failed else 200)
+                           errors=errors, phone_warning=phone_warning,
+                           full_personal=full_personal), (422 if failed else 200)
+
+
+_EDIT_FIELDS_WITHOUT_PHONE = ("stall_code", "zone", "shop_name", "owner_name", "category",
+                              "notes")
 
 
 @bp.route("/stalls/<int:stall_id>/account", methods=["GET", "POST"])
@@ -220,6 +228,9 @@ def _scan_owner_qr(values: dict) -> tuple[dict, dict[str, list[str]]]:
         return values, field_errors(exc)
     values.update(bank=scanned.bank_label, account_number=scanned.account_number,
                   card="on" if scanned.card else "")
+    if not scanned.bank_label:
+        return values, {"bank": [_("Mã BIN %(bin)s chưa có trong danh sách ngân hàng: hãy chọn "
+                                   "ngân hàng của tài khoản này.", bin=scanned.bin)]}
     flash(_("Đã đọc mã QR: kiểm tra lại ngân hàng, số tài khoản và tên chủ tài khoản."),
           "success")
     return values, {}

@@ -3,7 +3,7 @@ from this market, and reset passwords. Admins alone lock a whole login (web/admi
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,8 +14,7 @@ from merchant_onboard.services import access, users
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import posted
 from merchant_onboard.web.security import reset_link_token
-
-bp = Blueprint("team", __name__)
+from merchant_onboard.web.team import bp
 
 
 @bp.route("/m/<code>/team", methods=["GET", "POST"])

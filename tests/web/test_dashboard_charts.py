@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from merchant_onboard.domain.charts import Bar, bar_chart, line_chart, percent
+from merchant_onboard.web.dashboard.charts import Bar, bar_chart, line_chart, percent
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,0 +1,117 @@
+"""People and access in Chromium (issue 13): an admin creates a manager for a market, the
+manager creates a volunteer, the volunteer changes her password and her other browser is
+logged out; a reset ends the old session and API token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import LAPTOP, PAGE_TIMEOUT_MS, PHONE
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def context_page(browser, live_server):
+    """``context_page(PHONE)``: a page in a browser context of its own (its own cookies)."""
+    contexts = []
+
+    def make(options):
+        context = browser.new_context(base_url=live_server.base_url, **options)
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def create_login(page, *, name, username, password, role=None):
+    form = page.locator("#create-login")
+    if role:
+        form.get_by_label("Vai trò").select_option(role)
+    form.get_by_label("Họ tên").fill(name)
+    form.get_by_label("Tên đăng nhập").fill(username)
+    form.get_by_label("Mật khẩu").fill(password)
+    form.get_by_role("button", name="Tạo tài khoản").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Đã tạo tài khoản {username}.")
+
+
+def test_admin_manager_volunteer_and_a_password_change_logs_out_elsewhere(
+        seed, laptop_page, context_page, login, screenshot):
+    market = seed.market(seed.unique("cho"), name="Chợ Long Mỹ")
+    admin = seed.user(seed.unique("admin"), role="admin")
+    manager_name, volunteer_name = seed.unique("thu"), seed.unique("mai")
+
+    # The admin creates a manager for the market, from the market's team page.
+    login(laptop_page, admin.username)
+    laptop_page.goto(f"/m/{market.code}/team")
+    create_login(laptop_page, name="Phạm Thu", username=manager_name,
+                 password="thu-mat-khau-1", role="manager")
+    expect(laptop_page.locator("#team-list")).to_contain_text("Quản lý chợ")
+    screenshot(laptop_page, "admin-creates-manager")
+
+    # That manager creates a volunteer.
+    manager = context_page(LAPTOP)
+    login(manager, manager_name, "thu-mat-khau-1")
+    manager.goto(f"/m/{market.code}/team")
+    create_login(manager, name="Lê Mai", username=volunteer_name, password="mai-mat-khau-1")
+
+    # The volunteer is signed in on two phones; she changes her password on the first.
+    phone, other_phone = context_page(PHONE), context_page(PHONE)
+    for page in (phone, other_phone):
+        login(page, volunteer_name, "mai-mat-khau-1")
+        expect(page.get_by_role("heading", name="Chợ Long Mỹ")).to_be_visible()
+    phone.get_by_role("link", name="Lê Mai").click()  # her name leads to her account
+    phone.get_by_label("Mật khẩu hiện tại").fill("mai-mat-khau-1")
+    phone.get_by_label("Mật khẩu mới").fill("123456789a")
+    phone.get_by_role("button", name="Lưu mật khẩu mới").click()
+    expect(phone.locator("#e-new_password")).to_contain_text("quá phổ biến")
+    screenshot(phone, "password-policy-phone")
+    phone.get_by_label("Mật khẩu hiện tại").fill("mai-mat-khau-1")
+    phone.get_by_label("Mật khẩu mới").fill("mai-doi-mat-khau-2")
+    phone.get_by_role("button", name="Lưu mật khẩu mới").click()
+    expect(phone.get_by_role("status")).to_contain_text("Đã đổi mật khẩu")
+    # The first phone carries on; the second is logged out.
+    phone.reload()
+    expect(phone.get_by_role("heading", name="Chợ Long Mỹ")).to_be_visible()
+    other_phone.reload()
+    expect(other_phone).to_have_url(re.compile(r"/login"))
+
+
+def test_a_reset_ends_the_old_session_and_api_token(seed, laptop_page, context_page, login,
+                                                     live_server, screenshot):
+    market = seed.market(seed.unique("cho"), name="Chợ Vĩnh Tường")
+    manager = seed.user(seed.unique("hung"), role="manager", markets=[market])
+    volunteer = seed.user(seed.unique("lan"), markets=[market], display_name="Nguyễn Lan")
+    phone = context_page(PHONE)
+    login(phone, volunteer.username)
+    token = phone.request.post("/api/v1/tokens", data={
+        "username": volunteer.username, "password": seed.password}).json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert phone.request.get("/api/v1/markets", headers=bearer).status == 200
+
+    login(laptop_page, manager.username)
+    laptop_page.goto(f"/m/{market.code}/team")
+    row = laptop_page.locator("#team-list li", has_text="Nguyễn Lan")
+    row.get_by_role("button", name="Đặt lại mật khẩu").click()
+    temporary = laptop_page.locator("[data-temporary-password]").inner_text()
+    screenshot(laptop_page, "manager-reset-password")
+
+    phone.reload()
+    expect(phone).to_have_url(re.compile(r"/login"))
+    assert phone.request.get("/api/v1/markets", headers=bearer).status == 401
+
+    # The temporary password leads straight to choosing her own.
+    phone.get_by_label("Tên đăng nhập").fill(volunteer.username)
+    phone.get_by_label("Mật khẩu").fill(temporary)
+    phone.get_by_role("button", name="Đăng nhập").click()
+    expect(phone).to_have_url(re.compile(r"/account/password"))
+    phone.get_by_label("Mật khẩu hiện tại").fill(temporary)
+    phone.get_by_label("Mật khẩu mới").fill("lan-mat-khau-moi")
+    phone.get_by_role("button", name="Lưu mật khẩu mới").click()
+    expect(phone.get_by_role("heading", name="Chợ Vĩnh Tường")).to_be_visible()

@@ -1,0 +1,73 @@
+"""Editing a stall's own fields: what is saved, which duplicates are refused or warned about.
+
+Through ``stalls.update_stall`` (the edit form and ``PATCH /api/v1/stalls/{id}`` call it).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from merchant_onboard.domain.errors import ConflictError
+from merchant_onboard.models import Stall
+from merchant_onboard.services import stalls
+from merchant_onboard.services.stalls import PhoneInUse
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh")
+
+
+@pytest.fixture
+def volunteer(make_user, market):
+    return make_user("lan", markets=[market])
+
+
+@pytest.fixture
+def pair(make_stall, market, volunteer):
+    """Two stalls; the second was registered with the first one's phone (one owner, two
+    stalls, confirmed at registration)."""
+    first = make_stall(market, volunteer, stall_code="A-1", owner_phone="0912 345 678",
+                       account_number="0011012340001")
+    second = make_stall(market, volunteer, stall_code="A-2", shop_name="Bún Cô Hai",
+                        owner_phone="0912 345 678", account_number="0011012340002")
+    return first, second
+
+
+def edit(session, volunteer, market, stall, confirm_phone=False, **raw):
+    return stalls.update_stall(session, actor=volunteer, stall=stall, market=market, raw=raw,
+                               confirm_phone=confirm_phone)
+
+
+def test_an_edit_that_keeps_a_shared_phone_is_not_warned_again(session, volunteer, market,
+                                                               pair):
+    _first, second = pair
+    edit(session, volunteer, market, second, zone="Khu B")
+    edit(session, volunteer, market, second, zone="Khu C", owner_phone="0912 345 678")
+    session.expire_all()
+    assert session.get(Stall, second.id).zone == "Khu C"
+
+
+def test_taking_another_stalls_phone_warns_until_confirmed(session, volunteer, market, pair,
+                                                           make_stall):
+    first, _second = pair
+    third = make_stall(market, volunteer, stall_code="A-3", owner_phone="0987 000 111",
+                       account_number="0011012340003")
+    with pytest.raises(PhoneInUse) as caught:
+        edit(session, volunteer, market, third, owner_phone="0912 345 678")
+    assert caught.value.existing_id == first.id
+    assert str(caught.value) == ("owner_phone: Số điện thoại này đã dùng cho gian hàng "
+                                 "A-1 · Tạp hoá Cô Ba. Xác nhận nếu cùng một chủ.")
+    session.expire_all()
+    assert session.get(Stall, third.id).owner_phone == "0987000111"
+    edit(session, volunteer, market, third, confirm_phone=True, owner_phone="0912 345 678")
+    session.expire_all()
+    assert session.get(Stall, third.id).owner_phone == "0912345678"
+
+
+def test_taking_another_stalls_code_is_refused_naming_it(session, volunteer, market, pair):
+    first, second = pair
+    with pytest.raises(ConflictError) as caught:
+        edit(session, volunteer, market, first, stall_code="A-2")
+    assert (caught.value.field, caught.value.existing_id) == ("stall_code", second.id)
+    assert str(caught.value) == "stall_code: Mã A-2 đã có trong chợ: A-2 · Bún Cô Hai."

@@ -1,0 +1,88 @@
+"""Personal data, one rule per role and surface (``access.sees_personal_data``, issue 13):
+members see phones and accounts in full; admins see them masked on pages, forms and exports,
+and a poster (whose QR spells the account out) they download is audited: who saw what."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from merchant_onboard.models import AuditEntry, Role, Stall
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh")
+
+
+@pytest.fixture
+def stall(market, make_user, make_stall):
+    lan = make_user("lan", markets=[market])
+    make_user("hung", role=Role.MANAGER, markets=[market])
+    make_user("admin", role=Role.ADMIN)
+    return make_stall(market, lan, owner_phone="0987654321", account_number="0099887766")
+
+
+def audit_lines(session, prefix):
+    return session.exec(select(AuditEntry).where(AuditEntry.action.startswith(prefix))
+                        .order_by(AuditEntry.id)).all()
+
+
+def test_the_edit_form_shows_admins_the_phone_masked_and_keeps_it(client, auth, stall,
+                                                                  session):
+    auth.login("admin")
+    page = client.get(f"/stalls/{stall.id}/edit").get_data(as_text=True)
+    assert "0987654321" not in page and "•••• 321" in page
+    assert 'name="owner_phone"' not in page
+    saved = client.post(f"/stalls/{stall.id}/edit", data={
+        "stall_code": stall.stall_code, "shop_name": "Tên mới", "owner_name": stall.owner_name})
+    assert saved.status_code == 302
+    session.expire_all()
+    stored = session.get(Stall, stall.id)
+    assert (stored.shop_name, stored.owner_phone) == ("Tên mới", "0987654321")
+
+
+@pytest.mark.parametrize("username", ["lan", "hung"])
+def test_members_edit_the_phone_in_full(client, auth, stall, username):
+    auth.login(username)
+    page = client.get(f"/stalls/{stall.id}/edit").get_data(as_text=True)
+    assert 'name="owner_phone"' in page and "0987654321" in page
+
+
+def test_an_admins_poster_download_is_audited_a_volunteers_is_not(client, auth, stall, session,
+                                                                  api_token):
+    auth.login("lan")
+    assert client.get(f"/stalls/{stall.id}/poster?format=png").status_code == 200
+    assert audit_lines(session, "poster.") == []
+    auth.logout()
+    auth.login("admin")
+    assert client.get(f"/stalls/{stall.id}/poster?format=png").status_code == 200
+    assert client.get(f"/api/v1/stalls/{stall.id}/poster?format=a6",
+                      headers=api_token("admin")).status_code == 200
+    lines = audit_lines(session, "poster.")
+    assert [(e.action, e.target, e.data["format"]) for e in lines] == [
+        ("poster.download", f"cho-vi-thanh/{stall.stall_code}", "png"),
+        ("poster.download", f"cho-vi-thanh/{stall.stall_code}", "a6")]
+    admin_id = lines[0].actor_id
+    assert admin_id is not None and all(e.actor_id == admin_id and e.created_at for e in lines)
+
+
+def test_an_admins_batch_download_is_audited_and_shown_on_the_audit_page(client, auth, stall,
+                                                                         session):
+    auth.login("admin")
+    response = client.get("/m/cho-vi-thanh/posters.pdf?status=registered")
+    response.get_data()
+    assert response.status_code == 200
+    [line] = audit_lines(session, "poster.")
+    assert (line.action, line.target, line.data["stalls"]) == \
+        ("poster.batch_download", "cho-vi-thanh", 1)
+    page = client.get("/admin/audit?action=poster.").get_data(as_text=True)
+    assert "poster.batch_download" in page and "admin" in page
+
+
+def test_admin_pages_and_exports_stay_masked(client, auth, stall):
+    auth.login("admin")
+    detail = client.get(f"/stalls/{stall.id}").get_data(as_text=True)
+    assert "0987654321" not in detail and "0099887766" not in detail
+    export = client.get("/m/cho-vi-thanh/export.csv").get_data().decode("utf-8-sig")
+    assert "0987654321" not in export and "0099887766" not in export

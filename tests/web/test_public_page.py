@@ -1,0 +1,100 @@
+"""The public verification page (issue 12): a field for the code, a friendly answer to a
+mistyped one, nothing "valid" about a stall that is not, and a limit on lookups."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from merchant_onboard.domain.codes import format_public_code
+from merchant_onboard.domain.funnel import Status
+from merchant_onboard.models import Stall
+from merchant_onboard.services import onboarding
+from merchant_onboard.services.stalls import apply_details, unused_public_code
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh", name="Chợ Vị Thanh")
+
+
+@pytest.fixture
+def lan(make_user, market):
+    return make_user("lan", markets=[market])
+
+
+def test_v_offers_a_field_for_the_code(client):
+    page = client.get("/v").get_data(as_text=True)
+    assert 'name="code"' in page and 'action="/v"' in page
+
+
+def test_a_typed_code_leads_to_its_stall(client, market, lan, make_stall):
+    stall = make_stall(market, lan)
+    typed = format_public_code(stall.public_code).lower()
+    response = client.get("/v", query_string={"code": typed})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/v/{stall.public_code}")
+
+
+@pytest.mark.parametrize("path", ["/v?code=K7P2-QX9N", "/v/NOPE1234", "/v/-",
+                                  "/v/" + "A" * 300])
+def test_a_mistyped_code_gets_the_field_again_with_a_message(client, path):
+    response = client.get(path)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Không tìm thấy mã xác minh này" in page and 'name="code"' in page
+
+
+def test_lookups_are_limited_per_address(app, client, market, lan, make_stall):
+    app.config["PUBLIC_LOOKUP_LIMIT"] = 2
+    stall = make_stall(market, lan)
+    statuses = [client.get(path).status_code
+                for path in (f"/v/{stall.public_code}", "/v?code=WRONG123",
+                             f"/v/{stall.public_code}")]
+    assert statuses == [200, 404, 429]
+    other = client.get(f"/v/{stall.public_code}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200
+
+
+def state_of(client, stall) -> str:
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert page.count("data-state=") == 1
+    return page.split('data-state="')[1].split('"')[0]
+
+
+def test_a_registered_stall_is_valid(client, market, lan, make_stall):
+    stall = make_stall(market, lan)
+    assert state_of(client, stall) == "valid"
+    assert "Mã xác minh hợp lệ" in client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+
+
+def test_a_refused_stall_is_not_valid(client, session, market, lan, make_stall):
+    stall = make_stall(market, lan)
+    onboarding.record_event(session, actor=lan, stall=stall, kind="refused",
+                            client_id=str(uuid.uuid4()), data={"reason": "prefers_cash"})
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert state_of(client, stall) == "refused" and "Mã xác minh hợp lệ" not in page
+
+
+def test_a_census_stall_without_consent_shows_nothing_personal(client, session, market):
+    stall = Stall(market_id=market.id, public_code=unused_public_code(session),
+                  status=Status.CENSUS.value)
+    apply_details(stall, {"stall_code": "C-9", "zone": "Khu C", "shop_name": "Tiệm Bà Tư",
+                          "owner_name": "Lê Thị Tư", "owner_phone": "0912345679",
+                          "category": "", "notes": ""})
+    session.add(stall)
+    session.commit()
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert state_of(client, stall) == "unregistered" and "Mã xác minh hợp lệ" not in page
+    for personal in ("Tiệm Bà Tư", "Lê Thị Tư", "0912345679"):
+        assert personal not in page
+
+
+def test_a_flagged_stall_is_not_valid(client, session, market, lan, make_stall):
+    stall = make_stall(market, lan)
+    stall.recheck_mismatch = True
+    session.add(stall)
+    session.commit()
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert state_of(client, stall) == "flagged" and "Mã xác minh hợp lệ" not in page
