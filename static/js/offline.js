@@ -6,6 +6,7 @@
   "use strict";
 
   var OUTBOX_FORMS = MOOutbox.OUTBOX_FORMS;
+  var RETRY_MS = 30000;
   var PAGES_CACHE = MOOutbox.PAGES_CACHE;
 
   var body = document.body;
@@ -30,6 +31,15 @@
       badge.classList.toggle("has-rejected", items.some(function (i) { return i.status === "rejected"; }));
       return items;
     });
+  }
+
+  // Background Sync, where the browser has it: the worker sends the outbox when the connection
+  // returns, even if no page of the app is open then.
+  function askForSync() {
+    if (!("serviceWorker" in navigator)) return Promise.resolve();
+    return navigator.serviceWorker.getRegistration().then(function (registration) {
+      if (registration && registration.sync) return registration.sync.register("mo-outbox");
+    }).catch(function () {});
   }
 
   function drain() {
@@ -254,6 +264,8 @@
           return form.dataset.replaces ? MOOutbox.remove(Number(form.dataset.replaces)) : null;
         }).then(function () {
           localStorage.removeItem(key);
+          return askForSync();
+        }).then(function () {
           location.href = body.dataset.outbox + "?queued=1";
         });
         return;
@@ -450,6 +462,11 @@
     setUpLogout();
     if (window.BroadcastChannel) new BroadcastChannel("mo-outbox").onmessage = refresh;
     window.addEventListener("online", drain);
+    // One bar of signal comes and goes without an "online" event: try again now and then
+    // while something waits.
+    setInterval(function () {
+      if (document.getElementById("outbox-badge").dataset.pending !== "0") drain();
+    }, RETRY_MS);
     refresh().then(drain).then(warm);
   });
 })();

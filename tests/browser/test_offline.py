@@ -133,12 +133,13 @@ def test_stalls_and_an_event_made_offline_reach_the_server_exactly_once(
 
     page.context.set_offline(False)
     if drop:
-        # Kept, and the run stops there: the connection is gone as far as the phone knows.
-        expect(page.locator("#outbox-list .outbox-item").first.locator(".outbox-error")
-               ).to_have_text("Chưa có mạng: sẽ gửi khi có mạng.")
-        expect(_badge(page)).to_have_attribute("data-pending", "4")
+        # The lost answer keeps the item (the worker's Background Sync may send the rest
+        # meanwhile); a resend then gets the first result back for it.
+        for _ in range(100):
+            if aborted:
+                break
+            page.wait_for_timeout(100)
         assert len(aborted) == 1
-        assert _counts(live_server, market.id, stall.id) == (before[0] + 1, before[1])
         page.get_by_role("button", name="Gửi lại").click()
     expect(_badge(page)).to_have_attribute("data-pending", "0")
     assert _counts(live_server, market.id, stall.id) == (before[0] + 3, before[1] + 1)
