@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from merchant_onboard.web.api import bp
+from merchant_onboard.web.routing import MAX_ROW_ID
 
 #: What each problem status means in this API (the document's response descriptions).
 PROBLEM_MEANINGS = {
@@ -66,7 +67,12 @@ def problems(*statuses: int) -> dict[str, Any]:
 
 
 def path_param(name: str, kind: str = "integer") -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+    """A path parameter: an id within what the URL converter accepts (web/routing.py), or a
+    string."""
+    schema: dict[str, Any] = {"type": kind}
+    if kind == "integer":
+        schema.update(minimum=1, maximum=MAX_ROW_ID)
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 def query_param(name: str, schema: Mapping[str, Any], description: str = "") -> dict[str, Any]:
