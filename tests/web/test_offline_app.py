@@ -47,7 +47,8 @@ def test_the_service_worker_is_served_fresh_at_the_root_and_loads_only_the_apps_
     with app.test_request_context():
         shell = {asset_url(name) for name in (
             "css/app.css", "js/app.js", "js/offline.js", "js/outbox.js", "vendor/idb/umd.js",
-            "icons/icon-192.png")}
+            "icons/icon-192.png", "vendor/barcode-detector/ponyfill.js",
+            "vendor/zxing-wasm/zxing_reader.wasm")}
     precached = {entry["url"] for entry in config["precache"]}
     assert shell <= precached
     # Every file the worker loads or precaches is served by the app itself (no CDN).

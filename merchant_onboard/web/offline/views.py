@@ -21,10 +21,14 @@ from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.labels import EVENT_LABELS, STATUS_LABELS
 from merchant_onboard.web.offline import bp
 
-#: The shell: what every volunteer page loads. Other static files (the census template, the
-#: README picture, a scanner's WebAssembly) are fetched when a page needs them.
+#: The shell: what every volunteer page loads, and the QR reader for phones without
+#: BarcodeDetector (ponyfill and ZXing WebAssembly, ~460 kB over the wire). Fetched once when
+#: the worker installs rather than at the first scan (13 s on a 400 kbps link), and a scan
+#: works without a signal. Other static files (the census template, the README picture) are
+#: fetched when a page needs them.
 SHELL_GLOBS = ("css/*.css", "js/*.js", "fonts/*", "icons/*", "favicon.svg",
-               "vendor/idb/*.js", "vendor/workbox-*/*.js")
+               "vendor/idb/*.js", "vendor/workbox-*/*.js", "vendor/barcode-detector/*.js",
+               "vendor/zxing-wasm/*.wasm")
 #: The most stalls one market's offline list holds: the design's largest markets have ~2,000.
 OFFLINE_LIST_LIMIT = 10_000
 #: Workbox module name → the vendored file the worker loads it from.
