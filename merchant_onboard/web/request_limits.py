@@ -74,7 +74,8 @@ def refuse_unstorable_text() -> None:
         texts += [*request.form.values(), *request.form.keys()]
     if request.is_json:
         texts += _strings(request.get_json(silent=True))
-    if any(_UNSTORABLE.search(text) for text in texts):
+    # A multipart part without a name has the key None.
+    if any(isinstance(text, str) and _UNSTORABLE.search(text) for text in texts):
         raise UnstorableText()
 
 

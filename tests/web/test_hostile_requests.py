@@ -109,6 +109,13 @@ def test_unstorable_text_is_refused_before_any_query(client, market, username):
     assert client.get("/m/cho%00vi/").status_code == 400
 
 
+def test_a_multipart_part_without_a_name_is_no_server_error(client, market):
+    """Found by the API fuzzer: the unstorable-text check met the key None."""
+    body = b"--B\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--B--\r\n"
+    response = client.post("/login", data=body, content_type="multipart/form-data; boundary=B")
+    assert response.status_code < 500
+
+
 def test_control_characters_in_a_shop_name_are_refused_per_field(client, api_token, market,
                                                                   session):
     response = client.post(f"/api/v1/markets/{market.code}/stalls", headers=api_token("lan"),
