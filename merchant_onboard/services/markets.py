@@ -17,8 +17,13 @@ from merchant_onboard.models import AuditEntry, Market, MarketKind, User
 from merchant_onboard.services.access import scope_markets
 
 MARKET_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
-_TEXT = {"name": (200, True), "province": (100, False), "ward": (100, False),
-         "address": (300, False), "campaign_title": (200, False)}
+#: A market code as it may be typed (it is lower-cased): the API document's pattern.
+MARKET_CODE_PATTERN = MARKET_CODE_RE.pattern.replace("a-z", "a-zA-Z")
+#: Field → (maximum length, required).
+TEXT_FIELDS = {"name": (200, True), "province": (100, False), "ward": (100, False),
+               "address": (300, False), "campaign_title": (200, False)}
+#: Field → (lowest, highest, default) of the market's whole numbers.
+NUMBER_FIELDS = {"census_size": (0, 1_000_000, 0), "target_pct": (1, 100, 80)}
 
 
 def clean_market(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -32,7 +37,7 @@ def clean_market(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str, 
                 N_("Mã chợ gồm 2–32 chữ thường không dấu, số và gạch ngang, ví dụ cho-vi-thanh."),
                 field="code"))
         out["code"] = code
-    for field, (limit, required) in _TEXT.items():
+    for field, (limit, required) in TEXT_FIELDS.items():
         if partial and field not in raw:
             continue
         try:
@@ -45,12 +50,12 @@ def clean_market(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str, 
         if kind not in {k.value for k in MarketKind}:
             errors.append(ValidationError(N_("Loại điểm không hợp lệ."), field="kind"))
         out["kind"] = kind
-    for field, low, high in (("census_size", 0, 1_000_000), ("target_pct", 1, 100)):
+    for field, (low, high, default) in NUMBER_FIELDS.items():
         if partial and field not in raw:
             continue
         value = raw.get(field)
         if value in (None, ""):
-            value = 0 if field == "census_size" else 80
+            value = default
         try:
             number = int(str(value).strip())
             if not low <= number <= high:

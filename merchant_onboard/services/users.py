@@ -34,6 +34,7 @@ from merchant_onboard.services import access, throttle
 PASSWORD_METHOD = "scrypt"
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+DISPLAY_NAME_MAX = 120
 
 # Checked against when the username is unknown, so a wrong name costs as long as a wrong
 # password and response times do not reveal which usernames exist.
@@ -98,7 +99,7 @@ def create_user(session: Session, *, username: str, password: str, role: str,
             N_("Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch."),
             field="username"))
     try:
-        display_name = clean_text(display_name, field="display_name", max_length=120)
+        display_name = clean_text(display_name, field="display_name", max_length=DISPLAY_NAME_MAX)
     except ValidationError as error:
         errors.append(error)
     problem = password_problem(password, username=username, market_codes=market_codes)
