@@ -37,6 +37,8 @@ TEXT_FIELDS: dict[str, tuple[int, bool]] = {
     "category": (64, False),
     "notes": (2000, False),
 }
+#: Coordinate → the largest value either way (degrees).
+COORDINATE_LIMITS = {"latitude": 90, "longitude": 180}
 #: Fields the poster prints as typed: a character its font lacks would print as a blank.
 PRINTED_FIELDS = frozenset({"shop_name"})
 #: NAPAS shows at most about 50 characters of a holder name; longer is a typo.
@@ -100,8 +102,8 @@ def clean_details(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str,
         if field != "stall_code":
             attempt(field, lambda v, f=field, n=limit, r=required: _clean_text(v, f, n, r))
     attempt("owner_phone", _clean_phone)
-    attempt("latitude", lambda v: clean_coordinate(v, "latitude", 90))
-    attempt("longitude", lambda v: clean_coordinate(v, "longitude", 180))
+    for field, limit in COORDINATE_LIMITS.items():
+        attempt(field, lambda v, f=field, n=limit: clean_coordinate(v, f, n))
     if errors:
         raise FormErrors(errors)
     return cleaned

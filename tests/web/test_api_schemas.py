@@ -15,6 +15,7 @@ from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.domain.registration import clean_account, clean_details
 from merchant_onboard.domain.text import normalize_phone
 from merchant_onboard.services.markets import clean_market
+from merchant_onboard.services.users import clean_username
 from merchant_onboard.web import api
 from merchant_onboard.web.api.openapi import build_document
 
@@ -52,6 +53,9 @@ CASES = [
     ("MarketCreate", "code", lambda v: clean_market({"code": v}, partial=True),
      ["cho-vi-thanh", "Cho-A1", "c1"],
      ["c", "-cho", "chợ", "cho vi thanh", "x" * 33]),
+    ("UserCreate", "username", clean_username,
+     ["lan", "Lan.Nguyen", "mai_2", "x" * 64],
+     ["l", ".lan", "lân", "lan nguyen", "x" * 65]),
 ]
 
 

@@ -26,12 +26,13 @@ from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import N_
 from merchant_onboard.domain.event_data import MAX_PAYLOADS, NOTE_MAX, PAYLOAD_MAX
 from merchant_onboard.domain.figures import AGEING_RULES
-from merchant_onboard.domain.funnel import MANUAL_EVENTS, MILESTONES, RefusalReason, Status, \
-    allowed_events
+from merchant_onboard.domain.funnel import (
+    MANUAL_EVENTS, MILESTONES, RefusalReason, Status, allowed_events,
+)
 from merchant_onboard.domain.passwords import MIN_LENGTH as PASSWORD_MIN
 from merchant_onboard.domain.recheck import Verdict
 from merchant_onboard.domain.registration import (
-    ACCOUNT_PATTERN, HOLDER_NAME_MAX, STALL_CODE_PATTERN, TEXT_FIELDS,
+    ACCOUNT_PATTERN, COORDINATE_LIMITS, HOLDER_NAME_MAX, STALL_CODE_PATTERN, TEXT_FIELDS,
 )
 from merchant_onboard.domain.text import PHONE_PATTERN
 from merchant_onboard.domain.vietqr import Kind
@@ -43,7 +44,7 @@ from merchant_onboard.models import Stall as StallRow
 from merchant_onboard.services.markets import MARKET_CODE_PATTERN, NUMBER_FIELDS
 from merchant_onboard.services.markets import TEXT_FIELDS as MARKET_TEXT_FIELDS
 from merchant_onboard.services.onboarding import CLIENT_ID_MAX, CLIENT_ID_MIN
-from merchant_onboard.services.users import DISPLAY_NAME_MAX, USERNAME_RE
+from merchant_onboard.services.users import DISPLAY_NAME_MAX, USERNAME_PATTERN
 from merchant_onboard.web.templating import mask
 
 
@@ -98,6 +99,16 @@ def _text(field: str, limits: dict[str, tuple[int, bool]], **schema: Any) -> Any
     return documented(... if required else None, maxLength=limit, **schema)
 
 
+def _number(field: str) -> Any:
+    low, high, default = NUMBER_FIELDS[field]
+    return documented(default, minimum=low, maximum=high)
+
+
+def _coordinate(field: str) -> Any:
+    limit = COORDINATE_LIMITS[field]
+    return documented(None, minimum=-limit, maximum=limit)
+
+
 _CLIENT_ID = {"minLength": CLIENT_ID_MIN, "maxLength": CLIENT_ID_MAX}
 
 
@@ -114,12 +125,8 @@ class MarketCreate(Request):
     province: str | None = _text("province", MARKET_TEXT_FIELDS)
     ward: str | None = _text("ward", MARKET_TEXT_FIELDS)
     address: str | None = _text("address", MARKET_TEXT_FIELDS)
-    census_size: int | None = documented(NUMBER_FIELDS["census_size"][2],
-                                         minimum=NUMBER_FIELDS["census_size"][0],
-                                         maximum=NUMBER_FIELDS["census_size"][1])
-    target_pct: int | None = documented(NUMBER_FIELDS["target_pct"][2],
-                                        minimum=NUMBER_FIELDS["target_pct"][0],
-                                        maximum=NUMBER_FIELDS["target_pct"][1])
+    census_size: int | None = _number("census_size")
+    target_pct: int | None = _number("target_pct")
     campaign_title: str | None = _text("campaign_title", MARKET_TEXT_FIELDS)
     client_id: str | None = documented(None, description="Accepted; the code is the key.")
 
@@ -137,8 +144,8 @@ class StallFields(Request):
         description="Mobile (10 digits, 03/05/07/08/09) or landline (11, 02); +84 allowed.")
     category: str | None = _text("category", TEXT_FIELDS)
     notes: str | None = _text("notes", TEXT_FIELDS)
-    latitude: float | None = documented(None, minimum=-90, maximum=90)
-    longitude: float | None = documented(None, minimum=-180, maximum=180)
+    latitude: float | None = _coordinate("latitude")
+    longitude: float | None = _coordinate("longitude")
 
 
 class AccountFields(Request):
@@ -225,7 +232,7 @@ class ParseRequest(Request):
 
 
 class UserCreate(Request):
-    username: str = documented(pattern=USERNAME_RE.pattern)
+    username: str = documented(pattern=USERNAME_PATTERN, description="Lower-cased when stored.")
     display_name: str | None = documented(None, maxLength=DISPLAY_NAME_MAX)
     role: str = documented(enum=[Role.MANAGER.value, Role.VOLUNTEER.value])
     password: str | None = documented(
