@@ -30,6 +30,7 @@ from merchant_onboard.domain.funnel import (
     MANUAL_EVENTS, MILESTONES, RefusalReason, Status, allowed_events,
 )
 from merchant_onboard.domain.passwords import MIN_LENGTH as PASSWORD_MIN
+from merchant_onboard.domain.poster.second_line import SECOND_LINE_MAX
 from merchant_onboard.domain.recheck import Verdict
 from merchant_onboard.domain.registration import (
     ACCOUNT_PATTERN, COORDINATE_LIMITS, HOLDER_NAME_MAX, STALL_CODE_PATTERN, TEXT_FIELDS,
@@ -128,6 +129,10 @@ class MarketCreate(Request):
     census_size: int | None = _number("census_size")
     target_pct: int | None = _number("target_pct")
     campaign_title: str | None = _text("campaign_title", MARKET_TEXT_FIELDS)
+    poster_second_line: str | None = documented(
+        None, maxLength=SECOND_LINE_MAX,
+        description="Printed under the Vietnamese instructions (Khmer or English); empty for "
+                    "none.")
     client_id: str | None = documented(None, description="Accepted; the code is the key.")
 
 
@@ -292,6 +297,7 @@ class Market(Answer):
     census_size: int
     target_pct: int
     campaign_title: str
+    poster_second_line: str
     created_at: Timestamp
 
     @classmethod
