@@ -13,6 +13,8 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, NotFoundError, ValidationError,
 )
+from merchant_onboard.domain.poster.second_line import FIELD as SECOND_LINE
+from merchant_onboard.domain.poster.second_line import clean_second_line
 from merchant_onboard.domain.text import clean_text
 from merchant_onboard.models import AuditEntry, Market, MarketKind, User
 from merchant_onboard.services.access import scope_markets
@@ -86,6 +88,7 @@ _RULES: dict[str, Callable[[Any], Any]] = {
     **{field: functools.partial(_clean_text, field=field, max_length=limit,
                                 required=required)
        for field, (limit, required) in TEXT_FIELDS.items()},
+    SECOND_LINE: lambda value: clean_second_line(value or ""),
     "kind": clean_kind,
     **{field: functools.partial(clean_whole_number, field=field, low=low, high=high,
                                 default=default)

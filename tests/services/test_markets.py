@@ -18,8 +18,8 @@ def errors_of(raw, *, partial=False):
 def test_a_new_market_gets_its_defaults():
     assert clean_market(VALID) == {
         "code": "cho-vi-thanh", "name": "Chợ Vị Thanh", "province": "", "ward": "",
-        "address": "", "campaign_title": "", "kind": "market", "census_size": 0,
-        "target_pct": 80}
+        "address": "", "campaign_title": "", "poster_second_line": "", "kind": "market",
+        "census_size": 0, "target_pct": 80}
 
 
 def test_fields_are_cleaned_as_typed():
@@ -58,6 +58,13 @@ def test_text_with_control_characters_is_refused():
     assert set(errors_of({**VALID, "ward": "Phường\x075"})) == {"ward"}
 
 
+def test_the_posters_second_line_is_one_printable_line():
+    assert clean_market({**VALID, "poster_second_line": " Scan  to\tpay "})[
+        "poster_second_line"] == "Scan to pay"
+    assert set(errors_of({**VALID, "poster_second_line": "x" * 81})) == {"poster_second_line"}
+    assert set(errors_of({**VALID, "poster_second_line": "Quét mã 🙂"})) == {"poster_second_line"}
+
+
 @pytest.mark.parametrize("kind", ["mall", "Market", "chợ"])
 def test_unknown_kinds_are_refused(kind):
     assert errors_of({**VALID, "kind": kind}) == {"kind": ("Loại điểm không hợp lệ.", {})}
@@ -81,10 +88,10 @@ def test_an_empty_number_takes_its_default(empty):
 
 def test_every_wrong_field_is_reported_at_once_in_form_order():
     with pytest.raises(FormErrors) as caught:
-        clean_market({"code": "Chợ!", "name": "", "kind": "mall", "census_size": -1,
-                      "target_pct": 101})
+        clean_market({"code": "Chợ!", "name": "", "poster_second_line": "🙂", "kind": "mall",
+                      "census_size": -1, "target_pct": 101})
     assert [e.field for e in caught.value.errors] == [
-        "code", "name", "kind", "census_size", "target_pct"]
+        "code", "name", "poster_second_line", "kind", "census_size", "target_pct"]
 
 
 def test_an_edit_checks_and_returns_only_the_fields_sent():
@@ -98,4 +105,5 @@ def test_an_edit_checks_and_returns_only_the_fields_sent():
 @pytest.mark.parametrize("nothing", [None, 0, False, []])
 def test_a_false_value_is_an_empty_text_field(nothing):
     assert clean_market({**VALID, "province": nothing})["province"] == ""
+    assert clean_market({**VALID, "poster_second_line": nothing})["poster_second_line"] == ""
     assert errors_of({**VALID, "name": nothing})["name"][0] == "Trường này bắt buộc."
