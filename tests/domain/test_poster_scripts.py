@@ -10,6 +10,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 from reportlab.pdfgen.canvas import Canvas
 
+from merchant_onboard.domain.errors import ValidationError
 from merchant_onboard.domain.poster import PosterFormat, layout_for, qr_matrix, render, render_pdf
 from merchant_onboard.domain.poster.fonts import (
     Face,
@@ -21,6 +22,7 @@ from merchant_onboard.domain.poster.fonts import (
 )
 from merchant_onboard.domain.poster.geometry import TextLine
 from merchant_onboard.domain.poster.pdf import draw_layout
+from merchant_onboard.domain.poster.second_line import SECOND_LINE_MAX, clean_second_line
 from tests.domain.conftest_poster import (
     assert_scans_with_quiet_zone,
     decode,
@@ -145,3 +147,51 @@ def test_khmer_in_the_pdf_is_shaped_as_harfbuzz_shapes_it():
     save_artifact(Image.merge("RGB", (pdf, pdf, pdf)), "khmer-shaped-word")
     assert _difference(pdf, _pillow_line(word, shaped=True)) < 0.15
     assert _difference(pdf, _pillow_line(word, shaped=False)) > 0.3
+
+
+#: "Scan to pay" in Khmer: a coeng (ដ្ឋ-like stacks), pre-base vowels (េ), signs above.
+SECOND_LINE = "ស្កេនដើម្បីបង់ប្រាក់"
+
+
+def test_the_second_line_is_cleaned_limited_and_refused_when_unprintable():
+    assert clean_second_line(f"  {SECOND_LINE}\u00a0 ") == SECOND_LINE
+    assert clean_second_line("Scan  to\tpay") == "Scan to pay"
+    assert clean_second_line(None) == ""
+    assert clean_second_line("x" * SECOND_LINE_MAX) == "x" * SECOND_LINE_MAX
+    with pytest.raises(ValidationError) as too_long:
+        clean_second_line("x" * (SECOND_LINE_MAX + 1))
+    assert too_long.value.field == "poster_second_line"
+    with pytest.raises(ValidationError) as emoji:
+        clean_second_line("Scan to pay 📱")
+    assert "không in được" in emoji.value.message and emoji.value.params["chars"] == "📱"
+    with pytest.raises(ValidationError):
+        clean_second_line("Scan\nto pay")
+
+
+@pytest.mark.parametrize("fmt", list(PosterFormat), ids=str)
+def test_the_second_line_prints_under_the_vietnamese_instructions(fmt):
+    spec = make_spec(shop_name=KHMER, second_line=SECOND_LINE)
+    layout = layout_for(spec, fmt)
+    texts = [line.text for line in layout.texts]
+    assert SECOND_LINE in texts
+    assert texts.index(spec.labels.scan_hint) < texts.index(SECOND_LINE)
+    assert texts.index(spec.labels.check_name_hint) < texts.index(SECOND_LINE)
+    assert layout.qr.box.bottom < layout.texts[texts.index(SECOND_LINE)].ink_box.y
+    data = render(spec, fmt)
+    if fmt is PosterFormat.PNG:
+        page = Image.open(io.BytesIO(data))
+        (line,) = [t for t in layout.texts if t.text == SECOND_LINE]
+        ink = line.ink_box
+        assert _ink(page, (ink.x, ink.y, ink.right, ink.bottom)) > 0.05 * ink.w * line.size
+    else:
+        (text,) = pdf_text(data)
+        assert SECOND_LINE in _flat(text) and KHMER in _flat(text)
+        (page,) = rasterize(data)
+    save_artifact(page, f"{fmt.value}-second-line")
+    (code,) = decode(page)
+    assert code.text == spec.payload
+
+
+def test_no_second_line_prints_nothing_more():
+    assert (layout_for(make_spec(), PosterFormat.A6).texts
+            == layout_for(make_spec(second_line=""), PosterFormat.A6).texts)
