@@ -26,6 +26,10 @@ SHOP_NAMES = [
     LONG_SHOP_NAME,
     LONG_SHOP_NAME + " và các con " + LONG_SHOP_NAME,  # far beyond any sane name
     "Nhàhàngkhôngcókhoảngtrắngnàocảvìngườinhậpquênbấmphímcách",  # one unbreakable word
+    # Issue 12: fallback faces. Khmer reaches deeper below the line (stacked subscripts) and
+    # writes words without spaces: a long name wraps between clusters, never inside one.
+    "ហាងលក់គ្រឿងទេសនិងបន្លែស្រស់ស្អាតរបស់អ្នកស្រីស្រីពៅនៅផ្សារធំសុខ",
+    "陳記雜貨 鴻發海味 – Tạp hoá Chú Tư",
 ]
 
 
@@ -74,6 +78,9 @@ def test_shop_name_is_wrapped_or_shrunk_never_cut(fmt, name):
         assert full.startswith(printed[:-1]) and len(printed) > 20
     else:
         assert printed == full
+    for line in shop_lines:  # a line never starts with a mark or a subscript of the last one
+        assert not unicodedata.category(line[0]).startswith("M")
+        assert not line.rstrip().endswith("\u17d2")
 
 
 @pytest.mark.parametrize("fmt", ALL_FORMATS, ids=str)
