@@ -33,6 +33,28 @@ SHOP_NAMES = [
 ]
 
 
+@pytest.mark.parametrize("fmt", ALL_FORMATS, ids=str)
+def test_a_khmer_name_breaks_at_its_zero_width_spaces(fmt):
+    words = ["ហាងលក់", "គ្រឿងទេស", "និង", "បន្លែ", "ស្រស់ស្អាត", "របស់", "អ្នកស្រី", "ស្រីពៅ",
+             "នៅ", "ផ្សារធំ", "សុខ"]
+    spec = make_spec(shop_name="\u200b".join(words))
+    lines = _shop_lines(spec, fmt)
+    assert len(lines) == 2
+    for line in lines:  # whole words: each line starts with one and ends after one (or "…")
+        body = line.strip("\u200b")
+        assert any(body.startswith(word) for word in words), line
+        assert body.endswith("…") or any(body.endswith(word) for word in words), line
+
+
+def _shop_lines(spec, fmt) -> list[str]:
+    """The shop name's lines: those in one style right above the stall code."""
+    texts = layout_for(spec, fmt).texts
+    stall = next(i for i, line in enumerate(texts) if line.text == spec.stall_line)
+    style = (texts[stall - 1].size, texts[stall - 1].color)
+    return [line.text for line in reversed(list(itertools.takewhile(
+        lambda line: (line.size, line.color) == style, reversed(texts[:stall]))))]
+
+
 def _all_specs():
     for name in SHOP_NAMES:
         yield make_spec(shop_name=name)
