@@ -124,6 +124,11 @@ def wrap(text: str, weight: Weight, size: float, max_width: float, metrics: Metr
             cut = cluster_cut(current, len(current) - 1)
             while cut > 1 and metrics.width(current[:cut], weight, size) > max_width:
                 cut = cluster_cut(current, cut - 1)
+            # Khmer writes no spaces between words, only an invisible zero-width space where
+            # a line may break: take the last one that fits.
+            word_break = current.rfind("\u200b", 1, cut)
+            if word_break > 0:
+                cut = word_break + 1
             lines.append(current[:cut])
             current = current[cut:]
     if current:
