@@ -172,10 +172,10 @@ def test_a_manager_creates_a_volunteer_of_the_market_and_that_is_audited(session
     manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
                                 role=Role.MANAGER, market_codes=[market.code])
     made = users.create_login(session, actor=manager, username="lan", role=Role.VOLUNTEER,
-                              password=TEST_PASSWORD, display_name="lan",
+                              password=TEST_PASSWORD, display_name="lê lan",
                               market_codes=[market.code])
     assert (made.user.role, made.user.display_name, made.temporary_password) == \
-        (Role.VOLUNTEER, "lan", None)
+        (Role.VOLUNTEER, "lê lan", None)
     assert [m.user.username for m in users.members(session, market)] == ["boss", "lan"]
     audit = session.exec(select(AuditEntry).where(AuditEntry.target == "lan")).one()
     assert audit.actor_id == manager.id
@@ -277,12 +277,14 @@ def test_locking_ends_sessions_and_unlocking_does_not_lower_the_generation(sessi
                             role=Role.VOLUNTEER, market_codes=[market.code])
     epoch = lan.session_epoch
     users.set_login_active(session, actor=admin, username="lan", active=False)
+    assert session.get(User, lan.id).session_epoch == epoch + 1
     users.set_login_active(session, actor=admin, username="lan", active=True)
     stored = session.get(User, lan.id)
     assert stored.active and stored.session_epoch == epoch + 1
-    actions = session.exec(select(AuditEntry.action).where(AuditEntry.target == "lan")
-                           .order_by(AuditEntry.id)).all()
-    assert actions == ["user.create", "user.lock", "user.unlock"]
+    actions = session.exec(select(AuditEntry.action, AuditEntry.actor_id)
+                           .where(AuditEntry.target == "lan").order_by(AuditEntry.id)).all()
+    assert [tuple(a) for a in actions] == [
+        ("user.create", None), ("user.lock", admin.id), ("user.unlock", admin.id)]
 
 
 def test_the_admins_page_lists_admins_then_managers_then_volunteers_with_their_markets(

@@ -263,3 +263,25 @@ def test_an_unknown_code_says_so(session, stall):
     with pytest.raises(NotFoundError) as caught:
         check(session, "ZZZZZZZZ", qr_png("x"))
     assert str(caught.value) == "Không tìm thấy mã xác minh."
+
+
+def test_a_photo_of_the_current_account_under_a_revoked_poster_says_so(
+        session, volunteer, market, stall):
+    print_poster(session, volunteer, stall)
+    stalls.change_account(session, actor=volunteer, stall=stall, market=market,
+                          raw={"bank": "970415", "account_number": "108002345678"},
+                          client_id=str(uuid.uuid4()))
+    photo = qr_png(build_payload(bank="970415", account="108002345678"))
+    assert check(session, stall.public_code, photo).result == "revoked_poster"
+
+
+def test_a_photo_at_a_stall_without_an_account_finds_only_foreign_codes(session, market):
+    from merchant_onboard.models import Stall
+    from merchant_onboard.services.stalls import unused_public_code
+
+    census = Stall(market_id=market.id, stall_code="Z-1", sort_key="z-1", shop_name="Gian Z",
+                   owner_name="Z", public_code=unused_public_code(session))
+    session.add(census)
+    session.commit()
+    photo = qr_png(build_payload(bank="970436", account="0011012345678"))
+    assert check(session, census.public_code, photo).result == "foreign"
