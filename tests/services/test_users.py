@@ -577,3 +577,46 @@ def test_a_password_the_operator_sets_need_not_be_changed_again(session, market)
     assert session.get(User, lan.id).must_change_password
     users.set_password(session, user=lan, password="k7-mua-rau-2")
     assert not session.get(User, lan.id).must_change_password
+
+
+def test_the_throttle_counts_each_name_and_address_apart(session):
+    for name in ("lan", "minh"):
+        users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            sign_in(session, "lan", "wrong-password", address="10.0.3.1", max_failures=2)
+    with pytest.raises(ThrottledError):
+        sign_in(session, "lan", address="10.0.3.1", max_failures=2)
+    # Another name at that address, and the same name at another address, still get in.
+    assert sign_in(session, "minh", address="10.0.3.1", max_failures=2).username == "minh"
+    assert sign_in(session, "lan", address="10.0.3.2", max_failures=2).username == "lan"
+
+
+def test_a_slowed_name_slows_only_itself_and_its_wait_is_capped(session):
+    for name in ("lan", "minh"):
+        users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    import time
+
+    limits = users.LoginLimits(pair=100, username_free=0, delay_cap=1)
+    for n in range(2):
+        if n:
+            time.sleep(1.1)  # the guesser waits out the first delay (1 s)
+        with pytest.raises(ValidationError):
+            users.authenticate(session, username="lan", password="wrong-password",
+                               address=f"10.0.4.{n}", limits=limits)
+    with pytest.raises(ThrottledError) as caught:
+        users.authenticate(session, username="lan", password=TEST_PASSWORD,
+                           address="10.0.4.9", limits=limits)
+    # Never longer than the cap, and said in seconds while it is that short.
+    assert str(caught.value) == "Vui lòng đợi 1 giây rồi đăng nhập lại."
+    assert users.authenticate(session, username="minh", password=TEST_PASSWORD,
+                              address="10.0.4.8", limits=limits).username == "minh"
+
+
+def test_a_locked_out_pair_is_told_the_whole_minutes_to_wait(session):
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    with pytest.raises(ValidationError):
+        sign_in(session, "lan", "wrong-password", max_failures=1, window=121)
+    with pytest.raises(ThrottledError) as caught:
+        sign_in(session, "lan", max_failures=1, window=121)
+    assert str(caught.value) == "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 3 phút."
