@@ -620,3 +620,28 @@ def test_a_locked_out_pair_is_told_the_whole_minutes_to_wait(session):
     with pytest.raises(ThrottledError) as caught:
         sign_in(session, "lan", max_failures=1, window=121)
     assert str(caught.value) == "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 3 phút."
+
+
+def test_a_right_password_forgets_its_names_failures_but_not_its_addresss(session):
+    for name in ("lan", "minh"):
+        users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    limits = users.LoginLimits(pair=3, username_free=100, address=4)
+
+    def attempt(name, password=TEST_PASSWORD):
+        return users.authenticate(session, username=name, password=password,
+                                  address="10.0.5.1", limits=limits)
+
+    for _ in range(2):
+        with pytest.raises(ValidationError) as caught:
+            attempt("lan", "wrong-password")
+        assert str(caught.value) == "password: Sai tên đăng nhập hoặc mật khẩu."
+    assert attempt("lan").username == "lan"
+    # Lan's two failures are forgotten (the pair allows 3), and the sign-in itself is no
+    # failure of the address; the address still holds its two.
+    with pytest.raises(ValidationError):
+        attempt("lan", "wrong-password")
+    assert attempt("lan").username == "lan"
+    with pytest.raises(ValidationError):
+        attempt("minh", "wrong-password")
+    with pytest.raises(ThrottledError):
+        attempt("minh")
