@@ -41,8 +41,9 @@ def test_a_new_login_is_stored_normalised_with_its_markets_and_audited(session, 
                              role=Role.VOLUNTEER, display_name="Nguyễn Thị Lan",
                              market_codes=[market.code], actor=manager)
     stored = session.get(User, user.id)
-    assert (stored.username, stored.display_name, stored.role, stored.active) == \
-        ("lan.nguyen", "Nguyễn Thị Lan", Role.VOLUNTEER, True)
+    assert (stored.username, stored.display_name, stored.role, stored.active,
+            stored.must_change_password) == \
+        ("lan.nguyen", "Nguyễn Thị Lan", Role.VOLUNTEER, True, False)
     assert stored.password_hash != TEST_PASSWORD
     assert session.get(Membership, (user.id, market.id)) is not None
     audit = session.exec(select(AuditEntry).where(AuditEntry.target == "lan.nguyen")).one()
@@ -62,6 +63,8 @@ def test_a_malformed_username_is_refused(session, username):
         users.create_user(session, username=username, password=TEST_PASSWORD,
                           role=Role.VOLUNTEER)
     assert fields_of(caught.value) == ["username"]
+    assert str(caught.value.errors[0]) == \
+        "username: Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch."
 
 
 @pytest.mark.parametrize("username", ["ab", "a" * 64, "lan_2.b-c", "9x"])
@@ -645,3 +648,10 @@ def test_a_right_password_forgets_its_names_failures_but_not_its_addresss(sessio
         attempt("minh", "wrong-password")
     with pytest.raises(ThrottledError):
         attempt("minh")
+
+
+def test_a_display_name_too_long_is_refused_by_its_field(session):
+    with pytest.raises(FormErrors) as caught:
+        users.create_user(session, username="lan", password=TEST_PASSWORD,
+                          role=Role.VOLUNTEER, display_name="x" * 121)
+    assert fields_of(caught.value) == ["display_name"]
