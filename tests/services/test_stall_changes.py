@@ -20,6 +20,7 @@ from merchant_onboard.models import Stall
 from merchant_onboard.services import stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from tests.factories import stall_fields
+from tests.races import rival_first
 
 
 @pytest.fixture
@@ -196,8 +197,8 @@ def test_an_account_change_is_recorded_with_the_old_account_masked(session, mark
                                    client_id="change-key-01", at=at)
     session.expire_all()
     event = session.get(Event, result.event.id)
-    assert (event.kind, event.created_at, event.client_id) == ("account_changed", at,
-                                                               "change-key-01")
+    assert (event.kind, event.created_at, event.client_id, event.actor_id) == (
+        "account_changed", at, "change-key-01", volunteer.id)
     assert event.data == {"bin": "970422", "bank": "MBBank", "account_last4": "1000",
                           "service": "QRIBFTTA", "old_bin": "970436", "old_account_last4": "5678"}
     accounts = session.exec(select(PaymentAccount).where(PaymentAccount.stall_id == first.id)
@@ -245,3 +246,18 @@ def test_a_poster_keeps_the_time_it_was_first_revoked(session, market, volunteer
     session.expire_all()
     assert session.exec(select(Poster.revoked_at).where(Poster.stall_id == first.id)).all() == [
         moments[0]]
+
+
+def test_a_new_account_taken_by_a_rival_meanwhile_is_refused_naming_it(app, session, market,
+                                                                       volunteer):
+    """The account was free when checked; another volunteer registers it for a new stall
+    before this change is written: the unique index answers, said as the check would."""
+    first = register(session, market, volunteer).stall
+    rival_first(session, app, lambda other: register(
+        other, other.get(type(market), market.id), other.get(type(volunteer), volunteer.id),
+        stall_code="A-2", shop_name="Bún Cô Hai", account_number="22223333"))
+    with pytest.raises(ConflictError) as caught:
+        change_account(session, market, volunteer, first, account_number="22223333")
+    assert str(caught.value) == ("account_number: Tài khoản này đã đăng ký cho gian hàng "
+                                 "A-2 · Bún Cô Hai.")
+    assert primary(session, first) == ("0011012345678", "NGUYEN THI BA")
