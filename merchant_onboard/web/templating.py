@@ -17,6 +17,7 @@ from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, qr_matrix
 from merchant_onboard.domain.text import group_account
 from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.labels import EVENT_LABELS, REASON_LABELS, ROLE_LABELS, STATUS_LABELS
+from merchant_onboard.web.offline.strings import offline_strings
 
 
 def vnd(amount: int | None) -> str:
@@ -87,6 +88,7 @@ def init_app(app: Flask) -> None:
         role_label=lambda s: label(ROLE_LABELS, s),
     )
     app.jinja_env.globals.update(url_with=url_with, asset_url=asset_url,
+                                 offline_strings=offline_strings,
                                  current_locale=lambda: str(get_locale()), config=app.config)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -94,6 +94,21 @@ def test_signed_in_pages_carry_the_badge_and_the_offline_scripts_the_login_page_
     assert "offline.js" in page and 'rel="manifest"' in page
 
 
+def _offline_strings(page: str) -> dict:
+    return json.loads(re.search(r'id="mo-strings">(.*?)</script>', page).group(1))
+
+
+def test_what_offline_js_says_follows_the_pages_language(logged_in, market):
+    # Translated once per language: the second Vietnamese page must not get the English.
+    pages = {lang: logged_in.get(f"/m/{market.code}/?lang={lang}").get_data(as_text=True)
+             for lang in ("vi", "en", "vi")}
+    english, vietnamese = _offline_strings(pages["en"]), _offline_strings(pages["vi"])
+    assert vietnamese["pending"] == "Chờ gửi" and english["pending"] == "Waiting to send"
+    assert english["discard"] == "Discard" and vietnamese["discard"] == "Bỏ"
+    assert 'title="Waiting to send"' in pages["en"] and 'title="Chờ gửi"' in pages["vi"]
+    assert set(english) == set(vietnamese) and len(english) == 21
+
+
 def test_the_pending_list_page_needs_a_login(client, logged_in):
     assert logged_in.get("/outbox").status_code == 200
     logged_in.post("/logout")
