@@ -20,6 +20,8 @@ from merchant_onboard.models import AuditEntry, Market, MarketKind, User
 from merchant_onboard.services.access import scope_markets
 
 MARKET_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
+#: A market code as it may be typed (it is lower-cased): the API document's pattern.
+MARKET_CODE_PATTERN = MARKET_CODE_RE.pattern.replace("a-z", "a-zA-Z")
 #: Field → (maximum length, required): the columns' sizes.
 TEXT_FIELDS = {"name": (200, True), "province": (100, False), "ward": (100, False),
                "address": (300, False), "campaign_title": (200, False)}
