@@ -2,7 +2,7 @@
 
 The bank account changes through its own route, ``POST /stalls/{id}/account``, not PATCH:
 a change revokes the posters and sends the stall back to ``registered`` with an event, so it
-is idempotent by client id and commits apart from the plain field edits of PATCH.
+commits apart from the field edits of PATCH.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ STALL_CREATE = {
         "type": "boolean", "description": "The owner agreed that these details are stored."}},
 }
 STALL_PATCH = {"type": "object", "additionalProperties": False,
-               "properties": {**STALL_FIELDS, **CONFIRM_PHONE}}
+               "properties": {**STALL_FIELDS, **CONFIRM_PHONE,
+                              "client_id": ACCOUNT_FIELDS["client_id"]}}
 ACCOUNT_CHANGE = {"type": "object", "additionalProperties": False,
                   "required": ["bank", "account_number"], "properties": ACCOUNT_FIELDS}
 
@@ -106,6 +107,7 @@ def update_stall(stall_id: int):
     body = json_body(STALL_PATCH)
     stalls.update_stall(session, actor=user, stall=stall, market=market,
                         raw={k: v for k, v in body.items() if k in STALL_FIELDS},
+                        client_id=client_id(body),
                         confirm_phone=body.get("confirm_phone") is True)
     return stall_detail(session, user, stall, market)
 
@@ -197,9 +199,11 @@ OPENAPI_PATHS = {
                          responses={"200": response("The stall.", ref("Stall")),
                                     **problems(404)}),
         "patch": operation(
-            "Edit a stall's own fields", tag="stalls", body=STALL_PATCH, parameters=[_ID],
-            description="Only the fields sent change. The bank account changes through "
-                        "POST /stalls/{stall_id}/account.",
+            "Edit a stall's own fields", tag="stalls", body=STALL_PATCH,
+            parameters=[_ID, IDEMPOTENCY_KEY],
+            description="Only the fields sent change, recorded as an `edited` event. A retry "
+                        "with the same idempotency key changes nothing. The bank account "
+                        "changes through POST /stalls/{stall_id}/account.",
             responses={"200": response("The stall after the edit.", ref("Stall")),
                        **problems(400, 404, 409, 422)}),
     },
