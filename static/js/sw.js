@@ -51,7 +51,8 @@
 
   // A form sent while the signal drops: if the request cannot reach the server, the write goes
   // into the outbox and the volunteer sees the pending list, instead of the browser's
-  // "no internet" page. Forms with a photo need the server and are not kept.
+  // "no internet" page. A photo goes with it (one the page could not scale, sent whole); a
+  // scan only reads a photo, and is not kept.
   workbox.routing.registerRoute(function (options) {
     return options.request.mode === "navigate" && options.url.origin === self.location.origin &&
       OUTBOX_FORMS.test(options.url.pathname);
@@ -63,14 +64,14 @@
         var form = found[0];
         var user = found[1];
         var fields = [];
-        var photo = false;
+        var files = [];
         form.forEach(function (value, name) {
           if (typeof value === "string") fields.push([name, value]);
-          else if (value.size) photo = true;
+          else if (value.size) files.push([name, value, value.name]);
         });
-        if (!user || photo || form.get("action") === "scan") throw error;
+        if (!user || form.get("action") === "scan") throw error;
         return MOOutbox.add({
-          user: user, url: request.url, fields: fields,
+          user: user, url: request.url, fields: fields, files: files,
           clientId: form.get("client_id") || MOOutbox.uuid(),
           formUrl: request.referrer || request.url
         }).then(function () {
