@@ -239,6 +239,8 @@
     var key = draftKey(path);
     var fixing = /^#outbox-(\d+)$/.exec(location.hash);
     var shownErrors = document.querySelector(".alert, .has-error, .warning[role=alert]");
+    // The server's answer to a scan: the page holds what was typed and what was read.
+    var answered = form.hasAttribute("data-answer");
     var ready = fixing ? null : freshClientId(form);
 
     if (fixing) {
@@ -251,6 +253,8 @@
         notice(form, strings.fixing + (item.error ? " " + (strings[item.error] || item.error) : ""), "alert outbox-fixing");
         form.dataset.replaces = item.id;
       });
+    } else if (answered) {
+      localStorage.setItem(key, JSON.stringify(typedValues(form)));
     } else if (!shownErrors) {
       // A page the server sent back with errors already shows the latest values.
       var draft = JSON.parse(localStorage.getItem(key) || "null");
@@ -319,10 +323,11 @@
         photosOf(form).then(function (photos) { return queue(submitter, photos, false); });
         return;
       }
-      // Sent as plain HTML from here; the page that answers shows what was sent (a scan's
-      // answer too, with the bank and account read), so the draft is done.
-      localStorage.removeItem(key);
+      // A scan's answer shows what was typed with the bank and account read, and becomes
+      // the draft; until it comes (a signal lost on the way) the draft stays.
       if (scan) return;
+      // Sent as plain HTML from here: the page that answers shows what was sent.
+      localStorage.removeItem(key);
       // If the signal drops on the way, the service worker keeps the write in the outbox.
       if (input && input.value) MOOutbox.markUsed(input.value, user);
       if (form.dataset.replaces) MOOutbox.remove(Number(form.dataset.replaces));

@@ -169,6 +169,14 @@
   function enhanceScan(box) {
     var input = box.querySelector("input[type=file]");
     var button = box.querySelector("button[value=scan]");
+    // Back from a scan the signal dropped (sw.js): the phone believes it is online, but the
+    // next scans are read here.
+    if (location.hash === "#scan-offline") {
+      box.dataset.local = "1";
+      say(box, box.dataset.offlineUnsent);
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    function local() { return !navigator.onLine || !!box.dataset.local; }
 
     // The scan button: read the chosen photo here; upload it only when that fails. Any other
     // button (save) has no use for the photo: it stays on the phone.
@@ -183,10 +191,10 @@
       say(box, box.dataset.reading);
       readPhoto(box, input.files[0]).then(function (text) {
         if (!text) throw new Error("no QR");
-        if (!navigator.onLine) return fillHere(box, text);
+        if (local()) return fillHere(box, text);
         return sendText(box, button, text);
       }).catch(function () {
-        if (!navigator.onLine) {
+        if (local()) {
           // Nobody to send the photo to: say so, and the fields can still be typed.
           say(box, box.dataset.offlineUnread);
           button.disabled = false;

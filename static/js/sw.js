@@ -51,8 +51,7 @@
 
   // A form sent while the signal drops: if the request cannot reach the server, the write goes
   // into the outbox and the volunteer sees the pending list, instead of the browser's
-  // "no internet" page. A photo goes with it (one the page could not scale, sent whole); a
-  // scan only reads a photo, and is not kept.
+  // "no internet" page. A photo goes with it (one the page could not scale, sent whole).
   workbox.routing.registerRoute(function (options) {
     return options.request.mode === "navigate" && options.url.origin === self.location.origin &&
       OUTBOX_FORMS.test(options.url.pathname);
@@ -69,7 +68,14 @@
           if (typeof value === "string") fields.push([name, value]);
           else if (value.size) files.push([name, value, value.name]);
         });
-        if (!user || form.get("action") === "scan") throw error;
+        if (!user) throw error;
+        if (form.get("action") === "scan") {
+          // A scan only reads: back to the form (the phone's copy, with the draft), where the
+          // next scan fills bank and account on the phone.
+          var back = new URL(request.url);
+          back.hash = "scan-offline";
+          return Response.redirect(back.href, 303);
+        }
         return MOOutbox.add({
           user: user, url: request.url, fields: fields, files: files,
           clientId: form.get("client_id") || MOOutbox.uuid(),

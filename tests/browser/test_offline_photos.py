@@ -232,3 +232,29 @@ def test_the_public_photo_check_says_it_needs_the_network(field, phone_page, scr
     expect(page.locator("#photo-check .scan-status")).to_contain_text("Đang không có mạng")
     assert posts == []
     screenshot(page, "verify-offline-photo-check")
+
+
+def test_a_scan_whose_send_is_lost_returns_to_the_form_which_then_reads_on_the_phone(
+        field, phone_page, login, tmp_path):
+    volunteer, market, _stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto(f"/m/{market.code}/stalls/new")
+    _app_ready(page)
+    page.get_by_label("Mã gian hàng").fill("Q-2")
+    page.get_by_label("Tên gian hàng").fill("Chè Cô Út")
+    # The phone shows a bar of signal, but nothing gets through.
+    page.context.route("**/stalls/new", lambda route: route.abort("internetdisconnected")
+                       if route.request.method == "POST" else route.fallback())
+    photo = camera_photo(tmp_path / "owner.jpg", build_payload(bank="970415",
+                                                               account="108002345670"))
+    page.locator("input[name=qr_photo]").set_input_files(str(photo))
+    page.get_by_role("button", name="Đọc ngân hàng và số tài khoản từ ảnh").click()
+    expect(page.locator(".scan-status")).to_contain_text("chưa gửi được mã QR")
+    # Back on the form, with what was typed.
+    expect(page.get_by_label("Mã gian hàng")).to_have_value("Q-2")
+    expect(page.get_by_label("Tên gian hàng")).to_have_value("Chè Cô Út")
+    page.locator("input[name=qr_photo]").set_input_files(str(photo))
+    page.get_by_role("button", name="Đọc ngân hàng và số tài khoản từ ảnh").click()
+    expect(page.locator("input[name=account_number]")).to_have_value("108002345670")
+    expect(page.locator(".scan-status")).to_contain_text("Đã đọc mã QR ngay trên máy")
