@@ -167,10 +167,15 @@ class SlowLink:
         return await asyncio.start_server(self._connection, "127.0.0.1", 0)
 
     async def _connection(self, phone_reader, phone_writer) -> None:
-        app_reader, app_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        await asyncio.gather(self._pipe(phone_reader, app_writer, "up"),
-                             self._pipe(app_reader, phone_writer, "down"),
-                             return_exceptions=True)
+        try:
+            app_reader, app_writer = await asyncio.open_connection("127.0.0.1",
+                                                                   self.target_port)
+            await asyncio.gather(self._pipe(phone_reader, app_writer, "up"),
+                                 self._pipe(app_reader, phone_writer, "down"),
+                                 return_exceptions=True)
+        except asyncio.CancelledError:
+            # Closing the link: asyncio's stream server would report a cancelled handler.
+            phone_writer.close()
 
     async def _pipe(self, reader, writer, direction: str) -> None:
         rate = SLOW_LINK["downloadThroughput" if direction == "down" else "uploadThroughput"]
