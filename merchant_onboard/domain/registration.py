@@ -35,7 +35,7 @@ TEXT_FIELDS: dict[str, tuple[int, bool]] = {
     "notes": (2000, False),
 }
 #: Fields the poster prints as typed: a character its font lacks would print as a blank.
-PRINTED_FIELDS = frozenset({"shop_name"})
+PRINTED_FIELDS = frozenset({"shop_name", "owner_name"})
 #: NAPAS shows at most about 50 characters of a holder name; longer is a typo.
 HOLDER_NAME_MAX = 50
 #: The shortest account numbers Vietnamese banks issue have 6 characters (some banks' older
@@ -167,8 +167,8 @@ def _clean_text(value: Any, field: str, limit: int, required: bool) -> str:
                       multiline=field == "notes")
     if field in PRINTED_FIELDS and (missing := missing_glyphs(text)):
         raise ValidationError(
-            N_("Poster không in được các ký tự: %(chars)s. Hãy viết bằng chữ tiếng Việt hoặc "
-               "chữ Latin."), field=field, chars=" ".join(missing[:10]))
+            N_("Poster không in được các ký tự: %(chars)s (biểu tượng cảm xúc, ký hiệu hoặc "
+               "chữ hiếm). Hãy bỏ các ký tự này."), field=field, chars=" ".join(missing[:10]))
     return text if field == "notes" else re.sub(r" +", " ", text)
 
 

@@ -29,4 +29,7 @@ class Market(SQLModel, table=True):
     census_size: int = Field(default=0)
     target_pct: int = Field(default=80)
     campaign_title: str = Field(default="", max_length=200)
+    #: Printed under the Vietnamese instructions in Khmer or English; "" for none (issue 12).
+    poster_second_line: str = Field(default="", max_length=80,
+                                    sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

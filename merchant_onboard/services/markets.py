@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, NotFoundError, ValidationError,
 )
+from merchant_onboard.domain.poster.second_line import FIELD as SECOND_LINE
+from merchant_onboard.domain.poster.second_line import clean_second_line
 from merchant_onboard.domain.text import clean_text
 from merchant_onboard.models import AuditEntry, Market, MarketKind, User
 from merchant_onboard.services.access import scope_markets
@@ -38,6 +40,11 @@ def clean_market(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str, 
         try:
             out[field] = clean_text(raw.get(field) or "", field=field, max_length=limit,
                                     required=required)
+        except ValidationError as error:
+            errors.append(error)
+    if not partial or SECOND_LINE in raw:
+        try:
+            out[SECOND_LINE] = clean_second_line(raw.get(SECOND_LINE) or "")
         except ValidationError as error:
             errors.append(error)
     if not partial or "kind" in raw:

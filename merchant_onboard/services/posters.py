@@ -61,7 +61,8 @@ def spec_for(stall: Stall, market: Market, account: PaymentAccount, *,
         stall_code=stall.stall_code, bank_short_name=bank.short_name if bank else account.bank_bin,
         holder_name=account.holder_name, account_number=account.account_number,
         payload=account.payload, verify_code=stall.public_code,
-        verify_url=f"{verify_base.rstrip('/')}/v/{stall.public_code}")
+        verify_url=f"{verify_base.rstrip('/')}/v/{stall.public_code}",
+        second_line=market.poster_second_line)
 
 
 def stall_poster(session: Session, *, stall: Stall, market: Market, fmt: PosterFormat,

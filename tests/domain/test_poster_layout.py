@@ -26,7 +26,33 @@ SHOP_NAMES = [
     LONG_SHOP_NAME,
     LONG_SHOP_NAME + " và các con " + LONG_SHOP_NAME,  # far beyond any sane name
     "Nhàhàngkhôngcókhoảngtrắngnàocảvìngườinhậpquênbấmphímcách",  # one unbreakable word
+    # Issue 12: fallback faces. Khmer reaches deeper below the line (stacked subscripts) and
+    # writes words without spaces: a long name wraps between clusters, never inside one.
+    "ហាងលក់គ្រឿងទេសនិងបន្លែស្រស់ស្អាតរបស់អ្នកស្រីស្រីពៅនៅផ្សារធំសុខ",
+    "陳記雜貨 鴻發海味 – Tạp hoá Chú Tư",
 ]
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS, ids=str)
+def test_a_khmer_name_breaks_at_its_zero_width_spaces(fmt):
+    words = ["ហាងលក់", "គ្រឿងទេស", "និង", "បន្លែ", "ស្រស់ស្អាត", "របស់", "អ្នកស្រី", "ស្រីពៅ",
+             "នៅ", "ផ្សារធំ", "សុខ"]
+    spec = make_spec(shop_name="\u200b".join(words))
+    lines = _shop_lines(spec, fmt)
+    assert len(lines) == 2
+    for line in lines:  # whole words: each line starts with one and ends after one (or "…")
+        body = line.strip("\u200b")
+        assert any(body.startswith(word) for word in words), line
+        assert body.endswith("…") or any(body.endswith(word) for word in words), line
+
+
+def _shop_lines(spec, fmt) -> list[str]:
+    """The shop name's lines: those in one style right above the stall code."""
+    texts = layout_for(spec, fmt).texts
+    stall = next(i for i, line in enumerate(texts) if line.text == spec.stall_line)
+    style = (texts[stall - 1].size, texts[stall - 1].color)
+    return [line.text for line in reversed(list(itertools.takewhile(
+        lambda line: (line.size, line.color) == style, reversed(texts[:stall]))))]
 
 
 def _all_specs():
@@ -74,6 +100,9 @@ def test_shop_name_is_wrapped_or_shrunk_never_cut(fmt, name):
         assert full.startswith(printed[:-1]) and len(printed) > 20
     else:
         assert printed == full
+    for line in shop_lines:  # a line never starts with a mark or a subscript of the last one
+        assert not unicodedata.category(line[0]).startswith("M")
+        assert not line.rstrip().endswith("\u17d2")
 
 
 @pytest.mark.parametrize("fmt", ALL_FORMATS, ids=str)

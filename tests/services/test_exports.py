@@ -266,3 +266,38 @@ def test_the_rollup_gives_the_adoption_in_percent_with_one_decimal(
                                   headers=ROLLUP_HEADERS)
     assert [r["NAME"] for r in read_csv(b"".join(every.chunks))] == ["Chợ A Đã Trả",
                                                                     "Chợ Vị Thanh"]
+
+
+def test_each_step_of_a_stall_is_dated_and_a_foreign_qr_is_marked(session, market, people,
+                                                                   stalls):
+    from merchant_onboard.domain.vietqr import build_payload
+
+    lan, a2 = people["volunteer"], stalls[2]
+    moments = {}
+    for day, (kind, data) in enumerate((
+            ("poster_printed", None), ("poster_installed", None),
+            ("test_payment_verified", {"name_matches": "on", "owner_confirmed": "on"}),
+            ("first_payment_confirmed", {"amount": "45000", "customer_payment": "on"}),
+            ("recheck", {"payload": build_payload(bank="970415", account="108002345678")})),
+            start=3):
+        at = datetime(2026, 3, day, 17, 5, tzinfo=timezone.utc)
+        onboarding.record_event(session, actor=lan, stall=a2, kind=kind, at=at,
+                                client_id=str(uuid.uuid4()), data=data)
+        moments[kind] = f"2026-03-{day + 1:02d} 00:05"  # 17:05 UTC is past midnight in Vietnam
+    _export, data = stall_rows(session, people["manager"], market)
+    row = read_csv(data)[0]
+    assert row["STALL_CODE"] == "A-2"
+    assert (row["PRINTED_AT"], row["INSTALLED_AT"], row["TEST_PAID_AT"],
+            row["FIRST_PAID_AT"]) == (moments["poster_printed"], moments["poster_installed"],
+                                      moments["test_payment_verified"],
+                                      moments["first_payment_confirmed"])
+    assert (row["RECHECK_MISMATCH"], read_csv(data)[1]["RECHECK_MISMATCH"]) == ("x", "")
+
+
+def test_the_rollup_xlsx_columns_are_sized_for_reading(session, market, people, stalls):
+    export = exports.export_rollup(session, actor=people["admin"], fmt="xlsx",
+                                   headers=ROLLUP_HEADERS, now=EVENING)
+    assert export.filename == "tong-hop-cac-cho-20260302.xlsx"
+    assert "spreadsheetml" in export.mimetype
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.chunks))).active
+    assert [sheet.column_dimensions[letter].width for letter in "ABCDE"] == [16, 30, 16, 20, 12]

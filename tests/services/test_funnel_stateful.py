@@ -53,6 +53,8 @@ EVENT_DATA = {
     "note": {"note": "Chủ hàng hẹn quay lại sau"},
 }
 SLOTS = ("A-1", "A-2", "B-1")
+#: Once money has moved through the poster, a refusal is no longer allowed.
+MONEY_MOVED = (TESTED, PAID)
 #: The event that moves a stall to the next milestone.
 NEXT_MILESTONE = {REGISTERED: PRINTED, PRINTED: INSTALLED, INSTALLED: TESTED, TESTED: PAID}
 
@@ -83,6 +85,12 @@ class ModelStall:
     account: str
     #: For every poster printed, in order: the account it shows.
     posters: list[str] = field(default_factory=list)
+    #: Whether ``refuse_once_money_moved`` tried a refusal since the stall reached its status.
+    refusal_tried: bool = False
+
+    def move(self, status: str) -> None:
+        if status != self.status:
+            self.status, self.refusal_tried = status, False
 
 
 class FunnelMachine(RuleBasedStateMachine):
@@ -157,6 +165,22 @@ class FunnelMachine(RuleBasedStateMachine):
         self.record_on(data.draw(st.sampled_from(sorted(
             c for c, s in self.model.items() if s.status in AFTER_PRINT)), label="stall"), kind)
 
+    def money_moved(self) -> list[str]:
+        """Stalls past the test payment not yet asked for a refusal since they got there."""
+        return sorted(c for c, s in self.model.items()
+                      if s.status in MONEY_MOVED and not s.refusal_tried)
+
+    @precondition(lambda self: self.money_moved())
+    @rule(data=st.data())
+    def refuse_once_money_moved(self, data: st.DataObject) -> None:
+        """An owner declining after the test or first payment: not allowed (DESIGN §3: only
+        before money has moved through the poster). ``record_late`` draws it one time in
+        nine, and only on a stall that got that far, so bounded runs missed it; once per
+        stall and status, so that it does not crowd out the other steps."""
+        code = data.draw(st.sampled_from(self.money_moved()), label="stall")
+        self.model[code].refusal_tried = True
+        self.record_on(code, "refused")
+
     def record_on(self, code: str, kind: str) -> None:
         stall, expected = self.stall(code), self.model[code]
         payload = dict(EVENT_DATA[kind])
@@ -169,7 +193,7 @@ class FunnelMachine(RuleBasedStateMachine):
         after = model_next(expected.status, kind)
         assert refused == (after is None), (code, expected.status, kind)
         if after is not None:
-            expected.status = after
+            expected.move(after)
             if kind == "poster_printed":
                 expected.posters.append(expected.account)
 
@@ -186,7 +210,8 @@ class FunnelMachine(RuleBasedStateMachine):
         after = model_next(expected.status, "account_changed")
         assert refused == (same or after is None), (code, expected.status, same)
         if not refused:
-            expected.status, expected.account = after, account
+            expected.move(after)
+            expected.account = account
 
     @invariant()
     def each_stall_is_where_the_model_says(self) -> None:
@@ -239,3 +264,27 @@ def test_random_funnel_journeys_keep_the_invariants(funnel_machine):
     run_state_machine_as_test(funnel_machine, settings=settings(
         max_examples=EXAMPLES[funnel_machine.engine.dialect.name], stateful_step_count=30,
         deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+
+
+def check_invariants(machine: FunnelMachine) -> None:
+    machine.each_stall_is_where_the_model_says()
+    machine.only_posters_of_the_current_account_stand()
+    machine.dashboard_counts_equal_the_stall_list()
+
+
+@pytest.mark.parametrize("paid", [False, True], ids=["after-test-payment", "after-first-payment"])
+def test_no_refusal_once_money_has_moved(funnel_machine, paid):
+    """The journey the random runs reach least, driven step by step through the same machine:
+    a refusal after the test payment, and after the first customer payment, is refused and
+    leaves the stall, its poster and the dashboard as they were."""
+    machine = funnel_machine()
+    try:
+        machine.first_stall()
+        steps = ["poster_printed", "poster_installed", "test_payment_verified"]
+        for kind in [*steps, *(["first_payment_confirmed"] if paid else []), "refused"]:
+            machine.record_on("A-1", kind)  # asserts the service refuses what the model does
+            check_invariants(machine)
+        assert machine.model["A-1"].status == (PAID if paid else TESTED)
+        assert machine.stall("A-1").refusal_reason is None
+    finally:
+        machine.teardown()

@@ -288,3 +288,27 @@ def test_a_batch_is_named_by_what_it_prints(session, market, stalls, volunteer, 
         posters.record_batch(session, actor=volunteer, market=market,
                              selection=posters.BatchFilter(), fmt=PosterFormat.A6, batch_id="x")
     assert str(caught.value) == "batch_id: Mã lô in không hợp lệ."
+
+
+def test_an_admins_poster_downloads_are_written_down_a_members_are_not(
+        session, market, stalls, volunteer, make_user):
+    from merchant_onboard.models import AuditEntry, Role
+
+    admin = make_user("an", Role.ADMIN)
+    for viewer in (volunteer, admin):
+        posters.stall_poster(session, stall=stalls["B-1"], market=market, fmt=PosterFormat.PNG,
+                             verify_base=BASE, viewer=viewer)
+        assert posters.check_batch(session, market=market, fmt=PosterFormat.A6, viewer=viewer,
+                                   selection=posters.BatchFilter(status="registered",
+                                                                 zone="Khu B")) == 2
+    posters.check_batch(session, market=market, selection=posters.BatchFilter(),
+                        fmt=PosterFormat.STICKER, viewer=admin)
+    entries = session.exec(select(AuditEntry).where(AuditEntry.action.startswith("poster."))
+                           .order_by(AuditEntry.id)).all()
+    assert [(e.actor_id, e.action, e.target, e.market_id, e.data) for e in entries] == [
+        (admin.id, "poster.download", "cho-vi-thanh/B-1", market.id, {"format": "png"}),
+        (admin.id, "poster.batch_download", "cho-vi-thanh", market.id,
+         {"format": "a6", "stalls": 2, "status": "registered", "zone": "Khu B"}),
+        (admin.id, "poster.batch_download", "cho-vi-thanh", market.id,
+         {"format": "sticker", "stalls": 5, "status": "", "zone": ""}),
+    ]

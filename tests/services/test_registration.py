@@ -245,18 +245,28 @@ def test_code_account_and_phone_are_checked_in_one_query_and_reported_in_that_or
     assert result.created and result.stall.stall_code == "B-1"
 
 
-@pytest.mark.parametrize(("shop_name", "shown"), [
-    ("Tiệm thuốc bắc 中华", "中 华"), ("ហាងលក់បាយ", "ហ"), ("Bún bò 😀", "😀"),
+@pytest.mark.parametrize(("field", "name", "shown"), [
+    ("shop_name", "Bún bò 😀", "😀"),
+    ("shop_name", "Tiệm 中华 ☃ 𠀀", "☃ 𠀀"),  # a symbol, an ideograph outside the subset
+    ("owner_name", "Srey 🌸 Peou", "🌸"),  # printed when the shop has no name
 ])
-def test_a_shop_name_the_poster_cannot_print_is_refused_and_nothing_is_written(
-        session, market, volunteer, shop_name, shown):
+def test_a_name_no_poster_font_can_print_is_refused_and_nothing_is_written(
+        session, market, volunteer, field, name, shown):
     with pytest.raises(FormErrors) as info:
         stalls.register_stall(session, actor=volunteer, market=market,
-                              raw=stall_fields(shop_name=shop_name),
+                              raw=stall_fields(**{field: name}),
                               client_id=str(uuid.uuid4()), confirm_phone=True)
-    [error] = [e for e in info.value.errors if e.field == "shop_name"]
-    assert "không in được" in error.message and shown in error.params["chars"]
+    [error] = [e for e in info.value.errors if e.field == field]
+    assert "không in được" in error.message and error.params["chars"] == shown
     assert count(session, Stall) == 0
+
+
+@pytest.mark.parametrize("name", ["Tiệm thuốc bắc 中華 鴻發", "ហាងលក់បាយ ស្រីពៅ"])
+def test_chinese_and_khmer_shop_names_are_accepted(session, market, volunteer, name):
+    result = stalls.register_stall(session, actor=volunteer, market=market,
+                                   raw=stall_fields(shop_name=name),
+                                   client_id=str(uuid.uuid4()), confirm_phone=True)
+    assert result.stall.shop_name == name
 
 
 def test_every_vietnamese_letter_and_the_poster_punctuation_print(session, market, volunteer):

@@ -282,3 +282,268 @@ def test_locking_ends_sessions_and_unlocking_does_not_lower_the_generation(sessi
     actions = session.exec(select(AuditEntry.action).where(AuditEntry.target == "lan")
                            .order_by(AuditEntry.id)).all()
     assert actions == ["user.create", "user.lock", "user.unlock"]
+
+
+def test_the_admins_page_lists_admins_then_managers_then_volunteers_with_their_markets(
+        session, market, make_market):
+    other = make_market("cho-khac")
+    for name, role, codes in (("zed", Role.VOLUNTEER, [other.code, market.code]),
+                              ("bao", Role.MANAGER, [market.code]),
+                              ("yen", Role.ADMIN, []), ("anh", Role.VOLUNTEER, []),
+                              ("can", Role.MANAGER, []), ("xuan", Role.ADMIN, [])):
+        users.create_user(session, username=name, password=TEST_PASSWORD, role=role,
+                          market_codes=codes)
+    assert [(user.username, codes) for user, codes in users.all_logins(session)] == [
+        ("xuan", []), ("yen", []), ("bao", ["cho-vi-thanh"]), ("can", []), ("anh", []),
+        ("zed", ["cho-khac", "cho-vi-thanh"])]
+
+
+def test_a_members_last_activity_is_their_later_login_or_step_in_that_market(
+        session, market, make_market, make_stall):
+    from datetime import datetime, timezone
+
+    other = make_market("cho-khac")
+    for name in ("lan", "minh", "tuan"):
+        users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER,
+                          market_codes=[market.code, other.code])
+    lan, minh = users.require_user(session, "lan"), users.require_user(session, "minh")
+    old = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+    later = datetime(2026, 1, 9, 8, 0, tzinfo=timezone.utc)
+    # Lan signed in long ago and registered a stall here since; Minh only worked in the other
+    # market, so here his login counts; Tuan never did anything.
+    lan.last_login_at, minh.last_login_at = old, old
+    session.add_all([lan, minh])
+    session.commit()
+    stall = make_stall(market, lan)
+    make_stall(other, minh, stall_code="K-1")
+    stall_time = session.get(type(stall), stall.id).registered_at
+    assert stall_time > old
+    found = {m.user.username: m.last_activity for m in users.members(session, market)}
+    assert found == {"lan": stall_time, "minh": old, "tuan": None}
+    minh.last_login_at = later.replace(year=2027)
+    session.add(minh)
+    session.commit()
+    found = {m.user.username: m.last_activity for m in users.members(session, market)}
+    assert found["minh"] == later.replace(year=2027)
+
+
+def test_changing_ones_own_password_needs_the_current_one_and_a_new_valid_one(session):
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER)
+    epoch = lan.session_epoch
+    refusals = (("wrong-current-1", "lan-moi-mat-khau", "current_password",
+                 "current_password: Mật khẩu hiện tại không đúng.", {}),
+                (TEST_PASSWORD, TEST_PASSWORD, "new_password",
+                 "new_password: Mật khẩu mới phải khác mật khẩu hiện tại.", {}),
+                (TEST_PASSWORD, "short", "new_password",
+                 "new_password: Mật khẩu cần ít nhất 10 ký tự.", {"n": 10}))
+    for current, new, field, said, params in refusals:
+        with pytest.raises(ValidationError) as caught:
+            users.change_password(session, user=lan, current_password=current,
+                                  new_password=new)
+        assert (caught.value.field, str(caught.value), caught.value.params) == \
+            (field, said, params)
+    assert session.get(User, lan.id).session_epoch == epoch
+    users.change_password(session, user=lan, current_password=TEST_PASSWORD,
+                          new_password="lan-moi-mat-khau")
+    stored = session.get(User, lan.id)
+    assert (stored.session_epoch, stored.must_change_password) == (epoch + 1, False)
+    assert sign_in(session, "lan", "lan-moi-mat-khau").id == lan.id
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "password.change")).one()
+    assert (audit.actor_id, audit.target, audit.data) == (lan.id, "lan", {})
+
+
+def test_a_reset_link_works_once_for_the_generation_it_was_issued_under(session, market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    made = users.create_login(session, actor=admin, username="hung", role=Role.MANAGER,
+                              market_codes=[market.code])
+    hung = made.user
+    epoch = hung.session_epoch
+    expired = "Liên kết đặt lại mật khẩu đã hết hạn hoặc đã được dùng."
+    for user_id, at in ((hung.id, epoch + 1), (hung.id, epoch - 1), (hung.id + 99, epoch)):
+        with pytest.raises(NotFoundError) as caught:
+            users.reset_link_owner(session, user_id=user_id, epoch=at)
+        assert str(caught.value) == expired
+    assert users.reset_link_owner(session, user_id=hung.id, epoch=epoch).id == hung.id
+    with pytest.raises(ValidationError) as caught:
+        users.set_password_from_link(session, user_id=hung.id, epoch=epoch,
+                                     new_password="short")
+    assert (caught.value.field, caught.value.params) == ("new_password", {"n": 10})
+    users.set_password_from_link(session, user_id=hung.id, epoch=epoch,
+                                 new_password="hung-mat-khau-1")
+    stored = session.get(User, hung.id)
+    assert (stored.must_change_password, stored.session_epoch) == (False, epoch + 1)
+    assert sign_in(session, "hung", "hung-mat-khau-1").id == hung.id
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "password.change")).one()
+    assert (audit.actor_id, audit.target, audit.data) == (hung.id, "hung", {"by": "link"})
+    # Used: neither the old generation nor the new one opens it again.
+    for at in (epoch, epoch + 1):
+        with pytest.raises(NotFoundError):
+            users.set_password_from_link(session, user_id=hung.id, epoch=at,
+                                         new_password="hung-mat-khau-2")
+
+
+def test_a_reset_link_of_a_locked_login_does_not_open(session, market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    hung = users.create_login(session, actor=admin, username="hung", role=Role.MANAGER,
+                              market_codes=[market.code]).user
+    users.set_login_active(session, actor=admin, username="hung", active=False)
+    users.set_login_active(session, actor=admin, username="hung", active=True)
+    epoch = session.get(User, hung.id).session_epoch
+    assert users.reset_link_owner(session, user_id=hung.id, epoch=epoch).id == hung.id
+    users.set_login_active(session, actor=admin, username="hung", active=False)
+    with pytest.raises(NotFoundError):
+        users.reset_link_owner(session, user_id=hung.id, epoch=epoch + 1)
+
+
+def test_logging_out_everywhere_ends_every_session_and_is_audited(session):
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER)
+    epoch = lan.session_epoch
+    assert users.end_all_sessions(session, user=lan).session_epoch == epoch + 1
+    users.end_all_sessions(session, user=lan)
+    assert session.get(User, lan.id).session_epoch == epoch + 2
+    audits = session.exec(select(AuditEntry).where(AuditEntry.action == "sessions.end")).all()
+    assert [(a.actor_id, a.target) for a in audits] == [(lan.id, "lan")] * 2
+
+
+def test_signing_in_records_when(session):
+    from merchant_onboard.models.base import utcnow
+
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER)
+    assert lan.last_login_at is None
+    before = utcnow()
+    sign_in(session, "lan")
+    session.expire_all()
+    assert session.get(User, lan.id).last_login_at >= before
+
+
+def test_a_locked_login_says_so_and_its_right_password_is_no_guess(session, market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER,
+                      market_codes=[market.code])
+    users.set_login_active(session, actor=admin, username="lan", active=False)
+    for _ in range(3):
+        with pytest.raises(users.AccountLocked) as caught:
+            sign_in(session, "lan", max_failures=2)
+        assert str(caught.value) == "Tài khoản này đã bị khoá. Hãy liên hệ quản trị viên."
+    users.set_login_active(session, actor=admin, username="lan", active=True)
+    assert sign_in(session, "lan", max_failures=2).username == "lan"
+
+
+def test_failures_for_a_name_from_many_addresses_slow_it_down_without_locking_it(session):
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    limits = users.LoginLimits(pair=100, username_free=2, delay_cap=60)
+
+    def attempt(password, address):
+        return users.authenticate(session, username="lan", password=password, address=address,
+                                  limits=limits)
+
+    for n in range(2):
+        with pytest.raises(ValidationError):
+            attempt("wrong-password", f"10.0.1.{n}")
+    # The third failure makes the next attempt from anywhere wait a second.
+    with pytest.raises(ValidationError):
+        attempt("wrong-password", "10.0.1.2")
+    with pytest.raises(ThrottledError) as caught:
+        attempt(TEST_PASSWORD, "10.0.1.3")
+    assert str(caught.value) == "Vui lòng đợi 1 giây rồi đăng nhập lại."
+    assert caught.value.params == {"seconds": 1}
+
+
+def test_failures_from_one_address_across_names_are_capped(session):
+    for name in ("lan", "minh"):
+        users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    limits = users.LoginLimits(pair=100, username_free=100, address=3, window=300)
+    for name in ("lan", "minh", "lan"):
+        with pytest.raises(ValidationError):
+            users.authenticate(session, username=name, password="wrong-password",
+                               address="10.0.2.1", limits=limits)
+    with pytest.raises(ThrottledError) as caught:
+        users.authenticate(session, username="minh", password=TEST_PASSWORD,
+                           address="10.0.2.1", limits=limits)
+    assert caught.value.params == {"minutes": 5, "seconds": 300}
+    assert users.authenticate(session, username="minh", password=TEST_PASSWORD,
+                              address="10.0.2.2", limits=limits).username == "minh"
+
+
+def test_who_may_add_whom_to_a_market(session, market, make_market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    users.create_user(session, username="hung", password=TEST_PASSWORD, role=Role.MANAGER)
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER)
+    for actor, target in ((manager, "hung"), (manager, "an"), (admin, "an"), (manager, "zz")):
+        with pytest.raises(NotFoundError) as caught:
+            users.add_member(session, actor=actor, market=market, username=target)
+        assert str(caught.value) == f"Không tìm thấy người dùng “{target}”."
+    assert users.add_member(session, actor=manager, market=market, username=" LAN ").id == lan.id
+    users.add_member(session, actor=manager, market=market, username="lan")
+    hung = users.add_member(session, actor=admin, market=market, username="hung")
+    assert session.get(Membership, (hung.id, market.id)) is not None
+    added = session.exec(select(AuditEntry).where(AuditEntry.action == "membership.add")
+                         .order_by(AuditEntry.id)).all()
+    assert [(a.actor_id, a.target, a.market_id) for a in added] == [
+        (manager.id, "lan", market.id), (admin.id, "hung", market.id)]
+
+
+def test_an_admin_removes_anyone_but_themselves(session, market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN,
+                              market_codes=[market.code])
+    hung = users.create_user(session, username="hung", password=TEST_PASSWORD,
+                             role=Role.MANAGER, market_codes=[market.code])
+    with pytest.raises(NotFoundError) as caught:
+        users.remove_member(session, actor=admin, market=market, username="an")
+    assert str(caught.value) == "Không tìm thấy người này trong chợ."
+    assert users.remove_member(session, actor=admin, market=market, username="hung").id == hung.id
+    assert session.get(Membership, (hung.id, market.id)) is None
+    with pytest.raises(NotFoundError):
+        users.remove_member(session, actor=admin, market=market, username="hung")
+
+
+def test_an_admin_resets_or_locks_anyone_but_themselves(session):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    users.create_user(session, username="hung", password=TEST_PASSWORD, role=Role.MANAGER)
+    for typed, call in (
+            ("an", lambda: users.reset_password(session, actor=admin, username="an")),
+            ("An", lambda: users.set_login_active(session, actor=admin, username="An",
+                                                  active=False))):
+        with pytest.raises(NotFoundError) as caught:
+            call()
+        assert str(caught.value) == f"Không tìm thấy người dùng “{typed}”."
+    user, temporary = users.reset_password(session, actor=admin, username=" Hung ")
+    assert user.username == "hung" and sign_in(session, "hung", temporary).id == user.id
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "password.reset")).one()
+    assert (audit.actor_id, audit.target) == (admin.id, "hung")
+    assert users.get_active_user(session, admin.id).active
+
+
+def test_only_an_admin_locks_a_login_and_says_so(session, market):
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    with pytest.raises(PermissionDenied) as caught:
+        users.set_login_active(session, actor=manager, username="boss", active=False)
+    assert str(caught.value) == "Chỉ quản trị viên mới khoá được cả tài khoản."
+
+
+def test_what_a_refused_login_creation_says(session, market, make_market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    cases = ((admin, Role.ADMIN, [market.code], ValidationError,
+              "role: Chỉ tạo được tài khoản quản lý chợ hoặc tình nguyện viên."),
+             (manager, Role.MANAGER, [market.code], PermissionDenied,
+              "Chỉ quản trị viên mới tạo được tài khoản quản lý chợ."),
+             (manager, Role.VOLUNTEER, [], ValidationError, "markets: Chọn ít nhất một chợ."))
+    for actor, role, codes, error, said in cases:
+        with pytest.raises(error) as caught:
+            users.create_login(session, actor=actor, username="new", role=role,
+                               password=TEST_PASSWORD, market_codes=codes)
+        assert str(caught.value) == said
+    # Codes are taken as typed around spaces.
+    made = users.create_login(session, actor=manager, username="new", role=Role.VOLUNTEER,
+                              password=TEST_PASSWORD, market_codes=[f" {market.code} "])
+    assert session.get(Membership, (made.user.id, market.id)) is not None
+    assert not made.user.must_change_password

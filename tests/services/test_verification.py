@@ -162,3 +162,71 @@ def test_photo_checks_are_limited_per_address(session, stall):
     # Another address still may.
     assert check(session, stall.public_code, photo, limit=2,
                  address="198.51.100.7").result == "match"
+
+
+def test_lookups_are_limited_per_address_and_say_so(session, stall):
+    def look(code=stall.public_code, address="203.0.113.9"):
+        return verification.look_up(session, code, address=address, limit=2, window=600)
+
+    assert look().stall_code == "B-7"
+    # An unknown code is no card, and counts as a lookup all the same.
+    assert look("ZZZZZZZZ") is None
+    with pytest.raises(ThrottledError) as caught:
+        look()
+    assert str(caught.value) == "Bạn đã tra cứu quá nhiều mã. Vui lòng thử lại sau ít phút."
+    assert look(address="198.51.100.7").stall_code == "B-7"
+    counted = {t.key: t.count for t in session.exec(select(Throttle)).all()}
+    assert counted == {"lookup:203.0.113.9": 3, "lookup:198.51.100.7": 1}
+
+
+def test_too_many_photo_checks_are_told_in_words(session, stall):
+    photo = qr_png(build_payload(bank="970436", account="0011012345678"))
+    check(session, stall.public_code, photo, limit=1)
+    with pytest.raises(ThrottledError) as caught:
+        check(session, stall.public_code, photo, limit=1)
+    assert str(caught.value) == "Bạn đã kiểm tra quá nhiều ảnh. Vui lòng thử lại sau ít phút."
+    assert session.exec(select(Throttle.count)).all() == [2]
+
+
+def test_a_refused_closed_or_flagged_stall_says_so_on_its_card(session, stall, volunteer,
+                                                              market, make_stall):
+    from merchant_onboard.models import Stall
+
+    def state(of=stall):
+        return verification.public_card(session, of.public_code).state
+
+    def set_(of=stall, **fields):
+        row = session.get(Stall, of.id)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        session.add(row)
+        session.commit()
+
+    set_(recheck_mismatch=True)
+    assert state() == "flagged"
+    set_(status="refused")
+    assert state() == "refused"
+    set_(status="inactive")
+    assert state() == "revoked"
+    # A revoked poster outweighs a refusal that came after it.
+    other = make_stall(market, volunteer, stall_code="B-9", account_number="0011019999999")
+    print_poster(session, volunteer, other)
+    stalls.change_account(session, actor=volunteer, stall=other, market=market,
+                          raw={"bank": "970415", "account_number": "108002345678"},
+                          client_id=str(uuid.uuid4()))
+    set_(other, status="refused")
+    assert state(other) == "revoked"
+
+
+def test_a_stall_whose_owner_did_not_consent_shows_nothing_personal(session, stall, volunteer):
+    from merchant_onboard.models import Stall
+
+    print_poster(session, volunteer, stall)
+    row = session.get(Stall, stall.id)
+    row.consent = False
+    session.add(row)
+    session.commit()
+    card = verification.public_card(session, stall.public_code)
+    assert (card.state, card.stall_code, card.shop_name, card.bank_short_name, card.holder_name,
+            card.account_last4, card.poster_version, card.poster_printed_at) == (
+        "unregistered", "B-7", "", "", "", "", None, None)

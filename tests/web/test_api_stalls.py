@@ -354,3 +354,15 @@ def test_a_census_stall_is_registered_through_its_own_route(client, headers, mar
     assert client.post(url, headers=headers, json=body).status_code == 200
     again = client.post(url, headers=headers, json={**body, "client_id": str(uuid.uuid4())})
     assert (again.status_code, again.get_json()["existing_id"]) == (409, census.id)
+
+
+def test_the_api_takes_chinese_and_khmer_names_and_refuses_an_emoji(app, client, headers):
+    before = row_counts(app)
+    refused = post_stall(client, headers, stall_body(shop_name="Tiệm 中華 🧧"))
+    assert (refused.status_code, refused.mimetype) == (422, "application/problem+json")
+    assert refused.get_json()["errors"]["shop_name"][0].startswith(
+        "Poster không in được các ký tự: 🧧")
+    assert row_counts(app) == before
+    taken = post_stall(client, headers, stall_body(shop_name="Tiệm 中華 ហាងលក់បាយ"))
+    assert taken.status_code == 201
+    assert taken.get_json()["shop_name"] == "Tiệm 中華 ហាងលក់បាយ"

@@ -90,6 +90,8 @@ MATRIX = [Row(*row) for row in [
     ("GET", "/m/<code>/census",                          LOGIN, 403, 200, 200, 404),
     ("POST", "/m/<code>/census",                         LOGIN, 403, 422, 422, 404),
     ("POST", "/m/<code>/census/confirm",                 LOGIN, 403, 422, 422, 404),
+    ("GET", "/m/<code>/settings",                        LOGIN, 403, 200, 200, 404),
+    ("POST", "/m/<code>/settings",                       LOGIN, 403, REDIRECT, REDIRECT, 404),
     ("GET", "/m/<code>/posters",                         LOGIN, 403, 200, 200, 404),
     ("GET", "/m/<code>/posters.pdf",                     LOGIN, 403, 200, 200, 404),
     ("POST", "/m/<code>/posters/printed",                LOGIN, 403, 422, 422, 404),

@@ -312,3 +312,18 @@ def test_the_api_names_a_taken_code_with_the_other_mistakes(client, session, mar
     assert response.status_code == 422
     assert {"stall_code", "owner_phone"} <= set(response.get_json()["errors"])
     assert stall_count(session) == 1
+
+
+def test_the_form_takes_a_khmer_name_and_refuses_an_emoji_in_vietnamese(logged_in, session,
+                                                                          market):
+    refused = logged_in.post(f"/m/{market.code}/stalls/new",
+                             data=form(shop_name="Bún bò Srey 😀"))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Poster không in được các ký tự: 😀" in page
+    assert stall_count(session) == 0
+    taken = logged_in.post(f"/m/{market.code}/stalls/new",
+                           data=form(shop_name="ហាងលក់បាយ ស្រីពៅ 陳記"))
+    assert taken.status_code == 302
+    assert "ហាងលក់បាយ ស្រីពៅ 陳記" in logged_in.get(taken.headers["Location"]).get_data(
+        as_text=True)

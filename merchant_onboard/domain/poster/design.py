@@ -137,6 +137,10 @@ def _poster_items(spec: PosterSpec, width: float, text_scale: float, level: str,
                 Text(labels.scan_hint, Weight.REGULAR, 8 * t, 6.5 * t, INK, max_lines=2),
                 Gap(1.5 * t),
                 Text(labels.check_name_hint, Weight.SEMIBOLD, 8 * t, 6.5 * t, ACCENT, max_lines=2),
+                # The market's second language under the Vietnamese it translates.
+                *((Gap(2.5 * t),
+                   Text(spec.second_line, Weight.REGULAR, 8 * t, 6.5 * t, INK, max_lines=2))
+                  if spec.second_line else ()),
             ),
             fill=ACCENT_TINT, radius=6 * s, pad_x=8 * s, pad_y=6 * t,
         ),
@@ -181,6 +185,10 @@ def _sticker_items(spec: PosterSpec, width: float, text_scale: float,
         Gap(1 * t),
         Text(labels.check_name_hint, Weight.SEMIBOLD, pt(6.5), pt(6), ACCENT, max_lines=2,
              ellipsis=True),
+        *((Gap(1 * t),
+           Text(spec.second_line, Weight.REGULAR, pt(6.5), pt(6), INK, max_lines=2,
+                ellipsis=True))
+          if spec.second_line else ()),
         Gap(3 * t),
         # The code on its own line, the address under it: it breaks only before "/v/".
         Text(spec.verify_code_line, Weight.REGULAR, pt(6.5), pt(6), MUTED),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from merchant_onboard.domain.poster.fonts import INK_ASCENT, INK_DESCENT, Weight
+from merchant_onboard.domain.poster.fonts import Weight, extents
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, QRMatrix
 
 RGB = tuple[int, int, int]
@@ -70,9 +70,11 @@ class TextLine:
 
     @property
     def ink_box(self) -> Box:
-        """Where the glyphs can put ink, stacked Vietnamese tone marks included."""
-        top = self.baseline - INK_ASCENT * self.size
-        return Box(self.x, top, self.width, (INK_ASCENT + INK_DESCENT) * self.size)
+        """Where the glyphs can put ink, stacked Vietnamese tone marks and Khmer subscripts
+        included."""
+        reach = extents(self.text)
+        top = self.baseline - reach.ink_ascent * self.size
+        return Box(self.x, top, self.width, (reach.ink_ascent + reach.ink_descent) * self.size)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from merchant_onboard.domain.poster.fonts import LINE_ASCENT, LINE_DESCENT, Metrics, Weight
+from merchant_onboard.domain.poster.fonts import Extents, Metrics, Weight, extents
 from merchant_onboard.domain.poster.geometry import (
     RGB,
     Box,
@@ -135,22 +135,33 @@ class _FittedText:
     fitted: Fitted
 
     @property
+    def reach(self) -> Extents:
+        """The line metrics of this text (deeper for Khmer)."""
+        return extents(self.item.text)
+
+    @property
+    def leading(self) -> float:
+        return max(self.item.leading, self.reach.min_leading)
+
+    @property
     def height(self) -> float:
         lines, size = self.fitted.lines, self.fitted.size
         if not lines:
             return 0.0
-        return (LINE_ASCENT + LINE_DESCENT) * size + (len(lines) - 1) * self.item.leading * size
+        reach = self.reach
+        return ((reach.line_ascent + reach.line_descent) * size
+                + (len(lines) - 1) * self.leading * size)
 
     def place(self, y: float, column: tuple[float, float], panels: list[Panel],
               texts: list[TextLine]) -> float:
         """Append the lines centred in ``column`` from ``y``; return the y below them."""
         size = self.fitted.size
-        baseline = y + LINE_ASCENT * size
+        baseline = y + self.reach.line_ascent * size
         for line, line_width in zip(self.fitted.lines, self.fitted.widths):
             x = (column[0] + column[1] - line_width) / 2
             texts.append(TextLine(line, self.item.weight, size, x, baseline, line_width,
                                   self.item.color))
-            baseline += self.item.leading * size
+            baseline += self.leading * size
         return y + self.height
 
 

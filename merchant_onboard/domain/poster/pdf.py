@@ -15,9 +15,9 @@ from reportlab.pdfgen.canvas import Canvas
 
 from merchant_onboard.domain.errors import N_, ValidationError
 from merchant_onboard.domain.poster.design import layout_for, sticker_slots
-from merchant_onboard.domain.poster.fonts import Weight, pdf_font
+from merchant_onboard.domain.poster.fonts import Weight, pdf_font, run_em_width, runs, shaped
 from merchant_onboard.domain.poster.formats import PosterFormat
-from merchant_onboard.domain.poster.geometry import Box, Layout
+from merchant_onboard.domain.poster.geometry import Box, Layout, TextLine
 from merchant_onboard.domain.poster.pdfstream import streaming_canvas
 from merchant_onboard.domain.poster.qrmatrix import QRMatrix
 from merchant_onboard.domain.poster.spec import PosterSpec
@@ -155,8 +155,29 @@ def draw_layout(canvas: Canvas, layout: Layout, page_height: float) -> None:
     _draw_qr(canvas, layout, page_height)
     for line in layout.texts:
         canvas.setFillColorRGB(*_rgb(line.color))
-        canvas.setFont(pdf_font(line.weight), line.size)
-        canvas.drawString(line.x, page_height - line.baseline, line.text)
+        _draw_line(canvas, line, page_height - line.baseline)
+
+
+def _draw_line(canvas: Canvas, line: TextLine, y: float) -> None:
+    """One line, run by run, each in the face that has its characters (see ``fonts.runs``)."""
+    line_runs = runs(line.text)
+    if len(line_runs) == 1 and not line_runs[0].face.shaped:  # the common case
+        canvas.setFont(pdf_font(line.weight, line_runs[0].face), line.size)
+        canvas.drawString(line.x, y, line_runs[0].drawn)
+        return
+    x = line.x
+    for run in line_runs:
+        canvas.setFont(pdf_font(line.weight, run.face), line.size)
+        if run.face.shaped:
+            # Shaped glyphs are subscripts and reordered vowels mapped to private code
+            # points: /ActualText gives text extraction, search and copy the real letters.
+            actual = ("\ufeff" + run.text).encode("utf-16-be").hex().upper()
+            canvas.addLiteral(f"/Span <</ActualText <{actual}>>> BDC")
+            canvas.drawString(x, y, shaped(run.text, line.weight, run.face))
+            canvas.addLiteral("EMC")
+        else:
+            canvas.drawString(x, y, run.drawn)
+        x += run_em_width(run, line.weight) * line.size
 
 
 def _draw_qr(canvas: Canvas, layout: Layout, page_height: float) -> None:

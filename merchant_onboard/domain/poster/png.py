@@ -12,7 +12,7 @@ import io
 from PIL import Image, ImageDraw
 
 from merchant_onboard.domain.poster.design import WHITE, layout_for
-from merchant_onboard.domain.poster.fonts import pil_font
+from merchant_onboard.domain.poster.fonts import pil_font, runs
 from merchant_onboard.domain.poster.formats import PosterFormat
 from merchant_onboard.domain.poster.geometry import RGB, Layout, TextLine
 from merchant_onboard.domain.poster.spec import PosterSpec
@@ -63,13 +63,19 @@ def draw_png(layout: Layout) -> Image.Image:
 
 
 def _draw_text(image: Image.Image, line: TextLine, shades: list[int]) -> None:
-    """Draw one anti-aliased line with ``shades`` (coverage 0–255 → palette index)."""
-    font = pil_font(line.weight, line.size)
-    left, top, right, bottom = font.getbbox(line.text, anchor="ls")
-    coverage = Image.new("L", (right - left, bottom - top), 0)
-    ImageDraw.Draw(coverage).text((-left, -top), line.text, font=font, fill=255, anchor="ls")
-    position = (round(line.x) + left, round(line.baseline) + top)
-    image.paste(coverage.point(shades), position, coverage.point(_TEXT_MASK))
+    """Draw one anti-aliased line with ``shades`` (coverage 0–255 → palette index), run by
+    run, each in the face that has its characters (Raqm shapes the Khmer runs)."""
+    x = line.x
+    for run in runs(line.text):
+        font = pil_font(line.weight, line.size, run.face)
+        text = run.drawn
+        if text and not text.isspace():
+            left, top, right, bottom = font.getbbox(text, anchor="ls")
+            coverage = Image.new("L", (right - left, bottom - top), 0)
+            ImageDraw.Draw(coverage).text((-left, -top), text, font=font, fill=255, anchor="ls")
+            position = (round(x) + left, round(line.baseline) + top)
+            image.paste(coverage.point(shades), position, coverage.point(_TEXT_MASK))
+        x += font.getlength(text)
 
 
 def _background(layout: Layout, line: TextLine) -> RGB:

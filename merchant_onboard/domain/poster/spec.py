@@ -76,6 +76,9 @@ class PosterSpec:
     labels: PosterLabels = field(default_factory=PosterLabels.vietnamese)
     #: None: the format's level (:data:`ERROR_CORRECTION`); "L", "M", "Q" or "H" to force one.
     error_correction: str | None = None
+    #: The market's line in a second language (Khmer, English) under the Vietnamese
+    #: instructions; "" prints nothing (see ``poster.second_line``).
+    second_line: str = ""
 
     def __post_init__(self) -> None:
         _normalize_text_fields(self)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from merchant_onboard.domain.poster.fonts import Metrics, Weight
+from merchant_onboard.domain.poster.fonts import Metrics, Weight, cluster_cut
 
 #: A name stays on fewer lines if that costs at most this much of its type size: one line at
 #: 80 % reads better than two lines at full size.
@@ -51,7 +51,7 @@ def _shortened(text: str, weight: Weight, size: float, max_lines: int, max_width
     lines = wrap(text, weight, size, max_width, metrics)[:max_lines]
     last = lines[-1]
     while last and metrics.width(last.rstrip() + "…", weight, size) > max_width:
-        last = last[:-1]
+        last = last[:cluster_cut(last, len(last) - 1)] if len(last) > 1 else ""
     lines[-1] = last.rstrip() + "…"
     return Fitted(size, tuple(lines), tuple(metrics.width(line, weight, size) for line in lines))
 
@@ -121,9 +121,14 @@ def wrap(text: str, weight: Weight, size: float, max_width: float, metrics: Metr
                 lines.append(head)
                 current = mark + tail
                 continue
-            cut = len(current) - 1
+            cut = cluster_cut(current, len(current) - 1)
             while cut > 1 and metrics.width(current[:cut], weight, size) > max_width:
-                cut -= 1
+                cut = cluster_cut(current, cut - 1)
+            # Khmer writes no spaces between words, only an invisible zero-width space where
+            # a line may break: take the last one that fits.
+            word_break = current.rfind("\u200b", 1, cut)
+            if word_break > 0:
+                cut = word_break + 1
             lines.append(current[:cut])
             current = current[cut:]
     if current:

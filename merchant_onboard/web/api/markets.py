@@ -6,6 +6,7 @@ from flask import url_for
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import N_, ConflictError, PermissionDenied
+from merchant_onboard.domain.poster.second_line import SECOND_LINE_MAX
 from merchant_onboard.models import MarketKind, Role
 from merchant_onboard.services import access, markets
 from merchant_onboard.web.api import bp
@@ -28,6 +29,10 @@ MARKET_CREATE = {
         "census_size": {"type": "integer", "minimum": 0, "default": 0},
         "target_pct": {"type": "integer", "minimum": 1, "maximum": 100, "default": 80},
         "campaign_title": {"type": "string", "maxLength": 200},
+        "poster_second_line": {
+            "type": "string", "maxLength": SECOND_LINE_MAX,
+            "description": "Printed under the Vietnamese instructions (Khmer or English); "
+                           "empty for none."},
         "client_id": {"type": "string", "description": "Accepted; the code is the key."},
     },
 }

@@ -24,7 +24,7 @@ _STALL_TEXT = ("stall_code", "zone", "shop_name", "owner_name", "category", "not
 _STALL_TIMES = ("consent_at", "registered_at", "printed_at", "installed_at", "test_paid_at",
                 "first_paid_at", "status_changed_at", "created_at", "updated_at")
 _MARKET_FIELDS = ("code", "name", "kind", "province", "ward", "address", "census_size",
-                  "target_pct", "campaign_title")
+                  "target_pct", "campaign_title", "poster_second_line")
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -112,6 +112,7 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
         "province": {"type": "string"}, "ward": {"type": "string"},
         "address": {"type": "string"}, "census_size": {"type": "integer"},
         "target_pct": {"type": "integer"}, "campaign_title": {"type": "string"},
+        "poster_second_line": {"type": "string"},
         "created_at": {"type": "string", "format": "date-time"}}},
     "Account": {"type": "object", "properties": {
         "bin": {"type": "string", "examples": ["970436"]},

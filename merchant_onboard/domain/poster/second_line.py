@@ -1,0 +1,34 @@
+"""A market's optional second language line, printed under the poster's Vietnamese
+instructions ("Quét mã … để thanh toán"): for markets with Khmer customers (more than a third
+of Sóc Trăng's people are Khmer) or foreign visitors, e.g. "ស្កេនដើម្បីបង់ប្រាក់" or
+"Scan to pay with any banking app".
+
+One short line: it must fit on the smallest format, the sticker, in at most two lines at
+6 pt, next to the Vietnamese text it translates. Cleaned here, where the coverage data lives,
+so the form, the API and the CLI refuse the same things with the same message.
+"""
+
+from __future__ import annotations
+
+import re
+
+from merchant_onboard.domain.errors import N_, ValidationError
+from merchant_onboard.domain.poster.fonts import missing_glyphs
+from merchant_onboard.domain.text import clean_text
+
+#: Characters: two sticker lines at 6 pt hold about 90 Latin letters; "Scan to pay with
+#: any banking app" is 32, its Khmer translation about 30.
+SECOND_LINE_MAX = 80
+FIELD = "poster_second_line"
+
+
+def clean_second_line(value: object) -> str:
+    """The line as it is stored and printed: NFC, one line, single spaces, at most
+    :data:`SECOND_LINE_MAX` characters, every character drawable by a poster face; "" for none.
+    """
+    text = re.sub(r"\s+", " ", clean_text(value, field=FIELD, max_length=SECOND_LINE_MAX))
+    if missing := missing_glyphs(text):
+        raise ValidationError(
+            N_("Poster không in được các ký tự: %(chars)s (biểu tượng cảm xúc, ký hiệu hoặc "
+               "chữ hiếm). Hãy bỏ các ký tự này."), field=FIELD, chars=" ".join(missing[:10]))
+    return text.strip()

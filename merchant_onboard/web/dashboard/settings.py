@@ -1,0 +1,49 @@
+"""The market's poster settings, edited by its managers: the campaign title printed at the top
+of every poster, and the optional second language line under the Vietnamese instructions."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from merchant_onboard.db import get_session, read_only
+from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.poster.second_line import SECOND_LINE_MAX
+from merchant_onboard.services import access, markets
+from merchant_onboard.web.dashboard import bp
+from merchant_onboard.web.errors import field_errors
+
+#: What this form edits; any other posted field is ignored.
+FIELDS = ("campaign_title", "poster_second_line")
+
+
+def _page(market, values: dict, errors: dict, status: int = 200):
+    return render_template("dashboard/settings.html", market=market, values=values,
+                           errors=errors, second_line_max=SECOND_LINE_MAX), status
+
+
+@bp.get("/m/<code>/settings")
+@read_only
+@login_required
+def settings_page(code: str):
+    market = access.require_market(get_session(), current_user, code, manage=True)
+    return _page(market, {field: getattr(market, field) for field in FIELDS}, {})
+
+
+@bp.post("/m/<code>/settings")
+@login_required
+def settings_save(code: str):
+    session = get_session()
+    market = access.require_market(session, current_user, code, manage=True)
+    # Only what the form sent: a field left out keeps its value.
+    values = {field: request.form[field] for field in FIELDS if field in request.form}
+    if not values:
+        return redirect(url_for("dashboard.settings_page", code=market.code))
+    try:
+        markets.update_market(session, actor=current_user, market=market, raw=values)
+    except DomainError as exc:
+        session.rollback()
+        return _page(market, values, field_errors(exc), 422)
+    flash(_("Đã lưu cài đặt poster."), "success")
+    return redirect(url_for("dashboard.settings_page", code=market.code))

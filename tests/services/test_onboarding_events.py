@@ -1,0 +1,275 @@
+"""Recording funnel events: what is stored with each event and stall, what a volunteer is told
+when a request is malformed, reused or stale, and how a double tap racing itself ends. The
+cases tests/services/test_onboarding.py leaves out (found by mutation testing,
+tests/MUTATION.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from merchant_onboard.db import get_engine
+from merchant_onboard.domain.errors import ConflictError, ValidationError
+from merchant_onboard.domain.funnel import TransitionError
+from merchant_onboard.models import Event, Poster, Stall
+from merchant_onboard.services import onboarding, stalls
+
+T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+PAID = {"customer_payment": True, "amount": 35000}
+TESTED = {"name_matches": True, "owner_confirmed": True}
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh")
+
+
+@pytest.fixture
+def volunteer(make_user, market):
+    return make_user("lan", markets=[market])
+
+
+@pytest.fixture
+def stall(make_stall, market, volunteer):
+    return make_stall(market, volunteer)
+
+
+def record(session, volunteer, stall, kind, data=None, *, client_id=None, at=None,
+           device_time=None):
+    return onboarding.record_event(session, actor=volunteer, stall=stall, kind=kind,
+                                   client_id=client_id or str(uuid.uuid4()), data=data,
+                                   at=at, device_time=device_time)
+
+
+def stored(session, stall) -> Stall:
+    session.expire_all()
+    return session.get(Stall, stall.id)
+
+
+def history(session, stall) -> list[Event]:
+    session.expire_all()
+    return list(session.exec(select(Event).where(Event.stall_id == stall.id)
+                             .order_by(Event.id)))
+
+
+# --- the request itself ------------------------------------------------------------------
+
+@pytest.mark.parametrize("client_id", ["", "   ", "1234567", "x" * 65, None])
+def test_a_client_id_outside_8_to_64_characters_is_refused(session, volunteer, stall,
+                                                          client_id):
+    with pytest.raises(ValidationError) as caught:
+        onboarding.record_event(session, actor=volunteer, stall=stall, kind="note",
+                                client_id=client_id, data={"note": "Hẹn mai"})
+    assert str(caught.value) == "client_id: Mã yêu cầu (client_id) cần 8–64 ký tự."
+    assert [e.kind for e in history(session, stall)] == ["registered"]
+
+
+@pytest.mark.parametrize("client_id", ["12345678", "x" * 64])
+def test_a_client_id_of_8_or_64_characters_is_kept_as_sent(session, volunteer, stall,
+                                                          client_id):
+    result = record(session, volunteer, stall, "note", {"note": "Hẹn mai"},
+                    client_id=f"  {client_id} ")
+    assert result.created and history(session, stall)[-1].client_id == client_id
+
+
+@pytest.mark.parametrize("kind", ["bogus", "registered", "account_changed", ""])
+def test_an_unknown_or_service_only_kind_is_refused(session, volunteer, stall, kind):
+    with pytest.raises(ValidationError) as caught:
+        record(session, volunteer, stall, kind)
+    assert str(caught.value) == "kind: Loại sự kiện không hợp lệ."
+    assert [e.kind for e in history(session, stall)] == ["registered"]
+
+
+def test_a_client_id_reused_for_another_stall_is_refused(session, volunteer, stall,
+                                                        make_stall, market):
+    other = make_stall(market, volunteer, stall_code="A-2", account_number="22223333")
+    record(session, volunteer, stall, "note", {"note": "Hẹn mai"}, client_id="shared-key-01")
+    with pytest.raises(ConflictError) as caught:
+        record(session, volunteer, other, "note", {"note": "Hẹn mai"}, client_id="shared-key-01")
+    assert str(caught.value) == "client_id: Mã yêu cầu này đã dùng cho một thao tác khác."
+    assert [e.kind for e in history(session, other)] == ["registered"]
+
+
+def test_a_retry_answers_the_first_event_and_the_stall(session, volunteer, stall):
+    first = record(session, volunteer, stall, "poster_printed", client_id="print-key-001")
+    again = record(session, volunteer, stall, "poster_printed", client_id="print-key-001")
+    assert (again.created, again.event.id, again.stall.id) == (False, first.event.id, stall.id)
+    assert again.stall.status == "poster_printed"
+    assert session.exec(select(sa.func.count()).select_from(Poster)).one() == 1
+
+
+# --- what is stored ----------------------------------------------------------------------
+
+def test_the_event_keeps_who_when_where_and_the_device_time(session, volunteer, stall, market):
+    device = T0 - timedelta(minutes=5)
+    result = record(session, volunteer, stall, "poster_printed", {"format": "a5"},
+                    client_id="print-key-002", at=T0, device_time=device)
+    event = history(session, stall)[-1]
+    assert event.id == result.event.id
+    assert (event.kind, event.stall_id, event.market_id, event.actor_id, event.client_id) == (
+        "poster_printed", stall.id, market.id, volunteer.id, "print-key-002")
+    assert (event.created_at, event.device_time) == (T0, device)
+    assert event.data == {"format": "a5", "poster_version": 1}
+    after = stored(session, stall)
+    assert (after.status, after.printed_at, after.status_changed_at, after.updated_at) == (
+        "poster_printed", T0, T0, T0)
+
+
+def test_each_print_is_a_new_poster_version_of_the_current_account(session, volunteer, stall):
+    record(session, volunteer, stall, "poster_printed", at=T0)
+    record(session, volunteer, stall, "poster_installed", at=T0 + timedelta(hours=1))
+    reprint = record(session, volunteer, stall, "poster_printed", {"format": "a5"},
+                     at=T0 + timedelta(days=1))
+    assert reprint.event.data["poster_version"] == 2
+    posters = session.exec(select(Poster).where(Poster.stall_id == stall.id)
+                           .order_by(Poster.version)).all()
+    account = onboarding.primary_account(session, stall.id)
+    assert [(p.version, p.format, p.printed_by_id, p.printed_at) for p in posters] == [
+        (1, "a6", volunteer.id, T0), (2, "a5", volunteer.id, T0 + timedelta(days=1))]
+    assert {(p.account_id, p.payload_hash) for p in posters} == {(account.id,
+                                                                  account.payload_hash)}
+    # A reprint keeps the milestones reached and when they were reached.
+    after = stored(session, stall)
+    assert (after.status, after.printed_at, after.status_changed_at) == (
+        "poster_installed", T0, T0 + timedelta(hours=1))
+
+
+def test_a_note_changes_no_status_and_keeps_a_refusal_reason(session, volunteer, stall):
+    record(session, volunteer, stall, "refused", {"reason": "prefers_cash"}, at=T0)
+    record(session, volunteer, stall, "note", {"note": "Chị Ba đổi ý thì gọi"},
+           at=T0 + timedelta(days=2))
+    after = stored(session, stall)
+    assert (after.status, after.refusal_reason) == ("refused", "prefers_cash")
+    assert (after.status_changed_at, after.updated_at) == (T0, T0 + timedelta(days=2))
+
+
+def test_a_milestone_keeps_the_time_it_was_first_reached(session, volunteer, stall):
+    """A stall printed, then refused and back in, is printed again: the first print time
+    stays (the funnel's durations count from it); registration is stamped anew on return."""
+    record(session, volunteer, stall, "poster_printed", at=T0)
+    record(session, volunteer, stall, "refused", {"reason": "other"}, at=T0 + timedelta(days=1))
+    record(session, volunteer, stall, "reactivated", at=T0 + timedelta(days=3))
+    assert stored(session, stall).registered_at == T0 + timedelta(days=3)
+    record(session, volunteer, stall, "poster_printed", at=T0 + timedelta(days=4))
+    after = stored(session, stall)
+    assert (after.status, after.printed_at, after.refusal_reason) == (
+        "poster_printed", T0, None)
+
+
+def test_an_account_change_clears_every_later_milestone_and_the_recheck_flag(
+        session, volunteer, stall, market):
+    from merchant_onboard.domain.vietqr import build_payload
+
+    record(session, volunteer, stall, "poster_printed", at=T0)
+    record(session, volunteer, stall, "poster_installed", at=T0)
+    record(session, volunteer, stall, "test_payment_verified", TESTED, at=T0)
+    record(session, volunteer, stall, "first_payment_confirmed", PAID, at=T0)
+    record(session, volunteer, stall, "recheck",
+           {"payload": build_payload(bank="970422", account="99998888777")}, at=T0)
+    assert stored(session, stall).recheck_mismatch is True
+    stalls.change_account(session, actor=volunteer, stall=stored(session, stall), market=market,
+                          raw={"bank": "MB", "account_number": "0987654321000"},
+                          client_id=str(uuid.uuid4()))
+    after = stored(session, stall)
+    assert after.status == "registered" and after.recheck_mismatch is False
+    assert (after.printed_at, after.installed_at, after.test_paid_at, after.first_paid_at) == (
+        None, None, None, None)
+
+
+# --- stale pages and races ---------------------------------------------------------------
+
+def test_a_step_from_a_stale_page_is_told_to_reload_and_writes_nothing(app, session,
+                                                                       volunteer, stall):
+    """The stall moved on since the page was read (another volunteer refused it): the
+    conditional update finds no row in the status read, and the volunteer is told."""
+    record(session, volunteer, stall, "poster_printed")
+    stale = stored(session, stall)
+    with Session(get_engine(app)) as other:
+        record(other, volunteer, other.get(Stall, stall.id), "refused", {"reason": "other"})
+    with pytest.raises(ConflictError) as caught:
+        record(session, volunteer, stale, "poster_installed")
+    assert str(caught.value) == ("Gian hàng vừa được người khác cập nhật. "
+                                 "Tải lại trang rồi thử lại.")
+    assert [e.kind for e in history(session, stall)] == ["registered", "poster_printed",
+                                                         "refused"]
+    assert stored(session, stall).status == "refused"
+
+
+def rival_first(session, app, act) -> None:
+    """Run ``act`` in another session just before ``session`` first writes (its first UPDATE
+    or flush, when it has only read): the moment a second request can overtake the first."""
+    done: list[bool] = []
+
+    def overtake() -> None:
+        if not done:
+            done.append(True)
+            with Session(get_engine(app), expire_on_commit=False) as other:
+                act(other)
+
+    def before_update(orm_execute_state) -> None:
+        if orm_execute_state.is_update:
+            overtake()
+
+    def before_flush(flushing, _context, _instances) -> None:
+        if flushing.new or flushing.dirty or flushing.deleted:
+            overtake()
+
+    sa.event.listen(session, "do_orm_execute", before_update)
+    sa.event.listen(session, "before_flush", before_flush)
+
+
+@pytest.mark.parametrize("kind", ["poster_installed", "note"])
+def test_a_double_tap_overtaken_by_its_twin_answers_the_twins_result(app, session,
+                                                                     volunteer, stall, kind):
+    """Both taps carry the same client id; the second commits first. The first then meets a
+    moved status (a step) or the unique client id (a note), and answers the twin's event
+    instead of an error."""
+    record(session, volunteer, stall, "poster_printed")
+    data = {"note": "Hẹn mai"} if kind == "note" else None
+    twin = {}
+    rival_first(session, app, lambda other: twin.setdefault("result", record(
+        other, volunteer, other.get(Stall, stall.id), kind, data, client_id="double-tap-01")))
+    result = record(session, volunteer, stored(session, stall), kind, data,
+                    client_id="double-tap-01")
+    assert (result.created, result.event.id) == (False, twin["result"].event.id)
+    assert [e.kind for e in history(session, stall)] == ["registered", "poster_printed", kind]
+
+
+def test_a_step_overtaken_by_another_step_is_a_conflict(app, session, volunteer, stall):
+    record(session, volunteer, stall, "poster_printed")
+    rival_first(session, app, lambda other: record(
+        other, volunteer, other.get(Stall, stall.id), "refused", {"reason": "other"}))
+    with pytest.raises(ConflictError) as caught:
+        record(session, volunteer, stored(session, stall), "poster_installed")
+    assert str(caught.value) == ("Gian hàng vừa được người khác cập nhật. "
+                                 "Tải lại trang rồi thử lại.")
+    assert stored(session, stall).status == "refused"
+
+
+def test_a_registration_overtaken_by_one_of_the_same_code_names_the_holder(
+        app, session, volunteer, market):
+    """The code was free when checked; the database's unique constraint catches the rival,
+    and the volunteer is told which stall now holds it, as the check would have said."""
+    from tests.factories import stall_fields
+
+    rival_first(session, app, lambda other: stalls.register_stall(
+        other, actor=volunteer, market=other.get(type(market), market.id),
+        raw=stall_fields(shop_name="Bún Cô Hai", account_number="22223333",
+                         owner_phone="0987000111"),
+        client_id=str(uuid.uuid4())))
+    with pytest.raises(ConflictError) as caught:
+        stalls.register_stall(session, actor=volunteer, market=market,
+                              raw=stall_fields(), client_id=str(uuid.uuid4()))
+    assert str(caught.value) == "stall_code: Mã A-1 đã có trong chợ: A-1 · Bún Cô Hai."
+    assert session.exec(select(Stall.shop_name)).all() == ["Bún Cô Hai"]
+
+
+def test_a_stall_step_refused_before_its_data_is_judged(session, volunteer, stall):
+    """A step that does not apply now is said so, not that its data is incomplete."""
+    with pytest.raises(TransitionError):
+        record(session, volunteer, stall, "first_payment_confirmed", {"amount": "-1"})

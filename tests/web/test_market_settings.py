@@ -1,0 +1,94 @@
+"""The manager's poster settings: the campaign title and the optional second language line
+(issue 12), saved through the form and the API, and printed on the stall's posters."""
+
+from __future__ import annotations
+
+import pypdfium2 as pdfium
+import pytest
+from sqlmodel import select
+
+from merchant_onboard.models import AuditEntry, Market, Role
+
+KHMER_LINE = "ស្កេនដើម្បីបង់ប្រាក់"
+
+
+@pytest.fixture
+def market(make_market):
+    return make_market("cho-vi-thanh", name="Chợ Vị Thanh")
+
+
+@pytest.fixture
+def manager(make_user, market, auth):
+    user = make_user("hung", role=Role.MANAGER, markets=[market])
+    auth.login("hung")
+    return user
+
+
+def poster_text(client, stall_id: int) -> str:
+    response = client.get(f"/stalls/{stall_id}/poster?format=a6")
+    assert response.status_code == 200
+    document = pdfium.PdfDocument(response.get_data())
+    try:
+        return " ".join(document[0].get_textpage().get_text_range().split())
+    finally:
+        document.close()
+
+
+def test_a_manager_sets_a_khmer_line_and_the_posters_print_it(client, session, market,
+                                                              manager, make_stall):
+    stall = make_stall(market, manager, shop_name="ហាងលក់បាយ ស្រីពៅ 陳記")
+    assert KHMER_LINE not in poster_text(client, stall.id)
+    page = client.get(f"/m/{market.code}/settings")
+    assert page.status_code == 200 and 'name="poster_second_line"' in page.get_data(as_text=True)
+    saved = client.post(f"/m/{market.code}/settings",
+                        data={"campaign_title": "Chợ 4.0", "poster_second_line": KHMER_LINE})
+    assert saved.status_code == 302
+    session.expire_all()
+    assert session.get(Market, market.id).poster_second_line == KHMER_LINE
+    assert f'value="{KHMER_LINE}"' in client.get(f"/m/{market.code}/settings").get_data(
+        as_text=True)
+    text = poster_text(client, stall.id)
+    assert KHMER_LINE in text and "ហាងលក់បាយ ស្រីពៅ 陳記" in text
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "market.update")).one()
+    assert audit.data == {"fields": ["campaign_title", "poster_second_line"]}
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("Scan to pay 📱", "Poster không in được các ký tự: 📱"),
+    ("x" * 81, "Tối đa 80 ký tự"),
+])
+def test_an_unprintable_or_long_line_is_refused_in_vietnamese(client, session, market, manager,
+                                                              line, message):
+    response = client.post(f"/m/{market.code}/settings", data={"poster_second_line": line})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and 'aria-invalid="true"' in page
+    session.expire_all()
+    assert session.get(Market, market.id).poster_second_line == ""
+
+
+def test_a_volunteer_cannot_change_the_settings(client, auth, make_user, market, session):
+    make_user("lan", markets=[market])
+    auth.login("lan")
+    response = client.post(f"/m/{market.code}/settings",
+                           data={"poster_second_line": "Scan to pay"})
+    assert response.status_code == 403
+    session.expire_all()
+    assert session.get(Market, market.id).poster_second_line == ""
+
+
+def test_the_api_creates_a_market_with_its_second_line(client, make_user, api_token):
+    make_user("root", role=Role.ADMIN)
+    headers = api_token("root")
+    body = {"code": "cho-soc-trang", "name": "Chợ Sóc Trăng",
+            "poster_second_line": f"  {KHMER_LINE} "}
+    created = client.post("/api/v1/markets", json=body, headers=headers)
+    assert created.status_code == 201
+    assert created.get_json()["poster_second_line"] == KHMER_LINE
+    read = client.get("/api/v1/markets/cho-soc-trang", headers=headers).get_json()
+    assert read["poster_second_line"] == KHMER_LINE
+    refused = client.post("/api/v1/markets", headers=headers,
+                          json={**body, "code": "cho-khac", "poster_second_line": "Hi 👋"})
+    assert (refused.status_code, refused.mimetype) == (422, "application/problem+json")
+    assert refused.get_json()["errors"]["poster_second_line"][0].startswith(
+        "Poster không in được các ký tự: 👋")
