@@ -17,13 +17,16 @@ from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
 from merchant_onboard.domain.event_data import clean_coordinate
 from merchant_onboard.domain.poster.fonts import missing_glyphs
 from merchant_onboard.domain.text import (
-    clean_text, fold_holder_name, nfc, normalize_account, normalize_phone,
+    ACCOUNT_SEPARATOR, clean_text, fold_holder_name, nfc, normalize_account, normalize_phone,
 )
 from merchant_onboard.domain.vietqr import build_payload
+from merchant_onboard.domain.vietqr.emv import MAX_ACCOUNT
 
 T = TypeVar("T")
 
 STALL_CODE_RE = re.compile(r"^[0-9A-Z][0-9A-Z .\-/_]{0,31}$")
+#: A stall code as it may be typed (it is upper-cased): the API document's pattern.
+STALL_CODE_PATTERN = STALL_CODE_RE.pattern.replace("A-Z", "A-Za-z")
 
 #: Field → (maximum length, required at registration).
 TEXT_FIELDS: dict[str, tuple[int, bool]] = {
@@ -34,6 +37,8 @@ TEXT_FIELDS: dict[str, tuple[int, bool]] = {
     "category": (64, False),
     "notes": (2000, False),
 }
+#: Coordinate → the largest value either way (degrees).
+COORDINATE_LIMITS = {"latitude": 90, "longitude": 180}
 #: Fields the poster prints as typed: a character its font lacks would print as a blank.
 PRINTED_FIELDS = frozenset({"shop_name", "owner_name"})
 #: NAPAS shows at most about 50 characters of a holder name; longer is a typo.
@@ -41,6 +46,10 @@ HOLDER_NAME_MAX = 50
 #: The shortest account numbers Vietnamese banks issue have 6 characters (some banks' older
 #: ones); anything shorter is a number typed half-way. (Parsing others' QR codes accepts any.)
 ACCOUNT_MIN = 6
+#: An account number as it may be typed, for the API document: 6 to 19 letters and digits among
+#: separators (a card's 16 to 19 digits fit too; ``build_payload`` judges the rest).
+ACCOUNT_PATTERN = (r"^S*(?:[0-9A-Za-z]S*){%d,%d}$" % (ACCOUNT_MIN, MAX_ACCOUNT)).replace(
+    "S", ACCOUNT_SEPARATOR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +102,8 @@ def clean_details(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str,
         if field != "stall_code":
             attempt(field, lambda v, f=field, n=limit, r=required: _clean_text(v, f, n, r))
     attempt("owner_phone", _clean_phone)
-    attempt("latitude", lambda v: clean_coordinate(v, "latitude", 90))
-    attempt("longitude", lambda v: clean_coordinate(v, "longitude", 180))
+    for field, limit in COORDINATE_LIMITS.items():
+        attempt(field, lambda v, f=field, n=limit: clean_coordinate(v, f, n))
     if errors:
         raise FormErrors(errors)
     return cleaned

@@ -28,8 +28,14 @@ _NON_ALNUM_RUN = re.compile(r"[^A-Z0-9]+")
 _SPACE_RUN = re.compile(r"\s+")
 # Separators people type inside account numbers: spaces (incl. NBSP), dots and the dash family
 # that phone keyboards substitute for "-".
-_ACCOUNT_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015\u2212_]+")
-_PHONE_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015\u2212()/]+")
+ACCOUNT_SEPARATOR = r"[\s.\-\u2010-\u2015\u2212_]"
+PHONE_SEPARATOR = r"[\s.\-\u2010-\u2015\u2212()/]"
+_ACCOUNT_SEPARATORS = re.compile(ACCOUNT_SEPARATOR + "+")
+_PHONE_SEPARATORS = re.compile(PHONE_SEPARATOR + "+")
+#: What :func:`normalize_phone` may accept, as a pattern (ECMA 262 and Python alike) for the
+#: API document: 10 to 14 digits (a national number, or one behind +84, 84 or 0084, perhaps
+#: with the trunk 0 kept) among separators, or nothing. The prefixes are the function's to judge.
+PHONE_PATTERN = r"^(?:S*\+?S*(?:[0-9]S*){10,14})?$".replace("S", PHONE_SEPARATOR)
 _DIGIT_RUN = re.compile(r"([0-9]+)")
 # Vietnamese mobile prefixes since the 2018 renumbering; landlines are 02x with 11 digits.
 _MOBILE_PREFIXES = frozenset("35789")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -19,57 +20,82 @@ from merchant_onboard.models import AuditEntry, Market, MarketKind, User
 from merchant_onboard.services.access import scope_markets
 
 MARKET_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
-_TEXT = {"name": (200, True), "province": (100, False), "ward": (100, False),
-         "address": (300, False), "campaign_title": (200, False)}
+#: A market code as it may be typed (it is lower-cased): the API document's pattern.
+MARKET_CODE_PATTERN = MARKET_CODE_RE.pattern.replace("a-z", "a-zA-Z")
+#: Field → (maximum length, required): the columns' sizes.
+TEXT_FIELDS = {"name": (200, True), "province": (100, False), "ward": (100, False),
+               "address": (300, False), "campaign_title": (200, False)}
+#: Field → (lowest, highest, default) of the market's whole numbers.
+NUMBER_FIELDS = {"census_size": (0, 1_000_000, 0), "target_pct": (1, 100, 80)}
+_KINDS = frozenset(kind.value for kind in MarketKind)
 
 
 def clean_market(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
-    """Cleaned market fields, or FormErrors naming each wrong one."""
+    """Cleaned market fields, or FormErrors naming each wrong one; with ``partial`` (an edit)
+    only the fields present are checked and returned."""
     out: dict[str, Any] = {}
     errors: list[ValidationError] = []
-    if not partial or "code" in raw:
-        code = str(raw.get("code") or "").strip().lower()
-        if not MARKET_CODE_RE.match(code):
-            errors.append(ValidationError(
-                N_("Mã chợ gồm 2–32 chữ thường không dấu, số và gạch ngang, ví dụ cho-vi-thanh."),
-                field="code"))
-        out["code"] = code
-    for field, (limit, required) in _TEXT.items():
+    for field, clean in _RULES.items():
         if partial and field not in raw:
             continue
         try:
-            out[field] = clean_text(raw.get(field) or "", field=field, max_length=limit,
-                                    required=required)
+            out[field] = clean(raw.get(field))
         except ValidationError as error:
             errors.append(error)
-    if not partial or SECOND_LINE in raw:
-        try:
-            out[SECOND_LINE] = clean_second_line(raw.get(SECOND_LINE) or "")
-        except ValidationError as error:
-            errors.append(error)
-    if not partial or "kind" in raw:
-        kind = str(raw.get("kind") or MarketKind.MARKET)
-        if kind not in {k.value for k in MarketKind}:
-            errors.append(ValidationError(N_("Loại điểm không hợp lệ."), field="kind"))
-        out["kind"] = kind
-    for field, low, high in (("census_size", 0, 1_000_000), ("target_pct", 1, 100)):
-        if partial and field not in raw:
-            continue
-        value = raw.get(field)
-        if value in (None, ""):
-            value = 0 if field == "census_size" else 80
-        try:
-            number = int(str(value).strip())
-            if not low <= number <= high:
-                raise ValueError
-        except ValueError:
-            errors.append(ValidationError(N_("Nhập số nguyên từ %(low)s đến %(high)s."),
-                                          field=field, low=low, high=high))
-        else:
-            out[field] = number
     if errors:
         raise FormErrors(errors)
     return out
+
+
+def clean_market_code(value: Any) -> str:
+    """The code in the market's URLs, typed in any case."""
+    code = str(value or "").strip().lower()
+    if not MARKET_CODE_RE.match(code):
+        raise ValidationError(
+            N_("Mã chợ gồm 2–32 chữ thường không dấu, số và gạch ngang, ví dụ cho-vi-thanh."),
+            field="code")
+    return code
+
+
+def _clean_text(value: Any, **rules: Any) -> str:
+    # Whatever is falsy (0, false, an empty list) counts as the empty field it stands for.
+    return clean_text(value or "", **rules)
+
+
+def clean_kind(value: Any) -> str:
+    """A market or a street; a market unless said."""
+    kind = str(value or MarketKind.MARKET)
+    if kind not in _KINDS:
+        raise ValidationError(N_("Loại điểm không hợp lệ."), field="kind")
+    return kind
+
+
+def clean_whole_number(value: Any, *, field: str, low: int, high: int, default: int) -> int:
+    """A whole number from ``low`` to ``high``, typed or sent as a number; empty: ``default``."""
+    if value is None or value == "":
+        return default
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise ValidationError(N_("Nhập số nguyên từ %(low)s đến %(high)s."), field=field,
+                              low=low, high=high)
+    return number
+
+
+#: Field → its rule, in the order a form shows the fields (and their errors).
+_RULES: dict[str, Callable[[Any], Any]] = {
+    "code": clean_market_code,
+    **{field: functools.partial(_clean_text, field=field, max_length=limit,
+                                required=required)
+       for field, (limit, required) in TEXT_FIELDS.items()},
+    SECOND_LINE: lambda value: clean_second_line(value or ""),
+    "kind": clean_kind,
+    **{field: functools.partial(clean_whole_number, field=field, low=low, high=high,
+                                default=default)
+       for field, (low, high, default) in NUMBER_FIELDS.items()},
+}
 
 
 def create_market(session: Session, *, actor: User | None, raw: Mapping[str, Any]) -> Market:

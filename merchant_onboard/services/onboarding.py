@@ -53,9 +53,13 @@ def find_by_client_id(session: Session, client_id: str) -> Event | None:
     return session.exec(select(Event).where(Event.client_id == client_id)).first()
 
 
+#: The length of an idempotency key: a UUID fits, a typo ("1") does not.
+CLIENT_ID_MIN, CLIENT_ID_MAX = 8, 64
+
+
 def check_client_id(client_id: str) -> str:
     client_id = (client_id or "").strip()
-    if not 8 <= len(client_id) <= 64:
+    if not CLIENT_ID_MIN <= len(client_id) <= CLIENT_ID_MAX:
         raise ValidationError(N_("Mã yêu cầu (client_id) cần 8–64 ký tự."), field="client_id")
     return client_id
 

@@ -34,6 +34,9 @@ from merchant_onboard.services import access, throttle
 PASSWORD_METHOD = "scrypt"
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+#: A username as it may be typed (it is lower-cased): the API document's pattern.
+USERNAME_PATTERN = USERNAME_RE.pattern.replace("a-z", "a-zA-Z")
+DISPLAY_NAME_MAX = 120
 
 # Checked against when the username is unknown, so a wrong name costs as long as a wrong
 # password and response times do not reveal which usernames exist.
@@ -83,6 +86,16 @@ def _address_key(address: str) -> str:
     return f"login:addr:{address}"
 
 
+def clean_username(value: str) -> str:
+    """``value`` as a username is stored (lower-cased), or a ValidationError."""
+    username = value.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise ValidationError(
+            N_("Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch."),
+            field="username")
+    return username
+
+
 def create_user(session: Session, *, username: str, password: str, role: str,
                 display_name: str = "", market_codes: tuple[str, ...] | list[str] = (),
                 actor: User | None = None, must_change_password: bool = False) -> User:
@@ -93,12 +106,13 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     """
     username = username.strip().lower()
     errors: list[DomainError] = []
-    if not USERNAME_RE.match(username):
-        errors.append(ValidationError(
-            N_("Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch."),
-            field="username"))
     try:
-        display_name = clean_text(display_name, field="display_name", max_length=120)
+        clean_username(username)
+    except ValidationError as error:
+        errors.append(error)
+    try:
+        display_name = clean_text(display_name, field="display_name",
+                                  max_length=DISPLAY_NAME_MAX)
     except ValidationError as error:
         errors.append(error)
     problem = password_problem(password, username=username, market_codes=market_codes)

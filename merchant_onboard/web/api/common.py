@@ -1,4 +1,5 @@
-"""What every API view shares: bearer-token auth, JSON bodies, idempotency keys, problems.
+"""What every API view shares: bearer-token auth, JSON bodies and query strings checked with
+their models (``web/api/schemas.py``), idempotency keys, problems.
 
 The API accepts only bearer tokens, never the session cookie: it is exempt from CSRF, so a
 cookie would let any site post on a logged-in volunteer's behalf.
@@ -8,11 +9,14 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pydantic
+import pydantic_core
 from flask import g, request
 from flask_babel import gettext as _
+from pydantic import BaseModel
 
 from merchant_onboard.domain.errors import N_, DomainError, FormErrors, ValidationError
 from merchant_onboard.models import User
@@ -20,12 +24,7 @@ from merchant_onboard.web.errors import problem
 from merchant_onboard.web.security import user_from_token
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: JSON Schema type names → the Python types ``json.loads`` gives for them.
-_JSON_TYPES: dict[str, type | tuple[type, ...]] = {
-    "string": str, "integer": int, "number": (int, float), "boolean": bool,
-    "object": dict, "array": list, "null": type(None),
-}
+M = TypeVar("M", bound=BaseModel)
 
 
 def token_required(view: F) -> F:
@@ -57,68 +56,70 @@ def api_user() -> User:
     return g.api_user
 
 
-def json_body(schema: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The request's JSON object, checked against the request ``schema`` of the OpenAPI
-    document when given, or a 4xx domain error the error handler turns into a problem."""
+def json_body(model: type[M]) -> M:
+    """The request's JSON object as ``model`` (``web/api/schemas.py``), or a 4xx domain error
+    the error handler turns into a problem."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise DomainError(N_("Nội dung yêu cầu phải là một đối tượng JSON."))
-    if schema is not None:
-        check_shape(data, schema)
-    return data
+    return validated(model, data)
 
 
-def check_shape(data: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
-    """Raise FormErrors naming every missing, unknown or wrongly typed top-level field.
-
-    Only the shape: what the values mean is the services' to check. A number where an account
-    number belongs would lose its leading zeros, so a wrong type is refused, not coerced.
-    """
-    errors: list[ValidationError] = []
-    properties = schema.get("properties", {})
-    for name in schema.get("required", ()):
-        if data.get(name) is None:
-            errors.append(ValidationError(N_("Trường này bắt buộc."), field=name))
-    for name, value in data.items():
-        spec = properties.get(name)
-        if spec is None:
-            if schema.get("additionalProperties") is False:
-                errors.append(ValidationError(N_("Trường này không được hỗ trợ."), field=name))
-            continue
-        types = spec.get("type", ())
-        types = [types] if isinstance(types, str) else list(types)
-        if value is not None and types and not any(_is_json_type(value, t) for t in types):
-            errors.append(ValidationError(N_("Sai kiểu dữ liệu: cần %(type)s."), field=name,
-                                          type=" | ".join(types)))
-    if errors:
-        raise FormErrors(errors)
+def query_args(model: type[M]) -> M:
+    """The query string as ``model``; an empty argument counts as not given."""
+    return validated(model, {name: value for name, value in request.args.items()
+                             if value.strip()})
 
 
-def _is_json_type(value: Any, name: str) -> bool:
-    # bool is an int subclass in Python, but true is not a number in JSON.
-    if isinstance(value, bool) and name in ("integer", "number"):
-        return False
-    return isinstance(value, _JSON_TYPES.get(name, object))
-
-
-def query_int(name: str, *, default: int, low: int, high: int) -> int:
-    """The integer query argument ``name`` within [low, high], or a ValidationError naming it."""
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
+def validated(model: type[M], data: dict[str, Any]) -> M:
+    """``data`` as ``model``, or FormErrors naming each wrong field once, in Vietnamese."""
     try:
-        value = int(raw)
-        if not low <= value <= high:
-            raise ValueError
-    except ValueError:
-        raise ValidationError(N_("Nhập số nguyên từ %(low)s đến %(high)s."), field=name,
-                              low=low, high=high) from None
-    return value
+        return model.model_validate(data)
+    except pydantic.ValidationError as error:
+        found: dict[str | None, ValidationError] = {}
+        for item in error.errors(include_url=False):
+            field = str(item["loc"][0]) if item["loc"] else None
+            found.setdefault(field, _field_error(model, field, item))
+        raise FormErrors(list(found.values())) from None
 
 
-def client_id(body: dict[str, Any]) -> str:
-    """The idempotency key: the ``Idempotency-Key`` header, else ``client_id``, else a new one."""
-    key = request.headers.get("Idempotency-Key") or body.get("client_id")
+def _field_error(model: type[BaseModel], field: str | None,
+                 item: pydantic_core.ErrorDetails) -> ValidationError:
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        return ValidationError(N_("Trường này không được hỗ trợ."), field=field)
+    if kind == "missing" or (item["input"] is None and len(item["loc"]) == 1):
+        return ValidationError(N_("Trường này bắt buộc."), field=field)
+    message = getattr(model, "messages", {}).get(field)
+    if message:
+        return ValidationError(message, field=field)
+    schema = _properties(model).get(field or "", {})
+    if "integer" in _json_types(schema) and {"minimum", "maximum"} <= schema.keys():
+        return ValidationError(N_("Nhập số nguyên từ %(low)s đến %(high)s."), field=field,
+                               low=schema["minimum"], high=schema["maximum"])
+    if len(item["loc"]) > 1 and "items" in schema:
+        schema = schema["items"]  # a wrong item of a list: say what an item is
+    return ValidationError(N_("Sai kiểu dữ liệu: cần %(type)s."), field=field,
+                           type=" | ".join(_json_types(schema)) or "?")
+
+
+@functools.cache
+def _properties(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema()["properties"]
+
+
+def _json_types(schema: dict[str, Any]) -> list[str]:
+    """The JSON types a property's schema allows."""
+    if "anyOf" in schema:
+        return [t for branch in schema["anyOf"] for t in _json_types(branch)]
+    kind = schema.get("type", [])
+    return [kind] if isinstance(kind, str) else list(kind)
+
+
+def client_id(sent: str | None) -> str:
+    """The idempotency key: the ``Idempotency-Key`` header, else the ``client_id`` sent, else
+    a new one."""
+    key = request.headers.get("Idempotency-Key") or sent
     return str(key) if key else str(uuid.uuid4())
 
 

@@ -8,35 +8,16 @@ from flask import current_app
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import N_, ValidationError
-from merchant_onboard.domain.funnel import MANUAL_EVENTS
 from merchant_onboard.services import access, onboarding, stall_lookup
 from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import (
     api_user, client_id, json_body, replayable, token_required,
 )
 from merchant_onboard.web.api.openapi import (
-    IDEMPOTENCY_KEY, operation, path_param, problems, ref, response,
+    IDEMPOTENCY_KEY, operation, path_param, problems, response,
 )
-from merchant_onboard.web.api.serializers import event_json, event_result_json
-
-EVENT_CREATE = {
-    "type": "object", "additionalProperties": False, "required": ["kind"],
-    "properties": {
-        "kind": {"type": "string", "enum": [k.value for k in MANUAL_EVENTS],
-                 "description": "`registered` happens by registering the stall and "
-                                "`account_changed` by POST /stalls/{stall_id}/account."},
-        "client_id": {"type": "string", "minLength": 8, "maxLength": 64},
-        "device_time": {"type": ["string", "null"], "format": "date-time",
-                        "description": "The phone's clock when it happened, with its offset."},
-        "data": {"type": ["object", "null"], "description": (
-            "By kind: note {note}; refused {reason: no_smartphone | no_bank_account | "
-            "prefers_cash | fear_of_fees_or_tax | other, note}; poster_printed {format}; "
-            "poster_installed {latitude, longitude}; test_payment_verified {amount, memo, "
-            "name_matches: true, owner_confirmed: true, bank_reference}; "
-            "first_payment_confirmed {amount, paid_at, customer_payment: true}; "
-            "recheck {payload}.")},
-    },
-}
+from merchant_onboard.web.api.schemas import Event, EventCreate, EventPage, EventResult
+from merchant_onboard.web.api.stalls import event_result
 
 
 @bp.post("/stalls/<int:stall_id>/events")
@@ -44,12 +25,12 @@ EVENT_CREATE = {
 def record_event(stall_id: int):
     session, user = get_session(), api_user()
     stall, market = access.require_stall(session, user, stall_id)
-    body = json_body(EVENT_CREATE)
+    body = json_body(EventCreate)
     result = onboarding.record_event(
-        session, actor=user, stall=stall, kind=body["kind"], client_id=client_id(body),
-        data=body.get("data"), device_time=_device_time(body.get("device_time")),
+        session, actor=user, stall=stall, kind=body.kind, client_id=client_id(body.client_id),
+        data=body.data, device_time=_device_time(body.device_time),
         default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
-    return replayable(event_result_json(session, user, result, market), result.created)
+    return replayable(event_result(session, user, result, market).body(), result.created)
 
 
 @bp.get("/stalls/<int:stall_id>/events")
@@ -59,7 +40,7 @@ def list_events(stall_id: int):
     session, user = get_session(), api_user()
     stall, market = access.require_stall(session, user, stall_id)
     events = stall_lookup.stall_view(session, stall, market).events
-    return {"items": [event_json(e) for e in events], "total": len(events)}
+    return EventPage(items=[Event.of(e) for e in events], total=len(events)).body()
 
 
 def _device_time(value: str | None) -> datetime | None:
@@ -76,22 +57,20 @@ def _device_time(value: str | None) -> datetime | None:
 
 
 _ID = path_param("stall_id")
-_EVENT_PAGE = {"type": "object", "properties": {
-    "items": {"type": "array", "items": ref("Event")}, "total": {"type": "integer"}}}
 
 OPENAPI_PATHS = {
     "/stalls/{stall_id}/events": {
         "post": operation(
-            "Record an onboarding event", tag="events", body=EVENT_CREATE,
+            "Record an onboarding event", tag="events", body=EventCreate,
             parameters=[_ID, IDEMPOTENCY_KEY],
             description="The stall's status moves by the funnel table; an event its status "
                         "does not allow is a 400 with the message under `errors.kind`.",
-            responses={"201": response("Recorded.", ref("EventResult")),
+            responses={"201": response("Recorded.", EventResult),
                        "200": response("The same client id was used before: the first "
-                                       "result, nothing written.", ref("EventResult")),
+                                       "result, nothing written.", EventResult),
                        **problems(400, 404, 409, 422)}),
         "get": operation("The stall's history, newest first", tag="events", parameters=[_ID],
-                         responses={"200": response("The events.", _EVENT_PAGE),
+                         responses={"200": response("The events.", EventPage),
                                     **problems(404)}),
     },
 }

@@ -1,19 +1,29 @@
-"""The OpenAPI 3.1 document at /api/v1/openapi.json, assembled from the API modules' parts.
+"""The OpenAPI 3.1 document at /api/v1/openapi.json: the route table of every API module,
+with the bodies and answers generated from the pydantic models of ``web/api/schemas.py``.
 
 Every module in ``merchant_onboard.web.api.MODULES`` may define ``OPENAPI_PATHS`` (paths as
-its routes are written under /api/v1, ``{name}`` for ``<name>``) and ``OPENAPI_SCHEMAS``; the
-helpers below keep those parts short. A test checks that every route of the blueprint is in
-the document and that every documented operation answers, so the two cannot drift apart.
+its routes are written under /api/v1, ``{name}`` for ``<name>``); a schema is named by its
+model (``ref(schemas.Stall)``), and the models referenced, with those they use, become the
+document's components. A test checks that every route of the blueprint is in the document
+and that every documented operation answers, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
-from merchant_onboard.web.api import bp
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from merchant_onboard.services.onboarding import CLIENT_ID_MAX, CLIENT_ID_MIN
+from merchant_onboard.web.api import bp, schemas
 from merchant_onboard.web.routing import MAX_ROW_ID
+
+COMPONENTS = "#/components/schemas/"
 
 #: What each problem status means in this API (the document's response descriptions).
 PROBLEM_MEANINGS = {
@@ -32,37 +42,26 @@ PROBLEM_MEANINGS = {
 
 IDEMPOTENCY_KEY = {"$ref": "#/components/parameters/IdempotencyKey"}
 
-BASE_SCHEMAS: dict[str, Any] = {
-    "Problem": {
-        "type": "object", "required": ["type", "status", "title"],
-        "properties": {
-            "type": {"type": "string"}, "status": {"type": "integer"},
-            "title": {"type": "string"}, "detail": {"type": "string"},
-            "errors": {"type": "object",
-                       "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                       "description": "Messages per field; the key \"\" holds the others."},
-            "existing_id": {"type": "integer",
-                            "description": "On 409: the id of the stall already holding it."},
-        },
-    },
-}
+
+def ref(model: type[BaseModel]) -> dict[str, str]:
+    """The document's schema of ``model`` (one of ``web/api/schemas.py``)."""
+    if getattr(schemas, model.__name__, None) is not model:
+        raise ValueError(f"{model.__name__} is not a model of web/api/schemas.py")
+    return {"$ref": COMPONENTS + model.__name__}
 
 
-def ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def response(description: str, schema: Mapping[str, Any] | None = None,
+def response(description: str, model: type[BaseModel] | Mapping[str, Any] | None = None,
              media_type: str = "application/json") -> dict[str, Any]:
     out: dict[str, Any] = {"description": description}
-    if schema is not None:
+    if model is not None:
+        schema = ref(model) if isinstance(model, type) else dict(model)
         out["content"] = {media_type: {"schema": schema}}
     return out
 
 
 def problems(*statuses: int) -> dict[str, Any]:
     """Problem-details responses for ``statuses``."""
-    return {str(status): response(PROBLEM_MEANINGS[status], ref("Problem"),
+    return {str(status): response(PROBLEM_MEANINGS[status], schemas.Problem,
                                   "application/problem+json") for status in statuses}
 
 
@@ -83,8 +82,26 @@ def query_param(name: str, schema: Mapping[str, Any], description: str = "") -> 
     return param
 
 
+def query_params(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The query parameters ``model`` reads, one per field, with their schemas in line (a
+    query has no nulls)."""
+    whole = model.model_json_schema(ref_template="{model}")
+    out = []
+    for name, schema in whole["properties"].items():
+        schema = {k: v for k, v in schema.items() if k not in ("title", "description")}
+        if "anyOf" in schema:
+            schema.update(next(s for s in schema.pop("anyOf") if s != {"type": "null"}))
+            if schema.get("default", ...) is None:
+                del schema["default"]
+        if "$ref" in schema:
+            defined = whole["$defs"][schema.pop("$ref")]
+            schema.update({k: v for k, v in defined.items() if k not in ("title", "description")})
+        out.append(query_param(name, schema, model.model_fields[name].description or ""))
+    return out
+
+
 def operation(summary: str, *, tag: str, responses: Mapping[str, Any],
-              body: Mapping[str, Any] | None = None, parameters: Iterable[Any] = (),
+              body: type[BaseModel] | None = None, parameters: Iterable[Any] = (),
               description: str = "", public: bool = False) -> dict[str, Any]:
     """One operation; unless ``public`` it needs the bearer token and may answer 401."""
     op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": dict(responses)}
@@ -94,7 +111,7 @@ def operation(summary: str, *, tag: str, responses: Mapping[str, Any],
         op["parameters"] = list(parameters)
     if body is not None:
         op["requestBody"] = {"required": True,
-                             "content": {"application/json": {"schema": dict(body)}}}
+                             "content": {"application/json": {"schema": ref(body)}}}
     if public:
         op["security"] = []
     else:
@@ -107,14 +124,12 @@ def operation(summary: str, *, tag: str, responses: Mapping[str, Any],
 def build_document(modules: Iterable[ModuleType]) -> dict[str, Any]:
     """The whole document from the parts ``modules`` declare."""
     paths: dict[str, dict[str, Any]] = {}
-    schemas = dict(BASE_SCHEMAS)
     for module in modules:
         for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
             taken = paths.setdefault(path, {})
             if taken.keys() & operations.keys():
                 raise ValueError(f"{module.__name__} documents {path} a second time")
             taken.update(operations)
-        schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
     return {
         "openapi": "3.1.0",
         "info": {"title": "merchant_onboard API", "version": "1",
@@ -127,16 +142,28 @@ def build_document(modules: Iterable[ModuleType]) -> dict[str, Any]:
         "security": [{"bearer": []}],
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": schemas,
+            "schemas": component_schemas(paths),
             "securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "A token from POST /api/v1/tokens. Session cookies are ignored."}},
             "parameters": {"IdempotencyKey": {
                 "name": "Idempotency-Key", "in": "header", "required": False,
-                "schema": {"type": "string", "minLength": 8, "maxLength": 64},
+                "schema": {"type": "string", "minLength": CLIENT_ID_MIN,
+                           "maxLength": CLIENT_ID_MAX},
                 "description": "A UUID made by the client; wins over `client_id` in the body."}},
         },
     }
+
+
+def component_schemas(paths: Mapping[str, Any]) -> dict[str, Any]:
+    """The schemas of the models ``paths`` reference, and of those they use: a request's as
+    it is validated, an answer's as it is written."""
+    names = sorted(set(re.findall(re.escape(COMPONENTS) + r"(\w+)", json.dumps(paths))))
+    models = [getattr(schemas, name) for name in names]  # ref() took models of schemas only
+    _, found = models_json_schema(
+        [(model, "validation" if issubclass(model, schemas.Request) else "serialization")
+         for model in models], ref_template=COMPONENTS + "{model}")
+    return dict(sorted(found["$defs"].items()))
 
 
 @bp.get("/openapi.json")

@@ -7,13 +7,10 @@ transfer code beside the poster makes the verdict ``foreign`` and flags the stal
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import current_app, request
 
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.funnel import EventKind
-from merchant_onboard.domain.recheck import Verdict
 from merchant_onboard.domain.scan import no_qr_error, payloads_in_photo
 from merchant_onboard.services import access, onboarding
 from merchant_onboard.web.api import bp
@@ -23,18 +20,8 @@ from merchant_onboard.web.api.common import (
 from merchant_onboard.web.api.openapi import (
     IDEMPOTENCY_KEY, operation, path_param, problems, ref, response,
 )
-from merchant_onboard.web.api.serializers import event_result_json
-
-RECHECK_CREATE = {
-    "type": "object", "additionalProperties": False, "required": ["payloads"],
-    "properties": {
-        "payloads": {"type": "array", "minItems": 1, "maxItems": 10,
-                     "items": {"type": "string", "minLength": 1, "maxLength": 512},
-                     "description": "The text of every QR code the phone read at the stall."},
-        "client_id": {"type": "string", "minLength": 8, "maxLength": 64},
-        "note": {"type": "string", "maxLength": 1000},
-    },
-}
+from merchant_onboard.web.api.schemas import Recheck, RecheckCreate, RecheckPhoto
+from merchant_onboard.web.api.stalls import event_result
 
 
 @bp.post("/stalls/<int:stall_id>/rechecks")
@@ -43,49 +30,25 @@ def create_recheck(stall_id: int):
     session, user = get_session(), api_user()
     stall, market = access.require_stall(session, user, stall_id)
     if request.mimetype == "multipart/form-data":
-        body: dict[str, Any] = dict(request.form)
         photo = request.files.get("photo")
         if photo is None or not photo.filename:
             raise no_qr_error("photo")
-        body["payloads"] = payloads_in_photo(photo.read(), field="photo")
-        if not body["payloads"]:
+        payloads = payloads_in_photo(photo.read(), field="photo")
+        if not payloads:
             raise no_qr_error("photo")
+        sent, note = request.form.get("client_id"), request.form.get("note")
     else:
-        body = json_body(RECHECK_CREATE)
+        body = json_body(RecheckCreate)
+        payloads, sent, note = body.payloads, body.client_id, body.note
     result = onboarding.record_event(
         session, actor=user, stall=stall, kind=EventKind.RECHECK.value,
-        client_id=client_id(body),
-        data={"payloads": body.get("payloads"), "note": body.get("note")},
+        client_id=client_id(sent), data={"payloads": payloads, "note": note},
         default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
     data = result.event.data
-    return replayable({"result": data["result"], "warning": data["warning"],
-                       "codes": data["codes"],
-                       **event_result_json(session, user, result, market)}, result.created)
+    answer = event_result(session, user, result, market)
+    return replayable(Recheck(result=data["result"], warning=data["warning"], codes=data["codes"],
+                              event=answer.event, stall=answer.stall).body(), result.created)
 
-
-_FOUND_CODE = {"type": "object", "properties": {
-    "verdict": {"type": "string", "enum": [Verdict.MATCH.value, Verdict.FOREIGN.value,
-                                           Verdict.OLD_ACCOUNT.value,
-                                           Verdict.REVOKED_POSTER.value,
-                                           Verdict.NOT_TRANSFER.value]},
-    "kind": {"type": "string", "description": "What the code is (vietqr_account, vnpay…)."},
-    "bin": {"type": ["string", "null"]}, "bank": {"type": ["string", "null"]},
-    "account": {"type": ["string", "null"], "description": "Masked: •••• 3210."},
-    "old_account": {"type": "boolean",
-                    "description": "An account this stall used before: its posters are revoked."}}}
-
-OPENAPI_SCHEMAS = {
-    "Recheck": {"type": "object", "required": ["result", "warning", "codes", "event", "stall"],
-                "properties": {
-                    "result": {"type": "string", "enum": [v.value for v in Verdict],
-                               "description": "The verdict on all codes: any transfer code "
-                                              "that is not the current account is a warning."},
-                    "warning": {"type": "boolean"},
-                    "codes": {"type": "array", "items": _FOUND_CODE},
-                    "event": ref("Event"), "stall": ref("Stall")}},
-}
-
-_BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
 
 OPENAPI_PATHS = {
     "/stalls/{stall_id}/rechecks": {"post": {**operation(
@@ -94,15 +57,11 @@ OPENAPI_PATHS = {
         description="Send the codes the phone read as JSON `payloads`, or a photo as multipart "
                     "field `photo`. Records a `recheck` event; a warning verdict flags the "
                     "stall until a later re-check matches.",
-        responses={"201": response("Judged and recorded.", ref("Recheck")),
+        responses={"201": response("Judged and recorded.", Recheck),
                    "200": response("The same client id was used before: the first result, "
-                                   "nothing written.", ref("Recheck")),
+                                   "nothing written.", Recheck),
                    **problems(400, 404, 409, 413, 422)}),
         "requestBody": {"required": True, "content": {
-            "application/json": {"schema": RECHECK_CREATE},
-            "multipart/form-data": {"schema": {
-                "type": "object", "required": ["photo"],
-                "properties": {"photo": _BINARY,
-                               "client_id": {"type": "string", "minLength": 8,
-                                             "maxLength": 64}}}}}}}},
+            "application/json": {"schema": ref(RecheckCreate)},
+            "multipart/form-data": {"schema": ref(RecheckPhoto)}}}}},
 }

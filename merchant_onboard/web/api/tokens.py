@@ -6,28 +6,23 @@ from flask import current_app, request
 
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import PermissionDenied, ThrottledError, ValidationError
-from merchant_onboard.models import Role
 from merchant_onboard.services import users
 from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import json_body
 from merchant_onboard.web.api.openapi import operation, problems, response
+from merchant_onboard.web.api.schemas import Token, TokenRequest, TokenUser
 from merchant_onboard.web.errors import domain_problem, problem
 from merchant_onboard.web.i18n import translate_error
 from merchant_onboard.web.security import issue_token, login_limits
 
-TOKEN_REQUEST = {
-    "type": "object", "additionalProperties": False, "required": ["username", "password"],
-    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-}
-
 
 @bp.post("/tokens")
 def create_token():
-    body = json_body(TOKEN_REQUEST)
+    body = json_body(TokenRequest)
     config = current_app.config
     try:
         user = users.authenticate(
-            get_session(), username=body["username"], password=body["password"],
+            get_session(), username=body.username, password=body.password,
             address=request.remote_addr or "unknown", limits=login_limits())
     except ThrottledError as exc:
         refused = domain_problem(exc)
@@ -38,25 +33,19 @@ def create_token():
     except ValidationError as exc:
         # A wrong password is an authentication failure, not a form to correct.
         return problem(401, "Unauthorized", translate_error(exc))
-    return {"token": issue_token(user), "token_type": "Bearer",
-            "expires_in": config["API_TOKEN_MAX_AGE"],
-            "user": {"id": user.id, "username": user.username,
-                     "display_name": user.display_name, "role": user.role}}, 201, \
-        {"Cache-Control": "no-store"}  # RFC 6749 §5.1: no cache may keep a credential
+    token = Token(token=issue_token(user), token_type="Bearer",
+                  expires_in=config["API_TOKEN_MAX_AGE"],
+                  user=TokenUser(id=user.id, username=user.username,
+                                 display_name=user.display_name, role=user.role))
+    # RFC 6749 §5.1: no cache may keep a credential.
+    return token.body(), 201, {"Cache-Control": "no-store"}
 
 
 OPENAPI_PATHS = {
     "/tokens": {"post": operation(
-        "Get a bearer token", tag="auth", public=True, body=TOKEN_REQUEST,
+        "Get a bearer token", tag="auth", public=True, body=TokenRequest,
         description="Failed attempts are throttled per username and address, per username "
                     "(a growing delay) and per address; a locked login is told so (403).",
-        responses={"201": response("A token for the `Authorization: Bearer …` header.", {
-            "type": "object", "properties": {
-                "token": {"type": "string"}, "token_type": {"const": "Bearer"},
-                "expires_in": {"type": "integer", "description": "Seconds."},
-                "user": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "username": {"type": "string"},
-                    "display_name": {"type": "string"},
-                    "role": {"type": "string", "enum": [r.value for r in Role]}}}}}),
-            **problems(400, 401, 403, 422, 429)})},
+        responses={"201": response("A token for the `Authorization: Bearer …` header.", Token),
+                   **problems(400, 401, 403, 422, 429)})},
 }

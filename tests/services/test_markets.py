@@ -1,0 +1,109 @@
+"""Cleaning a market's fields (``clean_market``): each rule on its own, and all errors at once."""
+
+import pytest
+
+from merchant_onboard.domain.errors import FormErrors
+from merchant_onboard.services.markets import clean_market
+
+VALID = {"code": "cho-vi-thanh", "name": "Chợ Vị Thanh"}
+
+
+def errors_of(raw, *, partial=False):
+    """``{field: (message, params)}`` of what ``clean_market`` refuses."""
+    with pytest.raises(FormErrors) as caught:
+        clean_market(raw, partial=partial)
+    return {error.field: (error.message, error.params) for error in caught.value.errors}
+
+
+def test_a_new_market_gets_its_defaults():
+    assert clean_market(VALID) == {
+        "code": "cho-vi-thanh", "name": "Chợ Vị Thanh", "province": "", "ward": "",
+        "address": "", "campaign_title": "", "poster_second_line": "", "kind": "market",
+        "census_size": 0, "target_pct": 80}
+
+
+def test_fields_are_cleaned_as_typed():
+    cleaned = clean_market({**VALID, "code": "  Cho-Moi-2 ", "province": " Hậu Giang ",
+                            "kind": "street", "census_size": " 1433 ", "target_pct": 85})
+    assert (cleaned["code"], cleaned["province"], cleaned["kind"]) == (
+        "cho-moi-2", "Hậu Giang", "street")
+    assert (cleaned["census_size"], cleaned["target_pct"]) == (1433, 85)
+
+
+@pytest.mark.parametrize("code", ["ab", "cho-vi-thanh", "0-9", "a" * 32, "CHO-MOI"])
+def test_market_codes_accepted(code):
+    assert clean_market({**VALID, "code": code})["code"] == code.lower()
+
+
+@pytest.mark.parametrize("code", ["", "a", "-cho", "chợ-mới", "cho moi", "cho_moi", "a" * 33,
+                                  None])
+def test_market_codes_refused(code):
+    assert set(errors_of({**VALID, "code": code})) == {"code"}
+
+
+@pytest.mark.parametrize(("field", "limit"), [("name", 200), ("province", 100), ("ward", 100),
+                                              ("address", 300), ("campaign_title", 200)])
+def test_text_fields_have_their_column_length(field, limit):
+    assert clean_market({**VALID, field: "x" * limit})[field] == "x" * limit
+    message, params = errors_of({**VALID, field: "x" * (limit + 1)})[field]
+    assert params == {"n": limit}
+
+
+def test_only_the_name_is_required():
+    assert errors_of({"code": "cho-moi", "name": "  "})["name"][0] == "Trường này bắt buộc."
+    assert clean_market({"code": "cho-moi", "name": "Chợ Mới", "province": None})["province"] == ""
+
+
+def test_text_with_control_characters_is_refused():
+    assert set(errors_of({**VALID, "ward": "Phường\x075"})) == {"ward"}
+
+
+def test_the_posters_second_line_is_one_printable_line():
+    assert clean_market({**VALID, "poster_second_line": " Scan  to\tpay "})[
+        "poster_second_line"] == "Scan to pay"
+    assert set(errors_of({**VALID, "poster_second_line": "x" * 81})) == {"poster_second_line"}
+    assert set(errors_of({**VALID, "poster_second_line": "Quét mã 🙂"})) == {"poster_second_line"}
+
+
+@pytest.mark.parametrize("kind", ["mall", "Market", "chợ"])
+def test_unknown_kinds_are_refused(kind):
+    assert errors_of({**VALID, "kind": kind}) == {"kind": ("Loại điểm không hợp lệ.", {})}
+
+
+@pytest.mark.parametrize(("field", "low", "high"), [("census_size", 0, 1_000_000),
+                                                    ("target_pct", 1, 100)])
+def test_whole_numbers_within_their_range(field, low, high):
+    for value in (low, high, str(high)):
+        assert clean_market({**VALID, field: value})[field] == int(value)
+    for value in (low - 1, high + 1, "abc", "1.5", 2.5, "5 0"):
+        assert errors_of({**VALID, field: value}) == {
+            field: ("Nhập số nguyên từ %(low)s đến %(high)s.", {"low": low, "high": high})}
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_an_empty_number_takes_its_default(empty):
+    cleaned = clean_market({**VALID, "census_size": empty, "target_pct": empty})
+    assert (cleaned["census_size"], cleaned["target_pct"]) == (0, 80)
+
+
+def test_every_wrong_field_is_reported_at_once_in_form_order():
+    with pytest.raises(FormErrors) as caught:
+        clean_market({"code": "Chợ!", "name": "", "poster_second_line": "🙂", "kind": "mall",
+                      "census_size": -1, "target_pct": 101})
+    assert [e.field for e in caught.value.errors] == [
+        "code", "name", "poster_second_line", "kind", "census_size", "target_pct"]
+
+
+def test_an_edit_checks_and_returns_only_the_fields_sent():
+    assert clean_market({"target_pct": "90"}, partial=True) == {"target_pct": 90}
+    assert clean_market({"kind": ""}, partial=True) == {"kind": "market"}
+    assert clean_market({}, partial=True) == {}
+    assert set(errors_of({"name": "", "census_size": "x"}, partial=True)) == {
+        "name", "census_size"}
+
+
+@pytest.mark.parametrize("nothing", [None, 0, False, []])
+def test_a_false_value_is_an_empty_text_field(nothing):
+    assert clean_market({**VALID, "province": nothing})["province"] == ""
+    assert clean_market({**VALID, "poster_second_line": nothing})["poster_second_line"] == ""
+    assert errors_of({**VALID, "name": nothing})["name"][0] == "Trường này bắt buộc."

@@ -1,0 +1,86 @@
+"""The API's models: the document states the domain's rules, and checks only the shape itself.
+
+The patterns of the document are built from the domain's (``domain/registration.py``,
+``domain/text.py``, ``services/markets.py``); here values are judged both by the document's
+pattern and by the domain's cleaning function, which must agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.registration import clean_account, clean_details
+from merchant_onboard.domain.text import normalize_phone
+from merchant_onboard.services.markets import clean_market
+from merchant_onboard.services.users import clean_username
+from merchant_onboard.web import api
+from merchant_onboard.web.api.openapi import build_document
+
+
+@pytest.fixture(scope="module")
+def components() -> dict:
+    return build_document(api.MODULES)["components"]["schemas"]
+
+
+def accepts(clean, value: str) -> bool:
+    try:
+        clean(value)
+    except DomainError:
+        return False
+    return True
+
+
+def _phone(value: str) -> None:
+    if value.strip():
+        normalize_phone(value)
+
+
+CASES = [
+    ("StallCreate", "stall_code", lambda v: clean_details({"stall_code": v}, partial=True),
+     ["A-12", "a-12", "B/3", "12", "KHU A.1", "A_1", "X" * 32],
+     ["-A", "Á-1", "A#1", "X" * 33, " "]),
+    ("StallCreate", "owner_phone", _phone,
+     ["0912345678", "0987 654 321", "+84 912 345 678", "+84 (0) 912-345-678", "0084912345678",
+      "84912345678", "028 3823 4567", "(028) 3823 4567", ""],
+     ["12345", "0912 345 67", "09123456789012345", "phone", "+84", "091234567x"]),
+    ("StallCreate", "account_number",
+     lambda v: clean_account(bank="970436", account_number=v, owner_name="A"),
+     ["0011 0123 45678", "1234567890123456789", "abc12345", "1234-5678.90"],
+     ["12345", "1" * 20, "12345678#", ""]),
+    ("MarketCreate", "code", lambda v: clean_market({"code": v}, partial=True),
+     ["cho-vi-thanh", "Cho-A1", "c1"],
+     ["c", "-cho", "chợ", "cho vi thanh", "x" * 33]),
+    ("UserCreate", "username", clean_username,
+     ["lan", "Lan.Nguyen", "mai_2", "x" * 64],
+     ["l", ".lan", "lân", "lan nguyen", "x" * 65]),
+]
+
+
+@pytest.mark.parametrize(("model", "field", "clean", "good", "bad"), CASES,
+                         ids=[f"{m}.{f}" for m, f, *_ in CASES])
+def test_the_documents_pattern_accepts_what_the_domain_accepts(components, model, field, clean,
+                                                               good, bad):
+    pattern = components[model]["properties"][field]["pattern"]
+    for value in good:
+        assert accepts(clean, value), value
+        assert re.search(pattern, value), value
+    for value in bad:
+        assert not accepts(clean, value), value
+        assert not re.search(pattern, value), value
+
+
+def test_the_documents_lengths_are_the_domains(components):
+    from merchant_onboard.domain.registration import TEXT_FIELDS
+
+    stall = components["StallCreate"]["properties"]
+    for field, (limit, _) in TEXT_FIELDS.items():
+        assert stall[field]["maxLength"] == limit, field
+        assert accepts(lambda v, f=field: clean_details({f: v}, partial=True), "a" * limit)
+        assert not accepts(lambda v, f=field: clean_details({f: v}, partial=True),
+                           "a" * (limit + 1))
+    patch = components["StallPatch"]["properties"]
+    assert all(patch[field]["maxLength"] == stall[field]["maxLength"] for field in TEXT_FIELDS)
+    assert set(components["StallPatch"].get("required", ())) == set()
