@@ -157,10 +157,18 @@ def test_the_second_line_is_cleaned_limited_and_refused_when_unprintable():
     assert clean_second_line(f"  {SECOND_LINE}\u00a0 ") == SECOND_LINE
     assert clean_second_line("Scan  to\tpay") == "Scan to pay"
     assert clean_second_line(None) == ""
-    assert clean_second_line("x" * SECOND_LINE_MAX) == "x" * SECOND_LINE_MAX
+    assert clean_second_line("i" * SECOND_LINE_MAX) == "i" * SECOND_LINE_MAX  # narrow
     with pytest.raises(ValidationError) as too_long:
-        clean_second_line("x" * (SECOND_LINE_MAX + 1))
+        clean_second_line("i" * (SECOND_LINE_MAX + 1))
     assert too_long.value.field == "poster_second_line"
+    # What fits one sticker line at 6 pt, as wide as the Vietnamese it stands under, is taken;
+    # wider is refused rather than cut short.
+    assert clean_second_line("Quét mã bằng ứng dụng ngân hàng để thanh toán")
+    wide = "Scan with any banking app to pay, then check the name"
+    with pytest.raises(ValidationError) as too_wide:
+        clean_second_line(wide + " before you pay")
+    assert "quá dài" in too_wide.value.message
+    assert clean_second_line(wide) == wide
     with pytest.raises(ValidationError) as emoji:
         clean_second_line("Scan to pay 📱")
     assert "không in được" in emoji.value.message and emoji.value.params["chars"] == "📱"
@@ -195,3 +203,18 @@ def test_the_second_line_prints_under_the_vietnamese_instructions(fmt):
 def test_no_second_line_prints_nothing_more():
     assert (layout_for(make_spec(), PosterFormat.A6).texts
             == layout_for(make_spec(second_line=""), PosterFormat.A6).texts)
+
+
+@pytest.mark.parametrize("fmt", list(PosterFormat), ids=str)
+@pytest.mark.parametrize("line", ["Scan with any banking app to pay, then check the name",
+                                  "ស្កេនកូដដោយកម្មវិធីធនាគារ ដើម្បីបង់ប្រាក់ ហើយពិនិត្យឈ្មោះ"])
+def test_the_widest_second_line_fits_beside_the_longest_everything(fmt, line):
+    assert clean_second_line(line) == line
+    spec = make_spec(
+        shop_name="ហាងលក់គ្រឿងទេសនិងបន្លែស្រស់ស្អាតរបស់អ្នកស្រីស្រីពៅនៅផ្សារធំសុខ",
+        second_line=line, account_number="ABCDEFGH12345678901",
+        holder_name="NGUYEN THI HONG NHUNG UONG VAN PHONG PHAM TONG HOP")
+    layout = layout_for(spec, fmt)
+    assert line in [text.text for text in layout.texts]  # whole, on one line, never cut
+    for text in layout.texts:
+        assert not text.ink_box.intersects(layout.qr.box), text.text

@@ -175,15 +175,17 @@ def test_recording_a_batch_prints_each_stall_once_with_its_version(session, mark
     assert recorded == 2
     printed = session.exec(select(Poster).where(Poster.batch_id == "lo-in-0001")
                            .order_by(Poster.stall_id)).all()
-    assert sorted((p.stall_id, p.version, p.format, p.printed_by_id) for p in printed) == sorted(
-        [(stalls["B-1"].id, 2, "sticker", volunteer.id),
-         (stalls["B-3"].id, 1, "sticker", volunteer.id)])
+    assert sorted((p.stall_id, p.version, p.format, p.printed_by_id, p.printed_at)
+                  for p in printed) == sorted(
+        [(stalls["B-1"].id, 2, "sticker", volunteer.id, at),
+         (stalls["B-3"].id, 1, "sticker", volunteer.id, at)])
     events = session.exec(select(Event).where(Event.client_id.startswith("batch:lo-in-0001:"))
                           ).all()
-    assert sorted((e.client_id, e.kind, e.data["poster_version"], e.data["format"])
-                  for e in events) == sorted(
-        [(f"batch:lo-in-0001:{stalls['B-1'].id}", "poster_printed", 2, "sticker"),
-         (f"batch:lo-in-0001:{stalls['B-3'].id}", "poster_printed", 1, "sticker")])
+    assert sorted((e.client_id, e.kind, e.actor_id, e.created_at, e.data) for e in events) == \
+        sorted([(f"batch:lo-in-0001:{stalls['B-1'].id}", "poster_printed", volunteer.id, at,
+                 {"format": "sticker", "batch_id": "lo-in-0001", "poster_version": 2}),
+                (f"batch:lo-in-0001:{stalls['B-3'].id}", "poster_printed", volunteer.id, at,
+                 {"format": "sticker", "batch_id": "lo-in-0001", "poster_version": 1})])
     session.expire_all()
     assert session.get(Stall, stalls["B-3"].id).status == "poster_printed"
     assert session.get(Stall, stalls["A-1"].id).status == "registered"
@@ -312,3 +314,63 @@ def test_an_admins_poster_downloads_are_written_down_a_members_are_not(
         (admin.id, "poster.batch_download", "cho-vi-thanh", market.id,
          {"format": "sticker", "stalls": 5, "status": "", "zone": ""}),
     ]
+
+
+def _racing(monkeypatch, session, first_writer):
+    """Make ``first_writer(other_session)`` commit in another session just before the batch
+    takes its first stall: a second tap, or another manager, that got there first."""
+    from sqlmodel import Session
+
+    real_lock, raced = posters.lock_stall, []
+
+    def lock_after_the_other(session_, stall):
+        if not raced:
+            raced.append(True)
+            with Session(session.get_bind(), expire_on_commit=False) as other:
+                first_writer(other)
+        real_lock(session_, stall)
+
+    monkeypatch.setattr(posters, "lock_stall", lock_after_the_other)
+
+
+def test_a_batch_recorded_by_a_racing_tap_is_recorded_once(session, market, stalls, volunteer,
+                                                           monkeypatch):
+    zone_b = posters.BatchFilter(zone="Khu B")
+
+    def same_batch(other):
+        posters.record_batch(other, actor=volunteer, market=market, selection=zone_b,
+                             fmt=PosterFormat.A6, batch_id="lo-in-0002")
+
+    _racing(monkeypatch, session, same_batch)
+    assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
+                                fmt=PosterFormat.A6, batch_id="lo-in-0002") == 0
+    assert sorted(p.version for p in session.exec(select(Poster)).all()) == [1, 1]
+
+
+def test_a_batch_meeting_another_change_to_its_stalls_is_refused_whole(
+        session, market, stalls, volunteer, monkeypatch):
+    from merchant_onboard.domain.errors import ConflictError
+
+    def one_poster(other):
+        onboarding.record_event(other, actor=volunteer, stall=other.get(Stall, stalls["B-1"].id),
+                                kind="poster_printed", client_id=str(uuid.uuid4()))
+
+    _racing(monkeypatch, session, one_poster)
+    with pytest.raises(ConflictError):
+        posters.record_batch(session, actor=volunteer, market=market,
+                             selection=posters.BatchFilter(zone="Khu B"), fmt=PosterFormat.A6,
+                             batch_id="lo-in-0003")
+    assert [p.batch_id for p in session.exec(select(Poster)).all()] == [None]
+
+
+def test_a_batch_id_used_in_another_market_is_no_retry_here(
+        session, market, stalls, volunteer, make_market, make_user, make_stall):
+    other = make_market("cho-khac")
+    hoa = make_user("hoa", markets=[other])
+    make_stall(other, hoa, stall_code="K-1")
+    assert posters.record_batch(session, actor=hoa, market=other,
+                                selection=posters.BatchFilter(), fmt=PosterFormat.A6,
+                                batch_id="lo-in-0004") == 1
+    assert posters.record_batch(session, actor=volunteer, market=market,
+                                selection=posters.BatchFilter(zone="Khu B"),
+                                fmt=PosterFormat.A6, batch_id="lo-in-0004") == 2

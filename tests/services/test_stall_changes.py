@@ -120,3 +120,130 @@ def test_an_edit_that_loses_the_race_for_a_code_is_told_so_and_saves_nothing(
     session.expire_all()
     assert session.exec(select(Stall.stall_code, Stall.zone).where(Stall.id == first.id)
                         ).one() == ("A-1", "Khu A")
+
+
+def test_a_code_taken_only_in_another_market_is_not_said_taken(session, market, volunteer,
+                                                               make_market):
+    register(session, make_market("cho-khac"), volunteer)
+    with pytest.raises(FormErrors) as caught:
+        register(session, market, volunteer, consent=False)
+    assert [e.field for e in caught.value.errors] == ["consent"]
+
+
+def test_a_census_stall_without_a_shop_name_is_named_by_its_code(session, market, volunteer):
+    census = Stall(market_id=market.id, stall_code="C-8", sort_key="c-8", public_code="CENSUS02")
+    session.add(census)
+    session.commit()
+    with pytest.raises(ConflictError) as caught:
+        register(session, market, volunteer, stall_code="C-8")
+    assert str(caught.value) == "stall_code: Mã C-8 đã có trong chợ: C-8."
+    assert caught.value.existing_id == census.id
+
+
+# --- a new bank account ------------------------------------------------------------------
+
+def change_account(session, market, volunteer, stall, **raw):
+    return stalls.change_account(session, actor=volunteer, stall=stall, market=market,
+                                 raw={"bank": "970436", "holder_name": "", **raw},
+                                 client_id=str(uuid.uuid4()))
+
+
+def primary(session, stall):
+    from merchant_onboard.models import PaymentAccount
+
+    session.expire_all()
+    return session.exec(select(PaymentAccount.account_number, PaymentAccount.holder_name).where(
+        PaymentAccount.stall_id == stall.id, PaymentAccount.is_primary)).one()
+
+
+def test_a_new_account_another_stall_has_is_refused_naming_it(session, market, volunteer):
+    first = register(session, market, volunteer).stall
+    second = register(session, market, volunteer, stall_code="A-2", shop_name="Bún Cô Hai",
+                      account_number="22223333").stall
+    with pytest.raises(ConflictError) as caught:
+        change_account(session, market, volunteer, first, account_number="22223333")
+    assert str(caught.value) == ("account_number: Tài khoản này đã đăng ký cho gian hàng "
+                                 "A-2 · Bún Cô Hai.")
+    assert caught.value.existing_id == second.id
+    assert primary(session, first) == ("0011012345678", "NGUYEN THI BA")
+
+
+def test_a_new_account_another_market_has_is_taken(session, market, volunteer, make_market):
+    register(session, make_market("cho-khac"), volunteer, account_number="22223333")
+    first = register(session, market, volunteer).stall
+    assert change_account(session, market, volunteer, first, account_number="22223333").created
+    assert primary(session, first) == ("22223333", "NGUYEN THI BA")
+
+
+def test_the_same_account_under_the_holders_corrected_name_is_taken(session, market,
+                                                                   volunteer):
+    """The bank shows another name for the owner's account: the stall's own account is no
+    duplicate of itself."""
+    first = register(session, market, volunteer).stall
+    result = change_account(session, market, volunteer, first, account_number="0011012345678",
+                            holder_name="NGUYEN THI BA HAI")
+    assert result.created and result.stall.status == "registered"
+    assert primary(session, first) == ("0011012345678", "NGUYEN THI BA HAI")
+
+
+def test_an_account_change_is_recorded_with_the_old_account_masked(session, market, volunteer):
+    from datetime import UTC, datetime
+
+    from merchant_onboard.models import Event, PaymentAccount
+
+    first = register(session, market, volunteer).stall
+    at = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+    result = stalls.change_account(session, actor=volunteer, stall=first, market=market,
+                                   raw={"bank": "MB", "account_number": "0987654321000"},
+                                   client_id="change-key-01", at=at)
+    session.expire_all()
+    event = session.get(Event, result.event.id)
+    assert (event.kind, event.created_at, event.client_id) == ("account_changed", at,
+                                                               "change-key-01")
+    assert event.data == {"bin": "970422", "bank": "MBBank", "account_last4": "1000",
+                          "service": "QRIBFTTA", "old_bin": "970436", "old_account_last4": "5678"}
+    accounts = session.exec(select(PaymentAccount).where(PaymentAccount.stall_id == first.id)
+                            .order_by(PaymentAccount.id)).all()
+    assert [(a.account_number, a.is_primary, a.replaced_at) for a in accounts] == [
+        ("0011012345678", False, at), ("0987654321000", True, None)]
+    assert accounts[1].created_at == at
+
+
+def test_a_retried_account_change_answers_the_first_and_a_reused_id_is_refused(
+        session, market, volunteer):
+    first = register(session, market, volunteer).stall
+    second = register(session, market, volunteer, stall_code="A-2", account_number="22223333"
+                      ).stall
+    once = stalls.change_account(session, actor=volunteer, stall=first, market=market,
+                                 raw={"bank": "MB", "account_number": "0987654321000"},
+                                 client_id="change-key-02")
+    again = stalls.change_account(session, actor=volunteer, stall=first, market=market,
+                                  raw={"bank": "MB", "account_number": "0987654321000"},
+                                  client_id="change-key-02")
+    assert (again.created, again.event.id) == (False, once.event.id)
+    with pytest.raises(ConflictError) as caught:
+        stalls.change_account(session, actor=volunteer, stall=second, market=market,
+                              raw={"bank": "MB", "account_number": "0987654321999"},
+                              client_id="change-key-02")
+    assert str(caught.value) == "client_id: Mã yêu cầu này đã dùng cho một thao tác khác."
+    assert primary(session, second) == ("22223333", "NGUYEN THI BA")
+
+
+def test_a_poster_keeps_the_time_it_was_first_revoked(session, market, volunteer):
+    from datetime import UTC, datetime
+
+    from merchant_onboard.models import Poster
+    from merchant_onboard.services import onboarding
+
+    first = register(session, market, volunteer).stall
+    onboarding.record_event(session, actor=volunteer, stall=first, kind="poster_printed",
+                            client_id=str(uuid.uuid4()))
+    moments = [datetime(2026, 11, day, 9, 0, tzinfo=UTC) for day in (3, 4)]
+    for moment, number in zip(moments, ("0987654321000", "0987654321111"), strict=True):
+        session.expire_all()
+        stalls.change_account(session, actor=volunteer, stall=session.get(Stall, first.id),
+                              market=market, raw={"bank": "MB", "account_number": number},
+                              client_id=str(uuid.uuid4()), at=moment)
+    session.expire_all()
+    assert session.exec(select(Poster.revoked_at).where(Poster.stall_id == first.id)).all() == [
+        moments[0]]

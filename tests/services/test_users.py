@@ -186,6 +186,7 @@ def test_without_a_password_a_temporary_one_must_be_changed(session, market):
     made = users.create_login(session, actor=admin, username="hung", role=Role.MANAGER,
                               market_codes=[market.code])
     assert made.user.must_change_password and len(made.temporary_password) >= 12
+    assert made.user.display_name == "hung"
     hung = sign_in(session, "hung", made.temporary_password)
     users.change_password(session, user=hung, current_password=made.temporary_password,
                           new_password="hung-mat-khau-1")
@@ -547,3 +548,30 @@ def test_what_a_refused_login_creation_says(session, market, make_market):
                               password=TEST_PASSWORD, market_codes=[f" {market.code} "])
     assert session.get(Membership, (made.user.id, market.id)) is not None
     assert not made.user.must_change_password
+
+
+def test_a_password_may_not_be_the_code_of_a_market_the_login_works_in(session, market,
+                                                                      make_market):
+    other = make_market("cho-khac-xa")
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, market_codes=[market.code])
+    with pytest.raises(ValidationError) as caught:
+        users.change_password(session, user=lan, current_password=TEST_PASSWORD,
+                              new_password=" CHO-VI-THANH ")
+    assert str(caught.value) == "new_password: Mật khẩu không được trùng mã chợ."
+    with pytest.raises(ValidationError):
+        users.set_password(session, user=lan, password="Cho-Vi-Thanh")
+    # Another market's code is no guess about this login.
+    users.change_password(session, user=lan, current_password=TEST_PASSWORD,
+                          new_password=other.code)
+    assert sign_in(session, "lan", other.code).id == lan.id
+
+
+def test_a_password_the_operator_sets_need_not_be_changed_again(session, market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER,
+                      market_codes=[market.code])
+    lan, _temporary = users.reset_password(session, actor=admin, username="lan")
+    assert session.get(User, lan.id).must_change_password
+    users.set_password(session, user=lan, password="k7-mua-rau-2")
+    assert not session.get(User, lan.id).must_change_password

@@ -20,8 +20,9 @@ from merchant_onboard.models import Role
 
 MAX_EXAMPLES = int(os.environ.get("MO_FUZZ_EXAMPLES", "15"))
 #: No server error, and nothing the document does not describe. Whether the API accepts every
-#: request the document allows is not asked: the domain's rules (a stall code's letters, a
-#: phone number's prefixes) are stricter than a schema says, and they answer 422.
+#: request the document allows is not asked: the document states the domain's rules where a
+#: schema can (lengths, a stall code's letters, a phone's digits), but some only the domain
+#: can judge (a phone's prefixes, a bank's name, a market code already taken), answering 422.
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
           checks.content_type_conformance, checks.response_headers_conformance,
           checks.response_schema_conformance]

@@ -55,7 +55,9 @@ def test_a_manager_sets_a_khmer_line_and_the_posters_print_it(client, session, m
 
 @pytest.mark.parametrize(("line", "message"), [
     ("Scan to pay 📱", "Poster không in được các ký tự: 📱"),
-    ("x" * 81, "Tối đa 80 ký tự"),
+    ("i" * 81, "Tối đa 80 ký tự"),
+    ("Scan with any banking app to pay, then check the name before you pay",
+     "Dòng này quá dài để in trên tem dán"),
 ])
 def test_an_unprintable_or_long_line_is_refused_in_vietnamese(client, session, market, manager,
                                                               line, message):

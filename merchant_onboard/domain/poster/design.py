@@ -31,11 +31,13 @@ FRAME = (148, 172, 214)
 WHITE = (255, 255, 255)
 
 #: Text is shrunk in these steps before a design gives up: a long name or a dense QR code
-#: costs a little type size before it costs a module size.
-_TEXT_SCALES = (1.0, 0.9, 0.8)
-#: On a sticker every size is floored at STICKER_MIN_PT, so one more step only tightens the
-#: gaps and the large lines (a forced Q with a 19-character account needs it).
-_STICKER_SCALES = (*_TEXT_SCALES, 0.7)
+#: costs a little type size before it costs a module size. 0.7 is reached only by what did not
+#: fit before issue 12's additions: a long Khmer name (its stacked subscripts need deeper
+#: lines) with a market's second language line, a 19-character account and a long holder name.
+_TEXT_SCALES = (1.0, 0.9, 0.8, 0.7)
+#: On a sticker every size is floored at STICKER_MIN_PT, so the last steps only tighten the
+#: gaps and the large lines (a forced Q with a 19-character account needs 0.7).
+_STICKER_SCALES = (*_TEXT_SCALES, 0.6)
 #: Blank border inside a sticker cell, in points: keeps ink (and the QR code's quiet zone)
 #: clear of the cut lines, which are drawn on the cell edges.
 _STICKER_MARGIN = 8
@@ -67,6 +69,13 @@ def layout_for(spec: PosterSpec, fmt: PosterFormat) -> Layout:
         width=width, height=height,
         margin_x=12 * width / A6[0], metrics=metrics,
     ))
+
+
+def fits_sticker_line(text: str) -> bool:
+    """Whether ``text`` fits on one line of a sticker at :data:`STICKER_MIN_PT` (the room a
+    market's second language line gets on the smallest format)."""
+    width = sticker_slots()[0].w - 2 * _STICKER_MARGIN
+    return _PDF.width(text, Weight.REGULAR, STICKER_MIN_PT) <= width
 
 
 def sticker_slots() -> tuple[Box, ...]:
@@ -185,9 +194,9 @@ def _sticker_items(spec: PosterSpec, width: float, text_scale: float,
         Gap(1 * t),
         Text(labels.check_name_hint, Weight.SEMIBOLD, pt(6.5), pt(6), ACCENT, max_lines=2,
              ellipsis=True),
+        # One line: a market's line is refused unless it fits at 6 pt (fits_sticker_line).
         *((Gap(1 * t),
-           Text(spec.second_line, Weight.REGULAR, pt(6.5), pt(6), INK, max_lines=2,
-                ellipsis=True))
+           Text(spec.second_line, Weight.REGULAR, pt(6.5), pt(6), INK, ellipsis=True))
           if spec.second_line else ()),
         Gap(3 * t),
         # The code on its own line, the address under it: it breaks only before "/v/".

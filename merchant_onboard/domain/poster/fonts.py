@@ -161,8 +161,9 @@ def _coverage(face: Face) -> frozenset[int]:
     """Code points ``face`` has a glyph for at every weight (from its character maps)."""
     from fontTools.ttLib import TTFont as FontToolsFont  # noqa: PLC0415
 
-    if face is Face.KHMER:  # one file for every weight
-        paths: list[Path | io.BytesIO] = [KHMER_FONT]
+    paths: list[Path]
+    if face is Face.KHMER:  # one variable file for every weight
+        paths = [KHMER_FONT]
     elif face is Face.CJK:
         paths = [CJK_DIR / f"NotoSansCJKSC-Subset-{w}.ttf" for w in ("Regular", "Bold")]
     else:

@@ -3,8 +3,9 @@ instructions ("Quét mã … để thanh toán"): for markets with Khmer custome
 of Sóc Trăng's people are Khmer) or foreign visitors, e.g. "ស្កេនដើម្បីបង់ប្រាក់" or
 "Scan to pay with any banking app".
 
-One short line: it must fit on the smallest format, the sticker, in at most two lines at
-6 pt, next to the Vietnamese text it translates. Cleaned here, where the coverage data lives,
+One short line: it must fit on one line of the smallest format, the sticker, at 6 pt (about
+55 Latin letters; "Quét mã bằng ứng dụng ngân hàng để thanh toán" fits too), so it never costs
+the QR code its room and is never cut short. Cleaned here, where the coverage data lives,
 so the form, the API and the CLI refuse the same things with the same message.
 """
 
@@ -13,11 +14,12 @@ from __future__ import annotations
 import re
 
 from merchant_onboard.domain.errors import N_, ValidationError
+from merchant_onboard.domain.poster.design import fits_sticker_line
 from merchant_onboard.domain.poster.fonts import missing_glyphs
 from merchant_onboard.domain.text import clean_text
 
-#: Characters: two sticker lines at 6 pt hold about 90 Latin letters; "Scan to pay with
-#: any banking app" is 32, its Khmer translation about 30.
+#: Characters stored; what is printed is limited by its width (:func:`fits_sticker_line`).
+#: "Scan to pay with any banking app" is 32, its Khmer translation about 40 code points.
 SECOND_LINE_MAX = 80
 FIELD = "poster_second_line"
 
@@ -31,4 +33,8 @@ def clean_second_line(value: object) -> str:
         raise ValidationError(
             N_("Poster không in được các ký tự: %(chars)s (biểu tượng cảm xúc, ký hiệu hoặc "
                "chữ hiếm). Hãy bỏ các ký tự này."), field=FIELD, chars=" ".join(missing[:10]))
-    return text.strip()
+    text = text.strip()
+    if not fits_sticker_line(text):
+        raise ValidationError(N_("Dòng này quá dài để in trên tem dán, khổ nhỏ nhất: hãy viết "
+                                 "ngắn hơn."), field=FIELD)
+    return text
