@@ -112,9 +112,16 @@ def test_the_qr_reader_is_precached_so_a_scan_fills_the_form_without_a_signal(
 @pytest.mark.parametrize("drop", [False, True], ids=["steady", "drop-mid-send"])
 def test_a_recheck_photo_taken_offline_waits_small_and_is_recorded_once(
         field, phone_page, login, live_server, screenshot, tmp_path, drop):
-    volunteer, _market, stall = field
+    volunteer, market, stall = field
     page = phone_page
     login(page, volunteer.username)
+    # The market's list stored on the phone names the stall on the pending list.
+    page.goto(f"/m/{market.code}/")
+    for _ in range(100):
+        if page.evaluate(f"async () => (await MOOutbox.stalls(document.body.dataset.user, "
+                         f"{market.code!r})).length"):
+            break
+        page.wait_for_timeout(100)
     page.goto(f"/stalls/{stall.id}")
     _app_ready(page)
     page.goto(f"/stalls/{stall.id}/events/recheck")
