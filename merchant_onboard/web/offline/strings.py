@@ -1,7 +1,7 @@
 """What offline.js says on every signed-in page (the outbox badge, its list, drafts), translated.
 
 The strings are the same on every page of a language, so they are translated once per language
-rather than on each page: 21 messages were a sixth of the stall list's render time.
+rather than on each page: the 21 messages of the time were a sixth of the stall list's render time.
 """
 
 from __future__ import annotations
@@ -34,7 +34,10 @@ OFFLINE_STRINGS = {
     "logout_confirm": _l("Còn {n} mục chưa gửi: đăng xuất sẽ xoá chúng khỏi máy này. "
                          "Vẫn đăng xuất?"),
     "offline_search": _l("Không có mạng: kết quả tìm trong danh sách đã lưu trên máy."),
-    "needs_network": _l("Cần có mạng để gửi ảnh: thử lại khi có mạng."),
+    "scan_needs_network": _l("Đang không có mạng: chỉ đọc được mã QR ngay trên máy. Chọn ảnh có "
+                             "mã QR rõ, hoặc nhập tay ngân hàng và số tài khoản."),
+    "photo": _l("Kèm ảnh ({kb} KB)."),
+    "recheck_later": _l("Kết quả kiểm tra hiện ở trang gian hàng sau khi gửi."),
 }
 
 
