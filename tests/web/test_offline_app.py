@@ -61,6 +61,18 @@ def test_the_service_worker_is_served_fresh_at_the_root_and_loads_only_the_apps_
         "workbox-expiration"}
 
 
+def test_the_shell_holds_the_page_fonts_but_no_licence_texts(app, client):
+    """The phone downloads the shell on a weak link: every byte of it should be one a page
+    uses. The licences ship with the files (static/fonts/OFL*.txt), not in the phone's cache."""
+    precached = {entry["url"] for entry in _worker_config(
+        client.get("/sw.js").get_data(as_text=True))["precache"]}
+    with app.test_request_context():
+        fonts = {asset_url(f"fonts/{name}.woff2") for name in (
+            "BeVietnamPro-Regular", "BeVietnamPro-SemiBold", "NotoSansKhmer-Regular")}
+    assert fonts <= precached
+    assert not [url for url in precached if url.split("?")[0].endswith(".txt")]
+
+
 def test_the_shell_revisions_follow_the_files_content(app, client):
     entries = {e["url"]: e["revision"] for e in _worker_config(
         client.get("/sw.js").get_data(as_text=True))["precache"]}
