@@ -177,3 +177,35 @@ def test_manager_downloads_the_stall_list_as_csv(market_with_zones, seed, laptop
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải Excel").click()
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_manager_sets_a_khmer_second_line_and_the_poster_prints_it(
+        market_with_zones, seed, laptop_page, login, screenshot):
+    # Issue 12: the second language line, typed in Khmer in the settings form, is on the
+    # poster the volunteer then downloads (its text layer read back).
+    import pypdfium2 as pdfium  # noqa: PLC0415
+
+    market, manager, _volunteer, stalls = market_with_zones
+    line = "ស្កេនដើម្បីបង់ប្រាក់"
+    page = laptop_page
+    login(page, manager.username)
+    page.goto(f"/m/{market.code}/dashboard")
+    page.get_by_role("link", name="Cài đặt poster").click()
+    expect(page.get_by_role("heading", name="Cài đặt poster")).to_be_visible()
+    page.get_by_label("Dòng ngôn ngữ thứ hai").fill("Quét 📱")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_text("Poster không in được các ký tự: 📱")).to_be_visible()
+    page.get_by_label("Dòng ngôn ngữ thứ hai").fill(line)
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu cài đặt poster.")
+    expect(page.get_by_label("Dòng ngôn ngữ thứ hai")).to_have_value(line)
+    # The page's own Khmer font drew it (this machine has no Khmer system font).
+    page.evaluate("document.fonts.ready")
+    assert page.evaluate("""() => [...document.fonts].some(
+        face => face.family.includes('Noto Sans Khmer') && face.status === 'loaded')""")
+    screenshot(page, "manager-poster-settings-laptop")
+    response = page.request.get(f"/stalls/{stalls['A-2'].id}/poster?format=a6")
+    document = pdfium.PdfDocument(response.body())
+    text = " ".join(document[0].get_textpage().get_text_range().split())
+    document.close()
+    assert line in text

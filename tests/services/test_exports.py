@@ -301,3 +301,27 @@ def test_the_rollup_xlsx_columns_are_sized_for_reading(session, market, people, 
     assert "spreadsheetml" in export.mimetype
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.chunks))).active
     assert [sheet.column_dimensions[letter].width for letter in "ABCDE"] == [16, 30, 16, 20, 12]
+
+
+def test_the_rollup_export_follows_the_pages_sort_by_figures(session, market, people, stalls,
+                                                           make_market):
+    # Chợ Xoài has no stall registered, Chợ Vị Thanh two: by name Vị Thanh comes first, by
+    # the stalls registered Xoài does.
+    make_market("cho-xoai", name="Chợ Xoài")
+    export = exports.export_rollup(session, actor=people["admin"], fmt="csv",
+                                   headers=ROLLUP_HEADERS, sort="registered")
+    assert [r["CODE"] for r in read_csv(b"".join(export.chunks))] == ["cho-xoai", "cho-vi-thanh"]
+
+
+def test_a_bank_no_longer_in_the_registry_is_exported_by_its_bin(session, market, people,
+                                                                  stalls):
+    from merchant_onboard.models import PaymentAccount
+
+    # A bank that merged away leaves the registry; its accounts keep their BIN.
+    account = session.exec(select(PaymentAccount).where(
+        PaymentAccount.stall_id == stalls[2].id)).one()
+    account.bank_bin = "970999"
+    session.add(account)
+    session.commit()
+    _export, data = stall_rows(session, people["manager"], market)
+    assert read_csv(data)[0]["BANK"] == "970999"

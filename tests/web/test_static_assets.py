@@ -99,3 +99,20 @@ def test_page_fonts_are_small_woff2_covering_vietnamese(weight):
     # OFL: the licence travels with the fonts, and the notices stay inside them.
     assert "Open Font License" in (STATIC / "fonts" / "OFL.txt").read_text()
     assert "Be Vietnam Pro Project Authors" in font["name"].getDebugName(0)
+
+
+def test_the_khmer_page_font_is_small_shapes_khmer_and_loads_only_for_khmer(client):
+    # Issue 12: Khmer shop names and poster lines on a PC without a Khmer font.
+    path = STATIC / "fonts" / "NotoSansKhmer-Regular.woff2"
+    font = TTFont(str(path))
+    assert font.flavor == "woff2" and path.stat().st_size < 30_000
+    assert "fvar" not in font  # an instance: one weight, as declared
+    covered = font.getBestCmap()
+    assert all(code in covered for code in range(0x1780, 0x17DE) if chr(code).isprintable())
+    # The features that place subscripts and reorder vowels survived the subsetting.
+    assert {"abvs", "blwf", "pref", "pres"} <= {
+        record.FeatureTag for record in font["GSUB"].table.FeatureList.FeatureRecord}
+    assert "Open Font License" in (STATIC / "fonts" / "OFL-NotoSansKhmer.txt").read_text()
+    page = client.get("/login").get_data(as_text=True)
+    assert "fonts/NotoSansKhmer-Regular.woff2" in page
+    assert "unicode-range: U+1780-17FF" in page  # fetched only by a page showing Khmer
