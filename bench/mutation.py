@@ -101,28 +101,31 @@ def report(modules: list[str], *, diffs: bool) -> bool:
         print("no results under mutants/: run without --report first")
         return False
     equivalent = judged_equivalent()
-    print(f"\n{'module':34} {'mutants':>7} {'killed':>7} {'rate':>6} {'equiv':>5} "
-          f"{'rate*':>6}  (rate* leaves out the mutants judged equivalent in tests/MUTATION.md)")
+    print(f"\n{'module':34} {'mutants':>7} {'killed':>7} {'t/o':>4} {'rate':>6} {'equiv':>5} "
+          f"{'rate*':>6}  (t/o: killed by the time limit; rate* leaves out the mutants judged "
+          f"equivalent in tests/MUTATION.md)")
     all_met = True
     survivors: list[tuple[str, str, str]] = []
     totals: Counter[str] = Counter()
     for module, statuses in by_module.items():
         checked = {k: s for k, s in statuses.items() if s != "not checked"}
         killed = sum(s in DETECTED for s in checked.values())
+        timeouts = sum(s == "timeout" for s in checked.values())
         alive = [k for k, s in checked.items() if s not in DETECTED]
         same = sum(is_equivalent(k, equivalent) for k in alive)
         total = len(checked)
         rate = killed / total if total else 1.0
         rate_eq = killed / (total - same) if total - same else 1.0
         all_met &= rate_eq >= GOAL
-        totals.update(mutants=total, killed=killed, equivalent=same)
-        print(f"{module:34} {total:7} {killed:7} {rate:6.1%} {same:5} {rate_eq:6.1%}"
+        totals.update(mutants=total, killed=killed, timeouts=timeouts, equivalent=same)
+        print(f"{module:34} {total:7} {killed:7} {timeouts:4} {rate:6.1%} {same:5} {rate_eq:6.1%}"
               f"{'' if rate_eq >= GOAL else '  < goal'}"
               f"{f'  ({len(statuses) - total} not checked)' if len(statuses) > total else ''}")
         survivors += [(module, k, checked[k]) for k in alive if not is_equivalent(k, equivalent)]
     total, killed, same = totals["mutants"], totals["killed"], totals["equivalent"]
     if total:
-        print(f"{'all':34} {total:7} {killed:7} {killed / total:6.1%} {same:5} "
+        print(f"{'all':34} {total:7} {killed:7} {totals['timeouts']:4} {killed / total:6.1%} "
+              f"{same:5} "
               f"{killed / max(1, total - same):6.1%}")
     print(f"\n{len(survivors)} survivors not judged equivalent:")
     for module, name, status in survivors:

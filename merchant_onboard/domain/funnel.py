@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     ACCOUNT_CHANGED = "account_changed"
     RECHECK = "recheck"
     NOTE = "note"
+    EDITED = "edited"
 
 
 class RefusalReason(StrEnum):
@@ -90,6 +91,9 @@ TRANSITIONS: dict[tuple[Status, EventKind], Status | str] = {
     **{(s, _E.ACCOUNT_CHANGED): _S.REGISTERED for s in _WITH_ACCOUNT},
     **{(s, _E.RECHECK): s for s in _AFTER_PRINT},
     **{(s, _E.NOTE): s for s in Status},
+    # A stall's own fields edited: recorded (with its client id, so a replay is known) and
+    # moving nothing.
+    **{(s, _E.EDITED): s for s in Status},
 }
 
 #: Events a person records from the stall page; the others are written by services

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
 from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
 from merchant_onboard.domain.event_data import clean_coordinate
-from merchant_onboard.domain.poster.fonts import missing_glyphs
+from merchant_onboard.domain.poster.fonts import require_printable
 from merchant_onboard.domain.text import (
     ACCOUNT_SEPARATOR, clean_text, fold_holder_name, nfc, normalize_account, normalize_phone,
 )
@@ -174,10 +174,8 @@ def _clean_holder_name(value: Any, owner_name: str) -> str:
 def _clean_text(value: Any, field: str, limit: int, required: bool) -> str:
     text = clean_text(value or "", field=field, max_length=limit, required=required,
                       multiline=field == "notes")
-    if field in PRINTED_FIELDS and (missing := missing_glyphs(text)):
-        raise ValidationError(
-            N_("Poster không in được các ký tự: %(chars)s (biểu tượng cảm xúc, ký hiệu hoặc "
-               "chữ hiếm). Hãy bỏ các ký tự này."), field=field, chars=" ".join(missing[:10]))
+    if field in PRINTED_FIELDS:
+        require_printable(text, field=field)
     return text if field == "notes" else re.sub(r" +", " ", text)
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, NotFoundError, ValidationError,
 )
+from merchant_onboard.domain.poster.fonts import require_printable
 from merchant_onboard.domain.poster.second_line import FIELD as SECOND_LINE
 from merchant_onboard.domain.poster.second_line import clean_second_line
 from merchant_onboard.domain.text import clean_text
@@ -25,6 +26,8 @@ MARKET_CODE_PATTERN = MARKET_CODE_RE.pattern.replace("a-z", "a-zA-Z")
 #: Field → (maximum length, required): the columns' sizes.
 TEXT_FIELDS = {"name": (200, True), "province": (100, False), "ward": (100, False),
                "address": (300, False), "campaign_title": (200, False)}
+#: Fields every poster of the market prints: a character no poster face has is refused.
+PRINTED_FIELDS = frozenset({"name", "campaign_title"})
 #: Field → (lowest, highest, default) of the market's whole numbers.
 NUMBER_FIELDS = {"census_size": (0, 1_000_000, 0), "target_pct": (1, 100, 80)}
 _KINDS = frozenset(kind.value for kind in MarketKind)
@@ -57,9 +60,10 @@ def clean_market_code(value: Any) -> str:
     return code
 
 
-def _clean_text(value: Any, **rules: Any) -> str:
+def _clean_text(value: Any, *, field: str, **rules: Any) -> str:
     # Whatever is falsy (0, false, an empty list) counts as the empty field it stands for.
-    return clean_text(value or "", **rules)
+    text = clean_text(value or "", field=field, **rules)
+    return require_printable(text, field=field) if field in PRINTED_FIELDS else text
 
 
 def clean_kind(value: Any) -> str:

@@ -112,22 +112,53 @@ def _register(session: Session, *, actor: User, market: Market, raw: Mapping[str
 
 
 def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
-                 raw: Mapping[str, Any], confirm_phone: bool = False) -> Stall:
-    """Edit a stall's own fields (not its bank account); commits."""
+                 raw: Mapping[str, Any], client_id: str, confirm_phone: bool = False,
+                 at: datetime | None = None) -> Stall:
+    """Edit a stall's own fields (not its bank account), recorded as an ``edited`` event
+    naming the fields changed; commits.
+
+    A retry (same ``client_id``) writes nothing: an edit replayed after someone else's later
+    one (an outbox resending a write whose answer was lost) would undo theirs. An edit that
+    changes nothing writes nothing either.
+    """
+    client_id = check_client_id(client_id)
     details = clean_details(raw, partial=True)
+    changed = sorted(field for field, value in details.items() if getattr(stall, field) != value)
+    if not changed:
+        return stall
+
+    def say_who_holds_it() -> None:
+        # A unique index caught another stall taking the code meanwhile: name it, as the
+        # check before the write would have.
+        _check_duplicates(session, market=market, details={**_details_of(stall), **details},
+                          account=None, own_id=stall.id, confirm_phone=True)
+
+    return idempotent(
+        session, client_id, kind=EventKind.EDITED.value, stall_id=stall.id,
+        on_integrity_error=say_who_holds_it,
+        operation=lambda: _update(session, actor=actor, stall=stall, market=market,
+                                  details=details, changed=changed, client_id=client_id,
+                                  confirm_phone=confirm_phone, at=at or utcnow())).stall
+
+
+def _update(session: Session, *, actor: User, stall: Stall, market: Market,
+            details: Mapping[str, Any], changed: list[str], client_id: str,
+            confirm_phone: bool, at: datetime) -> EventResult:
     merged = {**_details_of(stall), **details}
     _check_duplicates(session, market=market, details=merged, account=None, own_id=stall.id,
                       confirm_phone=confirm_phone or details.get("owner_phone") in
                       (None, stall.owner_phone))
-    apply_details(stall, merged)
-    stall.updated_at = utcnow()
-    session.add(stall)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ConflictError(N_("Mã gian hàng đã có trong chợ."), field="stall_code") from None
-    return stall
+
+    def write() -> tuple[Event, Stall]:
+        apply_details(stall, merged)
+        session.add(stall)
+        # Field names only: the values (a phone) are the stall's, not the history's.
+        event = write_event(session, stall=stall, kind=EventKind.EDITED, actor=actor,
+                            client_id=client_id, data={"fields": changed}, at=at,
+                            has_account=primary_account(session, stall.id) is not None)
+        return event, stall
+
+    return commit_once(session, write)
 
 
 def change_account(session: Session, *, actor: User, stall: Stall, market: Market,

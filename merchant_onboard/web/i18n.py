@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from babel import Locale
+from babel.support import NullTranslations
 from flask import Flask, current_app, request, session
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
+from jinja2.runtime import Context
+from jinja2.utils import pass_context
 
 from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.extensions import babel
@@ -39,5 +43,37 @@ def translate_error(error: DomainError) -> str:
 _locale = functools.cache(Locale.parse)
 
 
+#: The template variable holding the page's catalogue.
+_CATALOGUE = "_catalogue"
+
+
+def _page_catalogue() -> dict[str, Any]:
+    """A context processor: the request's catalogue, looked up once per rendered page."""
+    return {_CATALOGUE: get_translations()}
+
+
+def _catalogue(context: Context) -> NullTranslations:
+    # Flask-Babel's template functions look the catalogue up again for every message (five
+    # context-local look-ups, half the cost of a translated string), and a page shows
+    # dozens. A macro imported without the page's context looks it up itself.
+    found = context.get(_CATALOGUE)
+    return get_translations() if found is None else found
+
+
+@pass_context
+def _template_gettext(context: Context, message: str) -> str:
+    return _catalogue(context).ugettext(message)
+
+
+@pass_context
+def _template_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return _catalogue(context).ungettext(singular, plural, n)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: _locale(select_locale()))
+    # ``_()`` and ``ngettext()`` in templates, as Flask-Babel installs them (newstyle: escaped,
+    # placeholders filled), with the catalogue the page's context carries.
+    app.context_processor(_page_catalogue)
+    app.jinja_env.install_gettext_callables(gettext=_template_gettext,
+                                            ngettext=_template_ngettext, newstyle=True)

@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "account_changed": _l("Đổi tài khoản"),
     "recheck": _l("Kiểm tra lại poster"),
     "note": _l("Ghi chú"),
+    "edited": _l("Sửa thông tin gian hàng"),
 }
 
 REASON_LABELS = {

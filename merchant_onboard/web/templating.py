@@ -13,10 +13,12 @@ from markupsafe import Markup
 
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.codes import format_public_code
+from merchant_onboard.domain.registration import HOLDER_NAME_MAX
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, qr_matrix
 from merchant_onboard.domain.text import group_account
 from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.labels import EVENT_LABELS, REASON_LABELS, ROLE_LABELS, STATUS_LABELS
+from merchant_onboard.web.offline.strings import offline_strings
 
 
 def vnd(amount: int | None) -> str:
@@ -87,6 +89,9 @@ def init_app(app: Flask) -> None:
         role_label=lambda s: label(ROLE_LABELS, s),
     )
     app.jinja_env.globals.update(url_with=url_with, asset_url=asset_url,
-                                 current_locale=lambda: str(get_locale()), config=app.config)
+                                 offline_strings=offline_strings,
+                                 current_locale=lambda: str(get_locale()), config=app.config,
+                                 # The form's bound is the domain's limit, stated once.
+                                 HOLDER_NAME_MAX=HOLDER_NAME_MAX)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -67,7 +67,7 @@
     var stall = fields.stall_code ? fields.stall_code + " · " + (fields.shop_name || "") :
       match && match[2] && stallsById[match[2]] ?
         stallsById[match[2]].code + " · " + stallsById[match[2]].shop : match && match[2] ? "#" + match[2] : "";
-    return { what: what, stall: stall };
+    return { what: what, stall: stall, recheck: !!match && match[4] === "recheck" };
   }
 
   function renderOutbox(items) {
@@ -112,6 +112,14 @@
         since.className = "muted small";
         since.textContent = strings.since + " " + new Date(item.created).toLocaleString(document.documentElement.lang);
         row.appendChild(since);
+        if (item.files && item.files.length) {
+          var photo = document.createElement("div");
+          photo.className = "muted small outbox-photo";
+          photo.textContent = strings.photo.replace("{kb}", Math.round(
+            item.files.reduce(function (sum, f) { return sum + f[1].size; }, 0) / 1024)) +
+            (text.recheck ? " " + strings.recheck_later : "");
+          row.appendChild(photo);
+        }
         if (item.error) {
           var error = document.createElement("p");
           error.className = item.status === "rejected" ? "error outbox-error" : "muted small outbox-error";
@@ -147,14 +155,40 @@
     return new URL(form.getAttribute("action") || location.href, location.href);
   }
 
+  // The form's text fields (its photos: photosOf).
   function formFields(form, submitter) {
     var fields = [];
-    var photo = false;
     new FormData(form, submitter).forEach(function (value, name) {
       if (typeof value === "string") fields.push([name, value]);
-      else if (value.size) photo = true;
     });
-    return { fields: fields, photo: photo };
+    return { fields: fields };
+  }
+
+  // The photos chosen in a form, as [name, Blob, file name]: scaled down like an upload
+  // (scan.js) where the field asks for it, so the outbox holds and later sends ≤ 1600 px.
+  function photosOf(form) {
+    var inputs = Array.prototype.filter.call(form.querySelectorAll("input[type=file]"),
+      function (input) { return input.files.length > 0; });
+    return Promise.all(inputs.map(function (input) {
+      var file = input.files[0];
+      var small = input.hasAttribute("data-downscale") && window.MOPhoto
+        ? window.MOPhoto.shrink(file).catch(function () { return file; }) : Promise.resolve(file);
+      return small.then(function (blob) {
+        return [input.name, blob, blob === file ? file.name : "photo.jpg"];
+      });
+    }));
+  }
+
+  // A rejected item's photos back in their fields, to be sent again once fixed.
+  function restorePhotos(form, photos) {
+    (photos || []).forEach(function (photo) {
+      var input = form.querySelector("input[type=file][name=\"" + photo[0] + "\"]");
+      if (!input || !window.DataTransfer) return;
+      var chosen = new DataTransfer();
+      chosen.items.add(new File([photo[1]], photo[2], { type: photo[1].type }));
+      input.files = chosen.files;
+      input.dispatchEvent(new Event("change"));
+    });
   }
 
   function typedValues(form) {
@@ -205,6 +239,8 @@
     var key = draftKey(path);
     var fixing = /^#outbox-(\d+)$/.exec(location.hash);
     var shownErrors = document.querySelector(".alert, .has-error, .warning[role=alert]");
+    // The server's answer to a scan: the page holds what was typed and what was read.
+    var answered = form.hasAttribute("data-answer");
     var ready = fixing ? null : freshClientId(form);
 
     if (fixing) {
@@ -213,9 +249,12 @@
         var values = {};
         item.fields.forEach(function (pair) { values[pair[0]] = pair[1]; });
         fill(form, values, true);
+        restorePhotos(form, item.files);
         notice(form, strings.fixing + (item.error ? " " + (strings[item.error] || item.error) : ""), "alert outbox-fixing");
         form.dataset.replaces = item.id;
       });
+    } else if (answered) {
+      localStorage.setItem(key, JSON.stringify(typedValues(form)));
     } else if (!shownErrors) {
       // A page the server sent back with errors already shows the latest values.
       var draft = JSON.parse(localStorage.getItem(key) || "null");
@@ -241,39 +280,54 @@
       localStorage.setItem(key, JSON.stringify(typedValues(form)));
     });
 
+    // Into the outbox: the fields, the photos given (scaled by scan.js) and the client id.
+    // ``sent``: the form was already sent once with this id and the answer lost, so the id
+    // stays (the server may hold that write); otherwise a form reopened from the phone's copy
+    // carries an id already used, and gets a fresh one.
+    function queue(submitter, photos, sent) {
+      var input = form.querySelector("input[name=client_id]");
+      return ready.then(function () {
+        return form.dataset.replaces || sent ? null : freshClientId(form);
+      }).then(function () {
+        var clientId = input && input.value ? input.value : MOOutbox.uuid();
+        return MOOutbox.add({ user: user, url: formUrl(form).href,
+                              fields: formFields(form, submitter).fields, files: photos,
+                              clientId: clientId, formUrl: location.href });
+      }).then(function () {
+        return form.dataset.replaces ? MOOutbox.remove(Number(form.dataset.replaces)) : null;
+      }).then(function () {
+        localStorage.removeItem(key);
+        return askForSync();
+      }).then(function () {
+        location.href = body.dataset.outbox + "?queued=1";
+      });
+    }
+
+    form.dataset.outbox = "1";
+    form.addEventListener("mo:queue", function (event) {
+      queue(event.detail.submitter, event.detail.photos, event.detail.sent);
+    });
+
     form.addEventListener("submit", function (event) {
       var submitter = event.submitter;
       var scan = submitter && submitter.name === "action" && submitter.value === "scan";
       var input = form.querySelector("input[name=client_id]");
-      var collected = formFields(form, submitter);
       if (!navigator.onLine) {
-        event.preventDefault();
-        if (scan || collected.photo) {
-          window.alert(strings.needs_network);
+        if (scan) {
+          // scan.js reads the QR here and fills the form; without it nothing can read it.
+          if (!event.defaultPrevented) window.alert(strings.scan_needs_network);
+          event.preventDefault();
           return;
         }
-        ready.then(function () {
-          // A form reopened from the phone's copy carries an id already used: a fresh one.
-          return form.dataset.replaces ? null : freshClientId(form);
-        }).then(function () {
-          var clientId = input && input.value ? input.value : MOOutbox.uuid();
-          return MOOutbox.add({ user: user, url: formUrl(form).href,
-                                fields: formFields(form, submitter).fields, clientId: clientId,
-                                formUrl: location.href });
-        }).then(function () {
-          return form.dataset.replaces ? MOOutbox.remove(Number(form.dataset.replaces)) : null;
-        }).then(function () {
-          localStorage.removeItem(key);
-          return askForSync();
-        }).then(function () {
-          location.href = body.dataset.outbox + "?queued=1";
-        });
+        event.preventDefault();
+        photosOf(form).then(function (photos) { return queue(submitter, photos, false); });
         return;
       }
-      // Sent as plain HTML from here; the page that answers shows what was sent (a scan's
-      // answer too, with the bank and account read), so the draft is done.
-      localStorage.removeItem(key);
+      // A scan's answer shows what was typed with the bank and account read, and becomes
+      // the draft; until it comes (a signal lost on the way) the draft stays.
       if (scan) return;
+      // Sent as plain HTML from here: the page that answers shows what was sent.
+      localStorage.removeItem(key);
       // If the signal drops on the way, the service worker keeps the write in the outbox.
       if (input && input.value) MOOutbox.markUsed(input.value, user);
       if (form.dataset.replaces) MOOutbox.remove(Number(form.dataset.replaces));

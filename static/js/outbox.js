@@ -48,14 +48,15 @@
     return task();
   }
 
-  // The server's own messages in a rejected form page: the alert, the field errors and a
-  // warning to confirm. The worker has no DOMParser, so a pattern over the escaped HTML.
+  // The server's own messages in a rejected form page: the alert, the field errors, a
+  // warning to confirm, and a re-check's verdict (no QR found in the photo). The worker has no
+  // DOMParser, so a pattern over the escaped HTML.
   function rejectionMessages(html) {
     var found = [];
-    var pattern = /<p class="error"[^>]*>([\s\S]*?)<\/p>|<div class="(?:alert|warning)"[^>]*>[\s\S]*?<p>([\s\S]*?)<\/p>/g;
+    var pattern = /<p class="error"[^>]*>([\s\S]*?)<\/p>|<div class="(?:alert|warning)"[^>]*>[\s\S]*?<p>([\s\S]*?)<\/p>|<div class="recheck-result[^"]*"[^>]*>\s*<strong>([\s\S]*?)<\/strong>/g;
     var match;
     while ((match = pattern.exec(html)) !== null) {
-      var text = (match[1] || match[2] || "").replace(/<[^>]+>/g, "")
+      var text = (match[1] || match[2] || match[3] || "").replace(/<[^>]+>/g, "")
         .replace(/&#34;|&quot;/g, "\"").replace(/&#39;/g, "'").replace(/&lt;/g, "<")
         .replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
       if (text && found.indexOf(text) < 0) found.push(text);
@@ -85,7 +86,8 @@
       return db().then(function (d) { return d.put("meta", { key: "session", user: user }); });
     },
 
-    // item: {user, url, fields: [[name, value]…], clientId, formUrl}
+    // item: {user, url, fields: [[name, value]…], files: [[name, Blob, file name]…] (photos,
+    // optional: IndexedDB keeps Blobs), clientId, formUrl}
     add: function (item) {
       item.created = new Date().toISOString();
       item.status = "pending";
@@ -182,8 +184,10 @@
   };
 
   function send(item, loginUrl) {
-    var body = new URLSearchParams();
+    // With a photo the form goes as multipart, as the page would have sent it.
+    var body = item.files && item.files.length ? new root.FormData() : new URLSearchParams();
     item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    (item.files || []).forEach(function (photo) { body.append(photo[0], photo[1], photo[2]); });
     return root.fetch(item.url, {
       method: "POST", body: body, credentials: "same-origin", redirect: "follow",
       headers: { "Accept": "text/html" }

@@ -5,8 +5,12 @@
 //   live camera picture, is read on the phone and only its text is sent (field qr_text); the
 //   server parses and judges it as it would a photo. BarcodeDetector where the browser has
 //   it, else the vendored barcode-detector polyfill (ZXing WebAssembly), loaded only then.
+//   Without a signal the text fills bank and account right here (readTransfer); the server
+//   judges it when the form is saved.
 // - input[data-downscale] (re-check evidence, the public photo check): the photo is sent
-//   scaled down (longest side 1600 px, JPEG) with a progress bar.
+//   scaled down (longest side 1600 px, JPEG) with a progress bar. Without a signal, or when
+//   the send fails, a volunteer's form goes into the outbox with the scaled photo (offline.js,
+//   through the "mo:queue" event); the public check needs the server and says so.
 (function () {
   "use strict";
 
@@ -62,6 +66,66 @@
     return texts.filter(function (t) { return t.indexOf("000201") === 0; })[0] || texts[0] || "";
   }
 
+  // The NAPAS transfer in a QR's text, read without the server: the root TLVs, the CRC
+  // (tag 63, CRC-16/CCITT-FALSE over everything before its value), and in tag 38 the NAPAS
+  // GUID, the beneficiary (01: BIN in 00, account or card in 01) and the service (02). Only
+  // to fill the form offline: domain/vietqr/parse.py judges the saved form, and explains
+  // every other kind of code.
+  function tlv(text) {
+    var tags = {};
+    for (var i = 0; i < text.length;) {
+      var length = Number(text.substr(i + 2, 2));
+      if (!/^\d{4}$/.test(text.substr(i, 4)) || i + 4 + length > text.length) return null;
+      if (!(text.substr(i, 2) in tags)) tags[text.substr(i, 2)] = text.substr(i + 4, length);
+      i += 4 + length;
+    }
+    return tags;
+  }
+
+  function crc16(text) {
+    var crc = 0xffff;
+    for (var i = 0; i < text.length; i++) {
+      crc ^= text.charCodeAt(i) << 8;
+      for (var bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? (crc << 1 ^ 0x1021) & 0xffff : crc << 1 & 0xffff;
+    }
+    return ("000" + crc.toString(16).toUpperCase()).slice(-4);
+  }
+
+  function readTransfer(text) {
+    var tags = text.indexOf("0002") === 0 && tlv(text);
+    if (!tags || !tags["63"] || crc16(text.slice(0, -4)) !== tags["63"].toUpperCase()) return null;
+    var merchant = tags["38"] && tlv(tags["38"]);
+    var beneficiary = merchant && merchant["00"] === "A000000727" && merchant["01"] && tlv(merchant["01"]);
+    if (!beneficiary || !/^\d{6}$/.test(beneficiary["00"] || "") || !beneficiary["01"] ||
+        ["QRIBFTTA", "QRIBFTTC"].indexOf(merchant["02"]) < 0) return null;
+    return { bin: beneficiary["00"], account: beneficiary["01"], card: merchant["02"] === "QRIBFTTC" };
+  }
+
+  function setValue(input, value) {
+    if (input.type === "checkbox") input.checked = value;
+    else input.value = value;
+    // The draft (offline.js) keeps what is filled like what is typed.
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  // Without a signal: the bank (by BIN, from the page's own list) and the account, filled here.
+  function fillHere(box, text) {
+    var transfer = readTransfer(text);
+    var form = box.closest("form");
+    if (!transfer) return say(box, box.dataset.offlineNotTransfer);
+    var option = Array.prototype.find.call(document.querySelectorAll("#bank-list option"), function (o) {
+      return o.textContent.trim().indexOf(transfer.bin + " ") === 0;
+    });
+    setValue(form.querySelector("input[name=bank]"), option ? option.value : "");
+    setValue(form.querySelector("input[name=account_number]"), transfer.account);
+    setValue(form.querySelector("input[name=card]"), transfer.card);
+    var input = box.querySelector("input[type=file]");
+    input.value = "";
+    input.dispatchEvent(new Event("change"));
+    say(box, option ? box.dataset.offlineFilled : box.dataset.offlineBin.replace("{bin}", transfer.bin));
+  }
+
   function scaled(bitmap, maxSide) {
     var ratio = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
     var canvas = document.createElement("canvas");
@@ -105,6 +169,14 @@
   function enhanceScan(box) {
     var input = box.querySelector("input[type=file]");
     var button = box.querySelector("button[value=scan]");
+    // Back from a scan the signal dropped (sw.js): the phone believes it is online, but the
+    // next scans are read here.
+    if (location.hash === "#scan-offline") {
+      box.dataset.local = "1";
+      say(box, box.dataset.offlineUnsent);
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    function local() { return !navigator.onLine || !!box.dataset.local; }
 
     // The scan button: read the chosen photo here; upload it only when that fails. Any other
     // button (save) has no use for the photo: it stays on the phone.
@@ -118,9 +190,16 @@
       event.preventDefault();
       say(box, box.dataset.reading);
       readPhoto(box, input.files[0]).then(function (text) {
-        if (text) return sendText(box, button, text);
-        throw new Error("no QR");
+        if (!text) throw new Error("no QR");
+        if (local()) return fillHere(box, text);
+        return sendText(box, button, text);
       }).catch(function () {
+        if (local()) {
+          // Nobody to send the photo to: say so, and the fields can still be typed.
+          say(box, box.dataset.offlineUnread);
+          button.disabled = false;
+          return;
+        }
         say(box, box.dataset.unread);
         button.dataset.read = "1";
         button.disabled = false;
@@ -233,9 +312,10 @@
     bar.value = 0;
     if (submitter) submitter.disabled = true;
     return shrink(input.files[0]).then(function (photo) {
+      var name = photo === input.files[0] ? photo.name : "photo.jpg";
       var data = new FormData(form);
       if (submitter && submitter.name) data.set(submitter.name, submitter.value);
-      data.set(input.name, photo, photo === input.files[0] ? photo.name : "photo.jpg");
+      data.set(input.name, photo, name);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       xhr.upload.addEventListener("progress", function (event) {
@@ -243,12 +323,22 @@
       });
       xhr.addEventListener("load", function () { show(form, xhr); });
       xhr.addEventListener("error", function () {
+        if (form.dataset.outbox) {
+          // The signal dropped on the way (perhaps after the server got it): into the outbox
+          // with the same client_id, as the service worker does for a plain form.
+          form.dispatchEvent(new CustomEvent("mo:queue", {
+            detail: { submitter: submitter, photos: [[input.name, photo, name]], sent: true } }));
+          return;
+        }
         label.textContent = input.dataset.sendFailed;
         if (submitter) submitter.disabled = false;
       });
       xhr.send(data);
     });
   }
+
+  // offline.js scales a photo the same way before keeping it in the outbox.
+  window.MOPhoto = { shrink: shrink, MAX_SIDE: MAX_SIDE };
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-scan]").forEach(enhanceScan);
@@ -259,8 +349,15 @@
       var input = Array.prototype.find.call(form.querySelectorAll("input[type=file][data-downscale]"),
         function (field) { return field.files.length > 0; });
       if (!input || !window.createImageBitmap) return;
+      // A volunteer's form without a signal: offline.js keeps it in the outbox.
+      if (!navigator.onLine && form.dataset.outbox) return;
       event.preventDefault();
       var submitter = event.submitter;
+      if (!navigator.onLine) {
+        // The public photo check: the server reads the photo; nothing is kept for later.
+        say(form, input.dataset.offline);
+        return;
+      }
       uploadSmall(form, submitter, input).catch(function () {
         // A photo the browser cannot open (HEIC on some phones): the plain post sends it,
         // with the button that was pressed (form.submit() alone would leave it out).

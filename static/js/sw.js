@@ -51,7 +51,7 @@
 
   // A form sent while the signal drops: if the request cannot reach the server, the write goes
   // into the outbox and the volunteer sees the pending list, instead of the browser's
-  // "no internet" page. Forms with a photo need the server and are not kept.
+  // "no internet" page. A photo goes with it (one the page could not scale, sent whole).
   workbox.routing.registerRoute(function (options) {
     return options.request.mode === "navigate" && options.url.origin === self.location.origin &&
       OUTBOX_FORMS.test(options.url.pathname);
@@ -63,14 +63,21 @@
         var form = found[0];
         var user = found[1];
         var fields = [];
-        var photo = false;
+        var files = [];
         form.forEach(function (value, name) {
           if (typeof value === "string") fields.push([name, value]);
-          else if (value.size) photo = true;
+          else if (value.size) files.push([name, value, value.name]);
         });
-        if (!user || photo || form.get("action") === "scan") throw error;
+        if (!user) throw error;
+        if (form.get("action") === "scan") {
+          // A scan only reads: back to the form (the phone's copy, with the draft), where the
+          // next scan fills bank and account on the phone.
+          var back = new URL(request.url);
+          back.hash = "scan-offline";
+          return Response.redirect(back.href, 303);
+        }
         return MOOutbox.add({
-          user: user, url: request.url, fields: fields,
+          user: user, url: request.url, fields: fields, files: files,
           clientId: form.get("client_id") || MOOutbox.uuid(),
           formUrl: request.referrer || request.url
         }).then(function () {

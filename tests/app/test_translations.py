@@ -175,3 +175,19 @@ def test_counts_are_plural_in_english(client, make_market, make_user, make_stall
     assert ">1 stall<" in client.get(f"/m/{market.code}/").get_data(as_text=True)
     make_stall(market, lan, stall_code="A-2", account_number="22223333", owner_phone="")
     assert ">2 stalls<" in client.get(f"/m/{market.code}/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["Please correct the marked fields.", "1 stall", "2 stalls", "Discard"]),
+    ("vi", ["Vui lòng sửa các mục được đánh dấu.", "1 gian hàng", "2 gian hàng", "Bỏ"])])
+def test_templates_translate_in_the_pages_language(app, lang, expected):
+    # A page's own messages, its plurals, and a macro imported without the page's context
+    # (web/i18n.py gives templates the catalogue once per page).
+    from flask import render_template_string
+    source = ('{% from "_macros.html" import form_errors %}{{ form_errors({"x": ["y"]}) }}|'
+              '{{ ngettext("%(num)s gian hàng", "%(num)s gian hàng", 1) }}|'
+              '{{ ngettext("%(num)s gian hàng", "%(num)s gian hàng", 2) }}|{{ _("Bỏ") }}')
+    with app.test_request_context(f"/?lang={lang}"):
+        rendered = render_template_string(source)
+    assert [part.strip() for part in rendered.split("|")][1:] == expected[1:]
+    assert expected[0] in rendered

@@ -290,3 +290,55 @@ def test_logging_out_clears_the_users_queue_and_pages_from_the_phone(
                 await caches.has("mo-pages"), Object.keys(localStorage).length];
     }""")
     assert left == [0, 0, 0, False, 0]
+
+
+def test_an_edit_made_offline_is_sent_once_even_when_its_answer_is_lost(
+        field, seed, phone_page, login, live_server, screenshot):
+    from merchant_onboard.services.stalls import update_stall
+
+    volunteer, market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/stalls/{stall.id}")
+    _go_online_ready(page, f"/stalls/{stall.id}/edit")
+    page.context.set_offline(True)
+    page.reload()
+    page.get_by_label("Tên gian hàng").fill("Rau sạch Cô Ba Mới")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+    item = page.locator("#outbox-list .outbox-item")
+    expect(item).to_contain_text("Sửa thông tin gian hàng")
+    expect(item).to_contain_text("A-1")
+    screenshot(page, "offline-edit-pending")
+
+    # The server saves the edit; its answer never arrives.
+    aborted: list[str] = []
+
+    def lose_the_answer(route):
+        if route.request.method == "POST" and not aborted:
+            route.fetch()
+            aborted.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.fallback()
+
+    page.context.route("**/edit", lose_the_answer)
+    page.context.set_offline(False)
+    for _ in range(100):
+        if aborted:
+            break
+        page.wait_for_timeout(100)
+    assert len(aborted) == 1
+    # Meanwhile the market's manager renames the stall from another phone.
+    with Session(get_engine(live_server.app), expire_on_commit=False) as session:
+        update_stall(session, actor=volunteer, stall=session.get(Stall, stall.id),
+                     market=market, raw={"shop_name": "Rau sạch Bà Ba"},
+                     client_id="manager-edit-0001")
+    page.get_by_role("button", name="Gửi lại").click()
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    # Resent with its client_id, the lost edit is recognised: it does not undo the later one.
+    with Session(get_engine(live_server.app)) as session:
+        assert session.get(Stall, stall.id).shop_name == "Rau sạch Bà Ba"
+        edits = session.exec(select(Event).where(Event.stall_id == stall.id,
+                                                 Event.kind == "edited")).all()
+    assert [e.data["fields"] for e in edits] == [["shop_name"], ["shop_name"]]

@@ -143,6 +143,10 @@ def test_wrong_registration_shows_vietnamese_errors_and_saves_nothing(
     # its label.
     expect(page.locator(".field.has-error", has=page.get_by_label("Mã gian hàng"))) \
         .to_contain_text("Mã gian hàng chỉ gồm chữ, số")
+    # Measured once the page fonts have loaded and the layout has settled: a measure taken
+    # while the fallback font is swapped for the web font can catch the two mid-reflow.
+    page.evaluate("document.fonts.ready.then(() => new Promise(done => "
+                  "requestAnimationFrame(() => requestAnimationFrame(done))))")
     code, zone = (page.get_by_label(label).bounding_box()
                   for label in ("Mã gian hàng", "Khu / dãy"))
     assert abs(code["y"] - zone["y"]) < 1

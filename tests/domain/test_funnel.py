@@ -18,7 +18,7 @@ AFTER_PRINT = {S.POSTER_PRINTED, S.POSTER_INSTALLED, S.TEST_PAYMENT_VERIFIED,
 
 
 def expected(status: Status, event: EventKind):
-    if event == E.NOTE:
+    if event in (E.NOTE, E.EDITED):
         return status
     if event == E.INACTIVE:
         return None if status == S.INACTIVE else S.INACTIVE

@@ -96,8 +96,10 @@ def test_entering_a_stall(session, world, who, sees, manages):
     user, stall = world[who], world["stall"]
     if not sees:
         for call in (access.enter_stall, access.require_stall):
-            with pytest.raises(NotFoundError):
+            with pytest.raises(NotFoundError) as caught:
                 call(session, user, stall.id)
+            # Another market's stall reads as no stall at all (DESIGN §9).
+            assert str(caught.value) == "Không tìm thấy gian hàng."
         return
     found = access.enter_stall(session, user, stall.id)
     assert (found.stall.id, found.market.id, found.can_manage) == \
@@ -107,5 +109,6 @@ def test_entering_a_stall(session, world, who, sees, manages):
 
 
 def test_an_unknown_stall_is_not_found(session, world):
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as caught:
         access.enter_stall(session, world["admin"], 987_654)
+    assert str(caught.value) == "Không tìm thấy gian hàng."

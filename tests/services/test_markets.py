@@ -107,3 +107,17 @@ def test_a_false_value_is_an_empty_text_field(nothing):
     assert clean_market({**VALID, "province": nothing})["province"] == ""
     assert clean_market({**VALID, "poster_second_line": nothing})["poster_second_line"] == ""
     assert errors_of({**VALID, "name": nothing})["name"][0] == "Trường này bắt buộc."
+
+
+@pytest.mark.parametrize("field", ["name", "campaign_title"])
+def test_a_printed_field_with_a_character_no_poster_face_has_is_refused(field):
+    """Every poster prints the market's name and campaign title: an emoji there would print
+    as blank space, so it is refused with the characters named, as a shop name's are."""
+    message, params = errors_of({**VALID, field: "Chợ Vị Thanh 🍜 ✨"})[field]
+    assert "không in được" in message and params["chars"] == "🍜 ✨"
+    # Khmer and Chinese have faces: a market of Sóc Trăng may name itself in them.
+    assert clean_market({**VALID, field: "ផ្សារ 市场"})[field] == "ផ្សារ 市场"
+
+
+def test_unprinted_fields_keep_what_is_typed():
+    assert clean_market({**VALID, "address": "Số 1 🍜"})["address"] == "Số 1 🍜"

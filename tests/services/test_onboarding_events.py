@@ -18,25 +18,11 @@ from merchant_onboard.domain.errors import ConflictError, ValidationError
 from merchant_onboard.domain.funnel import TransitionError
 from merchant_onboard.models import Event, Poster, Stall
 from merchant_onboard.services import onboarding, stalls
+from tests.races import rival_first
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 PAID = {"customer_payment": True, "amount": 35000}
 TESTED = {"name_matches": True, "owner_confirmed": True}
-
-
-@pytest.fixture
-def market(make_market):
-    return make_market("cho-vi-thanh")
-
-
-@pytest.fixture
-def volunteer(make_user, market):
-    return make_user("lan", markets=[market])
-
-
-@pytest.fixture
-def stall(make_stall, market, volunteer):
-    return make_stall(market, volunteer)
 
 
 def record(session, volunteer, stall, kind, data=None, *, client_id=None, at=None,
@@ -198,29 +184,6 @@ def test_a_step_from_a_stale_page_is_told_to_reload_and_writes_nothing(app, sess
     assert [e.kind for e in history(session, stall)] == ["registered", "poster_printed",
                                                          "refused"]
     assert stored(session, stall).status == "refused"
-
-
-def rival_first(session, app, act) -> None:
-    """Run ``act`` in another session just before ``session`` first writes (its first UPDATE
-    or flush, when it has only read): the moment a second request can overtake the first."""
-    done: list[bool] = []
-
-    def overtake() -> None:
-        if not done:
-            done.append(True)
-            with Session(get_engine(app), expire_on_commit=False) as other:
-                act(other)
-
-    def before_update(orm_execute_state) -> None:
-        if orm_execute_state.is_update:
-            overtake()
-
-    def before_flush(flushing, _context, _instances) -> None:
-        if flushing.new or flushing.dirty or flushing.deleted:
-            overtake()
-
-    sa.event.listen(session, "do_orm_execute", before_update)
-    sa.event.listen(session, "before_flush", before_flush)
 
 
 @pytest.mark.parametrize("kind", ["poster_installed", "note"])

@@ -15,16 +15,6 @@ from tests.factories import stall_fields
 from tests.sql import Statements
 
 
-@pytest.fixture
-def market(make_market):
-    return make_market("cho-vi-thanh")
-
-
-@pytest.fixture
-def volunteer(make_user, market):
-    return make_user("lan", markets=[market])
-
-
 def count(session, model):
     return session.exec(select(sa.func.count()).select_from(model)).one()
 
@@ -173,7 +163,7 @@ def test_edit_keeps_the_search_text_and_natural_order(session, market, volunteer
     assert [s.stall_code for s in rows] == ["A-1", "A-2", "A-10"]
     stall = rows[0]
     stalls.update_stall(session, actor=volunteer, stall=stall, market=market,
-                        raw={"shop_name": "Bún riêu Đặng Hồng"})
+                        raw={"shop_name": "Bún riêu Đặng Hồng"}, client_id=str(uuid.uuid4()))
     found, total = stall_lookup.search_stalls(session, market=market, query="bun rieu dang")
     assert total == 1 and found[0].id == stall.id
 

@@ -20,16 +20,7 @@ from merchant_onboard.models import Stall
 from merchant_onboard.services import stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from tests.factories import stall_fields
-
-
-@pytest.fixture
-def market(make_market):
-    return make_market("cho-vi-thanh")
-
-
-@pytest.fixture
-def volunteer(make_user, market):
-    return make_user("lan", markets=[market])
+from tests.races import rival_first
 
 
 def register(session, market, volunteer, stall=None, **fields):
@@ -91,7 +82,7 @@ def test_an_edit_warns_of_a_shared_phone_unless_the_caller_confirms(session, mar
                       account_number="22223333").stall
     with pytest.raises(PhoneInUse) as caught:
         stalls.update_stall(session, actor=volunteer, stall=second, market=market,
-                            raw={"owner_phone": "0912 345 678"})
+                            raw={"owner_phone": "0912 345 678"}, client_id=str(uuid.uuid4()))
     assert caught.value.existing_id == first.id
     session.expire_all()
     assert session.get(Stall, second.id).owner_phone == "0987000111"
@@ -113,8 +104,10 @@ def test_an_edit_that_loses_the_race_for_a_code_is_told_so_and_saves_nothing(
     sa.event.listen(session, "before_flush", rival_takes_the_code, once=True)
     with pytest.raises(ConflictError) as caught:
         stalls.update_stall(session, actor=volunteer, stall=first, market=market,
-                            raw={"stall_code": "B-7", "zone": "Khu B"})
-    assert str(caught.value) == "stall_code: Mã gian hàng đã có trong chợ."
+                            raw={"stall_code": "B-7", "zone": "Khu B"},
+                            client_id=str(uuid.uuid4()))
+    # Named like the check before the save would have: the stall that holds the code.
+    assert (caught.value.field, caught.value.existing_id) == ("stall_code", second.id)
     session.expire_all()
     assert session.exec(select(Stall.stall_code, Stall.zone).where(Stall.id == first.id)
                         ).one() == ("A-1", "Khu A")
@@ -196,8 +189,8 @@ def test_an_account_change_is_recorded_with_the_old_account_masked(session, mark
                                    client_id="change-key-01", at=at)
     session.expire_all()
     event = session.get(Event, result.event.id)
-    assert (event.kind, event.created_at, event.client_id) == ("account_changed", at,
-                                                               "change-key-01")
+    assert (event.kind, event.created_at, event.client_id, event.actor_id) == (
+        "account_changed", at, "change-key-01", volunteer.id)
     assert event.data == {"bin": "970422", "bank": "MBBank", "account_last4": "1000",
                           "service": "QRIBFTTA", "old_bin": "970436", "old_account_last4": "5678"}
     accounts = session.exec(select(PaymentAccount).where(PaymentAccount.stall_id == first.id)
@@ -245,3 +238,18 @@ def test_a_poster_keeps_the_time_it_was_first_revoked(session, market, volunteer
     session.expire_all()
     assert session.exec(select(Poster.revoked_at).where(Poster.stall_id == first.id)).all() == [
         moments[0]]
+
+
+def test_a_new_account_taken_by_a_rival_meanwhile_is_refused_naming_it(app, session, market,
+                                                                       volunteer):
+    """The account was free when checked; another volunteer registers it for a new stall
+    before this change is written: the unique index answers, said as the check would."""
+    first = register(session, market, volunteer).stall
+    rival_first(session, app, lambda other: register(
+        other, other.get(type(market), market.id), other.get(type(volunteer), volunteer.id),
+        stall_code="A-2", shop_name="Bún Cô Hai", account_number="22223333"))
+    with pytest.raises(ConflictError) as caught:
+        change_account(session, market, volunteer, first, account_number="22223333")
+    assert str(caught.value) == ("account_number: Tài khoản này đã đăng ký cho gian hàng "
+                                 "A-2 · Bún Cô Hai.")
+    assert primary(session, first) == ("0011012345678", "NGUYEN THI BA")

@@ -5,22 +5,15 @@ Through ``stalls.update_stall`` (the edit form and ``PATCH /api/v1/stalls/{id}``
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from sqlmodel import select
 
 from merchant_onboard.domain.errors import ConflictError
-from merchant_onboard.models import Stall
+from merchant_onboard.models import Event, Stall
 from merchant_onboard.services import stalls
 from merchant_onboard.services.stalls import PhoneInUse
-
-
-@pytest.fixture
-def market(make_market):
-    return make_market("cho-vi-thanh")
-
-
-@pytest.fixture
-def volunteer(make_user, market):
-    return make_user("lan", markets=[market])
 
 
 @pytest.fixture
@@ -34,8 +27,9 @@ def pair(make_stall, market, volunteer):
     return first, second
 
 
-def edit(session, volunteer, market, stall, confirm_phone=False, **raw):
+def edit(session, volunteer, market, stall, confirm_phone=False, client_id=None, **raw):
     return stalls.update_stall(session, actor=volunteer, stall=stall, market=market, raw=raw,
+                               client_id=client_id or str(uuid.uuid4()),
                                confirm_phone=confirm_phone)
 
 
@@ -71,3 +65,47 @@ def test_taking_another_stalls_code_is_refused_naming_it(session, volunteer, mar
         edit(session, volunteer, market, first, stall_code="A-2")
     assert (caught.value.field, caught.value.existing_id) == ("stall_code", second.id)
     assert str(caught.value) == "stall_code: Mã A-2 đã có trong chợ: A-2 · Bún Cô Hai."
+
+
+def _edits(session, stall):
+    return [e.data for e in session.exec(select(Event).where(
+        Event.stall_id == stall.id, Event.kind == "edited").order_by(Event.id))]
+
+
+def test_an_edit_is_recorded_with_the_names_of_the_fields_changed(session, volunteer, market,
+                                                                   pair):
+    first, _second = pair
+    status = first.status
+    edit(session, volunteer, market, first, shop_name="Tạp hoá Mới", owner_phone="0987654321")
+    assert _edits(session, first) == [{"fields": ["owner_phone", "shop_name"]}]
+    # Names only: the phone stays out of the history.
+    assert "0987654321" not in str(_edits(session, first))
+    assert session.get(Stall, first.id).status == status
+
+
+def test_an_edit_that_changes_nothing_records_nothing(session, volunteer, market, pair):
+    first, _second = pair
+    edit(session, volunteer, market, first, shop_name=first.shop_name)
+    assert _edits(session, first) == []
+
+
+def test_a_replayed_edit_does_not_undo_a_later_one(session, volunteer, market, pair):
+    """An outbox resends an edit whose answer was lost, after someone else edited the stall."""
+    first, _second = pair
+    edit(session, volunteer, market, first, client_id="edit-lan-0001", shop_name="Quầy của Lan")
+    edit(session, volunteer, market, first, shop_name="Quầy của Hoa")
+    again = edit(session, volunteer, market, first, client_id="edit-lan-0001",
+                 shop_name="Quầy của Lan")
+    session.expire_all()
+    assert again.id == first.id
+    assert session.get(Stall, first.id).shop_name == "Quầy của Hoa"
+    assert len(_edits(session, first)) == 2
+
+
+def test_an_edit_client_id_used_for_another_stall_is_refused(session, volunteer, market, pair):
+    first, second = pair
+    edit(session, volunteer, market, first, client_id="edit-lan-0002", zone="Khu B")
+    with pytest.raises(ConflictError):
+        edit(session, volunteer, market, second, client_id="edit-lan-0002", zone="Khu C")
+    session.expire_all()
+    assert session.get(Stall, second.id).zone != "Khu C"

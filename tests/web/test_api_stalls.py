@@ -273,6 +273,19 @@ def test_patch_edits_only_the_fields_sent(client, headers, market, volunteer, ma
     assert client.get(f"/api/v1/stalls/{stall.id}", headers=headers).get_json() == edited
 
 
+def test_a_retried_patch_does_not_undo_a_later_edit(client, headers, market, volunteer,
+                                                     make_stall):
+    stall = make_stall(market, volunteer)
+    url = f"/api/v1/stalls/{stall.id}"
+    retry = {**headers, "Idempotency-Key": "patch-lan-000001"}
+    assert client.patch(url, headers=retry, json={"zone": "Khu C"}).status_code == 200
+    assert client.patch(url, headers=headers, json={"zone": "Khu D"}).status_code == 200
+    again = client.patch(url, headers=retry, json={"zone": "Khu C"})
+    assert (again.status_code, again.get_json()["zone"]) == (200, "Khu D")
+    history = client.get(f"{url}/events", headers=headers).get_json()["items"]
+    assert [e["kind"] for e in history].count("edited") == 2
+
+
 def test_patch_refuses_bad_values_duplicates_and_account_fields(client, headers, market,
                                                                 volunteer, make_stall):
     stall = make_stall(market, volunteer)

@@ -21,7 +21,7 @@ from flask import Flask
 from merchant_onboard import create_app
 from merchant_onboard.cli.app import waitress_proxy_options
 from merchant_onboard.db import dispose
-from merchant_onboard.services import users
+from merchant_onboard.services import throttle, users
 from tests.factories import TEST_PASSWORD
 
 
@@ -94,6 +94,15 @@ def checks(monkeypatch) -> list[str]:
     return seen
 
 
+@pytest.fixture
+def still_clock(monkeypatch) -> None:
+    """The throttle's clock stopped for a burst: on a loaded machine forty requests can take
+    longer than the first delay (1 s), and a guess let through after it is right, not a leak.
+    Stopped, the count the rule allows is exact."""
+    instant = throttle.utcnow()
+    monkeypatch.setattr(throttle, "utcnow", lambda: instant)
+
+
 def test_five_failures_from_other_addresses_do_not_stop_the_right_password(serve, make_user):
     make_user("admin", role="admin")
     served = serve()
@@ -102,8 +111,8 @@ def test_five_failures_from_other_addresses_do_not_stop_the_right_password(serve
     assert served.login("admin", TEST_PASSWORD, "198.51.100.20").status == 302
 
 
-def test_forty_parallel_guesses_make_at_most_the_allowed_number_of_checks(serve, make_user,
-                                                                         market, checks):
+def test_forty_parallel_guesses_make_at_most_the_allowed_number_of_checks(
+        serve, make_user, market, checks, still_clock):
     make_user("lan", markets=[market])
     served = serve()
     limit = served.app.config["LOGIN_MAX_FAILURES"]
@@ -115,7 +124,7 @@ def test_forty_parallel_guesses_make_at_most_the_allowed_number_of_checks(serve,
 
 
 def test_forty_parallel_guesses_from_forty_addresses_are_slowed_per_username(
-        serve, make_user, market, checks):
+        serve, make_user, market, checks, still_clock):
     make_user("lan", markets=[market])
     served = serve()
     free = served.app.config["LOGIN_USERNAME_FREE_FAILURES"]

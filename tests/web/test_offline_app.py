@@ -11,6 +11,7 @@ from sqlmodel import select
 from merchant_onboard.domain.funnel import MANUAL_EVENTS
 from merchant_onboard.models import Event, Stall
 from merchant_onboard.web.assets import asset_url
+from merchant_onboard.web.offline.strings import OFFLINE_STRINGS
 from tests.factories import stall_fields
 
 
@@ -60,6 +61,18 @@ def test_the_service_worker_is_served_fresh_at_the_root_and_loads_only_the_apps_
         "workbox-expiration"}
 
 
+def test_the_shell_holds_the_page_fonts_but_no_licence_texts(app, client):
+    """The phone downloads the shell on a weak link: every byte of it should be one a page
+    uses. The licences ship with the files (static/fonts/OFL*.txt), not in the phone's cache."""
+    precached = {entry["url"] for entry in _worker_config(
+        client.get("/sw.js").get_data(as_text=True))["precache"]}
+    with app.test_request_context():
+        fonts = {asset_url(f"fonts/{name}.woff2") for name in (
+            "BeVietnamPro-Regular", "BeVietnamPro-SemiBold", "NotoSansKhmer-Regular")}
+    assert fonts <= precached
+    assert not [url for url in precached if url.split("?")[0].endswith(".txt")]
+
+
 def test_the_shell_revisions_follow_the_files_content(app, client):
     entries = {e["url"]: e["revision"] for e in _worker_config(
         client.get("/sw.js").get_data(as_text=True))["precache"]}
@@ -92,6 +105,21 @@ def test_signed_in_pages_carry_the_badge_and_the_offline_scripts_the_login_page_
     page = client.get(f"/m/{market.code}/").get_data(as_text=True)
     assert 'id="outbox-badge"' in page and 'data-pending="0"' in page
     assert "offline.js" in page and 'rel="manifest"' in page
+
+
+def _offline_strings(page: str) -> dict:
+    return json.loads(re.search(r'id="mo-strings">(.*?)</script>', page).group(1))
+
+
+def test_what_offline_js_says_follows_the_pages_language(logged_in, market):
+    # Translated once per language: the second Vietnamese page must not get the English.
+    pages = {lang: logged_in.get(f"/m/{market.code}/?lang={lang}").get_data(as_text=True)
+             for lang in ("vi", "en", "vi")}
+    english, vietnamese = _offline_strings(pages["en"]), _offline_strings(pages["vi"])
+    assert vietnamese["pending"] == "Chờ gửi" and english["pending"] == "Waiting to send"
+    assert english["discard"] == "Discard" and vietnamese["discard"] == "Bỏ"
+    assert 'title="Waiting to send"' in pages["en"] and 'title="Chờ gửi"' in pages["vi"]
+    assert set(english) == set(vietnamese) == set(OFFLINE_STRINGS)
 
 
 def test_the_pending_list_page_needs_a_login(client, logged_in):
@@ -155,16 +183,23 @@ def test_a_replayed_event_answers_like_the_first_and_records_once(logged_in, ses
     assert len(events) == 1
 
 
-def test_a_replayed_edit_answers_like_the_first_and_changes_nothing_more(
+def test_a_replayed_edit_answers_like_the_first_and_does_not_undo_a_later_edit(
         logged_in, session, market, lan, make_stall):
-    """The edit form has no client_id: an edit sets values, so sending it twice is the same."""
+    """The edit form carries a client_id like the other forms: an outbox resending it after
+    someone else's edit is answered like the first time, and theirs stays."""
     stall = make_stall(market, lan, stall_code="C-3")
+    page = logged_in.get(f"/stalls/{stall.id}/edit").get_data(as_text=True)
+    client_id = re.search(r'name="client_id" value="([^"]+)"', page).group(1)
     fields = {k: v for k, v in stall_fields(stall_code="C-3", shop_name="Quầy mới").items()
               if k in ("stall_code", "zone", "shop_name", "owner_name", "owner_phone",
                        "category", "notes")}
-    first = logged_in.post(f"/stalls/{stall.id}/edit", data=fields)
-    again = logged_in.post(f"/stalls/{stall.id}/edit", data=fields)
-    assert first.status_code == again.status_code == 302
+    first = logged_in.post(f"/stalls/{stall.id}/edit", data={**fields, "client_id": client_id})
+    later = logged_in.post(f"/stalls/{stall.id}/edit", data={**fields, "shop_name": "Quầy sau"})
+    again = logged_in.post(f"/stalls/{stall.id}/edit", data={**fields, "client_id": client_id})
+    assert first.status_code == later.status_code == again.status_code == 302
     assert first.location == again.location
     session.expire_all()
-    assert session.get(Stall, stall.id).shop_name == "Quầy mới"
+    assert session.get(Stall, stall.id).shop_name == "Quầy sau"
+    edits = session.exec(select(Event).where(Event.stall_id == stall.id,
+                                             Event.kind == "edited")).all()
+    assert len(edits) == 2

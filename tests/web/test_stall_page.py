@@ -69,6 +69,7 @@ def edit_form_values(client, stall) -> dict[str, str]:
     form = client.get(f"/stalls/{stall.id}/edit").get_data(as_text=True)
     values = dict(re.findall(r'<input[^>]* name="(\w+)"[^>]* value="([^"]*)"', form))
     values.pop("csrf_token", None)
+    values.pop("client_id", None)  # a fresh one each time the form opens
     return values
 
 

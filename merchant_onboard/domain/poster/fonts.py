@@ -35,6 +35,8 @@ from PIL import ImageFont, features
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, shapeStr
 
+from merchant_onboard.domain.errors import N_, ValidationError
+
 FONT_DIR: Path = fontpkg_be_vietnam_pro.ROOT / "files"
 KHMER_FONT: Path = fontpkg_noto_sans_khmer.ROOT / "files" / "NotoSansKhmer[wdth,wght].ttf"
 CJK_DIR: Path = Path(__file__).resolve().parent / "fontfiles"
@@ -232,6 +234,16 @@ def missing_glyphs(text: str) -> list[str]:
     missing = [ch for ch in text if not ch.isspace() and ch not in _INVISIBLE
                and unicodedata.category(ch) != "Cc" and _face_for(ord(ch)) is None]
     return list(dict.fromkeys(missing))
+
+
+def require_printable(text: str, *, field: str) -> str:
+    """``text`` unchanged, or a ValidationError naming (up to ten of) the characters no poster
+    face can draw: every field a poster prints is checked with the same rule and message."""
+    if missing := missing_glyphs(text):
+        raise ValidationError(
+            N_("Poster không in được các ký tự: %(chars)s (biểu tượng cảm xúc, ký hiệu hoặc "
+               "chữ hiếm). Hãy bỏ các ký tự này."), field=field, chars=" ".join(missing[:10]))
+    return text
 
 
 @dataclass(frozen=True)

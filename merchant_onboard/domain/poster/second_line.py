@@ -15,7 +15,7 @@ import re
 
 from merchant_onboard.domain.errors import N_, ValidationError
 from merchant_onboard.domain.poster.design import fits_sticker_line
-from merchant_onboard.domain.poster.fonts import missing_glyphs
+from merchant_onboard.domain.poster.fonts import require_printable
 from merchant_onboard.domain.text import clean_text
 
 #: Characters stored; what is printed is limited by its width (:func:`fits_sticker_line`).
@@ -29,11 +29,7 @@ def clean_second_line(value: object) -> str:
     :data:`SECOND_LINE_MAX` characters, every character drawable by a poster face; "" for none.
     """
     text = re.sub(r"\s+", " ", clean_text(value, field=FIELD, max_length=SECOND_LINE_MAX))
-    if missing := missing_glyphs(text):
-        raise ValidationError(
-            N_("Poster không in được các ký tự: %(chars)s (biểu tượng cảm xúc, ký hiệu hoặc "
-               "chữ hiếm). Hãy bỏ các ký tự này."), field=FIELD, chars=" ".join(missing[:10]))
-    text = text.strip()
+    text = require_printable(text, field=FIELD).strip()
     if not fits_sticker_line(text):
         raise ValidationError(N_("Dòng này quá dài để in trên tem dán, khổ nhỏ nhất: hãy viết "
                                  "ngắn hơn."), field=FIELD)

@@ -177,9 +177,11 @@ class StallCreate(StallFields, AccountFields, ConfirmPhone):
         description="The owner agreed that these details are stored (must be true).")
 
 
-#: The edit of a stall: the registration's rules, every field optional (only those sent change).
+#: The edit of a stall: the registration's rules, every field optional (only those sent change),
+#: and the idempotency key.
 StallPatch = create_model(
     "StallPatch", __base__=ConfirmPhone,
+    client_id=(str | None, documented(None, description="Idempotency key.", **_CLIENT_ID)),
     **{name: (field.annotation | None, documented(None, description=field.description,
                                                   **(field.json_schema_extra or {})))
        for name, field in StallFields.model_fields.items()})

@@ -2,7 +2,7 @@
 
 The bank account changes through its own route, ``POST /stalls/{id}/account``, not PATCH:
 a change revokes the posters and sends the stall back to ``registered`` with an event, so it
-is idempotent by client id and commits apart from the plain field edits of PATCH.
+commits apart from the field edits of PATCH.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ def update_stall(stall_id: int):
     stall, market = access.require_stall(session, user, stall_id)
     body = json_body(StallPatch)
     stalls.update_stall(session, actor=user, stall=stall, market=market,
-                        raw=body.model_dump(exclude_unset=True, exclude={"confirm_phone"}),
-                        confirm_phone=body.confirm_phone)
+                        raw=body.model_dump(exclude_unset=True,
+                                            exclude={"confirm_phone", "client_id"}),
+                        client_id=client_id(body.client_id), confirm_phone=body.confirm_phone)
     return stall_detail(session, user, stall, market).body()
 
 
@@ -151,9 +152,11 @@ OPENAPI_PATHS = {
                          responses={"200": response("The stall.", Stall),
                                     **problems(404)}),
         "patch": operation(
-            "Edit a stall's own fields", tag="stalls", body=StallPatch, parameters=[_ID],
-            description="Only the fields sent change. The bank account changes through "
-                        "POST /stalls/{stall_id}/account.",
+            "Edit a stall's own fields", tag="stalls", body=StallPatch,
+            parameters=[_ID, IDEMPOTENCY_KEY],
+            description="Only the fields sent change, recorded as an `edited` event. A retry "
+                        "with the same idempotency key changes nothing. The bank account "
+                        "changes through POST /stalls/{stall_id}/account.",
             responses={"200": response("The stall after the edit.", Stall),
                        **problems(400, 404, 409, 422)}),
     },

@@ -26,7 +26,7 @@ from merchant_onboard.web.offline import bp
 #: the worker installs rather than at the first scan (13 s on a 400 kbps link), and a scan
 #: works without a signal. Other static files (the census template, the README picture) are
 #: fetched when a page needs them.
-SHELL_GLOBS = ("css/*.css", "js/*.js", "fonts/*", "icons/*", "favicon.svg",
+SHELL_GLOBS = ("css/*.css", "js/*.js", "fonts/*.woff2", "icons/*", "favicon.svg",
                "vendor/idb/*.js", "vendor/workbox-*/*.js", "vendor/barcode-detector/*.js",
                "vendor/zxing-wasm/*.wasm")
 #: The most stalls one market's offline list holds: the design's largest markets have ~2,000.

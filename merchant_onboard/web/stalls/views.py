@@ -152,14 +152,17 @@ def edit(stall_id: int):
     # Who may not see the phone gets it masked and cannot change it: the form leaves it out.
     fields = ("stall_code", "zone", "shop_name", "owner_name", "owner_phone", "category",
               "notes") if full_personal else _EDIT_FIELDS_WITHOUT_PHONE
-    values = {f: getattr(stall, f) for f in fields}
+    values = {"client_id": new_client_id(), **{f: getattr(stall, f) for f in fields}}
     errors: dict[str, list[str]] = {}
     phone_warning = None
     if request.method == "POST":
         values = posted()
+        # A form rendered before edits had a client id (an outbox item still on a phone)
+        # has none: it gets one, and is sent once like any other.
+        values["client_id"] = values.get("client_id") or new_client_id()
         saved, errors, phone_warning, _holder = _attempt(lambda: stalls.update_stall(
             session, actor=current_user, stall=stall, market=market,
-            raw={f: values.get(f, "") for f in fields},
+            raw={f: values.get(f, "") for f in fields}, client_id=values["client_id"],
             confirm_phone=bool(values.get("confirm_phone"))))
         if saved is not None:
             flash(_("Đã lưu thay đổi."), "success")

@@ -1,0 +1,45 @@
+"""The edges of the VietQR reader and builder: the ends of each range the standard sets (tags
+26–51 for a VNPAY template, 16–19 digits for a card, a one-digit amount printed with a dot),
+templates missing a part, and input of the wrong type. Found by mutation testing
+(tests/MUTATION.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from merchant_onboard.domain.vietqr import build_payload, build_reporting, parse
+
+
+@pytest.mark.parametrize(("tag", "kind"), [("25", "other_emv"), ("26", "vnpay"), ("51", "vnpay"),
+                                         ("52", "other_emv")])
+def test_a_vnpay_template_is_read_in_tags_26_to_51(seal, tlv, tag, kind):
+    payload = seal("000201010211" + tlv(tag, "0010A000000775" + tlv("01", "MID1"))
+                   + "53037045802VN")
+    assert parse(payload).kind == kind
+
+
+def test_a_merchant_template_without_an_identifier_is_other_emv(seal, tlv):
+    """A template (26) that names no scheme (no sub-tag 00) is read, not a crash."""
+    result = parse(seal("000201010211" + tlv("26", tlv("01", "MID1")) + "53037045802VN"))
+    assert (result.valid, result.kind) == (True, "other_emv")
+
+
+@pytest.mark.parametrize(("digits", "valid"), [(15, False), (16, True), (19, True), (20, False)])
+def test_a_card_number_is_16_to_19_digits(seal, napas_38, digits, valid):
+    result = parse(seal("000201010211" + napas_38(account="9" * digits, service="QRIBFTTC")
+                        + "53037045802VN"))
+    assert result.valid is valid
+    assert result.errors == (() if valid else ("bad_card_number",))
+
+
+def test_a_one_digit_amount_with_a_dot_is_read_with_a_warning(seal, napas_38):
+    result = parse(seal("000201010212" + napas_38() + "53037045402" + "5." + "5802VN"))
+    assert (result.valid, result.amount, result.warnings) == (True, 5,
+                                                              ("amount_trailing_dot",))
+
+
+@pytest.mark.parametrize("purpose", [12345, 3.5, ["TIEN RAU"]])
+def test_a_purpose_that_is_not_text_is_left_out(purpose):
+    built = build_reporting(bank="970403", account="0011012345678", purpose=purpose)
+    assert built.payload == build_payload(bank="970403", account="0011012345678")
+    assert built.changes == ()
