@@ -655,3 +655,11 @@ def test_a_display_name_too_long_is_refused_by_its_field(session):
         users.create_user(session, username="lan", password=TEST_PASSWORD,
                           role=Role.VOLUNTEER, display_name="x" * 121)
     assert fields_of(caught.value) == ["display_name"]
+
+
+def test_a_new_login_may_not_take_its_markets_code_or_an_unknown_role(session, market):
+    with pytest.raises(FormErrors) as caught:
+        users.create_user(session, username="lan", password="Cho-Vi-Thanh", role="boss",
+                          market_codes=[market.code])
+    assert [str(e) for e in caught.value.errors] == [
+        "password: Mật khẩu không được trùng mã chợ.", "role: Vai trò không hợp lệ."]
