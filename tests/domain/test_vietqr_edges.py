@@ -43,3 +43,9 @@ def test_a_purpose_that_is_not_text_is_left_out(purpose):
     built = build_reporting(bank="970403", account="0011012345678", purpose=purpose)
     assert built.payload == build_payload(bank="970403", account="0011012345678")
     assert built.changes == ()
+
+
+@pytest.mark.parametrize("bin_", ["97040", "9704030", "97O403"])
+def test_a_bin_is_exactly_six_digits(seal, napas_38, bin_):
+    result = parse(seal("000201010211" + napas_38(bin=bin_) + "53037045802VN"))
+    assert (result.valid, result.errors, result.bin) == (False, ("bad_bin",), bin_)
