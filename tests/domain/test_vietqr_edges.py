@@ -49,3 +49,13 @@ def test_a_purpose_that_is_not_text_is_left_out(purpose):
 def test_a_bin_is_exactly_six_digits(seal, napas_38, bin_):
     result = parse(seal("000201010211" + napas_38(bin=bin_) + "53037045802VN"))
     assert (result.valid, result.errors, result.bin) == (False, ("bad_bin",), bin_)
+
+
+@pytest.mark.parametrize(("tag38", "error"), [
+    ("ZZZZ", "bad_tag_38"),  # not TLV at all: nothing to name a scheme by
+    ("0010A00000072", "bad_tag_38"),  # the identifier itself cut short
+    ("0010A000000999", "bad_guid"),  # well formed, another scheme's identifier
+])
+def test_a_broken_napas_template_is_told_from_a_foreign_one(seal, tlv, tag38, error):
+    result = parse(seal("000201010211" + tlv("38", tag38) + "53037045802VN"))
+    assert (result.kind, result.errors) == ("other_emv", (error,))
