@@ -59,3 +59,23 @@ def test_a_bin_is_exactly_six_digits(seal, napas_38, bin_):
 def test_a_broken_napas_template_is_told_from_a_foreign_one(seal, tlv, tag38, error):
     result = parse(seal("000201010211" + tlv("38", tag38) + "53037045802VN"))
     assert (result.kind, result.errors) == ("other_emv", (error,))
+
+
+@pytest.mark.parametrize("cut", ["0002", "00020"])
+def test_a_payload_cut_inside_its_format_tag_is_said_cut_not_of_another_format(cut):
+    assert parse(cut).errors == ("truncated_tlv", "missing_crc", "missing_tag_38")
+
+
+@pytest.mark.parametrize(("length", "too_long"), [(512, False), (513, True)])
+def test_a_payload_may_be_512_characters_long(seal, napas_38, tlv, length, too_long):
+    """EMVCo MPM's limit, counted with the CRC; unknown templates (80–99) fill it up."""
+    head = "000201010211" + napas_38() + "53037045802VN"
+    filler, room = "", length - len(head) - 8  # 8: "6304" and the CRC
+    for tag in ("80", "81", "82", "83", "84", "85"):
+        if room >= 5:
+            value = "X" * min(99, room - 4)
+            filler, room = filler + tlv(tag, value), room - 4 - len(value)
+    payload = seal(head + filler)
+    assert len(payload) == length
+    result = parse(payload)
+    assert result.errors == (("too_long",) if too_long else ())
