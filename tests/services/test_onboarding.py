@@ -14,21 +14,6 @@ from merchant_onboard.models import Event, Stall
 from merchant_onboard.services import onboarding
 
 
-@pytest.fixture
-def market(make_market):
-    return make_market("cho-vi-thanh")
-
-
-@pytest.fixture
-def volunteer(make_user, market):
-    return make_user("lan", markets=[market])
-
-
-@pytest.fixture
-def stall(make_stall, market, volunteer):
-    return make_stall(market, volunteer)
-
-
 def record(session, volunteer, stall, kind, data=None, client_id=None):
     return onboarding.record_event(session, actor=volunteer, stall=stall, kind=kind,
                                    client_id=client_id or str(uuid.uuid4()), data=data)

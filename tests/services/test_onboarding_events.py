@@ -25,21 +25,6 @@ PAID = {"customer_payment": True, "amount": 35000}
 TESTED = {"name_matches": True, "owner_confirmed": True}
 
 
-@pytest.fixture
-def market(make_market):
-    return make_market("cho-vi-thanh")
-
-
-@pytest.fixture
-def volunteer(make_user, market):
-    return make_user("lan", markets=[market])
-
-
-@pytest.fixture
-def stall(make_stall, market, volunteer):
-    return make_stall(market, volunteer)
-
-
 def record(session, volunteer, stall, kind, data=None, *, client_id=None, at=None,
            device_time=None):
     return onboarding.record_event(session, actor=volunteer, stall=stall, kind=kind,

@@ -374,3 +374,13 @@ def test_a_batch_id_used_in_another_market_is_no_retry_here(
     assert posters.record_batch(session, actor=volunteer, market=market,
                                 selection=posters.BatchFilter(zone="Khu B"),
                                 fmt=PosterFormat.A6, batch_id="lo-in-0004") == 2
+
+
+def test_a_poster_prints_the_markets_second_line_and_an_unknown_banks_bin(session, market,
+                                                                         stalls):
+    market.poster_second_line = "Phsar Vi Thanh"
+    account = onboarding.primary_account(session, stalls["A-1"].id)
+    # A bank that merged away leaves the registry; its accounts keep their BIN.
+    account.bank_bin = "970999"
+    spec = posters.spec_for(stalls["A-1"], market, account, verify_base=BASE)
+    assert (spec.second_line, spec.bank_short_name) == ("Phsar Vi Thanh", "970999")

@@ -15,16 +15,6 @@ from tests.factories import stall_fields
 from tests.sql import Statements
 
 
-@pytest.fixture
-def market(make_market):
-    return make_market("cho-vi-thanh")
-
-
-@pytest.fixture
-def volunteer(make_user, market):
-    return make_user("lan", markets=[market])
-
-
 def count(session, model):
     return session.exec(select(sa.func.count()).select_from(model)).one()
 

@@ -23,16 +23,6 @@ from tests.factories import stall_fields
 from tests.races import rival_first
 
 
-@pytest.fixture
-def market(make_market):
-    return make_market("cho-vi-thanh")
-
-
-@pytest.fixture
-def volunteer(make_user, market):
-    return make_user("lan", markets=[market])
-
-
 def register(session, market, volunteer, stall=None, **fields):
     return stalls.register_stall(session, actor=volunteer, market=market, stall=stall,
                                  raw=stall_fields(**fields), client_id=str(uuid.uuid4()),

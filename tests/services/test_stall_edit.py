@@ -17,16 +17,6 @@ from merchant_onboard.services.stalls import PhoneInUse
 
 
 @pytest.fixture
-def market(make_market):
-    return make_market("cho-vi-thanh")
-
-
-@pytest.fixture
-def volunteer(make_user, market):
-    return make_user("lan", markets=[market])
-
-
-@pytest.fixture
 def pair(make_stall, market, volunteer):
     """Two stalls; the second was registered with the first one's phone (one owner, two
     stalls, confirmed at registration)."""

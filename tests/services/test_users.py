@@ -41,8 +41,9 @@ def test_a_new_login_is_stored_normalised_with_its_markets_and_audited(session, 
                              role=Role.VOLUNTEER, display_name="Nguyễn Thị Lan",
                              market_codes=[market.code], actor=manager)
     stored = session.get(User, user.id)
-    assert (stored.username, stored.display_name, stored.role, stored.active) == \
-        ("lan.nguyen", "Nguyễn Thị Lan", Role.VOLUNTEER, True)
+    assert (stored.username, stored.display_name, stored.role, stored.active,
+            stored.must_change_password) == \
+        ("lan.nguyen", "Nguyễn Thị Lan", Role.VOLUNTEER, True, False)
     assert stored.password_hash != TEST_PASSWORD
     assert session.get(Membership, (user.id, market.id)) is not None
     audit = session.exec(select(AuditEntry).where(AuditEntry.target == "lan.nguyen")).one()
@@ -62,6 +63,8 @@ def test_a_malformed_username_is_refused(session, username):
         users.create_user(session, username=username, password=TEST_PASSWORD,
                           role=Role.VOLUNTEER)
     assert fields_of(caught.value) == ["username"]
+    assert str(caught.value.errors[0]) == \
+        "username: Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch."
 
 
 @pytest.mark.parametrize("username", ["ab", "a" * 64, "lan_2.b-c", "9x"])
@@ -172,10 +175,10 @@ def test_a_manager_creates_a_volunteer_of_the_market_and_that_is_audited(session
     manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
                                 role=Role.MANAGER, market_codes=[market.code])
     made = users.create_login(session, actor=manager, username="lan", role=Role.VOLUNTEER,
-                              password=TEST_PASSWORD, display_name="lan",
+                              password=TEST_PASSWORD, display_name="lê lan",
                               market_codes=[market.code])
     assert (made.user.role, made.user.display_name, made.temporary_password) == \
-        (Role.VOLUNTEER, "lan", None)
+        (Role.VOLUNTEER, "lê lan", None)
     assert [m.user.username for m in users.members(session, market)] == ["boss", "lan"]
     audit = session.exec(select(AuditEntry).where(AuditEntry.target == "lan")).one()
     assert audit.actor_id == manager.id
@@ -277,12 +280,14 @@ def test_locking_ends_sessions_and_unlocking_does_not_lower_the_generation(sessi
                             role=Role.VOLUNTEER, market_codes=[market.code])
     epoch = lan.session_epoch
     users.set_login_active(session, actor=admin, username="lan", active=False)
+    assert session.get(User, lan.id).session_epoch == epoch + 1
     users.set_login_active(session, actor=admin, username="lan", active=True)
     stored = session.get(User, lan.id)
     assert stored.active and stored.session_epoch == epoch + 1
-    actions = session.exec(select(AuditEntry.action).where(AuditEntry.target == "lan")
-                           .order_by(AuditEntry.id)).all()
-    assert actions == ["user.create", "user.lock", "user.unlock"]
+    actions = session.exec(select(AuditEntry.action, AuditEntry.actor_id)
+                           .where(AuditEntry.target == "lan").order_by(AuditEntry.id)).all()
+    assert [tuple(a) for a in actions] == [
+        ("user.create", None), ("user.lock", admin.id), ("user.unlock", admin.id)]
 
 
 def test_the_admins_page_lists_admins_then_managers_then_volunteers_with_their_markets(
@@ -575,3 +580,78 @@ def test_a_password_the_operator_sets_need_not_be_changed_again(session, market)
     assert session.get(User, lan.id).must_change_password
     users.set_password(session, user=lan, password="k7-mua-rau-2")
     assert not session.get(User, lan.id).must_change_password
+
+
+def test_the_throttle_counts_each_name_and_address_apart(session):
+    for name in ("lan", "minh"):
+        users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            sign_in(session, "lan", "wrong-password", address="10.0.3.1", max_failures=2)
+    with pytest.raises(ThrottledError):
+        sign_in(session, "lan", address="10.0.3.1", max_failures=2)
+    # Another name at that address, and the same name at another address, still get in.
+    assert sign_in(session, "minh", address="10.0.3.1", max_failures=2).username == "minh"
+    assert sign_in(session, "lan", address="10.0.3.2", max_failures=2).username == "lan"
+
+
+def test_a_slowed_name_slows_only_itself_and_its_wait_is_capped(session):
+    for name in ("lan", "minh"):
+        users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    import time
+
+    limits = users.LoginLimits(pair=100, username_free=0, delay_cap=1)
+    for n in range(2):
+        if n:
+            time.sleep(1.1)  # the guesser waits out the first delay (1 s)
+        with pytest.raises(ValidationError):
+            users.authenticate(session, username="lan", password="wrong-password",
+                               address=f"10.0.4.{n}", limits=limits)
+    with pytest.raises(ThrottledError) as caught:
+        users.authenticate(session, username="lan", password=TEST_PASSWORD,
+                           address="10.0.4.9", limits=limits)
+    # Never longer than the cap, and said in seconds while it is that short.
+    assert str(caught.value) == "Vui lòng đợi 1 giây rồi đăng nhập lại."
+    assert users.authenticate(session, username="minh", password=TEST_PASSWORD,
+                              address="10.0.4.8", limits=limits).username == "minh"
+
+
+def test_a_locked_out_pair_is_told_the_whole_minutes_to_wait(session):
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    with pytest.raises(ValidationError):
+        sign_in(session, "lan", "wrong-password", max_failures=1, window=121)
+    with pytest.raises(ThrottledError) as caught:
+        sign_in(session, "lan", max_failures=1, window=121)
+    assert str(caught.value) == "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 3 phút."
+
+
+def test_a_right_password_forgets_its_names_failures_but_not_its_addresss(session):
+    for name in ("lan", "minh"):
+        users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    limits = users.LoginLimits(pair=3, username_free=100, address=4)
+
+    def attempt(name, password=TEST_PASSWORD):
+        return users.authenticate(session, username=name, password=password,
+                                  address="10.0.5.1", limits=limits)
+
+    for _ in range(2):
+        with pytest.raises(ValidationError) as caught:
+            attempt("lan", "wrong-password")
+        assert str(caught.value) == "password: Sai tên đăng nhập hoặc mật khẩu."
+    assert attempt("lan").username == "lan"
+    # Lan's two failures are forgotten (the pair allows 3), and the sign-in itself is no
+    # failure of the address; the address still holds its two.
+    with pytest.raises(ValidationError):
+        attempt("lan", "wrong-password")
+    assert attempt("lan").username == "lan"
+    with pytest.raises(ValidationError):
+        attempt("minh", "wrong-password")
+    with pytest.raises(ThrottledError):
+        attempt("minh")
+
+
+def test_a_display_name_too_long_is_refused_by_its_field(session):
+    with pytest.raises(FormErrors) as caught:
+        users.create_user(session, username="lan", password=TEST_PASSWORD,
+                          role=Role.VOLUNTEER, display_name="x" * 121)
+    assert fields_of(caught.value) == ["display_name"]

@@ -230,3 +230,58 @@ def test_a_stall_whose_owner_did_not_consent_shows_nothing_personal(session, sta
     assert (card.state, card.stall_code, card.shop_name, card.bank_short_name, card.holder_name,
             card.account_last4, card.poster_version, card.poster_printed_at) == (
         "unregistered", "B-7", "", "", "", "", None, None)
+
+
+def test_a_poster_printed_after_an_account_change_stands_again(session, volunteer, market,
+                                                               stall):
+    print_poster(session, volunteer, stall)
+    stalls.change_account(session, actor=volunteer, stall=stall, market=market,
+                          raw={"bank": "970415", "account_number": "108002345678"},
+                          client_id=str(uuid.uuid4()))
+    assert verification.public_card(session, stall.public_code).state == "revoked"
+    print_poster(session, volunteer, stall)
+    card = verification.public_card(session, stall.public_code)
+    assert (card.state, card.poster_version, card.bank_short_name) == (
+        "valid", 2, "VietinBank")
+    photo = qr_png(build_payload(bank="970415", account="108002345678"))
+    assert check(session, stall.public_code, photo).result == "match"
+
+
+def test_a_bank_no_longer_in_the_registry_is_shown_by_its_bin(session, stall):
+    from merchant_onboard.models import PaymentAccount
+
+    account = session.exec(select(PaymentAccount).where(
+        PaymentAccount.stall_id == stall.id)).one()
+    account.bank_bin = "970999"
+    session.add(account)
+    session.commit()
+    card = verification.public_card(session, stall.public_code)
+    assert (card.bank_short_name, card.account_last4) == ("970999", "5678")
+
+
+def test_an_unknown_code_says_so(session, stall):
+    with pytest.raises(NotFoundError) as caught:
+        check(session, "ZZZZZZZZ", qr_png("x"))
+    assert str(caught.value) == "Không tìm thấy mã xác minh."
+
+
+def test_a_photo_of_the_current_account_under_a_revoked_poster_says_so(
+        session, volunteer, market, stall):
+    print_poster(session, volunteer, stall)
+    stalls.change_account(session, actor=volunteer, stall=stall, market=market,
+                          raw={"bank": "970415", "account_number": "108002345678"},
+                          client_id=str(uuid.uuid4()))
+    photo = qr_png(build_payload(bank="970415", account="108002345678"))
+    assert check(session, stall.public_code, photo).result == "revoked_poster"
+
+
+def test_a_photo_at_a_stall_without_an_account_finds_only_foreign_codes(session, market):
+    from merchant_onboard.models import Stall
+    from merchant_onboard.services.stalls import unused_public_code
+
+    census = Stall(market_id=market.id, stall_code="Z-1", sort_key="z-1", shop_name="Gian Z",
+                   owner_name="Z", public_code=unused_public_code(session))
+    session.add(census)
+    session.commit()
+    photo = qr_png(build_payload(bank="970436", account="0011012345678"))
+    assert check(session, census.public_code, photo).result == "foreign"
