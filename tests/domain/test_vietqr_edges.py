@@ -43,3 +43,39 @@ def test_a_purpose_that_is_not_text_is_left_out(purpose):
     built = build_reporting(bank="970403", account="0011012345678", purpose=purpose)
     assert built.payload == build_payload(bank="970403", account="0011012345678")
     assert built.changes == ()
+
+
+@pytest.mark.parametrize("bin_", ["97040", "9704030", "97O403"])
+def test_a_bin_is_exactly_six_digits(seal, napas_38, bin_):
+    result = parse(seal("000201010211" + napas_38(bin=bin_) + "53037045802VN"))
+    assert (result.valid, result.errors, result.bin) == (False, ("bad_bin",), bin_)
+
+
+@pytest.mark.parametrize(("tag38", "error"), [
+    ("ZZZZ", "bad_tag_38"),  # not TLV at all: nothing to name a scheme by
+    ("0010A00000072", "bad_tag_38"),  # the identifier itself cut short
+    ("0010A000000999", "bad_guid"),  # well formed, another scheme's identifier
+])
+def test_a_broken_napas_template_is_told_from_a_foreign_one(seal, tlv, tag38, error):
+    result = parse(seal("000201010211" + tlv("38", tag38) + "53037045802VN"))
+    assert (result.kind, result.errors) == ("other_emv", (error,))
+
+
+@pytest.mark.parametrize("cut", ["0002", "00020"])
+def test_a_payload_cut_inside_its_format_tag_is_said_cut_not_of_another_format(cut):
+    assert parse(cut).errors == ("truncated_tlv", "missing_crc", "missing_tag_38")
+
+
+@pytest.mark.parametrize(("length", "too_long"), [(512, False), (513, True)])
+def test_a_payload_may_be_512_characters_long(seal, napas_38, tlv, length, too_long):
+    """EMVCo MPM's limit, counted with the CRC; unknown templates (80–99) fill it up."""
+    head = "000201010211" + napas_38() + "53037045802VN"
+    filler, room = "", length - len(head) - 8  # 8: "6304" and the CRC
+    for tag in ("80", "81", "82", "83", "84", "85"):
+        if room >= 5:
+            value = "X" * min(99, room - 4)
+            filler, room = filler + tlv(tag, value), room - 4 - len(value)
+    payload = seal(head + filler)
+    assert len(payload) == length
+    result = parse(payload)
+    assert result.errors == (("too_long",) if too_long else ())

@@ -236,3 +236,13 @@ def test_a_stall_step_refused_before_its_data_is_judged(session, volunteer, stal
     """A step that does not apply now is said so, not that its data is incomplete."""
     with pytest.raises(TransitionError):
         record(session, volunteer, stall, "first_payment_confirmed", {"amount": "-1"})
+
+
+def test_a_test_payment_without_an_amount_is_the_configured_one(session, volunteer, stall):
+    """The app's DEFAULT_TEST_AMOUNT reaches the event when the volunteer types none."""
+    record(session, volunteer, stall, "poster_printed")
+    record(session, volunteer, stall, "poster_installed")
+    result = onboarding.record_event(session, actor=volunteer, stall=stall,
+                                     kind="test_payment_verified", client_id=str(uuid.uuid4()),
+                                     data=TESTED, default_test_amount=5000)
+    assert history(session, stall)[-1].data["amount"] == 5000 == result.event.data["amount"]
