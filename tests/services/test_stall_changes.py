@@ -253,3 +253,48 @@ def test_a_new_account_taken_by_a_rival_meanwhile_is_refused_naming_it(app, sess
     assert str(caught.value) == ("account_number: Tài khoản này đã đăng ký cho gian hàng "
                                  "A-2 · Bún Cô Hai.")
     assert primary(session, first) == ("0011012345678", "NGUYEN THI BA")
+
+
+def test_a_census_stall_cannot_change_an_account_it_never_had(session, market, volunteer):
+    """A census-only stall has no account to replace: the volunteer is told to register it,
+    at the bank field, and nothing is written."""
+    from merchant_onboard.domain.errors import ValidationError
+    from merchant_onboard.models import Event, PaymentAccount
+
+    census = census_stall(session, market)
+    with pytest.raises(ValidationError) as caught:
+        change_account(session, market, volunteer, census, account_number="22223333")
+    assert str(caught.value) == "bank: Gian hàng chưa đăng ký: hãy đăng ký trước."
+    session.expire_all()
+    assert not session.exec(select(PaymentAccount).where(
+        PaymentAccount.stall_id == census.id)).all()
+    assert not session.exec(select(Event).where(Event.stall_id == census.id)).all()
+
+
+def test_the_current_account_again_is_refused_at_the_account_field(session, market, volunteer):
+    from merchant_onboard.domain.errors import ValidationError
+    from merchant_onboard.models import Event
+
+    first = register(session, market, volunteer).stall
+    with pytest.raises(ValidationError) as caught:
+        change_account(session, market, volunteer, first, account_number="0011012345678")
+    assert str(caught.value) == ("account_number: Tài khoản này đang là tài khoản chính của "
+                                 "gian hàng.")
+    session.expire_all()
+    assert [e.kind for e in session.exec(select(Event).where(Event.stall_id == first.id))] == [
+        "registered"]
+
+
+def test_a_card_number_given_as_a_card_is_paid_to_as_a_card(session, market, volunteer):
+    """"Đây là số thẻ" on the change form makes a card transfer QR (service QRIBFTTC), as it
+    does at registration; without it the same digits are an account (QRIBFTTA)."""
+    from merchant_onboard.models import PaymentAccount
+
+    first = register(session, market, volunteer).stall
+    result = change_account(session, market, volunteer, first,
+                            account_number="9704366612345678", card="on")
+    assert result.event.data["service"] == "QRIBFTTC"
+    session.expire_all()
+    current = session.exec(select(PaymentAccount).where(
+        PaymentAccount.stall_id == first.id, PaymentAccount.is_primary)).one()
+    assert (current.account_number, current.service) == ("9704366612345678", "QRIBFTTC")
