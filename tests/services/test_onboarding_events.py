@@ -186,6 +186,26 @@ def test_a_step_from_a_stale_page_is_told_to_reload_and_writes_nothing(app, sess
     assert stored(session, stall).status == "refused"
 
 
+def test_an_account_change_from_a_page_read_before_another_one_is_refused(app, session,
+                                                                          volunteer, market,
+                                                                          stall):
+    """Two volunteers re-bank the same stall from pages read at the same version. The status
+    does not move (registered stays registered), so only the stall's version tells the second
+    that the stall changed under it: it is told to reload, and the first account stays."""
+    stale = stored(session, stall)
+    with Session(get_engine(app)) as other:
+        stalls.change_account(other, actor=volunteer, stall=other.get(Stall, stall.id),
+                              market=market, raw={"bank": "MB", "account_number": "0987654321000"},
+                              client_id=str(uuid.uuid4()))
+    with pytest.raises(ConflictError) as caught:
+        stalls.change_account(session, actor=volunteer, stall=stale, market=market,
+                              raw={"bank": "MB", "account_number": "1111222233334"},
+                              client_id=str(uuid.uuid4()))
+    assert str(caught.value) == ("Gian hàng vừa được người khác cập nhật. "
+                                 "Tải lại trang rồi thử lại.")
+    assert [e.kind for e in history(session, stall)] == ["registered", "account_changed"]
+
+
 @pytest.mark.parametrize("kind", ["poster_installed", "note"])
 def test_a_double_tap_overtaken_by_its_twin_answers_the_twins_result(app, session,
                                                                      volunteer, stall, kind):
