@@ -83,6 +83,16 @@ def test_an_edit_is_recorded_with_the_names_of_the_fields_changed(session, volun
     assert session.get(Stall, first.id).status == status
 
 
+def test_an_edit_names_who_made_it(session, volunteer, market, pair, make_user):
+    """The stall's history says which volunteer edited it (a manager reviewing a wrong name
+    asks that person), whoever registered it."""
+    first, _second = pair
+    hoa = make_user("hoa", markets=[market])
+    edit(session, hoa, market, first, zone="Khu C")
+    assert [e.actor_id for e in session.exec(select(Event).where(
+        Event.stall_id == first.id, Event.kind == "edited"))] == [hoa.id]
+
+
 def test_an_edit_that_changes_nothing_records_nothing(session, volunteer, market, pair):
     first, _second = pair
     edit(session, volunteer, market, first, shop_name=first.shop_name)
