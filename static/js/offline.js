@@ -310,6 +310,15 @@
 
     form.addEventListener("submit", function (event) {
       var submitter = event.submitter;
+      if (submitter && submitter.hasAttribute("data-carry")) {
+        var target = carryDraft(form, submitter);
+        localStorage.removeItem(key);  // what was typed goes on with the census stall
+        if (!navigator.onLine) {
+          event.preventDefault();
+          location.href = target;
+        }
+        return;
+      }
       var scan = submitter && submitter.name === "action" && submitter.value === "scan";
       var input = form.querySelector("input[name=client_id]");
       if (!navigator.onLine) {
@@ -334,19 +343,20 @@
     });
   }
 
-  // "Already in the census" opens another form: the bank and account typed here go with it.
-  function carryToCensus(link) {
-    link.addEventListener("click", function () {
-      var form = link.closest("form");
-      var typed = typedValues(form);
-      var carried = {};
-      ["bank", "account_number", "holder_name", "card"].forEach(function (name) {
-        if (typed[name]) carried[name] = typed[name];
-      });
-      var target = new URL(link.href, location.href).pathname;
-      var existing = JSON.parse(localStorage.getItem(draftKey(target)) || "{}");
-      localStorage.setItem(draftKey(target), JSON.stringify(Object.assign(existing, carried)));
+  // "Already in the census" posts what was typed to that stall's form, which shows it (see
+  // views.carried_fields: no script needed, so a tap before this one runs carries it too).
+  // The same names go into that form's draft here, so that without a signal the phone's copy
+  // of the form opens with them.
+  function carryDraft(form, submitter) {
+    var typed = typedValues(form);
+    var carried = {};
+    submitter.dataset.carry.split(" ").forEach(function (name) {
+      if (typed[name]) carried[name] = typed[name];
     });
+    var target = new URL(submitter.formAction, location.href).pathname;
+    var existing = JSON.parse(localStorage.getItem(draftKey(target)) || "{}");
+    localStorage.setItem(draftKey(target), JSON.stringify(Object.assign(existing, carried)));
+    return target;
   }
 
   // --- the market's stall list: kept on the phone, searched there when offline ------------
@@ -458,8 +468,9 @@
     if (!navigator.onLine || !window.caches) return;
     var urls = [body.dataset.outbox];
     if (MOOutbox.PAGES.test(location.pathname)) urls.push(location.pathname);
-    document.querySelectorAll("main a[href]").forEach(function (a) {
-      var url = new URL(a.href, location.href);
+    // Links to forms, and buttons that post to another form ("already in the census").
+    document.querySelectorAll("main a[href], main button[formaction]").forEach(function (el) {
+      var url = new URL(el.href || el.formAction, location.href);
       if (url.origin === location.origin && OUTBOX_FORMS.test(url.pathname)) urls.push(url.pathname);
     });
     caches.open(PAGES_CACHE).then(function (cache) {
@@ -504,7 +515,6 @@
     document.querySelectorAll("main form[method=post]").forEach(function (form) {
       if (OUTBOX_FORMS.test(formUrl(form).pathname)) setUpForm(form);
     });
-    document.querySelectorAll("a[data-carry]").forEach(carryToCensus);
     var resend = document.getElementById("outbox-resend");
     if (resend) {
       // Tried even when the phone believes it is offline: it is sometimes wrong.

@@ -76,6 +76,11 @@
           back.hash = "scan-offline";
           return Response.redirect(back.href, 303);
         }
+        if (form.get("action") === "carry") {
+          // Only shows the census stall's form: the phone's copy, opened with the draft
+          // offline.js carried into it.
+          return Response.redirect(request.url, 303);
+        }
         return MOOutbox.add({
           user: user, url: request.url, fields: fields, files: files,
           clientId: form.get("client_id") || MOOutbox.uuid(),

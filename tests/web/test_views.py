@@ -294,7 +294,7 @@ def test_a_taken_code_is_named_with_the_other_mistakes_and_links_to_its_stall(
     assert "Mã B-2 đã có trong chợ" in page and 'id="e-owner_phone"' in page
     stall_id = session.exec(select(Stall.id).where(Stall.stall_code == "B-2")).one()
     if holder == "census":
-        assert f'href="/stalls/{stall_id}/register"' in page
+        assert f'formaction="/stalls/{stall_id}/register"' in page
         assert "Đăng ký gian hàng B-2 có sẵn trong danh sách" in page
     else:
         assert f'href="/stalls/{stall_id}"' in page and "Mở gian hàng B-2" in page
@@ -327,3 +327,40 @@ def test_the_form_takes_a_khmer_name_and_refuses_an_emoji_in_vietnamese(logged_i
     assert taken.status_code == 302
     assert "ហាងលក់បាយ ស្រីពៅ 陳記" in logged_in.get(taken.headers["Location"]).get_data(
         as_text=True)
+
+
+def test_the_census_button_carries_the_typed_account_to_the_census_stall_form(
+        logged_in, session, market, make_user):
+    """The "already in the census" button posts what was typed to the census stall's form,
+    which shows it with nothing written: it needs no script on the phone, so a tap before the
+    page's script has run carries it too. The account always goes; a stall field only where
+    the census left it empty."""
+    from merchant_onboard.domain.census import parse_census
+    from merchant_onboard.models import Event, Role
+    from merchant_onboard.services import census
+
+    manager = make_user("thu", Role.MANAGER, markets=[market])
+    census.apply_census(session, actor=manager, market=market, rows=parse_census(
+        "Mã gian hàng,Chủ hộ,Khu\nB-2,Lê Văn Tư,Khu B\n".encode()).rows)
+    typed = form(stall_code="B-2", zone="Khu Z", shop_name="Trái cây Tư",
+                 owner_name="Lê Văn Bốn", bank="970436", account_number="0011099999999",
+                 holder_name="LE THI NAM", card="on")
+    refused = logged_in.post(f"/m/{market.code}/stalls/new", data=typed)
+    stall_id = session.exec(select(Stall.id).where(Stall.stall_code == "B-2")).one()
+    page = refused.get_data(as_text=True)
+    assert (f'formaction="/stalls/{stall_id}/register" name="action" value="carry"' in page)
+    before = (stall_count(session), len(session.exec(select(Event)).all()))
+
+    carried = logged_in.post(f"/stalls/{stall_id}/register", data={**typed, "action": "carry"})
+    page = carried.get_data(as_text=True)
+    assert carried.status_code == 200
+    assert 'value="0011099999999"' in page and 'value="LE THI NAM"' in page
+    assert 'name="bank" list="bank-list" value="970436"' in page
+    assert 'name="card" value="on" checked' in page
+    assert 'value="Trái cây Tư"' in page  # empty in the census: what was typed
+    assert 'value="Khu B"' in page and 'value="Khu Z"' not in page  # the census's own
+    assert 'value="Lê Văn Tư"' in page and "Lê Văn Bốn" not in page
+    assert 'name="client_id" value="form-key-00000001"' not in page  # a fresh one
+    assert "has-error" not in page and 'class="alert' not in page
+    session.expire_all()
+    assert (stall_count(session), len(session.exec(select(Event)).all())) == before

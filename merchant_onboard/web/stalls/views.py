@@ -16,7 +16,7 @@ from merchant_onboard.domain.event_data import memo_code
 from merchant_onboard.domain.funnel import Status, allowed_events
 from merchant_onboard.domain.scan import account_from_photo, account_from_text
 from merchant_onboard.domain.text import fold_holder_name
-from merchant_onboard.models import Role
+from merchant_onboard.models import Role, Stall
 from merchant_onboard.services import access, markets, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from merchant_onboard.web.errors import field_errors
@@ -107,7 +107,10 @@ def _registration_form(session, market, *, stall):
                       holder_name=fold_holder_name(stall.owner_name))
     errors: dict[str, list[str]] = {}
     phone_warning = holder = None
-    if request.method == "POST" and request.form.get("action") == "scan":
+    if request.method == "POST" and request.form.get("action") == "carry" and stall is not None:
+        typed = posted()
+        values.update({name: typed[name] for name in carried_fields(stall) if typed.get(name)})
+    elif request.method == "POST" and request.form.get("action") == "scan":
         values, errors = _scan_owner_qr(posted())
     elif request.method == "POST":
         values = posted()
@@ -125,7 +128,22 @@ def _registration_form(session, market, *, stall):
     code_holder = access.require_stall(session, current_user, holder)[0] if holder else None
     return render_template("stalls/register.html", market=market, stall=stall, values=values,
                            errors=errors, phone_warning=phone_warning, code_holder=code_holder,
+                           carried=carried_fields(code_holder) if code_holder else (),
                            banks=list(default_registry())), (422 if failed else 200)
+
+
+_CARRIED_ACCOUNT = ("bank", "account_number", "holder_name", "card")
+_CARRIED_IF_EMPTY = ("zone", "shop_name", "owner_name", "owner_phone", "category", "notes")
+
+
+def carried_fields(stall: Stall) -> tuple[str, ...]:
+    """What the new-stall form's "already in the census" button takes to that census stall's
+    form: the account typed, always, and a stall field only where the census left it empty.
+    Consent stays behind: the census form asks it again, for the owner the census names.
+
+    It is posted (``action=carry``), not kept by a script, so a tap before the page's script
+    has run carries it too; offline.js carries the same names when there is no signal."""
+    return _CARRIED_ACCOUNT + tuple(f for f in _CARRIED_IF_EMPTY if not getattr(stall, f))
 
 
 @bp.get("/stalls/<int:stall_id>")
