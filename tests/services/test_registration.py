@@ -265,3 +265,26 @@ def test_every_vietnamese_letter_and_the_poster_punctuation_print(session, marke
                                    raw=stall_fields(shop_name=name),
                                    client_id=str(uuid.uuid4()), confirm_phone=True)
     assert result.stall.shop_name == name
+
+
+def test_the_search_text_is_the_code_shop_and_owner_folded_and_bounded():
+    """What the stall list's search matches: code, shop and owner in that order, folded (no
+    case, accents or đ), one space between, nothing for a field left out, at most 600
+    characters (the column's size)."""
+    assert stalls.search_text({"stall_code": "A-1", "shop_name": "Bún Riêu  Cô Ba",
+                               "owner_name": "Đặng Thị Hồng"}) == "a-1 bun rieu co ba dang thi hong"
+    assert stalls.search_text({"stall_code": "A-1", "owner_name": "Ba"}) == "a-1 ba"
+    assert stalls.search_text({"stall_code": "A-1", "shop_name": "", "owner_name": "Ba"}) == "a-1 ba"
+    assert stalls.search_text({"owner_name": "Ba"}) == "ba"
+    assert stalls.search_text({"stall_code": "A-1"}) == "a-1"
+    assert stalls.search_text({}) == ""
+    long = stalls.search_text({"stall_code": "A-1", "shop_name": "x" * 700})
+    assert long == "a-1 " + "x" * 596
+
+
+def test_a_registered_stall_is_found_by_its_owner_without_accents(session, market, volunteer):
+    register(session, market, volunteer, stall_code="C-3", shop_name="Gà Ta",
+             owner_name="Đỗ Văn Đức")
+    found, total = stall_lookup.search_stalls(session, market=market, query="do van duc")
+    assert total == 1 and found[0].stall_code == "C-3"
+    assert found[0].search_text == "c-3 ga ta do van duc"
