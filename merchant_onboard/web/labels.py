@@ -1,7 +1,10 @@
-"""Names people read for statuses, events and refusal reasons, translated at display time."""
+"""Names people read for statuses, events, refusal reasons and roles, translated at display time."""
 
 from __future__ import annotations
 
+import functools
+
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 STATUS_LABELS = {
@@ -44,3 +47,18 @@ ROLE_LABELS = {
     "manager": _l("Quản lý chợ"),
     "volunteer": _l("Tình nguyện viên"),
 }
+
+
+#: The tables by the name of their template filter (``status_label`` and so on).
+TABLES = {"status": STATUS_LABELS, "event": EVENT_LABELS, "reason": REASON_LABELS,
+          "role": ROLE_LABELS}
+
+
+@functools.cache
+def labels_in(locale: str) -> dict[str, dict[str, str]]:
+    """Every table translated into ``locale``, once per language: a list page shows a label on
+    each of its 50 rows, and a lazy string looks its catalogue up each time it is shown.
+    ``locale`` is one of the app's languages (``i18n.select_locale`` answers no other)."""
+    with force_locale(locale):
+        return {name: {key: str(text) for key, text in table.items()}
+                for name, table in TABLES.items()}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_babel import format_datetime, get_locale
+from jinja2.runtime import Context
+from jinja2.utils import pass_context
 from markupsafe import Markup
 
 from merchant_onboard.domain.banks import default_registry
@@ -17,7 +19,7 @@ from merchant_onboard.domain.registration import HOLDER_NAME_MAX
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, qr_matrix
 from merchant_onboard.domain.text import group_account
 from merchant_onboard.web.assets import asset_url
-from merchant_onboard.web.labels import EVENT_LABELS, REASON_LABELS, ROLE_LABELS, STATUS_LABELS
+from merchant_onboard.web.labels import TABLES, labels_in
 from merchant_onboard.web.offline.strings import offline_strings
 
 
@@ -60,14 +62,25 @@ def qr_svg(payload: str) -> Markup:
         f'fill="#fff"/><path d="{path}" fill="#000"/></svg>')
 
 
-def label(table: Mapping[str, Any], key: str) -> str:
-    """``table[key]`` translated, once per request: a list page shows the same few labels on
-    every row, and each lazy translation costs a catalogue lookup."""
-    cache: dict[tuple[int, str], str] = g.setdefault("label_cache", {})
-    found = cache.get((id(table), key))
-    if found is None:
-        found = cache[(id(table), key)] = str(table.get(key, key))
-    return found
+#: The template variable holding the page's labels (``labels.labels_in``).
+_LABELS = "_labels"
+
+
+def _page_labels() -> dict[str, Any]:
+    """A context processor: the labels in the page's language, looked up once per page."""
+    return {_LABELS: labels_in(str(get_locale()))}
+
+
+def label_filter(table: str) -> Callable[[Context, str], str]:
+    """The filter showing ``table``'s label for a key (the key itself when it has none)."""
+
+    @pass_context
+    def show(context: Context, key: str) -> str:
+        # A macro imported without the page's context looks the labels up itself.
+        labels = context.get(_LABELS) or labels_in(str(get_locale()))
+        return labels[table].get(key, key)
+
+    return show
 
 
 def url_with(**changes: Any) -> str:
@@ -83,11 +96,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         vnd=vnd, local_time=local_time, mask=mask, group_account=group_account,
         bank_name=bank_name, public_code=format_public_code, qr_svg=qr_svg,
-        status_label=lambda s: label(STATUS_LABELS, s),
-        event_label=lambda s: label(EVENT_LABELS, s),
-        reason_label=lambda s: label(REASON_LABELS, s),
-        role_label=lambda s: label(ROLE_LABELS, s),
+        **{f"{table}_label": label_filter(table) for table in TABLES},
     )
+    app.context_processor(_page_labels)
     app.jinja_env.globals.update(url_with=url_with, asset_url=asset_url,
                                  offline_strings=offline_strings,
                                  current_locale=lambda: str(get_locale()), config=app.config,

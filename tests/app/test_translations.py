@@ -191,3 +191,26 @@ def test_templates_translate_in_the_pages_language(app, lang, expected):
         rendered = render_template_string(source)
     assert [part.strip() for part in rendered.split("|")][1:] == expected[1:]
     assert expected[0] in rendered
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["Registered", "Poster printed", "Volunteer", "Prefers cash", "no_such_status",
+            "Refused"]),
+    ("vi", ["Đã đăng ký", "Đã in poster", "Tình nguyện viên", "Thích dùng tiền mặt",
+            "no_such_status", "Từ chối"])])
+def test_labels_show_in_the_pages_language(app, lang, expected):
+    # The labels are translated once per language (web/labels.labels_in): both languages from
+    # one process, in a page and in a macro imported without its context; a key without a
+    # label shows as itself.
+    from flask import render_template_string
+    source = ('{% from "_macros.html" import status_badge %}'
+              '{{ "registered" | status_label }}|{{ "poster_printed" | event_label }}|'
+              '{{ "volunteer" | role_label }}|{{ "prefers_cash" | reason_label }}|'
+              '{{ status_badge("no_such_status") }}|{{ status_badge("refused") }}')
+    for _ in range(2):
+        with app.test_request_context(f"/?lang={lang}"):
+            rendered = render_template_string(source)
+        assert rendered.split("|")[:4] == expected[:4]
+        assert rendered.split("|")[4:] == [
+            f'<span class="badge badge-no_such_status">{expected[4]}</span>',
+            f'<span class="badge badge-refused">{expected[5]}</span>']
