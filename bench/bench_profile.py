@@ -7,12 +7,14 @@ batches) and the SQL statements each request sends. The same run measures a bare
 the same way, and prints the list page's cost as a multiple of it. ``--profile`` adds the
 functions that took the most time (cProfile), to find where a request's time goes.
 
-CPU time still moves a little with the neighbours (caches, frequency); for figures that do not,
-count instructions: run this under ``valgrind --tool=callgrind --instr-atstart=no`` and switch
-counting on around the measured requests with ``callgrind_control -i on``.
+CPU time still moves a little with the neighbours (caches, frequency). ``--instructions`` counts
+what does not move at all: the run starts again under valgrind's callgrind (``apt-get install
+valgrind``), which counts the instructions of the measured requests only (about fifty times
+slower, so use fewer requests).
 
 Run: ``.venv/bin/python bench/bench_profile.py [--requests 300] [--backends sqlite,postgres]
-[--profile 25]``. PostgreSQL as for bench_web.py. Prints figures only; nothing here asserts.
+[--profile 25] [--instructions]``. PostgreSQL as for bench_web.py. Prints figures only; nothing
+here asserts.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import cProfile
 import os
 import pstats
 import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +42,8 @@ from bench.bench_web import (  # noqa: E402
 )
 
 BATCHES = 5
+#: Set in the run callgrind counts: the base name of its output files.
+CALLGRIND_OUT = "MO_BENCH_CALLGRIND_OUT"
 
 
 def cpu_per_request(call: Callable[[], object], requests: int) -> float:
@@ -52,6 +58,39 @@ def cpu_per_request(call: Callable[[], object], requests: int) -> float:
             call()
         times.append((time.process_time() - start) / per_batch)
     return statistics.median(times)
+
+
+def instructions_per_request(call: Callable[[], object], requests: int) -> float:
+    """Instructions per call, as callgrind counts them: counting is switched on around the
+    calls only (``callgrind_control``), then dumped to a file of its own and read back."""
+    pid = str(os.getpid())
+
+    def control(*args: str) -> None:
+        subprocess.run(["callgrind_control", *args, pid], check=True, capture_output=True)
+
+    for _ in range(max(3, requests // 10)):
+        call()
+    control("--zero")
+    control("--instr=on")
+    for _ in range(requests):
+        call()
+    control("--instr=off")
+    control(f"--dump=measured-{time.monotonic_ns()}")
+    dumps = sorted(Path(os.environ[CALLGRIND_OUT]).parent.glob(
+        Path(os.environ[CALLGRIND_OUT]).name + ".*"), key=lambda p: int(p.suffix[1:]))
+    totals = re.search(r"^totals: (\d+)", dumps[-1].read_text(), re.MULTILINE)
+    assert totals is not None, dumps[-1]
+    return int(totals.group(1)) / requests
+
+
+def under_callgrind(argv: list[str]) -> int:
+    """Run this script again under callgrind, counting nothing until told to."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = f"{tmp}/callgrind.out"
+        return subprocess.call(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+             sys.executable, __file__, *argv], env={**os.environ, CALLGRIND_OUT: out},
+            stderr=subprocess.DEVNULL)
 
 
 def signed_in_client(app):
@@ -100,15 +139,22 @@ def run_backend(backend: str, url: str, requests: int, profile: int) -> None:
     if body.count("data-stall-code=") != LIST_ROWS:
         raise RuntimeError("the stall list does not show the seeded stalls")
     hello = hello_app().test_client()
-    hello_cost = cpu_per_request(lambda: hello.get("/").close(), requests)
-    list_cost = cpu_per_request(listing, requests)
-    health_cost = cpu_per_request(lambda: client.get("/healthz").close(), requests)
+    counted = CALLGRIND_OUT in os.environ
+    measure = instructions_per_request if counted else cpu_per_request
+    hello_cost = measure(lambda: hello.get("/").close(), requests)
+    list_cost = measure(listing, requests)
+    health_cost = measure(lambda: client.get("/healthz").close(), requests)
     statements = statements_per_request(app, listing)
-    print(f"\n{backend}: CPU time of this process per request, median of {BATCHES} batches")
-    print(f"  hello (bare Flask)          {hello_cost * 1e3:7.3f} ms")
-    print(f"  health check                {health_cost * 1e3:7.3f} ms  "
+    if counted:
+        print(f"\n{backend}: instructions per request (callgrind), {requests} requests each")
+        scale, unit = 1e-6, "M"
+    else:
+        print(f"\n{backend}: CPU time of this process per request, median of {BATCHES} batches")
+        scale, unit = 1e3, "ms"
+    print(f"  hello (bare Flask)          {hello_cost * scale:7.3f} {unit}")
+    print(f"  health check                {health_cost * scale:7.3f} {unit}  "
           f"{hello_cost / health_cost:6.1%} of hello's rate")
-    print(f"  stall list ({LIST_ROWS} rows, HTML)  {list_cost * 1e3:7.3f} ms  "
+    print(f"  stall list ({LIST_ROWS} rows, HTML)  {list_cost * scale:7.3f} {unit}  "
           f"{hello_cost / list_cost:6.1%} of hello's rate")
     print(f"  stall list: {len(statements)} SQL statements, {len(body.encode())} bytes")
     for statement in statements:
@@ -130,7 +176,13 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="print the N functions that took the most time")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under callgrind instead of timing")
     options = parser.parse_args()
+    if options.instructions and CALLGRIND_OUT not in os.environ:
+        if not shutil.which("valgrind"):
+            sys.exit("valgrind is needed: apt-get install valgrind")
+        sys.exit(under_callgrind(sys.argv[1:]))
     for backend in options.backends.split(","):
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
