@@ -9,9 +9,12 @@ cached forever. The hashes are computed once, when the app starts; a deploy rest
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request, url_for
+from jinja2.runtime import Context
+from jinja2.utils import pass_context
 
 #: The query argument carrying the hash.
 VERSION_ARG = "v"
@@ -27,12 +30,21 @@ def content_hashes(folder: Path) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def asset_url(filename: str) -> str:
-    """The URL of ``static/<filename>`` with its content hash."""
+def asset_url(filename: str, build: Callable[..., str] = url_for) -> str:
+    """The URL of ``static/<filename>`` with its content hash, built by ``build`` (a
+    ``url_for``)."""
     version = current_app.extensions["merchant_onboard.assets"].get(filename)
     if version is None:
         raise LookupError(f"no static file {filename!r}")
-    return url_for("static", filename=filename, **{VERSION_ARG: version})
+    return build("static", filename=filename, **{VERSION_ARG: version})
+
+
+@pass_context
+def template_asset_url(context: Context, filename: str) -> str:
+    """``asset_url`` in templates, built with the templates' ``url_for`` (the app's own method:
+    ``flask.url_for`` finds the app through a context-local first, and a page links ten
+    static files)."""
+    return asset_url(filename, context.get("url_for", url_for))
 
 
 def _cache_rule(response: Response) -> Response:
