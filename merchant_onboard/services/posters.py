@@ -29,6 +29,12 @@ PRINTABLE = (Status.REGISTERED, Status.POSTER_PRINTED, Status.POSTER_INSTALLED,
              Status.TEST_PAYMENT_VERIFIED, Status.FIRST_PAYMENT_CONFIRMED)
 
 
+#: The refusals of a poster's query arguments, also said by the API's models of them.
+UNKNOWN_FORMAT = N_("Khổ poster không hợp lệ (a6, a5, a4, sticker, png).")
+BATCH_NOT_PDF = N_("In hàng loạt chỉ có dạng PDF.")
+NOT_PRINTABLE = N_("Trạng thái không in được poster.")
+
+
 @dataclass(frozen=True)
 class BatchFilter:
     """Which stalls of a market a batch prints: by status and zone (both optional)."""
@@ -39,7 +45,7 @@ class BatchFilter:
     @classmethod
     def parse(cls, status: str | None, zone: str | None) -> BatchFilter:
         if status and status not in {s.value for s in PRINTABLE}:
-            raise ValidationError(N_("Trạng thái không in được poster."), field="status")
+            raise ValidationError(NOT_PRINTABLE, field="status")
         return cls(status=status or None, zone=zone or None)
 
 
@@ -47,8 +53,7 @@ def parse_format(value: str | None, *, default: str = "a6") -> PosterFormat:
     try:
         return PosterFormat((value or default).lower())
     except ValueError:
-        raise ValidationError(N_("Khổ poster không hợp lệ (a6, a5, a4, sticker, png)."),
-                              field="format") from None
+        raise ValidationError(UNKNOWN_FORMAT, field="format") from None
 
 
 def spec_for(stall: Stall, market: Market, account: PaymentAccount, *,
@@ -139,7 +144,7 @@ def check_batch(session: Session, *, market: Market, selection: BatchFilter,
     (as ``stall_poster``).
     """
     if not fmt.is_pdf:
-        raise ValidationError(N_("In hàng loạt chỉ có dạng PDF."), field="format")
+        raise ValidationError(BATCH_NOT_PDF, field="format")
     check_skip_slots(fmt, skip_slots)
     count = count_batch(session, market, selection)
     if not count:

@@ -40,3 +40,21 @@ def test_market_batch_is_for_managers(client, api_token, market, stall):
                           headers=api_token("hung"))
     assert response.status_code == 200
     assert response.get_data().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ("format=png", "format", "In hàng loạt chỉ có dạng PDF."),
+    ("format=a3", "format", "In hàng loạt chỉ có dạng PDF."),
+    ("status=refused", "status", "Trạng thái không in được poster."),
+    ("skip=-1", "skip", "Nhập số nguyên"),
+    ("skip=two", "skip", "Nhập số nguyên từ 0 đến"),
+])
+def test_a_batch_query_the_document_refuses_is_refused(client, api_token, market, stall, query,
+                                                       field, message):
+    # The arguments are described once (schemas.BatchQuery): the document and the check agree.
+    response = client.get(f"/api/v1/markets/{market.code}/posters?{query}",
+                          headers=api_token("hung"))
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert list(response.get_json()["errors"]) == [field]
+    assert response.get_json()["errors"][field][0].startswith(message)

@@ -30,6 +30,7 @@ from merchant_onboard.domain.funnel import (
     MANUAL_EVENTS, MILESTONES, RefusalReason, Status, allowed_events,
 )
 from merchant_onboard.domain.passwords import MIN_LENGTH as PASSWORD_MIN
+from merchant_onboard.domain.poster.formats import PosterFormat
 from merchant_onboard.domain.poster.second_line import SECOND_LINE_MAX
 from merchant_onboard.domain.recheck import Verdict
 from merchant_onboard.domain.registration import (
@@ -44,6 +45,7 @@ from merchant_onboard.models import MarketKind, PaymentAccount, Role
 from merchant_onboard.models import Stall as StallRow
 from merchant_onboard.services.markets import MARKET_CODE_PATTERN, NUMBER_FIELDS
 from merchant_onboard.services.markets import TEXT_FIELDS as MARKET_TEXT_FIELDS
+from merchant_onboard.services import posters
 from merchant_onboard.services.onboarding import CLIENT_ID_MAX, CLIENT_ID_MIN
 from merchant_onboard.services.users import DISPLAY_NAME_MAX, USERNAME_PATTERN
 from merchant_onboard.web.templating import mask
@@ -274,6 +276,32 @@ class StallSearch(BaseModel):
     zone: str | None = None
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10**9)
+
+
+class PosterQuery(BaseModel):
+    """The query argument of a stall's poster."""
+
+    model_config = ConfigDict(extra="ignore")
+    messages: ClassVar[dict[str, str]] = {"format": posters.UNKNOWN_FORMAT}
+
+    format: PosterFormat = PosterFormat.A6
+
+
+class BatchQuery(BaseModel):
+    """The query arguments of a market's batch of posters."""
+
+    model_config = ConfigDict(extra="ignore")
+    messages: ClassVar[dict[str, str]] = {"format": posters.BATCH_NOT_PDF,
+                                          "status": posters.NOT_PRINTABLE}
+
+    format: Literal[tuple(f.value for f in PosterFormat if f.is_pdf)] = (  # type: ignore[valid-type]
+        PosterFormat.A6.value)
+    status: Literal[tuple(s.value for s in posters.PRINTABLE)] | None = Field(  # type: ignore[valid-type]
+        None, description="Only stalls at this status (default: every one with a poster to hang).")
+    zone: str | None = Field(None, description="Only stalls of this zone.")
+    skip: int = Field(0, ge=0, le=max(f.slots_per_page for f in PosterFormat if f.is_pdf) - 1,
+                      description="Sticker sheets: slots already used on the first sheet "
+                                  "(fewer than the format has on a page).")
 
 
 # --- Answers --------------------------------------------------------------------------------
