@@ -16,6 +16,7 @@ from merchant_onboard.domain.errors import (
     ValidationError,
 )
 from merchant_onboard.domain.funnel import TransitionError
+from merchant_onboard.web.problems import Problem
 from merchant_onboard.web.i18n import translate_error
 
 #: Domain error → HTTP status.
@@ -40,14 +41,12 @@ def field_errors(error: DomainError) -> dict[str, list[str]]:
 
 
 def problem(status: int, title: str, detail: str = "", *,
-            errors: dict[str, list[str]] | None = None, **extra: object) -> Response:
-    body: dict[str, object] = {"type": "about:blank", "status": status, "title": title}
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
-    body.update(extra)
-    response = jsonify(body)
+            errors: dict[str, list[str]] | None = None, existing_id: int | None = None
+            ) -> Response:
+    """A JSON error answer: RFC 9457 problem details, as ``schemas.Problem`` describes them."""
+    body = Problem(type="about:blank", status=status, title=title, detail=detail or None,
+                   errors=errors or None, existing_id=existing_id)
+    response = jsonify(body.model_dump(mode="json"))
     response.status_code = status
     response.content_type = "application/problem+json"
     return response
@@ -55,12 +54,10 @@ def problem(status: int, title: str, detail: str = "", *,
 
 def domain_problem(error: DomainError) -> Response:
     status = status_of(error)
-    extra = {}
-    if isinstance(error, ConflictError) and error.existing_id is not None:
-        extra["existing_id"] = error.existing_id
     return problem(status, _http_title(status), translate_error(error),
                    errors=field_errors(error) if error.field or isinstance(error, FormErrors)
-                   else None, **extra)
+                   else None,
+                   existing_id=error.existing_id if isinstance(error, ConflictError) else None)
 
 
 def _http_title(status: int) -> str:

@@ -48,6 +48,7 @@ from merchant_onboard.services.markets import TEXT_FIELDS as MARKET_TEXT_FIELDS
 from merchant_onboard.services import posters
 from merchant_onboard.services.onboarding import CLIENT_ID_MAX, CLIENT_ID_MIN
 from merchant_onboard.services.users import DISPLAY_NAME_MAX, USERNAME_PATTERN
+from merchant_onboard.web.problems import Problem, omitted  # noqa: F401 (Problem: the document's)
 from merchant_onboard.web.templating import mask
 
 
@@ -56,19 +57,6 @@ def documented(default: Any = ..., **schema: Any) -> Any:
     checks: the model does not, so the domain's Vietnamese message is the one given."""
     description = schema.pop("description", None)
     return Field(default, description=description, json_schema_extra=schema or None)
-
-
-def omitted(**kwargs: Any) -> Any:
-    """An answer's field (``T | None``) that is left out, rather than null, without a value."""
-    return Field(None, exclude_if=lambda value: value is None, json_schema_extra=_never_null,
-                 **kwargs)
-
-
-def _never_null(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
-    branches = [b for b in schema.pop("anyOf", ()) if b != {"type": "null"}]
-    if branches:
-        schema.update(branches[0])
 
 
 def iso(moment: datetime) -> str:
@@ -617,15 +605,3 @@ class MarketStats(Answer):
     volunteers: list[VolunteerRow]
     refusal_reasons: dict[RefusalReason, Count]
     weekly: list[WeekPoint]
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details: every 4xx and 5xx answer of the API."""
-
-    type: str
-    status: int
-    title: str
-    detail: str | None = omitted()
-    errors: dict[str, list[str]] | None = omitted(
-        description="Messages per field; the key \"\" holds the others.")
-    existing_id: int | None = omitted(description="On 409: the id of the stall already holding it.")
