@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from merchant_onboard.domain.tables import mask
+from merchant_onboard.domain.text import mask
 from merchant_onboard.domain.vietqr import ParsedQR, is_transfer
 
 

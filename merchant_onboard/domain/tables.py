@@ -1,4 +1,4 @@
-"""Spreadsheet rows for exports: column lists, masking, and CSV/XLSX encoding that Excel opens.
+"""Spreadsheet rows for exports: column lists and CSV/XLSX encoding that Excel opens.
 
 Pure: rows of plain values in, bytes out. Excel on a Vietnamese Windows opens a CSV as UTF-8
 only when it starts with a byte-order mark, so every CSV here starts with one.
@@ -52,12 +52,6 @@ ROLLUP_COLUMNS: tuple[tuple[str, str], ...] = (
     ("adoption_pct", N_("Tỷ lệ (%)")), ("target_pct", N_("Mục tiêu (%)")),
 )
 
-
-def mask(value: str | None, keep: int = 4) -> str:
-    """Hide all but the last ``keep`` characters: ``•••• 5678`` (DESIGN §9)."""
-    if not value:
-        return ""
-    return "•••• " + value[-keep:]
 
 
 def _csv_safe(value: Any) -> Any:

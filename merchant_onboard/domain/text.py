@@ -152,3 +152,10 @@ def group_account(acc: str) -> str:
     """Group an account number in fours for reading aloud or on a poster: "0011 0123 4567 8"."""
     acc = normalize_account(acc)
     return " ".join(acc[i : i + 4] for i in range(0, len(acc), 4))
+
+
+def mask(value: str | None, keep: int = 4) -> str:
+    """Hide all but the last ``keep`` characters: ``•••• 5678`` (DESIGN §9)."""
+    if not value:
+        return ""
+    return "•••• " + value[-keep:]

@@ -17,9 +17,8 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import N_, PermissionDenied, ValidationError
 from merchant_onboard.domain.figures import LOCAL_OFFSET
-from merchant_onboard.domain.tables import (
-    ROLLUP_COLUMNS, STALL_COLUMNS, csv_chunks, mask, xlsx_chunks,
-)
+from merchant_onboard.domain.tables import ROLLUP_COLUMNS, STALL_COLUMNS, csv_chunks, xlsx_chunks
+from merchant_onboard.domain.text import mask
 from merchant_onboard.models import AuditEntry, Market, PaymentAccount, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access

@@ -17,7 +17,7 @@ from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.codes import format_public_code
 from merchant_onboard.domain.registration import HOLDER_NAME_MAX
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, qr_matrix
-from merchant_onboard.domain.text import group_account
+from merchant_onboard.domain.text import group_account, mask
 from merchant_onboard.web.assets import template_asset_url
 from merchant_onboard.web.labels import TABLES, labels_in
 from merchant_onboard.web.offline.strings import offline_strings
@@ -36,13 +36,6 @@ def local_time(moment: datetime | str | None, style: str = "short") -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return format_datetime(moment, style)
-
-
-def mask(value: str | None, keep: int = 4) -> str:
-    """Hide all but the last ``keep`` characters: ``•••• 5678``."""
-    if not value:
-        return ""
-    return "•••• " + value[-keep:]
 
 
 def bank_name(bin_: str | None) -> str:

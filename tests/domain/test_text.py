@@ -11,6 +11,7 @@ from merchant_onboard.domain.text import (
     fold_holder_name,
     fold_search,
     group_account,
+    mask,
     natural_key,
     nfc,
     normalize_account,
@@ -133,3 +134,12 @@ def test_natural_key_orders_numbers_like_integers(a, b):
 )
 def test_group_account_groups_in_fours(acc, grouped):
     assert group_account(acc) == grouped
+
+
+def test_mask_keeps_only_the_last_characters():
+    # DESIGN §9: pages, exports and the re-check verdict show only the end of a number.
+    assert mask("0011012345678") == "•••• 5678"
+    assert mask("0912345678", 3) == "•••• 678"
+    assert mask("12") == "•••• 12"
+    assert mask("") == "" and mask(None) == ""
+

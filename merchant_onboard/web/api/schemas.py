@@ -36,7 +36,7 @@ from merchant_onboard.domain.recheck import Verdict
 from merchant_onboard.domain.registration import (
     ACCOUNT_PATTERN, COORDINATE_LIMITS, HOLDER_NAME_MAX, STALL_CODE_PATTERN, TEXT_FIELDS,
 )
-from merchant_onboard.domain.text import PHONE_PATTERN
+from merchant_onboard.domain.text import PHONE_PATTERN, mask
 from merchant_onboard.domain.vietqr import Kind
 from merchant_onboard.domain.vietqr.emv import Service
 from merchant_onboard.models import Event as EventRow
@@ -49,7 +49,6 @@ from merchant_onboard.services import posters
 from merchant_onboard.services.onboarding import CLIENT_ID_MAX, CLIENT_ID_MIN
 from merchant_onboard.services.users import DISPLAY_NAME_MAX, USERNAME_PATTERN
 from merchant_onboard.web.problems import Problem, omitted  # noqa: F401 (Problem: the document's)
-from merchant_onboard.web.templating import mask
 
 
 def documented(default: Any = ..., **schema: Any) -> Any:
