@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.banks import default_registry
-from merchant_onboard.domain.errors import N_, DomainError, ValidationError
+from merchant_onboard.domain.errors import N_, ConflictError, DomainError, ValidationError
 from merchant_onboard.domain.funnel import EventKind, Status
 from merchant_onboard.domain.poster import (
     PosterFormat, PosterSpec, check_skip_slots, iter_pdf, render,
@@ -33,6 +33,8 @@ PRINTABLE = (Status.REGISTERED, Status.POSTER_PRINTED, Status.POSTER_INSTALLED,
 UNKNOWN_FORMAT = N_("Khổ poster không hợp lệ (a6, a5, a4, sticker, png).")
 BATCH_NOT_PDF = N_("In hàng loạt chỉ có dạng PDF.")
 NOT_PRINTABLE = N_("Trạng thái không in được poster.")
+STALE_BATCH = N_("Danh sách poster đã thay đổi từ khi mở trang (có gian hàng hoặc tài khoản "
+                 "mới). Hãy tải lại tệp PDF, in lại, rồi ghi nhận.")
 
 
 @dataclass(frozen=True)
@@ -128,11 +130,16 @@ def batch_id_of(session: Session, market: Market, selection: BatchFilter,
 
     Recording is idempotent by this id, so it must not change with the page: a manager who
     records, goes Back (the page reloads) and taps again sends the same id for the same
-    posters. A batch that gained a stall or an account since is another batch.
+    posters. A batch that gained a stall or an account since is another batch, which
+    ``record_batch`` refuses under the old id.
     """
     rows = session.execute(_batch_query(market, selection)
                            .with_only_columns(Stall.id, PaymentAccount.id).order_by(Stall.id))
-    content = ",".join(f"{stall_id}:{account_id}" for stall_id, account_id in rows)
+    return _content_id(fmt, rows)
+
+
+def _content_id(fmt: PosterFormat, pairs: Iterable[tuple[int, int]]) -> str:
+    content = ",".join(f"{stall_id}:{account_id}" for stall_id, account_id in sorted(pairs))
     return hashlib.sha256(f"{fmt.value}|{content}".encode()).hexdigest()[:16]
 
 
@@ -171,6 +178,8 @@ def record_batch(session: Session, *, actor: User, market: Market, selection: Ba
                  fmt: PosterFormat, batch_id: str, at: datetime | None = None) -> int:
     """Record that the batch was printed: a ``poster_printed`` event and a Poster per stall.
 
+    ``batch_id`` is the id the page showed with the PDF (``batch_id_of``): a batch that has
+    gained a stall or an account since is refused, since those posters were not printed.
     One transaction; idempotent by ``batch_id``: a retry, even one racing the first request,
     records nothing new. Returns how many stalls were recorded by this call.
     """
@@ -179,10 +188,16 @@ def record_batch(session: Session, *, actor: User, market: Market, selection: Ba
         raise ValidationError(N_("Mã lô in không hợp lệ."), field="batch_id")
     if _batch_recorded(session, market, batch_id):
         return 0
+    rows = list(batch_rows(session, market, selection))
+    if _content_id(fmt, ((stall.id, account.id) for stall, account in rows)) != batch_id:
+        session.rollback()
+        raise ConflictError(STALE_BATCH, field="batch_id")
     at = at or utcnow()
     recorded = 0
     try:
-        for stall, account in list(batch_rows(session, market, selection)):
+        # Each stall's version is checked as it is locked: one changed since it was read
+        # above makes the whole batch a conflict.
+        for stall, account in rows:
             lock_stall(session, stall)
             poster = issue_poster(session, stall=stall, account=account, fmt=fmt.value,
                                   actor=actor, at=at, batch_id=batch_id)

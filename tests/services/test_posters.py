@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from merchant_onboard.domain.decode import decode_bytes
-from merchant_onboard.domain.errors import ValidationError
+from merchant_onboard.domain.errors import ConflictError, ValidationError
 from merchant_onboard.domain.poster import PosterFormat
 from merchant_onboard.models import Event, PaymentAccount, Poster, Stall
 from merchant_onboard.services import onboarding, posters
@@ -164,36 +164,41 @@ def test_the_batch_pdf_scans_back_page_by_page_in_batch_order(session, market, s
         (1, payload_of(session, stalls["B-1"])), (2, payload_of(session, stalls["B-3"]))]
 
 
+def current_id(session, market, selection, fmt=PosterFormat.A6):
+    """The id the batch page shows with the PDF."""
+    return posters.batch_id_of(session, market, selection, fmt)
+
+
 def test_recording_a_batch_prints_each_stall_once_with_its_version(session, market, stalls,
                                                                     volunteer):
     onboarding.record_event(session, actor=volunteer, stall=stalls["B-1"], kind="poster_printed",
                             client_id=str(uuid.uuid4()))
     at = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
-    recorded = posters.record_batch(session, actor=volunteer, market=market,
-                                    selection=posters.BatchFilter(zone="Khu B"),
-                                    fmt=PosterFormat.STICKER, batch_id=" lo-in-0001 ", at=at)
+    zone_b = posters.BatchFilter(zone="Khu B")
+    batch = current_id(session, market, zone_b, PosterFormat.STICKER)
+    recorded = posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
+                                    fmt=PosterFormat.STICKER, batch_id=f" {batch} ", at=at)
     assert recorded == 2
-    printed = session.exec(select(Poster).where(Poster.batch_id == "lo-in-0001")
+    printed = session.exec(select(Poster).where(Poster.batch_id == batch)
                            .order_by(Poster.stall_id)).all()
     assert sorted((p.stall_id, p.version, p.format, p.printed_by_id, p.printed_at)
                   for p in printed) == sorted(
         [(stalls["B-1"].id, 2, "sticker", volunteer.id, at),
          (stalls["B-3"].id, 1, "sticker", volunteer.id, at)])
-    events = session.exec(select(Event).where(Event.client_id.startswith("batch:lo-in-0001:"))
+    events = session.exec(select(Event).where(Event.client_id.startswith(f"batch:{batch}:"))
                           ).all()
     assert sorted((e.client_id, e.kind, e.actor_id, e.created_at, e.data) for e in events) == \
-        sorted([(f"batch:lo-in-0001:{stalls['B-1'].id}", "poster_printed", volunteer.id, at,
-                 {"format": "sticker", "batch_id": "lo-in-0001", "poster_version": 2}),
-                (f"batch:lo-in-0001:{stalls['B-3'].id}", "poster_printed", volunteer.id, at,
-                 {"format": "sticker", "batch_id": "lo-in-0001", "poster_version": 1})])
+        sorted([(f"batch:{batch}:{stalls['B-1'].id}", "poster_printed", volunteer.id, at,
+                 {"format": "sticker", "batch_id": batch, "poster_version": 2}),
+                (f"batch:{batch}:{stalls['B-3'].id}", "poster_printed", volunteer.id, at,
+                 {"format": "sticker", "batch_id": batch, "poster_version": 1})])
     session.expire_all()
     assert session.get(Stall, stalls["B-3"].id).status == "poster_printed"
     assert session.get(Stall, stalls["A-1"].id).status == "registered"
-    # The same batch sent again records nothing more.
-    assert posters.record_batch(session, actor=volunteer, market=market,
-                                selection=posters.BatchFilter(zone="Khu B"),
-                                fmt=PosterFormat.STICKER, batch_id="lo-in-0001") == 0
-    assert len(session.exec(select(Poster).where(Poster.batch_id == "lo-in-0001")).all()) == 2
+    # The same batch sent again (the page's Back and a second tap) records nothing more.
+    assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
+                                fmt=PosterFormat.STICKER, batch_id=batch) == 0
+    assert len(session.exec(select(Poster).where(Poster.batch_id == batch)).all()) == 2
 
 
 @pytest.mark.parametrize("batch_id", ["", "1234567", "x" * 41, "       "])
@@ -206,12 +211,37 @@ def test_a_malformed_batch_id_records_nothing(session, market, stalls, volunteer
     assert session.exec(select(Poster)).all() == []
 
 
-@pytest.mark.parametrize("batch_id", ["12345678", "x" * 40])
-def test_batch_ids_at_the_length_limits_are_accepted(session, market, stalls, volunteer,
-                                                     batch_id):
-    assert posters.record_batch(session, actor=volunteer, market=market,
-                                selection=posters.BatchFilter(zone="Khu A"),
-                                fmt=PosterFormat.A6, batch_id=batch_id) == 3
+@pytest.mark.parametrize("change", ["new stall", "new account", "other id"])
+def test_a_batch_that_changed_since_its_page_records_nothing(session, market, stalls, volunteer,
+                                                             make_stall, change):
+    """Posters printed from the page's PDF are the only ones recorded: a stall registered or
+    an account changed since the page was opened was not printed, so the old id is refused
+    (it used to record whatever the batch held at the tap)."""
+    from merchant_onboard.services.stalls import change_account
+
+    zone_a = posters.BatchFilter(zone="Khu A")
+    batch = current_id(session, market, zone_a)
+    if change == "new stall":
+        make_stall(market, volunteer, stall_code="A-7", zone="Khu A", owner_phone="0912 000 170",
+                   account_number="0011012345170")
+    elif change == "new account":
+        change_account(session, actor=volunteer, stall=stalls["A-2"], market=market,
+                       raw={"bank": "970415", "account_number": "108002345678"},
+                       client_id=str(uuid.uuid4()))
+    else:
+        batch = "0123456789abcdef"
+    with pytest.raises(ConflictError) as caught:
+        posters.record_batch(session, actor=volunteer, market=market, selection=zone_a,
+                             fmt=PosterFormat.A6, batch_id=batch)
+    assert caught.value.field == "batch_id"
+    assert str(caught.value).startswith("batch_id: Danh sách poster đã thay đổi")
+    assert session.exec(select(Poster).where(Poster.batch_id.is_not(None))).all() == []
+    # The page opened again names the batch as it stands, which records.
+    fresh = current_id(session, market, zone_a)
+    assert fresh != batch
+    assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_a,
+                                fmt=PosterFormat.A6, batch_id=fresh) == \
+        posters.count_batch(session, market, zone_a)
 
 
 def test_a_batch_holds_this_markets_stalls_once_each_with_the_current_account(
@@ -264,10 +294,16 @@ def test_a_batch_id_with_like_wildcards_is_matched_letter_for_letter(session, ma
     every batch id and a new batch was taken for a retry of an old one."""
     zone_a = posters.BatchFilter(status="registered", zone="Khu A")
     zone_b = posters.BatchFilter(status="registered", zone="Khu B")
+    batch_a = current_id(session, market, zone_a)
     assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_a,
-                                fmt=PosterFormat.A6, batch_id="lo-abcdefgh") == 3
+                                fmt=PosterFormat.A6, batch_id=batch_a) == 3
+    # Taken for a retry of batch A, this would record nothing and say so; it is another id.
+    with pytest.raises(ConflictError):
+        posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
+                             fmt=PosterFormat.A6, batch_id=batch_a[:2] + "_%%%%%%")
     assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
-                                fmt=PosterFormat.A6, batch_id="lo_%%%%%%%") == 2
+                                fmt=PosterFormat.A6,
+                                batch_id=current_id(session, market, zone_b)) == 2
 
 
 def test_a_batch_is_named_by_what_it_prints(session, market, stalls, volunteer, make_stall):
@@ -336,30 +372,31 @@ def _racing(monkeypatch, session, first_writer):
 def test_a_batch_recorded_by_a_racing_tap_is_recorded_once(session, market, stalls, volunteer,
                                                            monkeypatch):
     zone_b = posters.BatchFilter(zone="Khu B")
+    batch = current_id(session, market, zone_b)
 
     def same_batch(other):
         posters.record_batch(other, actor=volunteer, market=market, selection=zone_b,
-                             fmt=PosterFormat.A6, batch_id="lo-in-0002")
+                             fmt=PosterFormat.A6, batch_id=batch)
 
     _racing(monkeypatch, session, same_batch)
     assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
-                                fmt=PosterFormat.A6, batch_id="lo-in-0002") == 0
+                                fmt=PosterFormat.A6, batch_id=batch) == 0
     assert sorted(p.version for p in session.exec(select(Poster)).all()) == [1, 1]
 
 
 def test_a_batch_meeting_another_change_to_its_stalls_is_refused_whole(
         session, market, stalls, volunteer, monkeypatch):
-    from merchant_onboard.domain.errors import ConflictError
-
     def one_poster(other):
         onboarding.record_event(other, actor=volunteer, stall=other.get(Stall, stalls["B-1"].id),
                                 kind="poster_printed", client_id=str(uuid.uuid4()))
 
+    zone_b = posters.BatchFilter(zone="Khu B")
+    batch = current_id(session, market, zone_b)
     _racing(monkeypatch, session, one_poster)
-    with pytest.raises(ConflictError):
-        posters.record_batch(session, actor=volunteer, market=market,
-                             selection=posters.BatchFilter(zone="Khu B"), fmt=PosterFormat.A6,
-                             batch_id="lo-in-0003")
+    with pytest.raises(ConflictError) as caught:
+        posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
+                             fmt=PosterFormat.A6, batch_id=batch)
+    assert caught.value.field != "batch_id"  # the stall's lock, not the page's id
     assert [p.batch_id for p in session.exec(select(Poster)).all()] == [None]
 
 
@@ -368,12 +405,15 @@ def test_a_batch_id_used_in_another_market_is_no_retry_here(
     other = make_market("cho-khac")
     hoa = make_user("hoa", markets=[other])
     make_stall(other, hoa, stall_code="K-1")
+    theirs = current_id(session, other, posters.BatchFilter())
     assert posters.record_batch(session, actor=hoa, market=other,
                                 selection=posters.BatchFilter(), fmt=PosterFormat.A6,
-                                batch_id="lo-in-0004") == 1
-    assert posters.record_batch(session, actor=volunteer, market=market,
-                                selection=posters.BatchFilter(zone="Khu B"),
-                                fmt=PosterFormat.A6, batch_id="lo-in-0004") == 2
+                                batch_id=theirs) == 1
+    # Taken for a retry here, it would record nothing and say so.
+    with pytest.raises(ConflictError):
+        posters.record_batch(session, actor=volunteer, market=market,
+                             selection=posters.BatchFilter(zone="Khu B"), fmt=PosterFormat.A6,
+                             batch_id=theirs)
 
 
 def test_a_poster_prints_the_markets_second_line_and_an_unknown_banks_bin(session, market,

@@ -28,7 +28,9 @@ from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
 from merchant_onboard.domain.funnel import EventKind
+from merchant_onboard.domain.poster import PosterFormat
 from merchant_onboard.models import Event, PaymentAccount, Poster, Role, Stall
+from merchant_onboard.services import posters as posters_service
 from merchant_onboard.services.onboarding import record_event
 from tests.factories import TEST_PASSWORD, stall_fields
 
@@ -228,7 +230,9 @@ def test_one_batch_recorded_twice_at_once_is_recorded_once(served, make_market, 
                              account_number=_account(trial, n)) for n in range(3)]
         opener = served.logged_in(manager.username)
         form = {"format": "a6", "status": "registered", "zone": "",
-                "batch_id": f"lo-{uuid.uuid4().hex[:12]}"}
+                "batch_id": posters_service.batch_id_of(
+                    session, market, posters_service.BatchFilter(status="registered"),
+                    PosterFormat.A6)}
         answers = at_once([
             lambda: _post_form(served, opener, f"/m/{market.code}/posters/printed", form)
             for _ in range(2)])

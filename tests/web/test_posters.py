@@ -106,7 +106,7 @@ def test_recording_a_batch_prints_each_stall_once(client, auth, session, market,
         make_stall(market, people["lan"], stall_code=f"A-{number + 1}",
                    account_number=f"55{number}6600", owner_phone="")
     auth.login("hung")
-    form = {"batch_id": "batch-0000000001", "format": "a6", "status": "", "zone": ""}
+    form = _batch_form(client, market, "?status=")
     assert client.post(f"/m/{market.code}/posters/printed", data=form).status_code == 302
     assert client.post(f"/m/{market.code}/posters/printed", data=form).status_code == 302
     statuses = session.exec(select(Stall.status)).all()
@@ -334,3 +334,34 @@ def test_recording_a_batch_twice_after_going_back_records_it_once(client, auth, 
     assert len(session.exec(select(Poster)).all()) == 2
     # Another format is another batch.
     assert _batch_form(client, market, "?status=&format=a4")["batch_id"] != first["batch_id"]
+
+
+def test_a_batch_that_changed_since_its_page_is_neither_downloaded_nor_recorded(
+        client, auth, session, market, people, make_stall):
+    """The page names the batch it shows; its PDF link and its "record" button carry that
+    name. A stall registered meanwhile was not on the page: the download sends the manager
+    back to the page as it stands, and the record refuses, both saying why."""
+    make_stall(market, people["lan"], stall_code="A-1", owner_phone="", account_number="7701234")
+    auth.login("hung")
+    page = client.get(f"/m/{market.code}/posters?status=").get_data(as_text=True)
+    link = re.search(r'href="(/m/[^"]+/posters\.pdf\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    form = _batch_form(client, market, "?status=")
+    assert f"batch={form['batch_id']}" in link
+    assert client.get(link).status_code == 200  # unchanged: the PDF
+
+    make_stall(market, people["lan"], stall_code="A-2", owner_phone="", account_number="7705678")
+    for send in (lambda: client.get(link),
+                 lambda: client.post(f"/m/{market.code}/posters/printed", data=form)):
+        response = send()
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith(f"/m/{market.code}/posters?")
+        shown = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Danh sách poster đã thay đổi từ khi mở trang" in shown
+        assert "2 poster" in shown
+    assert session.exec(select(Poster)).all() == []
+    assert session.exec(select(Stall.status)).all() == ["registered", "registered"]
+    # The page as it stands records.
+    fresh = _batch_form(client, market, "?status=")
+    assert fresh["batch_id"] != form["batch_id"]
+    assert client.post(f"/m/{market.code}/posters/printed", data=fresh).status_code == 302
+    assert len(session.exec(select(Poster)).all()) == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -9,12 +11,13 @@ from flask_login import current_user, login_required
 from sqlmodel import Session
 
 from merchant_onboard.db import get_session
-from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.errors import ConflictError, DomainError
 from merchant_onboard.domain.funnel import Status
 from merchant_onboard.domain.poster import PosterFormat
 from merchant_onboard.models import Market, Stall, User
 from merchant_onboard.services import access, posters, stall_lookup
 from merchant_onboard.web.errors import field_errors
+from merchant_onboard.web.i18n import translate_error
 from merchant_onboard.web.posters import bp
 from merchant_onboard.web.streaming import streamed_attachment
 
@@ -87,7 +90,23 @@ def batch(code: str):
 @login_required
 def batch_pdf(code: str):
     session, market = _managed_market(code)
+    # The page's link names the batch it showed: one that has changed since (a stall or an
+    # account more) would print posters its "record" button does not record.
+    shown = request.args.get("batch")
+    if shown:
+        fmt = posters.parse_format(request.args.get("format"))
+        selection = posters.BatchFilter.parse(request.args.get("status"),
+                                              request.args.get("zone"))
+        if posters.batch_id_of(session, market, selection, fmt) != shown:
+            flash(_(posters.STALE_BATCH), "error")
+            return _back_to_batch(market, request.args)
     return batch_response(session, market, current_user)
+
+
+def _back_to_batch(market: Market, args: Mapping[str, str]) -> Response:
+    """The batch page with the same choices: it shows the batch as it stands now."""
+    return redirect(url_for("posters.batch", code=market.code,
+                            **{k: args.get(k, "") for k in ("format", "status", "zone", "skip")}))
 
 
 def batch_response(session: Session, market: Market, viewer: User) -> Response:
@@ -115,9 +134,14 @@ def batch_record(code: str):
     session, market = _managed_market(code)
     fmt = posters.parse_format(request.form.get("format"))
     selection = posters.BatchFilter.parse(request.form.get("status"), request.form.get("zone"))
-    recorded = posters.record_batch(session, actor=current_user, market=market,
-                                    selection=selection, fmt=fmt,
-                                    batch_id=request.form.get("batch_id", ""))
+    try:
+        recorded = posters.record_batch(session, actor=current_user, market=market,
+                                        selection=selection, fmt=fmt,
+                                        batch_id=request.form.get("batch_id", ""))
+    except ConflictError as exc:
+        # Changed since the page was opened (posters.STALE_BATCH), or meanwhile.
+        flash(translate_error(exc), "error")
+        return _back_to_batch(market, request.form)
     if recorded:
         flash(ngettext("Đã ghi nhận in poster cho %(num)s gian hàng.",
                        "Đã ghi nhận in poster cho %(num)s gian hàng.", recorded), "success")
