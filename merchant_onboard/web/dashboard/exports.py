@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,7 +12,7 @@ from merchant_onboard.domain.tables import ROLLUP_COLUMNS, STALL_COLUMNS
 from merchant_onboard.services import access, exports
 from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.dashboard.views import rollup_filters
-from merchant_onboard.web.labels import REASON_LABELS, STATUS_LABELS
+from merchant_onboard.web.labels import labels_in
 from merchant_onboard.web.streaming import streamed_attachment
 
 
@@ -32,8 +33,8 @@ def export_stalls(code: str, fmt: str):
     _check(fmt)
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
-    labels = {"status": {k: str(v) for k, v in STATUS_LABELS.items()},
-              "refusal_reason": {k: str(v) for k, v in REASON_LABELS.items()}}
+    translated = labels_in(str(get_locale()))
+    labels = {"status": translated["status"], "refusal_reason": translated["reason"]}
     return _send(exports.export_stalls(
         session, actor=current_user, market=market, fmt=fmt, labels=labels,
         headers=[_(title) for _key, title in STALL_COLUMNS]))

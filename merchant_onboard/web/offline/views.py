@@ -12,13 +12,14 @@ import json
 from pathlib import Path
 
 from flask import Response, current_app, jsonify, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.services import access, stall_lookup
 from merchant_onboard.web.assets import asset_url
-from merchant_onboard.web.labels import EVENT_LABELS, STATUS_LABELS
+from merchant_onboard.web.labels import labels_in
 from merchant_onboard.web.offline import bp
 
 #: The shell: what every volunteer page loads, and the QR reader for phones without
@@ -95,8 +96,8 @@ def manifest():
 @login_required
 def outbox():
     """The pending list: drawn on the phone from its IndexedDB outbox (nothing of it is here)."""
-    labels = {"events": {k: str(v) for k, v in EVENT_LABELS.items()},
-              "statuses": {k: str(v) for k, v in STATUS_LABELS.items()}}
+    translated = labels_in(str(get_locale()))
+    labels = {"events": translated["event"], "statuses": translated["status"]}
     return render_template("offline/outbox.html", labels=labels)
 
 
