@@ -25,10 +25,13 @@
   function refreshBadge() {
     return MOOutbox.list(user).then(function (items) {
       var badge = document.getElementById("outbox-badge");
-      badge.dataset.pending = String(items.length);
+      // Waiting to be sent (pending or rejected), and sent with a warning to be seen.
+      var warnings = items.filter(function (i) { return i.status === "warning"; }).length;
+      badge.dataset.pending = String(items.length - warnings);
+      badge.dataset.warnings = String(warnings);
       badge.querySelector(".outbox-count").textContent = String(items.length);
       badge.hidden = items.length === 0;
-      badge.classList.toggle("has-rejected", items.some(function (i) { return i.status === "rejected"; }));
+      badge.classList.toggle("has-rejected", items.some(function (i) { return i.status !== "pending"; }));
       return items;
     });
   }
@@ -67,7 +70,8 @@
     var stall = fields.stall_code ? fields.stall_code + " · " + (fields.shop_name || "") :
       match && match[2] && stallsById[match[2]] ?
         stallsById[match[2]].code + " · " + stallsById[match[2]].shop : match && match[2] ? "#" + match[2] : "";
-    return { what: what, stall: stall, recheck: !!match && match[4] === "recheck" };
+    return { what: what, stall: stall, recheck: !!match && match[4] === "recheck",
+             stallId: match && match[2] };
   }
 
   function renderOutbox(items) {
@@ -99,8 +103,8 @@
         var title = document.createElement("strong");
         title.textContent = text.what;
         var badge = document.createElement("span");
-        badge.className = "badge " + (item.status === "rejected" ? "badge-rejected" : "badge-pending");
-        badge.textContent = item.status === "rejected" ? strings.rejected : strings.pending;
+        badge.className = "badge " + (item.status === "pending" ? "badge-pending" : "badge-rejected");
+        badge.textContent = strings[item.status] || strings.pending;
         head.appendChild(title);
         head.appendChild(badge);
         row.appendChild(head);
@@ -122,12 +126,29 @@
         }
         if (item.error) {
           var error = document.createElement("p");
-          error.className = item.status === "rejected" ? "error outbox-error" : "muted small outbox-error";
+          error.className = item.status === "pending" ? "muted small outbox-error" : "error outbox-error";
           error.textContent = strings[item.error] || item.error;
           row.appendChild(error);
         }
         var actions = document.createElement("div");
         actions.className = "actions minor";
+        row.appendChild(actions);
+        list.appendChild(row);
+        if (item.status === "warning") {
+          // Sent: nothing to fix or send; the stall's page has the verdict, and it is seen.
+          var open = document.createElement("a");
+          open.className = "button secondary";
+          open.href = body.dataset.outbox.replace(/outbox$/, "stalls/") + text.stallId;
+          open.textContent = strings.open_stall;
+          var seen = document.createElement("button");
+          seen.type = "button";
+          seen.className = "button ghost";
+          seen.textContent = strings.seen;
+          seen.addEventListener("click", function () { MOOutbox.remove(item.id); });
+          actions.appendChild(open);
+          actions.appendChild(seen);
+          return;
+        }
         var fix = document.createElement("a");
         fix.className = "button secondary";
         fix.href = item.formUrl.split("#")[0] + "#outbox-" + item.id;
@@ -141,8 +162,6 @@
         });
         actions.appendChild(fix);
         actions.appendChild(discard);
-        row.appendChild(actions);
-        list.appendChild(row);
       });
     });
   }

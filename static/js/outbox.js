@@ -56,13 +56,21 @@
     var pattern = /<p class="error"[^>]*>([\s\S]*?)<\/p>|<div class="(?:alert|warning)"[^>]*>[\s\S]*?<p>([\s\S]*?)<\/p>|<div class="recheck-result[^"]*"[^>]*>\s*<strong>([\s\S]*?)<\/strong>/g;
     var match;
     while ((match = pattern.exec(html)) !== null) {
-      var text = (match[1] || match[2] || match[3] || "").replace(/<[^>]+>/g, "")
-        .replace(/&#34;|&quot;/g, "\"").replace(/&#39;/g, "'").replace(/&lt;/g, "<")
-        .replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
+      var text = plainText(match[1] || match[2] || match[3] || "");
       if (text && found.indexOf(text) < 0) found.push(text);
     }
     return found.join(" ");
   }
+
+  function plainText(html) {
+    return html.replace(/<[^>]+>/g, "").replace(/&#34;|&quot;/g, "\"").replace(/&#39;/g, "'")
+      .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
+  }
+
+  // A re-check accepted with a warning verdict (a QR that is not the stall's account, an old
+  // account, a revoked poster: templates/_recheck.html). Sent from the outbox, the volunteer
+  // may be three stalls further on, so it stays on the list as a warning until seen.
+  var WARNING = /<div class="recheck-result[^"]*"[^>]*data-result="(?:foreign|old_account|revoked_poster)"[^>]*>\s*<strong>([\s\S]*?)<\/strong>/;
 
   var api = {
     // Pages a volunteer needs without a signal: the markets and their stall lists (and the
@@ -154,8 +162,9 @@
     },
 
     // Send the user's pending items in order. Each is deleted only once the server has
-    // acknowledged it (a 2xx, which is also what a replayed client_id answers); a 4xx keeps
-    // it, marked rejected with the server's message; no connection or a 5xx stops the run.
+    // acknowledged it (a 2xx, which is also what a replayed client_id answers), or kept as a
+    // warning when that answer is a warning verdict; a 4xx keeps it, marked rejected with the
+    // server's message; no connection or a 5xx stops the run.
     drain: function (user, loginUrl) {
       return exclusive(function () {
         return api.list(user).then(function (items) {
@@ -165,6 +174,15 @@
             return previous.then(function () {
               if (result.stopped) return;
               return send(item, loginUrl).then(function (outcome) {
+                if (outcome.kind === "sent" && outcome.warning) {
+                  // Acknowledged, so never sent again; kept, without its photo, to be seen.
+                  result.sent += 1;
+                  item.status = "warning";
+                  item.error = outcome.warning;
+                  item.files = [];
+                  item.tried = new Date().toISOString();
+                  return db().then(function (d) { return d.put("outbox", item); });
+                }
                 if (outcome.kind === "sent") {
                   result.sent += 1;
                   return db().then(function (d) { return d.delete("outbox", item.id); });
@@ -195,7 +213,10 @@
       if (response.ok) {
         // A session that ended answers with the login page: not an acknowledgement.
         if (new URL(response.url).pathname === loginUrl) return { kind: "login", message: "login" };
-        return { kind: "sent" };
+        return response.text().then(function (html) {
+          var warning = WARNING.exec(html);
+          return warning ? { kind: "sent", warning: plainText(warning[1]) } : { kind: "sent" };
+        });
       }
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
         return response.text().then(function (html) {

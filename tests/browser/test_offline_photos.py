@@ -265,3 +265,52 @@ def test_a_scan_whose_send_is_lost_returns_to_the_form_which_then_reads_on_the_p
     page.get_by_role("button", name="Đọc ngân hàng và số tài khoản từ ảnh").click()
     expect(page.locator("input[name=account_number]")).to_have_value("108002345670")
     expect(page.locator(".scan-status")).to_contain_text("Đã đọc mã QR ngay trên máy")
+
+
+def test_a_recheck_sent_later_that_finds_a_foreign_qr_stays_on_the_phone_as_a_warning(
+        field, phone_page, login, live_server, screenshot, tmp_path):
+    """The volunteer has walked on when a queued re-check is sent: a warning verdict (a QR
+    stuck over the stall's) stays on the pending list, the badge says so, until seen."""
+    volunteer, market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto(f"/m/{market.code}/")
+    for _ in range(100):
+        if page.evaluate(f"async () => (await MOOutbox.stalls(document.body.dataset.user, "
+                         f"{market.code!r})).length"):
+            break
+        page.wait_for_timeout(100)
+    page.goto(f"/stalls/{stall.id}/events/recheck")
+    _app_ready(page)
+    page.context.set_offline(True)
+    page.reload()
+    fake = camera_photo(tmp_path / "fake.jpg", build_payload(bank="970415",
+                                                              account="108009999999"))
+    page.locator("input[name=poster_photo]").set_input_files(str(fake))
+    page.get_by_role("button", name="Xác nhận").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+    expect(_badge(page)).to_have_attribute("data-pending", "1")
+
+    page.context.set_offline(False)
+    badge = _badge(page)
+    expect(badge).to_have_attribute("data-pending", "0")
+    expect(badge).to_have_attribute("data-warnings", "1")
+    expect(badge).to_be_visible()
+    item = page.locator("#outbox-list .outbox-item")
+    expect(item).to_have_attribute("data-status", "warning")
+    expect(item).to_contain_text("A-1")
+    expect(item.locator(".outbox-error")).to_contain_text(
+        "CẢNH BÁO: có mã QR KHÔNG phải tài khoản đã đăng ký")
+    expect(item.get_by_role("link", name="Mở trang gian hàng")).to_have_attribute(
+        "href", f"/stalls/{stall.id}")
+    screenshot(page, "offline-recheck-warning")
+    recorded = _rechecks(live_server, stall.id)
+    assert len(recorded) == 1 and recorded[0]["result"] == "foreign"
+    # Kept without its photo: it was sent, and is never sent again.
+    assert page.evaluate("""async () => (await MOOutbox.list(document.body.dataset.user))
+                            .map(i => [i.status, i.files.length])""") == [["warning", 0]]
+    page.get_by_role("button", name="Gửi lại").click()
+    item.get_by_role("button", name="Đã xem").click()
+    expect(badge).to_have_attribute("data-warnings", "0")
+    expect(badge).to_be_hidden()
+    assert len(_rechecks(live_server, stall.id)) == 1

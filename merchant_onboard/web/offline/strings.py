@@ -15,6 +15,9 @@ from flask_babel import lazy_gettext as _l
 OFFLINE_STRINGS = {
     "pending": _l("Chờ gửi"),
     "rejected": _l("Bị từ chối"),
+    "warning": _l("Cảnh báo"),
+    "open_stall": _l("Mở trang gian hàng"),
+    "seen": _l("Đã xem"),
     "queued": _l("Đã lưu trên máy: sẽ tự gửi khi có mạng."),
     "offline": _l("Chưa có mạng: sẽ gửi khi có mạng."),
     "login": _l("Phiên đăng nhập đã hết: đăng nhập lại để gửi."),
