@@ -166,6 +166,32 @@ def test_a_new_account_another_market_has_is_taken(session, market, volunteer, m
     assert primary(session, first) == ("22223333", "NGUYEN THI BA")
 
 
+def test_the_same_number_at_another_bank_is_another_account(session, market, volunteer):
+    """An account is its bank and number: the same digits at another bank belong to nobody
+    here, for a registration and for an account change."""
+    register(session, market, volunteer, bank="970436", account_number="22223333")
+    second = register(session, market, volunteer, stall_code="A-2", shop_name="Bún Cô Hai",
+                      bank="970415", account_number="22223333").stall
+    third = register(session, market, volunteer, stall_code="A-3", account_number="44445555").stall
+    assert change_account(session, market, volunteer, third, bank="970418",
+                          account_number="22223333").created
+    assert primary(session, second) == ("22223333", "NGUYEN THI BA")
+    assert primary(session, third) == ("22223333", "NGUYEN THI BA")
+
+
+def test_an_account_a_stall_no_longer_uses_may_be_another_stalls(session, market, volunteer):
+    """Only a stall's current account is its own: the one it changed away from is history,
+    and another stall may register it or change to it."""
+    first = register(session, market, volunteer, account_number="22223333").stall
+    change_account(session, market, volunteer, first, account_number="66667777")
+    second = register(session, market, volunteer, stall_code="A-2", shop_name="Bún Cô Hai",
+                      account_number="22223333").stall
+    assert primary(session, second) == ("22223333", "NGUYEN THI BA")
+    third = register(session, market, volunteer, stall_code="A-3", account_number="88889999").stall
+    with pytest.raises(ConflictError):  # the first stall's current account is still its own
+        change_account(session, market, volunteer, third, account_number="66667777")
+
+
 def test_the_same_account_under_the_holders_corrected_name_is_taken(session, market,
                                                                    volunteer):
     """The bank shows another name for the owner's account: the stall's own account is no
