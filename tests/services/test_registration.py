@@ -288,3 +288,12 @@ def test_a_registered_stall_is_found_by_its_owner_without_accents(session, marke
     found, total = stall_lookup.search_stalls(session, market=market, query="do van duc")
     assert total == 1 and found[0].stall_code == "C-3"
     assert found[0].search_text == "c-3 ga ta do van duc"
+
+
+def test_a_verification_code_already_taken_is_drawn_again(session, market, volunteer,
+                                                         monkeypatch):
+    """Codes are random, so two stalls could draw the same one: the second draws again."""
+    taken = register(session, market, volunteer).stall.public_code
+    draws = iter([taken, taken, "K7M2P9QX"])
+    monkeypatch.setattr(stalls, "new_public_code", lambda: next(draws))
+    assert stalls.unused_public_code(session) == "K7M2P9QX"
