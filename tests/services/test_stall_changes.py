@@ -281,6 +281,38 @@ def test_a_new_account_taken_by_a_rival_meanwhile_is_refused_naming_it(app, sess
     assert primary(session, first) == ("0011012345678", "NGUYEN THI BA")
 
 
+def test_a_census_stall_whose_account_a_rival_takes_meanwhile_is_told_who_has_it(
+        app, session, market, volunteer):
+    """A census stall registered with an account free when checked, which another volunteer
+    registers for a new stall first: the unique index answers, said as the check would have
+    (naming the rival, not the census stall's own code)."""
+    census = census_stall(session, market)
+    rival_first(session, app, lambda other: register(
+        other, other.get(type(market), market.id), other.get(type(volunteer), volunteer.id),
+        stall_code="A-2", shop_name="Bún Cô Hai", account_number="22223333"))
+    with pytest.raises(ConflictError) as caught:
+        register(session, market, volunteer, stall=census, stall_code="C-7",
+                 account_number="22223333")
+    assert str(caught.value) == ("account_number: Tài khoản này đã đăng ký cho gian hàng "
+                                 "A-2 · Bún Cô Hai.")
+    session.expire_all()
+    assert session.get(Stall, census.id).status == "census"
+
+
+def test_a_client_id_used_for_one_stall_is_refused_for_a_census_stall(session, market,
+                                                                      volunteer):
+    stalls.register_stall(session, actor=volunteer, market=market, raw=stall_fields(),
+                          client_id="shared-key-0001")
+    census = census_stall(session, market)
+    with pytest.raises(ConflictError) as caught:
+        stalls.register_stall(session, actor=volunteer, market=market, stall=census,
+                              raw=stall_fields(stall_code="C-7", account_number="22223333"),
+                              client_id="shared-key-0001")
+    assert caught.value.field == "client_id"
+    session.expire_all()
+    assert session.get(Stall, census.id).status == "census"
+
+
 def test_a_census_stall_cannot_change_an_account_it_never_had(session, market, volunteer):
     """A census-only stall has no account to replace: the volunteer is told to register it,
     at the bank field, and nothing is written."""
