@@ -313,6 +313,15 @@ def test_a_client_id_used_for_one_stall_is_refused_for_a_census_stall(session, m
     assert session.get(Stall, census.id).status == "census"
 
 
+def test_a_registered_stall_registered_again_is_refused_naming_it(session, market, volunteer):
+    first = register(session, market, volunteer).stall
+    with pytest.raises(ConflictError) as caught:
+        register(session, market, volunteer, stall=first, account_number="22223333")
+    assert str(caught.value) == "Gian hàng A-1 · Tạp hoá Cô Ba đã đăng ký rồi."
+    assert caught.value.existing_id == first.id
+    assert primary(session, first) == ("0011012345678", "NGUYEN THI BA")
+
+
 def test_a_census_stall_cannot_change_an_account_it_never_had(session, market, volunteer):
     """A census-only stall has no account to replace: the volunteer is told to register it,
     at the bank field, and nothing is written."""
