@@ -322,6 +322,35 @@ def test_a_registered_stall_registered_again_is_refused_naming_it(session, marke
     assert primary(session, first) == ("0011012345678", "NGUYEN THI BA")
 
 
+def test_a_registration_keeps_its_time_and_volunteer_and_a_refused_stalls_replaces_its_account(
+        session, market, volunteer):
+    """What a registration stores, at the time it was made (an outbox item sent later keeps
+    it): the stall's and account's creation, who registered it; registering a refused stall
+    with another account retires the old one at that time."""
+    from datetime import datetime, timezone
+
+    from merchant_onboard.models import PaymentAccount
+    from merchant_onboard.services import onboarding
+
+    monday = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
+    stall = stalls.register_stall(session, actor=volunteer, market=market, raw=stall_fields(),
+                                  client_id=str(uuid.uuid4()), at=monday).stall
+    onboarding.record_event(session, actor=volunteer, stall=stall, kind="refused",
+                            client_id=str(uuid.uuid4()), data={"reason": "prefers_cash"})
+    tuesday = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.utc)
+    stalls.register_stall(session, actor=volunteer, market=market, stall=stall,
+                          raw=stall_fields(account_number="22223333"),
+                          client_id=str(uuid.uuid4()), at=tuesday)
+    session.expire_all()
+    stall = session.get(Stall, stall.id)
+    assert (stall.created_at, stall.registered_by_id, stall.status) == \
+        (monday, volunteer.id, "registered")
+    accounts = session.exec(select(PaymentAccount).where(PaymentAccount.stall_id == stall.id)
+                            .order_by(PaymentAccount.id)).all()
+    assert [(a.account_number, a.is_primary, a.created_at, a.replaced_at) for a in accounts] == [
+        ("0011012345678", False, monday, tuesday), ("22223333", True, tuesday, None)]
+
+
 def test_a_census_stall_cannot_change_an_account_it_never_had(session, market, volunteer):
     """A census-only stall has no account to replace: the volunteer is told to register it,
     at the bank field, and nothing is written."""
