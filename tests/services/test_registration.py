@@ -297,3 +297,36 @@ def test_a_verification_code_already_taken_is_drawn_again(session, market, volun
     draws = iter([taken, taken, "K7M2P9QX"])
     monkeypatch.setattr(stalls, "new_public_code", lambda: next(draws))
     assert stalls.unused_public_code(session) == "K7M2P9QX"
+
+
+def test_without_the_owners_name_the_holders_is_asked_for_too(session, market, volunteer):
+    """The holder's name defaults to the owner's: with neither, both are asked for at once."""
+    with pytest.raises(FormErrors) as caught:
+        register(session, market, volunteer, owner_name="", holder_name="")
+    assert [(e.field, str(e)) for e in caught.value.errors] == [
+        ("owner_name", "owner_name: Trường này bắt buộc."),
+        ("holder_name", "holder_name: Nhập tên chủ tài khoản như ngân hàng hiển thị.")]
+
+
+@pytest.mark.parametrize(("card", "is_card"), [
+    (True, True), (1, True), ("1", True), ("true", True), ("on", True), ("yes", True),
+    ("y", True), (False, False), (0, False), (2, False), ("0", False), ("TRUE", False),
+    ("no", False), ("", False), (None, False)])
+def test_the_card_flag_is_read_as_forms_and_json_send_it(session, market, volunteer, card,
+                                                         is_card):
+    """A card number is paid to as a card (its own VietQR service code); the flag arrives as
+    a checkbox ("on"), JSON (true, 1) or a query-like string."""
+    from merchant_onboard.domain.vietqr.emv import Service
+
+    stall = register(session, market, volunteer, account_number="9704366812345678",
+                     card=card).stall
+    account = session.exec(select(PaymentAccount).where(PaymentAccount.stall_id == stall.id)).one()
+    assert (account.service == Service.CARD.value) is is_card
+
+
+def test_the_registered_event_records_the_account_without_its_number(session, market,
+                                                                     volunteer):
+    stall = register(session, market, volunteer).stall
+    event = session.exec(select(Event).where(Event.stall_id == stall.id)).one()
+    assert (event.kind, event.data) == ("registered", {
+        "bin": "970436", "bank": "Vietcombank", "account_last4": "5678", "service": "QRIBFTTA"})
