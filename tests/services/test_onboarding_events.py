@@ -266,3 +266,48 @@ def test_a_test_payment_without_an_amount_is_the_configured_one(session, volunte
                                      kind="test_payment_verified", client_id=str(uuid.uuid4()),
                                      data=TESTED, default_test_amount=5000)
     assert history(session, stall)[-1].data["amount"] == 5000 == result.event.data["amount"]
+
+
+def test_a_client_id_another_stall_takes_meanwhile_is_refused_not_answered(
+        app, session, volunteer, stall, make_stall, market):
+    """The id was new when this step looked; a step of another stall with the same id (a
+    client bug) commits first. This one is refused: answering with the other stall's event
+    would show the wrong stall."""
+    other = make_stall(market, volunteer, stall_code="B-2", account_number="22223333",
+                       owner_phone="")
+    rival_first(session, app, lambda rival: record(
+        rival, volunteer, rival.get(Stall, other.id), "note", {"note": "x"},
+        client_id="shared-id-0001"))
+    with pytest.raises(ConflictError) as caught:
+        record(session, volunteer, stall, "note", {"note": "y"}, client_id="shared-id-0001")
+    assert caught.value.field == "client_id"
+    assert [e.kind for e in history(session, stall)] == ["registered"]
+
+
+def test_a_client_id_another_market_takes_meanwhile_is_refused_not_answered(
+        app, session, volunteer, market, make_market, make_user):
+    """As above for a registration: a rival in another market commits one with the same id."""
+    from tests.factories import stall_fields
+
+    elsewhere = make_market("cho-khac")
+    hoa = make_user("hoa", markets=[elsewhere])
+    rival_first(session, app, lambda rival: stalls.register_stall(
+        rival, actor=rival.get(type(hoa), hoa.id), market=rival.get(type(elsewhere), elsewhere.id),
+        raw=stall_fields(), client_id="shared-id-0002"))
+    with pytest.raises(ConflictError) as caught:
+        stalls.register_stall(session, actor=volunteer, market=market,
+                              raw=stall_fields(), client_id="shared-id-0002")
+    assert caught.value.field == "client_id"
+    assert session.exec(select(Stall.market_id)).all() == [elsewhere.id]
+
+
+def test_a_unique_clash_nothing_explains_is_a_plain_conflict(session):
+    """Never a 500: a unique index that fires where no check says why is a conflict to
+    retry after reloading."""
+    def clash():
+        raise sa.exc.IntegrityError("INSERT …", {}, Exception("UNIQUE constraint failed"))
+
+    with pytest.raises(ConflictError) as caught:
+        onboarding.idempotent(session, "unexplained-1", kind="note", operation=clash)
+    assert str(caught.value) == ("Gian hàng vừa được người khác cập nhật. "
+                                 "Tải lại trang rồi thử lại.")

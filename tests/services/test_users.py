@@ -672,3 +672,12 @@ def test_a_new_login_may_not_take_its_markets_code_or_an_unknown_role(session, m
                           market_codes=[market.code])
     assert [str(e) for e in caught.value.errors] == [
         "password: Mật khẩu không được trùng mã chợ.", "role: Vai trò không hợp lệ."]
+
+
+def test_a_new_login_for_a_market_that_does_not_exist_names_it(session, market):
+    with pytest.raises(FormErrors) as caught:
+        users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER,
+                          market_codes=[market.code, "cho-khong-co"])
+    assert [(e.field, str(e)) for e in caught.value.errors] == [
+        ("markets", "markets: Không tìm thấy chợ “cho-khong-co”.")]
+    assert session.exec(select(User)).all() == []
