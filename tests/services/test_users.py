@@ -681,3 +681,25 @@ def test_a_new_login_for_a_market_that_does_not_exist_names_it(session, market):
     assert [(e.field, str(e)) for e in caught.value.errors] == [
         ("markets", "markets: Không tìm thấy chợ “cho-khong-co”.")]
     assert session.exec(select(User)).all() == []
+
+
+@pytest.mark.parametrize("when", ["before", "meanwhile"])
+def test_a_username_taken_before_or_meanwhile_is_refused_by_name(app, session, when):
+    """Checked before the write, and by the unique index when another manager creates the
+    same login between that check and the write: said the same way both times."""
+    from tests.races import rival_first
+
+    def take(other):
+        users.create_user(other, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER)
+
+    if when == "before":
+        take(session)
+    else:
+        rival_first(session, app, take)
+    with pytest.raises(ConflictError) as caught:
+        users.create_user(session, username=" Lan ", password=TEST_PASSWORD,
+                          role=Role.MANAGER)
+    assert (caught.value.field, str(caught.value)) == (
+        "username", "username: Tên đăng nhập “lan” đã có.")
+    session.expire_all()
+    assert session.exec(select(User.role)).all() == [Role.VOLUNTEER]
