@@ -9,6 +9,7 @@ from sqlmodel import Session, func, select
 
 from merchant_onboard.db import get_engine
 from merchant_onboard.models import Event, Stall
+from tests.browser.network import LostAnswer
 
 pytestmark = pytest.mark.browser
 
@@ -119,27 +120,14 @@ def test_stalls_and_an_event_made_offline_reach_the_server_exactly_once(
     assert _counts(live_server, market.id, stall.id) == before
 
     page.goto("/outbox")  # still offline: from the phone
-    aborted: list[str] = []
-    if drop:
-        # The first registration reaches the server, which saves it; its answer never arrives.
-        def lose_the_answer(route):
-            if route.request.method == "POST" and not aborted:
-                route.fetch()
-                aborted.append(route.request.url)
-                route.abort("connectionreset")
-            else:
-                route.fallback()
-        page.context.route("**/stalls/new", lose_the_answer)
+    # The first registration reaches the server, which saves it; its answer never arrives.
+    lost = LostAnswer(page, "**/stalls/new") if drop else None
 
     page.context.set_offline(False)
-    if drop:
+    if lost:
         # The lost answer keeps the item (the worker's Background Sync may send the rest
         # meanwhile); a resend then gets the first result back for it.
-        for _ in range(100):
-            if aborted:
-                break
-            page.wait_for_timeout(100)
-        assert len(aborted) == 1
+        lost.wait()
         page.get_by_role("button", name="Gửi lại").click()
     expect(_badge(page)).to_have_attribute("data-pending", "0")
     assert _counts(live_server, market.id, stall.id) == (before[0] + 3, before[1] + 1)
@@ -346,23 +334,9 @@ def test_an_edit_made_offline_is_sent_once_even_when_its_answer_is_lost(
     screenshot(page, "offline-edit-pending")
 
     # The server saves the edit; its answer never arrives.
-    aborted: list[str] = []
-
-    def lose_the_answer(route):
-        if route.request.method == "POST" and not aborted:
-            route.fetch()
-            aborted.append(route.request.url)
-            route.abort("connectionreset")
-        else:
-            route.fallback()
-
-    page.context.route("**/edit", lose_the_answer)
+    lost = LostAnswer(page, "**/edit")
     page.context.set_offline(False)
-    for _ in range(100):
-        if aborted:
-            break
-        page.wait_for_timeout(100)
-    assert len(aborted) == 1
+    lost.wait()
     # Meanwhile the market's manager renames the stall from another phone.
     with Session(get_engine(live_server.app), expire_on_commit=False) as session:
         update_stall(session, actor=volunteer, stall=session.get(Stall, stall.id),

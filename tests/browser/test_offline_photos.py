@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from merchant_onboard.db import get_engine
 from merchant_onboard.domain.vietqr import build_payload
 from merchant_onboard.models import Event, PaymentAccount, Stall
+from tests.browser.network import LostAnswer
 from tests.browser.test_offline import _app_ready, _badge
 from tests.browser.test_phone_scan import SMALL_UPLOAD, camera_photo
 
@@ -160,24 +161,11 @@ def test_a_recheck_photo_taken_offline_waits_small_and_is_recorded_once(
                             [0].files[0][1].size""") == kept[2]
     assert _rechecks(live_server, stall.id) == []
 
-    aborted: list[str] = []
-    if drop:
-        # The server records the re-check; its answer never arrives.
-        def lose_the_answer(route):
-            if route.request.method == "POST" and not aborted:
-                route.fetch()
-                aborted.append(route.request.url)
-                route.abort("connectionreset")
-            else:
-                route.fallback()
-        page.context.route("**/events/recheck", lose_the_answer)
+    # The server records the re-check; its answer never arrives.
+    lost = LostAnswer(page, "**/events/recheck") if drop else None
     page.context.set_offline(False)
-    if drop:
-        for _ in range(100):
-            if aborted:
-                break
-            page.wait_for_timeout(100)
-        assert len(aborted) == 1
+    if lost:
+        lost.wait()
         expect(_badge(page)).to_have_attribute("data-pending", "1")
         page.get_by_role("button", name="Gửi lại").click()
     expect(_badge(page)).to_have_attribute("data-pending", "0")
