@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -138,9 +139,14 @@ def batch_id_of(session: Session, market: Market, selection: BatchFilter,
     return _content_id(fmt, rows)
 
 
+#: A batch's id: the start of a SHA-256 of its content, in lowercase hexadecimal.
+_BATCH_ID_LENGTH = 16
+_BATCH_ID = re.compile(f"[0-9a-f]{{{_BATCH_ID_LENGTH}}}")
+
+
 def _content_id(fmt: PosterFormat, pairs: Iterable[tuple[int, int]]) -> str:
     content = ",".join(f"{stall_id}:{account_id}" for stall_id, account_id in sorted(pairs))
-    return hashlib.sha256(f"{fmt.value}|{content}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{fmt.value}|{content}".encode()).hexdigest()[:_BATCH_ID_LENGTH]
 
 
 def check_batch(session: Session, *, market: Market, selection: BatchFilter,
@@ -184,7 +190,8 @@ def record_batch(session: Session, *, actor: User, market: Market, selection: Ba
     records nothing new. Returns how many stalls were recorded by this call.
     """
     batch_id = (batch_id or "").strip()
-    if not 8 <= len(batch_id) <= 40:
+    # Of any other shape, it was never shown with a PDF: invalid, not a batch that changed.
+    if not _BATCH_ID.fullmatch(batch_id):
         raise ValidationError(N_("Mã lô in không hợp lệ."), field="batch_id")
     if _batch_recorded(session, market, batch_id):
         return 0

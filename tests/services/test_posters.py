@@ -297,10 +297,11 @@ def test_a_batch_id_with_like_wildcards_is_matched_letter_for_letter(session, ma
     batch_a = current_id(session, market, zone_a)
     assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_a,
                                 fmt=PosterFormat.A6, batch_id=batch_a) == 3
-    # Taken for a retry of batch A, this would record nothing and say so; it is another id.
-    with pytest.raises(ConflictError):
+    # Taken for a retry of batch A, this would record nothing and say so. It is no batch's
+    # id: ids are hexadecimal, so the wildcards cannot even reach the lookup.
+    with pytest.raises(ValidationError):
         posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
-                             fmt=PosterFormat.A6, batch_id=batch_a[:2] + "_%%%%%%")
+                             fmt=PosterFormat.A6, batch_id=batch_a[:2] + "_%%%%%%%%%%%%%")
     assert posters.record_batch(session, actor=volunteer, market=market, selection=zone_b,
                                 fmt=PosterFormat.A6,
                                 batch_id=current_id(session, market, zone_b)) == 2
@@ -322,10 +323,20 @@ def test_a_batch_is_named_by_what_it_prints(session, market, stalls, volunteer, 
                    raw={"bank": "970415", "account_number": "108002345678"},
                    client_id=str(uuid.uuid4()))
     assert name() != first
-    with pytest.raises(ValidationError) as caught:
+    # Only an id of that shape can name a batch: anything else was never shown with a PDF.
+    for malformed in ("x", first[:-1], first + "0", first.upper(), first[:-1] + "g"):
+        with pytest.raises(ValidationError) as caught:
+            posters.record_batch(session, actor=volunteer, market=market,
+                                 selection=posters.BatchFilter(), fmt=PosterFormat.A6,
+                                 batch_id=malformed)
+        assert str(caught.value) == "batch_id: Mã lô in không hợp lệ.", malformed
+    # Well formed but not this batch's: one that changed since its page.
+    with pytest.raises(ConflictError) as stale:
         posters.record_batch(session, actor=volunteer, market=market,
-                             selection=posters.BatchFilter(), fmt=PosterFormat.A6, batch_id="x")
-    assert str(caught.value) == "batch_id: Mã lô in không hợp lệ."
+                             selection=posters.BatchFilter(zone="Khu B"), fmt=PosterFormat.A6,
+                             batch_id=first)
+    assert stale.value.field == "batch_id"
+    assert session.exec(select(Poster)).all() == []
 
 
 def test_an_admins_poster_downloads_are_written_down_a_members_are_not(
