@@ -198,28 +198,51 @@ def authenticate(session: Session, *, username: str, password: str, address: str
     takes its count back.
     """
     username = username.strip().lower()
-    rules = limits.rules(username, address)
-    wait = throttle.reserve(session, rules, window=limits.window)
-    if wait:
-        if wait > limits.delay_cap:
-            raise ThrottledError(N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau "
-                                    "%(minutes)s phút."), minutes=-(-wait // 60), seconds=wait)
-        raise ThrottledError(N_("Vui lòng đợi %(seconds)s giây rồi đăng nhập lại."),
-                             seconds=wait)
+    keys = _reserve_guess(session, limits, username, address, _LOGIN_REFUSALS)
     user = session.exec(select(User).where(User.username == username)).first()
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid:
         raise ValidationError(N_("Sai tên đăng nhập hoặc mật khẩu."), field="password")
-    keys = [rule.key for rule in rules]
     if not user.active:
         throttle.release(session, keys)
         session.commit()
         raise AccountLocked(N_("Tài khoản này đã bị khoá. Hãy liên hệ quản trị viên."))
-    throttle.release(session, [_address_key(address)], forget=keys[:2])
+    _forgive_guess(session, keys)
     user.last_login_at = utcnow()
     session.add(user)
     session.commit()
     return user
+
+
+#: What a throttled guess is told: (to wait a while, to wait minutes).
+_LOGIN_REFUSALS = (N_("Vui lòng đợi %(seconds)s giây rồi đăng nhập lại."),
+                   N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút."))
+_CURRENT_PASSWORD_REFUSALS = (
+    N_("Vui lòng đợi %(seconds)s giây rồi nhập lại mật khẩu hiện tại."),
+    N_("Nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút."))
+
+
+def _reserve_guess(session: Session, limits: LoginLimits, username: str, address: str,
+                   refusals: tuple[str, str]) -> list[str]:
+    """Count one guess at ``username``'s password under the login throttle, before it is
+    checked, or raise ``ThrottledError``; commits. Returns the keys it was counted on.
+
+    The login form and the password change count on the same keys: a stolen session must
+    not become a way to guess the password without the login's limits.
+    """
+    rules = limits.rules(username, address)
+    wait = throttle.reserve(session, rules, window=limits.window)
+    if wait > limits.delay_cap:
+        raise ThrottledError(refusals[1], minutes=-(-wait // 60), seconds=wait)
+    if wait:
+        raise ThrottledError(refusals[0], seconds=wait)
+    return [rule.key for rule in rules]
+
+
+def _forgive_guess(session: Session, keys: list[str]) -> None:
+    """The right password: its guess was no failure, and the username's and the pair's
+    failures before it are forgiven (the address's, from other usernames, are not)."""
+    throttle.release(session, keys[2:], forget=keys[:2])
 
 
 def get_active_user(session: Session, user_id: int) -> User | None:
@@ -280,14 +303,18 @@ def _market_codes(session: Session, user: User) -> list[str]:
 
 
 def change_password(session: Session, *, user: User, current_password: str,
-                    new_password: str) -> User:
+                    new_password: str, address: str, limits: LoginLimits) -> User:
     """``user`` changes their own password, knowing the current one; commits.
 
+    The current password is a guess like a login's, counted under the same throttle.
     Every session and token of the user ends, this one included: the caller logs the user in
     again under the new generation.
     """
+    keys = _reserve_guess(session, limits, user.username, address, _CURRENT_PASSWORD_REFUSALS)
     if not check_password_hash(user.password_hash, current_password):
         raise ValidationError(N_("Mật khẩu hiện tại không đúng."), field="current_password")
+    _forgive_guess(session, keys)
+    session.commit()
     if check_password_hash(user.password_hash, new_password):
         raise ValidationError(N_("Mật khẩu mới phải khác mật khẩu hiện tại."),
                               field="new_password")

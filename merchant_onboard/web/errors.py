@@ -54,10 +54,20 @@ def problem(status: int, title: str, detail: str = "", *,
 
 def domain_problem(error: DomainError) -> Response:
     status = status_of(error)
-    return problem(status, _http_title(status), translate_error(error),
-                   errors=field_errors(error) if error.field or isinstance(error, FormErrors)
-                   else None,
-                   existing_id=error.existing_id if isinstance(error, ConflictError) else None)
+    response = problem(status, _http_title(status), translate_error(error),
+                       errors=field_errors(error) if error.field or isinstance(error, FormErrors)
+                       else None,
+                       existing_id=error.existing_id if isinstance(error, ConflictError)
+                       else None)
+    response.headers.update(retry_after(error))
+    return response
+
+
+def retry_after(error: DomainError) -> dict[str, str]:
+    """The ``Retry-After`` header of a throttled attempt that says how long to wait."""
+    if isinstance(error, ThrottledError) and "seconds" in error.params:
+        return {"Retry-After": str(error.params["seconds"])}
+    return {}
 
 
 def _http_title(status: int) -> str:

@@ -13,7 +13,7 @@ from sqlmodel import select
 from merchant_onboard.domain.errors import (
     ConflictError, FormErrors, NotFoundError, PermissionDenied, ThrottledError, ValidationError,
 )
-from merchant_onboard.models import AuditEntry, Membership, Role, User
+from merchant_onboard.models import AuditEntry, Membership, Role, Throttle, User
 from merchant_onboard.services import throttle, users
 from tests.factories import TEST_PASSWORD
 
@@ -32,6 +32,12 @@ def sign_in(session, username, password=TEST_PASSWORD, *, address="10.0.0.1", ma
     limits = users.LoginLimits(pair=max_failures, window=window)
     return users.authenticate(session, username=username, password=password, address=address,
                               limits=limits)
+
+
+def change_own_password(session, user, current, new, *, address="10.0.0.1",
+                        limits=users.LoginLimits()):
+    return users.change_password(session, user=user, current_password=current,
+                                 new_password=new, address=address, limits=limits)
 
 
 def test_a_new_login_is_stored_normalised_with_its_markets_and_audited(session, market):
@@ -200,8 +206,7 @@ def test_without_a_password_a_temporary_one_must_be_changed(session, market):
     assert made.user.must_change_password and len(made.temporary_password) >= 12
     assert made.user.display_name == "hung"
     hung = sign_in(session, "hung", made.temporary_password)
-    users.change_password(session, user=hung, current_password=made.temporary_password,
-                          new_password="hung-mat-khau-1")
+    change_own_password(session, hung, made.temporary_password, "hung-mat-khau-1")
     assert not session.get(User, hung.id).must_change_password
 
 
@@ -354,18 +359,59 @@ def test_changing_ones_own_password_needs_the_current_one_and_a_new_valid_one(se
                  "new_password: Mật khẩu cần ít nhất 10 ký tự.", {"n": 10}))
     for current, new, field, said, params in refusals:
         with pytest.raises(ValidationError) as caught:
-            users.change_password(session, user=lan, current_password=current,
-                                  new_password=new)
+            change_own_password(session, lan, current, new)
         assert (caught.value.field, str(caught.value), caught.value.params) == \
             (field, said, params)
     assert session.get(User, lan.id).session_epoch == epoch
-    users.change_password(session, user=lan, current_password=TEST_PASSWORD,
-                          new_password="lan-moi-mat-khau")
+    change_own_password(session, lan, TEST_PASSWORD, "lan-moi-mat-khau")
     stored = session.get(User, lan.id)
     assert (stored.session_epoch, stored.must_change_password) == (epoch + 1, False)
     assert sign_in(session, "lan", "lan-moi-mat-khau").id == lan.id
     audit = session.exec(select(AuditEntry).where(AuditEntry.action == "password.change")).one()
     assert (audit.actor_id, audit.target, audit.data) == (lan.id, "lan", {})
+
+
+def test_a_wrong_current_password_is_a_guess_counted_as_a_failed_login(session, still_clock):
+    """A session left open on a borrowed phone must not let its holder guess the password
+    without the login's limits: the password change counts on the login's keys."""
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER)
+    limits = users.LoginLimits(pair=3, username_free=100, window=900)
+    for _ in range(3):
+        with pytest.raises(ValidationError):
+            change_own_password(session, lan, "wrong-current-1", "lan-moi-mat-khau",
+                                limits=limits)
+    # The fourth guess from that address waits out the window, even with the right password,
+    # and so does a login from there: the counts are the same.
+    with pytest.raises(ThrottledError) as caught:
+        change_own_password(session, lan, TEST_PASSWORD, "lan-moi-mat-khau", limits=limits)
+    assert str(caught.value) == \
+        "Nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau 15 phút."
+    assert caught.value.params == {"minutes": 15, "seconds": 900}
+    with pytest.raises(ThrottledError):
+        users.authenticate(session, username="lan", password=TEST_PASSWORD,
+                           address="10.0.0.1", limits=limits)
+    assert session.get(User, lan.id).password_hash == lan.password_hash
+    # From another address the owner still gets in, and the right current password there
+    # forgives the username's failures.
+    change_own_password(session, lan, TEST_PASSWORD, "lan-moi-mat-khau", address="10.0.0.2",
+                        limits=limits)
+    assert session.get(Throttle, "login:user:lan") is None
+
+
+def test_failed_logins_slow_the_password_change_too(session, still_clock):
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER)
+    limits = users.LoginLimits(pair=100, username_free=2, delay_cap=60)
+    for address in ("10.0.0.7", "10.0.0.8", "10.0.0.9"):
+        with pytest.raises(ValidationError):
+            sign_in(session, "lan", "wrong-password-1", address=address)
+    with pytest.raises(ValidationError):
+        users.authenticate(session, username="lan", password="wrong-password-1",
+                           address="10.0.0.10", limits=limits)
+    with pytest.raises(ThrottledError) as caught:
+        change_own_password(session, lan, TEST_PASSWORD, "lan-moi-mat-khau", limits=limits)
+    assert str(caught.value) == "Vui lòng đợi 2 giây rồi nhập lại mật khẩu hiện tại."
 
 
 def test_a_reset_link_works_once_for_the_generation_it_was_issued_under(session, market):
@@ -570,14 +616,12 @@ def test_a_password_may_not_be_the_code_of_a_market_the_login_works_in(session, 
     lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
                             role=Role.VOLUNTEER, market_codes=[market.code])
     with pytest.raises(ValidationError) as caught:
-        users.change_password(session, user=lan, current_password=TEST_PASSWORD,
-                              new_password=" CHO-VI-THANH ")
+        change_own_password(session, lan, TEST_PASSWORD, " CHO-VI-THANH ")
     assert str(caught.value) == "new_password: Mật khẩu không được trùng mã chợ."
     with pytest.raises(ValidationError):
         users.set_password(session, user=lan, password="Cho-Vi-Thanh")
     # Another market's code is no guess about this login.
-    users.change_password(session, user=lan, current_password=TEST_PASSWORD,
-                          new_password=other.code)
+    change_own_password(session, lan, TEST_PASSWORD, other.code)
     assert sign_in(session, "lan", other.code).id == lan.id
 
 

@@ -112,6 +112,21 @@ def test_a_password_change_ends_every_other_token(client, api_token, people):
                       headers=api_token("lan", "lan-mat-khau-moi")).status_code == 200
 
 
+def test_guessing_ones_current_password_through_the_api_is_throttled(client, api_token,
+                                                                    people):
+    lan = api_token("lan")
+    for _ in range(5):
+        assert client.post("/api/v1/users/me/password", headers=lan, json={
+            "current_password": "not-the-one", "new_password": "lan-mat-khau-moi"}
+        ).status_code == 422
+    refused = client.post("/api/v1/users/me/password", headers=lan, json={
+        "current_password": TEST_PASSWORD, "new_password": "lan-mat-khau-moi"})
+    assert (refused.status_code, refused.headers["Retry-After"]) == (429, "900")
+    assert refused.get_json()["detail"] == \
+        "Nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau 15 phút."
+    assert client.get("/api/v1/markets", headers=lan).status_code == 200  # nothing changed
+
+
 @pytest.mark.parametrize(("actor", "target", "status"), [
     ("hung", "lan", 200), ("hung", "khac", 404), ("hung", "an", 404), ("hung", "hung", 404),
     ("an", "hung", 200), ("lan", "khac", 404),

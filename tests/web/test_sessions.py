@@ -76,6 +76,26 @@ def test_the_wrong_current_password_changes_nothing(client, auth, lan, market):
     assert signed_in(client, market)
 
 
+def test_guessing_the_current_password_is_stopped_like_a_login(client, auth, lan, market):
+    """A phone left signed in is no way around the login throttle: after five wrong current
+    passwords the form (and the login, from that address) waits out the window."""
+    auth.login("lan")
+    for _ in range(5):
+        assert client.post("/account/password", data={
+            "current_password": "not-it-at-all", "new_password": "mot-mat-khau-moi"}
+        ).status_code == 422
+    refused = client.post("/account/password", data={"current_password": TEST_PASSWORD,
+                                                      "new_password": "mot-mat-khau-moi"})
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "900"
+    assert "Nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau 15 phút." in \
+        refused.get_data(as_text=True)
+    assert signed_in(client, market)  # still signed in, the password unchanged
+    fresh = client.application.test_client()
+    assert fresh.post("/login", data={"username": "lan", "password": TEST_PASSWORD}
+                      ).status_code == 429
+
+
 def _remember_expiry(response) -> timedelta:
     cookie = next(c for c in response.headers.getlist("Set-Cookie")
                   if c.startswith("remember_token="))

@@ -36,7 +36,8 @@ PROBLEM_MEANINGS = {
          "code, account or phone, or the client id was used for another operation.",
     413: "The upload is larger than 12 MB.",
     422: "Invalid input: `errors` holds the messages per field; nothing was written.",
-    429: "Too many failed logins; try again after the time in `detail`.",
+    429: "Too many wrong passwords: try again after the seconds in `Retry-After` (also said "
+         "in `detail`).",
     503: "The database is busy: retry after the seconds in `Retry-After`.",
 }
 

@@ -19,7 +19,7 @@ from merchant_onboard.web.api.schemas import (
     MemberPage, PasswordChange, PasswordReset, PasswordResetAnswer, Person, PersonCreated,
     UserCreate,
 )
-from merchant_onboard.web.security import reset_link_token
+from merchant_onboard.web.security import login_limits, reset_link_token
 
 @bp.post("/users")
 @token_required
@@ -70,7 +70,8 @@ def change_my_password():
     body = json_body(PasswordChange)
     users.change_password(get_session(), user=api_user(),
                           current_password=body.current_password,
-                          new_password=body.new_password)
+                          new_password=body.new_password,
+                          address=request.remote_addr or "unknown", limits=login_limits())
     return "", 204
 
 
@@ -104,8 +105,9 @@ OPENAPI_PATHS = {
                    **problems(400, 403, 404, 409, 422)})},
     "/users/me/password": {"post": operation(
         "Change one's own password", tag="people", body=PasswordChange,
-        description="Every session and token of the user ends, this token included.",
-        responses={"204": response("Changed."), **problems(400, 422)})},
+        description="Every session and token of the user ends, this token included. A wrong "
+                    "current password counts as a failed login: it is throttled the same way.",
+        responses={"204": response("Changed."), **problems(400, 422, 429)})},
     "/users/{username}/password-reset": {"post": operation(
         "Reset a password", tag="people", parameters=[_USERNAME],
         body=PasswordReset,

@@ -24,12 +24,9 @@ def create_token():
         user = users.authenticate(
             get_session(), username=body.username, password=body.password,
             address=request.remote_addr or "unknown", limits=login_limits())
-    except ThrottledError as exc:
-        refused = domain_problem(exc)
-        refused.headers["Retry-After"] = str(exc.params["seconds"])
-        return refused
-    except PermissionDenied as exc:
-        return domain_problem(exc)  # the right password for a locked login
+    except (ThrottledError, PermissionDenied) as exc:
+        # Throttled (with Retry-After), or the right password for a locked login.
+        return domain_problem(exc)
     except ValidationError as exc:
         # A wrong password is an authentication failure, not a form to correct.
         return problem(401, "Unauthorized", translate_error(exc))

@@ -14,7 +14,7 @@ from merchant_onboard.domain.errors import (
 )
 from merchant_onboard.services import users
 from merchant_onboard.web.auth import bp
-from merchant_onboard.web.errors import field_errors, status_of
+from merchant_onboard.web.errors import field_errors, retry_after, status_of
 from merchant_onboard.web.forms import posted
 from merchant_onboard.web.i18n import translate_error
 from merchant_onboard.web.security import login_limits, reset_link_user, start_session
@@ -62,6 +62,7 @@ def change_password():
     """Change one's own password (the current one is asked); required after a reset."""
     values: dict = {}
     errors: dict[str, list[str]] = {}
+    status, headers = 200, {}
     if request.method == "POST":
         values = posted()
         try:
@@ -70,16 +71,17 @@ def change_password():
             user = users.change_password(
                 get_session(), user=current_user._get_current_object(),
                 current_password=values.get("current_password", ""),
-                new_password=values.get("new_password", ""))
+                new_password=values.get("new_password", ""),
+                address=request.remote_addr or "unknown", limits=login_limits())
         except DomainError as exc:
-            errors = field_errors(exc)
+            errors, status, headers = field_errors(exc), status_of(exc), retry_after(exc)
         else:
             # The change ended every session, this one too: carry on under the new generation.
             start_session(user, remember=login_remembered())
             flash(_("Đã đổi mật khẩu. Mọi phiên đăng nhập khác đã kết thúc."), "success")
             return redirect(url_for("stalls.home"))
     return render_template("auth/password.html", errors=errors,
-                           forced=current_user.must_change_password), (422 if errors else 200)
+                           forced=current_user.must_change_password), status, headers
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])
