@@ -49,6 +49,49 @@ def test_a_purpose_that_is_not_text_is_left_out(purpose):
 def test_a_bin_is_exactly_six_digits(seal, napas_38, bin_):
     result = parse(seal("000201010211" + napas_38(bin=bin_) + "53037045802VN"))
     assert (result.valid, result.errors, result.bin) == (False, ("bad_bin",), bin_)
+    # A malformed BIN is an error, not a bank newer than the list.
+    assert result.warnings == ()
+
+
+@pytest.mark.parametrize(("purpose", "warnings"), [
+    ("TIEN RAU", ()), ("A" * 25, ()), ("A" * 26, ("purpose_too_long",))])
+def test_a_transfer_memo_over_25_characters_is_read_with_a_warning(seal, napas_38, tlv,
+                                                                   purpose, warnings):
+    result = parse(seal("000201010212" + napas_38() + "53037045802VN"
+                        + tlv("62", tlv("08", purpose))))
+    assert (result.valid, result.purpose, result.warnings) == (True, purpose, warnings)
+
+
+def test_a_long_memo_of_a_foreign_scheme_is_none_of_napas_business(seal, tlv):
+    result = parse(seal("000201010211" + tlv("02", "4111111111111111") + "53038405802US"
+                        + tlv("62", tlv("08", "A" * 40))))
+    assert (result.kind, result.purpose, result.warnings) == ("other_emv", "A" * 40, ())
+
+
+@pytest.mark.parametrize(("templates", "errors"), [
+    (("02",), ()), (("51",), ()), ((), ("missing_tag_38",))])
+def test_a_merchant_account_template_is_any_of_tags_02_to_51(seal, tlv, templates, errors):
+    """EMVCo MPM: a payload needs one merchant account template, 02–51 (38 for VietQR)."""
+    foreign = "".join(tlv(tag, "0010A000000999" + tlv("01", "MID1")) for tag in templates)
+    result = parse(seal("000201010211" + foreign + "53037045802VN"))
+    assert (result.kind, result.errors) == ("other_emv", errors)
+
+
+@pytest.mark.parametrize(("length", "read"), [(4296, True), (4297, False)])
+def test_text_up_to_what_a_qr_code_holds_is_read_through(seal, napas_38, length, read):
+    """4,296 characters is the most a QR code holds (version 40, alphanumeric): such a text
+    is read and told too long; anything longer is not read at all."""
+    head = "000201010211" + napas_38() + "53037045802VN"
+    filler = "6401A" * ((length - len(head) - 8) // 5)
+    payload = seal(head + filler + "X" * ((length - len(head) - 8) % 5))
+    assert len(payload) == length
+    result = parse(payload)
+    if read:
+        assert (result.kind, result.bin) == ("vietqr_account", "970403")
+        assert "too_long" in result.errors and len(result.errors) > 1
+    else:
+        assert (result.valid, result.kind, result.bin, result.errors) == \
+            (False, "other_emv", None, ("too_long",))
 
 
 @pytest.mark.parametrize(("tag38", "error"), [
