@@ -122,3 +122,14 @@ def test_a_payload_may_be_512_characters_long(seal, napas_38, tlv, length, too_l
     assert len(payload) == length
     result = parse(payload)
     assert result.errors == (("too_long",) if too_long else ())
+
+
+def test_text_with_a_lone_surrogate_is_read_and_its_crc_checked(napas_38, tlv):
+    """Bytes a decoder could not read as UTF-8 reach the parser as lone surrogates
+    (``surrogateescape``): the CRC is computed over them too, and a wrong one is said, not
+    raised."""
+    body = ("000201010212" + napas_38() + "53037045802VN" + tlv("62", tlv("08", "TIEN\udc80RAU"))
+            + "6304")
+    result = parse(body + "0000")
+    assert (result.kind, result.purpose, result.errors) == \
+        ("vietqr_account", "TIEN\udc80RAU", ("crc_mismatch",))
