@@ -190,14 +190,14 @@ def test_manager_sets_a_khmer_second_line_and_the_poster_prints_it(
     page = laptop_page
     login(page, manager.username)
     page.goto(f"/m/{market.code}/dashboard")
-    page.get_by_role("link", name="Cài đặt poster").click()
-    expect(page.get_by_role("heading", name="Cài đặt poster")).to_be_visible()
+    page.get_by_role("link", name="Cài đặt chợ").click()
+    expect(page.get_by_role("heading", name="Cài đặt chợ")).to_be_visible()
     page.get_by_label("Dòng ngôn ngữ thứ hai").fill("Quét 📱")
     page.get_by_role("button", name="Lưu").click()
     expect(page.get_by_text("Poster không in được các ký tự: 📱")).to_be_visible()
     page.get_by_label("Dòng ngôn ngữ thứ hai").fill(line)
     page.get_by_role("button", name="Lưu").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã lưu cài đặt poster.")
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu cài đặt chợ.")
     expect(page.get_by_label("Dòng ngôn ngữ thứ hai")).to_have_value(line)
     # The page's own Khmer font drew it (this machine has no Khmer system font).
     page.evaluate("document.fonts.ready")

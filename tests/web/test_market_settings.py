@@ -1,5 +1,7 @@
-"""The manager's poster settings: the campaign title and the optional second language line
-(issue 12), saved through the form and the API, and printed on the stall's posters."""
+"""The manager's market settings: the declared number of stalls and the adoption target the
+figures are measured against, and the poster settings, the campaign title and the optional
+second language line (issue 12), saved through the form and the API, and printed on the
+stall's posters."""
 
 from __future__ import annotations
 
@@ -69,14 +71,62 @@ def test_an_unprintable_or_long_line_is_refused_in_vietnamese(client, session, m
     assert session.get(Market, market.id).poster_second_line == ""
 
 
+def test_a_manager_corrects_the_declared_size_and_target_and_the_figures_follow(
+        client, session, market, manager, make_stall, api_token):
+    """A commune's count revised after the market was created: the adoption rate and the
+    target are measured against the new figures at once."""
+    for code in ("A-1", "A-2"):
+        make_stall(market, manager, stall_code=code, account_number=f"1000{code[-1]}2345")
+
+    def figures():
+        stats = client.get(f"/api/v1/markets/{market.code}/stats",
+                           headers=api_token("hung")).get_json()
+        return stats["census_size"], stats["target_pct"]
+
+    assert figures() == (2, 80)  # no size declared: the census rows count
+    page = client.get(f"/m/{market.code}/settings").get_data(as_text=True)
+    assert 'name="census_size"' in page and 'name="target_pct" type="number" value="80"' in page
+    saved = client.post(f"/m/{market.code}/settings", data={
+        "census_size": "40", "target_pct": "60", "campaign_title": "", "poster_second_line": ""})
+    assert saved.status_code == 302
+    assert "Đã lưu cài đặt chợ." in client.get(saved.location).get_data(as_text=True)
+    assert figures() == (40, 60)
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "market.update")).one()
+    assert audit.data == {"fields": ["campaign_title", "census_size", "poster_second_line",
+                                     "target_pct"]}
+    # A size below the census rows does not hide them: the larger counts.
+    client.post(f"/m/{market.code}/settings", data={"census_size": "1"})
+    assert figures() == (2, 60)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("census_size", "-1", "Nhập số nguyên từ 0 đến 1000000."),
+    ("census_size", "bốn mươi", "Nhập số nguyên từ 0 đến 1000000."),
+    ("target_pct", "0", "Nhập số nguyên từ 1 đến 100."),
+    ("target_pct", "101", "Nhập số nguyên từ 1 đến 100."),
+])
+def test_a_wrong_size_or_target_is_refused_in_vietnamese_and_saves_nothing(
+        client, session, market, manager, field, value, message):
+    response = client.post(f"/m/{market.code}/settings",
+                           data={field: value, "campaign_title": "Chợ 4.0"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and f'aria-describedby="e-{field}"' in page
+    assert f'value="{value}"' in page  # what was typed, to correct
+    session.expire_all()
+    stored = session.get(Market, market.id)
+    assert (stored.census_size, stored.target_pct, stored.campaign_title) == (0, 80, "")
+
+
 def test_a_volunteer_cannot_change_the_settings(client, auth, make_user, market, session):
     make_user("lan", markets=[market])
     auth.login("lan")
     response = client.post(f"/m/{market.code}/settings",
-                           data={"poster_second_line": "Scan to pay"})
+                           data={"poster_second_line": "Scan to pay", "census_size": "5"})
     assert response.status_code == 403
     session.expire_all()
-    assert session.get(Market, market.id).poster_second_line == ""
+    stored = session.get(Market, market.id)
+    assert (stored.poster_second_line, stored.census_size) == ("", 0)
 
 
 def test_the_api_creates_a_market_with_its_second_line(client, make_user, api_token):

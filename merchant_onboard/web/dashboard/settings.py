@@ -1,5 +1,6 @@
-"""The market's poster settings, edited by its managers: the campaign title printed at the top
-of every poster, and the optional second language line under the Vietnamese instructions."""
+"""The market's settings, edited by its managers: the declared number of stalls and the
+adoption target the figures are measured against, the campaign title printed at the top of
+every poster, and the optional second language line under the Vietnamese instructions."""
 
 from __future__ import annotations
 
@@ -14,14 +15,17 @@ from merchant_onboard.services import access, markets
 from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.errors import field_errors
 
-#: What this form edits; any other posted field is ignored.
-FIELDS = ("campaign_title", "poster_second_line")
+#: What this form edits; any other posted field is ignored. The declared size counts when
+#: the census is incomplete (DESIGN §3): a commune's count revised after the market was
+#: created must not leave its adoption rate measured against the old one.
+FIELDS = ("census_size", "target_pct", "campaign_title", "poster_second_line")
 
 
 def _page(market, values: dict, errors: dict, status: int = 200):
     return render_template("dashboard/settings.html", market=market, values=values,
                            errors=errors, second_line_max=SECOND_LINE_MAX,
-                           title_max=markets.TEXT_FIELDS["campaign_title"][0]), status
+                           title_max=markets.TEXT_FIELDS["campaign_title"][0],
+                           numbers=markets.NUMBER_FIELDS), status
 
 
 @bp.get("/m/<code>/settings")
@@ -46,5 +50,5 @@ def settings_save(code: str):
     except DomainError as exc:
         session.rollback()
         return _page(market, values, field_errors(exc), 422)
-    flash(_("Đã lưu cài đặt poster."), "success")
+    flash(_("Đã lưu cài đặt chợ."), "success")
     return redirect(url_for("dashboard.settings_page", code=market.code))
