@@ -144,3 +144,58 @@ def test_the_api_creates_a_market_with_its_second_line(client, make_user, api_to
     assert (refused.status_code, refused.mimetype) == (422, "application/problem+json")
     assert refused.get_json()["errors"]["poster_second_line"][0].startswith(
         "Poster không in được các ký tự: 👋")
+
+
+def test_the_api_changes_a_markets_settings_for_its_managers(client, session, market,
+                                                              make_user, api_token):
+    make_user("hung", role=Role.MANAGER, markets=[market])
+    make_user("lan", markets=[market])
+    url = f"/api/v1/markets/{market.code}"
+    changed = client.patch(url, headers=api_token("hung"),
+                           json={"census_size": 40, "poster_second_line": f" {KHMER_LINE} "})
+    assert changed.status_code == 200
+    body = changed.get_json()
+    assert (body["census_size"], body["poster_second_line"], body["target_pct"]) == \
+        (40, KHMER_LINE, 80)  # what was not sent kept its value
+    session.expire_all()
+    assert session.get(Market, market.id).census_size == 40
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "market.update")).one()
+    assert audit.data == {"fields": ["census_size", "poster_second_line"]}
+    # Nothing sent: nothing changed, nothing written down.
+    assert client.patch(url, headers=api_token("hung"), json={}).get_json() == body
+    assert len(session.exec(select(AuditEntry).where(
+        AuditEntry.action == "market.update")).all()) == 1
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"target_pct": 0}, "target_pct", "Nhập số nguyên từ 1 đến 100."),
+    ({"census_size": -3}, "census_size", "Nhập số nguyên từ 0 đến 1000000."),
+    ({"census_size": None}, "census_size", None),
+    ({"census_size": "40"}, "census_size", None),
+    ({"code": "cho-khac"}, "code", None),
+    ({"poster_second_line": "Hi 👋"}, "poster_second_line", "Poster không in được các ký tự: 👋"),
+])
+def test_a_wrong_settings_change_is_a_problem_naming_the_field_and_changes_nothing(
+        client, session, market, make_user, api_token, change, field, message):
+    make_user("hung", role=Role.MANAGER, markets=[market])
+    refused = client.patch(f"/api/v1/markets/{market.code}", headers=api_token("hung"),
+                           json={"campaign_title": "Chợ 4.0", **change})
+    assert (refused.status_code, refused.mimetype) == (422, "application/problem+json")
+    said = refused.get_json()["errors"][field][0]
+    assert said.startswith(message) if message else said
+    session.expire_all()
+    stored = session.get(Market, market.id)
+    assert (stored.code, stored.census_size, stored.target_pct, stored.campaign_title,
+            stored.poster_second_line) == (market.code, 0, 80, "", "")
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "market.update")
+                        ).all() == []
+
+
+def test_a_volunteer_cannot_change_the_settings_through_the_api(client, session, market,
+                                                                 make_user, api_token):
+    make_user("lan", markets=[market])
+    refused = client.patch(f"/api/v1/markets/{market.code}", headers=api_token("lan"),
+                           json={"census_size": 5})
+    assert refused.status_code == 403
+    session.expire_all()
+    assert session.get(Market, market.id).census_size == 0

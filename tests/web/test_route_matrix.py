@@ -116,6 +116,7 @@ MATRIX = [Row(*row) for row in [
     ("POST", "/api/v1/qr/parse",                         401, 422, 422, 422, 422),
     ("POST", "/api/v1/qr/decode",                        401, 422, 422, 422, 422),
     ("GET", "/api/v1/markets/<code>",                    401, 200, 200, 200, 404),
+    ("PATCH", "/api/v1/markets/<code>",                  401, 403, 200, 200, 404),
     ("GET", "/api/v1/markets/<code>/stalls",             401, 200, 200, 200, 404),
     ("POST", "/api/v1/markets/<code>/stalls",            401, 422, 422, 422, 404),
     ("GET", "/api/v1/stalls/<int:stall_id>",             401, 200, 200, 200, 404),

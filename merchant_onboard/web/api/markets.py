@@ -1,4 +1,5 @@
-"""Markets: those the user works in, one market, and creating one (administrators only)."""
+"""Markets: those the user works in, one market, creating one (administrators only) and
+changing its settings (its managers)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from merchant_onboard.web.api.common import api_user, json_body, replayable, tok
 from merchant_onboard.web.api.openapi import (
     IDEMPOTENCY_KEY, operation, path_param, problems, response,
 )
-from merchant_onboard.web.api.schemas import Market, MarketCreate, MarketPage
+from merchant_onboard.web.api.schemas import Market, MarketCreate, MarketPage, MarketSettings
 
 
 @bp.get("/markets")
@@ -53,6 +54,17 @@ def get_market(code: str):
     return Market.of(access.require_market(get_session(), api_user(), code)).body()
 
 
+@bp.patch("/markets/<code>")
+@token_required
+def update_market(code: str):
+    session = get_session()
+    market = access.require_market(session, api_user(), code, manage=True)
+    changes = json_body(MarketSettings).model_dump(exclude_unset=True)
+    if changes:
+        market = markets.update_market(session, actor=api_user(), market=market, raw=changes)
+    return Market.of(market).body()
+
+
 OPENAPI_PATHS = {
     "/markets": {
         "get": operation("Markets the user works in (all, for an administrator)",
@@ -66,7 +78,16 @@ OPENAPI_PATHS = {
                        "200": response("The same market existed: a retry.", Market),
                        **problems(400, 403, 409, 422)}),
     },
-    "/markets/{code}": {"get": operation(
-        "One market", tag="markets", parameters=[path_param("code", "string")],
-        responses={"200": response("The market.", Market), **problems(404)})},
+    "/markets/{code}": {
+        "get": operation(
+            "One market", tag="markets", parameters=[path_param("code", "string")],
+            responses={"200": response("The market.", Market), **problems(404)}),
+        "patch": operation(
+            "Change a market's settings (its managers)", tag="markets", body=MarketSettings,
+            parameters=[path_param("code", "string")],
+            description="The fields sent change; the others keep their values. Each change "
+                        "is written to the audit log.",
+            responses={"200": response("The market as it now stands.", Market),
+                       **problems(400, 403, 404, 422)}),
+    },
 }

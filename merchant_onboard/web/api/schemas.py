@@ -125,6 +125,33 @@ class MarketCreate(Request):
     client_id: str | None = documented(None, description="Accepted; the code is the key.")
 
 
+def may_be_left_out(**schema: Any) -> Any:
+    """A field of a change (PATCH): left out, it keeps its value; sent, it may not be null.
+    The model holds None for "left out" (``model_dump(exclude_unset=True)`` drops it); the
+    document shows no default, since there is none to fill in."""
+    description = schema.pop("description", None)
+
+    def shape(field_schema: dict[str, Any]) -> None:
+        field_schema.pop("default", None)
+        field_schema.update(schema)
+
+    return Field(None, description=description, json_schema_extra=shape)
+
+
+class MarketSettings(Request):
+    """What a market's managers change after it is created (the web's **Cài đặt chợ**)."""
+
+    census_size: int = may_be_left_out(
+        minimum=NUMBER_FIELDS["census_size"][0], maximum=NUMBER_FIELDS["census_size"][1],
+        description="Declared number of stalls: the adoption rate counts against the larger of "
+                    "this and the census rows; 0 declares none.")
+    target_pct: int = may_be_left_out(minimum=NUMBER_FIELDS["target_pct"][0],
+                                      maximum=NUMBER_FIELDS["target_pct"][1])
+    campaign_title: str = may_be_left_out(maxLength=MARKET_TEXT_FIELDS["campaign_title"][0])
+    poster_second_line: str = may_be_left_out(maxLength=SECOND_LINE_MAX,
+                                              description="Empty for none.")
+
+
 class StallFields(Request):
     """A stall's own fields, as ``domain/registration.py: clean_details`` takes them."""
 
