@@ -16,8 +16,9 @@ PUBLIC = {"static", "public.healthz", "public.font", "public.look_up", "public.v
           "auth.login",
           "auth.language", "auth.logout"}
 #: Pages only a market's managers (and admins) may use; volunteers get 403 or 404.
-MANAGER_ONLY_PREFIXES = ("dashboard.", "census.", "team.", "api.market_stats", "api.list_members",
-                         "api.add_member", "api.remove_member",
+MANAGER_ONLY_PREFIXES = ("dashboard.", "census.", "team.", "api.market_stats",
+                         "api.update_market", "api.list_members", "api.add_member",
+                         "api.remove_member",
                          "api.market_posters", "posters.batch", "posters.record_batch")
 ADMIN_ONLY = {"dashboard.rollup", "dashboard.rollup_export", "api.create_market"}
 
