@@ -126,6 +126,10 @@ def require_stall(session: Session, user: User, stall_id: int, *,
     return stall, market
 
 
+# Built once, at import: before a mutation run (bench/mutation.py) can switch a mutant on, so
+# no test could notice a change made here, and mutmut is told to make none. The queries
+# themselves run in every test of tests/services/test_access.py, for every role.
+# pragma: no mutate start
 def _access_queries(*entities: Any, from_: sa.FromClause, where: sa.ColumnElement[bool]
                     ) -> dict[bool, sa.Select]:
     """``entities`` with a ``member`` column: for admins (key True) always true, for others
@@ -146,3 +150,4 @@ _MARKET_ACCESS = _access_queries(Market, from_=Market.__table__,
 _STALL_ACCESS = _access_queries(Stall, Market,
                                 from_=sa.join(Stall, Market, Market.id == Stall.market_id),
                                 where=Stall.id == sa.bindparam("stall_id"))
+# pragma: no mutate end
