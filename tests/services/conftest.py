@@ -31,7 +31,7 @@ def stall(make_stall, market, volunteer):
 
 @pytest.fixture(scope="session")
 def _apps() -> Iterator[dict[str, Flask]]:
-    """The apps built for this run, one per database (see ``app`` below)."""
+    """The apps built for this run, one per configuration (see ``app`` below)."""
     built: dict[str, Flask] = {}
     yield built
     for app in built.values():
@@ -40,14 +40,16 @@ def _apps() -> Iterator[dict[str, Flask]]:
 
 @pytest.fixture
 def app(app_config: dict[str, Any], _apps: dict[str, Flask]) -> Flask:
-    """The app of ``tests/conftest.py``, built once per database instead of once per test.
+    """The app of ``tests/conftest.py``, built once per configuration (each database) instead
+    of once per test.
 
     Service tests use it only for its engine, and building it was half the time these tests
     took, and so of every mutation run (bench/mutation.py). Each test still starts from empty
-    tables; a test that needs another configuration builds its own app.
+    tables.
     """
-    url = app_config["DATABASE_URL"]
-    if url not in _apps:
-        _apps[url] = create_app(app_config)
-    empty_database(get_engine(_apps[url]))
-    return _apps[url]
+    # Keyed by the whole configuration, so a module that overrides ``app_config`` gets its own.
+    key = repr(sorted(app_config.items()))
+    if key not in _apps:
+        _apps[key] = create_app(app_config)
+    empty_database(get_engine(_apps[key]))
+    return _apps[key]
