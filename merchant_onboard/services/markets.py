@@ -102,6 +102,11 @@ _RULES: dict[str, Callable[[Any], Any]] = {
 }
 
 
+#: What a market's managers may change once it exists (its settings page, and
+#: ``PATCH /api/v1/markets/{code}``); what the market is (code, name, place) stays as created.
+SETTINGS = ("census_size", "target_pct", "campaign_title", "poster_second_line")
+
+
 def create_market(session: Session, *, actor: User | None, raw: Mapping[str, Any]) -> Market:
     """Create a market; commits."""
     fields = clean_market(raw)

@@ -199,3 +199,11 @@ def test_a_volunteer_cannot_change_the_settings_through_the_api(client, session,
     assert refused.status_code == 403
     session.expire_all()
     assert session.get(Market, market.id).census_size == 0
+
+
+def test_the_api_and_the_page_change_the_same_settings():
+    from merchant_onboard.services.markets import SETTINGS
+    from merchant_onboard.web.api.schemas import MarketSettings
+    from merchant_onboard.web.dashboard.settings import FIELDS
+
+    assert list(MarketSettings.model_fields) == list(SETTINGS) == list(FIELDS)

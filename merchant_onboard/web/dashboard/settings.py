@@ -18,7 +18,7 @@ from merchant_onboard.web.errors import field_errors
 #: What this form edits; any other posted field is ignored. The declared size counts when
 #: the census is incomplete (DESIGN §3): a commune's count revised after the market was
 #: created must not leave its adoption rate measured against the old one.
-FIELDS = ("census_size", "target_pct", "campaign_title", "poster_second_line")
+FIELDS = markets.SETTINGS
 
 
 def _page(market, values: dict, errors: dict, status: int = 200):
