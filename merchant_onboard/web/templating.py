@@ -18,9 +18,9 @@ from merchant_onboard.domain.codes import format_public_code
 from merchant_onboard.domain.registration import HOLDER_NAME_MAX
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, qr_matrix
 from merchant_onboard.domain.text import group_account, mask
-from merchant_onboard.web.assets import template_asset_url
+from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.labels import TABLES, labels_in
-from merchant_onboard.web.offline.strings import offline_strings
+from merchant_onboard.web.offline.strings import offline_strings, offline_strings_json
 
 
 def vnd(amount: int | None) -> str:
@@ -92,8 +92,9 @@ def init_app(app: Flask) -> None:
         **{f"{table}_label": label_filter(table) for table in TABLES},
     )
     app.context_processor(_page_labels)
-    app.jinja_env.globals.update(url_with=url_with, asset_url=template_asset_url,
+    app.jinja_env.globals.update(url_with=url_with, asset_url=asset_url,
                                  offline_strings=offline_strings,
+                                 offline_strings_json=offline_strings_json,
                                  current_locale=lambda: str(get_locale()), config=app.config,
                                  # The form's bound is the domain's limit, stated once.
                                  HOLDER_NAME_MAX=HOLDER_NAME_MAX)

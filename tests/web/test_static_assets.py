@@ -116,3 +116,38 @@ def test_the_khmer_page_font_is_small_shapes_khmer_and_loads_only_for_khmer(clie
     page = client.get("/login").get_data(as_text=True)
     assert "fonts/NotoSansKhmer-Regular.woff2" in page
     assert "unicode-range: U+1780-17FF" in page  # fetched only by a page showing Khmer
+
+
+@pytest.mark.parametrize("script_root", ["", "/cho"])
+def test_static_urls_are_the_ones_url_for_builds_for_every_file(app, script_root):
+    # asset_url writes the static route's URLs out once (a page links ten): they must stay
+    # what the router builds, for each file and under a path prefix (an app behind a proxy
+    # at /cho), or the pages would link files the app does not serve.
+    from flask import url_for
+
+    from merchant_onboard.web.assets import VERSION_ARG, asset_url, content_hashes
+
+    hashes = content_hashes(STATIC)
+    assert len(hashes) > 20
+    with app.test_request_context("/login", environ_overrides={"SCRIPT_NAME": script_root}):
+        for name, version in hashes.items():
+            assert asset_url(name) == url_for("static", filename=name,
+                                              **{VERSION_ARG: version}), name
+            assert asset_url(name).startswith(f"{script_root}/static/")
+        with pytest.raises(LookupError):
+            asset_url("css/missing.css")
+
+
+def test_a_page_served_under_a_prefix_links_static_files_the_app_serves(app):
+    # The whole way round: a page rendered under /cho links /cho/static/…, and each link,
+    # asked under that prefix, is the file itself, cached for good.
+    client = app.test_client()
+    html = client.get("/login", environ_overrides={"SCRIPT_NAME": "/cho"}).get_data(as_text=True)
+    links = re.findall(r'(/cho/static/[^"\')\s]+)', html)
+    assert len(links) >= 5
+    assert not re.search(r'["(]/static/', html)
+    for url in links:
+        response = client.get(url[len("/cho"):], environ_overrides={"SCRIPT_NAME": "/cho"})
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        response.close()
