@@ -10,6 +10,8 @@ import functools
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 #: Key offline.js reads → message.
 OFFLINE_STRINGS = {
@@ -50,3 +52,11 @@ def offline_strings(locale: str) -> dict[str, str]:
     answers no other), so there are as many entries as languages."""
     with force_locale(locale):
         return {key: str(message) for key, message in OFFLINE_STRINGS.items()}
+
+
+@functools.cache
+def offline_strings_json(locale: str) -> Markup:
+    """``offline_strings(locale)`` as every signed-in page embeds it for offline.js: JSON that
+    is safe inside a ``<script>`` element (what Jinja's ``tojson`` makes), encoded once per
+    language too."""
+    return htmlsafe_json_dumps(offline_strings(locale))
