@@ -141,3 +141,35 @@ def test_the_list_speaks_the_chosen_language_and_shows_tools_by_role(client, aut
     page = client.get("/m/cho-nho/").get_data(as_text=True)
     assert rows(page) == ["A-2"] and "In poster hàng loạt" not in page
     assert rows(client.get("/m/cho-nho/?q=zzz").get_data(as_text=True)) == []
+
+
+@pytest.mark.parametrize("prefix", ["", "/cho"])
+def test_each_row_links_its_own_stall_page_as_the_router_builds_it(client, auth, market,
+                                                                  volunteer, make_stall, prefix):
+    # The rows' links come from the router bound once for the page (routing.link_builder):
+    # each must be what url_for gives, under a path prefix too (behind a proxy at /cho), and
+    # open that stall's page.
+    stalls = [make_stall(market, volunteer, stall_code=f"A-{n}", shop_name=f"Quán số {n}",
+                         owner_phone=f"09120000{n:02d}", account_number=f"00110000{n:05d}")
+              for n in (1, 2, 3)]
+    auth.login("lan")
+    page = client.get("/m/cho-nho/", environ_overrides={"SCRIPT_NAME": prefix})
+    links = re.findall(r'class="row-link" href="([^"]+)" data-stall-code="([^"]+)"',
+                       page.get_data(as_text=True))
+    assert links == [(f"{prefix}/stalls/{stall.id}", stall.stall_code) for stall in stalls]
+    for (href, _code), stall in zip(links, stalls, strict=True):
+        opened = client.get(href[len(prefix):], environ_overrides={"SCRIPT_NAME": prefix})
+        assert opened.status_code == 200 and stall.shop_name in opened.get_data(as_text=True)
+
+
+def test_link_builder_builds_what_url_for_builds(app):
+    from flask import url_for
+
+    from merchant_onboard.web.routing import link_builder
+
+    with app.test_request_context("/m/cho-nho/", environ_overrides={"SCRIPT_NAME": "/cho"}):
+        link = link_builder("stalls.detail")
+        for stall_id in (1, 42, 2**31 - 1):
+            assert link(stall_id=stall_id) == url_for("stalls.detail", stall_id=stall_id)
+        assert link_builder("stalls.market")(code="chợ 1") == url_for("stalls.market",
+                                                                      code="chợ 1")
