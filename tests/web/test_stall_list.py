@@ -173,3 +173,19 @@ def test_link_builder_builds_what_url_for_builds(app):
             assert link(stall_id=stall_id) == url_for("stalls.detail", stall_id=stall_id)
         assert link_builder("stalls.market")(code="chợ 1") == url_for("stalls.market",
                                                                       code="chợ 1")
+
+
+def test_the_status_filter_offers_every_status_and_ignores_an_unknown_one(client, auth, market,
+                                                                         volunteer, make_stall):
+    from merchant_onboard.domain.funnel import Status
+
+    make_stall(market, volunteer, stall_code="A-1")
+    auth.login("lan")
+    page = client.get("/m/cho-nho/?status=registered").get_data(as_text=True)
+    offered = re.findall(r'<option value="([a-z_]+)" ?(selected)?>', page)
+    assert [value for value, _ in offered] == [status.value for status in Status]
+    assert [value for value, selected in offered if selected] == ["registered"]
+    assert rows(page) == ["A-1"]
+    assert rows(client.get("/m/cho-nho/?status=census").get_data(as_text=True)) == []
+    unknown = client.get("/m/cho-nho/?status=bogus").get_data(as_text=True)
+    assert rows(unknown) == ["A-1"] and " selected>" not in unknown

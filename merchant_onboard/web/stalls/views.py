@@ -27,6 +27,9 @@ from merchant_onboard.web.stalls import bp
 T = TypeVar("T")
 
 PAGE_SIZE = 50
+#: The statuses the list filters by, in the funnel's order (plain strings: a page shows each
+#: three times, and an enum member's ``value`` is a property call).
+STATUSES = [status.value for status in Status]
 
 
 @bp.get("/")
@@ -69,7 +72,7 @@ def market(code: str):
     market, can_manage = access.enter_market(session, current_user, code)
     query = request.args.get("q", "").strip()
     status = request.args.get("status") or None
-    if status and status not in {s.value for s in Status}:
+    if status not in STATUSES:
         status = None
     zone = request.args.get("zone") or None
     page = page_number()
@@ -78,7 +81,7 @@ def market(code: str):
         offset=(page - 1) * PAGE_SIZE, summary=True)
     return render_template(
         "stalls/market.html", market=market, can_manage=can_manage, query=query,
-        statuses=list(Status), status=status, zones=stall_lookup.zones(session, market),
+        statuses=STATUSES, status=status, zones=stall_lookup.zones(session, market),
         zone=zone, stalls=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
 
 
