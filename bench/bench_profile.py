@@ -7,7 +7,9 @@ batches) and the SQL statements each request sends. The same run measures a bare
 the same way, and prints the list page's cost as a multiple of it. ``--profile`` adds the
 functions that took the most time (cProfile), to find where a request's time goes.
 
-CPU time still moves a little with the neighbours (caches, frequency). ``--instructions`` counts
+CPU time still moves a little with the neighbours (caches, frequency). On PostgreSQL it also
+prints the local server's own CPU time per list request: on one machine it comes out of the
+same CPUs as the app's. ``--instructions`` counts
 what does not move at all: the run starts again under valgrind's callgrind (``apt-get install
 valgrind``), which counts the instructions of the measured requests only (about fifty times
 slower, so use fewer requests).
@@ -103,6 +105,31 @@ def signed_in_client(app):
     return client
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (Linux ``/proc``): the
+    server's own work for the statements, which a one-machine benchmark pays out of the same
+    CPUs as the app."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        if text[text.index("(") + 1:text.rindex(")")] == "postgres":
+            fields = text[text.rindex(")") + 2:].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_per_request(call: Callable[[], object], requests: int) -> float:
+    for _ in range(max(10, requests // 10)):
+        call()
+    start = postgres_cpu_seconds()
+    for _ in range(requests):
+        call()
+    return (postgres_cpu_seconds() - start) / requests
+
+
 def statements_per_request(app, call: Callable[[], object]) -> list[str]:
     """The SQL each request sends, in order (both engines of the app)."""
     from merchant_onboard.db import engines
@@ -145,6 +172,9 @@ def run_backend(backend: str, url: str, requests: int, profile: int) -> None:
     list_cost = measure(listing, requests)
     health_cost = measure(lambda: client.get("/healthz").close(), requests)
     statements = statements_per_request(app, listing)
+    # The server's share needs more requests than the app's to rise above /proc's 10 ms ticks.
+    server_cost = (postgres_cpu_per_request(listing, max(requests, 1000))
+                   if backend == "postgres" and not counted else None)
     if counted:
         print(f"\n{backend}: instructions per request (callgrind), {requests} requests each")
         scale, unit = 1e-6, "M"
@@ -157,6 +187,9 @@ def run_backend(backend: str, url: str, requests: int, profile: int) -> None:
     print(f"  stall list ({LIST_ROWS} rows, HTML)  {list_cost * scale:7.3f} {unit}  "
           f"{hello_cost / list_cost:6.1%} of hello's rate")
     print(f"  stall list: {len(statements)} SQL statements, {len(body.encode())} bytes")
+    if server_cost is not None:
+        print(f"  stall list: PostgreSQL's own CPU time {server_cost * 1e3:.3f} ms per request "
+              f"(the local server's processes), {server_cost / list_cost:.0%} of the app's")
     for statement in statements:
         print(f"    {statement}")
     if profile:
