@@ -1,6 +1,6 @@
 """Web throughput (issue #3): the stall list and stall registration against a bare Flask "hello".
 
-Each app is served by gunicorn (2 sync workers, as in production) on loopback, on SQLite and on
+Each app is served by gunicorn (2 sync workers, one per CPU here) on loopback, on SQLite and on
 PostgreSQL, and loaded by wrk with 20 connections. The headline is the stall list, read and
 rendered afresh on every request (the app keeps no page between requests). Every target is
 measured in several rounds, each with its own "hello", since this machine's speed drifts with
