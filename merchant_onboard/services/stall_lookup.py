@@ -146,8 +146,8 @@ def primary_accounts(session: Session, stall_ids: list[int]) -> dict[int, Paymen
 
 def zones(session: Session, market: Market) -> list[str]:
     """The market's zones, in order (the list page's filter)."""
-    zones = session.connection().execute(_ZONES, {"market_id": market.id}).scalars()
-    return [zone for zone in zones if zone]
+    found = session.connection().execute(_ZONES, {"market_id": market.id}).scalars()
+    return [zone for zone in found if zone]
 
 
 _ZONES = (sa.select(Stall.zone).where(Stall.market_id == sa.bindparam("market_id"))

@@ -35,9 +35,9 @@ def asset_url(filename: str) -> str:
 
     Written out once when the app starts, not asked of the router on every link: Flask serves
     static files at ``static_url_path`` followed by the file's path, and a page links about
-    ten of them; building each with ``url_for("static", …)`` cost a twentieth of the stall
-    list's time (its path converter and query string). The request's script root goes in
-    front, as ``url_for`` puts it. ``tests/web/test_assets.py`` checks that both give the same
+    ten of them; building each with ``url_for("static", …)`` (its path converter and query
+    string) was 4 % of the stall list's instructions. The request's script root goes in front,
+    as ``url_for`` puts it. ``tests/web/test_static_assets.py`` checks that both give the same
     URL for every file, under a path prefix too.
     """
     path = current_app.extensions[_PATHS].get(filename)
@@ -59,6 +59,7 @@ def _cache_rule(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     assert app.static_folder is not None
     hashes = app.extensions[_HASHES] = content_hashes(Path(app.static_folder))
-    app.extensions[_PATHS] = {name: f"{app.static_url_path}/{quote(name)}?{VERSION_ARG}={version}"
-                              for name, version in hashes.items()}
+    app.extensions[_PATHS] = {
+        name: f"{app.static_url_path}/{quote(name)}?{VERSION_ARG}={version}"
+        for name, version in hashes.items()}
     app.after_request(_cache_rule)

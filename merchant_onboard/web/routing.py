@@ -44,8 +44,9 @@ def link_builder(endpoint: str) -> Callable[..., str]:
     ``url_for`` builds it (werkzeug's ``MapAdapter.build``, with the request's script root).
 
     The router is bound to the request once for the whole list rather than once a link:
-    ``url_for`` finds the request, the app and the endpoint's blueprint again on every call,
-    and on the stall list's 50 rows that was a tenth of the page's cost.
+    ``url_for`` finds the request, the app and the endpoint's blueprint again on every call.
+    On the stall list's 50 rows its links were a seventh of the page's instructions; built
+    this way they cost a third less.
     """
     build = current_app.create_url_adapter(request).build
     return lambda **values: build(endpoint, values)
