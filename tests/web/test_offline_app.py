@@ -203,3 +203,27 @@ def test_a_replayed_edit_answers_like_the_first_and_does_not_undo_a_later_edit(
     edits = session.exec(select(Event).where(Event.stall_id == stall.id,
                                              Event.kind == "edited")).all()
     assert len(edits) == 2
+
+
+def test_the_service_worker_under_a_path_prefix_names_every_url_with_it(client):
+    # A proxy may serve the app at /cho (X-Forwarded-Prefix): the worker's shell, modules and
+    # pages are then all under /cho, even when the same process served /sw.js at the root
+    # first (the shell's file list is found once; its URLs must not be).
+    plain = _worker_config(client.get("/sw.js").get_data(as_text=True))
+    response = client.get("/sw.js", environ_overrides={"SCRIPT_NAME": "/cho"})
+    config = _worker_config(response.get_data(as_text=True))
+    scripts = re.findall(r'"([^"]+)"', response.get_data(as_text=True).splitlines()[1])
+    urls = ([entry["url"] for entry in config["precache"]]
+            + list(config["workboxModules"].values())
+            + scripts + [config["outboxUrl"], config["loginUrl"]])
+    assert len(config["precache"]) == len(plain["precache"]) > 10
+    assert [url for url in urls if not url.startswith("/cho/")] == []
+    assert [entry["url"] for entry in config["precache"]] == [
+        "/cho" + entry["url"] for entry in plain["precache"]]
+
+
+def test_signed_in_pages_tell_the_offline_app_the_path_prefix(logged_in):
+    # offline.js matches the paths it queues and keeps within the app, after this prefix.
+    assert 'data-root=""' in logged_in.get("/outbox").get_data(as_text=True)
+    prefixed = logged_in.get("/outbox", environ_overrides={"SCRIPT_NAME": "/cho"})
+    assert 'data-root="/cho"' in prefixed.get_data(as_text=True)

@@ -38,18 +38,20 @@ WORKBOX_MODULES = ("core", "routing", "strategies", "precaching", "expiration")
 
 def _shell() -> list[dict[str, str]]:
     """Precache entries for the shell: each file at the URL pages link it by (``asset_url``,
-    content-hashed), with a revision from its content. Built once: files do not change under
-    a running app."""
-    found = current_app.extensions.get("merchant_onboard.shell")
-    if found is None:
+    content-hashed), with a revision from its content.
+
+    The files and revisions are found once (files do not change under a running app), the
+    URLs on each request: they start with the request's script root, which a proxy may set
+    (an app at ``/cho`` and at ``/`` in the same process must not share them)."""
+    files = current_app.extensions.get("merchant_onboard.shell")
+    if files is None:
         root = Path(current_app.static_folder or "")
-        files = sorted({path.relative_to(root).as_posix() for pattern in SHELL_GLOBS
+        names = sorted({path.relative_to(root).as_posix() for pattern in SHELL_GLOBS
                         for path in root.glob(pattern) if path.is_file()})
-        found = current_app.extensions["merchant_onboard.shell"] = [
-            {"url": asset_url(name),
-             "revision": hashlib.sha256((root / name).read_bytes()).hexdigest()[:16]}
-            for name in files]
-    return found
+        files = current_app.extensions["merchant_onboard.shell"] = [
+            (name, hashlib.sha256((root / name).read_bytes()).hexdigest()[:16])
+            for name in names]
+    return [{"url": asset_url(name), "revision": revision} for name, revision in files]
 
 
 @bp.get("/sw.js")
