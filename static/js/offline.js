@@ -5,11 +5,11 @@
 (function () {
   "use strict";
 
-  var OUTBOX_FORMS = MOOutbox.OUTBOX_FORMS;
   var RETRY_MS = 30000;
   var PAGES_CACHE = MOOutbox.PAGES_CACHE;
 
   var body = document.body;
+  MOOutbox.root = body.dataset.root || "";
   var user = body.dataset.user;
   var strings = JSON.parse(document.getElementById("mo-strings").textContent);
 
@@ -61,7 +61,7 @@
 
   function describe(item, labels, stallsById) {
     var path = new URL(item.url).pathname;
-    var match = OUTBOX_FORMS.exec(path);
+    var match = MOOutbox.outboxForm(path);
     var fields = {};
     item.fields.forEach(function (pair) { fields[pair[0]] = pair[1]; });
     var what = !match ? path : match[1] ? strings.register :
@@ -410,7 +410,7 @@
   }
 
   function marketCode() {
-    var match = /^\/m\/([^/]+)\/$/.exec(location.pathname);
+    var match = /^\/m\/([^/]+)\/$/.exec(MOOutbox.appPath(location.pathname) || "");
     return match && document.getElementById("stall-list") ? decodeURIComponent(match[1]) : null;
   }
 
@@ -420,7 +420,7 @@
     if (!market || !list) return;
     list.querySelectorAll("li.pending-stall").forEach(function (li) { li.remove(); });
     items.slice().reverse().forEach(function (item) {
-      var match = OUTBOX_FORMS.exec(new URL(item.url).pathname);
+      var match = MOOutbox.outboxForm(new URL(item.url).pathname);
       if (!match || decodeURIComponent(match[1] || "") !== market) return;
       var fields = {};
       item.fields.forEach(function (pair) { fields[pair[0]] = pair[1]; });
@@ -486,11 +486,11 @@
   function warm() {
     if (!navigator.onLine || !window.caches) return;
     var urls = [body.dataset.outbox];
-    if (MOOutbox.PAGES.test(location.pathname)) urls.push(location.pathname);
+    if (MOOutbox.isPage(location.pathname)) urls.push(location.pathname);
     // Links to forms, and buttons that post to another form ("already in the census").
     document.querySelectorAll("main a[href], main button[formaction]").forEach(function (el) {
       var url = new URL(el.href || el.formAction, location.href);
-      if (url.origin === location.origin && OUTBOX_FORMS.test(url.pathname)) urls.push(url.pathname);
+      if (url.origin === location.origin && MOOutbox.outboxForm(url.pathname)) urls.push(url.pathname);
     });
     caches.open(PAGES_CACHE).then(function (cache) {
       urls.forEach(function (url) {
@@ -532,7 +532,7 @@
     }
     MOOutbox.setCurrentUser(user);
     document.querySelectorAll("main form[method=post]").forEach(function (form) {
-      if (OUTBOX_FORMS.test(formUrl(form).pathname)) setUpForm(form);
+      if (MOOutbox.outboxForm(formUrl(form).pathname)) setUpForm(form);
     });
     var resend = document.getElementById("outbox-resend");
     if (resend) {

@@ -82,6 +82,26 @@
     // The service worker's cache of those pages; logging out deletes it (the shell stays:
     // it holds nobody's data).
     PAGES_CACHE: "mo-pages",
+    // The path the app is served under: "" at the root, "/cho" behind a proxy that adds a
+    // prefix (X-Forwarded-Prefix). Pages read it from <body data-root>, the worker from its
+    // scope. PAGES and OUTBOX_FORMS match paths within the app, after it.
+    root: "",
+    // A URL's path within the app ("/m/x/" for "/cho/m/x/"), or null for one outside it.
+    appPath: function (pathname) {
+      var root = api.root;
+      if (!root) return pathname;
+      if (pathname !== root && pathname.indexOf(root + "/") !== 0) return null;
+      return pathname.slice(root.length) || "/";
+    },
+    isPage: function (pathname) {
+      var path = api.appPath(pathname);
+      return path !== null && api.PAGES.test(path);
+    },
+    // The OUTBOX_FORMS match of a form's path (market, stall id, which, event kind), or null.
+    outboxForm: function (pathname) {
+      var path = api.appPath(pathname);
+      return path === null ? null : api.OUTBOX_FORMS.exec(path);
+    },
     uuid: uuid,
     rejectionMessages: rejectionMessages,
 

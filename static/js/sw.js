@@ -19,8 +19,8 @@
   workbox.precaching.precacheAndRoute(config.precache);
   workbox.precaching.cleanupOutdatedCaches();
 
-  var PAGES = MOOutbox.PAGES;
-  var OUTBOX_FORMS = MOOutbox.OUTBOX_FORMS;
+  // The app's path prefix, if it has one: the worker's scope is where /sw.js is served.
+  MOOutbox.root = new URL(self.registration.scope).pathname.replace(/\/$/, "");
   var PAGES_CACHE = MOOutbox.PAGES_CACHE;
 
   var pages = new workbox.strategies.NetworkFirst({
@@ -31,7 +31,7 @@
   });
 
   workbox.routing.registerRoute(function (options) {
-    return options.url.origin === self.location.origin && PAGES.test(options.url.pathname);
+    return options.url.origin === self.location.origin && MOOutbox.isPage(options.url.pathname);
   }, function (options) {
     return pages.handle(options).catch(function () {
       // A search or filter never opened before: the list without it (the page filters
@@ -54,7 +54,7 @@
   // "no internet" page. A photo goes with it (one the page could not scale, sent whole).
   workbox.routing.registerRoute(function (options) {
     return options.request.mode === "navigate" && options.url.origin === self.location.origin &&
-      OUTBOX_FORMS.test(options.url.pathname);
+      MOOutbox.outboxForm(options.url.pathname) !== null;
   }, function (options) {
     var request = options.request;
     var copy = request.clone();

@@ -97,6 +97,27 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     dispose(app)
 
 
+#: Where the prefix tests mount the app, as a proxy does that passes X-Forwarded-Prefix.
+PREFIX = "/cho"
+
+
+@pytest.fixture(scope="session")
+def prefixed_server(live_server: LiveServer) -> Iterator[LiveServer]:
+    """The live server's app (and database) served under ``PREFIX`` on a port of its own:
+    ``base_url`` ends with the prefix, so ``url("/login")`` is ``…/cho/login``."""
+    from werkzeug.exceptions import NotFound
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    mounted = DispatcherMiddleware(NotFound(), {PREFIX: live_server.app})
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, mounted, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="prefixed-server", daemon=True)
+    thread.start()
+    yield LiveServer(app=live_server.app,
+                     base_url=f"http://127.0.0.1:{server.server_port}{PREFIX}")
+    server.shutdown()
+    thread.join(timeout=5)
+
+
 class Seeder:
     """Arrange data in the live server's database through the same services as real use."""
 
@@ -172,6 +193,12 @@ def phone_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     ``page.goto("/m/…")`` is relative to the live server.
     """
     yield from _new_page(browser, PHONE, live_server.base_url)
+
+
+@pytest.fixture
+def prefixed_phone_page(browser: Any, prefixed_server: LiveServer) -> Iterator[Any]:
+    """A phone's page for the app served under ``PREFIX``: go to ``prefixed_server.url(…)``."""
+    yield from _new_page(browser, PHONE, prefixed_server.base_url)
 
 
 @pytest.fixture

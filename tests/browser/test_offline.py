@@ -10,6 +10,7 @@ from sqlmodel import Session, func, select
 from merchant_onboard.db import get_engine
 from merchant_onboard.models import Event, Stall
 from tests.browser.network import LostAnswer
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -41,29 +42,33 @@ def _counts(live_server, market_id: int, stall_id: int) -> tuple[int, int]:
     return stalls, events
 
 
-def _app_ready(page) -> None:
-    """Wait until the service worker controls the page and the pages are stored offline.
+def _app_ready(page, root: str = "") -> None:
+    """Wait until the service worker controls the page and the pages are stored offline
+    (``root``: the path prefix the app is served under).
 
     Polled from here: the app's CSP forbids the eval that ``wait_for_function`` uses.
     """
+    state = None
     for _ in range(100):
-        if page.evaluate("""async () => {
+        state = page.evaluate("""async (outbox) => {
             const cache = await caches.open("mo-pages");
-            return navigator.serviceWorker.controller !== null
-                && !!(await cache.match(location.pathname)) && !!(await cache.match("/outbox"));
-        }"""):
+            return [navigator.serviceWorker.controller !== null,
+                    !!(await cache.match(location.pathname)), !!(await cache.match(outbox))];
+        }""", root + "/outbox")
+        if all(state):
             return
         page.wait_for_timeout(100)
-    raise AssertionError("the service worker never took over the page")
+    raise AssertionError(f"the service worker never took over {page.url}: controlling, page "
+                         f"kept, outbox kept = {state}")
 
 
-def _go_online_ready(page, path: str) -> None:
-    page.goto(path)
-    _app_ready(page)
+def _go_online_ready(page, path: str, root: str = "") -> None:
+    page.goto(root + path)
+    _app_ready(page, root)
 
 
-def _register_offline(page, market_code: str, code: str, shop: str) -> None:
-    page.goto(f"/m/{market_code}/stalls/new")
+def _register_offline(page, market_code: str, code: str, shop: str, root: str = "") -> None:
+    page.goto(f"{root}/m/{market_code}/stalls/new")
     page.get_by_label("Mã gian hàng").fill(code)
     page.get_by_label("Tên gian hàng").fill(shop)
     page.get_by_label("Họ tên chủ hộ").fill("Trần Văn " + code.replace("-", ""))
@@ -350,3 +355,39 @@ def test_an_edit_made_offline_is_sent_once_even_when_its_answer_is_lost(
         edits = session.exec(select(Event).where(Event.stall_id == stall.id,
                                                  Event.kind == "edited")).all()
     assert [e.data["fields"] for e in edits] == [["shop_name"], ["shop_name"]]
+
+
+def test_the_offline_app_works_when_the_app_is_served_under_a_path_prefix(
+        field, prefixed_phone_page, prefixed_server, live_server):
+    # Behind a proxy that mounts the app at /cho (X-Forwarded-Prefix), every path the offline
+    # app matches starts with the prefix: the pages it keeps, the forms it queues, the list
+    # it adds pending stalls to. Nothing may be lost there either.
+    from tests.browser.conftest import PREFIX
+
+    volunteer, market, stall = field
+    page = prefixed_phone_page
+    page.goto(prefixed_server.url("/login"))
+    page.get_by_label("Tên đăng nhập").fill(volunteer.username)
+    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
+    assert page.url.startswith(prefixed_server.url("/m/")), page.url
+    host = prefixed_server.base_url[:-len(PREFIX)]
+    _go_online_ready(page, f"/m/{market.code}/", root=prefixed_server.base_url)
+    _go_online_ready(page, f"/m/{market.code}/stalls/new", root=prefixed_server.base_url)
+    assert page.evaluate("document.body.dataset.root") == PREFIX
+    before = _counts(live_server, market.id, stall.id)
+
+    page.context.set_offline(True)
+    _register_offline(page, market.code, "P-1", "Quầy tiền tố", root=prefixed_server.base_url)
+    assert page.url.startswith(host + PREFIX + "/outbox"), page.url
+    expect(_badge(page)).to_have_attribute("data-pending", "1")
+    page.goto(prefixed_server.url(f"/m/{market.code}/"))  # from the phone
+    expect(page.locator("#stall-list li.pending-stall", has_text="P-1")
+           .locator(".badge")).to_have_text("Chờ gửi")
+    assert _counts(live_server, market.id, stall.id) == before
+
+    page.context.set_offline(False)
+    page.goto(prefixed_server.url("/outbox"))
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    assert _counts(live_server, market.id, stall.id) == (before[0] + 1, before[1])
