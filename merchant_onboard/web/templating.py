@@ -77,12 +77,13 @@ def label_filter(table: str) -> Callable[[Context, str], str]:
 
 
 def url_with(**changes: Any) -> str:
-    """The current URL with some query arguments replaced (filters, pages)."""
+    """The current URL with some query arguments replaced (filters, pages), under the app's
+    path prefix if a proxy gives it one (the script root)."""
     args = request.args.to_dict()
     args.update({k: v for k, v in changes.items() if v is not None})
     for key in [k for k, v in changes.items() if v is None]:
         args.pop(key, None)
-    return request.path + ("?" + urlencode(args) if args else "")
+    return request.script_root + request.path + ("?" + urlencode(args) if args else "")
 
 
 def init_app(app: Flask) -> None:

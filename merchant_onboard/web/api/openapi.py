@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
+from flask import request
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -122,8 +123,9 @@ def operation(summary: str, *, tag: str, responses: Mapping[str, Any],
     return op
 
 
-def build_document(modules: Iterable[ModuleType]) -> dict[str, Any]:
-    """The whole document from the parts ``modules`` declare."""
+def build_document(modules: Iterable[ModuleType], root: str = "") -> dict[str, Any]:
+    """The whole document from the parts ``modules`` declare, for the app served under
+    ``root`` (a proxy's path prefix, or none)."""
     paths: dict[str, dict[str, Any]] = {}
     for module in modules:
         for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
@@ -139,7 +141,7 @@ def build_document(modules: Iterable[ModuleType]) -> dict[str, Any]:
                                 "(`?lang=en` for English). Every create and event takes "
                                 "an idempotency key (`Idempotency-Key` header or "
                                 "`client_id`): a retry answers 200 with the first result."},
-        "servers": [{"url": "/api/v1"}],
+        "servers": [{"url": f"{root}/api/v1"}],
         "security": [{"bearer": []}],
         "paths": dict(sorted(paths.items())),
         "components": {
@@ -171,7 +173,7 @@ def component_schemas(paths: Mapping[str, Any]) -> dict[str, Any]:
 def openapi_document():
     from merchant_onboard.web import api
 
-    return build_document(api.MODULES)
+    return build_document(api.MODULES, root=request.script_root)
 
 
 OPENAPI_PATHS = {

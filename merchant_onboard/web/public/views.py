@@ -48,7 +48,7 @@ def _card_page(typed: str):
         return render_template("public/look_up.html", typed=typed, error=_(
             "Không tìm thấy mã xác minh này. Kiểm tra lại mã in trên poster (8 ký tự, "
             "ví dụ K7P2-QX9M) rồi thử lại.")), 404
-    if request.path == url_for("public.look_up"):
+    if request.endpoint == "public.look_up":
         return redirect(url_for("public.verify", code=card.public_code))
     return render_template("public/verify.html", card=card, check=None, error=None)
 
