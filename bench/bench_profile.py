@@ -7,12 +7,13 @@ batches) and the SQL statements each request sends. The same run measures a bare
 the same way, and prints the list page's cost as a multiple of it. ``--profile`` adds the
 functions that took the most time (cProfile), to find where a request's time goes.
 
-CPU time still moves a little with the neighbours (caches, frequency). On PostgreSQL it also
-prints the local server's own CPU time per list request: on one machine it comes out of the
-same CPUs as the app's. ``--instructions`` counts
-what does not move at all: the run starts again under valgrind's callgrind (``apt-get install
-valgrind``), which counts the instructions of the measured requests only (about fifty times
-slower, so use fewer requests).
+On PostgreSQL it also prints the local server's own CPU time per list request: on one
+machine it comes out of the same CPUs as the app's.
+
+CPU time still moves a little with the neighbours (caches, frequency). ``--instructions``
+counts what does not move at all: the run starts again under valgrind's callgrind
+(``apt-get install valgrind``), which counts the instructions of the measured requests only
+(about fifty times slower, so use fewer requests).
 
 Run: ``.venv/bin/python bench/bench_profile.py [--requests 300] [--backends sqlite,postgres]
 [--profile 25] [--instructions]``. PostgreSQL as for bench_web.py. Prints figures only; nothing
