@@ -22,6 +22,10 @@ from tests.domain.conftest_poster import make_spec
 COUNTER = (196, 184, 160)
 #: A scammer's account: a real bank (VietinBank), an account no stall of the tests owns.
 FOREIGN = build_payload(bank="970415", account="109876543210")
+#: A VNPAY-QR merchant code (tag 26), as a payment terminal's sticker shows it: it takes money,
+#: and the registry cannot say whose (the golden vector of tests/domain/test_vietqr_golden.py).
+MERCHANT_QR = ("00020101021126280010A0000007750110010531231452045411530370454061500005802VN"
+               "5910CELLPHONES6005HANOI62140303CPS0703T0163041387")
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,8 @@ def fraud_scenes(own_payload: str, old_payload: str | None = None) -> Iterator[S
     """The issue's photo set for a stall whose current poster encodes ``own_payload``.
 
     A foreign VietQR beside the poster at several sizes and positions, one stuck over the
-    poster, and, when ``old_payload`` is given, the poster beside a poster of an old account.
+    poster, a merchant payment code (VNPAY) beside it, and, when ``old_payload`` is given,
+    the poster beside a poster of an old account.
     """
     own = poster(own_payload)
     for side, where in ((700, "right"), (420, "right"), (300, "below"), (560, "below")):
@@ -100,6 +105,8 @@ def fraud_scenes(own_payload: str, old_payload: str | None = None) -> Iterator[S
                                                    where="right"), width=2400, blur=0),
                 "foreign")
     yield Scene("foreign-stuck-over", shoot(stuck_over(own, FOREIGN), width=1200), "foreign")
+    yield Scene("merchant-qr-beside", shoot(beside(own, sticker(MERCHANT_QR, 560),
+                                                   where="right")), "other_payment")
     if old_payload is not None:
         yield Scene("old-account-beside", shoot(beside(own, poster(old_payload), where="right"),
                                                 width=2000), "old_account")

@@ -1,8 +1,12 @@
 """The overlay-fraud verdict: every QR read at a stall, judged against the stall's accounts.
 
-The scam is a second VietQR stuck on or beside the stall's own, so the verdict looks at every
-code found, not the first: one bank-transfer code that is not the stall's current account is
-enough for a warning, whatever else the photo holds.
+The scam is a second payment code stuck on or beside the stall's own, so the verdict looks at
+every code found, not the first: one code that takes money and is not the stall's current
+account is enough for a warning, whatever else the photo holds. That covers a VietQR to another
+account, even one that breaks a rule of the standard (a banking app may still pay it: the
+account says where the money goes), and any other payment code (VNPAY, a NAPAS merchant code,
+another scheme), which the registry cannot vouch for. Only codes that are no payment at all (a
+website) are harmless.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from merchant_onboard.domain.text import mask
-from merchant_onboard.domain.vietqr import ParsedQR, is_transfer
+from merchant_onboard.domain.text import mask, normalize_account
+from merchant_onboard.domain.vietqr import Kind, ParsedQR
+from merchant_onboard.domain.vietqr.emv import TRANSFER_KINDS
 
 
 class Verdict(StrEnum):
@@ -23,13 +28,16 @@ class Verdict(StrEnum):
     FOREIGN = "foreign"  # a transfer to an account the stall never registered
     OLD_ACCOUNT = "old_account"  # an account the stall used before: its posters are revoked
     REVOKED_POSTER = "revoked_poster"  # the current account, but the stall's poster is revoked
-    NOT_TRANSFER = "not_transfer"  # QR codes, none a bank transfer (a website, VNPAY…)
+    OTHER_PAYMENT = "other_payment"  # a payment code the registry cannot vouch for (VNPAY…)
+    NOT_TRANSFER = "not_transfer"  # QR codes, none a payment (a website, text)
     NO_QR = "no_qr"  # nothing readable
 
 
 #: Verdicts that tell the payer not to pay, strongest first: the result is the first that
 #: any code earns.
-WARNINGS = (Verdict.FOREIGN, Verdict.OLD_ACCOUNT, Verdict.REVOKED_POSTER)
+WARNINGS = (Verdict.FOREIGN, Verdict.OLD_ACCOUNT, Verdict.REVOKED_POSTER, Verdict.OTHER_PAYMENT)
+#: The verdicts of codes a warning names: each is a code that takes money elsewhere.
+SUSPECTS = (Verdict.FOREIGN, Verdict.OLD_ACCOUNT, Verdict.OTHER_PAYMENT)
 
 #: (bank BIN, account number): how a transfer code names an account.
 AccountKey = tuple[str, str]
@@ -68,9 +76,8 @@ class Recheck:
 
     @property
     def suspects(self) -> tuple[FoundCode, ...]:
-        """The transfer codes that are not the stall's current account: what to name."""
-        return tuple(c for c in self.codes if c.verdict in (Verdict.FOREIGN,
-                                                            Verdict.OLD_ACCOUNT))
+        """The payment codes that are not the stall's current account: what to name."""
+        return tuple(c for c in self.codes if c.verdict in SUSPECTS)
 
     def to_dict(self) -> dict[str, Any]:
         return {"result": self.result.value, "warning": self.warning,
@@ -95,14 +102,18 @@ def judge(found: Sequence[ParsedQR], *, current: AccountKey | None,
 
 def _judge_one(parsed: ParsedQR, current: AccountKey | None, old: Collection[AccountKey],
                poster_revoked: bool) -> FoundCode:
-    if not is_transfer(parsed):
+    if parsed.kind == Kind.NOT_EMV:
         return FoundCode(Verdict.NOT_TRANSFER, parsed.kind)
-    key = (str(parsed.bin), str(parsed.account))
-    if key == current:
-        verdict = Verdict.REVOKED_POSTER if poster_revoked else Verdict.MATCH
-    elif key in old:
-        verdict = Verdict.OLD_ACCOUNT
+    if parsed.kind in TRANSFER_KINDS and parsed.bin and parsed.account:
+        # Accounts are kept as registration writes them (letters in capitals).
+        key = (parsed.bin, normalize_account(parsed.account))
+        if key == current:
+            verdict = Verdict.REVOKED_POSTER if poster_revoked else Verdict.MATCH
+        elif key in old:
+            verdict = Verdict.OLD_ACCOUNT
+        else:
+            verdict = Verdict.FOREIGN
     else:
-        verdict = Verdict.FOREIGN
-    bank = parsed.bank.short_name if parsed.bank else str(parsed.bin)
+        verdict = Verdict.OTHER_PAYMENT
+    bank = parsed.bank.short_name if parsed.bank else (parsed.bin or "")
     return FoundCode(verdict, parsed.kind, parsed.bin, bank, mask(parsed.account))

@@ -1,4 +1,5 @@
-"""Names people read for statuses, events, refusal reasons and roles, translated at display time."""
+"""Names people read for statuses, events, refusal reasons, roles and kinds of QR code,
+translated at display time."""
 
 from __future__ import annotations
 
@@ -48,10 +49,21 @@ ROLE_LABELS = {
     "volunteer": _l("Tình nguyện viên"),
 }
 
+#: What a code read at a stall is (``vietqr.Kind``), as a payment check names it. A transfer
+#: kind is named here only when its account could not be read.
+QR_KIND_LABELS = {
+    "vietqr_account": _l("Mã VietQR lỗi"),
+    "vietqr_card": _l("Mã VietQR thẻ lỗi"),
+    "napas_qrpush": _l("Mã thanh toán cho đơn vị chấp nhận thẻ (NAPAS)"),
+    "napas_qrcash": _l("Mã rút tiền ATM (NAPAS)"),
+    "vnpay": _l("Mã VNPAY-QR"),
+    "other_emv": _l("Mã thanh toán khác"),
+    "not_emv": _l("Mã QR thường"),
+}
 
 #: The tables by the name of their template filter (``status_label`` and so on).
 TABLES = {"status": STATUS_LABELS, "event": EVENT_LABELS, "reason": REASON_LABELS,
-          "role": ROLE_LABELS}
+          "role": ROLE_LABELS, "qr_kind": QR_KIND_LABELS}
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from jinja2.utils import pass_context
 from markupsafe import Markup
 
 from merchant_onboard.domain.banks import default_registry
+from merchant_onboard.domain import recheck
 from merchant_onboard.domain.codes import format_public_code
 from merchant_onboard.domain.registration import HOLDER_NAME_MAX
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, qr_matrix
@@ -98,6 +99,9 @@ def init_app(app: Flask) -> None:
                                  offline_strings_json=offline_strings_json,
                                  current_locale=lambda: str(get_locale()), config=app.config,
                                  # The form's bound is the domain's limit, stated once.
-                                 HOLDER_NAME_MAX=HOLDER_NAME_MAX)
+                                 HOLDER_NAME_MAX=HOLDER_NAME_MAX,
+                                 # Which verdicts warn, and which codes they name.
+                                 RECHECK_WARNINGS=[v.value for v in recheck.WARNINGS],
+                                 RECHECK_SUSPECTS=[v.value for v in recheck.SUSPECTS])
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

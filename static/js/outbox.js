@@ -68,9 +68,10 @@
   }
 
   // A re-check accepted with a warning verdict (a QR that is not the stall's account, an old
-  // account, a revoked poster: templates/_recheck.html). Sent from the outbox, the volunteer
-  // may be three stalls further on, so it stays on the list as a warning until seen.
-  var WARNING = /<div class="recheck-result[^"]*"[^>]*data-result="(?:foreign|old_account|revoked_poster)"[^>]*>\s*<strong>([\s\S]*?)<\/strong>/;
+  // account, a revoked poster, a payment code nobody can vouch for: templates/_recheck.html
+  // marks them data-warning). Sent from the outbox, the volunteer may be three stalls further
+  // on, so it stays on the list as a warning until seen.
+  var WARNING = /<div class="recheck-result[^"]*"[^>]*\sdata-warning[\s>][^>]*>\s*<strong>([\s\S]*?)<\/strong>/;
 
   var api = {
     // Pages a volunteer needs without a signal: the markets and their stall lists (and the

@@ -18,6 +18,7 @@ from merchant_onboard.models import Event, PaymentAccount, Stall
 from tests.browser.network import LostAnswer
 from tests.browser.test_offline import _app_ready, _badge
 from tests.browser.test_phone_scan import SMALL_UPLOAD, camera_photo
+from tests.photoset import MERCHANT_QR
 
 pytestmark = pytest.mark.browser
 
@@ -255,10 +256,16 @@ def test_a_scan_whose_send_is_lost_returns_to_the_form_which_then_reads_on_the_p
     expect(page.locator(".scan-status")).to_contain_text("Đã đọc mã QR ngay trên máy")
 
 
+@pytest.mark.parametrize(("found", "result", "heading"), [
+    (build_payload(bank="970415", account="108009999999"), "foreign",
+     "CẢNH BÁO: có mã QR KHÔNG phải tài khoản đã đăng ký"),
+    (MERCHANT_QR, "other_payment", "CẢNH BÁO: có mã thanh toán KHÔNG phải mã VietQR"),
+], ids=["foreign-vietqr", "merchant-qr"])
 def test_a_recheck_sent_later_that_finds_a_foreign_qr_stays_on_the_phone_as_a_warning(
-        field, phone_page, login, live_server, screenshot, tmp_path):
+        field, phone_page, login, live_server, screenshot, tmp_path, found, result, heading):
     """The volunteer has walked on when a queued re-check is sent: a warning verdict (a QR
-    stuck over the stall's) stays on the pending list, the badge says so, until seen."""
+    stuck over the stall's, or a payment code nobody vouches for) stays on the pending list,
+    the badge says so, until seen."""
     volunteer, market, stall = field
     page = phone_page
     login(page, volunteer.username)
@@ -272,8 +279,7 @@ def test_a_recheck_sent_later_that_finds_a_foreign_qr_stays_on_the_phone_as_a_wa
     _app_ready(page)
     page.context.set_offline(True)
     page.reload()
-    fake = camera_photo(tmp_path / "fake.jpg", build_payload(bank="970415",
-                                                              account="108009999999"))
+    fake = camera_photo(tmp_path / "fake.jpg", found)
     page.locator("input[name=poster_photo]").set_input_files(str(fake))
     page.get_by_role("button", name="Xác nhận").click()
     expect(page.locator("#outbox-queued")).to_be_visible()
@@ -287,13 +293,12 @@ def test_a_recheck_sent_later_that_finds_a_foreign_qr_stays_on_the_phone_as_a_wa
     item = page.locator("#outbox-list .outbox-item")
     expect(item).to_have_attribute("data-status", "warning")
     expect(item).to_contain_text("A-1")
-    expect(item.locator(".outbox-error")).to_contain_text(
-        "CẢNH BÁO: có mã QR KHÔNG phải tài khoản đã đăng ký")
+    expect(item.locator(".outbox-error")).to_contain_text(heading)
     expect(item.get_by_role("link", name="Mở trang gian hàng")).to_have_attribute(
         "href", f"/stalls/{stall.id}")
-    screenshot(page, "offline-recheck-warning")
+    screenshot(page, f"offline-recheck-warning-{result}")
     recorded = _rechecks(live_server, stall.id)
-    assert len(recorded) == 1 and recorded[0]["result"] == "foreign"
+    assert len(recorded) == 1 and recorded[0]["result"] == result
     # Kept without its photo: it was sent, and is never sent again.
     assert page.evaluate("""async () => (await MOOutbox.list(document.body.dataset.user))
                             .map(i => [i.status, i.files.length])""") == [["warning", 0]]

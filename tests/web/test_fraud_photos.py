@@ -29,7 +29,7 @@ def scenes() -> dict[str, Scene]:
 
 SCENE_NAMES = ["foreign-right-700", "foreign-right-420", "foreign-below-300",
                "foreign-below-560", "foreign-far-grainy", "foreign-stuck-over",
-               "old-account-beside"]
+               "old-account-beside", "merchant-qr-beside"]
 
 
 def test_the_set_is_what_the_issue_asks_for():
@@ -71,11 +71,14 @@ def test_the_volunteer_recheck_page_warns(client, auth, session, stall, name):
         "client_id": str(uuid.uuid4()), "poster_photo": photo(name)})
     page = response.get_data(as_text=True)
     expected = scenes()[name].expected
-    assert f'data-result="{expected}"' in page
+    assert f'data-result="{expected}" data-warning' in page
     if expected == "foreign":
         assert "VietinBank" in page and "•••• 3210" in page
-    else:
+    elif expected == "old_account":
         assert "Vietcombank" in page and "•••• 5678" in page and "tài khoản cũ" in page
+    else:
+        assert "Mã VNPAY-QR (không xác minh được)" in page
+        assert "Hỏi chủ gian hàng: nếu mã này không phải của họ" in page
     session.expire_all()
     assert session.get(Stall, stall.id).recheck_mismatch is True
 
@@ -95,7 +98,10 @@ def test_the_api_answers_the_verdict_and_every_code(client, api_token, stall, na
         assert "match" in verdicts
     suspect = next(c for c in body["codes"] if c["verdict"] == expected)
     assert suspect["old_account"] is (expected == "old_account")
-    assert suspect["account"] in ("•••• 3210", "•••• 5678")
+    if expected == "other_payment":
+        assert suspect["kind"] == "vnpay" and suspect["account"] is None
+    else:
+        assert suspect["account"] in ("•••• 3210", "•••• 5678")
 
 
 @pytest.mark.parametrize("name", SCENE_NAMES)
@@ -103,7 +109,9 @@ def test_the_public_page_warns_first(client, stall, name):
     response = client.post(f"/v/{stall.public_code}", data={"photo": photo(name)})
     page = response.get_data(as_text=True)
     expected = scenes()[name].expected
-    assert f'data-result="{expected}"' in page
+    assert f'data-result="{expected}" data-warning' in page
+    # A warning never sits beside the all-clear.
+    assert "Mã xác minh hợp lệ." not in page
     # The verdict comes before the stall's details.
     assert page.index('data-result=') < page.index('data-state=')
 

@@ -499,7 +499,7 @@ class DecodedPage(Page):
 
 class FoundCode(Answer):
     verdict: Literal[Verdict.MATCH, Verdict.FOREIGN, Verdict.OLD_ACCOUNT,
-                     Verdict.REVOKED_POSTER, Verdict.NOT_TRANSFER]
+                     Verdict.REVOKED_POSTER, Verdict.OTHER_PAYMENT, Verdict.NOT_TRANSFER]
     kind: str = Field(description="What the code is (vietqr_account, vnpay…).")
     bin: str | None
     bank: str | None
@@ -509,7 +509,7 @@ class FoundCode(Answer):
 
 
 class Recheck(EventResult):
-    result: Verdict = Field(description="The verdict on all codes: any transfer code that is "
+    result: Verdict = Field(description="The verdict on all codes: any payment code that is "
                                         "not the current account is a warning.")
     warning: bool
     codes: list[FoundCode]
