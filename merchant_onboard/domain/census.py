@@ -17,7 +17,7 @@ from typing import Any
 
 from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
 from merchant_onboard.domain.registration import clean_details
-from merchant_onboard.domain.text import fold_search
+from merchant_onboard.domain.text import code_key, fold_search
 
 #: The census columns, in the order they are shown.
 FIELDS = ("stall_code", "zone", "shop_name", "owner_name", "owner_phone")
@@ -221,15 +221,16 @@ def _row(number: int, cells: list[Any], positions: dict[str, int]) -> CensusRow:
 
 
 def _flag_duplicates(rows: list[CensusRow]) -> list[CensusRow]:
-    """Every line of a code that appears more than once is rejected: which one is right is
-    for the manager to decide, not for the import to guess."""
+    """Every line of a code that appears more than once, however written ("B-1", "B 01": one
+    ``code_key``), is rejected: which one is right is for the manager to decide, not for the
+    import to guess."""
     lines: dict[str, list[int]] = {}
     for row in rows:
         if row.code and not row.errors:
-            lines.setdefault(row.code, []).append(row.line)
+            lines.setdefault(code_key(row.code), []).append(row.line)
     out = []
     for row in rows:
-        seen = lines.get(row.code, [])
+        seen = lines.get(code_key(row.code), []) if row.code else []
         if len(seen) > 1 and not row.errors:
             row = CensusRow(row.line, row.values, [ValidationError(
                 N_("Mã %(code)s có ở nhiều dòng: %(lines)s."), field="stall_code",

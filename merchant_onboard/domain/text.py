@@ -148,6 +148,22 @@ def natural_key(code: str) -> str:
     return _DIGIT_RUN.sub(lambda m: m.group(1).lstrip("0").rjust(_NATURAL_PAD, "0"), folded)
 
 
+def code_key(code: str) -> str:
+    """The stall code as people read it aloud, one key for every way of writing it.
+
+    "B-3", "b3", "B 3", "b.3" and "B/03" are one stall: the letter runs and number runs in
+    order, numbers without leading zeros, joined by "-" ("B-3"). What separates runs does not
+    matter, but where a run ends does: "A-1-2" and "A-12" stay two stalls. Stored beside the
+    code and unique per market, so the database itself refuses a second "A1" beside "A-1".
+    """
+    runs = _CODE_RUN.findall(code.upper())
+    return "-".join(run.lstrip("0") or "0" if run.isdigit() else run for run in runs)
+
+
+#: A letter run or a number run of a stall code (codes are ASCII: domain.registration).
+_CODE_RUN = re.compile(r"[A-Z]+|[0-9]+")
+
+
 def group_account(acc: str) -> str:
     """Group an account number in fours for reading aloud or on a poster: "0011 0123 4567 8"."""
     acc = normalize_account(acc)

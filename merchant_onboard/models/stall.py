@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from merchant_onboard.domain.text import code_key
 from merchant_onboard.models.base import UTCDateTime, utcnow
+
+
+def _code_key_of_insert(context: Any) -> str:
+    return code_key(context.get_current_parameters()["stall_code"])
 
 
 class Stall(SQLModel, table=True):
@@ -19,6 +25,8 @@ class Stall(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("market_id", "stall_code"),
+        # One stall per code however it is written ("A-1", "a1", "A 01"): text.code_key.
+        sa.UniqueConstraint("market_id", "code_key", name="uq_stall_market_code_key"),
         sa.Index("ix_stall_market_status", "market_id", "status"),
         sa.Index("ix_stall_market_order", "market_id", "zone", "sort_key"),
     )
@@ -30,6 +38,9 @@ class Stall(SQLModel, table=True):
     #: byte by byte on PostgreSQL, where a locale collation would skip the punctuation.
     sort_key: str = Field(sa_type=sa.String(128).with_variant(sa.String(128, collation="C"),
                                                                "postgresql"))
+    #: The code as read aloud (``text.code_key``: "A-1" for "a1"), unique within the market.
+    #: An insert that leaves it out gets it from the code (services set it on edits).
+    code_key: str = Field(max_length=64, sa_column_kwargs={"default": _code_key_of_insert})
     zone: str = Field(default="", max_length=64)
     shop_name: str = Field(default="", max_length=200)
     owner_name: str = Field(default="", max_length=120)

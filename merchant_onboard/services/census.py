@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.census import FIELDS, CensusFile, CensusRow
 from merchant_onboard.domain.errors import N_, ConflictError, PermissionDenied, ValidationError
 from merchant_onboard.domain.funnel import Status
+from merchant_onboard.domain.text import code_key
 from merchant_onboard.models import AuditEntry, Market, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access
@@ -129,15 +130,17 @@ def _apply_row(session: Session, market: Market, planned: PlannedRow, stall: Sta
 
 
 def _existing(session: Session, market: Market, codes: list[str]) -> dict[str, Stall]:
-    found: dict[str, Stall] = {}
-    unique = sorted(set(codes))
+    """The market's stalls of ``codes``, by code as the file writes it: "A-01" in the file
+    finds the stall A-1 (the same ``code_key``)."""
+    by_key: dict[str, Stall] = {}
+    keys = sorted({code_key(code) for code in codes})
     # Chunks keep the IN list within SQLite's bound on query parameters.
-    for start in range(0, len(unique), 900):
-        chunk = unique[start:start + 900]
+    for start in range(0, len(keys), 900):
+        chunk = keys[start:start + 900]
         for stall in session.exec(select(Stall).where(Stall.market_id == market.id,
-                                                      Stall.stall_code.in_(chunk))):
-            found[stall.stall_code] = stall
-    return found
+                                                      Stall.code_key.in_(chunk))):
+            by_key[stall.code_key] = stall
+    return {code: by_key[code_key(code)] for code in codes if code_key(code) in by_key}
 
 
 def _plan(row: CensusRow, stall: Stall | None) -> PlannedRow:

@@ -18,7 +18,7 @@ from merchant_onboard.domain.funnel import EventKind, Status
 from merchant_onboard.domain.registration import (
     AccountDetails, clean_account, clean_details, clean_stall_code,
 )
-from merchant_onboard.domain.text import fold_search, natural_key
+from merchant_onboard.domain.text import code_key, fold_search, natural_key
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services.onboarding import (
@@ -276,7 +276,8 @@ def _check_duplicates(session: Session, *, market: Market, details: Mapping[str,
 
 
 def _same_code(code: str) -> sa.ColumnElement[bool]:
-    return Stall.stall_code == code
+    # "a1" is A-1: the same key, as the database's unique constraint sees it.
+    return Stall.code_key == code_key(code)
 
 
 def _same_account(market: Market, account: AccountDetails) -> sa.ColumnElement[bool]:
@@ -332,6 +333,7 @@ def apply_details(stall: Stall, details: Mapping[str, Any]) -> None:
     for field, value in details.items():
         setattr(stall, field, value)
     stall.sort_key = natural_key(stall.stall_code)
+    stall.code_key = code_key(stall.stall_code)
     stall.search_text = search_text(details)
 
 

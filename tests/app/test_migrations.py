@@ -62,3 +62,38 @@ def test_sqlite_enforces_foreign_keys(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
+
+
+def test_stalls_sharing_a_code_written_two_ways_survive_the_code_key_migration(
+        empty_database, capfd):
+    """A database from before code_key may hold "A-1" and "A1" in one market (the defect the
+    key fixes): the upgrade keeps both, gives the later a key marked with its id and names
+    it, and from then on the database refuses a third."""
+    engine = make_engine(empty_database)
+    upgrade(engine, "b5e2c8d41f07")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO market (id, code, name, kind, province, ward, address,"
+                             " census_size, target_pct, campaign_title, poster_second_line,"
+                             " created_at) VALUES (1, 'cho', 'Chợ', 'market', '', '', '', 0, 80,"
+                             " '', '', '2026-12-01')"))
+        for stall_id, code in ((1, "A-1"), (2, "A1"), (3, "B-01"), (4, "A-10")):
+            conn.execute(sa.text(
+                "INSERT INTO stall (id, market_id, stall_code, sort_key, zone, shop_name,"
+                " owner_name, owner_phone, category, notes, search_text, consent, status,"
+                " status_changed_at, recheck_mismatch, public_code, created_at, updated_at,"
+                " version) VALUES (:id, 1, :code, :code, '', '', '', '', '', '', '', false,"
+                " 'census', '2026-12-01', false, :public, '2026-12-01', '2026-12-01', 1)"),
+                {"id": stall_id, "code": code, "public": f"P{stall_id}"})
+    upgrade(engine)
+    with engine.connect() as conn:
+        keys = dict(conn.execute(sa.text("SELECT stall_code, code_key FROM stall")).all())
+    assert keys == {"A-1": "A-1", "A1": "A-1#2", "B-01": "B-1", "A-10": "A-10"}
+    assert "stall 2 ('A1') of market 1 has the code of stall 'A-1'" in capfd.readouterr().err
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO stall (market_id, stall_code, code_key, sort_key, zone, shop_name,"
+            " owner_name, owner_phone, category, notes, search_text, consent, status,"
+            " status_changed_at, recheck_mismatch, public_code, created_at, updated_at, version)"
+            " VALUES (1, 'B1', 'B-1', 'b1', '', '', '', '', '', '', '', false, 'census',"
+            " '2026-12-01', false, 'P9', '2026-12-01', '2026-12-01', 1)"))
+    engine.dispose()

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from merchant_onboard.domain.errors import ValidationError
 from merchant_onboard.domain.text import (
+    code_key,
     fold_holder_name,
     fold_search,
     group_account,
@@ -143,3 +144,19 @@ def test_mask_keeps_only_the_last_characters():
     assert mask("12") == "•••• 12"
     assert mask("") == "" and mask(None) == ""
 
+
+
+@pytest.mark.parametrize(("typed", "key"), [
+    ("B-3", "B-3"), ("b3", "B-3"), ("B 3", "B-3"), ("b.3", "B-3"), ("B/03", "B-3"),
+    ("A-01", "A-1"), ("A-10", "A-10"), ("10", "10"), ("0", "0"), ("A-00", "A-0"),
+    ("KIOT12B", "KIOT-12-B"), ("kiot 12 b", "KIOT-12-B"), ("A_1", "A-1"),
+])
+def test_the_code_key_is_the_code_as_people_read_it_aloud(typed, key):
+    assert code_key(typed) == key
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("A-1-2", "A-12"), ("1-2", "12"), ("A1-0", "A-10"), ("AB-1", "A-B-1"), ("A-1", "A-1-0"),
+])
+def test_codes_whose_letters_or_numbers_differ_keep_different_keys(one, other):
+    assert code_key(one) != code_key(other)

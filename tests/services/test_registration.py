@@ -75,6 +75,31 @@ def test_same_stall_code_is_refused_naming_the_existing_stall(session, market, v
     assert count(session, Stall) == 1
 
 
+@pytest.mark.parametrize("typed", ["a1", "A 1", "A.1", "A-01", "a/1"])
+def test_the_same_code_typed_another_way_is_the_same_stall(session, market, volunteer, typed):
+    """Search finds A-1 for "a1"; registration must not make "A1" a second stall beside it."""
+    register(session, market, volunteer)
+    with pytest.raises(ConflictError) as caught:
+        register(session, market, volunteer, stall_code=typed, account_number="999888777",
+                 owner_phone="0987654321")
+    assert caught.value.field == "stall_code"
+    assert "A-1 · Tạp hoá Cô Ba" in str(caught.value)
+    assert count(session, Stall) == 1
+
+
+def test_the_database_refuses_a_code_written_another_way_past_the_services(session, market,
+                                                                         volunteer):
+    from sqlalchemy.exc import IntegrityError
+
+    register(session, market, volunteer)
+    session.add(Stall(market_id=market.id, stall_code="A1", sort_key="a0000000001",
+                      public_code="ZZZZ-ZZZZ"))
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+    assert count(session, Stall) == 1
+
+
 def test_same_bank_account_in_the_market_is_refused(session, market, volunteer):
     register(session, market, volunteer)
     with pytest.raises(ConflictError) as caught:

@@ -90,6 +90,28 @@ def test_reimport_updates_by_code_without_duplicates_or_losses(client, session, 
     assert rows["A-10"].owner_phone == "0987654321", "a stall missing from the file stays"
 
 
+def test_a_code_written_another_way_updates_its_stall(client, session, market, manager):
+    """Census lists pad numbers or drop dashes ("A-01", "a 2"): they are the stalls A-1 and
+    A-2, as search already says, not new ones that would inflate the denominator."""
+    confirm(client, upload(client, FIRST))
+    preview = upload(client, "Mã gian hàng,Tên gian hàng\nA-01,Tạp hoá Cô Ba\na 2,Rau sạch Út\n"
+                             "A10,Cá đồng\n")
+    html = preview.get_data(as_text=True)
+    assert "Thêm mới 0" in html and "Cập nhật 1" in html and "Không đổi 2" in html
+    confirm(client, preview)
+    rows = stored(session, market)
+    assert sorted(rows) == ["A-1", "A-10", "A-2"]
+    assert rows["A-2"].shop_name == "Rau sạch Út"
+
+
+def test_one_code_written_two_ways_in_a_file_is_a_duplicate(client, session, market, manager):
+    preview = upload(client, "Mã gian hàng,Tên gian hàng\nB-1,Thịt heo\nB 01,Thịt bò\n")
+    html = preview.get_data(as_text=True)
+    assert "có ở nhiều dòng: 2, 3" in html
+    assert 'name="token"' not in html, "nothing to confirm"
+    assert stored(session, market) == {}
+
+
 def test_registered_stalls_keep_their_checked_details(client, session, market, manager):
     confirm(client, upload(client, FIRST))
     a1 = stored(session, market)["A-1"]
