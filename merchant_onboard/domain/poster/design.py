@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from reportlab.lib.pagesizes import A6
 from reportlab.lib.units import mm
@@ -31,7 +32,7 @@ FRAME = (148, 172, 214)
 WHITE = (255, 255, 255)
 
 #: Text is shrunk in these steps before a design gives up: a long name or a dense QR code
-#: costs a little type size before it costs a module size. 0.7 is reached only by what did not
+#: costs a little type size before it costs a module size (``_keeping_the_qr_size``). 0.7 is reached only by what did not
 #: fit before issue 12's additions: a long Khmer name (its stacked subscripts need deeper
 #: lines) with a market's second language line, a 19-character account and a long holder name.
 _TEXT_SCALES = (1.0, 0.9, 0.8, 0.7)
@@ -55,20 +56,21 @@ def layout_for(spec: PosterSpec, fmt: PosterFormat) -> Layout:
     each one goes on the page.
     """
     width, height = fmt.page_size
+    level = spec.error_correction_for(fmt)
     if fmt is PosterFormat.STICKER:
         slot = sticker_slots()[0]
-        return _first_fitting(lambda scale: stack(
-            _sticker_items(spec, slot.w, scale, spec.error_correction_for(fmt)),
+        return _keeping_the_qr_size(lambda s, scale: stack(
+            _sticker_items(s, slot.w, scale, level),
             width=slot.w, height=slot.h,
             margin_x=_STICKER_MARGIN, metrics=_PDF,
-        ), _STICKER_SCALES)
+        ), spec, _STICKER_SCALES)
     metrics: Metrics = _PNG if fmt is PosterFormat.PNG else _PDF
     snap = fmt is PosterFormat.PNG
-    return _first_fitting(lambda scale: stack(
-        _poster_items(spec, width, scale, spec.error_correction_for(fmt), snap=snap),
+    return _keeping_the_qr_size(lambda s, scale: stack(
+        _poster_items(s, width, scale, level, snap=snap),
         width=width, height=height,
         margin_x=12 * width / A6[0], metrics=metrics,
-    ))
+    ), spec, _TEXT_SCALES)
 
 
 def fits_sticker_line(text: str) -> bool:
@@ -94,15 +96,40 @@ _PDF = PdfMetrics()
 _PNG = PngMetrics()
 
 
-def _first_fitting(build: Callable[[float], Layout],
-                   scales: tuple[float, ...] = _TEXT_SCALES) -> Layout:
-    """The layout at the largest text scale that leaves the QR code its minimum size."""
+def _keeping_the_qr_size(build: Callable[[PosterSpec, float], Layout], spec: PosterSpec,
+                         scales: tuple[float, ...]) -> Layout:
+    """The layout at the largest text scale whose QR code is as large as on the same poster
+    with a one-line shop name and holder name (the size the format's scanning was measured
+    at, spec.py), else the one with the largest QR code.
+
+    A stall's own long name, wrapped to two lines, then costs its type size, not the module
+    size a phone at arm's length needs; the market's lines, the same on every poster, set
+    the size for all its stalls.
+    """
+    target = next(_fitting(build, _one_line_names(spec), scales), None)
+    found = []
+    for layout in _fitting(build, spec, scales):
+        if target is None or layout.qr.module >= target.qr.module:
+            return layout
+        found.append(layout)
+    if not found:
+        raise ValidationError(N_("Nội dung quá dài, mã QR không đủ chỗ trên khổ giấy này"))
+    return max(found, key=lambda layout: layout.qr.module)
+
+
+def _fitting(build: Callable[[PosterSpec, float], Layout], spec: PosterSpec,
+             scales: tuple[float, ...]) -> Iterator[Layout]:
+    """The layouts of ``spec`` that leave the QR code its minimum size, largest text first."""
     for scale in scales:
         try:
-            return build(scale)
+            yield build(spec, scale)
         except NoRoom:
             continue
-    raise ValidationError(N_("Nội dung quá dài, mã QR không đủ chỗ trên khổ giấy này"))
+
+
+def _one_line_names(spec: PosterSpec) -> PosterSpec:
+    """``spec`` with a shop name and a holder name that take one line on every format."""
+    return replace(spec, shop_name="Bún bò", holder_name="NGUYEN VAN AN")
 
 
 def _poster_items(spec: PosterSpec, width: float, text_scale: float, level: str, *,
