@@ -108,8 +108,10 @@ def _cell(sheet: Any, value: Any, *, font: Font | None = None) -> WriteOnlyCell:
             # XML 1.0 has no place for most control characters: openpyxl refuses the cell.
             # Registration refuses them now; rows stored before are exported without them.
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell = WriteOnlyCell(sheet, value="x" if value is True else
-                             ("" if value in (None, False) else value))
+        # Only flags are blanked: 0 == False in Python, but a count of 0 is a number to Excel.
+        flag = isinstance(value, bool)
+        cell = WriteOnlyCell(sheet, value=("x" if value else "") if flag else
+                             ("" if value is None else value))
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text, never a formula (a shop name is not code to run)
     if font is not None:

@@ -164,6 +164,20 @@ def test_the_rollup_export_has_a_row_per_market_for_admins_only(session, market,
                               headers=ROLLUP_HEADERS)
 
 
+def test_the_rollup_xlsx_writes_a_zero_as_zero_not_as_an_empty_cell(session, market, people,
+                                                                    stalls, make_market):
+    """Excel's AVERAGE and COUNT skip empty cells: a market at 0 % written blank would lift
+    a province's average adoption."""
+    make_market("cho-moi", name="Chợ Mới", census_size=40)
+    export = exports.export_rollup(session, actor=people["admin"], fmt="xlsx",
+                                   headers=ROLLUP_HEADERS, now=EVENING)
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.chunks))).active
+    header, *rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    new = dict(zip(header, next(row for row in rows if row[0] == "cho-moi")))
+    assert (new["REGISTERED"], new["FIRST_PAID"], new["REFUSED"]) == (0, 0, 0)
+    assert new["ADOPTION_PCT"] == 0 and new["CENSUS"] == 40
+
+
 def test_the_rollup_export_keeps_the_pages_filter_and_sort(session, market, people, stalls,
                                                           make_market):
     make_market("cho-a", name="Chợ A", province="Hậu Giang", ward="Phường 2")
