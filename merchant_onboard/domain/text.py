@@ -23,7 +23,10 @@ class _MarkStripper(dict):
 
 # Đ/đ (U+0110/U+0111) have no Unicode decomposition, so NFD alone leaves them in place;
 # Vietnamese banks print them as D.
-_STRIP_MARKS = _MarkStripper({ord("Đ"): "D", ord("đ"): "d"})
+# Ð (eth, U+00D0) and Ɖ (African D, U+0189) look the same and come from some keyboards and
+# copied text: read as Đ, not dropped.
+_STRIP_MARKS = _MarkStripper({ord("Đ"): "D", ord("đ"): "d", ord("Ð"): "D", ord("ð"): "d",
+                              ord("Ɖ"): "D", ord("ɖ"): "d"})
 _NON_ALNUM_RUN = re.compile(r"[^A-Z0-9]+")
 _SPACE_RUN = re.compile(r"\s+")
 # Separators people type inside account numbers: spaces (incl. NBSP), dots and the dash family

@@ -160,3 +160,13 @@ def test_the_code_key_is_the_code_as_people_read_it_aloud(typed, key):
 ])
 def test_codes_whose_letters_or_numbers_differ_keep_different_keys(one, other):
     assert code_key(one) != code_key(other)
+
+
+@pytest.mark.parametrize("lookalike", ["\u00d0", "\u0189"])  # Ð (eth), Ɖ (African D)
+def test_a_d_that_only_looks_like_dj_folds_as_dj(lookalike):
+    """Some keyboards and copied text give Ð for Đ: dropping it printed NGUYEN THI AO, a name
+    no bank shows, and search missed the owner."""
+    name = f"Nguyễn Thị {lookalike}ào"
+    assert fold_holder_name(name) == "NGUYEN THI DAO"
+    assert fold_search(name) == "nguyen thi dao"
+    assert fold_search(name.lower()) == "nguyen thi dao"
