@@ -98,8 +98,9 @@ def test_an_edit_that_loses_the_race_for_a_code_is_told_so_and_saves_nothing(
 
     def rival_takes_the_code(*_args) -> None:
         with get_engine(app).begin() as rival:
+            # As the app writes it: the code with its key (text.code_key).
             rival.execute(sa.update(Stall).where(Stall.id == second.id)
-                          .values(stall_code="B-7"))
+                          .values(stall_code="B-7", code_key="B-7"))
 
     sa.event.listen(session, "before_flush", rival_takes_the_code, once=True)
     with pytest.raises(ConflictError) as caught:
