@@ -157,3 +157,31 @@ def test_wrong_registration_shows_vietnamese_errors_and_saves_nothing(
 
     page.goto(f"/m/{market.code}/?q=B-7")
     expect(page.get_by_text("Không có gian hàng phù hợp.")).to_be_visible()
+
+
+#: The smallest tap target a thumb hits without hitting its neighbour (Android's 48 dp, WCAG
+#: 2.5.8's 24 px with spacing): the top bar's links sit side by side, so each gets 40 px.
+TAP = 40
+
+
+def test_the_top_bar_is_thumb_sized_on_a_phone_with_a_pending_badge(lan, phone_page, login,
+                                                                    screenshot):
+    """"EN" was 18 × 20 px, 8 px from "Đăng xuất": a volunteer switched language or logged
+    out by mistake."""
+    volunteer, market = lan
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto(f"/m/{market.code}/")
+    # The widest the bar gets: the pending badge shown beside the name.
+    page.evaluate("""() => { const b = document.querySelector('.outbox-badge');
+                             b.hidden = false; b.textContent = '⇅ 12'; }""")
+    targets = page.locator(".topbar a:visible, .topbar button:visible")
+    boxes = [targets.nth(i).bounding_box() for i in range(targets.count())]
+    assert len(boxes) >= 5  # brand, market list, own name, language, log out (+ badge)
+    for box in boxes:
+        assert box["height"] >= TAP and box["width"] >= TAP, boxes
+    for one, other in zip(sorted(boxes, key=lambda b: b["x"]),
+                          sorted(boxes, key=lambda b: b["x"])[1:]):
+        assert one["x"] + one["width"] <= other["x"], "tap targets overlap"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "volunteer-phone-topbar")
