@@ -492,14 +492,34 @@
       var url = new URL(el.href || el.formAction, location.href);
       if (url.origin === location.origin && MOOutbox.outboxForm(url.pathname)) urls.push(url.pathname);
     });
+    var lang = document.documentElement.lang;
     caches.open(PAGES_CACHE).then(function (cache) {
-      urls.forEach(function (url) {
-        cache.match(url).then(function (found) {
-          if (!found) cache.add(url).catch(function () {});
+      if (localStorage.getItem(PAGES_LANG) === lang) {
+        urls.forEach(function (url) {
+          cache.match(url).then(function (found) {
+            if (!found) cache.add(url).catch(function () {});
+          });
         });
+        return;
+      }
+      // The language was switched (or never noted): every page kept is fetched again, one
+      // at a time, so a volunteer without a signal reads the language just chosen. A page
+      // that cannot be fetched keeps its old copy.
+      localStorage.setItem(PAGES_LANG, lang);
+      return cache.keys().then(function (kept) {
+        var all = urls.map(function (url) { return new URL(url, location.href).href; });
+        kept.forEach(function (request) {
+          if (all.indexOf(request.url) < 0) all.push(request.url);
+        });
+        return all.reduce(function (done, url) {
+          return done.then(function () { return cache.add(url).catch(function () {}); });
+        }, Promise.resolve());
       });
     });
   }
+
+  // The language the kept pages were fetched in (the <html lang> of the page that kept them).
+  var PAGES_LANG = "mo-pages-lang";
 
   // --- logging out on a shared phone -------------------------------------------------------
 
@@ -514,6 +534,7 @@
         Object.keys(localStorage).forEach(function (key) {
           if (key.indexOf(draftKey("")) === 0) localStorage.removeItem(key);
         });
+        localStorage.removeItem(PAGES_LANG);  // goes with the pages
         return Promise.all([MOOutbox.clearUser(user), window.caches ? caches.delete(PAGES_CACHE) : null])
           .then(function () {
             form.dataset.cleared = "1";

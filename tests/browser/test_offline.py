@@ -283,6 +283,45 @@ def test_the_stall_list_is_searched_on_the_phone_without_a_signal(field, seed, p
     expect(rows.first).to_contain_text("Đậu hũ Bà Đông")
 
 
+def _kept_page_language(page, path: str) -> str:
+    """The ``lang`` of the copy of ``path`` the phone keeps for use without a signal."""
+    return page.evaluate("""async (path) => {
+        const found = await (await caches.open("mo-pages")).match(path);
+        return found ? (await found.text()).match(/<html lang="([a-z]+)"/)[1] : null;
+    }""", path)
+
+
+def test_after_a_language_switch_the_pages_kept_offline_speak_the_new_language(
+        field, phone_page, login, screenshot):
+    """A volunteer who tapped EN and back had an English form without a signal: the pages
+    kept on the phone stayed in the language they were first kept in."""
+    volunteer, market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    form = f"/m/{market.code}/stalls/new"
+    for _ in range(50):
+        if _kept_page_language(page, form):
+            break
+        page.wait_for_timeout(100)
+    assert _kept_page_language(page, form) == "vi"
+    page.get_by_role("link", name="EN", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    for _ in range(100):  # fetched again in the background
+        if {_kept_page_language(page, p) for p in (form, "/outbox", f"/stalls/{stall.id}")
+                } <= {"en", None} and _kept_page_language(page, form) == "en":
+            break
+        page.wait_for_timeout(100)
+    assert _kept_page_language(page, form) == "en"
+    assert _kept_page_language(page, "/outbox") == "en"
+
+    page.context.set_offline(True)
+    page.goto(form)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_label("Stall code")).to_be_visible()
+    screenshot(page, "offline-form-after-language-switch")
+
+
 def test_logging_out_clears_the_users_queue_and_pages_from_the_phone(
         field, phone_page, login):
     volunteer, market, _stall = field
