@@ -47,7 +47,37 @@
 
   function drain() {
     if (!navigator.onLine) return Promise.resolve();
-    return MOOutbox.drain(user, body.dataset.login).then(refresh);
+    return MOOutbox.drain(user, body.dataset.login).then(function (result) {
+      return refresh().then(function () {
+        // What was sent from a market's list now belongs in it: read the list again, or the
+        // stalls just registered would vanish from it until a reload.
+        if (result && result.sent && marketCode()) return reloadList();
+      });
+    });
+  }
+
+  // The market's list as the server now has it: rows, count and pager taken from a fresh copy
+  // of this page (the search typed stays as it is), then the stalls still waiting on top.
+  function reloadList() {
+    return fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        [["#stall-list", "#stall-list"], [".count", ".count"]].forEach(function (pair) {
+          var mine = document.querySelector(pair[0]);
+          var theirs = fresh.querySelector(pair[1]);
+          if (mine && theirs) mine.replaceWith(document.importNode(theirs, true));
+        });
+        var pagers = document.querySelectorAll(".pager");
+        var freshPagers = fresh.querySelectorAll(".pager");
+        pagers.forEach(function (pager) { pager.remove(); });
+        var list = document.getElementById("stall-list");
+        freshPagers.forEach(function (pager) { list.after(document.importNode(pager, true)); });
+        return Promise.all([MOOutbox.list(user).then(renderPendingStalls),
+                            keepStalls(marketCode())]);
+      })
+      .catch(function () {});
   }
 
   function refresh() {
@@ -456,15 +486,20 @@
     return MOOutbox.list(user).then(renderPendingStalls);
   }
 
+  // The market's stalls, kept on the phone for searching without a signal.
+  function keepStalls(market) {
+    return fetch(location.pathname + "stalls.json", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) return MOOutbox.saveStalls(user, market, data.stalls); })
+      .catch(function () {});
+  }
+
   function setUpMarket() {
     var market = marketCode();
     if (!market) return;
     var form = document.querySelector("form.search");
     if (navigator.onLine) {
-      fetch(location.pathname + "stalls.json", { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (data) { if (data) return MOOutbox.saveStalls(user, market, data.stalls); })
-        .catch(function () {});
+      keepStalls(market);
     } else if (form && new URLSearchParams(location.search).toString()) {
       // An offline copy of the list stands in for a search never made online.
       MOOutbox.stalls(user, market).then(function (stalls) { searchOffline(form, stalls); });

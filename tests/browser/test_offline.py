@@ -142,6 +142,32 @@ def test_stalls_and_an_event_made_offline_reach_the_server_exactly_once(
     expect(page.locator("#stall-list li.pending-stall")).to_have_count(0)
 
 
+def test_a_stall_sent_while_its_list_is_open_stays_on_the_list(
+        field, phone_page, login, live_server):
+    """The volunteer waits on the market's list for the signal: the stall registered offline
+    must not vanish from it when it is sent (it only showed again after a reload, and looked
+    lost)."""
+    volunteer, market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+    page.context.set_offline(True)
+    _register_offline(page, market.code, "Q-5", "Chè Cô Út")
+    page.goto(f"/m/{market.code}/")
+    expect(page.locator("#stall-list li.pending-stall", has_text="Q-5")).to_have_count(1)
+    before = _counts(live_server, market.id, stall.id)[0]
+
+    page.context.set_offline(False)
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    row = page.locator("#stall-list li:not(.pending-stall)", has_text="Q-5")
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge")).to_have_text("Đã đăng ký")
+    expect(page.locator("#stall-list li.pending-stall")).to_have_count(0)
+    expect(page.locator(".count")).to_contain_text("2 gian hàng")
+    assert _counts(live_server, market.id, stall.id)[0] == before + 1
+
+
 def test_a_rejected_item_stays_listed_with_the_servers_message_until_fixed(
         field, seed, phone_page, login, live_server, screenshot):
     volunteer, market, stall = field
