@@ -9,7 +9,8 @@ font, and the full one is 19 MB per weight in CFF outlines, which reportlab cann
 2. keeps the Simplified Chinese face (its cmap covers Traditional characters too);
 3. subsets it to the characters shop names use: every hanzi of GB 2312 (6,763 simplified),
    the frequent hanzi of Big5 (level 1, 5,401 traditional: Hoa signs in the Mekong delta are
-   written in traditional characters), CJK punctuation and full-width forms;
+   written in traditional characters), the sign and menu characters both lack
+   (``SHOP_SIGN_EXTRAS``), CJK punctuation and full-width forms;
 4. converts the cubic CFF outlines to quadratic ``glyf`` ones (fontTools' cu2qu);
 5. renames the family (a modified version under the OFL keeps the licence and says so).
 
@@ -60,7 +61,15 @@ def charset() -> set[int]:
                     pass
     chars |= set(range(0x3000, 0x3040))  # CJK symbols and punctuation
     chars |= set(range(0xFF01, 0xFF5F))  # full-width ASCII forms
+    chars |= {ord(c) for c in SHOP_SIGN_EXTRAS}
     return chars
+
+
+#: Characters of Hoa shop signs and menus that neither GB 2312 nor Big5 level 1 has: Teochew
+#: 粿 (kway, as in 粿條 hủ tiếu) and Hakka 粄, 舖/舗/舘 (shop, hall), food words (焗 baked,
+#: 炆 braised, 餸, 麪/麫, 糉, 糬, 膶, 脷, 䐁, 蔴, 韮, 鑊) and Cantonese words written on signs
+#: (嘢 啲 冇 嘅 咁 喺 嚟 噉 㗎 咗 佢 哋 啱 靚 冚). Found missing by a review of real names.
+SHOP_SIGN_EXTRAS = "粿粄舖舗舘焗炆餸麪麫糉糬膶脷䐁蔴韮鑊嘢啲冇嘅咁喺嚟噉㗎咗佢哋啱靚冚"
 
 
 def sc_face(collection: Path) -> TTFont:

@@ -54,6 +54,16 @@ def test_chinese_and_khmer_fall_back_to_their_faces_and_emoji_have_none():
     assert missing_glyphs("Bún 😀 ☃ 𠀀") == ["😀", "☃", "𠀀"]
 
 
+@pytest.mark.parametrize("name", ["潮州粿條 Hủ tiếu Cô Mai", "陳記米舖", "客家粄", "麻糬",
+                                  "老友記燒臘 靚嘢", "焗豬扒飯", "炆牛腩"])
+def test_the_hanzi_of_hoa_shop_signs_print(name):
+    """粿 (the Teochew kway of hủ tiếu stalls) and 舖 ("shop") are in neither GB 2312 nor Big5
+    level 1: such names were refused at registration."""
+    assert missing_glyphs(name) == []
+    (text,) = pdf_text(render_pdf([make_spec(shop_name=name)], PosterFormat.A6))
+    assert name in _flat(text)
+
+
 @pytest.mark.parametrize("fmt", PDF_FORMATS, ids=str)
 @pytest.mark.parametrize("script", NAMES)
 def test_the_name_is_in_the_pdf_text_layer_and_the_code_scans(fmt, script):
