@@ -7,6 +7,7 @@ payment is a real customer's, never the volunteer's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -95,17 +96,40 @@ def _reason(value: Any) -> str:
         raise ValidationError(N_("Chọn lý do từ chối."), field="reason") from None
 
 
+#: Fullwidth digits and separators (an East Asian keyboard's) are read as ASCII, as in phone
+#: and account numbers.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+#: A whole number of VND as people type it: digits, or groups of three after one separator
+#: used throughout ("2.000" in Vietnam, "2,000", "2 000", a no-break space as spreadsheets
+#: copy it). ASCII digits only: "²" and "٢" are digits to str.isdigit, not to int() or a bank.
+_WHOLE_VND = re.compile(r"[0-9]+|[0-9]{1,3}([., \u00a0\u202f])[0-9]{3}(?:\1[0-9]{3})*")
+
+
 def _amount(value: Any, *, default: int | None) -> int:
     if value in (None, ""):
         if default is None:
             raise ValidationError(N_("Nhập số tiền (VND)."), field="amount")
         return default
-    text = str(value).strip().replace(".", "").replace(",", "").replace(" ", "")
-    if isinstance(value, float) and not value.is_integer():
-        text = "x"
-    if not text.isdigit() or not 0 < int(text) <= AMOUNT_MAX:
+    amount = _whole_vnd(value)
+    if amount is None or not 0 < amount <= AMOUNT_MAX:
         raise ValidationError(N_("Số tiền là số nguyên VND lớn hơn 0."), field="amount")
-    return int(text)
+    return amount
+
+
+def _whole_vnd(value: Any) -> int | None:
+    """``value`` as a whole number of VND, or None: a fraction ("2.000,5", "1.5") is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        # JSON has one number type: 2000.0 and 1e3 are whole numbers.
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip().translate(_FULLWIDTH)
+        if _WHOLE_VND.fullmatch(text):
+            return int(re.sub("[^0-9]", "", text))
+    return None
 
 
 def _must_be_true(value: Any, field: str, message: str) -> bool:

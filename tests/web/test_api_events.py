@@ -117,6 +117,28 @@ def test_bad_event_input_is_a_422_naming_the_field(client, headers, stall, body,
     assert len(history(client, headers, stall)) == 1
 
 
+@pytest.mark.parametrize("amount", ["²", "¹²³", 2000.5, "2000.0", "2,5", "1.5", "2.000,5"])
+def test_an_amount_that_is_not_a_whole_number_of_vnd_is_a_422(client, headers, stall, amount):
+    for kind in ("poster_printed", "poster_installed"):
+        assert record(client, headers, stall, kind).status_code == 201
+    tested = record(client, headers, stall, "test_payment_verified",
+                    {"amount": amount, "name_matches": True, "owner_confirmed": True})
+    assert (tested.status_code, tested.get_json()["errors"]) == (
+        422, {"amount": ["Số tiền là số nguyên VND lớn hơn 0."]})
+    assert len(history(client, headers, stall)) == 3
+
+
+@pytest.mark.parametrize(("amount", "kept"), [(2000.0, 2000), (1e3, 1000), ("2.000", 2000),
+                                              ("2,000", 2000), ("20.000.000", 20_000_000)])
+def test_an_amount_in_whole_vnd_is_kept_as_its_value(client, headers, stall, amount, kept):
+    for kind in ("poster_printed", "poster_installed"):
+        assert record(client, headers, stall, kind).status_code == 201
+    tested = record(client, headers, stall, "test_payment_verified",
+                    {"amount": amount, "name_matches": True, "owner_confirmed": True})
+    assert tested.status_code == 201
+    assert tested.get_json()["event"]["data"]["amount"] == kept
+
+
 def test_a_step_that_does_not_apply_is_a_409_before_its_data_is_judged(client, headers, stall):
     response = record(client, headers, stall, "test_payment_verified", {})
     assert response.status_code == 409

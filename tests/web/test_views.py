@@ -129,6 +129,42 @@ def test_event_form_records_and_redirects(logged_in, make_stall, session, market
     assert sorted(kinds) == ["poster_installed", "poster_printed", "registered"]
 
 
+def walk_by_form(client, stall, steps):
+    for index, (kind, data) in enumerate(steps):
+        response = client.post(f"/stalls/{stall.id}/events/{kind}",
+                               data={"client_id": f"walk-key-{index:06d}", **data})
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+
+INSTALLED = [("poster_printed", {"format": "a6"}), ("poster_installed", {})]
+TESTED = [*INSTALLED, ("test_payment_verified", {"amount": "2.000", "name_matches": "on",
+                                                 "owner_confirmed": "on"})]
+
+
+@pytest.mark.parametrize(("kind", "data", "field", "message", "before"), [
+    ("test_payment_verified", {"amount": "²", "name_matches": "on", "owner_confirmed": "on"},
+     "amount", "Số tiền là số nguyên VND lớn hơn 0.", INSTALLED),
+    ("test_payment_verified", {"amount": "2,5", "name_matches": "on", "owner_confirmed": "on"},
+     "amount", "Số tiền là số nguyên VND lớn hơn 0.", INSTALLED),
+    ("first_payment_confirmed", {"amount": "2000.0", "customer_payment": "on"},
+     "amount", "Số tiền là số nguyên VND lớn hơn 0.", TESTED),
+])
+def test_an_event_form_says_what_is_wrong_next_to_the_field_and_records_nothing(
+        logged_in, make_stall, session, market, kind, data, field, message, before):
+    from merchant_onboard.services.users import require_user
+
+    stall = make_stall(market, require_user(session, "lan"))
+    walk_by_form(logged_in, stall, before)
+    response = logged_in.post(f"/stalls/{stall.id}/events/{kind}",
+                              data={"client_id": "bad-key-000001", **data})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    shown = page.split(f'name="{field}"', 1)[1]
+    assert message in shown.split("</div>", 1)[0]
+    kinds = session.exec(select(Event.kind).where(Event.stall_id == stall.id)).all()
+    assert len(kinds) == 1 + len(before)
+
+
 def test_unknown_event_kind_is_404(logged_in, make_stall, session, market):
     from merchant_onboard.services.users import require_user
 
