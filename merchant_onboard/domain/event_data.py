@@ -14,6 +14,7 @@ from typing import Any
 
 from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
 from merchant_onboard.domain.funnel import EventKind, RefusalReason
+from merchant_onboard.domain.poster.formats import parse_format
 from merchant_onboard.domain.text import clean_text
 
 NOTE_MAX = 1000
@@ -66,7 +67,7 @@ def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: da
             v, "customer_payment",
             N_("Chỉ ghi nhận giao dịch của khách hàng thật, không phải chuyển khoản thử.")))
     elif kind == EventKind.POSTER_PRINTED:
-        take("format", lambda v: _short_text(v or "a6", "format", 16))
+        take("format", lambda v: parse_format(v).value)
     elif kind == EventKind.POSTER_INSTALLED:
         take("latitude", lambda v: clean_coordinate(v, "latitude", 90))
         take("longitude", lambda v: clean_coordinate(v, "longitude", 180))

@@ -18,6 +18,9 @@ from merchant_onboard.domain.funnel import EventKind, Status
 from merchant_onboard.domain.poster import (
     PosterFormat, PosterSpec, check_skip_slots, iter_pdf, render,
 )
+# The format rule is the domain's, shared with a print's event data; the views and the API's
+# models of a poster's query arguments read it here.
+from merchant_onboard.domain.poster import UNKNOWN_FORMAT, parse_format  # noqa: F401
 from merchant_onboard.models import AuditEntry, Event, Market, PaymentAccount, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access
@@ -31,7 +34,6 @@ PRINTABLE = (Status.REGISTERED, Status.POSTER_PRINTED, Status.POSTER_INSTALLED,
 
 
 #: The refusals of a poster's query arguments, also said by the API's models of them.
-UNKNOWN_FORMAT = N_("Khổ poster không hợp lệ (a6, a5, a4, sticker, png).")
 BATCH_NOT_PDF = N_("In hàng loạt chỉ có dạng PDF.")
 NOT_PRINTABLE = N_("Trạng thái không in được poster.")
 STALE_BATCH = N_("Danh sách poster đã thay đổi từ khi mở trang (có gian hàng hoặc tài khoản "
@@ -50,13 +52,6 @@ class BatchFilter:
         if status and status not in {s.value for s in PRINTABLE}:
             raise ValidationError(NOT_PRINTABLE, field="status")
         return cls(status=status or None, zone=zone or None)
-
-
-def parse_format(value: str | None, *, default: str = "a6") -> PosterFormat:
-    try:
-        return PosterFormat((value or default).lower())
-    except ValueError:
-        raise ValidationError(UNKNOWN_FORMAT, field="format") from None
 
 
 def spec_for(stall: Stall, market: Market, account: PaymentAccount, *,

@@ -61,3 +61,17 @@ def test_anything_but_a_whole_number_of_vnd_above_0_is_refused(sent):
     assert messages(EventKind.TEST_PAYMENT_VERIFIED, {**TESTED, "amount": sent}) == [BAD_AMOUNT]
     assert messages(EventKind.FIRST_PAYMENT_CONFIRMED,
                     {"customer_payment": True, "amount": sent}) == [BAD_AMOUNT]
+
+
+# --- poster formats --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sent", "stored"), [(None, "a6"), ("", "a6"), ("a5", "a5"),
+                                              ("STICKER", "sticker"), ("png", "png")])
+def test_a_print_records_a_format_the_app_prints(sent, stored):
+    assert cleaned(EventKind.POSTER_PRINTED, {"format": sent})["format"] == stored
+
+
+@pytest.mark.parametrize("sent", ["bogus", "<b>zz</b>", "a3", "pdf", 6])
+def test_a_print_in_a_format_the_app_does_not_print_is_refused(sent):
+    assert messages(EventKind.POSTER_PRINTED, {"format": sent}) == [
+        "format: Khổ poster không hợp lệ (a6, a5, a4, sticker, png)."]

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from merchant_onboard.db import get_engine
-from merchant_onboard.domain.errors import ConflictError, ValidationError
+from merchant_onboard.domain.errors import ConflictError, FormErrors, ValidationError
 from merchant_onboard.domain.funnel import TransitionError
 from merchant_onboard.models import Event, Poster, Stall
 from merchant_onboard.services import onboarding, stalls
@@ -256,6 +256,16 @@ def test_a_stall_step_refused_before_its_data_is_judged(session, volunteer, stal
     """A step that does not apply now is said so, not that its data is incomplete."""
     with pytest.raises(TransitionError):
         record(session, volunteer, stall, "first_payment_confirmed", {"amount": "-1"})
+
+
+@pytest.mark.parametrize("fmt", ["bogus", "<b>zz</b>"])
+def test_a_print_in_a_format_the_app_does_not_print_writes_no_poster(session, volunteer,
+                                                                     stall, fmt):
+    with pytest.raises(FormErrors) as caught:
+        record(session, volunteer, stall, "poster_printed", {"format": fmt})
+    assert str(caught.value) == "format: Khổ poster không hợp lệ (a6, a5, a4, sticker, png)."
+    assert session.exec(select(sa.func.count()).select_from(Poster)).one() == 0
+    assert stored(session, stall).status == "registered"
 
 
 def test_a_test_payment_without_an_amount_is_the_configured_one(session, volunteer, stall):

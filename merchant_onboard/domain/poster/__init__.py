@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from merchant_onboard.domain.poster.design import MIN_MODULE_MM, layout_for, sticker_slots
-from merchant_onboard.domain.poster.formats import PosterFormat
+from merchant_onboard.domain.poster.formats import UNKNOWN_FORMAT, PosterFormat, parse_format
 from merchant_onboard.domain.poster.geometry import Box, Layout, QRPlacement, TextLine
 from merchant_onboard.domain.poster.pdf import check_skip_slots, iter_pdf, render_pdf, write_pdf
 from merchant_onboard.domain.poster.png import render_png
@@ -24,6 +24,7 @@ from merchant_onboard.domain.poster.spec import PosterLabels, PosterSpec
 __all__ = [
     "MIN_MODULE_MM",
     "QUIET_ZONE",
+    "UNKNOWN_FORMAT",
     "Box",
     "Layout",
     "PosterFormat",
@@ -35,6 +36,7 @@ __all__ = [
     "check_skip_slots",
     "iter_pdf",
     "layout_for",
+    "parse_format",
     "qr_matrix",
     "render",
     "render_pdf",

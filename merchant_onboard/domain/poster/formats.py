@@ -7,6 +7,8 @@ from enum import StrEnum
 from reportlab.lib.pagesizes import A4, A5, A6
 from reportlab.lib.units import mm
 
+from merchant_onboard.domain.errors import N_, ValidationError
+
 #: Width and height of the PNG poster in pixels: 1080 wide (what Zalo keeps without
 #: downscaling) and the A-series ratio, so it prints like the PDFs.
 PNG_SIZE = (1080, 1527)
@@ -53,3 +55,16 @@ class PosterFormat(StrEnum):
     def slots_per_page(self) -> int:
         """How many posters one page holds (9 stickers, otherwise 1)."""
         return STICKER_COLUMNS * STICKER_ROWS if self is PosterFormat.STICKER else 1
+
+
+#: The refusal of a format the app does not print, wherever one is named (a download, a print
+#: recorded by the web form or the API).
+UNKNOWN_FORMAT = N_("Khổ poster không hợp lệ (a6, a5, a4, sticker, png).")
+
+
+def parse_format(value: object, *, default: str = "a6") -> PosterFormat:
+    """The format ``value`` names, in any case (``default`` when empty), or a ValidationError."""
+    try:
+        return PosterFormat(str(value or default).lower())
+    except ValueError:
+        raise ValidationError(UNKNOWN_FORMAT, field="format") from None
