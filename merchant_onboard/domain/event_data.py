@@ -50,6 +50,9 @@ def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: da
         take("note", _note_required)
     elif kind == EventKind.REFUSED:
         take("reason", _reason)
+        if out.get("reason") == RefusalReason.OTHER and "note" not in out and not errors:
+            # "Other" says nothing by itself: the note is the reason managers act on.
+            errors.append(ValidationError(N_("Ghi rõ lý do khác vào ghi chú."), field="note"))
     elif kind == EventKind.TEST_PAYMENT_VERIFIED:
         take("amount", lambda v: _amount(v, default=default_amount))
         take("memo", lambda v: clean_text(v, field="memo", max_length=200).upper()[:25] if v

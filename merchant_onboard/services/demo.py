@@ -103,6 +103,14 @@ def _plan(count: int, rng: random.Random) -> list[EventKind | None]:
     return plan
 
 
+def _refusal(rng: random.Random) -> dict[str, str]:
+    """A refusal's data: "other" is said in a note, as the form asks."""
+    reason = rng.choice(list(RefusalReason))
+    if reason == RefusalReason.OTHER:
+        return {"reason": reason.value, "note": "Chờ hỏi ý gia đình"}
+    return {"reason": reason.value}
+
+
 def _seed_stall(session: Session, market: Market, index: int, last: EventKind | None,
                 rng: random.Random, volunteers: list[User], now: datetime) -> None:
     zone = "ABCD"[index % 4]
@@ -124,7 +132,7 @@ def _seed_stall(session: Session, market: Market, index: int, last: EventKind | 
         if last == EventKind.REFUSED:
             onboarding.record_event(session, actor=volunteer, stall=stall, kind="refused",
                                     client_id=f"demo-{code}-refused", at=start,
-                                    data={"reason": rng.choice(list(RefusalReason)).value})
+                                    data=_refusal(rng))
         return
     result = stalls.register_stall(
         session, actor=volunteer, market=market, client_id=f"demo-{code}-registered", at=start,
@@ -137,8 +145,7 @@ def _seed_stall(session: Session, market: Market, index: int, last: EventKind | 
     if last in (EventKind.REFUSED, EventKind.INACTIVE):
         onboarding.record_event(session, actor=volunteer, stall=stall, kind=last.value,
                                 client_id=f"demo-{code}-{last.value}", at=at + timedelta(days=3),
-                                data={"reason": rng.choice(list(RefusalReason)).value}
-                                if last == EventKind.REFUSED else {})
+                                data=_refusal(rng) if last == EventKind.REFUSED else {})
         return
     for kind in _PATH[: _PATH.index(last) + 1] if last != EventKind.REGISTERED else []:
         at = min(at + timedelta(days=rng.randint(1, 9), hours=rng.randint(0, 6)),

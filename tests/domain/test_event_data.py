@@ -75,3 +75,20 @@ def test_a_print_records_a_format_the_app_prints(sent, stored):
 def test_a_print_in_a_format_the_app_does_not_print_is_refused(sent):
     assert messages(EventKind.POSTER_PRINTED, {"format": sent}) == [
         "format: Khổ poster không hợp lệ (a6, a5, a4, sticker, png)."]
+
+
+# --- refusals --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("note", [None, "", "   ", "\n"])
+def test_another_reason_needs_a_note_saying_it(note):
+    assert messages(EventKind.REFUSED, {"reason": "other", "note": note}) == [
+        "note: Ghi rõ lý do khác vào ghi chú."]
+
+
+def test_another_reason_with_its_note_is_kept():
+    assert cleaned(EventKind.REFUSED, {"reason": "other", "note": " Chờ con trai về "}) == {
+        "reason": "other", "note": "Chờ con trai về"}
+
+
+def test_a_listed_reason_needs_no_note():
+    assert cleaned(EventKind.REFUSED, {"reason": "prefers_cash"}) == {"reason": "prefers_cash"}

@@ -131,7 +131,8 @@ def test_parallel_events_leave_one_consistent_history(app, session, volunteer, s
             try:
                 onboarding.record_event(own, actor=volunteer, stall=mine, kind=kind,
                                         client_id=str(uuid.uuid4()),
-                                        data={"reason": "other"} if kind == "refused" else None)
+                                        data={"reason": "prefers_cash"} if kind == "refused"
+                                        else None)
                 outcomes.append("ok")
             except (ConflictError, TransitionError):
                 outcomes.append("refused")

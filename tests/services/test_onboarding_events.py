@@ -23,6 +23,7 @@ from tests.races import rival_first
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 PAID = {"customer_payment": True, "amount": 35000}
 TESTED = {"name_matches": True, "owner_confirmed": True}
+MOVED_AWAY = {"reason": "other", "note": "Chuyển về quê sau Tết"}
 
 
 def record(session, volunteer, stall, kind, data=None, *, client_id=None, at=None,
@@ -138,7 +139,7 @@ def test_a_milestone_keeps_the_time_it_was_first_reached(session, volunteer, sta
     """A stall printed, then refused and back in, is printed again: the first print time
     stays (the funnel's durations count from it); registration is stamped anew on return."""
     record(session, volunteer, stall, "poster_printed", at=T0)
-    record(session, volunteer, stall, "refused", {"reason": "other"}, at=T0 + timedelta(days=1))
+    record(session, volunteer, stall, "refused", MOVED_AWAY, at=T0 + timedelta(days=1))
     record(session, volunteer, stall, "reactivated", at=T0 + timedelta(days=3))
     assert stored(session, stall).registered_at == T0 + timedelta(days=3)
     record(session, volunteer, stall, "poster_printed", at=T0 + timedelta(days=4))
@@ -176,7 +177,7 @@ def test_a_step_from_a_stale_page_is_told_to_reload_and_writes_nothing(app, sess
     record(session, volunteer, stall, "poster_printed")
     stale = stored(session, stall)
     with Session(get_engine(app)) as other:
-        record(other, volunteer, other.get(Stall, stall.id), "refused", {"reason": "other"})
+        record(other, volunteer, other.get(Stall, stall.id), "refused", MOVED_AWAY)
     with pytest.raises(ConflictError) as caught:
         record(session, volunteer, stale, "poster_installed")
     assert str(caught.value) == ("Gian hàng vừa được người khác cập nhật. "
@@ -226,7 +227,7 @@ def test_a_double_tap_overtaken_by_its_twin_answers_the_twins_result(app, sessio
 def test_a_step_overtaken_by_another_step_is_a_conflict(app, session, volunteer, stall):
     record(session, volunteer, stall, "poster_printed")
     rival_first(session, app, lambda other: record(
-        other, volunteer, other.get(Stall, stall.id), "refused", {"reason": "other"}))
+        other, volunteer, other.get(Stall, stall.id), "refused", MOVED_AWAY))
     with pytest.raises(ConflictError) as caught:
         record(session, volunteer, stored(session, stall), "poster_installed")
     assert str(caught.value) == ("Gian hàng vừa được người khác cập nhật. "
@@ -256,6 +257,15 @@ def test_a_stall_step_refused_before_its_data_is_judged(session, volunteer, stal
     """A step that does not apply now is said so, not that its data is incomplete."""
     with pytest.raises(TransitionError):
         record(session, volunteer, stall, "first_payment_confirmed", {"amount": "-1"})
+
+
+def test_a_refusal_for_another_reason_without_a_note_writes_nothing(session, volunteer,
+                                                                    stall):
+    with pytest.raises(FormErrors) as caught:
+        record(session, volunteer, stall, "refused", {"reason": "other", "note": " "})
+    assert str(caught.value) == "note: Ghi rõ lý do khác vào ghi chú."
+    assert (stored(session, stall).status, [e.kind for e in history(session, stall)]) == (
+        "registered", ["registered"])
 
 
 @pytest.mark.parametrize("fmt", ["bogus", "<b>zz</b>"])

@@ -108,6 +108,7 @@ def test_an_event_the_status_does_not_allow_is_a_4xx_problem(client, headers, st
     ({"kind": "note", "data": {"note": "x"}, "device_time": "2025-03-01T08:00:00"},
      "device_time"),
     ({"kind": "note", "data": {"note": "x"}, "device_time": "yesterday"}, "device_time"),
+    ({"kind": "refused", "data": {"reason": "other"}}, "note"),
     ({"kind": "poster_printed", "data": {"format": "bogus"}}, "format"),
     ({"kind": "poster_printed", "data": {"format": "<b>zz</b>"}}, "format"),
     ({"kind": "note", "data": {"note": "x"}, "client_id": "short"}, "client_id"),

@@ -150,6 +150,8 @@ TESTED = [*INSTALLED, ("test_payment_verified", {"amount": "2.000", "name_matche
      "amount", "Số tiền là số nguyên VND lớn hơn 0.", TESTED),
     ("poster_printed", {"format": "bogus"},
      "format", "Khổ poster không hợp lệ (a6, a5, a4, sticker, png).", []),
+    ("refused", {"reason": "other", "note": ""},
+     "note", "Ghi rõ lý do khác vào ghi chú.", []),
 ])
 def test_an_event_form_says_what_is_wrong_next_to_the_field_and_records_nothing(
         logged_in, make_stall, session, market, kind, data, field, message, before):
