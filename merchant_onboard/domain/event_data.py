@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
+from merchant_onboard.domain.figures import VIETNAM
 from merchant_onboard.domain.funnel import EventKind, RefusalReason
 from merchant_onboard.domain.poster.formats import parse_format
 from merchant_onboard.domain.text import clean_text
@@ -22,6 +23,11 @@ NOTE_MAX = 1000
 AMOUNT_MAX = 1_000_000_000
 #: Device clocks drift; a payment "in the future" beyond this is a wrong date.
 CLOCK_SKEW = timedelta(minutes=10)
+#: Nothing the app records happened before 2020 (VietQR at market stalls came later): an
+#: earlier time is a wrong date, such as a phone clock reset to 1970 or a year typed as 0001.
+EARLIEST = datetime(2020, 1, 1, tzinfo=UTC)
+#: A phone clock more than a day ahead is set wrong, not merely drifting.
+DEVICE_CLOCK_AHEAD = timedelta(days=1)
 
 
 def memo_code(public_code: str) -> str:
@@ -187,10 +193,33 @@ def _paid_at(value: Any, now: datetime) -> str:
     try:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
-        raise ValidationError(N_("Thời điểm thanh toán không hợp lệ."), field="paid_at") from None
-    if moment.tzinfo is None:
+        moment = None
+    if moment is not None and moment.tzinfo is None:
         # A bare local time from a form is Vietnam's (UTC+7, no daylight saving).
-        moment = moment.replace(tzinfo=UTC) - timedelta(hours=7)
+        moment = moment.replace(tzinfo=VIETNAM)
+    if moment is None or moment < EARLIEST:
+        raise ValidationError(N_("Thời điểm thanh toán không hợp lệ."), field="paid_at")
     if moment > now + CLOCK_SKEW:
         raise ValidationError(N_("Thời điểm thanh toán không thể ở tương lai."), field="paid_at")
     return moment.astimezone(UTC).isoformat()
+
+
+def clean_device_time(value: str | None, *, now: datetime) -> datetime | None:
+    """The phone's clock when an event happened (ISO 8601 with its offset), or None.
+
+    Bounded before any conversion: a time at the calendar's edge (year 1 at +14:00) compares
+    fine but has no UTC equivalent a datetime can hold.
+    """
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValidationError(N_("Thời điểm cần theo ISO 8601, kèm múi giờ."),
+                              field="device_time")
+    if not EARLIEST <= moment <= now + DEVICE_CLOCK_AHEAD:
+        raise ValidationError(N_("Giờ của điện thoại không hợp lệ: kiểm tra ngày giờ trên máy."),
+                              field="device_time")
+    return moment.astimezone(UTC)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 
 from merchant_onboard.domain.errors import N_
 from merchant_onboard.domain.funnel import MILESTONES, Status, reached
 
 #: Vietnam keeps UTC+7 all year (no daylight saving): weeks and days are counted in local time.
 LOCAL_OFFSET = timedelta(hours=7)
+VIETNAM = timezone(LOCAL_OFFSET)
 
 #: Headline milestones, in the order the cards show them.
 HEADLINE_STAGES: tuple[Status, ...] = (

@@ -3,12 +3,12 @@ really have, the poster formats the app prints, and a refusal's reason said in f
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from merchant_onboard.domain.errors import FormErrors
-from merchant_onboard.domain.event_data import clean_event_data
+from merchant_onboard.domain.errors import FormErrors, ValidationError
+from merchant_onboard.domain.event_data import clean_device_time, clean_event_data
 from merchant_onboard.domain.funnel import EventKind
 
 NOW = datetime(2026, 12, 6, 13, 0, tzinfo=UTC)
@@ -92,3 +92,62 @@ def test_another_reason_with_its_note_is_kept():
 
 def test_a_listed_reason_needs_no_note():
     assert cleaned(EventKind.REFUSED, {"reason": "prefers_cash"}) == {"reason": "prefers_cash"}
+
+
+# --- the first customer payment's time -------------------------------------------------
+
+def first_payment(paid_at, **options) -> dict:
+    return cleaned(EventKind.FIRST_PAYMENT_CONFIRMED,
+                   {"customer_payment": True, "amount": 30000, "paid_at": paid_at}, **options)
+
+
+def test_a_bare_paid_at_is_vietnam_time():
+    assert first_payment("2026-12-06T08:30")["paid_at"] == "2026-12-06T01:30:00+00:00"
+
+
+@pytest.mark.parametrize("paid_at", [
+    "0001-01-01T00:00", "0001-01-01T06:59", "0001-01-01T07:00", "0001-01-01T00:00:00+14:00",
+    "1970-01-01T07:00", "2019-12-31T23:59",
+])
+def test_a_payment_before_2020_is_not_a_real_time(paid_at):
+    assert messages(EventKind.FIRST_PAYMENT_CONFIRMED,
+                    {"customer_payment": True, "amount": 30000, "paid_at": paid_at}) == [
+        "paid_at: Thời điểm thanh toán không hợp lệ."]
+
+
+@pytest.mark.parametrize("paid_at", ["9999-12-31T23:59", "9999-12-31T23:59:59-14:00",
+                                     "2026-12-06T20:11"])
+def test_a_payment_in_the_future_is_refused(paid_at):
+    assert messages(EventKind.FIRST_PAYMENT_CONFIRMED,
+                    {"customer_payment": True, "amount": 30000, "paid_at": paid_at}) == [
+        "paid_at: Thời điểm thanh toán không thể ở tương lai."]
+
+
+def test_no_paid_at_is_the_time_of_recording():
+    assert first_payment("")["paid_at"] == NOW.isoformat()
+
+
+# --- the phone's clock -----------------------------------------------------------------
+
+@pytest.mark.parametrize("sent", ["0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00+00:00",
+                                  "1970-01-01T00:00:00+00:00", "9999-12-31T23:59:59-14:00",
+                                  "2026-12-07T13:00:01+00:00"])
+def test_a_device_time_outside_2020_to_tomorrow_is_refused(sent):
+    with pytest.raises(ValidationError) as caught:
+        clean_device_time(sent, now=NOW)
+    assert str(caught.value) == ("device_time: Giờ của điện thoại không hợp lệ: "
+                                 "kiểm tra ngày giờ trên máy.")
+
+
+@pytest.mark.parametrize("sent", ["2026-12-06T08:00:00", "yesterday", "2026-13-01T00:00Z"])
+def test_a_device_time_needs_iso_8601_with_its_offset(sent):
+    with pytest.raises(ValidationError) as caught:
+        clean_device_time(sent, now=NOW)
+    assert str(caught.value) == "device_time: Thời điểm cần theo ISO 8601, kèm múi giờ."
+
+
+def test_a_device_time_is_kept_as_the_moment_it_names():
+    assert clean_device_time("2026-12-07T19:59:00+07:00", now=NOW) == datetime(
+        2026, 12, 7, 12, 59, tzinfo=UTC)
+    assert clean_device_time("2020-01-01T00:00:00Z", now=NOW) == datetime(2020, 1, 1, tzinfo=UTC)
+    assert clean_device_time(None, now=NOW) is None and clean_device_time("", now=NOW) is None

@@ -108,6 +108,12 @@ def test_an_event_the_status_does_not_allow_is_a_4xx_problem(client, headers, st
     ({"kind": "note", "data": {"note": "x"}, "device_time": "2025-03-01T08:00:00"},
      "device_time"),
     ({"kind": "note", "data": {"note": "x"}, "device_time": "yesterday"}, "device_time"),
+    ({"kind": "note", "data": {"note": "x"}, "device_time": "0001-01-01T00:00:00+14:00"},
+     "device_time"),
+    ({"kind": "note", "data": {"note": "x"}, "device_time": "9999-12-31T23:59:59-14:00"},
+     "device_time"),
+    ({"kind": "note", "data": {"note": "x"}, "device_time": "0001-01-01T00:00:00+00:00"},
+     "device_time"),
     ({"kind": "refused", "data": {"reason": "other"}}, "note"),
     ({"kind": "poster_printed", "data": {"format": "bogus"}}, "format"),
     ({"kind": "poster_printed", "data": {"format": "<b>zz</b>"}}, "format"),
@@ -140,6 +146,19 @@ def test_an_amount_in_whole_vnd_is_kept_as_its_value(client, headers, stall, amo
                     {"amount": amount, "name_matches": True, "owner_confirmed": True})
     assert tested.status_code == 201
     assert tested.get_json()["event"]["data"]["amount"] == kept
+
+
+@pytest.mark.parametrize("paid_at", ["0001-01-01T00:00:00", "0001-01-01T06:59",
+                                     "0001-01-01T07:00", "2019-12-31T23:59"])
+def test_a_first_payment_at_an_impossible_time_is_a_422(client, headers, stall, paid_at):
+    steps = [("poster_printed", None), ("poster_installed", None),
+             ("test_payment_verified", {"name_matches": True, "owner_confirmed": True})]
+    for kind, data in steps:
+        assert record(client, headers, stall, kind, data).status_code == 201
+    paid = record(client, headers, stall, "first_payment_confirmed",
+                  {"amount": 50000, "paid_at": paid_at, "customer_payment": True})
+    assert (paid.status_code, list(paid.get_json()["errors"])) == (422, ["paid_at"])
+    assert history(client, headers, stall)[0]["kind"] == "test_payment_verified"
 
 
 def test_a_step_that_does_not_apply_is_a_409_before_its_data_is_judged(client, headers, stall):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import current_app
 
 from merchant_onboard.db import get_session, read_only
-from merchant_onboard.domain.errors import N_, ValidationError
+from merchant_onboard.domain.event_data import clean_device_time
+from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access, onboarding, stall_lookup
 from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import (
@@ -28,7 +27,7 @@ def record_event(stall_id: int):
     body = json_body(EventCreate)
     result = onboarding.record_event(
         session, actor=user, stall=stall, kind=body.kind, client_id=client_id(body.client_id),
-        data=body.data, device_time=_device_time(body.device_time),
+        data=body.data, device_time=clean_device_time(body.device_time, now=utcnow()),
         default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
     return replayable(event_result(session, user, result, market).body(), result.created)
 
@@ -41,19 +40,6 @@ def list_events(stall_id: int):
     stall, market = access.require_stall(session, user, stall_id)
     events = stall_lookup.stall_view(session, stall, market).events
     return EventPage(items=[Event.of(e) for e in events], total=len(events)).body()
-
-
-def _device_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValidationError(N_("Thời điểm cần theo ISO 8601, kèm múi giờ."),
-                              field="device_time")
-    return moment
 
 
 _ID = path_param("stall_id")
