@@ -36,8 +36,12 @@ def memo_code(public_code: str) -> str:
 
 
 def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: datetime,
-                     expected_memo: str = "", default_amount: int = 2000) -> dict[str, Any]:
-    """The stored ``data`` of an event of ``kind``, or ``FormErrors`` naming what is wrong."""
+                     expected_memo: str = "", default_amount: int = 2000,
+                     registered_at: datetime | None = None) -> dict[str, Any]:
+    """The stored ``data`` of an event of ``kind``, or ``FormErrors`` naming what is wrong.
+
+    ``registered_at`` is when the stall was registered: no customer paid it before.
+    """
     raw = dict(data or {})
     errors: list[ValidationError] = []
     out: dict[str, Any] = {}
@@ -71,7 +75,7 @@ def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: da
         take("bank_reference", lambda v: _short_text(v, "bank_reference", 64))
     elif kind == EventKind.FIRST_PAYMENT_CONFIRMED:
         take("amount", lambda v: _amount(v, default=None))
-        take("paid_at", lambda v: _paid_at(v, now))
+        take("paid_at", lambda v: _paid_at(v, now, registered_at))
         take("customer_payment", lambda v: _must_be_true(
             v, "customer_payment",
             N_("Chỉ ghi nhận giao dịch của khách hàng thật, không phải chuyển khoản thử.")))
@@ -187,7 +191,7 @@ def clean_coordinate(value: Any, field: str, bound: int) -> float | None:
     return number
 
 
-def _paid_at(value: Any, now: datetime) -> str:
+def _paid_at(value: Any, now: datetime, registered_at: datetime | None) -> str:
     if value in (None, ""):
         return now.isoformat()
     try:
@@ -201,6 +205,11 @@ def _paid_at(value: Any, now: datetime) -> str:
         raise ValidationError(N_("Thời điểm thanh toán không hợp lệ."), field="paid_at")
     if moment > now + CLOCK_SKEW:
         raise ValidationError(N_("Thời điểm thanh toán không thể ở tương lai."), field="paid_at")
+    # The form gives minutes: a payment in the minute of registration is not before it.
+    if registered_at is not None and moment < registered_at.replace(second=0, microsecond=0):
+        raise ValidationError(
+            N_("Thời điểm thanh toán không thể trước lúc gian hàng được đăng ký (%(time)s)."),
+            field="paid_at", time=f"{registered_at.astimezone(VIETNAM):%H:%M %d/%m/%Y}")
     return moment.astimezone(UTC).isoformat()
 
 

@@ -171,7 +171,8 @@ def _record(session: Session, *, actor: User, stall: Stall, event_kind: EventKin
     # A step that does not apply is refused before its data is judged: "not now" is the answer.
     next_status(Status(stall.status), event_kind, has_account=account is not None)
     cleaned = clean_event_data(event_kind, data, now=at, expected_memo=memo_code(stall.public_code),
-                               default_amount=default_test_amount)
+                               default_amount=default_test_amount,
+                               registered_at=stall.registered_at)
 
     def write() -> tuple[Event, Stall]:
         if event_kind == EventKind.POSTER_PRINTED:

@@ -12,6 +12,8 @@ from merchant_onboard.domain.event_data import clean_device_time, clean_event_da
 from merchant_onboard.domain.funnel import EventKind
 
 NOW = datetime(2026, 12, 6, 13, 0, tzinfo=UTC)
+#: 19:43 on 5 December in Vietnam (UTC+7).
+REGISTERED = datetime(2026, 12, 5, 12, 43, 20, tzinfo=UTC)
 TESTED = {"name_matches": True, "owner_confirmed": True}
 BAD_AMOUNT = "amount: Số tiền là số nguyên VND lớn hơn 0."
 
@@ -123,8 +125,24 @@ def test_a_payment_in_the_future_is_refused(paid_at):
         "paid_at: Thời điểm thanh toán không thể ở tương lai."]
 
 
+@pytest.mark.parametrize("paid_at", ["2026-11-01T07:00", "2026-12-05T08:30",
+                                     "2026-12-05T19:42", "2026-12-05T12:42:59+00:00"])
+def test_a_payment_before_the_stall_was_registered_is_refused(paid_at):
+    assert messages(EventKind.FIRST_PAYMENT_CONFIRMED,
+                    {"customer_payment": True, "amount": 30000, "paid_at": paid_at},
+                    registered_at=REGISTERED) == [
+        "paid_at: Thời điểm thanh toán không thể trước lúc gian hàng được đăng ký "
+        "(19:43 05/12/2026)."]
+
+
+def test_a_payment_in_the_minute_of_registration_is_taken():
+    """The form gives minutes: 19:43 is not before a registration at 19:43:20."""
+    paid = first_payment("2026-12-05T19:43", registered_at=REGISTERED)
+    assert paid["paid_at"] == "2026-12-05T12:43:00+00:00"
+
+
 def test_no_paid_at_is_the_time_of_recording():
-    assert first_payment("")["paid_at"] == NOW.isoformat()
+    assert first_payment("", registered_at=REGISTERED)["paid_at"] == NOW.isoformat()
 
 
 # --- the phone's clock -----------------------------------------------------------------

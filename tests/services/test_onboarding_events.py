@@ -7,7 +7,7 @@ tests/MUTATION.md).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -257,6 +257,39 @@ def test_a_stall_step_refused_before_its_data_is_judged(session, volunteer, stal
     """A step that does not apply now is said so, not that its data is incomplete."""
     with pytest.raises(TransitionError):
         record(session, volunteer, stall, "first_payment_confirmed", {"amount": "-1"})
+
+
+def walk_to_tested(session, volunteer, stall):
+    for kind, data in [("poster_printed", None), ("poster_installed", None),
+                       ("test_payment_verified", TESTED)]:
+        record(session, volunteer, stall, kind, data)
+
+
+def test_a_first_payment_before_the_stall_was_registered_is_refused(session, volunteer,
+                                                                     stall):
+    """The volunteer types a day too early (1 Nov for a stall registered in December): the
+    payment cannot be the stall's, the time the stall was registered is said, nothing is kept."""
+    walk_to_tested(session, volunteer, stall)
+    registered = stored(session, stall).registered_at
+    local = registered.astimezone(timezone(timedelta(hours=7)))
+    with pytest.raises(FormErrors) as caught:
+        record(session, volunteer, stall, "first_payment_confirmed",
+               {**PAID, "paid_at": f"{local - timedelta(days=1):%Y-%m-%dT%H:%M}"})
+    assert str(caught.value) == (
+        "paid_at: Thời điểm thanh toán không thể trước lúc gian hàng được đăng ký "
+        f"({local:%H:%M %d/%m/%Y}).")
+    assert stored(session, stall).status == "test_payment_verified"
+    assert history(session, stall)[-1].kind == "test_payment_verified"
+
+
+def test_a_first_payment_keeps_the_time_typed_in_vietnam_time(session, volunteer, stall):
+    walk_to_tested(session, volunteer, stall)
+    registered = stored(session, stall).registered_at
+    paid = registered.astimezone(timezone(timedelta(hours=7))) + timedelta(minutes=2)
+    record(session, volunteer, stall, "first_payment_confirmed",
+           {**PAID, "paid_at": f"{paid:%Y-%m-%dT%H:%M}"})
+    assert history(session, stall)[-1].data["paid_at"] == (
+        paid.replace(second=0, microsecond=0).astimezone(UTC).isoformat())
 
 
 def test_a_refusal_for_another_reason_without_a_note_writes_nothing(session, volunteer,

@@ -149,7 +149,8 @@ def test_an_amount_in_whole_vnd_is_kept_as_its_value(client, headers, stall, amo
 
 
 @pytest.mark.parametrize("paid_at", ["0001-01-01T00:00:00", "0001-01-01T06:59",
-                                     "0001-01-01T07:00", "2019-12-31T23:59"])
+                                     "0001-01-01T07:00", "2019-12-31T23:59",
+                                     "2020-01-01T10:00"])  # before the stall's registration
 def test_a_first_payment_at_an_impossible_time_is_a_422(client, headers, stall, paid_at):
     steps = [("poster_printed", None), ("poster_installed", None),
              ("test_payment_verified", {"name_matches": True, "owner_confirmed": True})]

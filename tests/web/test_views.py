@@ -151,6 +151,9 @@ TESTED = [*INSTALLED, ("test_payment_verified", {"amount": "2.000", "name_matche
     ("first_payment_confirmed", {"amount": "20.000", "paid_at": "0001-01-01T00:00",
                                  "customer_payment": "on"},
      "paid_at", "Thời điểm thanh toán không hợp lệ.", TESTED),
+    ("first_payment_confirmed", {"amount": "20.000", "paid_at": "2026-11-01T07:00",
+                                 "customer_payment": "on"},
+     "paid_at", "Thời điểm thanh toán không thể trước lúc gian hàng được đăng ký", TESTED),
     ("poster_printed", {"format": "bogus"},
      "format", "Khổ poster không hợp lệ (a6, a5, a4, sticker, png).", []),
     ("refused", {"reason": "other", "note": ""},
@@ -170,6 +173,25 @@ def test_an_event_form_says_what_is_wrong_next_to_the_field_and_records_nothing(
     assert message in shown.split("</div>", 1)[0]
     kinds = session.exec(select(Event.kind).where(Event.stall_id == stall.id)).all()
     assert len(kinds) == 1 + len(before)
+
+
+def test_the_history_shows_when_the_first_customer_paid(logged_in, session, market):
+    import uuid
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from merchant_onboard.services.stalls import register_stall
+    from merchant_onboard.services.users import require_user
+
+    registered = datetime.now(UTC) - timedelta(hours=5)
+    stall = register_stall(session, actor=require_user(session, "lan"), market=market,
+                           raw=stall_fields(), client_id=str(uuid.uuid4()), confirm_phone=True,
+                           at=registered).stall
+    paid = registered.astimezone(timezone(timedelta(hours=7))) + timedelta(hours=1)
+    walk_by_form(logged_in, stall, [*TESTED, ("first_payment_confirmed", {
+        "amount": "20.000", "paid_at": f"{paid:%Y-%m-%dT%H:%M}", "customer_payment": "on"})])
+    page = logged_in.get(f"/stalls/{stall.id}").get_data(as_text=True)
+    entry = page.split('data-kind="first_payment_confirmed"', 1)[1].split("</li>", 1)[0]
+    assert f"Thời điểm thanh toán: {paid:%H:%M} {paid.day}/{paid.month}/{paid:%y}" in entry
 
 
 def test_unknown_event_kind_is_404(logged_in, make_stall, session, market):
