@@ -254,6 +254,36 @@ def test_login_does_not_redirect_off_site(client, make_user, market):
     assert response.headers["Location"] == "/"
 
 
+#: Targets that are not a plain path on this site: CR/LF (Werkzeug refuses such a Location
+#: header, and the login answered 500), other controls, and a backslash (browsers read "/\\evil"
+#: as "//evil").
+_UNSAFE_NEXT = ["/%0d%0aX:1", "/%0aX:1", "/%09/evil.example", "/%5Cevil.example/",
+                "/%5C%5Cevil.example/", "/%7Fx", "/%C2%85x"]
+
+
+@pytest.mark.parametrize("target", _UNSAFE_NEXT)
+def test_login_with_an_unsafe_next_goes_home(client, make_user, market, target):
+    make_user("lan", markets=[market])
+    response = client.post(f"/login?next={target}",
+                           data={"username": "lan", "password": "correct-horse-42"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", _UNSAFE_NEXT)
+def test_language_switch_with_an_unsafe_next_goes_home(logged_in, target):
+    response = logged_in.get(f"/lang/en?next={target}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_login_goes_on_to_a_same_site_next(client, make_user, market):
+    make_user("lan", markets=[market])
+    response = client.post(f"/login?next=/m/{market.code}/%3Fq%3Db%25C3%25BAn",
+                           data={"username": "lan", "password": "correct-horse-42"})
+    assert response.headers["Location"] == f"/m/{market.code}/?q=b%C3%BAn"
+
+
 def test_session_cookie_is_http_only_and_lax(client, make_user, market):
     make_user("lan", markets=[market])
     response = client.post("/login", data={"username": "lan", "password": "correct-horse-42"})

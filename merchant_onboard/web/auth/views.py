@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -138,8 +139,12 @@ def language(code: str):
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: a login link must not bounce a volunteer to another site."""
-    if not target:
+    """Only same-site paths: a login link must not bounce a volunteer to another site.
+
+    Control characters are refused, not cleaned: ``urlsplit`` silently drops CR, LF and tab, so
+    what it checks is not what would be sent, and Werkzeug refuses a Location header holding a
+    newline (the login answered 500). A backslash is refused because browsers read "/\\evil" as "//evil"."""
+    if not target or any(ch == "\\" or unicodedata.category(ch) == "Cc" for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
