@@ -8,6 +8,7 @@ check made before any of them is counted.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,18 +23,33 @@ from merchant_onboard.models import Throttle
 from merchant_onboard.models.base import UTCDateTime, utcnow
 
 _TABLE = Throttle.__table__
+_KEY_MAX = _TABLE.c.key.type.length
+
+
+def stored_key(key: str) -> str:
+    """``key`` as it fits the ``throttle.key`` column: unchanged when short enough, else its
+    head and a SHA-256 of the whole. Keys hold what a client sends (a username, a forwarded
+    address) of any length: PostgreSQL refused a long one with a 500, SQLite kept it whole.
+    A stored key is its own stored key, so callers may pass either."""
+    if len(key) <= _KEY_MAX:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key[:_KEY_MAX - len(digest) - 1]}#{digest}"
 
 
 @dataclass(frozen=True)
 class Rule:
     """What ``key`` allows per window: at most ``limit`` hits (None: no cap), and after
     ``free`` hits (None: never) a delay of 1, 2, 4 … seconds, at most ``delay_cap``, before
-    each next one."""
+    each next one. ``key`` is kept as stored (``stored_key``)."""
 
     key: str
     limit: int | None = None
     free: int | None = None
     delay_cap: int = 60
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", stored_key(self.key))
 
     def delay_after(self, count: int) -> int:
         """Seconds the next hit waits once this key has ``count`` hits."""
@@ -100,11 +116,11 @@ def _wait(session: Session, rule: Rule, now: datetime, window: int) -> int:
 def release(session: Session, keys: Iterable[str], *, forget: Iterable[str] = ()) -> None:
     """Take back one hit from each of ``keys`` and drop ``forget`` altogether: the attempt
     they were reserved for was not a failure. Caller commits."""
-    keys = list(keys)
+    keys = [stored_key(key) for key in keys]
     if keys:
         session.execute(sa.update(Throttle).where(Throttle.key.in_(keys), Throttle.count > 0)
                         .values(count=Throttle.count - 1))
-    forget = list(forget)
+    forget = [stored_key(key) for key in forget]
     if forget:
         session.execute(sa.delete(Throttle).where(Throttle.key.in_(forget)))
 
@@ -112,6 +128,7 @@ def release(session: Session, keys: Iterable[str], *, forget: Iterable[str] = ()
 def hit(session: Session, key: str, *, window: int, now: datetime | None = None) -> int:
     """Count one more hit for ``key`` and return the count in the window (caller commits)."""
     now = now or utcnow()
+    key = stored_key(key)
     row = session.get(Throttle, key, with_for_update=True)
     if row is None:
         try:

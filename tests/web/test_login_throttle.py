@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 import waitress
 from flask import Flask
+from sqlmodel import select
 
 from merchant_onboard import create_app
 from merchant_onboard.cli.app import waitress_proxy_options
 from merchant_onboard.db import dispose
+from merchant_onboard.models import Throttle
 from merchant_onboard.services import throttle, users
 from tests.factories import TEST_PASSWORD
 
@@ -229,4 +231,54 @@ def test_the_throttle_window_expires(app_config, make_user, market, still_clock)
     still_clock.advance(1)
     assert attempt("wrong-3") == 401  # counted afresh: 1 of 2
     assert attempt(TEST_PASSWORD) == 302
+    dispose(app)
+
+
+@pytest.mark.parametrize("length", [64, 65, 180, 5000])
+def test_an_overlong_username_is_a_wrong_login_on_every_backend(client, session, make_user,
+                                                                market, length):
+    """A name no login can have is a wrong login (401), on the form and the API alike; its
+    throttle keys fit ``throttle.key`` (PostgreSQL answered 500 past 180 characters)."""
+    make_user("lan", markets=[market])
+    form = client.post("/login", data={"username": "a" * length, "password": "x"})
+    assert form.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu." in form.get_data(as_text=True)
+    api = client.post("/api/v1/tokens", json={"username": "a" * length, "password": "x"})
+    assert api.status_code == 401
+    assert api.get_json()["detail"] == "Sai tên đăng nhập hoặc mật khẩu."
+    # SQLite would store any length: the bound is the column's, on both backends.
+    keys = session.exec(select(Throttle.key)).all()
+    assert keys and max(map(len, keys)) <= Throttle.__table__.c.key.type.length
+
+
+def test_a_long_forwarded_address_still_counts_per_address(app_config, make_user, market):
+    """The address comes from X-Forwarded-For behind a proxy: whatever its length, its keys
+    fit, and failures from it are still counted (a long key is not a free pass)."""
+    make_user("lan", markets=[market])
+    app = create_app({**app_config, "TRUSTED_PROXIES": 1, "LOGIN_MAX_FAILURES": 2})
+    client = app.test_client()
+    address = "2001:db8::" + "f" * 400
+
+    def attempt(username: str, password: str, address: str = address) -> int:
+        return client.post("/login", data={"username": username, "password": password},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("lan", "wrong-1"), attempt("lan", "wrong-2"),
+            attempt("lan", TEST_PASSWORD)] == [401, 401, 429]
+    # Keys too long to store as they are stay apart when only their ends differ.
+    assert attempt("lan", TEST_PASSWORD, address[:-1] + "e") == 302
+    dispose(app)
+
+
+def test_long_usernames_that_differ_only_at_the_end_are_counted_apart(app_config, market):
+    app = create_app({**app_config, "LOGIN_MAX_FAILURES": 2})
+    client = app.test_client()
+
+    def attempt(username: str) -> int:
+        return client.post("/login", data={"username": username,
+                                           "password": "x"}).status_code
+
+    first, second = "a" * 300 + "x", "a" * 300 + "y"
+    assert [attempt(first), attempt(first), attempt(first)] == [401, 401, 429]
+    assert attempt(second) == 401
     dispose(app)
