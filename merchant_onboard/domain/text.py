@@ -8,14 +8,23 @@ import unicodedata
 from merchant_onboard.domain.errors import N_, ValidationError
 
 
+def _invisible(ch: str) -> bool:
+    """A format character (Unicode Cf: zero-width space, joiners, soft hyphen, BOM, direction
+    marks): it draws nothing, so a name of only these prints blank and a search typed or
+    copied with one in it finds nothing."""
+    return unicodedata.category(ch) == "Cf"
+
+
 class _MarkStripper(dict):
-    """A ``str.translate`` table that deletes combining marks, filled in as characters appear.
+    """A ``str.translate`` table that deletes combining marks and format characters, filled
+    in as characters appear.
 
     One C-level translate instead of a Python loop over the characters.
     """
 
     def __missing__(self, code: int) -> int | None:
-        value = None if unicodedata.combining(chr(code)) else code
+        ch = chr(code)
+        value = None if unicodedata.combining(ch) or _invisible(ch) else code
         if code < 0x2000:  # cache Latin and the combining marks; leave the rest uncached
             self[code] = value
         return value
@@ -46,8 +55,20 @@ _NATURAL_PAD = 10
 
 
 def nfc(s: str) -> str:
-    """``s`` in Unicode NFC without surrounding whitespace: the form everything is stored in."""
-    return unicodedata.normalize("NFC", s).strip()
+    """``s`` in Unicode NFC without surrounding whitespace or format characters: the form
+    everything is stored in.
+
+    Format characters go only at the ends, as spaces do: a name of nothing else is empty (it
+    printed blank on the poster), but inside a name they stay, where scripts need them (Khmer
+    separates words with a zero-width space, the poster wraps there; Indic scripts use the
+    joiners)."""
+    text = unicodedata.normalize("NFC", s)
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or _invisible(text[start])):
+        start += 1
+    while end > start and (text[end - 1].isspace() or _invisible(text[end - 1])):
+        end -= 1
+    return text[start:end]
 
 
 #: C0 and C1 control characters (and DEL): never part of a name, a code or a note. PostgreSQL
@@ -81,7 +102,8 @@ def clean_text(value: object, *, field: str, max_length: int, multiline: bool = 
 
 
 def _strip_marks(s: str) -> str:
-    """Map Đ/đ to D/d and drop every combining mark (tones, breve, circumflex, horn)."""
+    """Map Đ/đ to D/d and drop every combining mark (tones, breve, circumflex, horn) and
+    format character."""
     if s.isascii():
         return s
     return unicodedata.normalize("NFD", s).translate(_STRIP_MARKS)
@@ -98,7 +120,8 @@ def fold_holder_name(s: str) -> str:
 
 
 def fold_search(s: str) -> str:
-    """Fold text for case- and accent-insensitive search: lowercase, no marks, đ → d, one space."""
+    """Fold text for case- and accent-insensitive search: lowercase, no marks, no format
+    characters, đ → d, one space."""
     return _SPACE_RUN.sub(" ", _strip_marks(s).casefold()).strip()
 
 

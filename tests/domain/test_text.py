@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from merchant_onboard.domain.errors import ValidationError
 from merchant_onboard.domain.text import (
+    clean_text,
     code_key,
     fold_holder_name,
     fold_search,
@@ -25,6 +26,33 @@ def test_nfc_composes_decomposed_vietnamese_and_strips():
     assert decomposed != "Nguyễn Thị Đào"
     assert nfc(decomposed) == "Nguyễn Thị Đào"
     assert nfc(decomposed) == unicodedata.normalize("NFC", "Nguyễn Thị Đào")
+
+
+#: Format characters (Unicode Cf) that draw nothing: zero-width space, joiners, word joiner,
+#: soft hyphen, byte order mark, left-to-right and right-to-left marks.
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u200e", "\u200f"]
+
+
+@pytest.mark.parametrize("mark", INVISIBLE)
+def test_nfc_strips_invisible_characters_at_the_ends_as_it_strips_spaces(mark):
+    assert nfc(f"{mark} {mark}Chị Hai{mark} {mark}") == "Chị Hai"
+    assert nfc(mark * 3) == nfc(f" {mark} ") == ""
+
+
+def test_nfc_keeps_invisible_characters_inside_a_name():
+    """Khmer writes a zero-width space between words (where the poster wraps), and Indic
+    scripts need the joiners inside a word."""
+    khmer = "ហាងលក់\u200bគ្រឿងទេស"
+    assert nfc(khmer) == khmer
+    assert nfc("\u200bक्\u200dष\u200b") == "क्\u200dष"
+
+
+@pytest.mark.parametrize("mark", INVISIBLE)
+def test_a_required_text_of_invisible_characters_only_is_empty(mark):
+    with pytest.raises(ValidationError) as refused:
+        clean_text(mark * 2, field="shop_name", max_length=200, required=True)
+    assert (refused.value.message, refused.value.field) == ("Trường này bắt buộc.", "shop_name")
+    assert clean_text(f"{mark}Khu A{mark}", field="zone", max_length=64) == "Khu A"
 
 
 @pytest.mark.parametrize(
@@ -65,6 +93,14 @@ def test_fold_holder_name_only_yields_bank_characters(text):
 )
 def test_fold_search_is_case_and_accent_insensitive(text, folded):
     assert fold_search(text) == folded
+
+
+@pytest.mark.parametrize("mark", INVISIBLE)
+def test_fold_search_drops_invisible_characters(mark):
+    """Copied text brings them along: "\u200bbún" must find "Bún", and a Khmer name typed
+    without its zero-width spaces the one stored with them."""
+    assert fold_search(f"{mark}B{mark}ún {mark} bò") == "bun bo"
+    assert fold_search("ហាងលក់\u200bបាយ") == fold_search("ហាងលក់បាយ")
 
 
 @pytest.mark.parametrize(

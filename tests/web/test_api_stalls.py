@@ -103,6 +103,9 @@ BAD_FIELDS = [
     ({"stall_code": ""}, {"stall_code"}),
     ({"zone": "x" * 65}, {"zone"}),
     ({"shop_name": "  "}, {"shop_name"}),
+    # Invisible characters alone are no name: the poster printed a blank one.
+    ({"shop_name": "\u200b", "owner_name": "\u200d\u200d"}, {"shop_name", "owner_name"}),
+    ({"shop_name": "\u2060 \u00ad"}, {"shop_name"}),
     ({"owner_name": ""}, {"owner_name"}),
     ({"owner_phone": "12345"}, {"owner_phone"}),
     ({"category": "x" * 65}, {"category"}),
@@ -354,6 +357,16 @@ def test_a_census_stall_is_registered_through_its_own_route(client, headers, mar
     assert client.post(url, headers=headers, json=body).status_code == 200
     again = client.post(url, headers=headers, json={**body, "client_id": str(uuid.uuid4())})
     assert (again.status_code, again.get_json()["existing_id"]) == (409, census.id)
+
+
+def test_invisible_characters_around_names_are_dropped_and_kept_inside(client, headers):
+    khmer = "ហាងលក់\u200bបាយ"
+    response = post_stall(client, headers, stall_body(
+        zone="\u200b", shop_name=f"\ufeff{khmer}\u200b", owner_name="\u00adTrần Thị Hai\u2060"))
+    assert response.status_code == 201
+    stall = response.get_json()
+    assert (stall["zone"], stall["shop_name"], stall["owner_name"]) == (
+        "", khmer, "Trần Thị Hai")
 
 
 def test_the_api_takes_chinese_and_khmer_names_and_refuses_an_emoji(app, client, headers):
