@@ -125,6 +125,12 @@ def fold_search(s: str) -> str:
     return _SPACE_RUN.sub(" ", _strip_marks(s).casefold()).strip()
 
 
+def zone_key(zone: str) -> str:
+    """A zone as a filter compares it: "KHU CHỢ CÁ", "khu chợ cá" and its NFD form are one
+    zone (accents are kept: "Khu Cá" and "Khu Ca" may be two)."""
+    return " ".join(nfc(zone).casefold().split())
+
+
 def normalize_account(s: str) -> str:
     """Strip the spaces, dots and dashes people type inside account numbers and uppercase the rest.
 

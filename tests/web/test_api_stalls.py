@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 import pytest
@@ -217,6 +218,40 @@ def test_searching_filters_pages_and_counts(client, headers, market, volunteer, 
     assert ([s["stall_code"] for s in second["items"]], second["total"]) == (["A-10", "B-1"], 4)
     assert search(status="poster_printed")["total"] == 0
     assert search(status="registered")["total"] == 4
+
+
+def test_the_zone_filter_and_search_ignore_how_the_text_was_written(
+        client, headers, market, volunteer, make_stall):
+    """The zone as stored is NFC: the same zone in NFD, another case or with an invisible
+    character around it is the same zone; so is a search with one inside."""
+    make_stall(market, volunteer, stall_code="C-1", zone="Khu Chợ Cá", shop_name="Bún Cá")
+    make_stall(market, volunteer, stall_code="C-2", zone="Khu B", shop_name="Bún Bò",
+               account_number="009900", owner_phone="0988000000")
+
+    def codes(**args) -> list[str]:
+        response = client.get("/api/v1/markets/cho-a/stalls", query_string=args,
+                              headers=headers)
+        assert response.status_code == 200
+        return [s["stall_code"] for s in response.get_json()["items"]]
+
+    for zone in ("Khu Chợ Cá", unicodedata.normalize("NFD", "Khu Chợ Cá"), "khu chợ cá",
+                 "KHU CHỢ CÁ", "\u200bKhu Chợ Cá "):
+        assert codes(zone=zone) == ["C-1"], zone
+    assert codes(zone="Khu Chợ") == []
+    for q in ("\u200bbun", "b\u00adún", "bu\u200dn"):
+        assert codes(q=q) == ["C-2", "C-1"], q  # zone by zone: Khu B first
+    assert codes(q="bún\u2060 cá", zone="khu chợ cá") == ["C-1"]
+
+
+@pytest.mark.parametrize("length", [201, 50_000])
+def test_an_overlong_search_text_is_a_422_naming_q(client, headers, market, length):
+    """SQLite refuses a LIKE pattern of 50,000 bytes (a 500), PostgreSQL ran it: the text is
+    bounded, the same on both."""
+    url = "/api/v1/markets/cho-a/stalls"
+    response = client.get(url, query_string={"q": "a" * length}, headers=headers)
+    assert (response.status_code, response.mimetype) == (422, "application/problem+json")
+    assert response.get_json()["errors"] == {"q": ["Tối đa 200 ký tự."]}
+    assert client.get(url, query_string={"q": "a" * 200}, headers=headers).status_code == 200
 
 
 @pytest.mark.parametrize(("args", "fields"), [

@@ -7,6 +7,8 @@ the stalls shows at once and nothing one viewer was shown can reach another.
 from __future__ import annotations
 
 import re
+import unicodedata
+from urllib.parse import quote
 
 import pytest
 
@@ -189,3 +191,26 @@ def test_the_status_filter_offers_every_status_and_ignores_an_unknown_one(client
     assert rows(client.get("/m/cho-nho/?status=census").get_data(as_text=True)) == []
     unknown = client.get("/m/cho-nho/?status=bogus").get_data(as_text=True)
     assert rows(unknown) == ["A-1"] and " selected>" not in unknown
+
+
+def test_the_list_finds_a_zone_however_it_is_written(client, auth, market, volunteer,
+                                                     make_stall):
+    make_stall(market, volunteer, stall_code="C-1", zone="Khu Chợ Cá")
+    make_stall(market, volunteer, stall_code="C-2", zone="Khu B", account_number="009900",
+               owner_phone="0988000000")
+    auth.login("lan")
+    for zone in ("khu chợ cá", unicodedata.normalize("NFD", "KHU CHỢ CÁ")):
+        status, page = _page(client, f"/m/{market.code}/?zone={quote(zone)}")
+        assert (status, rows(page)) == (200, ["C-1"])
+
+
+@pytest.mark.parametrize("length", [201, 50_000])
+def test_an_overlong_search_is_refused_with_a_message(client, auth, market, volunteer,
+                                                      make_stall, length):
+    """SQLite refused a LIKE pattern of 50,000 bytes with a 500; PostgreSQL ran it."""
+    make_stall(market, volunteer)
+    auth.login("lan")
+    status, page = _page(client, f"/m/{market.code}/?q={'a' * length}")
+    assert status == 422
+    assert "Tối đa 200 ký tự." in page and rows(page) == []
+    assert 'maxlength="200"' in page  # a browser does not let one type more

@@ -47,6 +47,7 @@ from merchant_onboard.services.markets import MARKET_CODE_PATTERN, NUMBER_FIELDS
 from merchant_onboard.services.markets import TEXT_FIELDS as MARKET_TEXT_FIELDS
 from merchant_onboard.services import posters
 from merchant_onboard.services.onboarding import CLIENT_ID_MAX, CLIENT_ID_MIN
+from merchant_onboard.services.stall_lookup import SEARCH_MAX
 from merchant_onboard.services.users import DISPLAY_NAME_MAX, USERNAME_PATTERN
 from merchant_onboard.web.problems import Problem, omitted  # noqa: F401 (Problem: the document's)
 
@@ -285,9 +286,10 @@ class StallSearch(BaseModel):
     #: The message of a wrong value, where the generic one would not say what is expected.
     messages: ClassVar[dict[str, str]] = {"status": N_("Trạng thái không hợp lệ.")}
 
-    q: str = Field("", description="Code, shop or owner; accents ignored.")
+    q: str = documented("", maxLength=SEARCH_MAX,
+                        description="Code, shop or owner; accents ignored.")
     status: Status | None = None
-    zone: str | None = None
+    zone: str | None = Field(None, description="One zone; case ignored.")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10**9)
 

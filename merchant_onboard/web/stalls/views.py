@@ -11,7 +11,9 @@ from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.banks import default_registry
-from merchant_onboard.domain.errors import ConflictError, DomainError, FormErrors
+from merchant_onboard.domain.errors import (
+    ConflictError, DomainError, FormErrors, ValidationError,
+)
 from merchant_onboard.domain.event_data import memo_code
 from merchant_onboard.domain.funnel import Status, allowed_events
 from merchant_onboard.domain.scan import account_from_photo, account_from_text
@@ -76,13 +78,18 @@ def market(code: str):
         status = None
     zone = request.args.get("zone") or None
     page = page_number()
-    rows, total = stall_lookup.search_stalls(
-        session, market=market, query=query, status=status, zone=zone, limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE, summary=True)
+    errors: dict[str, list[str]] = {}
+    try:
+        rows, total = stall_lookup.search_stalls(
+            session, market=market, query=query, status=status, zone=zone, limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE, summary=True)
+    except ValidationError as exc:  # a search text too long: said next to the box
+        rows, total, errors = [], 0, field_errors(exc)
     return render_template(
         "stalls/market.html", market=market, can_manage=can_manage, query=query,
         statuses=STATUSES, status=status, zones=stall_lookup.zones(session, market),
-        zone=zone, stalls=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+        zone=zone, stalls=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+        errors=errors, search_max=stall_lookup.SEARCH_MAX), (422 if errors else 200)
 
 
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
