@@ -153,3 +153,21 @@ def test_a_reset_can_give_a_one_time_link(client, api_token, people):
     assert client.post(path, data={"new_password": "lan-mat-khau-moi"}).status_code == 302
     assert client.application.test_client().post(
         path, data={"new_password": "lan-mat-khau-khac"}).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["Link", "temporary", "", 1, None])
+def test_an_unknown_reset_method_is_a_422_and_resets_nothing(client, api_token, people,
+                                                             session, method):
+    old = api_token("lan")
+    response = client.post("/api/v1/users/lan/password-reset", headers=api_token("hung"),
+                           json={"method": method})
+    assert (response.status_code, response.mimetype) == (422, "application/problem+json")
+    assert set(response.get_json()["errors"]) == {"method"}
+    if method is not None:
+        assert response.get_json()["errors"]["method"] == [
+            "Cách đặt lại mật khẩu không hợp lệ: temporary_password hoặc link."]
+    assert client.get("/api/v1/markets", headers=old).status_code == 200  # sessions kept
+    assert client.post("/api/v1/tokens", json={"username": "lan",
+                                               "password": TEST_PASSWORD}).status_code == 201
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "password.reset")
+                        ).all() == []

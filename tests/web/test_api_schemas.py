@@ -84,3 +84,59 @@ def test_the_documents_lengths_are_the_domains(components):
     patch = components["StallPatch"]["properties"]
     assert all(patch[field]["maxLength"] == stall[field]["maxLength"] for field in TEXT_FIELDS)
     assert set(components["StallPatch"].get("required", ())) == set()
+
+
+#: Each documented enum of a request body, and a near miss of one of its values sent to the
+#: route that reads it: (model, field) → (route, body). The model checks some (a Literal), the
+#: domain others (with its own message); either way the miss is a 422 naming the field.
+ENUM_MISSES = {
+    ("MarketCreate", "kind"): ("/api/v1/markets", {"code": "cho-x", "name": "X",
+                                                   "kind": "Market"}),
+    ("UserCreate", "role"): ("/api/v1/users", {"username": "mai", "role": "Volunteer",
+                                               "markets": ["cho-a"]}),
+    ("EventCreate", "kind"): ("/api/v1/stalls/{stall}/events", {"kind": "Poster_printed"}),
+    ("PasswordReset", "method"): ("/api/v1/users/lan/password-reset", {"method": "Link"}),
+}
+
+
+def test_every_documented_enum_of_a_request_is_listed_here(components):
+    requests = {name for name, path in _request_bodies()}
+    found = {(name, field) for name in requests
+             for field, schema in components[name].get("properties", {}).items()
+             if "enum" in schema}
+    assert found == set(ENUM_MISSES)
+
+
+def _request_bodies():
+    document = build_document(api.MODULES)
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            body = operation.get("requestBody", {}).get("content", {})
+            for media in body.values():
+                ref = media.get("schema", {}).get("$ref", "")
+                if ref:
+                    yield ref.rsplit("/", 1)[1], path
+
+
+@pytest.mark.parametrize("key", list(ENUM_MISSES), ids=".".join)
+def test_a_value_outside_a_documented_enum_is_a_422_and_writes_nothing(
+        client, api_token, session, make_market, make_user, make_stall, key):
+    from sqlmodel import func, select
+
+    from merchant_onboard.models import AuditEntry, Event, Market, User
+
+    market = make_market("cho-a")
+    make_user("an", role="admin")
+    stall = make_stall(market, make_user("lan", markets=[market]))
+    headers = api_token("an")
+    route, body = ENUM_MISSES[key]
+
+    def rows() -> list[int]:
+        return [session.exec(select(func.count()).select_from(table)).one()
+                for table in (AuditEntry, Event, Market, User)]
+
+    before = rows()
+    response = client.post(route.format(stall=stall.id), json=body, headers=headers)
+    assert (response.status_code, response.mimetype) == (422, "application/problem+json")
+    assert set(response.get_json()["errors"]) == {key[1]}
+    assert rows() == before

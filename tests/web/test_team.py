@@ -161,6 +161,18 @@ def test_a_reset_ends_the_old_session_and_gives_a_one_time_way_in(manager_client
     assert "password.reset" in actions_on(session, "lan")
 
 
+def test_an_unknown_reset_method_resets_nothing(manager_client, make_user, market, app,
+                                                session):
+    make_user("lan", markets=[market])
+    phone, _ = login(app, "lan")
+    response = manager_client.post(f"/m/{market.code}/team/lan/reset",
+                                   data={"method": "Link"})
+    assert response.status_code == 400
+    assert phone.get(f"/m/{market.code}/").status_code == 200  # the session lives on
+    assert login(app, "lan")[1].status_code == 302
+    assert "password.reset" not in actions_on(session, "lan")
+
+
 def test_an_admin_creates_a_manager_who_manages_the_market(client, auth, make_user, market, app,
                                                            session):
     make_user("an", role="admin")

@@ -272,7 +272,12 @@ class PasswordChange(Request):
 
 
 class PasswordReset(Request):
-    method: str = documented("temporary_password", enum=["temporary_password", "link"])
+    # Checked here, not only shown: no domain rule reads it, and a mistyped "Link" reset the
+    # password (sessions and tokens too) as if a temporary one had been asked for.
+    messages: ClassVar[dict[str, str]] = {
+        "method": N_("Cách đặt lại mật khẩu không hợp lệ: temporary_password hoặc link.")}
+
+    method: Literal["temporary_password", "link"] = "temporary_password"
 
 
 #: Stall search: the query string of GET /markets/{code}/stalls.

@@ -3,7 +3,7 @@ from this market, and reset passwords. Admins alone lock a whole login (web/admi
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -89,10 +89,13 @@ def remove_member(code: str, username: str):
 @login_required
 def reset_password(code: str, username: str):
     """A temporary password, or a one-time link valid 24 h, shown once on the page."""
+    method = request.form.get("method", "temporary")
+    if method not in ("temporary", "link"):  # the page offers only these: a forged request
+        abort(400)
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
     user, temporary = users.reset_password(session, actor=current_user, username=username)
-    if request.form.get("method") == "link":
+    if method == "link":
         credential = {"username": user.username,
                       "link": url_for("auth.reset_link", token=reset_link_token(user),
                                       _external=True)}
