@@ -18,6 +18,7 @@ from merchant_onboard.domain.text import (
     nfc,
     normalize_account,
     normalize_phone,
+    zone_key,
 )
 
 
@@ -206,3 +207,11 @@ def test_a_d_that_only_looks_like_dj_folds_as_dj(lookalike):
     assert fold_holder_name(name) == "NGUYEN THI DAO"
     assert fold_search(name) == "nguyen thi dao"
     assert fold_search(name.lower()) == "nguyen thi dao"
+
+
+def test_a_zone_is_the_same_zone_in_any_case_or_unicode_form():
+    key = zone_key("Khu Chợ Cá")
+    for typed in ("KHU CHỢ CÁ", " khu  chợ cá ", unicodedata.normalize("NFD", "Khu Chợ Cá"),
+                  "\u200bKhu Chợ Cá\u00ad"):
+        assert zone_key(typed) == key, typed
+    assert zone_key("Khu Cá") != zone_key("Khu Ca")  # accents still tell zones apart
