@@ -143,7 +143,8 @@ def _safe_next(target: str | None) -> str | None:
 
     Control characters are refused, not cleaned: ``urlsplit`` silently drops CR, LF and tab, so
     what it checks is not what would be sent, and Werkzeug refuses a Location header holding a
-    newline (the login answered 500). A backslash is refused because browsers read "/\\evil" as "//evil"."""
+    newline (the login answered 500). A backslash is refused because browsers read "/\\evil"
+    as "//evil"."""
     if not target or any(ch == "\\" or unicodedata.category(ch) == "Cc" for ch in target):
         return None
     parts = urlsplit(target)
