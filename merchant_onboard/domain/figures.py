@@ -136,6 +136,11 @@ AGEING_RULES: tuple[AgeingRule, ...] = (
 )
 
 
+def ageing_rule(key: str | None) -> AgeingRule | None:
+    """The ageing rule named ``key`` (the stall list's ``stuck`` filter), or None."""
+    return next((rule for rule in AGEING_RULES if rule.key == key), None)
+
+
 def median_window(n: int) -> tuple[int, int]:
     """``(offset, limit)`` of the middle value(s) of ``n`` sorted values, for SQL to fetch."""
     return ((n - 1) // 2, 1 if n % 2 else 2)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.errors import N_, NotFoundError, ValidationError
+from merchant_onboard.domain.figures import AgeingRule, ageing_rule
 from merchant_onboard.domain.text import clean_text, fold_search, normalize_phone, zone_key
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
+from merchant_onboard.models.base import utcnow
 
 
 #: The longest search text: longer than any code, name or phone anyone looks for. SQLite
@@ -61,11 +64,13 @@ def stall_view(session: Session, stall: Stall, market: Market) -> StallView:
 
 def search_stalls(session: Session, *, market: Market, query: str = "",
                   status: str | None = None, zone: str | None = None,
+                  stuck: AgeingRule | None = None, now: datetime | None = None,
                   limit: int = 50, offset: int = 0,
                   summary: bool = False) -> tuple[list[Any], int]:
     """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored; the
     code also without its separators, so ``a1`` and ``A 1`` find ``A-1``; or the owner's
     whole phone number), in natural order of zone then stall code, with the total count.
+    With ``stuck`` only the stalls on that ageing rule's list at ``now`` (the dashboard's).
 
     ``zone`` is matched as ``zone_key`` compares zones (case, NFC). A ``query`` longer than
     ``SEARCH_MAX`` is a ValidationError on ``q``.
@@ -86,7 +91,10 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
         compact = _CODE_SEPARATORS.sub("", escaped)
         params["compact"] = f"%{compact}%" if compact else params["pattern"]
         params["phone"] = _phone_or_none(query)
-    page, count = _search_statements(summary, bool(folded), bool(status), bool(zone))
+    if stuck is not None:
+        params["stuck_before"] = (now or utcnow()) - timedelta(days=stuck.days)
+    page, count = _search_statements(summary, bool(folded), bool(status), bool(zone),
+                                     stuck.key if stuck else None)
     # Columns need no ORM: run on the session's connection, Core costs a third less per query.
     found = (session.connection() if summary else session).execute(page, params).all()
     if found:
@@ -110,6 +118,12 @@ def _phone_or_none(query: str) -> str | None:
         return None
 
 
+def stuck_condition(rule: AgeingRule, before: Any) -> sa.ColumnElement[bool]:
+    """Stalls on ``rule``'s list: at one of its statuses, reached before ``before``."""
+    return sa.and_(Stall.status.in_([status.value for status in rule.statuses]),
+                   getattr(Stall, rule.since) < before)
+
+
 def _compact_code() -> sa.ColumnElement[str]:
     """The stall code lowercased without separators, as ``_CODE_SEPARATORS`` strips a query
     (codes hold letters, digits, spaces and - . /, see domain.registration)."""
@@ -120,8 +134,8 @@ def _compact_code() -> sa.ColumnElement[str]:
 
 
 @functools.cache
-def _search_statements(summary: bool, by_text: bool, by_status: bool,
-                       by_zone: bool) -> tuple[sa.Select, sa.Select]:
+def _search_statements(summary: bool, by_text: bool, by_status: bool, by_zone: bool,
+                       stuck_key: str | None) -> tuple[sa.Select, sa.Select]:
     """The page and count queries for one combination of filters, built once.
 
     Values arrive as bound parameters. A list page is the most frequent request: building
@@ -136,6 +150,8 @@ def _search_statements(summary: bool, by_text: bool, by_status: bool,
         where.append(Stall.status == sa.bindparam("status"))
     if by_zone:
         where.append(Stall.zone.in_(sa.bindparam("zones", expanding=True)))
+    if stuck_key:
+        where.append(stuck_condition(ageing_rule(stuck_key), sa.bindparam("stuck_before")))
     columns = (Stall.id, Stall.stall_code, Stall.zone, Stall.shop_name, Stall.owner_name,
                Stall.status) if summary else (Stall,)
     # The total rides along on every row (a window count), so a page is one query.

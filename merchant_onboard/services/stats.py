@@ -22,6 +22,7 @@ from merchant_onboard.domain.figures import (
 from merchant_onboard.domain.funnel import EventKind, Status
 from merchant_onboard.models import Event, Market, Stall, User
 from merchant_onboard.models.base import utcnow
+from merchant_onboard.services.stall_lookup import stuck_condition
 
 #: Event kinds counted per volunteer, and the column each one fills.
 VOLUNTEER_KINDS = {
@@ -133,8 +134,7 @@ def _ageing(session: Session, market: Market, now: datetime, sample: int) -> lis
     for rule in AGEING_RULES:
         column = getattr(Stall, rule.since)
         where = (Stall.market_id == market.id,
-                 Stall.status.in_([s.value for s in rule.statuses]),
-                 column < now - timedelta(days=rule.days))
+                 stuck_condition(rule, now - timedelta(days=rule.days)))
         count = session.exec(select(sa.func.count()).select_from(Stall).where(*where)).one()
         rows = session.exec(select(Stall.id, Stall.stall_code, Stall.shop_name, Stall.zone, column)
                             .where(*where).order_by(column, Stall.id).limit(sample)) if count \

@@ -41,6 +41,25 @@ def test_dashboard_is_readable_on_a_phone(demo, phone_page, login, screenshot):
     screenshot(page, "dashboard-phone")
 
 
+def test_the_stuck_stalls_past_the_first_ten_are_a_tap_away(demo, phone_page, laptop_page,
+                                                             login, screenshot):
+    """Manager review item 4: "và N gian hàng khác" opens the stall list of that card."""
+    for page, size in ((phone_page, 360), (laptop_page, 1366)):
+        login(page, "manager")
+        page.goto(f"/m/{demo.code}/dashboard")
+        card = page.locator("[data-rule=registered_no_payment]")
+        more = card.locator("a.more")
+        shown = card.locator("ul.stuck li").count() + int(more.inner_text().split()[1])
+        with page.expect_navigation():
+            more.click()
+        assert page.locator(".filter-note").inner_text().startswith(
+            "Đã đăng ký, chưa có khách thanh toán quá 14 ngày")
+        total = int(page.locator(".count").inner_text().split()[0])
+        assert total == shown
+        assert page.evaluate("document.documentElement.scrollWidth") <= size
+        screenshot(page, f"stuck-stalls-{size}")
+
+
 def test_admin_reads_the_roll_up(demo, seed, laptop_page, phone_page, login, screenshot):
     seed.market("cho-browser-rollup", name="Chợ Tân An", province="Long An", ward="Phường 2")
     seed.user("admin-rollup", role="admin")

@@ -43,3 +43,50 @@ def test_registered_stalls_unprinted_for_more_than_7_days_are_listed(
     stats = client.get(f"/api/v1/markets/{market.code}/stats",
                        headers=api_token("hung")).get_json()
     assert stats["ageing"]["registered_not_printed"] == {"days": 7, "count": 1}
+
+
+def _registered_days_ago(session, make_stall, market, actor, code: str, days: float) -> None:
+    stall = make_stall(market, actor, stall_code=code, account_number=f"9{code[2:]}0123456",
+                       owner_phone="")
+    stored = session.get(Stall, stall.id)
+    stored.registered_at = utcnow() - timedelta(days=days)
+    session.add(stored)
+    session.commit()
+
+
+def test_every_stuck_stall_of_a_card_is_one_link_away_in_pages(
+        client, auth, session, make_market, make_user, make_stall, monkeypatch):
+    """Manager review item 4: a card lists its 10 longest-waiting stalls, then "và N gian
+    hàng khác" was plain text. It now links the stall list filtered to that card's stalls
+    (statuses and wait both), paged like any list, the filter kept from page to page."""
+    market = make_market("cho-vi-thanh")
+    lan = make_user("lan", markets=[market])
+    make_user("hung", role="manager", markets=[market])
+    for number in range(13):
+        _registered_days_ago(session, make_stall, market, lan, f"A-{number + 10}", 20)
+    _registered_days_ago(session, make_stall, market, lan, "B-1", 3)
+    auth.login("hung")
+    page = client.get(f"/m/{market.code}/dashboard").get_data(as_text=True)
+    card = ageing_list(page, "registered_no_payment")
+    link = re.search(r'<a class="more" href="([^"]+)">và 3 gian hàng khác', card)
+    assert link, card
+    href = link.group(1).replace("&amp;", "&")
+    monkeypatch.setattr("merchant_onboard.web.stalls.views.PAGE_SIZE", 10)
+    first = client.get(href).get_data(as_text=True)
+    assert "13 gian hàng" in first
+    assert "Đã đăng ký, chưa có khách thanh toán quá 14 ngày" in first
+    after = re.search(r'href="([^"]+)">Sau', first).group(1).replace("&amp;", "&")
+    second = client.get(after).get_data(as_text=True)
+    codes = re.findall(r'data-stall-code="([^"]+)"', first + second)
+    assert sorted(codes) == sorted(f"A-{n + 10}" for n in range(13))
+
+
+def test_the_stuck_filter_ignores_an_unknown_rule(client, auth, session, make_market,
+                                                  make_user, make_stall):
+    market = make_market("cho-vi-thanh")
+    lan = make_user("lan", markets=[market])
+    _registered_days_ago(session, make_stall, market, lan, "A-10", 1)
+    auth.login("lan")
+    response = client.get(f"/m/{market.code}/?stuck=nonsense")
+    assert response.status_code == 200
+    assert re.findall(r'data-stall-code="([^"]+)"', response.get_data(as_text=True)) == ["A-10"]

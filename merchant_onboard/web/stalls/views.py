@@ -15,6 +15,7 @@ from merchant_onboard.domain.errors import (
     ConflictError, DomainError, FormErrors, ValidationError,
 )
 from merchant_onboard.domain.event_data import memo_code
+from merchant_onboard.domain.figures import ageing_rule
 from merchant_onboard.domain.funnel import Status, allowed_events
 from merchant_onboard.domain.scan import account_from_photo, account_from_text
 from merchant_onboard.domain.text import fold_holder_name
@@ -77,18 +78,21 @@ def market(code: str):
     if status not in STATUSES:
         status = None
     zone = request.args.get("zone") or None
+    # The dashboard's "và N gian hàng khác" of a card of stuck stalls lands here.
+    stuck = ageing_rule(request.args.get("stuck"))
     page = page_number()
     errors: dict[str, list[str]] = {}
     try:
         rows, total = stall_lookup.search_stalls(
-            session, market=market, query=query, status=status, zone=zone, limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE, summary=True)
+            session, market=market, query=query, status=status, zone=zone, stuck=stuck,
+            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, summary=True)
     except ValidationError as exc:  # a search text too long: said next to the box
         rows, total, errors = [], 0, field_errors(exc)
     return render_template(
         "stalls/market.html", market=market, can_manage=can_manage, query=query,
         statuses=STATUSES, status=status, zones=stall_lookup.zones(session, market),
-        zone=zone, stalls=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+        zone=zone, stuck=stuck, stalls=rows, total=total, page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
         errors=errors, search_max=stall_lookup.SEARCH_MAX), (422 if errors else 200)
 
 
