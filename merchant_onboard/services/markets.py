@@ -128,13 +128,19 @@ def create_market(session: Session, *, actor: User | None, raw: Mapping[str, Any
 
 def update_market(session: Session, *, actor: User, market: Market,
                   raw: Mapping[str, Any]) -> Market:
-    """Edit a market's fields (its code stays); commits."""
+    """Edit a market's fields (its code stays); commits. The audit log keeps each changed
+    field's old and new values: a declared size moved from 66 to 80 moves the reported rate,
+    and who reads the log must see from what to what. Nothing changed, nothing is written."""
     fields = clean_market({k: v for k, v in raw.items() if k != "code"}, partial=True)
-    for field, value in fields.items():
-        setattr(market, field, value)
+    changes = {field: [getattr(market, field), value] for field, value in sorted(fields.items())
+               if getattr(market, field) != value}
+    if not changes:
+        return market
+    for field, (_old, new) in changes.items():
+        setattr(market, field, new)
     session.add(market)
     session.add(AuditEntry(actor_id=actor.id, action="market.update", target=market.code,
-                           market_id=market.id, data={"fields": sorted(fields)}))
+                           market_id=market.id, data={"changes": changes}))
     session.commit()
     return market
 

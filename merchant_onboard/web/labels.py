@@ -61,9 +61,83 @@ QR_KIND_LABELS = {
     "not_emv": _l("Mã QR thường"),
 }
 
+#: What the audit log names each action the services write, grouped as its filter lists them
+#: (tests/web/test_team.py checks that every action written has a name here).
+AUDIT_ACTION_LABELS = {
+    "user.create": _l("Tạo tài khoản"),
+    "user.lock": _l("Khoá tài khoản"),
+    "user.unlock": _l("Mở khoá tài khoản"),
+    "membership.add": _l("Thêm vào chợ"),
+    "membership.remove": _l("Đưa ra khỏi chợ"),
+    "password.change": _l("Đổi mật khẩu"),
+    "password.reset": _l("Đặt lại mật khẩu"),
+    "sessions.end": _l("Đăng xuất mọi nơi"),
+    "market.create": _l("Tạo chợ"),
+    "market.update": _l("Đổi cài đặt chợ"),
+    "census.import": _l("Nhập danh sách gian hàng"),
+    "export.stalls": _l("Xuất danh sách gian hàng"),
+    "export.rollup": _l("Xuất bảng tổng hợp"),
+    "poster.download": _l("Tải poster một gian hàng"),
+    "poster.batch_download": _l("Tải poster hàng loạt"),
+}
+
+#: The audit filter's groups, by the first part of an action's name.
+AUDIT_GROUP_LABELS = {
+    "user": _l("Tài khoản"),
+    "membership": _l("Thành viên chợ"),
+    "password": _l("Mật khẩu"),
+    "sessions": _l("Đăng xuất"),
+    "market": _l("Chợ"),
+    "census": _l("Nhập danh sách"),
+    "export": _l("Xuất dữ liệu"),
+    "poster": _l("Tải poster"),
+}
+
+#: The labels of what an audit entry's details hold.
+AUDIT_DETAIL_LABELS = {
+    "role": _l("Vai trò"),
+    "markets": _l("Chợ"),
+    "by": _l("Cách"),
+    "format": _l("Định dạng"),
+    "masked": _l("Che số điện thoại và số tài khoản"),
+    "province": _l("Tỉnh/thành"),
+    "ward": _l("Xã/phường"),
+    "stalls": _l("Số gian hàng"),
+    "status": _l("Trạng thái"),
+    "zone": _l("Khu"),
+    "added": _l("Thêm mới"),
+    "updated": _l("Cập nhật"),
+    "unchanged": _l("Không đổi"),
+    "fields": _l("Đã đổi"),
+}
+
+#: A detail's label when its value is a count (the roll-up export counts its markets).
+AUDIT_COUNT_LABELS = {"markets": _l("Số chợ")}
+
+#: A market's fields, as a settings change in the audit log names them.
+MARKET_FIELD_LABELS = {
+    "name": _l("Tên chợ"),
+    "kind": _l("Loại"),
+    "province": _l("Tỉnh/thành"),
+    "ward": _l("Xã/phường"),
+    "address": _l("Địa chỉ"),
+    "census_size": _l("Số gian hàng (khai báo)"),
+    "target_pct": _l("Mục tiêu (%)"),
+    "campaign_title": _l("Tiêu đề chiến dịch in trên poster"),
+    "poster_second_line": _l("Dòng ngôn ngữ thứ hai"),
+}
+
+#: Words for the values of an audit entry's details (a yes or no is written apart: ``1 == True``).
+AUDIT_VALUE_LABELS = {"link": _l("đường dẫn đặt lại mật khẩu"), "": _l("(trống)")}
+#: File formats as people write them (exports, posters).
+FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "a6": "A6", "a5": "A5", "a4": "A4",
+                 "png": "PNG", "sticker": _l("Tờ tem dán A4")}
+YES_NO = {True: _l("Có"), False: _l("Không")}
+
 #: The tables by the name of their template filter (``status_label`` and so on).
 TABLES = {"status": STATUS_LABELS, "event": EVENT_LABELS, "reason": REASON_LABELS,
-          "role": ROLE_LABELS, "qr_kind": QR_KIND_LABELS}
+          "role": ROLE_LABELS, "qr_kind": QR_KIND_LABELS, "audit": AUDIT_ACTION_LABELS,
+          "format": FORMAT_LABELS}
 
 
 @functools.cache

@@ -115,3 +115,22 @@ def test_a_reset_ends_the_old_session_and_api_token(seed, laptop_page, context_p
     phone.get_by_label("Mật khẩu mới").fill("lan-mat-khau-moi")
     phone.get_by_role("button", name="Lưu mật khẩu mới").click()
     expect(phone.get_by_role("heading", name="Chợ Vĩnh Tường")).to_be_visible()
+
+
+def test_the_audit_log_fits_a_phone_and_reads_in_words(seed, phone_page, laptop_page, login,
+                                                       screenshot):
+    """Manager review item 5: at 360 px the page was 654 px wide; the table now scrolls
+    inside its own box and the page keeps the screen's width."""
+    market = seed.market(seed.unique("cho"))
+    seed.user(seed.unique("lan"), markets=[market], display_name="Nguyễn Thị Lan")
+    admin = seed.user(seed.unique("admin"), role="admin", display_name="Quản trị huyện")
+    from merchant_onboard.services.markets import update_market
+
+    update_market(seed.session, actor=admin, market=market,
+                  raw={"census_size": "80", "campaign_title": "Chợ 4.0 — quét mã"})
+    for page, width in ((phone_page, 360), (laptop_page, 1366)):
+        login(page, admin.username)
+        page.goto("/admin/audit")
+        expect(page.locator("#audit-log")).to_contain_text("Số gian hàng (khai báo): 0 → 80")
+        screenshot(page, f"audit-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width

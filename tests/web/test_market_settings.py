@@ -52,7 +52,8 @@ def test_a_manager_sets_a_khmer_line_and_the_posters_print_it(client, session, m
     text = poster_text(client, stall.id)
     assert KHMER_LINE in text and "ហាងលក់បាយ ស្រីពៅ 陳記" in text
     audit = session.exec(select(AuditEntry).where(AuditEntry.action == "market.update")).one()
-    assert audit.data == {"fields": ["campaign_title", "poster_second_line"]}
+    assert audit.data["changes"]["poster_second_line"] == ["", KHMER_LINE]
+    assert audit.data["changes"]["campaign_title"][1] == "Chợ 4.0"
 
 
 @pytest.mark.parametrize(("line", "message"), [
@@ -92,8 +93,9 @@ def test_a_manager_corrects_the_declared_size_and_target_and_the_figures_follow(
     assert "Đã lưu cài đặt chợ." in client.get(saved.location).get_data(as_text=True)
     assert figures() == (40, 60)
     audit = session.exec(select(AuditEntry).where(AuditEntry.action == "market.update")).one()
-    assert audit.data == {"fields": ["campaign_title", "census_size", "poster_second_line",
-                                     "target_pct"]}
+    # Manager review item 5: each changed field from what to what; the empty title and
+    # line were sent unchanged and are not listed.
+    assert audit.data == {"changes": {"census_size": [0, 40], "target_pct": [80, 60]}}
     # A size below the census rows does not hide them: the larger counts.
     client.post(f"/m/{market.code}/settings", data={"census_size": "1"})
     assert figures() == (2, 60)
@@ -160,7 +162,8 @@ def test_the_api_changes_a_markets_settings_for_its_managers(client, session, ma
     session.expire_all()
     assert session.get(Market, market.id).census_size == 40
     audit = session.exec(select(AuditEntry).where(AuditEntry.action == "market.update")).one()
-    assert audit.data == {"fields": ["census_size", "poster_second_line"]}
+    assert audit.data == {"changes": {"census_size": [0, 40],
+                                      "poster_second_line": ["", KHMER_LINE]}}
     # Nothing sent: nothing changed, nothing written down.
     assert client.patch(url, headers=api_token("hung"), json={}).get_json() == body
     assert len(session.exec(select(AuditEntry).where(

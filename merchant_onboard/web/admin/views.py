@@ -14,6 +14,7 @@ from merchant_onboard.db import get_session, read_only
 from merchant_onboard.models import Role
 from merchant_onboard.services import audit, users
 from merchant_onboard.web.admin import bp
+from merchant_onboard.web.admin.presenters import action_groups, audit_details
 
 
 def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,4 +56,5 @@ def audit_log():
     lines, more = audit.recent(get_session(), before_id=before,
                                action_prefix=request.args.get("action", "").strip())
     return render_template("admin/audit.html", lines=lines, more=more,
-                           action=request.args.get("action", ""))
+                           action=request.args.get("action", ""), groups=action_groups(),
+                           details=audit_details)
