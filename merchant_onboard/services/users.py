@@ -388,14 +388,19 @@ def _managed_market_ids(session: Session, actor: User) -> sa.Select:
     return select(Membership.market_id).where(Membership.user_id == actor.id)
 
 
+def login_to_lock(session: Session, *, actor: User, username: str) -> User:
+    """The login an admin ``actor`` may lock or unlock (what a confirmation names)."""
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied(N_("Chỉ quản trị viên mới khoá được cả tài khoản."))
+    return _user_managed_by(session, actor, username)
+
+
 def set_login_active(session: Session, *, actor: User, username: str, active: bool) -> User:
     """An admin locks a whole login (every market, every session) or unlocks it; commits.
 
     Unlocking does not bring back the sessions that locking ended: their generation is past.
     """
-    if actor.role != Role.ADMIN:
-        raise PermissionDenied(N_("Chỉ quản trị viên mới khoá được cả tài khoản."))
-    user = _user_managed_by(session, actor, username)
+    user = login_to_lock(session, actor=actor, username=username)
     user.active = active
     session.add(user)
     session.flush()
@@ -422,18 +427,25 @@ def add_member(session: Session, *, actor: User, market: Market, username: str) 
     return user
 
 
+def member_to_remove(session: Session, *, actor: User, market: Market, username: str) -> User:
+    """The member of ``market`` whom ``actor`` may take out of it (what a confirmation names):
+    a volunteer for a manager, anyone but themselves for an admin. Others are *not found*."""
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    membership = session.get(Membership, (user.id, market.id)) if user else None
+    if membership is None or user is None or user.id == actor.id or \
+            (actor.role != Role.ADMIN and user.role != Role.VOLUNTEER):
+        raise NotFoundError(N_("Không tìm thấy người này trong chợ."))
+    return user
+
+
 def remove_member(session: Session, *, actor: User, market: Market, username: str) -> User:
     """Take ``username`` out of ``market`` only (the market-scoped lock); commits.
 
     A manager removes volunteers, an admin anyone. Their sessions and tokens end, so a page
     or offline copy of this market stops at once; their other markets stay.
     """
-    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
-    membership = session.get(Membership, (user.id, market.id)) if user else None
-    if membership is None or user is None or user.id == actor.id or \
-            (actor.role != Role.ADMIN and user.role != Role.VOLUNTEER):
-        raise NotFoundError(N_("Không tìm thấy người này trong chợ."))
-    session.delete(membership)
+    user = member_to_remove(session, actor=actor, market=market, username=username)
+    session.delete(session.get(Membership, (user.id, market.id)))
     session.flush()
     _end_sessions(session, user)
     _audit(session, actor, "membership.remove", user, market)

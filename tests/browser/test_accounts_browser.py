@@ -134,3 +134,24 @@ def test_the_audit_log_fits_a_phone_and_reads_in_words(seed, phone_page, laptop_
         expect(page.locator("#audit-log")).to_contain_text("Số gian hàng (khai báo): 0 → 80")
         screenshot(page, f"audit-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_an_admin_is_asked_before_locking_a_login(seed, phone_page, login, screenshot):
+    """Manager review item 6: "Khoá tài khoản" asks first, on a page naming the person."""
+    market = seed.market(seed.unique("cho"))
+    lan = seed.user(seed.unique("lan"), markets=[market], display_name="Nguyễn Thị Lan")
+    admin = seed.user(seed.unique("admin"), role="admin")
+    page = phone_page
+    login(page, admin.username)
+    page.goto("/admin/people")
+    row = page.locator(f'[data-username="{lan.username}"]')
+    row.get_by_role("button", name="Khoá tài khoản").click()
+    expect(page.get_by_role("heading", name="Khoá tài khoản Nguyễn Thị Lan?")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "admin-confirm-lock-phone")
+    page.get_by_role("link", name="Huỷ").click()
+    expect(row).not_to_contain_text("đã khoá")
+    row.get_by_role("button", name="Khoá tài khoản").click()
+    page.get_by_role("button", name="Khoá tài khoản").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Đã khoá tài khoản {lan.username}.")
+    expect(row).to_contain_text("đã khoá")

@@ -142,6 +142,12 @@ def test_manager_creates_a_volunteer_and_removes_her_from_the_market(
 
     # Taken out of this market (the market-scoped lock): her open session ends at once.
     row.get_by_role("button", name="Đưa ra khỏi chợ").click()
+    # Asked first, naming her (manager review item 6); nothing has happened yet.
+    expect(page.get_by_role("heading", name="Đưa Lê Minh ra khỏi Chợ Tân An?")).to_be_visible()
+    screenshot(page, "manager-confirm-removal-laptop")
+    phone.reload()
+    expect(phone.get_by_role("heading", name="Chợ Tân An")).to_be_visible()
+    page.get_by_role("button", name="Đưa ra khỏi chợ").click()
     expect(page.get_by_role("status")).to_contain_text(f"Đã đưa {new_name} ra khỏi chợ này.")
     expect(page.locator("#team-list")).not_to_contain_text(new_name)
     phone.reload()

@@ -94,7 +94,8 @@ def test_removing_a_volunteer_from_one_market_keeps_the_other(app, client, auth,
     lan_phone, _ = login(app, "lan")
     assert lan_phone.get(f"/m/{other.code}/").status_code == 200
     auth.login("hung")
-    assert client.post(f"/m/{other.code}/team/lan/remove").status_code == 302
+    assert client.post(f"/m/{other.code}/team/lan/remove",
+                       data={"confirm": "1"}).status_code == 302
     assert session.get(Membership, (lan.id, other.id)) is None
     assert session.get(Membership, (lan.id, market.id)) is not None
     # Her open session ended; logging in again she works in her other market only.
@@ -112,8 +113,9 @@ def test_a_manager_cannot_remove_or_reset_a_manager_or_a_foreign_volunteer(
     make_user("tuan", role="manager", markets=[market])
     make_user("khac", markets=[make_market("cho-khac")])
     for username in ("tuan", "khac", "nobody"):
-        assert manager_client.post(
-            f"/m/{market.code}/team/{username}/remove").status_code == 404
+        for confirm in ("", "1"):  # neither the question nor the removal
+            assert manager_client.post(f"/m/{market.code}/team/{username}/remove",
+                                       data={"confirm": confirm}).status_code == 404
         assert manager_client.post(
             f"/m/{market.code}/team/{username}/reset").status_code == 404
     assert session.exec(select(AuditEntry).where(
@@ -192,7 +194,8 @@ def test_an_admin_lock_ends_sessions_and_unlocking_does_not_revive_them(
     make_user("lan", markets=[market])
     phone, _ = login(app, "lan")
     auth.login("an")
-    assert client.post("/admin/people/lan/active", data={"active": "0"}).status_code == 302
+    assert client.post("/admin/people/lan/active",
+                       data={"active": "0", "confirm": "1"}).status_code == 302
     assert phone.get(f"/m/{market.code}/").status_code == 302
     locked = login(app, "lan")[1]
     assert locked.status_code == 403
@@ -208,7 +211,8 @@ def test_admins_read_the_audit_log_others_may_not(client, auth, make_user, marke
     make_user("hung", role="manager", markets=[market])
     make_user("lan", markets=[market])
     hung, _ = login(app, "hung")
-    assert hung.post(f"/m/{market.code}/team/lan/remove").status_code == 302
+    assert hung.post(f"/m/{market.code}/team/lan/remove",
+                     data={"confirm": "1"}).status_code == 302
     assert hung.get("/admin/audit").status_code == 403
     assert hung.get("/admin/people").status_code == 403
     auth.login("an")
@@ -282,3 +286,46 @@ def test_the_audit_filter_offers_every_action_the_code_writes(client, auth, make
     page = client.get("/admin/audit").get_data(as_text=True)
     offered = set(re.findall(r'<option value="([^"]+)"', page))
     assert written <= offered
+
+
+def test_removing_someone_from_the_market_asks_first_naming_them(app, client, auth, make_user,
+                                                                 market, session):
+    """Manager review item 6: "Đưa ra khỏi chợ" took effect on one tap, and ended the
+    volunteer's sessions while she might be working. The first post now only shows a page
+    naming her and what will happen, with a form to confirm; nothing changes until then."""
+    make_user("hung", role="manager", markets=[market])
+    lan = make_user("lan", markets=[market], display_name="Nguyễn Thị Lan")
+    lan_phone, _ = login(app, "lan")
+    auth.login("hung")
+    asked = client.post(f"/m/{market.code}/team/lan/remove")
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "Đưa Nguyễn Thị Lan ra khỏi" in page and "đăng xuất ngay" in page
+    assert 'name="confirm" value="1"' in page
+    assert session.get(Membership, (lan.id, market.id)) is not None
+    assert lan_phone.get(f"/m/{market.code}/").status_code == 200
+    assert "membership.remove" not in actions_on(session, "lan")
+    done = client.post(f"/m/{market.code}/team/lan/remove", data={"confirm": "1"})
+    assert done.status_code == 302
+    assert session.get(Membership, (lan.id, market.id)) is None
+    assert lan_phone.get(f"/m/{market.code}/").status_code == 302
+
+
+def test_locking_a_login_asks_first_naming_the_person(app, client, auth, make_user, market,
+                                                      session):
+    make_user("an", role="admin")
+    make_user("lan", markets=[market], display_name="Nguyễn Thị Lan")
+    lan_phone, _ = login(app, "lan")
+    auth.login("an")
+    asked = client.post("/admin/people/lan/active", data={"active": "0"})
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "Khoá tài khoản Nguyễn Thị Lan?" in page and "đăng xuất ngay" in page
+    assert lan_phone.get(f"/m/{market.code}/").status_code == 200
+    assert "user.lock" not in actions_on(session, "lan")
+    done = client.post("/admin/people/lan/active", data={"active": "0", "confirm": "1"})
+    assert done.status_code == 302
+    assert lan_phone.get(f"/m/{market.code}/").status_code == 302
+    # Unlocking harms no one: it needs no confirmation.
+    assert client.post("/admin/people/lan/active", data={"active": "1"}).status_code == 302
+    assert login(app, "lan")[1].status_code == 302

@@ -38,8 +38,20 @@ def people():
 @login_required
 @admin_only
 def set_active(username: str):
-    """Lock a whole login (every market; its sessions end) or unlock it (they stay ended)."""
+    """Lock a whole login (every market; its sessions end) or unlock it (they stay ended).
+
+    A lock only once confirmed, on a page naming the person (it works without JavaScript):
+    it logs out someone who may be at work in a market. An unlock harms no one."""
     active = request.form.get("active") == "1"
+    if not active and request.form.get("confirm") != "1":
+        person = users.login_to_lock(get_session(), actor=current_user, username=username)
+        return render_template(
+            "confirm.html", title=_("Khoá tài khoản %(name)s?", name=person.display_name),
+            message=_("%(name)s (%(username)s) sẽ bị đăng xuất ngay trên mọi thiết bị và không "
+                      "đăng nhập được vào chợ nào cho đến khi được mở khoá.",
+                      name=person.display_name, username=person.username),
+            fields={"active": "0"}, confirm_label=_("Khoá tài khoản"),
+            cancel=url_for("admin.people"))
     user = users.set_login_active(get_session(), actor=current_user, username=username,
                                   active=active)
     flash(_("Đã mở khoá tài khoản %(username)s.", username=user.username) if active else

@@ -77,9 +77,23 @@ def add_member(code: str):
 @bp.post("/m/<code>/team/<username>/remove")
 @login_required
 def remove_member(code: str, username: str):
-    """Take someone out of this market only: their other markets stay, their sessions end."""
+    """Take someone out of this market only: their other markets stay, their sessions end.
+
+    Only once confirmed: the first post shows who and what (a page, so it works without
+    JavaScript), since it logs out someone who may be at work in the market."""
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
+    if request.form.get("confirm") != "1":
+        person = users.member_to_remove(session, actor=current_user, market=market,
+                                        username=username)
+        return render_template(
+            "confirm.html", title=_("Đưa %(name)s ra khỏi %(market)s?",
+                                    name=person.display_name, market=market.name),
+            message=_("%(name)s (%(username)s) sẽ bị đăng xuất ngay trên mọi thiết bị và không "
+                      "vào được chợ này nữa. Các chợ khác của người này và những gì họ đã ghi "
+                      "vẫn giữ nguyên.", name=person.display_name, username=person.username),
+            fields={}, confirm_label=_("Đưa ra khỏi chợ"),
+            cancel=url_for("team.team", code=market.code))
     user = users.remove_member(session, actor=current_user, market=market, username=username)
     flash(_("Đã đưa %(username)s ra khỏi chợ này.", username=user.username), "success")
     return redirect(url_for("team.team", code=market.code))
