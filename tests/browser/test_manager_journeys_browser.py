@@ -104,6 +104,15 @@ def test_manager_prints_one_zone_and_records_that_batch_once(
         Event.kind == "poster_printed", Event.stall_id.in_([s.id for s in stalls.values()]))).all()
     assert len(printed) == 2
     screenshot(page, "manager-batch-recorded-laptop")
+    # Khu B opened again: nothing is left to print there, and no download is offered
+    # (manager review item 7).
+    page.goto(f"/m/{market.code}/posters?zone=Khu+B")
+    expect(page.get_by_text("Mọi gian hàng đã in poster.")).to_be_visible()
+    expect(page.get_by_role("link", name="Tải tệp PDF")).to_have_count(0)
+    screenshot(page, "manager-batch-nothing-left-laptop")
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "manager-batch-nothing-left-360")
 
 
 def test_manager_creates_a_volunteer_and_removes_her_from_the_market(

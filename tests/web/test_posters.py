@@ -311,6 +311,36 @@ def test_batch_page_offers_the_stalls_not_yet_printed_by_default(client, auth, m
     assert "<strong>2 poster</strong>" in everything
 
 
+def test_a_batch_with_nothing_to_print_says_so_and_offers_no_download(
+        client, auth, market, people, make_stall, make_market, make_user):
+    """Manager review item 7: with every poster printed the page still offered "Tải tệp PDF",
+    which led to a bare "422" page. It now says so, links every registered stall, and offers
+    neither the download nor the record button."""
+    stall = make_stall(market, people["lan"], owner_phone="")
+    auth.login("lan")
+    client.post(f"/stalls/{stall.id}/events/poster_printed",
+                data={"client_id": str(uuid.uuid4())})
+    auth.logout()
+    auth.login("hung")
+    empty = make_market("cho-moi")
+    make_user("tam", role="manager", markets=[empty])
+    page = client.get(f"/m/{market.code}/posters").get_data(as_text=True)
+    assert "Mọi gian hàng đã in poster." in page
+    assert "posters.pdf" not in page and "Tải tệp PDF" not in page
+    assert "Ghi nhận đã in lô này" not in page
+    assert f'href="/m/{market.code}/posters?status="' in page
+    # Another filter with nothing in it says that nothing matches.
+    other = client.get(f"/m/{market.code}/posters?status=poster_installed").get_data(
+        as_text=True)
+    assert "Không có gian hàng nào phù hợp để in." in other and "posters.pdf" not in other
+    # A market with no stall yet has not "printed every poster".
+    auth.logout()
+    auth.login("tam")
+    new = client.get(f"/m/{empty.code}/posters").get_data(as_text=True)
+    assert "Mọi gian hàng đã in poster." not in new and "posters.pdf" not in new
+    assert "Không có gian hàng nào phù hợp để in." in new
+
+
 def _batch_form(client, market, query=""):
     page = client.get(f"/m/{market.code}/posters{query}").get_data(as_text=True)
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))

@@ -77,9 +77,14 @@ def batch(code: str):
         selection = posters.BatchFilter.parse(status, request.args.get("zone"))
     except DomainError as exc:
         errors = field_errors(exc)
+    count = posters.count_batch(session, market, selection)
+    # Nothing left to print: is it because every poster is printed (then say so), or because
+    # no stall has an account yet?
+    all_printed = not count and selection.status == Status.REGISTERED.value and bool(
+        posters.count_batch(session, market, posters.BatchFilter(zone=selection.zone)))
     return render_template(
         "posters/batch.html", market=market, fmt=fmt, selection=selection, errors=errors,
-        count=posters.count_batch(session, market, selection),
+        count=count, all_printed=all_printed,
         zones=stall_lookup.zones(session, market), statuses=posters.PRINTABLE,
         skip=max(0, request.args.get("skip", 0, type=int)),
         batch_id=posters.batch_id_of(session, market, selection, fmt), formats=[f for f in PosterFormat
