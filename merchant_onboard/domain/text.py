@@ -164,7 +164,7 @@ def normalize_phone(s: str) -> str:
         if len(digits) == 11 and digits[1] == "2":
             return digits
     raise ValidationError(
-        N_("Số điện thoại không hợp lệ: cần số di động 10 chữ số hoặc số cố định 11 chữ số"),
+        N_("Số điện thoại không hợp lệ: cần số di động 10 chữ số hoặc số cố định 11 chữ số."),
         field="phone",
     )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -411,20 +412,30 @@ def set_login_active(session: Session, *, actor: User, username: str, active: bo
     return user
 
 
-def add_member(session: Session, *, actor: User, market: Market, username: str) -> User:
+class MemberAdded(NamedTuple):
+    """Who ``add_member`` found, and whether they were added (False: already a member)."""
+
+    user: User
+    added: bool
+
+
+def add_member(session: Session, *, actor: User, market: Market,
+               username: str) -> MemberAdded:
     """Add an existing login to ``market`` (access to manage it already checked); commits.
 
-    A manager adds volunteers; an admin also adds managers. Adding a member twice is a no-op.
+    A manager adds volunteers; an admin also adds managers. Adding a member twice is a no-op,
+    which the result says: the page must not tell a manager someone was added.
     """
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
     if user is None or user.role == Role.ADMIN or \
             (actor.role != Role.ADMIN and user.role != Role.VOLUNTEER):
         raise NotFoundError(N_("Không tìm thấy người dùng “%(username)s”."), username=username)
-    if session.get(Membership, (user.id, market.id)) is None:
-        session.add(Membership(user_id=user.id, market_id=market.id))
-        _audit(session, actor, "membership.add", user, market)
-        session.commit()
-    return user
+    if session.get(Membership, (user.id, market.id)) is not None:
+        return MemberAdded(user, added=False)
+    session.add(Membership(user_id=user.id, market_id=market.id))
+    _audit(session, actor, "membership.add", user, market)
+    session.commit()
+    return MemberAdded(user, added=True)
 
 
 def member_to_remove(session: Session, *, actor: User, market: Market, username: str) -> User:

@@ -145,6 +145,9 @@ def test_normalize_phone_rejects_what_is_not_a_vietnamese_number(raw):
     with pytest.raises(ValidationError) as info:
         normalize_phone(raw)
     assert info.value.field == "phone"
+    # A sentence like the other messages (manager review item 9: the census preview showed
+    # this one without its full stop).
+    assert info.value.message.endswith(".")
 
 
 def test_natural_key_orders_stall_codes_naturally():

@@ -540,9 +540,10 @@ def test_who_may_add_whom_to_a_market(session, market, make_market):
         with pytest.raises(NotFoundError) as caught:
             users.add_member(session, actor=actor, market=market, username=target)
         assert str(caught.value) == f"Không tìm thấy người dùng “{target}”."
-    assert users.add_member(session, actor=manager, market=market, username=" LAN ").id == lan.id
-    users.add_member(session, actor=manager, market=market, username="lan")
-    hung = users.add_member(session, actor=admin, market=market, username="hung")
+    first = users.add_member(session, actor=manager, market=market, username=" LAN ")
+    assert (first.user.id, first.added) == (lan.id, True)
+    assert users.add_member(session, actor=manager, market=market, username="lan").added is False
+    hung, _added = users.add_member(session, actor=admin, market=market, username="hung")
     assert session.get(Membership, (hung.id, market.id)) is not None
     added = session.exec(select(AuditEntry).where(AuditEntry.action == "membership.add")
                          .order_by(AuditEntry.id)).all()

@@ -78,6 +78,9 @@ def test_without_a_password_a_temporary_one_is_shown_once_and_must_be_changed(
     assert answer.status_code == 302
     # Every page leads to the password change until a password of her own is chosen.
     assert mai.get(f"/m/{market.code}/").headers["Location"] == "/account/password"
+    # Manager review item 9: a brand-new account was told its password "was just reset".
+    asked = mai.get("/account/password").get_data(as_text=True)
+    assert "vừa được đặt lại" not in asked and "mật khẩu tạm" in asked
     changed = mai.post("/account/password", data={"current_password": temporary,
                                                    "new_password": "mai-mat-khau-rieng"})
     assert changed.status_code == 302
@@ -133,6 +136,18 @@ def test_a_manager_adds_an_existing_volunteer_but_not_a_manager(manager_client, 
     assert refused.status_code == 422
     assert "Không tìm thấy người dùng" in refused.get_data(as_text=True)
     assert "membership.add" in actions_on(session, "minh")
+
+
+def test_adding_someone_already_in_the_market_says_so(manager_client, make_user, market,
+                                                      session):
+    """Manager review item 9: it said "Đã thêm … vào chợ." though nothing changed."""
+    make_user("lan", markets=[market], display_name="Nguyễn Thị Lan Anh Phương")
+    again = manager_client.post(f"/m/{market.code}/team/members", data={"username": "lan"},
+                                follow_redirects=True).get_data(as_text=True)
+    assert "lan đã ở trong chợ này." in again and "Đã thêm lan" not in again
+    assert "membership.add" not in actions_on(session, "lan")
+    # A name cut short on the list shows whole on hover.
+    assert 'title="Nguyễn Thị Lan Anh Phương"' in again
 
 
 @pytest.mark.parametrize("method", ["temporary", "link"])

@@ -51,8 +51,8 @@ def list_members(code: str):
 def add_member(code: str, username: str):
     session = get_session()
     market = access.require_market(session, api_user(), code, manage=True)
-    user = users.add_member(session, actor=api_user(), market=market, username=username)
-    return Person.of(user).body()
+    found = users.add_member(session, actor=api_user(), market=market, username=username)
+    return Person.of(found.user).body()
 
 
 @bp.delete("/markets/<code>/members/<username>")

@@ -66,11 +66,12 @@ def add_member(code: str):
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
     try:
-        user = users.add_member(session, actor=current_user, market=market,
-                                username=request.form.get("username", ""))
+        user, added = users.add_member(session, actor=current_user, market=market,
+                                       username=request.form.get("username", ""))
     except DomainError as exc:
         return _page(market, member_errors=field_errors(exc))
-    flash(_("Đã thêm %(username)s vào chợ.", username=user.username), "success")
+    flash(_("Đã thêm %(username)s vào chợ.", username=user.username) if added else
+          _("%(username)s đã ở trong chợ này.", username=user.username), "success")
     return redirect(url_for("team.team", code=market.code))
 
 
