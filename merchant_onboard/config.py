@@ -16,6 +16,11 @@ from flask import Flask
 
 #: Marks "nobody chose a secret key"; production refuses to start with it.
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+#: The shortest key production accepts. Sessions and API tokens are signed with it, and a
+#: token's other parts (a user id, an epoch, a salt in the source) are guessable: an empty
+#: key (a failed ``$(cat …)``) lets anyone sign an administrator's token. 32 characters is
+#: what ``secrets.token_hex(16)`` prints; the README suggests twice that.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -118,14 +123,16 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
             "MO_PUBLIC_BASE_URL is not set: posters print this site's address only for the "
             "hosts in MO_PUBLIC_HOSTS (%s), else http://%s. Set it to the public address.",
             ", ".join(app.config["PUBLIC_HOSTS"]), app.config["PUBLIC_HOSTS"][0])
-    if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
-        if production:
-            raise ConfigError(
-                "MO_SECRET_KEY must be set to a long random value in production "
-                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
-            )
-        if not app.testing:
-            app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    key = app.config["SECRET_KEY"]
+    if production and (key == DEFAULT_SECRET_KEY or len(key or "") < MIN_SECRET_KEY_LENGTH):
+        raise ConfigError(
+            f"MO_SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
+            "characters in production (for example: python -c 'import secrets; "
+            "print(secrets.token_hex(32))')."
+        )
+    # An empty key is no key: a demo keeps working, with the instance folder's key.
+    if (not key or key == DEFAULT_SECRET_KEY) and not app.testing:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
 
 def normalize_database_url(url: str) -> str:

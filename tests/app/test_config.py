@@ -15,6 +15,30 @@ def test_production_refuses_the_default_secret_key(monkeypatch, tmp_path):
         create_app()
 
 
+@pytest.mark.parametrize("key", ["", "x", "k" * 31], ids=["empty", "one-character", "31-characters"])
+def test_production_refuses_an_empty_or_short_secret_key(monkeypatch, tmp_path, key):
+    """Sessions and API tokens are signed with the key: an empty one (a failed ``$(cat …)``)
+    lets anyone mint an administrator's token."""
+    monkeypatch.setenv("MO_ENV_NAME", "production")
+    monkeypatch.setenv("MO_SECRET_KEY", key)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    with pytest.raises(ConfigError, match="MO_SECRET_KEY"):
+        create_app()
+
+
+def test_development_treats_an_empty_secret_key_as_unset(monkeypatch, tmp_path):
+    monkeypatch.setenv("MO_SECRET_KEY", "")
+    monkeypatch.delenv("MO_ENV_NAME", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'd.db'}")
+    from flask import Flask
+
+    from merchant_onboard.config import load_config
+
+    app = Flask("a", instance_path=str(tmp_path))
+    load_config(app)
+    assert len(app.config["SECRET_KEY"]) >= 32
+
+
 def test_production_with_a_key_uses_secure_cookies(monkeypatch, tmp_path):
     monkeypatch.setenv("MO_ENV_NAME", "production")
     monkeypatch.setenv("MO_SECRET_KEY", "k" * 64)
