@@ -143,6 +143,10 @@ def _unreadable() -> ValidationError:
     )
 
 
+def _unreadable_pdf() -> ValidationError:
+    return ValidationError(N_("Không đọc được tệp PDF (hỏng hoặc có mật khẩu)"), field="file")
+
+
 def _too_large() -> ValidationError:
     return ValidationError(
         N_("Ảnh quá lớn: tối đa %(max)s triệu điểm ảnh. Hãy chụp lại hoặc thu nhỏ ảnh."),
@@ -198,8 +202,7 @@ def _decode_pdf(data: bytes, dpi: int, max_pages: int | None) -> list[tuple[int,
             pdf = pdfium.PdfDocument(data)
             pages = len(pdf)
         except pdfium.PdfiumError as exc:
-            raise ValidationError(N_("Không đọc được tệp PDF (hỏng hoặc có mật khẩu)"),
-                                  field="file") from exc
+            raise _unreadable_pdf() from exc
     found: list[tuple[int, _Found]] = []
     try:
         if max_pages is not None and pages > max_pages:
@@ -208,11 +211,13 @@ def _decode_pdf(data: bytes, dpi: int, max_pages: int | None) -> list[tuple[int,
                                   field="file", pages=pages, max=max_pages)
         for index in range(pages):
             with _PDFIUM_LOCK:
-                page = pdf[index]
-                width, height = page.get_size()
-                scale = min(dpi / 72, (PDF_PAGE_PIXELS / max(width * height, 1.0)) ** 0.5)
-                image = page.render(scale=scale, grayscale=True).to_pil()
-                page.close()
+                # The page count comes from the page tree's /Count, which a broken or hostile
+                # file may contradict (a page it names is missing, or a /Kids loop): such a
+                # page fails only when it is loaded.
+                try:
+                    image = _render_page(pdf, index, dpi)
+                except pdfium.PdfiumError as exc:
+                    raise _unreadable_pdf() from exc
             # A rendered page is clean: the plain read is all it needs, outside the lock.
             codes, _ = _read(image, zxingcpp.Binarizer.LocalAverage)
             found.extend((index + 1, code) for code in _distinct(codes))
@@ -220,6 +225,17 @@ def _decode_pdf(data: bytes, dpi: int, max_pages: int | None) -> list[tuple[int,
         with _PDFIUM_LOCK:
             pdf.close()
     return found
+
+
+def _render_page(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
+    """Page ``index`` in grey, at ``dpi`` or within PDF_PAGE_PIXELS (the caller holds the lock)."""
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        scale = min(dpi / 72, (PDF_PAGE_PIXELS / max(width * height, 1.0)) ** 0.5)
+        return page.render(scale=scale, grayscale=True).to_pil()
+    finally:
+        page.close()
 
 
 def decode_bytes(data: bytes, registry: BankRegistry | None = None, *,

@@ -14,6 +14,7 @@ from PIL import Image
 
 from merchant_onboard.cli import main
 from merchant_onboard.domain.vietqr import build_payload
+from tests.domain.test_decode_bounds import pdf_with_page_tree
 
 CANONICAL = ("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA"
              "53037045802VN63049E6F")
@@ -163,7 +164,9 @@ def test_decode_exits_1_when_a_file_holds_no_qr(runner, tmp_path):
     assert "blank.png" in result.stderr
 
 
-@pytest.mark.parametrize("content", [None, b"not an image", b"%PDF-1.4 broken"])
+@pytest.mark.parametrize("content", [None, b"not an image", b"%PDF-1.4 broken",
+                                     pdf_with_page_tree(b"[2 0 R]", count=1)],
+                         ids=["missing", "text", "broken-pdf", "pdf-kids-loop"])
 def test_decode_exits_2_on_a_file_it_cannot_read(runner, tmp_path, content):
     path = tmp_path / "upload.bin"
     if content is not None:

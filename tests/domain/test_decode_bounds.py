@@ -97,6 +97,36 @@ def test_a_two_page_pdf_is_read():
         (1, STATIC)]
 
 
+def pdf_with_page_tree(kids: bytes, count: int) -> bytes:
+    """A PDF whose page tree (object 2) lists ``kids`` and declares ``count`` pages; object 3
+    is its one real page."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids " + kids + b" /Count %d >>" % count,
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
+               b"<< /Length 0 >>\nstream\n\nendstream"]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return out
+
+
+@pytest.mark.parametrize("max_pages", [2, None], ids=["upload", "cli"])
+@pytest.mark.parametrize(("kids", "count"), [
+    (b"[3 0 R]", 2), (b"[3 0 R 9 0 R]", 2), (b"[2 0 R]", 1)],
+    ids=["count-says-two", "kid-missing", "kids-loop"])
+def test_a_pdf_whose_page_tree_names_a_page_that_cannot_be_loaded_is_unreadable(
+        kids, count, max_pages):
+    error = outcome(lambda: decode_bytes(pdf_with_page_tree(kids, count), max_pages=max_pages))
+    assert isinstance(error, ValidationError) and error.field == "file"
+    assert error.message == "Không đọc được tệp PDF (hỏng hoặc có mật khẩu)"
+
+
 def test_a_page_with_huge_declared_dimensions_renders_within_the_pixel_budget():
     # 14400 pt is the largest page size PDF allows: 200 inches, 30000 px at 150 dpi.
     huge = Image.new("RGB", (14400, 200), "white")

@@ -212,3 +212,17 @@ def test_a_recheck_photo_without_a_code_says_so_and_records_nothing(client, auth
     assert response.status_code == 422
     assert 'data-result="no_qr"' in response.get_data(as_text=True)
     assert len(session.exec(select(Event)).all()) == before
+
+
+def test_a_pdf_with_a_broken_page_tree_is_a_422_on_the_public_page_and_the_api(client,
+                                                                                api_token, stall):
+    from tests.domain.test_decode_bounds import pdf_with_page_tree
+
+    broken = pdf_with_page_tree(b"[3 0 R]", count=2)  # says two pages, holds one
+    public = client.post(f"/v/{stall.public_code}",
+                         data={"photo": (io.BytesIO(broken), "a.pdf")})
+    assert public.status_code == 422
+    assert "Không đọc được tệp PDF" in public.get_data(as_text=True)
+    api = client.post("/api/v1/qr/decode", data=broken, headers={
+        **api_token("lan"), "Content-Type": "application/pdf"})
+    assert api.status_code == 422
