@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -38,6 +39,10 @@ PDF_PAGE_PIXELS = 4_000_000
 DECODE_SECONDS = 5.0
 #: The found codes' share of the picture above which no other code can fit beside them.
 FULL_SHARE = 0.5
+# Pillow warns from 89 MP and refuses from 179 MP; MAX_PIXELS refuses earlier, with a message
+# for the user, so the warning only adds noise (on the CLI's stderr, in the server's log). A
+# filter, not ``catch_warnings``: that one swaps process-wide state and is not thread-safe.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 # PDFium is not thread-safe and the web server may serve several uploads at once: the lock is
 # held for one call into PDFium at a time (open, render one page, close), never across pages.
 _PDFIUM_LOCK = threading.Lock()

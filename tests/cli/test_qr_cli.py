@@ -14,7 +14,7 @@ from PIL import Image
 
 from merchant_onboard.cli import main
 from merchant_onboard.domain.vietqr import build_payload
-from tests.domain.test_decode_bounds import pdf_with_page_tree
+from tests.domain.test_decode_bounds import pdf_with_page_tree, png_bomb
 
 CANONICAL = ("00020101021138570010A00000072701270006970403011300110123456780208QRIBFTTA"
              "53037045802VN63049E6F")
@@ -177,6 +177,19 @@ def test_decode_exits_2_on_a_file_it_cannot_read(runner, tmp_path, content):
     assert result.exit_code == 2
     assert "upload.bin" in result.stderr and "Traceback" not in result.stderr
     assert [line["payload"] for line in json_lines(result.stdout)] == [CANONICAL]
+
+
+def test_decode_refuses_a_huge_picture_in_one_line_without_pillows_warning(tmp_path):
+    """The decoder bounds pixels itself: Pillow's own DecompressionBombWarning is noise."""
+    if not SCRIPT.exists():
+        pytest.skip("console script not installed next to this interpreter")
+    big = tmp_path / "big.png"
+    big.write_bytes(png_bomb(10_000))  # 100 megapixels: Pillow warns above 89
+    done = subprocess.run([str(SCRIPT), "qr", "decode", str(big)], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"{big}: Ảnh quá lớn: tối đa 40 triệu điểm ảnh. Hãy "
+                                        "chụp lại hoặc thu nhỏ ảnh."]
 
 
 def test_qr_commands_do_not_need_the_flask_app():
