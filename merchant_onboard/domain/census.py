@@ -78,31 +78,59 @@ _ALIASES = {alias: name for name, aliases in HEADERS.items() for alias in aliase
 
 
 def read_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    """The (line number, cells) of the first sheet of an XLSX or of a UTF-8 CSV."""
+    """The (line number, cells) of a census table, from its header line on: of the first sheet
+    of an XLSX holding the header row, or of a UTF-8 CSV."""
     if data.startswith(b"PK\x03\x04"):
         yield from _xlsx_cells(data)
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ValidationError(N_("Tệp .xls (Excel 97–2003) chưa được hỗ trợ: hãy lưu thành "
                                  ".xlsx hoặc CSV UTF-8."), field="file")
     else:
-        yield from _csv_cells(data)
+        lines = _csv_cells(data)
+        header = _find_header(lines)
+        if header is None:
+            raise _no_header()
+        yield header
+        yield from lines
+
+
+def _unreadable_xlsx() -> ValidationError:
+    return ValidationError(N_("Không đọc được tệp Excel này."), field="file")
 
 
 def _xlsx_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
     _check_unpacked_size(data)
+    # openpyxl raises many types on a malformed file (ParseError, ValueError, KeyError,
+    # IndexError…), and in read-only mode a sheet is parsed only while its rows are read:
+    # whatever it raises, here or there, means "unreadable".
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ValidationError(N_("Không đọc được tệp Excel này."), field="file") from None
+    except Exception:
+        raise _unreadable_xlsx() from None
     try:
-        sheet = book.worksheets[0]
-        # Bounded while reading: a sheet declaring A1:XFD1048576 would otherwise be padded
-        # to 16,384 columns a row, over a million rows.
-        rows = sheet.iter_rows(max_row=MAX_LINES + 1, max_col=MAX_COLUMNS, values_only=True)
-        for number, row in enumerate(rows, start=1):
-            yield number, list(row)
+        if not book.worksheets:
+            raise _unreadable_xlsx()
+        # A cover sheet ("Bìa") often comes first: the list is on the first sheet whose
+        # first lines hold the header row.
+        looked: list[str] = []
+        for sheet in book.worksheets:
+            # Bounded while reading: a sheet declaring A1:XFD1048576 would otherwise be
+            # padded to 16,384 columns a row, over a million rows.
+            rows = sheet.iter_rows(max_row=MAX_LINES + 1, max_col=MAX_COLUMNS, values_only=True)
+            lines = ((number, list(row)) for number, row in enumerate(rows, start=1))
+            header = _find_header(lines)
+            if header is not None:
+                yield header
+                yield from lines
+                return
+            looked.append(sheet.title)
+        raise _no_header(looked)
+    except ValidationError:
+        raise
+    except Exception:
+        raise _unreadable_xlsx() from None
     finally:
         book.close()
 
@@ -112,7 +140,7 @@ def _check_unpacked_size(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
     except zipfile.BadZipFile:
-        raise ValidationError(N_("Không đọc được tệp Excel này."), field="file") from None
+        raise _unreadable_xlsx() from None
     if unpacked > MAX_XLSX_UNPACKED:
         raise ValidationError(N_("Tệp Excel này giải nén ra quá lớn (%(mb)s MB; tối đa "
                                  "%(max)s MB). Hãy lưu lại chỉ với danh sách gian hàng."),
@@ -120,10 +148,21 @@ def _check_unpacked_size(data: bytes) -> None:
                               max=MAX_XLSX_UNPACKED // 2**20)
 
 
+#: Control bytes no text file holds in any 8-bit code page; a picture or a PDF does at once.
+_BINARY_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20))
+
+
 def _csv_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        sample = data[:4096]
+        # Excel's "Unicode Text" is UTF-16 with a byte order mark: text, in another encoding.
+        if not sample.startswith((b"\xff\xfe", b"\xfe\xff")) and \
+                len(sample.translate(None, _BINARY_BYTES)) < len(sample):
+            raise ValidationError(N_("Tệp này không phải CSV hay Excel (.xlsx): hãy tải lên danh "
+                                     "sách gian hàng lưu dạng .xlsx hoặc CSV UTF-8."),
+                                  field="file") from None
         raise ValidationError(N_("Tệp CSV không phải UTF-8: trong Excel chọn Lưu thành → "
                                  "CSV UTF-8."), field="file") from None
     sample = text[:4096]
@@ -155,15 +194,31 @@ def _cell_text(value: Any, name: str) -> str:
     return text
 
 
-def _find_header(lines: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[Any]]:
+def _find_header(lines: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | None:
+    """The header line, if one of the first lines holds a stall code column."""
     for number, cells in lines:
         if any(_ALIASES.get(_header_key(str(c or ""))) == "stall_code" for c in cells):
             return number, cells
         if number >= _HEADER_SEARCH_ROWS:
             break
-    raise ValidationError(N_("Không tìm thấy dòng tiêu đề có cột “Mã gian hàng”. Các cột được "
-                             "nhận: Mã gian hàng, Khu, Tên gian hàng, Chủ hộ, Số điện thoại."),
-                          field="file")
+    return None
+
+
+#: Sheets named at the most when none holds the headers (a workbook may have hundreds).
+_SHEETS_NAMED = 10
+
+
+def _no_header(sheets: list[str] | None = None) -> ValidationError:
+    if not sheets:
+        return ValidationError(N_("Không tìm thấy dòng tiêu đề có cột “Mã gian hàng”. Các cột "
+                                  "được nhận: Mã gian hàng, Khu, Tên gian hàng, Chủ hộ, Số điện "
+                                  "thoại."), field="file")
+    named = ", ".join(f"“{name}”" for name in sheets[:_SHEETS_NAMED])
+    return ValidationError(N_("Không tìm thấy dòng tiêu đề có cột “Mã gian hàng” trong %(count)s "
+                              "dòng đầu của các trang tính: %(sheets)s. Các cột được nhận: Mã "
+                              "gian hàng, Khu, Tên gian hàng, Chủ hộ, Số điện thoại."),
+                           field="file", count=_HEADER_SEARCH_ROWS,
+                           sheets=named + (", …" if len(sheets) > _SHEETS_NAMED else ""))
 
 
 def parse_census(data: bytes) -> CensusFile:
@@ -171,7 +226,7 @@ def parse_census(data: bytes) -> CensusFile:
     if not data.strip():
         raise ValidationError(N_("Tệp trống."), field="file")
     lines = read_cells(data)
-    _, header = _find_header(lines)
+    _, header = next(lines)
     positions: dict[str, int] = {}
     columns: dict[str, str] = {}
     ignored: list[str] = []

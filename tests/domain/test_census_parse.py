@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import datetime
 
 import pytest
@@ -92,6 +94,100 @@ def test_files_that_cannot_be_read_say_why(data, words):
     with pytest.raises(ValidationError) as caught:
         parse_census(data)
     assert words in caught.value.message
+
+
+def xlsx_parts(rows: list[list]) -> dict[str, bytes]:
+    """The files inside an XLSX of ``rows``, to break one of them."""
+    archive = zipfile.ZipFile(io.BytesIO(xlsx(rows)))
+    return {name: archive.read(name) for name in archive.namelist()}
+
+
+def zipped(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _phone_cell(parts: dict[str, bytes], cell: bytes) -> dict[str, bytes]:
+    """``parts`` with the phone cell of line 2 replaced by ``cell``."""
+    sheet = re.sub(rb'<c r="C2"[^>]*>.*?</c>', cell, parts[SHEET])
+    assert sheet != parts[SHEET]
+    return {**parts, SHEET: sheet}
+
+
+def _broken(case: str) -> bytes:
+    parts = xlsx_parts([["Mã gian hàng", "Chủ hộ", "Số điện thoại"], ["A-1", "Ba", 912345678]])
+    sheet = parts[SHEET]
+    broken = {
+        "sheet-truncated": lambda: {**parts, SHEET: sheet[:-40]},
+        "sheet-not-xml": lambda: {**parts, SHEET: b"not xml at all"},
+        "sheet-missing": lambda: {k: v for k, v in parts.items() if k != SHEET},
+        "no-worksheet": lambda: {**parts, "xl/workbook.xml": re.sub(
+            rb"<sheets>.*</sheets>", b"<sheets/>", parts["xl/workbook.xml"])},
+        "styles-broken": lambda: {**parts, "xl/styles.xml": b"<garbage"},
+        "cell-reference": lambda: {**parts, SHEET: sheet.replace(b'r="A2"', b'r="ZZZZZZ2"')},
+        "number-holding-text": lambda: _phone_cell(parts, b'<c r="C2" t="n"><v>abc</v></c>'),
+        "date-holding-text": lambda: _phone_cell(parts, b'<c r="C2" t="d"><v>notadate</v></c>'),
+        "doctype-entity": lambda: {**parts, SHEET: sheet.replace(
+            b"<sheetData>", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><sheetData>')},
+    }[case]()
+    return zipped(broken)
+
+
+@pytest.mark.parametrize("case", ["sheet-truncated", "sheet-not-xml", "sheet-missing",
+                                  "no-worksheet", "styles-broken", "cell-reference",
+                                  "number-holding-text", "date-holding-text", "doctype-entity"])
+def test_a_malformed_xlsx_is_unreadable_wherever_it_breaks(case):
+    """openpyxl's read-only mode parses a sheet while its rows are read, not when it opens."""
+    with pytest.raises(ValidationError) as caught:
+        parse_census(_broken(case))
+    assert caught.value.message == "Không đọc được tệp Excel này."
+
+
+def test_the_list_is_read_from_the_first_sheet_holding_the_headers():
+    book = Workbook()
+    book.active.title = "Bìa"
+    book.active.append(["BAN QUẢN LÝ CHỢ VỊ THANH"])
+    book.active.append(["Danh sách hộ kinh doanh, năm 2026"])
+    listing = book.create_sheet("Danh sách")
+    listing.append(["STT", "Mã gian hàng", "Chủ hộ"])
+    listing.append([1, "A-1", "Nguyễn Thị Ba"])
+    book.active = 0
+    out = io.BytesIO()
+    book.save(out)
+    census = parse_census(out.getvalue())
+    assert [(r.line, r.values) for r in census.rows] == [
+        (2, {"stall_code": "A-1", "owner_name": "Nguyễn Thị Ba"})]
+
+
+def test_without_the_headers_on_any_sheet_the_message_names_the_sheets_read():
+    book = Workbook()
+    book.active.title = "Bìa"
+    book.active.append(["BAN QUẢN LÝ CHỢ"])
+    book.create_sheet("Ghi chú").append(["Tên", "Chủ hộ"])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(ValidationError) as caught:
+        parse_census(out.getvalue())
+    message = caught.value.message % caught.value.params
+    assert "Mã gian hàng" in message and "“Bìa”, “Ghi chú”" in message
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256))
+
+
+@pytest.mark.parametrize("data", [PNG, b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)],
+                         ids=["png", "jpeg"])
+def test_a_file_that_is_neither_text_nor_xlsx_is_not_taken_for_a_csv(data):
+    with pytest.raises(ValidationError) as caught:
+        parse_census(data)
+    assert "không phải CSV hay Excel" in caught.value.message
+    assert "không phải UTF-8" not in caught.value.message
 
 
 def test_rows_survive_the_trip_from_preview_to_confirmation():

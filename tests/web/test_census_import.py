@@ -151,6 +151,22 @@ def test_unreadable_files_show_the_reason_and_write_nothing(client, session, mar
     assert stored(session, market) == {}
 
 
+@pytest.mark.parametrize(("case", "message"), [
+    ("sheet-truncated", "Không đọc được tệp Excel này."),
+    ("styles-broken", "Không đọc được tệp Excel này."),
+    ("number-holding-text", "Không đọc được tệp Excel này."),
+    ("png", "không phải CSV hay Excel"),
+])
+def test_a_malformed_xlsx_or_a_picture_is_refused_on_the_form(client, session, market, manager,
+                                                              case, message):
+    from tests.domain.test_census_parse import PNG, _broken
+
+    page = upload(client, PNG if case == "png" else _broken(case), "danh-sach.xlsx")
+    assert page.status_code == 422
+    assert message in page.get_data(as_text=True)
+    assert stored(session, market) == {}
+
+
 def test_tampered_or_foreign_confirmation_is_refused(client, session, market, manager,
                                                      make_market):
     preview = upload(client, FIRST)
