@@ -87,12 +87,8 @@ def _handle_domain(error: DomainError):
     return render_template("error.html", status=status, message=translate_error(error)), status
 
 
-def _handle_http(error: HTTPException):
-    if _wants_json():
-        response = problem(error.code or 500, _http_title(error.code or 500),
-                           error.description or "")
-        response.headers.update(_allow_header(error))
-        return response
+def http_message(error: HTTPException) -> str:
+    """What a person is told about an HTTP error, in their language."""
     messages = {
         400: _("Yêu cầu không hợp lệ."),
         403: _("Bạn không có quyền xem trang này."),
@@ -101,9 +97,18 @@ def _handle_http(error: HTTPException):
         413: _("Tệp quá lớn (tối đa 12 MB)."),
         429: _("Quá nhiều yêu cầu. Vui lòng thử lại sau."),
     }
+    return messages.get(error.code or 500, error.description or "")
+
+
+def handle_http(error: HTTPException):
+    """The answer to an HTTP error: problem details for the API, else the error page."""
+    if _wants_json():
+        response = problem(error.code or 500, _http_title(error.code or 500),
+                           error.description or "")
+        response.headers.update(_allow_header(error))
+        return response
     status = error.code or 500
-    page = render_template("error.html", status=status,
-                           message=messages.get(status, error.description))
+    page = render_template("error.html", status=status, message=http_message(error))
     return page, status, _allow_header(error)
 
 
@@ -177,6 +182,6 @@ _BARE_500 = ('<!doctype html><meta charset="utf-8"><title>500</title>'
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(CSRFError, _handle_csrf)
-    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(sa.exc.OperationalError, _handle_database)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -167,6 +167,22 @@ def test_a_malformed_xlsx_or_a_picture_is_refused_on_the_form(client, session, m
     assert stored(session, market) == {}
 
 
+def test_a_census_over_the_upload_limit_is_refused_on_the_form(app, client, session, market,
+                                                                manager):
+    too_big = "Mã gian hàng\n" + "A-1\n" * (app.config["MAX_CONTENT_LENGTH"] // 4 + 1)
+    page = upload(client, too_big)
+    assert page.status_code == 413
+    text = page.get_data(as_text=True)
+    assert "Tệp quá lớn (tối đa 12 MB)." in text
+    assert 'name="file"' in text, "the form to choose another file"
+    assert stored(session, market) == {}
+
+
+def test_an_upload_over_the_limit_elsewhere_keeps_the_plain_page(client, market, manager):
+    page = client.post("/m/cho-vi-thanh/settings", data={"name": "x" * (13 * 2**20)})
+    assert page.status_code == 413 and 'name="file"' not in page.get_data(as_text=True)
+
+
 def test_tampered_or_foreign_confirmation_is_refused(client, session, market, manager,
                                                      make_market):
     preview = upload(client, FIRST)

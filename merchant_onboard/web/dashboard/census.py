@@ -12,12 +12,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.census import HEADERS, pack_rows, parse_census, unpack_rows
-from merchant_onboard.domain.errors import N_, ValidationError
+from merchant_onboard.domain.errors import N_, DomainError, ValidationError
 from merchant_onboard.services import access, census
 from merchant_onboard.web.dashboard import bp
+from merchant_onboard.web.errors import handle_http, http_message
 from merchant_onboard.web.i18n import translate_error
 
 _SALT = "merchant-onboard-census-import"
@@ -58,6 +60,22 @@ def census_preview(code: str):
     token = _signer().dumps({"market": market.id, "rows": pack_rows(plan.accepted)})
     return render_template("dashboard/census_preview.html", market=market, plan=plan,
                            token=token, filename=upload.filename)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge):
+    """A body over MAX_CONTENT_LENGTH is refused when the form is first read, before any view
+    runs (the CSRF check reads it): on the census form the manager gets the form back with
+    the reason, instead of a page that leads away from it."""
+    if request.endpoint == "dashboard.census_preview" and current_user.is_authenticated:
+        try:
+            market = access.require_market(get_session(), current_user,
+                                           (request.view_args or {}).get("code", ""),
+                                           manage=True)
+        except DomainError:
+            return handle_http(error)
+        return _upload_page(market, http_message(error), 413)
+    return handle_http(error)
 
 
 @bp.post("/m/<code>/census/confirm")
