@@ -32,11 +32,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
-    from merchant_onboard.config import load_config
+    import csv
+
+    from merchant_onboard.config import ConfigError, load_config
     from merchant_onboard.domain.banks import use_bank_list
 
     load_config(app, test_config)
-    use_bank_list(app.config["BANKS_CSV"])
+    try:
+        use_bank_list(app.config["BANKS_CSV"])
+    except (OSError, ValueError, csv.Error) as error:
+        raise ConfigError(f"MO_BANKS_CSV: {error}") from None
 
 
 def register_proxy(app: Flask) -> None:

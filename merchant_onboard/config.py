@@ -6,12 +6,14 @@ through ``DATABASE_URL`` and must set its own secret key.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 
 #: Marks "nobody chose a secret key"; production refuses to start with it.
@@ -109,10 +111,12 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
 
+    _check_kinds(app)
     if not app.config["DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'merchant_onboard.db'}"
     app.config["DATABASE_URL"] = normalize_database_url(app.config["DATABASE_URL"])
+    _check_database_url(app.config["DATABASE_URL"])
 
     production = app.config["ENV_NAME"] == "production"
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
@@ -133,6 +137,39 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     # An empty key is no key: a demo keeps working, with the instance folder's key.
     if (not key or key == DEFAULT_SECRET_KEY) and not app.testing:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _check_kinds(app: Flask) -> None:
+    """Stop the start on a setting not of its default's kind: ``MO_TRUSTED_PROXIES=abc`` gave
+    a traceback at start, ``MO_API_TOKEN_MAX_AGE=abc`` a 500 on every token request."""
+    for key, default in DEFAULTS.items():
+        value = app.config[key]
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"MO_{key} must be true or false, not {value!r}.")
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not 0 <= value < math.inf:
+                raise ConfigError(f"MO_{key} must be a number, 0 or more, not {value!r}.")
+
+
+def _check_database_url(value: str) -> None:
+    """Stop the start on a DATABASE_URL the app cannot use. The URL is not repeated: it may
+    hold a password."""
+    try:
+        url = sa.engine.make_url(value)
+        backend = url.get_backend_name()
+    except (sa.exc.ArgumentError, ValueError):
+        raise ConfigError("DATABASE_URL is not a database URL: expected "
+                          "postgresql://user:password@host:5432/name or sqlite:///path.") from None
+    if backend not in ("postgresql", "sqlite"):
+        raise ConfigError(f"DATABASE_URL names {backend}: the app runs on PostgreSQL "
+                          "(postgresql://…) or SQLite (sqlite:///…).")
+    try:
+        url.get_dialect().import_dbapi()
+    except (ImportError, sa.exc.ArgumentError) as error:
+        raise ConfigError(f"DATABASE_URL: the driver {url.drivername} cannot be used "
+                          f"({error}).") from None
 
 
 def normalize_database_url(url: str) -> str:

@@ -149,9 +149,16 @@ _chosen_list: Path | None = None
 def use_bank_list(path: str | Path | None) -> None:
     """Make ``default_registry`` read the CSV at ``path`` (the shipped list's columns), or the
     shipped list when ``path`` is None. The application calls it at start with its
-    ``BANKS_CSV`` setting: banks change without a new release."""
+    ``BANKS_CSV`` setting: banks change without a new release.
+
+    The list is read at once, so a missing file or a malformed list (OSError, ValueError) is
+    found at start rather than by the first request needing a bank, and the list in use
+    stays as it was.
+    """
     global _chosen_list
-    _chosen_list = Path(path) if path else None
+    chosen = Path(path) if path else None
+    _registry_for(chosen)
+    _chosen_list = chosen
 
 
 def default_registry() -> BankRegistry:

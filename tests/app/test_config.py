@@ -148,3 +148,45 @@ def test_a_bank_list_set_in_the_environment_replaces_the_shipped_one(monkeypatch
         assert [bank.bin for bank in default_registry()] == ["970499"]
     finally:
         use_bank_list(None)
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (None, "No such file"),
+    ("bin,name\n970499,Ngân hàng Mới\n", "missing column(s) code, short_name"),
+    ("bin,code,short_name,name\n97049,NEWB,NewBank,Ngân hàng Mới\n", "6 digits"),
+], ids=["missing-file", "missing-columns", "bad-bin"])
+def test_a_wrong_bank_list_stops_the_start_naming_the_setting(monkeypatch, tmp_path, content,
+                                                              words):
+    """Found when the app is created, not as a 500 on the first request needing a bank."""
+    from merchant_onboard.domain.banks import default_registry
+
+    path = tmp_path / "banks.csv"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("MO_BANKS_CSV", str(path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'b.db'}")
+    with pytest.raises(ConfigError, match="MO_BANKS_CSV") as caught:
+        create_app({"TESTING": True})
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+    assert default_registry().by_bin("970436"), "the shipped list is still the one in use"
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("MO_API_TOKEN_MAX_AGE", "abc"), ("MO_DB_BUSY_TIMEOUT", "abc"), ("MO_TRUSTED_PROXIES", "abc"),
+    ("MO_TRUSTED_PROXIES", "-1"), ("MO_LOGIN_MAX_FAILURES", "true"), ("MO_DB_PRE_PING", "yes"),
+])
+def test_a_setting_of_the_wrong_kind_stops_the_start_naming_it(monkeypatch, tmp_path, name,
+                                                               value):
+    monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    with pytest.raises(ConfigError, match=name):
+        create_app({"TESTING": True})
+
+
+@pytest.mark.parametrize("url", ["garbage", "mysql://u@h/db", "postgresql://postgres@[::1/x",
+                                 "postgresql+psycopg2://u@h/db"])
+def test_a_database_url_the_app_cannot_use_stops_the_start_naming_it(monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigError, match="DATABASE_URL") as caught:
+        create_app({"TESTING": True})
+    assert "\n" not in str(caught.value)
