@@ -122,21 +122,21 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config[key] is None:
             app.config[key] = production
-    if production and not app.config["PUBLIC_BASE_URL"]:
-        app.logger.warning(
-            "MO_PUBLIC_BASE_URL is not set: posters print this site's address only for the "
-            "hosts in MO_PUBLIC_HOSTS (%s), else http://%s. Set it to the public address.",
-            ", ".join(app.config["PUBLIC_HOSTS"]), app.config["PUBLIC_HOSTS"][0])
-    key = app.config["SECRET_KEY"]
-    if production and (key == DEFAULT_SECRET_KEY or len(key or "") < MIN_SECRET_KEY_LENGTH):
+    secret = app.config["SECRET_KEY"]
+    if production and (secret == DEFAULT_SECRET_KEY or len(secret or "") < MIN_SECRET_KEY_LENGTH):
         raise ConfigError(
             f"MO_SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
             "characters in production (for example: python -c 'import secrets; "
             "print(secrets.token_hex(32))')."
         )
     # An empty key is no key: a demo keeps working, with the instance folder's key.
-    if (not key or key == DEFAULT_SECRET_KEY) and not app.testing:
+    if (not secret or secret == DEFAULT_SECRET_KEY) and not app.testing:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if production and not app.config["PUBLIC_BASE_URL"]:
+        app.logger.warning(
+            "MO_PUBLIC_BASE_URL is not set: posters print this site's address only for the "
+            "hosts in MO_PUBLIC_HOSTS (%s), else http://%s. Set it to the public address.",
+            ", ".join(app.config["PUBLIC_HOSTS"]), app.config["PUBLIC_HOSTS"][0])
 
 
 def _check_kinds(app: Flask) -> None:

@@ -12,11 +12,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from merchant_onboard.cli.common import fail
-from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.cli.common import Command, CommandError, Group
 
 
-@click.group()
+@click.group(cls=Group)
 def db() -> None:
     """Database schema commands."""
 
@@ -43,7 +42,7 @@ def db_revision(message: str) -> None:
     revision(get_engine(), message)
 
 
-@click.command("create-user")
+@click.command("create-user", cls=Command)
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "manager", "volunteer"]), required=True)
 @click.option("--name", "display_name", default="", help="Name shown in the app.")
@@ -59,15 +58,12 @@ def create_user(username: str, role: str, display_name: str, markets: tuple[str,
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        user = create(get_session(), username=username, password=password, role=role,
-                      display_name=display_name, market_codes=list(markets))
-    except DomainError as error:
-        fail(error)
+    user = create(get_session(), username=username, password=password, role=role,
+                  display_name=display_name, market_codes=list(markets))
     click.echo(f"created {user.role} {user.username}")
 
 
-@click.command("seed-demo")
+@click.command("seed-demo", cls=Command)
 @with_appcontext
 def seed_demo() -> None:
     """Load the demo market (Chợ Vị Thanh) and its users; prints their password."""
@@ -86,11 +82,11 @@ def _seed_demo() -> str:
     return password
 
 
-@click.command("serve")
+@click.command("serve", cls=Command)
 @click.option("--demo", is_flag=True, help="Load the demo market and print its logins.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
 @with_appcontext
 def serve(demo: bool, host: str, port: int, threads: int) -> None:
     """Upgrade the database and serve the app with waitress (a production WSGI server)."""
@@ -105,10 +101,20 @@ def serve(demo: bool, host: str, port: int, threads: int) -> None:
         password = _seed_demo()
         click.echo("Demo market: Chợ Vị Thanh (cho-vi-thanh)")
         click.echo(f"Logins: admin, manager, volunteer, minh — password: {password}")
+    # Bound before "Serving on" is printed: waitress names neither a bad host (a ValueError)
+    # nor the address already in use.
+    try:
+        server = waitress.create_server(
+            app, host=host, port=port, threads=threads, ident="merchant_onboard",
+            **waitress_proxy_options(int(app.config["TRUSTED_PROXIES"])))
+    except ValueError:
+        raise click.BadParameter(f"{host} is not an address of this machine",
+                                 param_hint="'--host'") from None
+    except OSError as error:
+        raise CommandError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(f"Serving on http://{shown}:{port}/  (database: {_safe_url(app)})")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="merchant_onboard",
-                   **waitress_proxy_options(int(app.config["TRUSTED_PROXIES"])))
+    server.run()
 
 
 def waitress_proxy_options(proxies: int) -> dict:

@@ -9,15 +9,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from merchant_onboard.cli.common import fail
-from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.cli.common import Command, CommandError
 
 #: The values of merchant_onboard.domain.poster.PosterFormat, spelled here so that loading
 #: the CLI does not load the renderers (a test checks the two agree).
 FORMATS = ("a6", "a5", "a4", "sticker", "png")
 
 
-@click.command("poster")
+@click.command("poster", cls=Command)
 @click.option("--market", "market_code", required=True, help="Market code.")
 @click.option("--stall", "stall_code", default=None, help="One stall (default: the batch).")
 @click.option("--format", "fmt", default="a6", show_default=True,
@@ -38,27 +37,23 @@ def poster(market_code: str, stall_code: str | None, fmt: str, status: str | Non
 
     session = get_session()
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:8000/"
-    try:
-        market = markets.get_market(session, market_code)
-        chosen = PosterFormat(fmt)
-        if stall_code:
-            stall = stall_lookup.get_stall_by_code(session, market, stall_code)
-            data = posters.stall_poster(session, stall=stall, market=market, fmt=chosen,
-                                        verify_base=base)
-            expected = [posters.primary_account(session, stall.id).payload]
-        else:
-            selection = posters.BatchFilter.parse(status, zone)
-            rows = list(posters.batch_rows(session, market, selection))
-            if chosen is PosterFormat.PNG:
-                raise click.UsageError("PNG holds one poster: add --stall")
-            specs = [posters.spec_for(s, market, a, verify_base=base) for s, a in rows]
-            data = render(specs, chosen) if specs else b""
-            expected = [a.payload for _, a in rows]
-    except DomainError as error:
-        fail(error)
+    market = markets.get_market(session, market_code)
+    chosen = PosterFormat(fmt)
+    if stall_code:
+        stall = stall_lookup.get_stall_by_code(session, market, stall_code)
+        data = posters.stall_poster(session, stall=stall, market=market, fmt=chosen,
+                                    verify_base=base)
+        expected = [posters.primary_account(session, stall.id).payload]
+    else:
+        selection = posters.BatchFilter.parse(status, zone)
+        rows = list(posters.batch_rows(session, market, selection))
+        if chosen is PosterFormat.PNG:
+            raise click.UsageError("PNG holds one poster: add --stall")
+        specs = [posters.spec_for(s, market, a, verify_base=base) for s, a in rows]
+        data = render(specs, chosen) if specs else b""
+        expected = [a.payload for _, a in rows]
     if not expected:
-        click.echo("error: no stall with a bank account matches", err=True)
-        raise SystemExit(2)
+        raise CommandError("no stall with a bank account matches")
     output.write_bytes(data)
     click.echo(f"wrote {len(expected)} poster(s) to {output}")
     if check:

@@ -11,6 +11,7 @@ from typing import BinaryIO, NoReturn
 
 import click
 
+from merchant_onboard.cli.common import Group
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import DomainError, ValidationError
 from merchant_onboard.domain.vietqr import build_reporting, parse
@@ -42,7 +43,7 @@ def _exit_quietly_on_broken_pipe() -> NoReturn:
     sys.exit(1)
 
 
-@click.group()
+@click.group(cls=Group)
 def qr() -> None:
     """Build, parse and decode VietQR payloads."""
 

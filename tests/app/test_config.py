@@ -15,7 +15,8 @@ def test_production_refuses_the_default_secret_key(monkeypatch, tmp_path):
         create_app()
 
 
-@pytest.mark.parametrize("key", ["", "x", "k" * 31], ids=["empty", "one-character", "31-characters"])
+@pytest.mark.parametrize("key", ["", "x", "k" * 31],
+                         ids=["empty", "one-character", "31-characters"])
 def test_production_refuses_an_empty_or_short_secret_key(monkeypatch, tmp_path, key):
     """Sessions and API tokens are signed with the key: an empty one (a failed ``$(cat …)``)
     lets anyone mint an administrator's token."""

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import click
 import pytest
 from sqlmodel import select
 
@@ -104,3 +105,95 @@ def test_db_upgrade_from_the_console(tmp_path):
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
+
+
+def console(args: list[str], env: dict[str, str]):
+    """Run the console script's group in-process with ``env`` (its app is made from it)."""
+    from click.testing import CliRunner
+
+    from merchant_onboard.cli import main
+
+    return CliRunner().invoke(main, args, env={"MO_SECRET_KEY": "k" * 40, **env})
+
+
+def closed_port() -> int:
+    return free_port()  # nothing listens there once the probe socket is closed
+
+
+def assert_one_line_error(result, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.exception is None or \
+        isinstance(result.exception, SystemExit), result.exception
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and all(word in last for word in words), result.stderr
+
+
+@pytest.mark.parametrize(("env", "args", "words"), [
+    ({"MO_ENV_NAME": "production", "MO_SECRET_KEY": ""}, ["db", "upgrade"], ["MO_SECRET_KEY"]),
+    ({"MO_ENV_NAME": "production", "MO_SECRET_KEY": "short"}, ["serve"], ["MO_SECRET_KEY"]),
+    ({"DATABASE_URL": "garbage"}, ["db", "upgrade"], ["DATABASE_URL"]),
+    ({"DATABASE_URL": "mysql://u@h/db"}, ["db", "upgrade"], ["DATABASE_URL"]),
+    ({"DATABASE_URL": "postgresql://postgres@[::1/x"}, ["db", "upgrade"], ["DATABASE_URL"]),
+    ({"DATABASE_URL": "postgresql://postgres@127.0.0.1:{port}/x"}, ["db", "upgrade"],
+     ["DATABASE_URL"]),
+    ({"DATABASE_URL": "sqlite:///{tmp}/missing/x.db"}, ["db", "upgrade"], ["DATABASE_URL"]),
+    ({"DATABASE_URL": "sqlite:///{tmp}/missing/x.db"}, ["create-user", "lan", "--role",
+                                                        "volunteer", "--password", "x" * 12],
+     ["DATABASE_URL"]),
+    ({"MO_DB_BUSY_TIMEOUT": "abc"}, ["db", "upgrade"], ["MO_DB_BUSY_TIMEOUT"]),
+    ({"MO_TRUSTED_PROXIES": "abc"}, ["serve"], ["MO_TRUSTED_PROXIES"]),
+    ({"MO_BANKS_CSV": "{tmp}/no-banks.csv"}, ["serve"], ["MO_BANKS_CSV"]),
+    ({"MO_DEMO_PASSWORD": "short"}, ["seed-demo"], ["Mật khẩu"]),
+    ({"MO_DEMO_PASSWORD": "short"}, ["serve", "--demo"], ["Mật khẩu"]),
+], ids=["production-empty-key", "production-short-key", "url-garbage", "url-mysql",
+        "url-unparsable-port", "url-refused", "sqlite-no-directory", "sqlite-no-directory-user",
+        "busy-timeout", "trusted-proxies", "bank-list", "demo-password", "serve-demo-password"])
+@pytest.mark.timeout(60)
+def test_a_bad_setup_is_one_line_not_a_traceback(tmp_path, env, args, words):
+    defaults = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    env = {key: value.format(tmp=tmp_path, port=closed_port()) for key, value in env.items()}
+    assert_one_line_error(console(args, {**defaults, **env}), *words)
+
+
+# A timeout: were a value accepted, the server would start and serve until stopped.
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("args", [["--port", "99999"], ["--port", "0"], ["--port", "-1"],
+                                  ["--threads", "0"]])
+def test_serve_refuses_impossible_ports_and_thread_counts(tmp_path, args):
+    result = console(["serve", *args], {"DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}"})
+    assert result.exit_code == 2 and args[0] in result.stderr
+
+
+@pytest.mark.timeout(30)
+def test_serve_refuses_an_address_it_cannot_listen_on(tmp_path):
+    result = console(["serve", "--host", "999.1.1.1", "--port", str(free_port())],
+                     {"DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}"})
+    assert result.exit_code == 2 and "--host" in result.stderr
+
+
+@pytest.mark.timeout(30)
+def test_serve_on_a_port_in_use_is_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = console(["serve", "--port", str(port)],
+                         {"DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}"})
+    assert_one_line_error(result, str(port))
+
+
+def test_every_command_reports_errors_in_one_line():
+    from merchant_onboard.cli import main
+    from merchant_onboard.cli.common import Command, Group
+
+    def commands(group):
+        for command in group.commands.values():
+            yield command
+            if isinstance(command, click.Group):
+                assert isinstance(command, Group), command.name
+                yield from commands(command)
+
+    found = list(commands(main))
+    assert len(found) > 8
+    assert all(isinstance(c, Command | Group) for c in found), [
+        c.name for c in found if not isinstance(c, Command | Group)]

@@ -70,6 +70,29 @@ def test_bad_input_is_a_message(runner, market_with_stalls, tmp_path, args, mess
     assert message in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("where", ["missing-directory", "empty", "under-a-file"])
+def test_an_output_that_cannot_be_written_is_one_line(runner, market_with_stalls, tmp_path,
+                                                      where):
+    (tmp_path / "file").write_text("")
+    output = {"missing-directory": str(tmp_path / "no" / "x.pdf"), "empty": "",
+              "under-a-file": str(tmp_path / "file" / "x.pdf")}[where]
+    result = runner.invoke(args=["poster", "--market", "cho-vi-thanh", "--stall", "A-1",
+                                 "-o", output])
+    assert result.exit_code == 2, result.exception
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("option", ["--market", "--zone", "--stall"])
+def test_an_argument_that_is_not_utf8_is_one_line(runner, market_with_stalls, tmp_path, option):
+    """A terminal in another encoding passes bytes Python keeps as lone surrogates."""
+    args = {"--market": ["--market", "\udcff"],
+            "--zone": ["--market", "cho-vi-thanh", "--zone", "\udcff"],
+            "--stall": ["--market", "cho-vi-thanh", "--stall", "A-\udcff"]}[option]
+    result = runner.invoke(args=["poster", *args, "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 2, result.exception
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+
+
 def test_cli_format_choices_match_the_renderer():
     from merchant_onboard.cli.poster import FORMATS
     from merchant_onboard.domain.poster import PosterFormat

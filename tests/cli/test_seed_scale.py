@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -60,3 +61,20 @@ def test_seeded_figures_add_up_and_the_manager_sees_them(runner, session, client
     assert figures.headline.first_paid > 0 and figures.volunteers
     auth.login("scale-00000-0", "scale-password-1")
     assert client.get("/m/scale-00000/dashboard").status_code == 200
+
+
+@pytest.mark.parametrize("prefix", ["p" * 27, "BAD PREFIX", "", "Scale", "-x", "chợ"])
+def test_a_prefix_that_cannot_start_a_market_code_is_refused(runner, session, prefix):
+    result = runner.invoke(args=["seed-scale", "--markets", "1", "--stalls-per-market", "1",
+                                 "--prefix", prefix],
+                           env={"MO_SCALE_PASSWORD": "scale-password-1"})
+    assert result.exit_code == 2 and "--prefix" in result.output
+    assert session.exec(select(Market)).all() == []
+
+
+def test_the_longest_prefix_still_makes_market_codes(runner, session):
+    result = runner.invoke(args=["seed-scale", "--markets", "1", "--stalls-per-market", "1",
+                                 "--prefix", "p" * 26],
+                           env={"MO_SCALE_PASSWORD": "scale-password-1"})
+    assert result.exit_code == 0, result.output
+    assert session.exec(select(Market.code)).all() == ["p" * 26 + "-00000"]
