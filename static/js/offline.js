@@ -47,13 +47,7 @@
 
   function drain() {
     if (!navigator.onLine) return Promise.resolve();
-    return MOOutbox.drain(user, body.dataset.login).then(function (result) {
-      return refresh().then(function () {
-        // What was sent from a market's list now belongs in it: read the list again, or the
-        // stalls just registered would vanish from it until a reload.
-        if (result && result.sent && marketCode()) return reloadList();
-      });
-    });
+    return MOOutbox.drain(user, body.dataset.login).then(refresh);
   }
 
   // The market's list as the server now has it: rows, count and pager taken from a fresh copy
@@ -444,10 +438,18 @@
     return match && document.getElementById("stall-list") ? decodeURIComponent(match[1]) : null;
   }
 
+  // The outbox items shown as pending rows of this list (their ids), to see them leave.
+  var shownPending = [];
+
   function renderPendingStalls(items) {
     var market = marketCode();
     var list = document.getElementById("stall-list");
     if (!market || !list) return;
+    var waiting = items.map(function (item) { return item.id; });
+    // A stall shown pending has been sent (by this page or by the worker's background sync):
+    // it belongs in the list now, which is read again below, or it would vanish from it.
+    var sent = shownPending.some(function (id) { return waiting.indexOf(id) < 0; });
+    shownPending = [];
     list.querySelectorAll("li.pending-stall").forEach(function (li) { li.remove(); });
     items.slice().reverse().forEach(function (item) {
       var match = MOOutbox.outboxForm(new URL(item.url).pathname);
@@ -458,7 +460,9 @@
                           zone: fields.zone }, item.status === "rejected" ? strings.rejected : strings.pending, true);
       li.classList.add("pending-stall");
       list.insertBefore(li, list.firstChild);
+      shownPending.push(item.id);
     });
+    if (sent) reloadList();
   }
 
   function searchOffline(form, stalls) {
