@@ -79,7 +79,8 @@ def clean_stall_code(value: Any) -> str:
         raise ValidationError(N_("Nhập mã gian hàng."), field="stall_code")
     if not STALL_CODE_RE.match(code):
         raise ValidationError(
-            N_("Mã gian hàng chỉ gồm chữ, số và - . / (tối đa 32 ký tự), ví dụ A-12."),
+            N_("Mã gian hàng chỉ gồm chữ cái không dấu, chữ số và - . / (tối đa 32 ký tự), "
+               "ví dụ A-12."),
             field="stall_code")
     return code
 

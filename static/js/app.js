@@ -2,11 +2,11 @@
 (function () {
   "use strict";
 
-  // The name NAPAS shows: uppercase ASCII, Đ/đ → D (NFD alone leaves Đ), spaces collapsed.
-  // Mirrors merchant_onboard.domain.text.fold_holder_name.
+  // The name NAPAS shows: uppercase ASCII, Đ/đ → D (NFD alone leaves Đ; Ð and Ɖ look the
+  // same), spaces collapsed. Mirrors merchant_onboard.domain.text.fold_holder_name.
   function foldHolderName(text) {
     return text
-      .replace(/[Đđ]/g, "D")
+      .replace(/[ĐđÐðƉɖ]/g, "D")
       .normalize("NFD")
       .replace(/[\u0300-\u036f]/g, "")
       .toUpperCase()
@@ -24,6 +24,11 @@
       holder.addEventListener("input", function () {
         touched = holder.value !== "";
         holder.value = holder.value.toUpperCase();
+      });
+      // Typed by hand, the accents go when the field is left (not on each key: a Vietnamese
+      // keyboard composes "â" from "aa" in the field itself), as the server will store it.
+      holder.addEventListener("change", function () {
+        holder.value = foldHolderName(holder.value);
       });
       owner.addEventListener("input", function () {
         if (!touched) holder.value = foldHolderName(owner.value);

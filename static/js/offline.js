@@ -485,7 +485,10 @@
       list.appendChild(stallRow(Object.assign({ url: stallUrl + s.id }, s), statusNames[s.status] || s.status, false));
     });
     var count = document.querySelector(".count");
-    if (count) count.textContent = strings.offline_search + " " + found.length;
+    if (count) {
+      count.textContent = strings.offline_search + " " +
+        strings.offline_found.replace("{n}", found.length);
+    }
     document.querySelectorAll(".pager").forEach(function (p) { p.hidden = true; });
     return MOOutbox.list(user).then(renderPendingStalls);
   }

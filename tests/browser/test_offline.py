@@ -303,6 +303,7 @@ def test_the_stall_list_is_searched_on_the_phone_without_a_signal(field, seed, p
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("H-9")
     expect(page.locator(".count")).to_contain_text("Không có mạng")
+    expect(page.locator(".count")).to_contain_text("Tìm thấy: 1.")  # not a bare "1"
     page.get_by_role("searchbox").fill("h9")
     page.get_by_role("button", name="Tìm").click()
     expect(rows).to_have_count(1)

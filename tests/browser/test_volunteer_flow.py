@@ -190,3 +190,17 @@ def test_the_top_bar_is_thumb_sized_on_a_phone_with_a_pending_badge(lan, seed, p
         assert one["x"] + one["width"] <= other["x"], "tap targets overlap"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, f"{role}-phone-topbar")
+
+
+def test_a_holder_name_typed_with_accents_is_written_as_the_bank_shows_it(lan, phone_page,
+                                                                         login):
+    """Typed by hand under the hint "KHÔNG DẤU", the accents stayed until the form was saved."""
+    volunteer, market = lan
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto(f"/m/{market.code}/stalls/new")
+    holder = page.get_by_label(re.compile("Tên chủ tài khoản"))
+    holder.fill("Lê Thị Ánh Nguyệt Ðào")
+    expect(holder).to_have_value("LÊ THỊ ÁNH NGUYỆT ÐÀO")  # while typing: capitals only
+    page.get_by_label("Số điện thoại").click()  # leaving the field
+    expect(holder).to_have_value("LE THI ANH NGUYET DAO")

@@ -57,6 +57,22 @@ def test_register_form_shows_vietnamese_errors_and_saves_nothing(logged_in, sess
     assert stall_count(session) == 0
 
 
+def test_a_stall_code_with_an_accented_letter_is_told_to_drop_the_accent(logged_in, session,
+                                                                         market):
+    page = logged_in.post(f"/m/{market.code}/stalls/new",
+                          data=form(stall_code="Ô-1")).get_data(as_text=True)
+    assert "chữ cái không dấu" in page
+    assert stall_count(session) == 0
+
+
+def test_each_page_title_ends_with_the_apps_name_not_the_packages(logged_in, market):
+    """Browser tabs and the phone's task list showed "… · merchant_onboard"."""
+    page = logged_in.get(f"/m/{market.code}/").get_data(as_text=True)
+    assert f"<title>{market.name} · Số hoá chợ</title>" in page
+    english = logged_in.get("/login?lang=en").get_data(as_text=True)
+    assert "merchant_onboard</title>" not in english
+
+
 def test_double_submit_registers_once(logged_in, session, market):
     first = logged_in.post(f"/m/{market.code}/stalls/new", data=form())
     second = logged_in.post(f"/m/{market.code}/stalls/new", data=form())

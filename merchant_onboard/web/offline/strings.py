@@ -39,6 +39,7 @@ OFFLINE_STRINGS = {
     "logout_confirm": _l("Còn {n} mục chưa gửi: đăng xuất sẽ xoá chúng khỏi máy này. "
                          "Vẫn đăng xuất?"),
     "offline_search": _l("Không có mạng: kết quả tìm trong danh sách đã lưu trên máy."),
+    "offline_found": _l("Tìm thấy: {n}."),
     "scan_needs_network": _l("Đang không có mạng: chỉ đọc được mã QR ngay trên máy. Chọn ảnh có "
                              "mã QR rõ, hoặc nhập tay ngân hàng và số tài khoản."),
     "photo": _l("Kèm ảnh ({kb} KB)."),
