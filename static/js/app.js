@@ -36,6 +36,26 @@
       if (!holder.value) holder.value = foldHolderName(owner.value);
     }
 
+    // A refusal for "Lý do khác" needs its note (the server says so too): said on the phone
+    // before the form leaves it, so a refusal made offline is not refused later, when sent.
+    document.querySelectorAll("fieldset[data-note-needed]").forEach(function (fieldset) {
+      var form = fieldset.closest("form");
+      var note = form && form.elements.namedItem("note");
+      if (!note) return;
+      form.addEventListener("submit", function (event) {
+        var reason = form.elements.namedItem("reason");
+        if (!reason || reason.value !== "other" || note.value.trim()) return;
+        event.preventDefault();
+        var error = form.querySelector(".note-needed") || document.createElement("p");
+        error.className = "error note-needed";
+        error.setAttribute("role", "alert");
+        error.textContent = fieldset.dataset.noteNeeded;
+        note.after(error);
+        note.setAttribute("aria-invalid", "true");
+        note.focus();
+      });
+    });
+
     // File pickers speak the page's language: the browser's own button and "No file chosen"
     // follow the phone's settings, often English. The native input stays in the form (and
     // is what works without this file); a button and the chosen file's name stand in for it.

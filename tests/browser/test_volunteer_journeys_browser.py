@@ -80,6 +80,15 @@ def test_volunteer_records_a_refusal_with_its_reason(lan_and_stall, seed, phone_
     expect(page.locator("fieldset.has-error")).to_be_visible()
     assert [e.kind for e in _events(seed, stall)] == ["registered"]
 
+    # "Lý do khác" asks for the note on the phone, before anything is sent (or queued).
+    page.get_by_label("Lý do khác").check()
+    page.evaluate("() => { window.stayed = true; }")  # gone if the page is sent
+    page.get_by_role("button", name="Xác nhận").click()
+    expect(page.locator(".note-needed")).to_have_text("Ghi rõ lý do khác vào ghi chú.")
+    expect(page.get_by_label("Ghi chú")).to_be_focused()
+    assert page.evaluate("() => window.stayed === true")
+    assert [e.kind for e in _events(seed, stall)] == ["registered"]
+
     page.get_by_label("Thích dùng tiền mặt").check()
     page.get_by_label("Ghi chú").fill("Sẽ hỏi lại sau Tết")
     screenshot(page, "volunteer-phone-refusal")
