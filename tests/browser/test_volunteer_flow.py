@@ -142,7 +142,7 @@ def test_wrong_registration_shows_vietnamese_errors_and_saves_nothing(
     # A taller field with an error beside it does not pull its neighbour's input away from
     # its label.
     expect(page.locator(".field.has-error", has=page.get_by_label("Mã gian hàng"))) \
-        .to_contain_text("Mã gian hàng chỉ gồm chữ, số")
+        .to_contain_text("Mã gian hàng chỉ gồm chữ cái không dấu, chữ số")
     # Measured once the page fonts have loaded and the layout has settled: a measure taken
     # while the fallback font is swapped for the web font can catch the two mid-reflow.
     page.evaluate("document.fonts.ready.then(() => new Promise(done => "

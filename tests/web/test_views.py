@@ -324,7 +324,7 @@ def test_pages_carry_security_headers(client, auth, market, make_user):
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("stall_code", "", "Nhập mã gian hàng"),
-    ("stall_code", "A-1 <script>", "Mã gian hàng chỉ gồm chữ, số"),
+    ("stall_code", "A-1 <script>", "Mã gian hàng chỉ gồm chữ cái không dấu, chữ số"),
     ("shop_name", "", "Trường này bắt buộc"),
     ("owner_name", "", "Trường này bắt buộc"),
     ("owner_phone", "0123", ""),
