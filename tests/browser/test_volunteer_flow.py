@@ -204,3 +204,21 @@ def test_a_holder_name_typed_with_accents_is_written_as_the_bank_shows_it(lan, p
     expect(holder).to_have_value("LÊ THỊ ÁNH NGUYỆT ÐÀO")  # while typing: capitals only
     page.get_by_label("Số điện thoại").click()  # leaving the field
     expect(holder).to_have_value("LE THI ANH NGUYET DAO")
+
+
+def test_every_placeholder_of_the_registration_form_fits_its_field_on_a_phone(lan, phone_page,
+                                                                             login):
+    """The bank's placeholder was cut off at 360 px ("…: Vietcombank, V")."""
+    volunteer, market = lan
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto(f"/m/{market.code}/stalls/new")
+    cut = page.evaluate("""() => [...document.querySelectorAll('input[placeholder]')].filter(input => {
+        const style = getComputedStyle(input);
+        const context = document.createElement('canvas').getContext('2d');
+        context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return context.measureText(input.placeholder).width > room;
+    }).map(input => input.name)""")
+    assert cut == []
+    expect(page.locator("#h-bank")).to_have_text("Gõ tên, tên viết tắt hoặc mã BIN của ngân hàng.")
