@@ -13,7 +13,9 @@ from sqlmodel import Session, select
 
 from merchant_onboard.domain.errors import N_, NotFoundError, ValidationError
 from merchant_onboard.domain.figures import AgeingRule, ageing_rule
-from merchant_onboard.domain.text import clean_text, fold_search, normalize_phone, zone_key
+from merchant_onboard.domain.text import (
+    clean_text, code_key, fold_search, normalize_phone, zone_key,
+)
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
 from merchant_onboard.models.base import utcnow
 
@@ -190,8 +192,9 @@ _ZONES = (sa.select(Stall.zone).where(Stall.market_id == sa.bindparam("market_id
 
 
 def get_stall_by_code(session: Session, market: Market, code: str) -> Stall:
+    """The stall of ``market`` with ``code`` however it is typed ("a2" is A-2: ``code_key``)."""
     stall = session.exec(select(Stall).where(Stall.market_id == market.id,
-                                             Stall.stall_code == code.strip().upper())).first()
+                                             Stall.code_key == code_key(code))).first()
     if stall is None:
         raise NotFoundError(N_("Không tìm thấy gian hàng “%(code)s”."), code=code)
     return stall

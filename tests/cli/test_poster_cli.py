@@ -51,9 +51,10 @@ def test_check_fails_when_a_poster_does_not_read_back_as_its_stall_payload(
     assert "check FAILED: 1 QR code(s) did not read back" in result.output
 
 
-def test_one_stall_as_png(runner, market_with_stalls, tmp_path):
+@pytest.mark.parametrize("typed", ["a-2", "A2", "a 02"])  # one stall however typed
+def test_one_stall_as_png(runner, market_with_stalls, tmp_path, typed):
     out = tmp_path / "a2.png"
-    result = runner.invoke(args=["poster", "--market", "cho-vi-thanh", "--stall", "a-2",
+    result = runner.invoke(args=["poster", "--market", "cho-vi-thanh", "--stall", typed,
                                  "--format", "png", "-o", str(out), "--check"])
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:4] == b"\x89PNG"
