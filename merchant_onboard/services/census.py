@@ -9,6 +9,7 @@ filled in where empty, never overwritten by a spreadsheet.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -79,8 +80,12 @@ CHUNK_ROWS = 500
 
 
 def apply_census(session: Session, *, actor: User, market: Market, rows: list[CensusRow],
+                 skipped: Mapping[str, int] | None = None,
                  at: datetime | None = None) -> CensusPlan:
     """Add and update the stalls of ``rows``, ``CHUNK_ROWS`` per transaction; commits.
+
+    ``skipped`` counts the file's lines the preview left out (``UNCHANGED``, ``REJECT``): only
+    the lines to write come back with the confirmation, and the audit entry counts them all.
 
     The plan is made again against what is stored now, so a stall registered between the
     preview and the confirmation keeps its checked details. Each row is an upsert by stall
@@ -88,6 +93,8 @@ def apply_census(session: Session, *, actor: User, market: Market, rows: list[Ce
     """
     _require_manager(session, actor, market)
     at = at or utcnow()
+    skip = {UNCHANGED: 0, REJECT: 0, **{k: int(v) for k, v in (skipped or {}).items()
+                                        if k in (UNCHANGED, REJECT)}}
     existing = _existing(session, market, [r.code for r in rows])
     plan = CensusPlan(rows=[_plan(row, existing.get(row.code)) for row in rows],
                       columns={}, ignored=[])
@@ -102,7 +109,8 @@ def apply_census(session: Session, *, actor: User, market: Market, rows: list[Ce
         session.add(AuditEntry(actor_id=actor.id, action="census.import", target=market.code,
                                market_id=market.id,
                                data={"added": counts[ADD], "updated": counts[UPDATE],
-                                     "unchanged": counts[UNCHANGED]}))
+                                     "unchanged": counts[UNCHANGED] + skip[UNCHANGED],
+                                     "rejected": skip[REJECT]}))
         session.commit()
     except IntegrityError:
         session.rollback()

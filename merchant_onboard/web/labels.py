@@ -108,6 +108,7 @@ AUDIT_DETAIL_LABELS = {
     "added": _l("Thêm mới"),
     "updated": _l("Cập nhật"),
     "unchanged": _l("Không đổi"),
+    "rejected": _l("Bị từ chối"),
     "fields": _l("Đã đổi"),
 }
 

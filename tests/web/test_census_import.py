@@ -112,6 +112,25 @@ def test_one_code_written_two_ways_in_a_file_is_a_duplicate(client, session, mar
     assert stored(session, market) == {}
 
 
+def test_the_audit_entry_counts_what_the_preview_showed(client, session, market, manager):
+    """The confirmation carries only the rows to write: the audit said "Không đổi: 0" after an
+    import the preview had called "Không đổi 2"."""
+    confirm(client, upload(client, FIRST))
+    second = ("Mã gian hàng,Tên gian hàng,Chủ hộ,Số điện thoại\n"
+              "A-1,Tạp hoá Cô Ba,Nguyễn Thị Ba,\n"        # unchanged
+              "A-2,Rau sạch,Trần Văn Tư,\n"               # unchanged
+              "A-10,Cá đồng Út,,\n"                       # updated
+              "B-1,Thịt heo,,12345\n")                    # rejected: a bad phone
+    preview = upload(client, second)
+    html = preview.get_data(as_text=True)
+    assert "Cập nhật 1" in html and "Không đổi 2" in html and "Bị từ chối 1" in html
+    confirm(client, preview)
+    session.expire_all()
+    entries = session.exec(select(AuditEntry).where(AuditEntry.action == "census.import")
+                           .order_by(AuditEntry.id)).all()
+    assert entries[-1].data == {"added": 0, "updated": 1, "unchanged": 2, "rejected": 1}
+
+
 def test_registered_stalls_keep_their_checked_details(client, session, market, manager):
     confirm(client, upload(client, FIRST))
     a1 = stored(session, market)["A-1"]

@@ -57,7 +57,11 @@ def census_preview(code: str):
                                      census=parse_census(upload.read()))
     except ValidationError as error:
         return _upload_page(market, translate_error(error), 422)
-    token = _signer().dumps({"market": market.id, "rows": pack_rows(plan.accepted)})
+    counts = plan.counts
+    token = _signer().dumps({"market": market.id, "rows": pack_rows(plan.accepted),
+                             # For the audit entry: the lines the confirmation does not carry.
+                             "skipped": {census.UNCHANGED: counts[census.UNCHANGED],
+                                         census.REJECT: counts[census.REJECT]}})
     return render_template("dashboard/census_preview.html", market=market, plan=plan,
                            token=token, filename=upload.filename)
 
@@ -91,8 +95,10 @@ def census_confirm(code: str):
         return _upload_page(market, _("Bản xem trước đã hết hạn hoặc không hợp lệ. Hãy tải tệp "
                                       "lên lại."), 422)
     try:
+        skipped = payload.get("skipped")
         plan = census.apply_census(session, actor=current_user, market=market,
-                                   rows=unpack_rows(payload.get("rows")))
+                                   rows=unpack_rows(payload.get("rows")),
+                                   skipped=skipped if isinstance(skipped, dict) else None)
     except ValidationError as error:
         return _upload_page(market, translate_error(error), 422)
     counts = plan.counts
