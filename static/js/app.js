@@ -54,6 +54,17 @@
         note.setAttribute("aria-invalid", "true");
         note.focus();
       });
+      // Another reason, or a note typed: the message no longer applies.
+      function clear() {
+        var error = form.querySelector(".note-needed");
+        if (!error) return;
+        var reason = form.elements.namedItem("reason");
+        if (reason.value === "other" && !note.value.trim()) return;
+        error.remove();
+        note.removeAttribute("aria-invalid");
+      }
+      fieldset.addEventListener("change", clear);
+      note.addEventListener("input", clear);
     });
 
     // File pickers speak the page's language: the browser's own button and "No file chosen"

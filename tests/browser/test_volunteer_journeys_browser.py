@@ -90,6 +90,7 @@ def test_volunteer_records_a_refusal_with_its_reason(lan_and_stall, seed, phone_
     assert [e.kind for e in _events(seed, stall)] == ["registered"]
 
     page.get_by_label("Thích dùng tiền mặt").check()
+    expect(page.locator(".note-needed")).to_have_count(0)  # no longer applies
     page.get_by_label("Ghi chú").fill("Sẽ hỏi lại sau Tết")
     screenshot(page, "volunteer-phone-refusal")
     page.get_by_role("button", name="Xác nhận").click()
