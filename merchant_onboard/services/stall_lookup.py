@@ -67,8 +67,8 @@ def stall_view(session: Session, stall: Stall, market: Market) -> StallView:
 def search_stalls(session: Session, *, market: Market, query: str = "",
                   status: str | None = None, zone: str | None = None,
                   stuck: AgeingRule | None = None, now: datetime | None = None,
-                  limit: int = 50, offset: int = 0,
-                  summary: bool = False) -> tuple[list[Any], int]:
+                  limit: int = 50, offset: int = 0, summary: bool = False,
+                  market_zones: list[str] | None = None) -> tuple[list[Any], int]:
     """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored; the
     code also without its separators, so ``a1`` and ``A 1`` find ``A-1``; or the owner's
     whole phone number), in natural order of zone then stall code, with the total count.
@@ -78,11 +78,14 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     ``SEARCH_MAX`` is a ValidationError on ``q``.
 
     With ``summary`` the rows are ``StallSummary`` tuples of what a list page shows: building
-    50 ORM objects costs more than the query.
+    50 ORM objects costs more than the query. ``market_zones``: the market's ``zones`` when
+    the caller has read them already (a list page shows them), to match ``zone`` against.
     """
     query = clean_text(query or "", field="q", max_length=SEARCH_MAX)
     folded = fold_search(query)
-    spellings = _zone_spellings(session, market, zone) if zone else []
+    if zone and market_zones is None:
+        market_zones = zones(session, market)
+    spellings = _zone_spellings(market_zones or [], zone) if zone else []
     if zone and not spellings:
         return [], 0
     params: dict[str, Any] = {"market_id": market.id, "status": status, "zones": spellings,
@@ -180,11 +183,11 @@ def zones(session: Session, market: Market) -> list[str]:
     return [zone for zone in found if zone]
 
 
-def _zone_spellings(session: Session, market: Market, zone: str) -> list[str]:
+def _zone_spellings(market_zones: list[str], zone: str) -> list[str]:
     """The market's zones as stored that ``zone`` names. A market has a few zones: compared
     here, as ``zone_key`` does, rather than in SQL, where SQLite's lower() folds ASCII only."""
     wanted = zone_key(zone)
-    return [stored for stored in zones(session, market) if zone_key(stored) == wanted]
+    return [stored for stored in market_zones if zone_key(stored) == wanted]
 
 
 _ZONES = (sa.select(Stall.zone).where(Stall.market_id == sa.bindparam("market_id"))

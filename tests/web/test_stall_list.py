@@ -204,6 +204,24 @@ def test_the_list_finds_a_zone_however_it_is_written(client, auth, market, volun
         assert (status, rows(page)) == (200, ["C-1"])
 
 
+def test_a_zone_filter_reads_the_markets_zones_once(client, auth, app, market, volunteer,
+                                                    make_stall):
+    """The zones are read for the filter's list; matching the typed zone uses that list
+    rather than asking the database for it again."""
+    from merchant_onboard.db import engines
+    from tests.sql import Statements
+
+    make_stall(market, volunteer, stall_code="C-1", zone="Khu Chợ Cá")
+    auth.login("lan")
+    client.get(f"/m/{market.code}/")
+    with Statements(*engines(app)) as plain:
+        client.get(f"/m/{market.code}/")
+    with Statements(*engines(app)) as filtered:
+        status, page = _page(client, f"/m/{market.code}/?zone={quote('khu chợ cá')}")
+    assert (status, rows(page)) == (200, ["C-1"])
+    assert filtered.count == plain.count
+
+
 @pytest.mark.parametrize("length", [201, 50_000])
 def test_an_overlong_search_is_refused_with_a_message(client, auth, market, volunteer,
                                                       make_stall, length):

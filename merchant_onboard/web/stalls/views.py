@@ -82,17 +82,17 @@ def market(code: str):
     stuck = ageing_rule(request.args.get("stuck"))
     page = page_number()
     errors: dict[str, list[str]] = {}
+    zones = stall_lookup.zones(session, market)
     try:
         rows, total = stall_lookup.search_stalls(
             session, market=market, query=query, status=status, zone=zone, stuck=stuck,
-            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, summary=True)
+            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, summary=True, market_zones=zones)
     except ValidationError as exc:  # a search text too long: said next to the box
         rows, total, errors = [], 0, field_errors(exc)
     return render_template(
         "stalls/market.html", market=market, can_manage=can_manage, query=query,
-        statuses=STATUSES, status=status, zones=stall_lookup.zones(session, market),
-        zone=zone, stuck=stuck, stalls=rows, total=total, page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        statuses=STATUSES, status=status, zones=zones, zone=zone, stuck=stuck, stalls=rows,
+        total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
         errors=errors, search_max=stall_lookup.SEARCH_MAX), (422 if errors else 200)
 
 
