@@ -8,11 +8,34 @@ import unicodedata
 from merchant_onboard.domain.errors import N_, ValidationError
 
 
+#: Characters outside Unicode's Cf category that draw nothing either (Unicode's
+#: Default_Ignorable_Code_Point, less Cf, plus the braille blank): the Hangul fillers and the
+#: braille blank are what "invisible name" generators copy, the combining grapheme joiner,
+#: Khmer's inherent vowels and the Mongolian and tag selectors only modify what they follow.
+_BLANK_RANGES = ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180D),
+                 (0x180F, 0x180F), (0x2800, 0x2800), (0x3164, 0x3164), (0xFFA0, 0xFFA0),
+                 (0xE0000, 0xE0FFF))
+#: Variation selectors choose how the character before them is drawn (U+FE0F after an emoji:
+#: its colour form). Nothing alone, but kept after what they select.
+_SELECTOR_RANGES = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+
+
+def _in(ranges: tuple[tuple[int, int], ...], ch: str) -> bool:
+    code = ord(ch)
+    return any(low <= code <= high for low, high in ranges)
+
+
+def _selector(ch: str) -> bool:
+    return _in(_SELECTOR_RANGES, ch)
+
+
 def _invisible(ch: str) -> bool:
-    """A format character (Unicode Cf: zero-width space, joiners, soft hyphen, BOM, direction
-    marks): it draws nothing, so a name of only these prints blank and a search typed or
+    """A character that draws nothing: a format character (Unicode Cf: zero-width space,
+    joiners, soft hyphen, BOM, direction marks), a blank letter or symbol (Hangul filler,
+    braille blank) or a selector. A name of only these prints blank, and a search typed or
     copied with one in it finds nothing."""
-    return unicodedata.category(ch) == "Cf"
+    return (unicodedata.category(ch) == "Cf" or _in(_BLANK_RANGES, ch)
+            or _in(_SELECTOR_RANGES, ch))
 
 
 class _MarkStripper(dict):
@@ -58,15 +81,17 @@ def nfc(s: str) -> str:
     """``s`` in Unicode NFC without surrounding whitespace or format characters: the form
     everything is stored in.
 
-    Format characters go only at the ends, as spaces do: a name of nothing else is empty (it
-    printed blank on the poster), but inside a name they stay, where scripts need them (Khmer
+    Characters that draw nothing go only at the ends, as spaces do (a selector only at the
+    start: at the end it selects the character before it): a name of nothing else is empty
+    (it printed blank on the poster), but inside a name they stay, where scripts need them (Khmer
     separates words with a zero-width space, the poster wraps there; Indic scripts use the
     joiners)."""
     text = unicodedata.normalize("NFC", s)
     start, end = 0, len(text)
     while start < end and (text[start].isspace() or _invisible(text[start])):
         start += 1
-    while end > start and (text[end - 1].isspace() or _invisible(text[end - 1])):
+    while end > start and (text[end - 1].isspace()
+                           or (_invisible(text[end - 1]) and not _selector(text[end - 1]))):
         end -= 1
     return text[start:end]
 

@@ -31,7 +31,12 @@ def test_nfc_composes_decomposed_vietnamese_and_strips():
 
 #: Format characters (Unicode Cf) that draw nothing: zero-width space, joiners, word joiner,
 #: soft hyphen, byte order mark, left-to-right and right-to-left marks.
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u200e", "\u200f"]
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u200e", "\u200f",
+             # Blank letters and symbols outside Cf that copied "invisible names" use: the
+             # Hangul fillers, the braille blank, the combining grapheme joiner, Khmer's
+             # inherent vowels, a Mongolian variation selector and a tag character.
+             "\u3164", "\uffa0", "\u115f", "\u1160", "\u2800", "\u034f", "\u17b4",
+             "\u17b5", "\u180b", "\U000e0041"]
 
 
 @pytest.mark.parametrize("mark", INVISIBLE)
@@ -46,6 +51,13 @@ def test_nfc_keeps_invisible_characters_inside_a_name():
     khmer = "ហាងលក់\u200bគ្រឿងទេស"
     assert nfc(khmer) == khmer
     assert nfc("\u200bक्\u200dष\u200b") == "क्\u200dष"
+
+
+def test_a_variation_selector_stays_after_what_it_selects_but_is_nothing_alone():
+    """A phone keyboard types U+FE0F after an emoji (its colour form); alone it draws nothing."""
+    assert nfc("Cà phê ☕\ufe0f") == "Cà phê ☕\ufe0f"
+    assert nfc("\ufe0f\ufe0e ") == ""
+    assert nfc("\ufe0fBún") == "Bún"
 
 
 @pytest.mark.parametrize("mark", INVISIBLE)
