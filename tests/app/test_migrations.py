@@ -97,3 +97,34 @@ def test_stalls_sharing_a_code_written_two_ways_survive_the_code_key_migration(
             " VALUES (1, 'B1', 'B-1', 'b1', '', '', '', '', '', '', '', false, 'census',"
             " '2026-12-01', false, 'P9', '2026-12-01', '2026-12-01', 1)"))
     engine.dispose()
+
+
+def test_search_text_saved_with_invisible_characters_is_folded_again(empty_database):
+    """A stall saved before the fold dropped characters that draw nothing kept them in its
+    search text ("b<ZWSP>un"), so "bún" did not find it: the upgrade folds it again, and
+    leaves the names as they were typed."""
+    engine = make_engine(empty_database)
+    upgrade(engine, "c4a7d2e9f315")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO market (id, code, name, kind, province, ward, address,"
+                             " census_size, target_pct, campaign_title, poster_second_line,"
+                             " created_at) VALUES (1, 'cho', 'Chợ', 'market', '', '', '', 0, 80,"
+                             " '', '', '2026-12-01')"))
+        for stall_id, code, shop, search in (
+                (1, "A-1", "B\u200bún bò\u3164", "a-1 b\u200bun bo\u3164"),
+                (2, "A-2", "Phở Đức", "a-2 pho duc")):
+            conn.execute(sa.text(
+                "INSERT INTO stall (id, market_id, stall_code, code_key, sort_key, zone,"
+                " shop_name, owner_name, owner_phone, category, notes, search_text, consent,"
+                " status, status_changed_at, recheck_mismatch, public_code, created_at,"
+                " updated_at, version) VALUES (:id, 1, :code, :code, :code, '', :shop, '', '',"
+                " '', '', :search, false, 'census', '2026-12-01', false, :public, '2026-12-01',"
+                " '2026-12-01', 1)"),
+                {"id": stall_id, "code": code, "shop": shop, "search": search,
+                 "public": f"P{stall_id}"})
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT shop_name, search_text FROM stall ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("B\u200bún bò\u3164", "a-1 bun bo"),
+                                            ("Phở Đức", "a-2 pho duc")]
