@@ -23,7 +23,7 @@ from merchant_onboard.domain.poster import (
 from merchant_onboard.domain.poster import UNKNOWN_FORMAT, parse_format  # noqa: F401
 from merchant_onboard.models import AuditEntry, Event, Market, PaymentAccount, Stall, User
 from merchant_onboard.models.base import utcnow
-from merchant_onboard.services import access
+from merchant_onboard.services import access, stall_lookup
 from merchant_onboard.services.onboarding import (
     issue_poster, lock_stall, primary_account, write_event,
 )
@@ -93,7 +93,7 @@ def _audit_download(session: Session, viewer: User | None, action: str, market: 
         session.commit()
 
 
-def _batch_query(market: Market, selection: BatchFilter):
+def _batch_query(session: Session, market: Market, selection: BatchFilter):
     query = (select(Stall, PaymentAccount)
              .join(PaymentAccount, PaymentAccount.stall_id == Stall.id)
              .where(Stall.market_id == market.id, PaymentAccount.is_primary.is_(True),
@@ -101,21 +101,24 @@ def _batch_query(market: Market, selection: BatchFilter):
     if selection.status:
         query = query.where(Stall.status == selection.status)
     if selection.zone:
-        query = query.where(Stall.zone == selection.zone)
+        # As the stall list matches it: "khu b" or a decomposed "Khu B" is the zone "Khu B".
+        spellings = stall_lookup.zone_spellings(stall_lookup.zones(session, market),
+                                                selection.zone)
+        query = query.where(Stall.zone.in_(spellings))
     return query
 
 
 def batch_rows(session: Session, market: Market, selection: BatchFilter,
                ) -> Iterator[tuple[Stall, PaymentAccount]]:
     """Stalls with a primary account, by zone then natural stall code, fetched in chunks."""
-    query = (_batch_query(market, selection).order_by(Stall.zone, Stall.sort_key, Stall.id)
-             .execution_options(yield_per=200))
+    query = (_batch_query(session, market, selection)
+             .order_by(Stall.zone, Stall.sort_key, Stall.id).execution_options(yield_per=200))
     yield from session.exec(query)
 
 
 def count_batch(session: Session, market: Market, selection: BatchFilter) -> int:
     """How many posters the batch holds (one aggregate query)."""
-    query = _batch_query(market, selection).with_only_columns(sa.func.count(Stall.id))
+    query = _batch_query(session, market, selection).with_only_columns(sa.func.count(Stall.id))
     return session.scalar(query) or 0
 
 
@@ -129,7 +132,7 @@ def batch_id_of(session: Session, market: Market, selection: BatchFilter,
     posters. A batch that gained a stall or an account since is another batch, which
     ``record_batch`` refuses under the old id.
     """
-    rows = session.execute(_batch_query(market, selection)
+    rows = session.execute(_batch_query(session, market, selection)
                            .with_only_columns(Stall.id, PaymentAccount.id).order_by(Stall.id))
     return _content_id(fmt, rows)
 

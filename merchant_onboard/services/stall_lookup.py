@@ -85,7 +85,7 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     folded = fold_search(query)
     if zone and market_zones is None:
         market_zones = zones(session, market)
-    spellings = _zone_spellings(market_zones or [], zone) if zone else []
+    spellings = zone_spellings(market_zones or [], zone) if zone else []
     if zone and not spellings:
         return [], 0
     params: dict[str, Any] = {"market_id": market.id, "status": status, "zones": spellings,
@@ -183,9 +183,10 @@ def zones(session: Session, market: Market) -> list[str]:
     return [zone for zone in found if zone]
 
 
-def _zone_spellings(market_zones: list[str], zone: str) -> list[str]:
-    """The market's zones as stored that ``zone`` names. A market has a few zones: compared
-    here, as ``zone_key`` does, rather than in SQL, where SQLite's lower() folds ASCII only."""
+def zone_spellings(market_zones: list[str], zone: str) -> list[str]:
+    """The market's zones as stored (``market_zones``, from ``zones``) that ``zone`` names:
+    every filter by zone matches through this. A market has a few zones: compared here, as
+    ``zone_key`` does, rather than in SQL, where SQLite's lower() folds ASCII only."""
     wanted = zone_key(zone)
     return [stored for stored in market_zones if zone_key(stored) == wanted]
 

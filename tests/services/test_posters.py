@@ -132,6 +132,19 @@ def test_a_batch_takes_only_the_zone_and_status_asked_for(session, market, stall
     assert posters.count_batch(session, market, posters.BatchFilter(zone="Khu Z")) == 0
 
 
+def test_a_batch_zone_is_matched_as_the_stall_list_matches_it(session, market, stalls):
+    """A zone typed in another case or composed another way (a link written by hand, the API)
+    is the zone the list shows: the batch prints its stalls, and its id is the same."""
+    import unicodedata
+
+    typed = posters.BatchFilter(zone=unicodedata.normalize("NFD", "  KHU b "))
+    assert codes(session, market, zone=typed.zone) == ["B-1", "B-3"]
+    assert posters.count_batch(session, market, typed) == 2
+    assert (posters.batch_id_of(session, market, typed, PosterFormat.A4)
+            == posters.batch_id_of(session, market, posters.BatchFilter(zone="Khu B"),
+                                   PosterFormat.A4))
+
+
 def test_refused_stalls_are_left_out_of_a_batch(session, market, stalls, volunteer):
     onboarding.record_event(session, actor=volunteer, stall=stalls["A-1"], kind="refused",
                             client_id=str(uuid.uuid4()), data={"reason": "prefers_cash"})
