@@ -319,7 +319,7 @@ class BatchQuery(BaseModel):
         PosterFormat.A6.value)
     status: Literal[tuple(s.value for s in posters.PRINTABLE)] | None = Field(  # type: ignore[valid-type]
         None, description="Only stalls at this status (default: every one with a poster to hang).")
-    zone: str | None = Field(None, description="Only stalls of this zone.")
+    zone: str | None = Field(None, description="Only stalls of this zone; case ignored.")
     skip: int = Field(0, ge=0, le=max(f.slots_per_page for f in PosterFormat if f.is_pdf) - 1,
                       description="Sticker sheets: slots already used on the first sheet "
                                   "(fewer than the format has on a page).")
