@@ -79,6 +79,21 @@ def test_each_change_to_what_was_typed_is_said():
         "purpose: Nội dung chuyển khoản không còn ký tự nào dùng được nên đã bỏ."]
 
 
+@pytest.mark.parametrize(("typed", "said"), [
+    # Full-width digits (a Japanese or Chinese keyboard) and lowercase letters: converted,
+    # no separator was taken out.
+    ("\uff11\uff12\uff13", "123 (đổi sang chữ số và chữ in hoa thông thường)"),
+    ("ab12", "AB12 (đổi sang chữ số và chữ in hoa thông thường)"),
+    ("\uff11\uff12 3-4", "1234 (bỏ dấu cách, dấu chấm, dấu gạch; đổi sang chữ số và chữ in hoa "
+                         "thông thường)"),
+    ("12 3-4", "1234 (bỏ dấu cách, dấu chấm, dấu gạch)"),
+])
+def test_the_change_to_an_account_number_says_what_was_changed(typed, said):
+    built = build_reporting(bank="970436", account=typed)
+    assert [str(c) for c in built.changes] == [
+        f"account_number: Số tài khoản được ghi là {said}."]
+
+
 def test_spaces_around_what_was_typed_are_no_change():
     built = build_reporting(bank="970436", account="  0011012345678 ", purpose="  TIEN RAU  ")
     assert built.changes == ()

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
 from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
 from merchant_onboard.domain.errors import N_, ValidationError
-from merchant_onboard.domain.text import fold_holder_name, normalize_account
+from merchant_onboard.domain.text import ACCOUNT_SEPARATOR, fold_holder_name, normalize_account
 from merchant_onboard.domain.vietqr.emv import (
     GUID_NAPAS, LEN2, MAX_ACCOUNT, MAX_AMOUNT, MAX_PURPOSE, Service, crc_hex, is_digits, tlv,
 )
+
+
+_ACCOUNT_SEPARATORS = re.compile(ACCOUNT_SEPARATOR + "+")
 
 
 def _resolve_bank(bank: str, registry: BankRegistry) -> Bank:
@@ -35,6 +40,24 @@ def _account_number(account: str, card: bool) -> str:
             N_("Số tài khoản chỉ gồm chữ số và chữ cái, tối đa 19 ký tự"), field="account_number"
         )
     return acc
+
+
+def _account_change(typed: str, written: str) -> str | None:
+    """What a volunteer is told when the account number ``written`` is not what was ``typed``:
+    separators taken out, characters converted (full-width digits, lowercase letters), or
+    both."""
+    if written == typed:
+        return None
+    separated = _ACCOUNT_SEPARATORS.sub("", unicodedata.normalize("NFKC", typed)) != (
+        unicodedata.normalize("NFKC", typed))
+    converted = _ACCOUNT_SEPARATORS.sub("", typed) != written
+    if separated and converted:
+        return N_("Số tài khoản được ghi là %(account)s (bỏ dấu cách, dấu chấm, dấu gạch; đổi "
+                  "sang chữ số và chữ in hoa thông thường).")
+    if converted:
+        return N_("Số tài khoản được ghi là %(account)s (đổi sang chữ số và chữ in hoa thông "
+                  "thường).")
+    return N_("Số tài khoản được ghi là %(account)s (bỏ dấu cách, dấu chấm, dấu gạch).")
 
 
 def _amount(value: object) -> int:
@@ -114,10 +137,9 @@ def build_reporting(
     amt = None if amount is None else _amount(amount)
     memo = None if purpose is None else _purpose(purpose)
     changes = []
-    if acc != account.strip():
-        changes.append(ValidationError(N_("Số tài khoản được ghi là %(account)s (bỏ dấu cách, "
-                                          "dấu chấm, dấu gạch)."), field="account_number",
-                                       account=acc))
+    change = _account_change(account.strip(), acc)
+    if change is not None:
+        changes.append(ValidationError(change, field="account_number", account=acc))
     typed_memo = purpose.strip() if isinstance(purpose, str) else ""
     if typed_memo and memo is None:
         changes.append(ValidationError(N_("Nội dung chuyển khoản không còn ký tự nào dùng được "
