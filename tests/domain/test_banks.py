@@ -11,7 +11,7 @@ def test_shipped_list_has_every_napas_bank_with_a_six_digit_bin(registry):
     assert all(len(b.bin) == 6 and b.bin.isdigit() for b in registry)
     assert registry.by_bin("970436") == Bank(
         bin="970436", code="VCB", short_name="Vietcombank",
-        name="Ngân hàng TMCP Ngoại Thương Việt Nam",
+        name="Ngân hàng TMCP Ngoại Thương Việt Nam", aliases=("Ngoại Thương",),
     )
 
 
@@ -106,6 +106,10 @@ def test_default_registry_is_cached():
 @pytest.mark.parametrize(("typed", "bin_"), [
     ("BVBank", "970454"), ("Bản Việt", "970454"), ("ban viet", "970454"),
     ("LienVietPostBank", "970449"), ("DongA", "970406"), ("Đông Á", "970406"),
+    # How people and census sheets name them: the brand without "Bank", a former name
+    # (Maritime Bank, ViettelPay), the Vietnamese name's distinctive word.
+    ("Shinhan", "970424"), ("Maritime Bank", "970426"), ("Hàng Hải", "970426"),
+    ("ViettelPay", "971005"), ("Ngoại thương", "970436"), ("Công Thương", "970415"),
     # An alias never takes another bank's code: BVB is BaoVietBank's.
     ("BVB", "970438"),
 ])
