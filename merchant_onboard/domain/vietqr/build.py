@@ -48,8 +48,7 @@ def _account_change(typed: str, written: str) -> str | None:
     both."""
     if written == typed:
         return None
-    separated = _ACCOUNT_SEPARATORS.sub("", unicodedata.normalize("NFKC", typed)) != (
-        unicodedata.normalize("NFKC", typed))
+    separated = _ACCOUNT_SEPARATORS.search(unicodedata.normalize("NFKC", typed)) is not None
     converted = _ACCOUNT_SEPARATORS.sub("", typed) != written
     if separated and converted:
         return N_("Số tài khoản được ghi là %(account)s (bỏ dấu cách, dấu chấm, dấu gạch; đổi "
