@@ -317,3 +317,27 @@ def test_a_manager_tabs_through_the_dashboard_with_a_visible_ring_on_every_stop(
     assert len(stops) > 30, texts
     for _ in range(len(stops) - 2):
         _assert_ring(_tab(page, back=True))
+
+
+def test_a_fields_hint_and_its_error_are_read_with_it(seed, laptop_page, login):
+    """A screen reader announced "Tên đăng nhập, edit text" and never the hint under it
+    ("Chữ thường không dấu…"), nor why a ticked-off consent box was refused."""
+    market = seed.market(seed.unique("cho"), name="Chợ Vị Thanh")
+    manager = seed.user(seed.unique("hung"), role="manager", markets=[market])
+    page = laptop_page
+    login(page, manager.username)
+    page.goto(f"/m/{market.code}/team")
+    username = page.locator("#create-login").get_by_label("Tên đăng nhập")
+    expect(username).to_have_accessible_description("Chữ thường không dấu, ví dụ lan.nguyen")
+    username.fill("Lan Nguyễn")
+    page.get_by_role("button", name="Tạo tài khoản").click()
+    username = page.locator("#create-login").get_by_label("Tên đăng nhập")
+    expect(username).to_have_attribute("aria-invalid", "true")
+    expect(username).to_have_accessible_description(
+        re.compile(r"^Tên đăng nhập gồm .+ Chữ thường không dấu, ví dụ lan\.nguyen$"))
+
+    page.goto(f"/m/{market.code}/stalls/new")
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    consent = page.get_by_label(re.compile("Chủ hộ đồng ý"))
+    expect(consent).to_have_attribute("aria-invalid", "true")
+    expect(consent).to_have_accessible_description(re.compile("đồng ý"))
