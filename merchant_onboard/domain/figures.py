@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 
 from merchant_onboard.domain.errors import N_
 from merchant_onboard.domain.funnel import MILESTONES, Status, reached
@@ -37,6 +38,24 @@ def census_size(rows: int, declared: int) -> int:
 def rate(part: int, whole: int) -> float | None:
     """``part / whole`` as a fraction, or None when there is nothing to divide by."""
     return part / whole if whole else None
+
+
+def shown_percent(fraction: float | None) -> int | None:
+    """``fraction`` as the whole percent every page and export shows, or None.
+
+    Halves round up, as people round (Python's ``round`` takes 12.5 to 12). A commune reads
+    "100 %" as "every stall" and "0 %" as "none yet": 199 of 200 shows 99, and 1 of 1,433
+    shows 1.
+    """
+    if fraction is None:
+        return None
+    # Nine decimals drop the binary error first: 29 / 200 * 100 is 14.499999999999998.
+    shown = int(Decimal(f"{fraction * 100:.9f}").quantize(Decimal(1), ROUND_HALF_UP))
+    if fraction < 1:
+        shown = min(shown, 99)
+    if fraction > 0:
+        shown = max(shown, 1)
+    return shown
 
 
 def at_or_past(counts: Mapping[str, int], milestone: Status) -> int:

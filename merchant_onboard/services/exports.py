@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import N_, PermissionDenied, ValidationError
-from merchant_onboard.domain.figures import LOCAL_OFFSET
+from merchant_onboard.domain.figures import LOCAL_OFFSET, shown_percent
 from merchant_onboard.domain.tables import ROLLUP_COLUMNS, STALL_COLUMNS, csv_chunks, xlsx_chunks
 from merchant_onboard.domain.text import mask
 from merchant_onboard.models import AuditEntry, Market, PaymentAccount, Stall, User
@@ -131,8 +131,8 @@ def export_rollup(session: Session, *, actor: User, fmt: str, headers: Sequence[
         for row in rows:
             h = row.headline
             values = {"code": row.code, "name": row.name, "province": row.province,
-                      "ward": row.ward, "adoption_pct": None if h.adoption is None
-                      else round(h.adoption * 100, 1), **vars(h)}
+                      "ward": row.ward, "adoption_pct": shown_percent(h.adoption),
+                      **vars(h)}
             yield [values[key] for key, _ in ROLLUP_COLUMNS]
 
     return Export(filename=f"tong-hop-cac-cho-{now.astimezone(VIETNAM):%Y%m%d}.{fmt}",

@@ -253,7 +253,7 @@ def test_the_xlsx_columns_are_sized_for_reading(session, market, people, stalls)
     assert sheet.freeze_panes == "A2"
 
 
-def test_the_rollup_gives_the_adoption_in_percent_with_one_decimal(
+def test_the_rollup_gives_the_adoption_in_the_whole_percent_the_page_shows(
         session, make_market, make_user, make_stall, people):
     from merchant_onboard.services import onboarding as steps
 
@@ -274,7 +274,7 @@ def test_the_rollup_gives_the_adoption_in_percent_with_one_decimal(
                                    headers=ROLLUP_HEADERS, ward="Phường 2")
     assert export.mimetype == "text/csv; charset=utf-8"
     rows = read_csv(b"".join(export.chunks))
-    assert [(r["CODE"], r["ADOPTION_PCT"]) for r in rows] == [("cho-da-tra", "33.3")]
+    assert [(r["CODE"], r["ADOPTION_PCT"]) for r in rows] == [("cho-da-tra", "33")]
     # Unsorted by the caller: by name, A before V.
     every = exports.export_rollup(session, actor=people["admin"], fmt="csv",
                                   headers=ROLLUP_HEADERS)

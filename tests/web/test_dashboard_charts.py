@@ -21,6 +21,15 @@ def test_percent_is_written_the_vietnamese_way(value, text):
     assert percent(value) == text
 
 
+@pytest.mark.parametrize(("part", "whole", "text"), [
+    (2, 3, "67 %"), (1, 8, "13 %"), (29, 200, "15 %"), (5, 8, "63 %"),
+    (199, 200, "99 %"), (1432, 1433, "99 %"), (1, 1433, "1 %"), (1433, 1433, "100 %")])
+def test_percent_rounds_half_up_and_never_shows_all_or_none_too_early(part, whole, text):
+    """A commune reads "100 %" as "every stall": 199 of 200 is 99 %, and 1 of 1,433 is not
+    0 %; halves go up, as people round (Python's round() takes 12.5 to 12)."""
+    assert percent(part / whole) == text
+
+
 def test_bars_are_proportional_to_the_scale_and_labels_are_escaped():
     svg = parse(bar_chart([Bar("Đã đăng ký <b>", 50, "50 · 50 %"), Bar("Có khách", 25, "25")],
                           title="Phễu & bước", scale=100))

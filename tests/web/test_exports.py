@@ -109,7 +109,7 @@ def test_rollup_export_matches_the_roll_up_page(client, auth, market, make_marke
     rows = read_csv(client.get("/rollup.csv?sort=adoption&desc=1"))
     assert [r["Mã chợ"] for r in rows] == ["cho-vi-thanh", "cho-moi"]
     assert (rows[0]["Tổng số gian hàng"], rows[0]["Có khách thanh toán"]) == ("10", "1")
-    assert rows[0]["Tỷ lệ (%)"] == "10.0"
+    assert rows[0]["Tỷ lệ (%)"] == "10", "the whole percent the page shows"
     only = read_xlsx(client.get("/rollup.xlsx?province=Cần Thơ"))
     assert [r["Mã chợ"] for r in only] == ["cho-moi"]
 

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from merchant_onboard.domain.figures import shown_percent
+
 WIDTH = 360
 FONT = 13
 _GREEN, _GREEN_LIGHT, _INK, _MUTED, _LINE, _AMBER = (
@@ -23,8 +25,9 @@ _BAR, _AMBER_TEXT = "#3a835f", "#8a5a00"
 
 
 def percent(value: float | None) -> str:
-    """``0.153`` → ``15 %`` (Vietnamese writes a space before the sign); None → ``–``."""
-    return "–" if value is None else f"{round(value * 100)} %"
+    """``0.153`` → ``15 %`` (Vietnamese writes a space before the sign); None → ``–``.
+    The number is ``shown_percent``'s, as in the exports."""
+    return "–" if value is None else f"{shown_percent(value)} %"
 
 
 def _svg(height: float, title: str, body: str) -> str:

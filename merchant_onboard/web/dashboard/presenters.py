@@ -45,11 +45,14 @@ def trend_chart(stats: MarketStats) -> Markup:
                                                            pct=percent(target))))
 
 
-def cards(head: Headline) -> list[tuple[str, int, float | None]]:
-    """The headline cards: label, count, share of the census."""
-    return [(label, n, rate(n, head.census)) for label, n in (
-        (_("Đã đăng ký"), head.registered), (_("Đã dán poster"), head.installed),
-        (_("Đã thanh toán thử"), head.test_verified), (_("Có khách thanh toán"), head.first_paid))]
+def cards(head: Headline) -> list[tuple[str, str, int, float | None]]:
+    """The headline cards: figure name (as in the API's headline), label, count, share of
+    the census."""
+    return [(key, label, n, rate(n, head.census)) for key, label, n in (
+        ("registered", _("Đã đăng ký"), head.registered),
+        ("installed", _("Đã dán poster"), head.installed),
+        ("test_verified", _("Đã thanh toán thử"), head.test_verified),
+        ("first_paid", _("Có khách thanh toán"), head.first_paid))]
 
 
 def status_rows(stats: MarketStats) -> list[tuple[str, int]]:

@@ -1,0 +1,260 @@
+"""The same market at the same moment reads the same on every surface: the dashboard page, the
+stats API, the stall export, the roll-up page and the roll-up export (CSV and XLSX).
+
+One world with a stall at every status, a stall sent back to registered by a new account, census
+rows nobody registered yet, a market that declared fewer stalls than it registered, one that
+declared none and an empty one; then one test per pair of surfaces. A manager reporting upward
+copies whichever surface is open: a figure that differs between two of them is a defect.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from collections import Counter
+from fractions import Fraction
+
+import pytest
+from openpyxl import load_workbook
+
+from merchant_onboard.domain.census import parse_census
+from merchant_onboard.models import Role
+from merchant_onboard.services import census, onboarding, stalls
+from merchant_onboard.web.labels import STATUS_LABELS
+
+HEADLINE = ("census", "registered", "installed", "test_verified", "first_paid", "refused",
+            "inactive")
+STEPS = [("poster_printed", None), ("poster_installed", None),
+         ("test_payment_verified", {"name_matches": "on", "owner_confirmed": "on"}),
+         ("first_payment_confirmed", {"amount": "30000", "customer_payment": "on"})]
+#: Roll-up export headers → the headline figure each column holds.
+ROLLUP_EXPORT = {"Tổng số gian hàng": "census", "Đã đăng ký": "registered",
+                 "Đã dán poster": "installed", "Đã thanh toán thử": "test_verified",
+                 "Có khách thanh toán": "first_paid", "Từ chối": "refused",
+                 "Ngừng kinh doanh": "inactive", "Tỷ lệ (%)": "adoption",
+                 "Mục tiêu (%)": "target_pct"}
+
+
+def shown_percent(part: int, whole: int) -> str | None:
+    """What a person should read for ``part / whole``: a whole percent rounded half up, but
+    never 100 before every stall is there, nor 0 once one is (worked out here with exact
+    fractions, independently of the code under test)."""
+    if not whole:
+        return None
+    exact = Fraction(100 * part, whole)
+    value = int(exact + Fraction(1, 2))
+    if part < whole:
+        value = min(value, 99)
+    if part > 0:
+        value = max(value, 1)
+    return str(value)
+
+
+def _advance(session, actor, stall, steps):
+    for kind, data in steps:
+        onboarding.record_event(session, actor=actor, stall=stall, kind=kind, data=data,
+                                client_id=str(uuid.uuid4()))
+
+
+@pytest.fixture
+def world(session, make_market, make_user, make_stall):
+    """Four markets; returns their codes."""
+    du = make_market("cho-du", name="Chợ Đủ", census_size=20, target_pct=29)
+    nho = make_market("cho-nho", name="Chợ Nhỏ", census_size=2, target_pct=60)
+    khong = make_market("cho-khong", name="Chợ Không Khai", census_size=0, target_pct=50)
+    make_market("cho-trong", name="Chợ Trống", census_size=0, target_pct=80)
+    lan = make_user("lan", markets=[du, nho, khong])
+    make_user("admin", role=Role.ADMIN)
+    numbers = iter(range(100, 1000))
+
+    def stall(market, code, zone="Khu A", steps=()):
+        made = make_stall(market, lan, stall_code=code, zone=zone,
+                          account_number=f"0011{next(numbers)}")
+        _advance(session, lan, made, steps)
+        return made
+
+    # Chợ Đủ: census rows, one stall at every status, declared 20 > 12 rows.
+    hung = make_user("hung", role=Role.MANAGER, markets=[du])
+    census.apply_census(session, actor=hung, market=du, rows=parse_census(
+        "Mã gian hàng,Khu\nC-1,Khu A\nC-2,khu a\n".encode()).rows)
+    stall(du, "R-1")
+    stall(du, "P-1", steps=STEPS[:1])
+    stall(du, "I-1", zone="KHU A", steps=STEPS[:2])
+    stall(du, "T-1", steps=STEPS[:3])
+    for code in ("F-1", "F-2", "F-3"):
+        stall(du, code, zone="Khu B", steps=STEPS)
+    refused = stall(du, "X-1", steps=STEPS[:2])
+    _advance(session, lan, refused, [("refused", {"reason": "prefers_cash"})])
+    closed = stall(du, "N-1", steps=STEPS)
+    _advance(session, lan, closed, [("inactive", None)])
+    changed = stall(du, "K-1", steps=STEPS)
+    stalls.change_account(session, actor=lan, stall=changed, market=du,
+                          raw={"bank": "970415", "account_number": "108002345678"},
+                          client_id=str(uuid.uuid4()))
+    # Chợ Nhỏ: declared 2, registered 3, two paid: 2 / 3.
+    for code in ("A-1", "A-2"):
+        stall(nho, code, steps=STEPS)
+    stall(nho, "A-3", steps=STEPS[:2])
+    # Chợ Không Khai: nothing declared, the rows are the census: 1 / 2.
+    stall(khong, "B-1", steps=STEPS)
+    stall(khong, "B-2")
+    return ["cho-du", "cho-nho", "cho-khong", "cho-trong"]
+
+
+@pytest.fixture
+def admin(client, auth, world):
+    auth.login("admin")
+    return client
+
+
+def _percent_text(text: str) -> str | None:
+    text = text.strip()
+    return None if text in ("–", "") else text.removesuffix("%").strip()
+
+
+def _number(text: str) -> int:
+    return int(text.strip().replace(".", ""))
+
+
+def dashboard(client, code: str) -> dict:
+    html = client.get(f"/m/{code}/dashboard").get_data(as_text=True)
+    figures = {name: _number(value) for name, value in
+               re.findall(r'data-figure="(\w+)">([\d.]+)<', html) if name in HEADLINE}
+    figures["adoption"] = _percent_text(
+        re.search(r'data-figure="adoption">([^<]*)<', html).group(1))
+    figures["counts"] = {status: _number(n) for status, n in
+                         re.findall(r'data-status="(\w+)">([\d.]+)<', html) if _number(n)}
+    figures["target_pct"] = int(re.search(r"Mục tiêu (\d+) %", html).group(1))
+    return figures
+
+
+def api(client, code: str) -> dict:
+    body = client.get(f"/api/v1/markets/{code}/stats", headers=client.token).get_json()
+    figures = {name: body["headline"][name] for name in HEADLINE}
+    rate = body["adoption_rate"]
+    assert rate == (body["headline"]["first_paid"] / body["census_size"]
+                    if body["census_size"] else None)
+    figures["adoption"] = shown_percent(figures["first_paid"], figures["census"])
+    figures["counts"] = body["counts"]
+    figures["target_pct"] = body["target_pct"]
+    return figures
+
+
+def rollup_page(client) -> dict[str, dict]:
+    html = client.get("/rollup").get_data(as_text=True)
+    rows = re.findall(r'<tr data-market="([\w-]+)">(.*?)</tr>', html, flags=re.S)
+    rows.append(("*", re.search(r'<tr id="rollup-totals">(.*?)</tr>', html,
+                                flags=re.S).group(1)))
+    out = {}
+    for code, row in rows:
+        cells = dict(re.findall(r'data-figure="(\w+)">(.*?)</td>', row, flags=re.S))
+        figures = {name: _number(cells[name]) for name in HEADLINE if name in cells}
+        figures["adoption"] = _percent_text(re.sub(r"<[^>]+>", "", cells["adoption"]))
+        figures["target_pct"] = _number(cells["target_pct"].removesuffix("%"))
+        out[code] = figures
+    return out
+
+
+def _read(response, fmt: str) -> list[dict]:
+    if fmt == "csv":
+        return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(response.get_data()), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def rollup_export(client, fmt: str) -> dict[str, dict]:
+    out = {}
+    for row in _read(client.get(f"/rollup.{fmt}"), fmt):
+        figures = {}
+        for header, name in ROLLUP_EXPORT.items():
+            value = row[header]
+            figures[name] = (None if value in ("", None) else str(value)) \
+                if name == "adoption" else int(value)
+        out[row["Mã chợ"]] = figures
+    return out
+
+
+def stall_export(client, code: str, fmt: str) -> list[dict]:
+    return _read(client.get(f"/m/{code}/export.{fmt}"), fmt)
+
+
+def _common(a: dict, b: dict) -> tuple[dict, dict]:
+    keys = set(a) & set(b)
+    return {k: a[k] for k in keys}, {k: b[k] for k in keys}
+
+
+@pytest.fixture
+def with_token(admin, api_token):
+    admin.token = api_token("admin")
+    return admin
+
+
+def test_the_world_has_every_edge(with_token, world):
+    """The fixture is what the other tests claim it is (else they could pass on nothing)."""
+    du = api(with_token, "cho-du")
+    assert set(du["counts"]) == set(STATUS_LABELS)
+    assert (du["census"], du["first_paid"], du["adoption"]) == (20, 3, "15")
+    nho = api(with_token, "cho-nho")
+    assert (nho["census"], nho["first_paid"]) == (3, 2)
+    assert api(with_token, "cho-khong")["census"] == 2
+    assert api(with_token, "cho-trong")["adoption"] is None
+
+
+def test_dashboard_page_and_api_agree(with_token, world):
+    for code in world:
+        page, body = dashboard(with_token, code), api(with_token, code)
+        assert page == body, code
+
+
+def test_dashboard_page_and_stall_export_count_the_same_stalls(admin, world):
+    by_label = {str(label): status for status, label in STATUS_LABELS.items()}
+    for code in world:
+        page = dashboard(admin, code)
+        rows = stall_export(admin, code, "csv")
+        assert dict(Counter(by_label[r["Trạng thái"]] for r in rows)) == page["counts"], code
+
+
+def test_stall_export_csv_and_xlsx_agree(admin, world):
+    for code in world:
+        as_csv, as_xlsx = stall_export(admin, code, "csv"), stall_export(admin, code, "xlsx")
+        assert [(r["Mã gian hàng"], r["Trạng thái"]) for r in as_csv] == \
+            [(r["Mã gian hàng"], r["Trạng thái"]) for r in as_xlsx], code
+        for column in ("Ngày đăng ký", "Ngày có khách thanh toán"):
+            assert [r[column] for r in as_csv] == [
+                v.strftime("%Y-%m-%d %H:%M") if v else "" for v in
+                (r[column] for r in as_xlsx)], (code, column)
+
+
+def test_dashboard_page_and_rollup_page_agree(admin, world):
+    rows = rollup_page(admin)
+    for code in world:
+        page, row = _common(dashboard(admin, code), rows[code])
+        assert page == row, code
+
+
+def test_rollup_page_and_rollup_export_agree(admin, world):
+    page = rollup_page(admin)
+    for fmt in ("csv", "xlsx"):
+        exported = rollup_export(admin, fmt)
+        assert set(exported) == set(world), fmt
+        for code in world:
+            on_page, in_file = _common(page[code], exported[code])
+            assert on_page == in_file, (fmt, code)
+
+
+def test_api_and_rollup_export_agree(with_token, world):
+    exported = rollup_export(with_token, "xlsx")
+    for code in world:
+        body, row = _common(api(with_token, code), exported[code])
+        assert body == row, code
+
+
+def test_rollup_totals_are_the_rate_of_the_sums_of_the_api(with_token, world):
+    bodies = [api(with_token, code) for code in world]
+    totals = rollup_page(with_token)["*"]
+    sums = {name: sum(b[name] for b in bodies) for name in HEADLINE if name in totals}
+    assert {name: totals[name] for name in sums} == sums
+    assert totals["adoption"] == shown_percent(sums["first_paid"], sums["census"])
