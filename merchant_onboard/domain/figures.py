@@ -110,7 +110,8 @@ class Headline:
 
     @property
     def on_target(self) -> bool:
-        return (self.adoption or 0) * 100 >= self.target_pct
+        # In whole numbers: 29 / 100 * 100 is 28.999999999999996, short of a 29 % target.
+        return self.census > 0 and self.first_paid * 100 >= self.target_pct * self.census
 
     @property
     def short_of_target(self) -> int:

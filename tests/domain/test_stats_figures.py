@@ -55,3 +55,21 @@ def test_sum_of_headlines_weights_the_target_by_census():
     assert (total.census, total.first_paid) == (40, 9)
     assert total.target_pct == round((90 * 10 + 50 * 30) / 40)
     assert figures.sum_headlines([]).adoption is None
+
+
+@pytest.mark.parametrize(("paid", "census", "target"), [(29, 100, 29), (57, 100, 57),
+                                                       (29, 50, 58), (17, 20, 85)])
+def test_a_market_exactly_at_its_target_has_reached_it(paid, census, target):
+    """29 of 100 at a 29 % target: "đã đạt", not "còn thiếu 0 gian hàng" (29 / 100 * 100 is
+    28.999999999999996 in floating point)."""
+    head = figures.headline({"first_payment_confirmed": paid, "census": census - paid},
+                            declared=0, target_pct=target)
+    assert (head.on_target, head.short_of_target) == (True, 0)
+
+
+def test_one_stall_short_of_the_target_is_not_on_it():
+    head = figures.headline({"first_payment_confirmed": 28, "census": 72}, declared=0,
+                            target_pct=29)
+    assert (head.on_target, head.short_of_target) == (False, 1)
+    empty = figures.headline({}, declared=0, target_pct=1)
+    assert (empty.on_target, empty.adoption) == (False, None)
