@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -80,3 +81,15 @@ def test_the_roll_up_counts_markets_in_good_english(client, auth, market, make_m
     assert "2 markets ·" in two and "Total (2 markets)" in two
     vietnamese = client.get("/rollup?province=Hậu Giang&lang=vi").get_data(as_text=True)
     assert "2 chợ ·" in vietnamese and "Tổng (2 chợ)" in vietnamese
+
+
+def test_the_funnels_first_bar_is_named_as_the_denominator_card_not_the_list(client, auth,
+                                                                             market):
+    """Declared 1,433, one stall listed: the legend reads "Danh sách 1", so a funnel bar of
+    1,433 named "Danh sách" gave the list two sizes on one page."""
+    auth.login("hung")
+    html = client.get("/m/cho-vi-thanh/dashboard").get_data(as_text=True)
+    assert "Danh sách 1 · khai báo 1.433" in html
+    funnel = re.search(r'<svg[^>]*aria-label="Phễu chuyển đổi".*?</svg>', html).group(0)
+    label, count = re.findall(r"<text[^>]*>([^<]*)</text>", funnel)[:2]
+    assert (label, count) == ("Tổng số gian hàng", "1.433 · 100 %")

@@ -20,7 +20,9 @@ def thousands(n: int | None) -> str:
 def funnel_chart(stats: MarketStats) -> Markup:
     bars = []
     for stage in stats.funnel:
-        label = _("Danh sách (mẫu số)") if stage.status == "census" \
+        # The census step is the denominator (declared size included), named as its card is:
+        # "Danh sách" is the list's own row count, shown beside the declared size.
+        label = _("Tổng số gian hàng") if stage.status == "census" \
             else str(STATUS_LABELS[stage.status])
         note = "" if stage.conversion is None else \
             _("%(pct)s từ bước trước", pct=percent(stage.conversion))
