@@ -93,3 +93,27 @@ def test_the_funnels_first_bar_is_named_as_the_denominator_card_not_the_list(cli
     funnel = re.search(r'<svg[^>]*aria-label="Phễu chuyển đổi".*?</svg>', html).group(0)
     label, count = re.findall(r"<text[^>]*>([^<]*)</text>", funnel)[:2]
     assert (label, count) == ("Tổng số gian hàng", "1.433 · 100 %")
+
+
+def test_the_roll_up_says_its_total_rate_is_of_the_sums_not_a_mean_of_rates(
+        client, auth, session, make_market, make_user, make_stall):
+    """One market 1 of 1 (100 %), one 0 of 9: the total is 10 %, where a mean of the rates
+    is 50 %. A commune copies one of the two upward: the page must say which it shows."""
+    full = make_market("cho-du", census_size=1, target_pct=90)
+    bare = make_market("cho-trong", census_size=9, target_pct=50)
+    lan = make_user("lan", markets=[full, bare])
+    make_user("admin", role=Role.ADMIN)
+    paid = make_stall(full, lan)
+    for kind, data in [("poster_printed", None), ("poster_installed", None),
+                       ("test_payment_verified", {"name_matches": "on", "owner_confirmed": "on"}),
+                       ("first_payment_confirmed", {"amount": "20000", "customer_payment": "on"})]:
+        onboarding.record_event(session, actor=lan, stall=paid, kind=kind, data=data,
+                                client_id=str(uuid.uuid4()))
+    auth.login("admin")
+    html = client.get("/rollup").get_data(as_text=True)
+    totals = re.search(r'<tr id="rollup-totals">(.*?)</tr>', html, flags=re.S).group(1)
+    assert re.search(r'data-figure="adoption">10 %<', totals)
+    assert re.search(r'data-figure="target_pct">54 %<', totals)
+    assert ("tổng số gian hàng có khách thanh toán ÷ tổng số gian hàng của các chợ "
+            "(không phải trung bình tỷ lệ của từng chợ)") in html
+    assert "trung bình mục tiêu các chợ, theo số gian hàng của từng chợ" in html
