@@ -23,6 +23,19 @@ HEADLINE_STAGES: tuple[Status, ...] = (
     Status.REGISTERED, Status.POSTER_INSTALLED, Status.TEST_PAYMENT_VERIFIED,
     Status.FIRST_PAYMENT_CONFIRMED,
 )
+#: The names of the funnel's counts. Each counts the stalls at a milestone *or past it*, so
+#: none may be named as a status is: "Đã đăng ký" is the stalls at that very step (the status
+#: table, the stall export), and one name for two numbers is what a manager copies wrongly.
+#: The census step is the denominator, the declared size included.
+REACHED_LABELS: dict[Status, str] = {
+    Status.CENSUS: N_("Tổng số gian hàng"),
+    Status.REGISTERED: N_("Đăng ký trở lên"),
+    Status.POSTER_PRINTED: N_("In poster trở lên"),
+    Status.POSTER_INSTALLED: N_("Dán poster trở lên"),
+    Status.TEST_PAYMENT_VERIFIED: N_("Thanh toán thử trở lên"),
+    # The last step: at it and past it are the same stalls, and the status's own name fits.
+    Status.FIRST_PAYMENT_CONFIRMED: N_("Có khách thanh toán"),
+}
 #: Statuses still moving through the funnel after registration (not yet paid by a customer).
 IN_PROGRESS: tuple[Status, ...] = (
     Status.REGISTERED, Status.POSTER_PRINTED, Status.POSTER_INSTALLED,

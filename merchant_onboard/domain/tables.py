@@ -20,6 +20,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from merchant_onboard.domain.errors import N_
+from merchant_onboard.domain.figures import REACHED_LABELS
+from merchant_onboard.domain.funnel import Status
 
 BOM = "\ufeff"
 #: A cell starting with one of these is a formula to Excel (CSV injection, OWASP).
@@ -46,8 +48,10 @@ ROLLUP_COLUMNS: tuple[tuple[str, str], ...] = (
     ("code", N_("Mã chợ")), ("name", N_("Tên chợ")), ("province", N_("Tỉnh/thành")),
     ("ward", N_("Phường/xã")), ("census_rows", N_("Số dòng danh sách")),
     ("declared", N_("Số khai báo")), ("census", N_("Tổng số gian hàng")),
-    ("registered", N_("Đã đăng ký")), ("installed", N_("Đã dán poster")),
-    ("test_verified", N_("Đã thanh toán thử")), ("first_paid", N_("Có khách thanh toán")),
+    ("registered", REACHED_LABELS[Status.REGISTERED]),
+    ("installed", REACHED_LABELS[Status.POSTER_INSTALLED]),
+    ("test_verified", REACHED_LABELS[Status.TEST_PAYMENT_VERIFIED]),
+    ("first_paid", REACHED_LABELS[Status.FIRST_PAYMENT_CONFIRMED]),
     ("refused", N_("Từ chối")), ("inactive", N_("Ngừng kinh doanh")),
     ("adoption_pct", N_("Tỷ lệ (%)")), ("target_pct", N_("Mục tiêu (%)")),
 )

@@ -30,8 +30,8 @@ STEPS = [("poster_printed", None), ("poster_installed", None),
          ("test_payment_verified", {"name_matches": "on", "owner_confirmed": "on"}),
          ("first_payment_confirmed", {"amount": "30000", "customer_payment": "on"})]
 #: Roll-up export headers → the headline figure each column holds.
-ROLLUP_EXPORT = {"Tổng số gian hàng": "census", "Đã đăng ký": "registered",
-                 "Đã dán poster": "installed", "Đã thanh toán thử": "test_verified",
+ROLLUP_EXPORT = {"Tổng số gian hàng": "census", "Đăng ký trở lên": "registered",
+                 "Dán poster trở lên": "installed", "Thanh toán thử trở lên": "test_verified",
                  "Có khách thanh toán": "first_paid", "Từ chối": "refused",
                  "Ngừng kinh doanh": "inactive", "Tỷ lệ (%)": "adoption",
                  "Mục tiêu (%)": "target_pct"}
@@ -258,3 +258,39 @@ def test_rollup_totals_are_the_rate_of_the_sums_of_the_api(with_token, world):
     sums = {name: sum(b[name] for b in bodies) for name in HEADLINE if name in totals}
     assert {name: totals[name] for name in sums} == sums
     assert totals["adoption"] == shown_percent(sums["first_paid"], sums["census"])
+
+
+def _labelled_numbers(html: str) -> set[tuple[str, int]]:
+    """(label, number) pairs a reader sees on the dashboard: cards, funnel bars, status rows."""
+    pairs = {(label.strip(), _number(n)) for label, n in re.findall(
+        r'<span class="kpi-label">([^<]*)</span><strong[^>]*>([\d.]+)<', html)}
+    funnel = re.search(r'<svg[^>]*aria-label="Phễu chuyển đổi".*?</svg>', html, re.S).group(0)
+    label = ""
+    for text in re.findall(r"<text[^>]*>([^<]*)</text>", funnel):
+        if re.fullmatch(r"[\d.]+ · .*", text):
+            pairs.add((label, _number(text.split(" · ")[0])))
+        elif "từ bước trước" not in text:
+            label = text
+    pairs |= {(label, _number(n)) for label, n in re.findall(
+        r'status=\w+">([^<]*)</a></th>\s*<td class="num" data-status="\w+">([\d.]+)<', html)}
+    return pairs
+
+
+def test_one_label_names_one_number_on_the_dashboard_and_in_the_exports(admin, world):
+    """Cards and funnel count the stalls at a step *or past it* (Chợ Đủ: 8 registered), the
+    status table and the stall export the stalls *at* it (2): under the same words "Đã đăng
+    ký" a manager copied whichever was open."""
+    html = admin.get("/m/cho-du/dashboard").get_data(as_text=True)
+    pairs = _labelled_numbers(html)
+    labels = {label for label, _ in pairs}
+    assert {str(label) for label in STATUS_LABELS.values()} < labels, "status table read"
+    assert len(labels) >= 8 + 5, "cards and funnel read too"
+    numbers: dict[str, set[int]] = {}
+    for label, n in pairs:
+        numbers.setdefault(label, set()).add(n)
+    assert {label: ns for label, ns in numbers.items() if len(ns) > 1} == {}
+    statuses = {str(label) for label in STATUS_LABELS.values()}
+    reached = {header for header, name in ROLLUP_EXPORT.items()
+               if name in ("registered", "installed", "test_verified")}
+    headers = set(_read(admin.get("/rollup.csv"), "csv")[0])
+    assert reached <= headers and not reached & statuses

@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from merchant_onboard.web.dashboard.charts import Bar, bar_chart, line_chart, percent
-from merchant_onboard.domain.figures import Headline, rate
+from merchant_onboard.domain.figures import REACHED_LABELS, Headline, rate
 from merchant_onboard.domain.funnel import Status
 from merchant_onboard.services.stats import MarketStats
-from merchant_onboard.web.labels import REASON_LABELS, STATUS_LABELS
+from merchant_onboard.web.labels import REASON_LABELS
 
 
 def thousands(n: int | None) -> str:
@@ -17,13 +17,15 @@ def thousands(n: int | None) -> str:
     return "" if n is None else f"{n:,}".replace(",", ".")
 
 
+def reached_label(milestone: str) -> str:
+    """The name of the count of stalls at ``milestone`` or past it, translated."""
+    return _(REACHED_LABELS[Status(milestone)])
+
+
 def funnel_chart(stats: MarketStats) -> Markup:
     bars = []
     for stage in stats.funnel:
-        # The census step is the denominator (declared size included), named as its card is:
-        # "Danh sách" is the list's own row count, shown beside the declared size.
-        label = _("Tổng số gian hàng") if stage.status == "census" \
-            else str(STATUS_LABELS[stage.status])
+        label = reached_label(stage.status)
         note = "" if stage.conversion is None else \
             _("%(pct)s từ bước trước", pct=percent(stage.conversion))
         bars.append(Bar(label, stage.count, f"{thousands(stage.count)} · {percent(stage.rate)}",
@@ -50,11 +52,12 @@ def trend_chart(stats: MarketStats) -> Markup:
 def cards(head: Headline) -> list[tuple[str, str, int, float | None]]:
     """The headline cards: figure name (as in the API's headline), label, count, share of
     the census."""
-    return [(key, label, n, rate(n, head.census)) for key, label, n in (
-        ("registered", _("Đã đăng ký"), head.registered),
-        ("installed", _("Đã dán poster"), head.installed),
-        ("test_verified", _("Đã thanh toán thử"), head.test_verified),
-        ("first_paid", _("Có khách thanh toán"), head.first_paid))]
+    return [(key, reached_label(milestone), n, rate(n, head.census))
+            for key, milestone, n in (
+                ("registered", Status.REGISTERED, head.registered),
+                ("installed", Status.POSTER_INSTALLED, head.installed),
+                ("test_verified", Status.TEST_PAYMENT_VERIFIED, head.test_verified),
+                ("first_paid", Status.FIRST_PAYMENT_CONFIRMED, head.first_paid))]
 
 
 def status_rows(stats: MarketStats) -> list[tuple[str, int]]:
