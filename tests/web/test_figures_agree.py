@@ -127,6 +127,8 @@ def dashboard(client, code: str) -> dict:
     figures["counts"] = {status: _number(n) for status, n in
                          re.findall(r'data-status="(\w+)">([\d.]+)<', html) if _number(n)}
     figures["target_pct"] = int(re.search(r"Mục tiêu (\d+) %", html).group(1))
+    funnel = re.search(r'<svg[^>]*aria-label="Phễu chuyển đổi".*?</svg>', html, re.S).group(0)
+    figures["funnel"] = [_number(n) for n in re.findall(r">([\d.]+) · [^<]*</text>", funnel)]
     return figures
 
 
@@ -139,6 +141,7 @@ def api(client, code: str) -> dict:
     figures["adoption"] = shown_percent(figures["first_paid"], figures["census"])
     figures["counts"] = body["counts"]
     figures["target_pct"] = body["target_pct"]
+    figures["funnel"] = [stage["count"] for stage in body["funnel"]]
     return figures
 
 
@@ -206,6 +209,7 @@ def test_the_world_has_every_edge(with_token, world):
 def test_dashboard_page_and_api_agree(with_token, world):
     for code in world:
         page, body = dashboard(with_token, code), api(with_token, code)
+        assert len(page["funnel"]) == 6, "census and five milestones"
         assert page == body, code
 
 
