@@ -191,6 +191,15 @@ def zone_spellings(market_zones: list[str], zone: str) -> list[str]:
     return [stored for stored in market_zones if zone_key(stored) == wanted]
 
 
+def zone_choices(market_zones: list[str]) -> list[str]:
+    """One spelling of each zone of ``market_zones`` (the first, in order), as ``zone_key``
+    compares them: a filter's list names "Khu A" once even when some stalls say "khu a"."""
+    choices: dict[str, str] = {}
+    for zone in market_zones:
+        choices.setdefault(zone_key(zone), zone)
+    return list(choices.values())
+
+
 _ZONES = (sa.select(Stall.zone).where(Stall.market_id == sa.bindparam("market_id"))
           .distinct().order_by(Stall.zone))
 

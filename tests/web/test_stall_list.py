@@ -204,6 +204,31 @@ def test_the_list_finds_a_zone_however_it_is_written(client, auth, market, volun
         assert (status, rows(page)) == (200, ["C-1"])
 
 
+def test_the_zone_filter_offers_each_zone_once_however_its_stalls_spell_it(
+        client, auth, market, volunteer, make_stall, make_user):
+    """"Khu Chợ Cá", "khu chợ cá" and its decomposed form are one zone to the filter: the
+    list of choices (here and on the poster batch page) names it once, and choosing it
+    selects it again."""
+    for n, zone in enumerate(("Khu Chợ Cá", "khu chợ cá",
+                              unicodedata.normalize("NFD", "KHU CHỢ CÁ"), "Khu B")):
+        make_stall(market, volunteer, stall_code=f"C-{n}", zone=zone,
+                   account_number=f"00990{n}", owner_phone=f"098800000{n}")
+    make_user("hung", role=Role.MANAGER, markets=[market])
+    auth.login("hung")
+    for path in (f"/m/{market.code}/", f"/m/{market.code}/posters?zone=khu+ch%E1%BB%A3+c%C3%A1"):
+        page = client.get(path).get_data(as_text=True)
+        options = re.findall(r'<option value="([^"]+)" ?(selected)?>[^<]*</option>', page)
+        zones = [(o, chosen) for o, chosen in options
+                 if "khu" in unicodedata.normalize("NFC", o).casefold()]
+        assert len(zones) == 2, (path, zones)
+        chosen = [" ".join(unicodedata.normalize("NFC", o).casefold().split())
+                  for o, chosen in zones if chosen]
+        assert chosen == (["khu chợ cá"] if "zone=" in path else []), path
+    status, page = _page(client, f"/m/{market.code}/?zone={quote('KHU CHỢ CÁ')}")
+    assert (status, sorted(rows(page))) == (200, ["C-0", "C-1", "C-2"])
+    assert len(re.findall(r'<option value="[^"]+" selected>', page)) == 1
+
+
 def test_a_zone_filter_reads_the_markets_zones_once(client, auth, app, market, volunteer,
                                                     make_stall):
     """The zones are read for the filter's list; matching the typed zone uses that list

@@ -85,7 +85,8 @@ def batch(code: str):
     return render_template(
         "posters/batch.html", market=market, fmt=fmt, selection=selection, errors=errors,
         count=count, all_printed=all_printed,
-        zones=stall_lookup.zones(session, market), statuses=posters.PRINTABLE,
+        zones=stall_lookup.zone_choices(stall_lookup.zones(session, market)),
+        statuses=posters.PRINTABLE,
         skip=max(0, request.args.get("skip", 0, type=int)),
         batch_id=posters.batch_id_of(session, market, selection, fmt), formats=[f for f in PosterFormat
                                                 if f is not PosterFormat.PNG])

@@ -91,7 +91,8 @@ def market(code: str):
         rows, total, errors = [], 0, field_errors(exc)
     return render_template(
         "stalls/market.html", market=market, can_manage=can_manage, query=query,
-        statuses=STATUSES, status=status, zones=zones, zone=zone, stuck=stuck, stalls=rows,
+        statuses=STATUSES, status=status, zones=stall_lookup.zone_choices(zones), zone=zone,
+        stuck=stuck, stalls=rows,
         total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
         errors=errors, search_max=stall_lookup.SEARCH_MAX), (422 if errors else 200)
 
