@@ -117,3 +117,16 @@ def test_the_roll_up_says_its_total_rate_is_of_the_sums_not_a_mean_of_rates(
     assert ("tổng số gian hàng có khách thanh toán ÷ tổng số gian hàng của các chợ "
             "(không phải trung bình tỷ lệ của từng chợ)") in html
     assert "trung bình mục tiêu các chợ, theo số gian hàng của từng chợ" in html
+
+
+def test_an_empty_market_is_not_said_to_be_zero_stalls_short_of_its_target(
+        client, auth, make_market, make_user):
+    """No stall listed or declared: there is no rate, so neither "đã đạt" nor "còn thiếu 0
+    gian hàng" (which reads as a target all but reached)."""
+    make_market("cho-trong", census_size=0, target_pct=80)
+    make_user("admin", role=Role.ADMIN)
+    auth.login("admin")
+    html = client.get("/m/cho-trong/dashboard").get_data(as_text=True)
+    assert re.search(r'data-figure="adoption">–<', html)
+    assert "Mục tiêu 80 %" in html
+    assert "còn thiếu" not in html and "đã đạt" not in html
