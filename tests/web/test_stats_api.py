@@ -68,3 +68,17 @@ def test_stats_are_documented(client):
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/MarketStats"}
     assert "volunteers" in document["components"]["schemas"]["MarketStats"]["properties"]
+
+
+def test_the_document_says_what_each_figure_counts(client):
+    """The market's census_size (declared) and the figures' census_size (the denominator)
+    share a name; headline.registered counts stalls at registered *or past it*, counts
+    ["registered"] those at it. A tool builder reads which is which from the document."""
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    headline = schemas["Headline"]["properties"]
+    assert all(field.get("description") for field in headline.values()), [
+        name for name, field in headline.items() if not field.get("description")]
+    for name in ("registered", "installed", "test_verified"):
+        assert "or past it" in headline[name]["description"], name
+    assert "declared" in schemas["Market"]["properties"]["census_size"]["description"].lower()
+    assert "adoption_rate" in schemas["MarketStats"]["properties"]["census_size"]["description"]

@@ -345,7 +345,9 @@ class Market(Answer):
     province: str
     ward: str
     address: str
-    census_size: int
+    census_size: int = Field(description="Declared number of stalls (0: none declared). The "
+                                         "adoption rate counts against the larger of this and "
+                                         "the stalls listed: the stats' census_size.")
     target_pct: int
     campaign_title: str
     poster_second_line: str
@@ -577,18 +579,27 @@ Rate = Annotated[float | None, Field(
     ge=0, description="A fraction (0.85 = 85 %); null when the census is empty.")]
 
 
+def _reached(step: str) -> Any:
+    return Field(description=f"Stalls at {step} or past it (refused and inactive stalls are "
+                             f"not counted); counts[\"{step}\"] is the stalls at it.")
+
+
 class Headline(Answer):
-    census_rows: Count
-    declared: Count
-    census: Count
-    registered: Count
-    installed: Count
-    test_verified: Count
-    first_paid: Count
-    refused: Count
-    inactive: Count
-    target_pct: int
-    adoption_rate: Rate
+    """The dashboard's cards and the roll-up's columns."""
+
+    census_rows: Count = Field(description="Stalls listed, at any status.")
+    declared: Count = Field(description="The market's declared census_size.")
+    census: Count = Field(description="The adoption denominator: census_rows, or declared "
+                                      "when it is larger.")
+    registered: Count = _reached("registered")
+    installed: Count = _reached("poster_installed")
+    test_verified: Count = _reached("test_payment_verified")
+    first_paid: Count = Field(description="Stalls at first_payment_confirmed.")
+    refused: Count = Field(description="Stalls at refused.")
+    inactive: Count = Field(description="Stalls at inactive (closed); still in census_rows.")
+    target_pct: int = Field(description="The market's adoption target, in percent.")
+    adoption_rate: Rate = Field(description="first_paid ÷ census, a fraction (0.85 = 85 %); "
+                                            "null when census is 0.")
 
 
 class FunnelStage(Answer):
@@ -626,8 +637,9 @@ class MarketStats(Answer):
     generated_at: Timestamp
     counts: dict[Status, Count] = Field(
         description="Stalls per current status; absent statuses have none.")
-    census_size: Count = Field(description="The adoption denominator: the census rows, or "
-                                           "the declared size when it is larger.")
+    census_size: Count = Field(description="The adoption denominator (adoption_rate's): the "
+                                           "census rows, or the declared size (the market's "
+                                           "census_size) when it is larger.")
     adoption_rate: Rate = Field(description="Stalls at first_payment_confirmed ÷ census_size.")
     target_pct: int
     headline: Headline
