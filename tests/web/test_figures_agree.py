@@ -298,3 +298,19 @@ def test_one_label_names_one_number_on_the_dashboard_and_in_the_exports(admin, w
                if name in ("registered", "installed", "test_verified")}
     headers = set(_read(admin.get("/rollup.csv"), "csv")[0])
     assert reached <= headers and not reached & statuses
+
+
+def test_the_volunteer_table_says_it_counts_records_not_stalls(admin, world):
+    """Chợ Đủ's K-1 was paid, then its account changed and it went back to registered; N-1
+    was paid, then closed: Lan recorded five first payments where the card counts three
+    stalls paid. The table keeps what each person recorded (on purpose: tests/services/
+    test_stats.py), and must say so, or its column is reported as stalls."""
+    html = admin.get("/m/cho-du/dashboard").get_data(as_text=True)
+    table = re.search(r'<table class="data" id="volunteers">.*?</table>', html, re.S).group(0)
+    payments = sum(_number(row[2]) for row in re.findall(
+        r'<td class="num">([\d.]+)</td>\s*<td class="num">([\d.]+)</td>\s*'
+        r'<td class="num">([\d.]+)</td>', table))
+    assert (payments, dashboard(admin, "cho-du")["first_paid"]) == (5, 3)
+    section = re.search(r'<section[^>]*aria-labelledby="vol-title".*?</section>', html,
+                        re.S).group(0)
+    assert "Số lần mỗi người ghi nhận, không phải số gian hàng" in section
