@@ -314,3 +314,37 @@ def test_the_volunteer_table_says_it_counts_records_not_stalls(admin, world):
     section = re.search(r'<section[^>]*aria-labelledby="vol-title".*?</section>', html,
                         re.S).group(0)
     assert "Số lần mỗi người ghi nhận, không phải số gian hàng" in section
+
+
+def test_a_payment_late_on_a_utc_sunday_is_monday_in_the_export_and_the_weekly_trend(
+        session, make_market, make_user, client, auth, api_token):
+    """20:00 UTC on a Sunday is 03:00 on Monday in Vietnam: the export's date and the
+    trend's week (the API's, which the page draws) both say Monday."""
+    from datetime import UTC, datetime, timedelta
+
+    from merchant_onboard.services.stalls import register_stall
+    from tests.factories import stall_fields
+
+    market = make_market("cho-gio", census_size=4)
+    lan = make_user("lan", markets=[market])
+    make_user("admin", role=Role.ADMIN)
+    today = datetime.now(UTC)
+    sunday = (today - timedelta(days=today.weekday() + 8)).replace(
+        hour=20, minute=0, second=0, microsecond=0)
+    assert sunday.weekday() == 6
+    stall = register_stall(session, actor=lan, market=market, raw=stall_fields(),
+                           client_id=str(uuid.uuid4()), confirm_phone=True,
+                           at=sunday - timedelta(days=5)).stall
+    for n, (kind, data) in enumerate(STEPS):
+        onboarding.record_event(session, actor=lan, stall=stall, kind=kind, data=data,
+                                client_id=str(uuid.uuid4()),
+                                at=sunday - timedelta(days=3 - n) if n < 3 else sunday)
+    auth.login("admin")
+    row = stall_export(client, "cho-gio", "csv")[0]
+    monday = (sunday + timedelta(hours=7)).date()
+    assert row["Ngày có khách thanh toán"] == f"{monday:%Y-%m-%d} 03:00"
+    weekly = client.get("/api/v1/markets/cho-gio/stats",
+                        headers=api_token("admin")).get_json()["weekly"]
+    assert {p["week"]: p["cumulative"] for p in weekly}[monday.isoformat()] == 1
+    assert {p["week"]: p["cumulative"] for p in weekly}[
+        (monday - timedelta(days=7)).isoformat()] == 0
