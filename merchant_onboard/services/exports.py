@@ -22,7 +22,7 @@ from merchant_onboard.domain.text import mask
 from merchant_onboard.models import AuditEntry, Market, PaymentAccount, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access
-from merchant_onboard.services.rollup import require_admin, rollup_rows
+from merchant_onboard.services.rollup import place_filter, require_admin, rollup_rows
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -124,7 +124,8 @@ def export_rollup(session: Session, *, actor: User, fmt: str, headers: Sequence[
     now = now or utcnow()
     rows = rollup_rows(session, province=province, ward=ward, sort=sort, descending=descending)
     _audit(session, actor=actor, action="export.rollup", target=province or "*",
-           market_id=None, data={"format": fmt, "province": province, "ward": ward,
+           market_id=None, data={"format": fmt, "province": province,
+                                 "ward": place_filter(province, ward)[1],
                                  "markets": len(rows)})
 
     def lines() -> Iterator[list[Any]]:

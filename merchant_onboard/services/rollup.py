@@ -64,9 +64,17 @@ def require_admin(user: User) -> None:
         raise PermissionDenied(N_("Chỉ quản trị viên mới xem được báo cáo tổng hợp."))
 
 
+def place_filter(province: str, ward: str) -> tuple[str, str]:
+    """The province and ward a roll-up filters by. A ward is chosen within a province, never
+    alone: "Phường 1" names a ward in many towns, and alone would total them all as one."""
+    return province, ward if province else ""
+
+
 def rollup_rows(session: Session, *, province: str = "", ward: str = "", sort: str = "name",
                 descending: bool = False) -> list[RollupRow]:
-    """Every market matching the filters, with its headline figures, sorted."""
+    """Every market matching the filters (``place_filter``), with its headline figures,
+    sorted."""
+    province, ward = place_filter(province, ward)
     markets = select(Market.id, Market.code, Market.name, Market.province, Market.ward,
                      Market.census_size, Market.target_pct)
     counted = select(Stall.market_id, Stall.status, sa.func.count())
@@ -97,10 +105,9 @@ def rollup(session: Session, *, actor: User, province: str = "", ward: str = "",
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(1, page), pages)
     provinces = session.exec(select(Market.province).distinct().order_by(Market.province))
-    wards = select(Market.ward).distinct().order_by(Market.ward)
-    if province:
-        wards = wards.where(Market.province == province)
+    # The wards of the chosen province only (see place_filter).
+    wards = session.exec(select(Market.ward).where(Market.province == province).distinct()
+                         .order_by(Market.ward)) if province else []
     return Rollup(rows=rows[(page - 1) * per_page: page * per_page], count=len(rows),
                   totals=sum_headlines(r.headline for r in rows), page=page, pages=pages,
-                  provinces=[p for p in provinces if p],
-                  wards=[w for w in session.exec(wards) if w])
+                  provinces=[p for p in provinces if p], wards=[w for w in wards if w])

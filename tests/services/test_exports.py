@@ -271,7 +271,8 @@ def test_the_rollup_gives_the_adoption_in_the_whole_percent_the_page_shows(
         steps.record_event(session, actor=lan, stall=first, kind=kind,
                            client_id=str(uuid.uuid4()), data=data)
     export = exports.export_rollup(session, actor=people["admin"], fmt="csv",
-                                   headers=ROLLUP_HEADERS, ward="Phường 2")
+                                   headers=ROLLUP_HEADERS, province="Hậu Giang",
+                                   ward="Phường 2")
     assert export.mimetype == "text/csv; charset=utf-8"
     rows = read_csv(b"".join(export.chunks))
     assert [(r["CODE"], r["ADOPTION_PCT"]) for r in rows] == [("cho-da-tra", "33")]

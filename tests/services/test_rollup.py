@@ -83,3 +83,19 @@ def test_managers_cannot_see_the_roll_up(session, markets, make_user):
     manager = make_user("hung", role=Role.MANAGER, markets=[markets[0]])
     with pytest.raises(PermissionDenied):
         rollup.rollup(session, actor=manager)
+
+
+def test_a_ward_is_chosen_within_a_province_never_across_provinces(session, markets, admin,
+                                                                   make_market):
+    """"Phường 1" is a ward of Vị Thanh and of many other towns: a ward chosen alone totalled
+    every province's "Phường 1" under one name. Wards are offered, and filter, only within
+    the chosen province."""
+    make_market("cho-tan-an", name="Chợ Tân An", province="Long An", ward="Phường 1")
+    make_market("cho-vt-1", name="Chợ Phường 1", province="Hậu Giang", ward="Phường 1")
+    assert rollup.rollup(session, actor=admin).wards == []
+    assert rollup.rollup(session, actor=admin, province="Long An").wards == ["Phường 1"]
+    chosen = rollup.rollup(session, actor=admin, province="Hậu Giang", ward="Phường 1")
+    assert [r.code for r in chosen.rows] == ["cho-vt-1", "cho-vi-thanh"]
+    alone = rollup.rollup(session, actor=admin, ward="Phường 1")
+    assert {r.province for r in alone.rows} == {"Hậu Giang", "Cần Thơ", "Long An"}
+    assert alone.count == 5, "no province chosen: every market, as the page's choices say"
