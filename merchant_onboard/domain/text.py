@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from merchant_onboard.domain.errors import N_, ValidationError
 
@@ -154,6 +155,22 @@ def zone_key(zone: str) -> str:
     """A zone as a filter compares it: "KHU CHỢ CÁ", "khu chợ cá" and its NFD form are one
     zone (accents are kept: "Khu Cá" and "Khu Ca" may be two)."""
     return " ".join(nfc(zone).casefold().split())
+
+
+def spellings_of(name: str, stored: Iterable[str]) -> list[str]:
+    """The names of ``stored`` that ``name`` names, compared as ``zone_key`` compares: a
+    filter matches all of them (a province typed "HẬU GIANG" is Hậu Giang)."""
+    wanted = zone_key(name)
+    return [spelling for spelling in stored if zone_key(spelling) == wanted]
+
+
+def one_spelling_each(stored: Iterable[str]) -> list[str]:
+    """One spelling (the first, in order) of each name of ``stored``, compared as
+    ``zone_key`` compares: a filter's choices name "Khu A" once even if some say "khu a"."""
+    choices: dict[str, str] = {}
+    for spelling in stored:
+        choices.setdefault(zone_key(spelling), spelling)
+    return list(choices.values())
 
 
 def normalize_account(s: str) -> str:

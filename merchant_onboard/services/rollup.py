@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from merchant_onboard.domain.errors import N_, PermissionDenied
 from merchant_onboard.domain.figures import Headline, headline, sum_headlines
-from merchant_onboard.domain.text import fold_search
+from merchant_onboard.domain.text import fold_search, one_spelling_each, spellings_of
 from merchant_onboard.models import Market, Role, Stall, User
 
 
@@ -70,20 +70,32 @@ def place_filter(province: str, ward: str) -> tuple[str, str]:
     return province, ward if province else ""
 
 
+def _places(session: Session, province: str) -> tuple[list[str], list[str]]:
+    """Every stored spelling of the provinces, and of the wards of ``province`` (each however
+    it is spelled: "HẬU GIANG" is Hậu Giang). Markets are few: compared in Python, as
+    ``zone_key`` does, rather than in SQL, where SQLite's lower() folds ASCII only."""
+    provinces = [p for p in session.exec(select(Market.province).distinct()
+                                         .order_by(Market.province)) if p]
+    chosen = spellings_of(province, provinces) if province else []
+    wards = [w for w in session.exec(select(Market.ward).distinct()
+                                     .where(Market.province.in_(chosen))
+                                     .order_by(Market.ward)) if w] if chosen else []
+    return provinces, wards
+
+
 def rollup_rows(session: Session, *, province: str = "", ward: str = "", sort: str = "name",
                 descending: bool = False) -> list[RollupRow]:
-    """Every market matching the filters (``place_filter``), with its headline figures,
-    sorted."""
+    """Every market matching the filters (``place_filter``, each name however it is
+    spelled), with its headline figures, sorted."""
     province, ward = place_filter(province, ward)
     markets = select(Market.id, Market.code, Market.name, Market.province, Market.ward,
                      Market.census_size, Market.target_pct)
     counted = select(Stall.market_id, Stall.status, sa.func.count())
-    if province or ward:
-        chosen = select(Market.id)
-        if province:
-            chosen = chosen.where(Market.province == province)
+    if province:
+        provinces, wards = _places(session, province)
+        chosen = select(Market.id).where(Market.province.in_(spellings_of(province, provinces)))
         if ward:
-            chosen = chosen.where(Market.ward == ward)
+            chosen = chosen.where(Market.ward.in_(spellings_of(ward, wards)))
         markets = markets.where(Market.id.in_(chosen))
         counted = counted.where(Stall.market_id.in_(chosen))
     counts: dict[int, dict[str, int]] = defaultdict(dict)
@@ -104,10 +116,8 @@ def rollup(session: Session, *, actor: User, province: str = "", ward: str = "",
     rows = rollup_rows(session, province=province, ward=ward, sort=sort, descending=descending)
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(1, page), pages)
-    provinces = session.exec(select(Market.province).distinct().order_by(Market.province))
     # The wards of the chosen province only (see place_filter).
-    wards = session.exec(select(Market.ward).where(Market.province == province).distinct()
-                         .order_by(Market.ward)) if province else []
+    provinces, wards = _places(session, province)
     return Rollup(rows=rows[(page - 1) * per_page: page * per_page], count=len(rows),
                   totals=sum_headlines(r.headline for r in rows), page=page, pages=pages,
-                  provinces=[p for p in provinces if p], wards=[w for w in wards if w])
+                  provinces=one_spelling_each(provinces), wards=one_spelling_each(wards))

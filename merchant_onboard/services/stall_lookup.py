@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import N_, NotFoundError, ValidationError
 from merchant_onboard.domain.figures import AgeingRule, ageing_rule
 from merchant_onboard.domain.text import (
-    clean_text, code_key, fold_search, normalize_phone, zone_key,
+    clean_text, code_key, fold_search, normalize_phone, spellings_of,
 )
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
 from merchant_onboard.models.base import utcnow
@@ -187,17 +187,7 @@ def zone_spellings(market_zones: list[str], zone: str) -> list[str]:
     """The market's zones as stored (``market_zones``, from ``zones``) that ``zone`` names:
     every filter by zone matches through this. A market has a few zones: compared here, as
     ``zone_key`` does, rather than in SQL, where SQLite's lower() folds ASCII only."""
-    wanted = zone_key(zone)
-    return [stored for stored in market_zones if zone_key(stored) == wanted]
-
-
-def zone_choices(market_zones: list[str]) -> list[str]:
-    """One spelling of each zone of ``market_zones`` (the first, in order), as ``zone_key``
-    compares them: a filter's list names "Khu A" once even when some stalls say "khu a"."""
-    choices: dict[str, str] = {}
-    for zone in market_zones:
-        choices.setdefault(zone_key(zone), zone)
-    return list(choices.values())
+    return spellings_of(zone, market_zones)
 
 
 _ZONES = (sa.select(Stall.zone).where(Stall.market_id == sa.bindparam("market_id"))

@@ -99,3 +99,19 @@ def test_a_ward_is_chosen_within_a_province_never_across_provinces(session, mark
     alone = rollup.rollup(session, actor=admin, ward="Phường 1")
     assert {r.province for r in alone.rows} == {"Hậu Giang", "Cần Thơ", "Long An"}
     assert alone.count == 5, "no province chosen: every market, as the page's choices say"
+
+
+def test_a_province_typed_in_another_case_is_the_same_province(session, markets, admin,
+                                                               make_market):
+    """A market created as "HẬU GIANG" (caps lock) or "hậu giang" is in Hậu Giang: the
+    province's total counts it, and the choices name the province once, as the stall list
+    names a zone once however its stalls spell it."""
+    make_market("cho-hoa", name="Chợ Hoà", province="HẬU GIANG", ward="phường 1")
+    make_market("cho-long-my", name="Chợ Long Mỹ", province="hậu giang", ward="Phường 2")
+    result = rollup.rollup(session, actor=admin, province="Hậu Giang")
+    assert sorted(r.code for r in result.rows) == ["cho-hoa", "cho-long-my", "cho-vi-thanh"]
+    assert (result.totals.census, result.totals.first_paid) == (10, 2)
+    assert len(result.provinces) == 2 and "Cần Thơ" in result.provinces
+    assert len(result.wards) == 2
+    one_ward = rollup.rollup(session, actor=admin, province="hậu giang", ward="PHƯỜNG 1")
+    assert sorted(r.code for r in one_ward.rows) == ["cho-hoa", "cho-vi-thanh"]

@@ -14,6 +14,7 @@ from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import ConflictError, DomainError
 from merchant_onboard.domain.funnel import Status
 from merchant_onboard.domain.poster import PosterFormat
+from merchant_onboard.domain.text import one_spelling_each
 from merchant_onboard.models import Market, Stall, User
 from merchant_onboard.services import access, posters, stall_lookup
 from merchant_onboard.web.errors import field_errors
@@ -85,7 +86,7 @@ def batch(code: str):
     return render_template(
         "posters/batch.html", market=market, fmt=fmt, selection=selection, errors=errors,
         count=count, all_printed=all_printed,
-        zones=stall_lookup.zone_choices(stall_lookup.zones(session, market)),
+        zones=one_spelling_each(stall_lookup.zones(session, market)),
         statuses=posters.PRINTABLE,
         skip=max(0, request.args.get("skip", 0, type=int)),
         batch_id=posters.batch_id_of(session, market, selection, fmt), formats=[f for f in PosterFormat

@@ -18,7 +18,7 @@ from merchant_onboard.domain.event_data import memo_code
 from merchant_onboard.domain.figures import ageing_rule
 from merchant_onboard.domain.funnel import Status, allowed_events
 from merchant_onboard.domain.scan import account_from_photo, account_from_text
-from merchant_onboard.domain.text import fold_holder_name
+from merchant_onboard.domain.text import fold_holder_name, one_spelling_each
 from merchant_onboard.models import Role, Stall
 from merchant_onboard.services import access, markets, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
@@ -91,7 +91,7 @@ def market(code: str):
         rows, total, errors = [], 0, field_errors(exc)
     return render_template(
         "stalls/market.html", market=market, can_manage=can_manage, query=query,
-        statuses=STATUSES, status=status, zones=stall_lookup.zone_choices(zones), zone=zone,
+        statuses=STATUSES, status=status, zones=one_spelling_each(zones), zone=zone,
         stuck=stuck, stalls=rows,
         total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
         errors=errors, search_max=stall_lookup.SEARCH_MAX), (422 if errors else 200)
