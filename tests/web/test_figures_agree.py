@@ -221,6 +221,15 @@ def test_dashboard_page_and_stall_export_count_the_same_stalls(admin, world):
         assert dict(Counter(by_label[r["Trạng thái"]] for r in rows)) == page["counts"], code
 
 
+def test_api_and_stall_export_count_the_same_stalls(with_token, world):
+    by_label = {str(label): status for status, label in STATUS_LABELS.items()}
+    for code in world:
+        rows = stall_export(with_token, code, "xlsx")
+        body = api(with_token, code)
+        assert dict(Counter(by_label[r["Trạng thái"]] for r in rows)) == body["counts"], code
+        assert len(rows) == sum(body["counts"].values()) <= body["census"], code
+
+
 def test_stall_export_csv_and_xlsx_agree(admin, world):
     for code in world:
         as_csv, as_xlsx = stall_export(admin, code, "csv"), stall_export(admin, code, "xlsx")
