@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import N_, PermissionDenied, ValidationError
+from merchant_onboard.domain.funnel import EventKind
 from merchant_onboard.domain.figures import LOCAL_OFFSET, shown_percent
 from merchant_onboard.domain.tables import ROLLUP_COLUMNS, STALL_COLUMNS, csv_chunks, xlsx_chunks
 from merchant_onboard.domain.text import mask
-from merchant_onboard.models import AuditEntry, Market, PaymentAccount, Stall, User
+from merchant_onboard.models import AuditEntry, Event, Market, PaymentAccount, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access
 from merchant_onboard.services.rollup import place_filter, require_admin, rollup_rows
@@ -85,16 +87,24 @@ def export_stalls(session: Session, *, actor: User, market: Market, fmt: str,
 
 def _stall_rows(session: Session, market: Market, full: bool,
                 labels: Mapping[str, Mapping[str, str]]) -> Iterator[list[Any]]:
+    # A stall joined when it was first registered. Its own registered_at restarts with a new
+    # account (the steps after it must be done again), so a commune counting registrations
+    # per month would count it again in the month of the change: the export shows the first.
+    first_registered = (select(Event.stall_id, sa.func.min(Event.created_at).label("at"))
+                        .where(Event.market_id == market.id,
+                               Event.kind == EventKind.REGISTERED.value)
+                        .group_by(Event.stall_id).subquery())
     query = (select(Stall, PaymentAccount.bank_bin, PaymentAccount.account_number,
-                    PaymentAccount.holder_name)
+                    PaymentAccount.holder_name, first_registered.c.at)
              .outerjoin(PaymentAccount, (PaymentAccount.stall_id == Stall.id)
                         & PaymentAccount.is_primary.is_(True))
+             .outerjoin(first_registered, first_registered.c.stall_id == Stall.id)
              .where(Stall.market_id == market.id)
              .order_by(Stall.zone, Stall.sort_key, Stall.id)
              .execution_options(yield_per=1000))
     banks = default_registry()
     statuses, reasons = labels.get("status", {}), labels.get("refusal_reason", {})
-    for stall, bin_, account, holder in session.exec(query):
+    for stall, bin_, account, holder, registered_at in session.exec(query):
         bank = banks.by_bin(bin_) if bin_ else None
         values = {
             "stall_code": stall.stall_code, "zone": stall.zone, "shop_name": stall.shop_name,
@@ -107,9 +117,10 @@ def _stall_rows(session: Session, market: Market, full: bool,
             "account_number": account if full else mask(account),
             "holder_name": holder or "", "public_code": stall.public_code,
         }
-        for column in ("registered_at", "printed_at", "installed_at", "test_paid_at",
-                       "first_paid_at"):
-            moment = getattr(stall, column)
+        moments = {"registered_at": registered_at or stall.registered_at,
+                   **{column: getattr(stall, column) for column in (
+                       "printed_at", "installed_at", "test_paid_at", "first_paid_at")}}
+        for column, moment in moments.items():
             values[column] = moment.astimezone(VIETNAM) if moment else None
         yield [values[key] for key, _ in STALL_COLUMNS]
         session.expunge(stall)
