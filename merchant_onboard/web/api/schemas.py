@@ -399,7 +399,9 @@ class Stall(Answer):
     public_code: str
     consent: bool
     consent_at: Timestamp | None
-    registered_at: Timestamp | None
+    registered_at: Timestamp | None = Field(description=(
+        "When the current account was registered: a new account restarts it, with the "
+        "steps after it. The stall's first registration is its first `registered` event."))
     printed_at: Timestamp | None
     installed_at: Timestamp | None
     test_paid_at: Timestamp | None
