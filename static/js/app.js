@@ -102,5 +102,11 @@
         }
       });
     });
+
+    // A refused save comes back at the page's top, and on a phone the field to fix may be
+    // screens below: go to the first one (a screen reader reads its label and its error).
+    var invalid = document.querySelector(
+      "form input[aria-invalid=true], form select[aria-invalid=true], form textarea[aria-invalid=true]");
+    if (invalid && !document.activeElement.matches("input, select, textarea")) invalid.focus();
   });
 })();

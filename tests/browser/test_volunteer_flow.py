@@ -160,6 +160,22 @@ def test_wrong_registration_shows_vietnamese_errors_and_saves_nothing(
     expect(page.get_by_text("Không có gian hàng phù hợp.")).to_be_visible()
 
 
+def test_a_refused_form_comes_back_at_the_first_field_to_fix(lan, phone_page, login):
+    """The form came back at its top after a refused save: on a phone the wrong account
+    number was three screens down, with nothing but a red mark to find it by."""
+    volunteer, market = lan
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto(f"/m/{market.code}/stalls/new")
+    _fill_registration(page, phone="0912 345 678", consent=True)
+    page.get_by_label("Số tài khoản / số thẻ").fill("12#45")
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    account = page.get_by_label("Số tài khoản / số thẻ")
+    expect(account).to_have_attribute("aria-invalid", "true")
+    expect(account).to_be_focused()
+    expect(account).to_be_in_viewport()
+
+
 #: The smallest tap target a thumb hits without hitting its neighbour (Android's 48 dp, WCAG
 #: 2.5.8's 24 px with spacing): the top bar's links sit side by side, so each gets 40 px.
 TAP = 40
