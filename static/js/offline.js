@@ -22,6 +22,12 @@
       .toLowerCase().replace(/\s+/g, " ").trim();
   }
 
+  // A zone as the server compares zones (domain.text.zone_key): case and Unicode form aside,
+  // "Khu Chợ Cá" and "khu chợ cá" are one zone; accents count.
+  function zoneKey(zone) {
+    return (zone || "").normalize("NFC").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+  }
+
   function refreshBadge() {
     return MOOutbox.list(user).then(function (items) {
       var badge = document.getElementById("outbox-badge");
@@ -470,13 +476,13 @@
     var query = fold(data.get("q"));
     var compact = query.replace(/[^a-z0-9]/g, "");
     var status = data.get("status") || "";
-    var zone = data.get("zone") || "";
+    var zone = zoneKey(data.get("zone"));
     var statusNames = {};
     form.querySelectorAll("select[name=status] option").forEach(function (o) { statusNames[o.value] = o.textContent; });
     var found = stalls.filter(function (s) {
       var text = fold([s.code, s.shop, s.owner].join(" "));
       return (!query || text.indexOf(query) >= 0 || (compact && text.replace(/[^a-z0-9]/g, "").indexOf(compact) >= 0)) &&
-        (!status || s.status === status) && (!zone || s.zone === zone);
+        (!status || s.status === status) && (!zone || zoneKey(s.zone) === zone);
     });
     var list = document.getElementById("stall-list");
     list.textContent = "";

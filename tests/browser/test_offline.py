@@ -310,6 +310,25 @@ def test_the_stall_list_is_searched_on_the_phone_without_a_signal(field, seed, p
     expect(rows.first).to_contain_text("Đậu hũ Bà Đông")
 
 
+def test_the_zone_filter_without_a_signal_finds_the_zone_however_it_is_spelled(
+        field, seed, phone_page, login):
+    """Online the zone "Khu Chợ Cá" is offered once and lists "khu chợ cá" stalls too; the
+    phone's own search compared zones letter for letter and lost them."""
+    volunteer, market, _stall = field
+    for code, zone, n in (("C-1", "Khu Chợ Cá", 1), ("C-2", "khu chợ cá", 2)):
+        seed.stall(market, volunteer, stall_code=code, zone=zone, shop_name=f"Cá {code}",
+                   owner_phone=f"0912 000 90{n}", account_number=f"001101234590{n}")
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    page.context.set_offline(True)
+    page.locator("select[name=zone]").select_option(label="Khu Chợ Cá")
+    page.get_by_role("button", name="Tìm").click()
+    rows = page.locator("#stall-list li")
+    expect(page.locator(".count")).to_contain_text("Tìm thấy: 2.")
+    expect(rows).to_have_count(2)
+
+
 def _kept_page_language(page, path: str) -> str:
     """The ``lang`` of the copy of ``path`` the phone keeps for use without a signal."""
     return page.evaluate("""async (path) => {
