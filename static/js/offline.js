@@ -16,9 +16,11 @@
   function draftKey(path) { return "mo-draft:" + user + ":" + path; }
 
   // Accent- and case-insensitive like the server's domain.text.fold_search: marks dropped,
-  // đ → d (it has no decomposition), one space.
+  // Đ and its look-alikes (Ð, Ɖ) as d (Đ has no decomposition), nothing of what draws nothing
+  // (a copied zero-width space, a Hangul filler), one space.
   function fold(text) {
-    return (text || "").replace(/[Đđ]/g, "d").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+    return (text || "").replace(/[ĐđÐðƉɖ]/g, "d").normalize("NFD")
+      .replace(/[\u0300-\u036f\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0\ufe00-\ufe0f]|\p{Cf}/gu, "")
       .toLowerCase().replace(/\s+/g, " ").trim();
   }
 
