@@ -551,6 +551,20 @@ def test_who_may_add_whom_to_a_market(session, market, make_market):
         (manager.id, "lan", market.id), (admin.id, "hung", market.id)]
 
 
+def test_adding_someone_already_in_the_market_names_them_and_writes_nothing(session, market):
+    # The team page and the API say who is already a member from the result's login.
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, market_codes=[market.code])
+    again = users.add_member(session, actor=manager, market=market, username=" Lan ")
+    assert again.added is False
+    assert again.user is not None and (again.user.id, again.user.username) == (lan.id, "lan")
+    assert len(session.exec(select(Membership).where(Membership.user_id == lan.id)).all()) == 1
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "membership.add")
+                        ).all() == []
+
+
 def test_an_admin_removes_anyone_but_themselves(session, market):
     admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN,
                               market_codes=[market.code])
