@@ -276,6 +276,22 @@ def test_a_manager_cannot_remove_a_manager_or_someone_of_another_market(
     assert len(session.exec(select(Membership)).all()) == 3
 
 
+def test_every_stored_password_is_hashed_by_the_modules_method(session, market, monkeypatch):
+    # PASSWORD_METHOD is the one place the hash and its cost are chosen (scrypt in production,
+    # a cheap pbkdf2 in tests): a new login, a password set or changed, and a reset follow it.
+    monkeypatch.setattr(users, "PASSWORD_METHOD", "pbkdf2:sha256:1001")
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, market_codes=[market.code])
+    assert lan.password_hash.startswith("pbkdf2:sha256:1001$")
+    users.set_password(session, user=lan, password="another-secret-9")
+    assert session.get(User, lan.id).password_hash.startswith("pbkdf2:sha256:1001$")
+    user, temporary = users.reset_password(session, actor=manager, username="lan")
+    assert user.password_hash.startswith("pbkdf2:sha256:1001$")
+    assert sign_in(session, "lan", temporary).id == lan.id
+
+
 def test_a_reset_gives_a_temporary_password_and_ends_the_old_one(session, market):
     manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
                                 role=Role.MANAGER, market_codes=[market.code])
