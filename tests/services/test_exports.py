@@ -343,28 +343,41 @@ def test_a_bank_no_longer_in_the_registry_is_exported_by_its_bin(session, market
 
 
 def test_the_registration_date_is_the_first_one_after_an_account_change(
-        session, market, people, make_stall):
+        session, market, people):
     """Changing a stall's account sends it back to "registered" and restarts its steps, but
     the stall joined when it was first registered: a commune counting registrations per month
-    from the export counted it again, in the month of the change."""
+    from the export counted it again, in the month of the change. Each stall its own first
+    registration; a stall refused from the census list was never registered."""
     from datetime import timedelta
 
+    from merchant_onboard.models import Stall
     from merchant_onboard.services import stalls as stall_service
 
     lan = people["volunteer"]
-    first = datetime(2026, 2, 10, 3, 0, tzinfo=timezone.utc)
-    stall = stall_service.register_stall(
-        session, actor=lan, market=market, client_id=str(uuid.uuid4()), at=first,
-        raw={"stall_code": "C-1", "shop_name": "Gian C-1", "owner_name": "Lê Văn Tám",
-             "owner_phone": "0912 000 201", "bank": "970436",
-             "account_number": "0011012345201", "consent": True}).stall
-    onboarding.record_event(session, actor=lan, stall=stall, kind="poster_printed",
-                            client_id=str(uuid.uuid4()), at=first + timedelta(days=1))
-    stall_service.change_account(session, actor=lan, stall=stall, market=market,
-                                 client_id=str(uuid.uuid4()), at=first + timedelta(days=20),
-                                 raw={"bank": "970436", "account_number": "0011012345202"})
-    assert stall.registered_at.replace(tzinfo=timezone.utc) == first + timedelta(days=20)
+    firsts = {"C-1": datetime(2026, 2, 10, 3, 0, tzinfo=timezone.utc),
+              "C-2": datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc)}
+    for n, (code, first) in enumerate(firsts.items()):
+        stall = stall_service.register_stall(
+            session, actor=lan, market=market, client_id=str(uuid.uuid4()), at=first,
+            raw={"stall_code": code, "shop_name": f"Gian {code}", "owner_name": "Lê Văn Tám",
+                 "owner_phone": f"0912 000 20{n}", "bank": "970436",
+                 "account_number": f"001101234520{n}", "consent": True}).stall
+        onboarding.record_event(session, actor=lan, stall=stall, kind="poster_printed",
+                                client_id=str(uuid.uuid4()), at=first + timedelta(days=1))
+        stall_service.change_account(
+            session, actor=lan, stall=stall, market=market, client_id=str(uuid.uuid4()),
+            at=first + timedelta(days=20),
+            raw={"bank": "970436", "account_number": f"001101234530{n}"})
+        assert stall.registered_at.replace(tzinfo=timezone.utc) == first + timedelta(days=20)
+    census = Stall(market_id=market.id, stall_code="Z-1", sort_key="z-1", shop_name="Z",
+                   owner_name="Z", public_code=stall_service.unused_public_code(session))
+    session.add(census)
+    session.commit()
+    onboarding.record_event(session, actor=lan, stall=census, kind="refused",
+                            client_id=str(uuid.uuid4()), data={"reason": "prefers_cash"})
     _export, data = stall_rows(session, people["manager"], market)
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    row = next(r for r in rows if r["STALL_CODE"] == "C-1")
-    assert row["REGISTERED_AT"].startswith("2026-02-10 10:00")
+    rows = {r["STALL_CODE"]: r["REGISTERED_AT"]
+            for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))}
+    assert rows["C-1"].startswith("2026-02-10 10:00")
+    assert rows["C-2"].startswith("2026-01-05 10:00")
+    assert rows["Z-1"] == ""
