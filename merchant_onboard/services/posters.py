@@ -21,6 +21,7 @@ from merchant_onboard.domain.poster import (
 # The format rule is the domain's, shared with a print's event data; the views and the API's
 # models of a poster's query arguments read it here.
 from merchant_onboard.domain.poster import UNKNOWN_FORMAT, parse_format  # noqa: F401
+from merchant_onboard.domain.text import spellings_of
 from merchant_onboard.models import AuditEntry, Event, Market, PaymentAccount, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access, stall_lookup
@@ -102,8 +103,7 @@ def _batch_query(session: Session, market: Market, selection: BatchFilter):
         query = query.where(Stall.status == selection.status)
     if selection.zone:
         # As the stall list matches it: "khu b" or a decomposed "Khu B" is the zone "Khu B".
-        spellings = stall_lookup.zone_spellings(stall_lookup.zones(session, market),
-                                                selection.zone)
+        spellings = spellings_of(selection.zone, stall_lookup.zones(session, market))
         query = query.where(Stall.zone.in_(spellings))
     return query
 

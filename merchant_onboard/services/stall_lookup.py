@@ -85,7 +85,7 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     folded = fold_search(query)
     if zone and market_zones is None:
         market_zones = zones(session, market)
-    spellings = zone_spellings(market_zones or [], zone) if zone else []
+    spellings = spellings_of(zone, market_zones or []) if zone else []
     if zone and not spellings:
         return [], 0
     params: dict[str, Any] = {"market_id": market.id, "status": status, "zones": spellings,
@@ -181,13 +181,6 @@ def zones(session: Session, market: Market) -> list[str]:
     """The market's zones, in order (the list page's filter)."""
     found = session.connection().execute(_ZONES, {"market_id": market.id}).scalars()
     return [zone for zone in found if zone]
-
-
-def zone_spellings(market_zones: list[str], zone: str) -> list[str]:
-    """The market's zones as stored (``market_zones``, from ``zones``) that ``zone`` names:
-    every filter by zone matches through this. A market has a few zones: compared here, as
-    ``zone_key`` does, rather than in SQL, where SQLite's lower() folds ASCII only."""
-    return spellings_of(zone, market_zones)
 
 
 _ZONES = (sa.select(Stall.zone).where(Stall.market_id == sa.bindparam("market_id"))
