@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from merchant_onboard.domain.errors import N_, NotFoundError, PermissionDenied
 from merchant_onboard.models import Market, Membership, Role, Stall, User
+from merchant_onboard.services import stall_lookup
 
 
 def market_ids(session: Session, user: User) -> set[int] | None:
@@ -70,6 +71,8 @@ class MarketAccess(NamedTuple):
 
     market: Market
     can_manage: bool
+    #: The zones of its stalls, when asked for (``stall_lookup.zones``: each as spelled, sorted).
+    zones: list[str] | None = None
 
 
 class StallAccess(NamedTuple):
@@ -86,19 +89,48 @@ def _manages(user: User) -> bool:
 
 
 def enter_market(session: Session, user: User, code: str, *,
-                 manage: bool = False) -> MarketAccess:
+                 manage: bool = False, zones: bool = False) -> MarketAccess:
     """The market with ``code`` if ``user`` may see it (and manage it, when asked).
 
     One query answers both "does it exist" and "is the user a member": every market page
-    asks this first, so it is worth not asking twice.
+    asks this first, so it is worth not asking twice. With ``zones`` the same query also
+    reads the market's zones (``MarketAccess.zones``), which a list page offers as a filter:
+    on PostgreSQL each statement is a round trip, which costs more than the query itself.
     """
-    row = session.execute(_MARKET_ACCESS[user.role == Role.ADMIN],
-                          {"code": code, "user_id": user.id}).first()
-    if row is None or not row.member:
+    row = _take_prefetched(session, user, code, zones)
+    if row is None:
+        row = session.execute(_MARKET_ACCESS[user.role == Role.ADMIN, zones],
+                              {"code": code, "user_id": user.id}).first()
+    if row is None or row.Market is None or not row.member:
         raise NotFoundError(N_("Không tìm thấy chợ “%(code)s”."), code=code)
     if manage and not _manages(user):
         raise PermissionDenied(N_("Chỉ ban quản lý chợ mới làm được việc này."))
-    return MarketAccess(row.Market, _manages(user))
+    return MarketAccess(row.Market, _manages(user),
+                        stall_lookup.zones_from(row.zones) if zones else None)
+
+
+def load_user_entering_market(session: Session, user_id: int, code: str, *,
+                              zones: bool = False) -> User | None:
+    """The active user ``user_id`` (as ``users.get_active_user``), read in the same statement
+    as what ``enter_market(…, code, zones=zones)`` reads for them.
+
+    For a request whose first step is to enter the market ``code``: loading the signed-in user
+    already costs a statement, and this one answers both. The answer stays in the session for
+    the first ``enter_market`` of this user, code and ``zones`` to use, once; it decides
+    access from it exactly as from its own query.
+    """
+    row = session.execute(_USER_ENTERING_MARKET[zones], {"user_id": user_id, "code": code}).first()
+    if row is None:
+        return None
+    session.info[_PREFETCHED] = (row.User.id, code, zones, row)
+    return row.User
+
+
+def _take_prefetched(session: Session, user: User, code: str, zones: bool) -> Any:
+    found = session.info.pop(_PREFETCHED, None)
+    if found is not None and found[:3] == (user.id, code, zones):
+        return found[3]
+    return None
 
 
 def require_market(session: Session, user: User, code: str, *, manage: bool = False) -> Market:
@@ -145,8 +177,29 @@ def _access_queries(*entities: Any, from_: sa.FromClause, where: sa.ColumnElemen
     }
 
 
-_MARKET_ACCESS = _access_queries(Market, from_=Market.__table__,
-                                 where=Market.code == sa.bindparam("code"))
+_MARKET_ACCESS = {
+    (admin, with_zones): query
+    for with_zones in (False, True)
+    for admin, query in _access_queries(
+        Market, *([stall_lookup.market_zones_column()] if with_zones else []),
+        from_=Market.__table__, where=Market.code == sa.bindparam("code")).items()
+}
+#: Where load_user_entering_market leaves its answer for enter_market (``Session.info``).
+_PREFETCHED = "merchant_onboard.market_access"
+# The user's row with the market of the code and the user's membership of it: left joins, so
+# an unknown market still loads the user (and enter_market answers "not found").
+_USER_ENTERING_MARKET = {
+    with_zones: sa.select(
+        User, Market,
+        sa.case((User.role == Role.ADMIN.value, sa.true()),
+                else_=Membership.user_id.is_not(None)).label("member"),
+        *([stall_lookup.market_zones_column()] if with_zones else []),
+    ).select_from(sa.outerjoin(
+        sa.outerjoin(User, Market, Market.code == sa.bindparam("code")), Membership,
+        sa.and_(Membership.market_id == Market.id, Membership.user_id == User.id)),
+    ).where(User.id == sa.bindparam("user_id"), User.active.is_(True))
+    for with_zones in (False, True)
+}
 _STALL_ACCESS = _access_queries(Stall, Market,
                                 from_=sa.join(Stall, Market, Market.id == Stall.market_id),
                                 where=Stall.id == sa.bindparam("stall_id"))

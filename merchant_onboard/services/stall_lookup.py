@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.errors import N_, NotFoundError, ValidationError
@@ -178,13 +179,47 @@ def primary_accounts(session: Session, stall_ids: list[int]) -> dict[int, Paymen
 
 
 def zones(session: Session, market: Market) -> list[str]:
-    """The market's zones, in order (the list page's filter)."""
-    found = session.connection().execute(_ZONES, {"market_id": market.id}).scalars()
-    return [zone for zone in found if zone]
+    """The market's zones, each as spelled, sorted (the list page's filter).
+
+    ``access.enter_market(…, zones=True)`` reads the same in the statement that enters the
+    market (``market_zones_column``).
+    """
+    return zones_from(session.connection().execute(_ZONES, {"market_id": market.id}).scalar())
 
 
-_ZONES = (sa.select(Stall.zone).where(Stall.market_id == sa.bindparam("market_id"))
-          .distinct().order_by(Stall.zone))
+def market_zones_column() -> sa.ScalarSelect[Any]:
+    """A column for a query over Market: its stalls' distinct zones, as a JSON array."""
+    return (sa.select(_DistinctArray(Stall.zone)).where(Stall.market_id == Market.id)
+            .scalar_subquery().label("zones"))
+
+
+def zones_from(found: list[str] | None) -> list[str]:
+    """The zones a ``market_zones_column`` holds (None when the market has no stall), sorted
+    here: by code point on both backends, whatever the database's collation."""
+    return sorted(zone for zone in found or () if zone)
+
+
+class _DistinctArray(sa.sql.functions.FunctionElement[Any]):
+    """The aggregate of its argument's distinct values as a JSON array (in no set order): the
+    values of many rows as one, for a column of a query that reads one row."""
+
+    type = sa.JSON()
+    inherit_cache = True
+    name = "distinct_array"
+
+
+@compiles(_DistinctArray, "postgresql")
+def _json_agg(element: _DistinctArray, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(DISTINCT {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_DistinctArray, "sqlite")
+def _json_group_array(element: _DistinctArray, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(DISTINCT {compiler.process(element.clauses, **kw)})"
+
+
+_ZONES = sa.select(_DistinctArray(Stall.zone)).where(
+    Stall.market_id == sa.bindparam("market_id"))
 
 
 def get_stall_by_code(session: Session, market: Market, code: str) -> Stall:

@@ -8,10 +8,10 @@ from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user, login_remembered, login_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from merchant_onboard.db import get_session
 from merchant_onboard.extensions import csrf, login_manager
 from merchant_onboard.models import User
-from merchant_onboard.services.users import LoginLimits, get_active_user
+from merchant_onboard.services.users import LoginLimits
+from merchant_onboard.web.market_entry import load_active_user
 
 _TOKEN_SALT = "merchant-onboard-api-token"
 _RESET_SALT = "merchant-onboard-password-reset"
@@ -44,7 +44,7 @@ def user_from_token(token: str) -> User | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
         return None
-    user = get_active_user(get_session(), data["uid"])
+    user = load_active_user(data["uid"])
     if user is None or user.session_epoch != data.get("ep"):
         return None
     return user
@@ -77,7 +77,7 @@ def _load_user(user_id: str) -> User | None:
     the generation it was issued under, and only the current one is accepted."""
     uid, _, epoch = user_id.partition(":")
     try:
-        user = get_active_user(get_session(), int(uid))
+        user = load_active_user(int(uid))
     except ValueError:
         return None
     if user is None or str(user.session_epoch) != epoch:

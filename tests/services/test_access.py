@@ -7,6 +7,7 @@ manage, a stall of a market one does not belong to does not exist.
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from merchant_onboard.domain.errors import NotFoundError, PermissionDenied
@@ -80,6 +81,85 @@ def test_entering_a_market(session, world, who, sees, manages):
         with pytest.raises(PermissionDenied) as caught:
             access.require_market(session, user, code, manage=True)
         assert str(caught.value) == "Chỉ ban quản lý chợ mới làm được việc này."
+
+
+@pytest.mark.parametrize("who", ["admin", "volunteer"])
+def test_entering_a_market_can_read_its_zones_in_the_same_query(session, world, make_stall, who):
+    """Each zone once as spelled (spellings apart: ``one_spelling_each`` is the page's), in code
+    point order on both backends; none for a stall without a zone, nor from another market."""
+    ours, volunteer = world["ours"], world["volunteer"]
+    for n, zone in enumerate(["Khu B", "Khu Á", "Khu A", "", "khu a", "Khu B", "Đình"]):
+        make_stall(ours, volunteer, stall_code=f"Z-{n}", zone=zone, owner_phone=f"09120000{n:02d}",
+                   account_number=f"77000{n}")
+    make_stall(world["theirs"], world["stranger"], zone="Khu Khác")
+    user = world[who]
+    statements = []
+    sa.event.listen(session.get_bind(), "before_cursor_execute",
+                    lambda *args: statements.append(args[2]))
+    found = access.enter_market(session, user, ours.code, zones=True)
+    assert found.zones == ["Khu A", "Khu B", "Khu Á", "khu a", "Đình"]
+    assert (found.market.id, len(statements)) == (ours.id, 1)
+    assert access.enter_market(session, user, ours.code).zones is None
+    assert access.enter_market(session, world["admin"], world["empty"].code, zones=True).zones == []
+
+
+def _entering(session, user, code, zones):
+    """What enter_market answers: the market, the right to manage it and its zones, or the
+    refusal and its message."""
+    try:
+        found = access.enter_market(session, user, code, zones=zones)
+    except (NotFoundError, PermissionDenied) as refused:
+        return type(refused), str(refused)
+    return found.market.id, found.can_manage, found.zones
+
+
+class _Counted:
+    def __init__(self, session):
+        self.count = 0
+        sa.event.listen(session.get_bind(), "before_cursor_execute", self._seen)
+
+    def _seen(self, *args):
+        self.count += 1
+
+
+@pytest.mark.parametrize("zones", [False, True])
+@pytest.mark.parametrize("who", ["admin", "manager", "volunteer", "stranger", "nobody"])
+def test_a_user_loaded_with_a_market_enters_it_as_without(session, world, who, zones):
+    """``load_user_entering_market`` loads the user and answers ``enter_market`` in one
+    statement: the same user, the same answer for a market of theirs, another one and an
+    unknown one, and no second statement."""
+    user = world[who]
+    for code in (world["ours"].code, world["theirs"].code, "khong-co"):
+        expected = _entering(session, user, code, zones)
+        counted = _Counted(session)
+        assert access.load_user_entering_market(session, user.id, code, zones=zones) is user
+        assert (_entering(session, user, code, zones), counted.count) == (expected, 1)
+
+
+def test_a_prefetched_answer_serves_only_its_own_question_and_once(session, world):
+    volunteer, ours = world["volunteer"], world["ours"]
+    counted = _Counted(session)
+    access.load_user_entering_market(session, volunteer.id, ours.code)
+    # Another question (a market's zones, another market, another user) asks the database.
+    for user, code, zones in ((volunteer, ours.code, True), (volunteer, world["theirs"].code, False),
+                              (world["manager"], ours.code, False)):
+        access.load_user_entering_market(session, volunteer.id, ours.code)
+        before = counted.count
+        _entering(session, user, code, zones)
+        assert counted.count == before + 1, (user.username, code, zones)
+    access.load_user_entering_market(session, volunteer.id, ours.code)
+    access.enter_market(session, volunteer, ours.code)
+    before = counted.count
+    access.enter_market(session, volunteer, ours.code)  # the answer was used: asked again
+    assert counted.count == before + 1
+
+
+def test_a_user_loaded_with_a_market_must_be_active(session, world):
+    volunteer = world["volunteer"]
+    volunteer.active = False
+    session.commit()
+    assert access.load_user_entering_market(session, volunteer.id, world["ours"].code) is None
+    assert access.load_user_entering_market(session, 999_999, world["ours"].code) is None
 
 
 def test_an_unknown_market_is_not_found_even_for_an_admin(session, world):

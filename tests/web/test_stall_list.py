@@ -229,6 +229,22 @@ def test_the_zone_filter_offers_each_zone_once_however_its_stalls_spell_it(
     assert len(re.findall(r'<option value="[^"]+" selected>', page)) == 1
 
 
+def test_the_list_sends_two_statements_for_the_user_the_market_and_the_page(
+        client, auth, app, market, volunteer, make_stall):
+    """The signed-in user is read with the market, the membership and the zones
+    (web/market_entry.py), then the page of stalls with its count: on PostgreSQL every
+    statement is a round trip, dearer than the query it carries."""
+    from merchant_onboard.db import engines
+    from tests.sql import Statements
+
+    make_stall(market, volunteer, stall_code="C-1", zone="Khu Chợ Cá")
+    auth.login("lan")
+    with Statements(*engines(app)) as seen:
+        status, page = _page(client, f"/m/{market.code}/")
+    assert (status, rows(page), seen.count) == (200, ["C-1"], 2)
+    assert '<option value="Khu Chợ Cá"' in page
+
+
 def test_a_zone_filter_reads_the_markets_zones_once(client, auth, app, market, volunteer,
                                                     make_stall):
     """The zones are read for the filter's list; matching the typed zone uses that list

@@ -15,6 +15,7 @@ from merchant_onboard.web.api.openapi import (
     IDEMPOTENCY_KEY, operation, path_param, problems, response,
 )
 from merchant_onboard.web.api.schemas import Market, MarketCreate, MarketPage, MarketSettings
+from merchant_onboard.web.market_entry import enters_market
 
 
 @bp.get("/markets")
@@ -48,6 +49,7 @@ def create_market():
 
 
 @bp.get("/markets/<code>")
+@enters_market()
 @read_only
 @token_required
 def get_market(code: str):
@@ -55,6 +57,7 @@ def get_market(code: str):
 
 
 @bp.patch("/markets/<code>")
+@enters_market()
 @token_required
 def update_market(code: str):
     session = get_session()

@@ -19,6 +19,7 @@ from merchant_onboard.web.api.schemas import (
     MemberPage, PasswordChange, PasswordReset, PasswordResetAnswer, Person, PersonCreated,
     UserCreate,
 )
+from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.security import login_limits, reset_link_token
 
 @bp.post("/users")
@@ -36,6 +37,7 @@ def create_user():
 
 
 @bp.get("/markets/<code>/members")
+@enters_market()
 @read_only
 @token_required
 def list_members(code: str):
@@ -47,6 +49,7 @@ def list_members(code: str):
 
 
 @bp.post("/markets/<code>/members/<username>")
+@enters_market()
 @token_required
 def add_member(code: str, username: str):
     session = get_session()
@@ -56,6 +59,7 @@ def add_member(code: str, username: str):
 
 
 @bp.delete("/markets/<code>/members/<username>")
+@enters_market()
 @token_required
 def remove_member(code: str, username: str):
     session = get_session()

@@ -8,6 +8,7 @@ from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import api_user, query_args, token_required
 from merchant_onboard.web.api.openapi import operation, path_param, problems, query_params
 from merchant_onboard.web.api.schemas import BatchQuery, PosterQuery
+from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.posters.views import batch_response, stall_poster_response
 
 
@@ -21,6 +22,7 @@ def stall_poster(stall_id: int):
 
 
 @bp.get("/markets/<code>/posters")
+@enters_market()
 @token_required
 def market_posters(code: str):
     session = get_session()

@@ -25,8 +25,11 @@ from merchant_onboard.web.api.openapi import (
 from merchant_onboard.web.api.schemas import (
     AccountChange, Event, EventResult, Stall, StallCreate, StallPage, StallPatch, StallSearch,
 )
+from merchant_onboard.web.market_entry import enters_market
+
 
 @bp.get("/markets/<code>/stalls")
+@enters_market()
 @read_only
 @token_required
 def list_stalls(code: str):
@@ -45,6 +48,7 @@ def list_stalls(code: str):
 
 
 @bp.post("/markets/<code>/stalls")
+@enters_market()
 @token_required
 def create_stall(code: str):
     return _register(code=code, stall_id=None)

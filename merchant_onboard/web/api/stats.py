@@ -8,9 +8,11 @@ from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import api_user, token_required
 from merchant_onboard.web.api.openapi import operation, path_param, problems, response
 from merchant_onboard.web.api.schemas import MarketStats
+from merchant_onboard.web.market_entry import enters_market
 
 
 @bp.get("/markets/<code>/stats")
+@enters_market()
 @read_only
 @token_required
 def market_stats(code: str):

@@ -21,6 +21,7 @@ from merchant_onboard.services import access, census
 from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.errors import handle_http, http_message
 from merchant_onboard.web.i18n import translate_error
+from merchant_onboard.web.market_entry import enters_market
 
 _SALT = "merchant-onboard-census-import"
 #: A preview left open longer than this must be uploaded again.
@@ -37,6 +38,7 @@ def _upload_page(market, error: str | None = None, status: int = 200):
 
 
 @bp.get("/m/<code>/census")
+@enters_market()
 @read_only
 @login_required
 def census_page(code: str):
@@ -45,6 +47,7 @@ def census_page(code: str):
 
 
 @bp.post("/m/<code>/census")
+@enters_market()
 @login_required
 def census_preview(code: str):
     session = get_session()
@@ -83,6 +86,7 @@ def upload_too_large(error: RequestEntityTooLarge):
 
 
 @bp.post("/m/<code>/census/confirm")
+@enters_market()
 @login_required
 def census_confirm(code: str):
     session = get_session()

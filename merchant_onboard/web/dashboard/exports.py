@@ -13,6 +13,7 @@ from merchant_onboard.services import access, exports
 from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.dashboard.views import rollup_filters
 from merchant_onboard.web.labels import labels_in
+from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.streaming import streamed_attachment
 
 
@@ -28,6 +29,7 @@ def _check(fmt: str) -> None:
 
 
 @bp.get("/m/<code>/export.<fmt>")
+@enters_market()
 @login_required
 def export_stalls(code: str, fmt: str):
     _check(fmt)

@@ -14,6 +14,7 @@ from merchant_onboard.domain.poster.second_line import SECOND_LINE_MAX
 from merchant_onboard.services import access, markets
 from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.errors import field_errors
+from merchant_onboard.web.market_entry import enters_market
 
 #: What this form edits; any other posted field is ignored. The declared size counts when
 #: the census is incomplete (DESIGN §3): a commune's count revised after the market was
@@ -29,6 +30,7 @@ def _page(market, values: dict, errors: dict, status: int = 200):
 
 
 @bp.get("/m/<code>/settings")
+@enters_market()
 @read_only
 @login_required
 def settings_page(code: str):
@@ -37,6 +39,7 @@ def settings_page(code: str):
 
 
 @bp.post("/m/<code>/settings")
+@enters_market()
 @login_required
 def settings_save(code: str):
     session = get_session()

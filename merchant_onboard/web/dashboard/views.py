@@ -10,6 +10,7 @@ from merchant_onboard.web.dashboard.charts import percent
 from merchant_onboard.services import access, rollup, stats
 from merchant_onboard.web.dashboard import bp, presenters
 from merchant_onboard.web.i18n import translate_error
+from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.routing import page_number
 
 bp.add_app_template_filter(percent, "percent")
@@ -19,6 +20,7 @@ bp.add_app_template_global(presenters.reached_label, "reached_label")
 
 
 @bp.get("/m/<code>/dashboard")
+@enters_market()
 @read_only
 @login_required
 def market(code: str):

@@ -19,6 +19,7 @@ from merchant_onboard.models import Market, Stall, User
 from merchant_onboard.services import access, posters, stall_lookup
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.i18n import translate_error
+from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.posters import bp
 from merchant_onboard.web.streaming import streamed_attachment
 
@@ -64,6 +65,7 @@ def _managed_market(code: str) -> tuple[Session, Market]:
 
 
 @bp.get("/m/<code>/posters")
+@enters_market()
 @login_required
 def batch(code: str):
     session, market = _managed_market(code)
@@ -94,6 +96,7 @@ def batch(code: str):
 
 
 @bp.get("/m/<code>/posters.pdf")
+@enters_market()
 @login_required
 def batch_pdf(code: str):
     session, market = _managed_market(code)
@@ -136,6 +139,7 @@ def batch_response(session: Session, market: Market, viewer: User) -> Response:
 
 
 @bp.post("/m/<code>/posters/printed")
+@enters_market()
 @login_required
 def batch_record(code: str):
     session, market = _managed_market(code)

@@ -24,6 +24,7 @@ from merchant_onboard.services import access, markets, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import new_client_id, posted
+from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.routing import page_number
 from merchant_onboard.web.stalls import bp
 
@@ -68,11 +69,12 @@ def market_list():
 
 
 @bp.get("/m/<code>/")
+@enters_market(zones=True)
 @read_only
 @login_required
 def market(code: str):
     session = get_session()
-    market, can_manage = access.enter_market(session, current_user, code)
+    market, can_manage, zones = access.enter_market(session, current_user, code, zones=True)
     query = request.args.get("q", "").strip()
     status = request.args.get("status") or None
     if status not in STATUSES:
@@ -82,7 +84,6 @@ def market(code: str):
     stuck = ageing_rule(request.args.get("stuck"))
     page = page_number()
     errors: dict[str, list[str]] = {}
-    zones = stall_lookup.zones(session, market)
     try:
         rows, total = stall_lookup.search_stalls(
             session, market=market, query=query, status=status, zone=zone, stuck=stuck,
@@ -98,6 +99,7 @@ def market(code: str):
 
 
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
+@enters_market()
 @login_required
 def register(code: str):
     session = get_session()

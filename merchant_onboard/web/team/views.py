@@ -13,11 +13,13 @@ from merchant_onboard.models import Market, Role
 from merchant_onboard.services import access, users
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import posted
+from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.security import reset_link_token
 from merchant_onboard.web.team import bp
 
 
 @bp.route("/m/<code>/team", methods=["GET", "POST"])
+@enters_market()
 @login_required
 def team(code: str):
     session = get_session()
@@ -61,6 +63,7 @@ def _page(market: Market, *, values: dict | None = None, errors: dict | None = N
 
 
 @bp.post("/m/<code>/team/members")
+@enters_market()
 @login_required
 def add_member(code: str):
     session = get_session()
@@ -76,6 +79,7 @@ def add_member(code: str):
 
 
 @bp.post("/m/<code>/team/<username>/remove")
+@enters_market()
 @login_required
 def remove_member(code: str, username: str):
     """Take someone out of this market only: their other markets stay, their sessions end.
@@ -101,6 +105,7 @@ def remove_member(code: str, username: str):
 
 
 @bp.post("/m/<code>/team/<username>/reset")
+@enters_market()
 @login_required
 def reset_password(code: str, username: str):
     """A temporary password, or a one-time link valid 24 h, shown once on the page."""
