@@ -20,6 +20,7 @@ from merchant_onboard.db import get_session, read_only
 from merchant_onboard.services import access, stall_lookup
 from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.labels import labels_in
+from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.offline import bp
 
 #: The shell: what every volunteer page loads, and the QR reader for phones without
@@ -104,6 +105,7 @@ def outbox():
 
 
 @bp.get("/m/<code>/stalls.json")
+@enters_market()
 @read_only
 @login_required
 def market_stalls(code: str):
