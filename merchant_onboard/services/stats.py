@@ -108,8 +108,9 @@ def market_stats(session: Session, market: Market, *, now: datetime | None = Non
     """The figures of one market; ``sample`` stalls are listed per ageing rule."""
     now = now or utcnow()
     dialect = session.get_bind().dialect.name
-    counts, first_registration = _status_counts(session, market)
+    counts = _status_counts(session, market)
     head = headline(counts, declared=market.census_size, target_pct=market.target_pct)
+    first_registration = _first_registration(session, market)
     start = _local_date(first_registration) if first_registration else None
     weekly = weekly_cumulative(_first_payments_per_week(session, market, dialect),
                                census=head.census, start=start, today=_local_date(now))
@@ -121,12 +122,20 @@ def market_stats(session: Session, market: Market, *, now: datetime | None = Non
         weekly=weekly, generated_at=now)
 
 
-def _status_counts(session: Session, market: Market) -> tuple[dict[str, int], datetime | None]:
-    rows = session.exec(select(Stall.status, sa.func.count(), sa.func.min(Stall.registered_at))
+def _status_counts(session: Session, market: Market) -> dict[str, int]:
+    rows = session.exec(select(Stall.status, sa.func.count())
                         .where(Stall.market_id == market.id).group_by(Stall.status)).all()
-    counts = {status: n for status, n, _ in rows}
-    starts = [first for _, _, first in rows if first is not None]
-    return counts, min(starts, default=None)
+    return dict(rows)
+
+
+def _first_registration(session: Session, market: Market) -> datetime | None:
+    """When the market's first stall was registered: the campaign's start.
+
+    Read from the events, not from ``Stall.registered_at``, which a changed account restarts
+    (the stall's steps must be done again): the trend would lose the weeks before it."""
+    return session.exec(select(sa.func.min(Event.created_at))
+                        .where(Event.market_id == market.id,
+                               Event.kind == EventKind.REGISTERED.value)).one()
 
 
 def _ageing(session: Session, market: Market, now: datetime, sample: int) -> list[Ageing]:

@@ -173,6 +173,24 @@ def test_weekly_cumulative_adoption_in_vietnam_weeks(known):
     assert weekly[-1].rate == pytest.approx(0.15)
 
 
+def test_the_trend_starts_at_the_first_registration_even_after_an_account_change(
+        session, make_market, make_user):
+    """A changed account restarts the stall's ``registered_at`` (its steps must be done
+    again); the campaign still started when the stall was first registered, and its trend
+    shows the weeks since then."""
+    m = Market(session, make_market, make_user)
+    first = m.register("B-1", m.lan, NOW - 50 * DAY)  # Thursday 2026-01-08 (Vietnam)
+    m.walk(first, m.lan, [NOW - 49 * DAY])
+    stalls.change_account(session, actor=m.lan, stall=first, market=m.market,
+                          raw={"bank": "970415", "account_number": "1234567890"},
+                          client_id=str(uuid.uuid4()), at=NOW - 20 * DAY)
+    m.walk(m.register("B-2", m.minh, NOW - 30 * DAY), m.minh,
+           [NOW - 29 * DAY, NOW - 28 * DAY, NOW - 27 * DAY, NOW - 26 * DAY])
+    weekly = figures(m).weekly
+    assert (weekly[0].week, weekly[0].cumulative) == (date(2026, 1, 5), 0)
+    assert [p.cumulative for p in weekly if p.week >= date(2026, 2, 2)] == [1, 1, 1, 1, 1]
+
+
 def test_empty_market_has_no_rates(session, make_market):
     market = make_market("cho-trong")
     result = stats.market_stats(session, market, now=NOW)
