@@ -71,6 +71,14 @@ def shown_percent(fraction: float | None) -> int | None:
     return shown
 
 
+def shown_days(days: float | None) -> int | None:
+    """A number of days (a median) as the dashboard shows it, whole: halves round up, as
+    ``shown_percent``'s do (``"%.0f"`` showed 2.5 days as 2 and 3.5 as 4)."""
+    if days is None:
+        return None
+    return int(Decimal(f"{days:.9f}").quantize(Decimal(1), ROUND_HALF_UP))
+
+
 def at_or_past(counts: Mapping[str, int], milestone: Status) -> int:
     """Stalls whose current status has reached ``milestone`` (refused and inactive never do)."""
     return sum(n for status, n in counts.items() if reached(Status(status), milestone))

@@ -73,3 +73,12 @@ def test_one_stall_short_of_the_target_is_not_on_it():
     assert (head.on_target, head.short_of_target) == (False, 1)
     empty = figures.headline({}, declared=0, target_pct=1)
     assert (empty.on_target, empty.adoption) == (False, None)
+
+
+@pytest.mark.parametrize(("days", "shown"), [(None, None), (0.0, 0), (0.49, 0), (2.5, 3),
+                                             (3.5, 4), (10.4999, 10), (3.42, 3),
+                                             # 2.5 days between two timestamps, as julianday
+                                             # subtracts them on SQLite
+                                             (2.4999999999417923, 3)])
+def test_days_are_shown_whole_with_halves_up(days, shown):
+    assert figures.shown_days(days) == shown

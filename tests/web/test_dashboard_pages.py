@@ -36,6 +36,35 @@ def test_manager_sees_figures_charts_and_volunteers(client, auth, market):
     assert "Không có điện thoại thông minh" in html
 
 
+def test_the_median_days_round_halves_up_like_the_percentages(client, auth, market, session,
+                                                               make_stall):
+    """Two stalls paid 2 and 3 days after registration: the median is 2.5 days, shown "3"
+    (``"%.0f"`` rounded it to even: "2")."""
+    from datetime import timedelta
+
+    from merchant_onboard.models import User
+    from merchant_onboard.models.base import utcnow
+    from sqlmodel import select
+
+    lan = session.exec(select(User).where(User.username == "lan")).one()
+    start = utcnow() - timedelta(days=10)
+    steps = [("poster_printed", None), ("poster_installed", None),
+             ("test_payment_verified", {"name_matches": "on", "owner_confirmed": "on"}),
+             ("first_payment_confirmed", {"amount": "30000", "customer_payment": "on"})]
+    for n, days in enumerate((2, 3)):
+        stall = make_stall(market, lan, stall_code=f"M-{n}", owner_phone=f"091200000{n}",
+                           account_number=f"5500990{n}")
+        stall.registered_at = start
+        session.commit()
+        for step, (kind, data) in enumerate(steps):
+            at = start + timedelta(days=days) if step == 3 else start + timedelta(hours=step + 1)
+            onboarding.record_event(session, actor=lan, stall=stall, kind=kind, data=data, at=at,
+                                    client_id=str(uuid.uuid4()))
+    auth.login("hung")
+    html = client.get("/m/cho-vi-thanh/dashboard").get_data(as_text=True)
+    assert re.search(r'data-figure="median">([^<]*)<', html).group(1) == "3"
+
+
 def test_the_market_page_links_managers_to_the_dashboard(client, auth, market):
     auth.login("hung")
     assert "/m/cho-vi-thanh/dashboard" in client.get("/m/cho-vi-thanh/").get_data(as_text=True)

@@ -6,6 +6,7 @@ from flask import render_template, request
 from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session, read_only
+from merchant_onboard.domain.figures import shown_days
 from merchant_onboard.web.dashboard.charts import percent
 from merchant_onboard.services import access, rollup, stats
 from merchant_onboard.web.dashboard import bp, presenters
@@ -14,6 +15,7 @@ from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.routing import page_number
 
 bp.add_app_template_filter(percent, "percent")
+bp.add_app_template_filter(shown_days, "shown_days")
 bp.add_app_template_filter(presenters.thousands, "thousands")
 bp.add_app_template_global(translate_error, "translate_error")
 bp.add_app_template_global(presenters.reached_label, "reached_label")
