@@ -8,12 +8,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from merchant_onboard.domain.text import code_key
+from merchant_onboard.domain.text import code_key, zone_key
 from merchant_onboard.models.base import UTCDateTime, utcnow
 
 
 def _code_key_of_insert(context: Any) -> str:
     return code_key(context.get_current_parameters()["stall_code"])
+
+
+def _zone_key_of_insert(context: Any) -> str:
+    return zone_key(context.get_current_parameters().get("zone") or "")
 
 
 class Stall(SQLModel, table=True):
@@ -28,7 +32,7 @@ class Stall(SQLModel, table=True):
         # One stall per code however it is written ("A-1", "a1", "A 01"): text.code_key.
         sa.UniqueConstraint("market_id", "code_key", name="uq_stall_market_code_key"),
         sa.Index("ix_stall_market_status", "market_id", "status"),
-        sa.Index("ix_stall_market_order", "market_id", "zone", "sort_key"),
+        sa.Index("ix_stall_market_order", "market_id", "zone_key", "sort_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -42,6 +46,12 @@ class Stall(SQLModel, table=True):
     #: An insert that leaves it out gets it from the code (services set it on edits).
     code_key: str = Field(max_length=64, sa_column_kwargs={"default": _code_key_of_insert})
     zone: str = Field(default="", max_length=64)
+    #: The zone as filters compare it and lists sort it (``text.zone_key``: "Khu A", "khu a"
+    #: and "KHU A" are one zone), byte by byte on PostgreSQL as ``sort_key``. Casefolding may
+    #: lengthen a name ("ß" is "ss"), hence the room. Set like ``code_key``.
+    zone_key: str = Field(sa_type=sa.String(192).with_variant(sa.String(192, collation="C"),
+                                                              "postgresql"),
+                          sa_column_kwargs={"default": _zone_key_of_insert})
     shop_name: str = Field(default="", max_length=200)
     owner_name: str = Field(default="", max_length=120)
     owner_phone: str = Field(default="", max_length=16, index=True)

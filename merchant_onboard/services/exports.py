@@ -100,7 +100,7 @@ def _stall_rows(session: Session, market: Market, full: bool,
                         & PaymentAccount.is_primary.is_(True))
              .outerjoin(first_registered, first_registered.c.stall_id == Stall.id)
              .where(Stall.market_id == market.id)
-             .order_by(Stall.zone, Stall.sort_key, Stall.id)
+             .order_by(Stall.zone_key, Stall.sort_key, Stall.id)
              .execution_options(yield_per=1000))
     banks = default_registry()
     statuses, reasons = labels.get("status", {}), labels.get("refusal_reason", {})

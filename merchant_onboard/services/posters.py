@@ -21,10 +21,10 @@ from merchant_onboard.domain.poster import (
 # The format rule is the domain's, shared with a print's event data; the views and the API's
 # models of a poster's query arguments read it here.
 from merchant_onboard.domain.poster import UNKNOWN_FORMAT, parse_format  # noqa: F401
-from merchant_onboard.domain.text import spellings_of
+from merchant_onboard.domain.text import zone_key
 from merchant_onboard.models import AuditEntry, Event, Market, PaymentAccount, Stall, User
 from merchant_onboard.models.base import utcnow
-from merchant_onboard.services import access, stall_lookup
+from merchant_onboard.services import access
 from merchant_onboard.services.onboarding import (
     issue_poster, lock_stall, primary_account, write_event,
 )
@@ -103,16 +103,16 @@ def _batch_query(session: Session, market: Market, selection: BatchFilter):
         query = query.where(Stall.status == selection.status)
     if selection.zone:
         # As the stall list matches it: "khu b" or a decomposed "Khu B" is the zone "Khu B".
-        spellings = spellings_of(selection.zone, stall_lookup.zones(session, market))
-        query = query.where(Stall.zone.in_(spellings))
+        query = query.where(Stall.zone_key == zone_key(selection.zone))
     return query
 
 
 def batch_rows(session: Session, market: Market, selection: BatchFilter,
                ) -> Iterator[tuple[Stall, PaymentAccount]]:
-    """Stalls with a primary account, by zone then natural stall code, fetched in chunks."""
+    """Stalls with a primary account, by zone (however each stall spells it) then natural
+    stall code, fetched in chunks."""
     query = (_batch_query(session, market, selection)
-             .order_by(Stall.zone, Stall.sort_key, Stall.id).execution_options(yield_per=200))
+             .order_by(Stall.zone_key, Stall.sort_key, Stall.id).execution_options(yield_per=200))
     yield from session.exec(query)
 
 

@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.codes import new_public_code
 from merchant_onboard.domain.funnel import EventKind, RefusalReason, Status
 from merchant_onboard.domain.registration import payload_hash
-from merchant_onboard.domain.text import code_key, fold_holder_name, natural_key
+from merchant_onboard.domain.text import code_key, fold_holder_name, natural_key, zone_key
 from merchant_onboard.domain.vietqr import build_payload
 from merchant_onboard.models import (
     Event, Market, Membership, PaymentAccount, Role, Stall, User,
@@ -126,8 +126,8 @@ def _one_market(rng: random.Random, rows: dict[type, list[dict[str, Any]]], ids:
             **values, "id": stall_id, "market_id": market_id, "public_code": code,
             "registered_by_id": volunteers[by] if by is not None else None,
             "sort_key": natural_key(values["stall_code"]),
-            "code_key": code_key(values["stall_code"]), "search_text": search_text(values),
-            "category": "", "notes": "", "latitude": None, "longitude": None,
+            "code_key": code_key(values["stall_code"]), "zone_key": zone_key(values["zone"]),
+            "search_text": search_text(values), "category": "", "notes": "", "latitude": None, "longitude": None,
             "updated_at": values["status_changed_at"]})
         if stall.account:
             bank, number, holder = stall.account

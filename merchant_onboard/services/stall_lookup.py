@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import N_, NotFoundError, ValidationError
 from merchant_onboard.domain.figures import AgeingRule, ageing_rule
 from merchant_onboard.domain.text import (
-    clean_text, code_key, fold_search, normalize_phone, spellings_of,
+    clean_text, code_key, fold_search, normalize_phone, zone_key,
 )
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
 from merchant_onboard.models.base import utcnow
@@ -69,27 +69,23 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
                   status: str | None = None, zone: str | None = None,
                   stuck: AgeingRule | None = None, now: datetime | None = None,
                   limit: int = 50, offset: int = 0, summary: bool = False,
-                  market_zones: list[str] | None = None) -> tuple[list[Any], int]:
+                  ) -> tuple[list[Any], int]:
     """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored; the
     code also without its separators, so ``a1`` and ``A 1`` find ``A-1``; or the owner's
     whole phone number), in natural order of zone then stall code, with the total count.
     With ``stuck`` only the stalls on that ageing rule's list at ``now`` (the dashboard's).
 
-    ``zone`` is matched as ``zone_key`` compares zones (case, NFC). A ``query`` longer than
+    ``zone`` is matched as ``zone_key`` compares zones (case, NFC), and zones sort by that key,
+    so a zone's stalls stand together however each was spelled. A ``query`` longer than
     ``SEARCH_MAX`` is a ValidationError on ``q``.
 
     With ``summary`` the rows are ``StallSummary`` tuples of what a list page shows: building
-    50 ORM objects costs more than the query. ``market_zones``: the market's ``zones`` when
-    the caller has read them already (a list page shows them), to match ``zone`` against.
+    50 ORM objects costs more than the query.
     """
     query = clean_text(query or "", field="q", max_length=SEARCH_MAX)
     folded = fold_search(query)
-    if zone and market_zones is None:
-        market_zones = zones(session, market)
-    spellings = spellings_of(zone, market_zones or []) if zone else []
-    if zone and not spellings:
-        return [], 0
-    params: dict[str, Any] = {"market_id": market.id, "status": status, "zones": spellings,
+    params: dict[str, Any] = {"market_id": market.id, "status": status,
+                              "zone_key": zone_key(zone) if zone else None,
                               "limit": limit, "offset": offset}
     if folded:
         escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -155,7 +151,7 @@ def _search_statements(summary: bool, by_text: bool, by_status: bool, by_zone: b
     if by_status:
         where.append(Stall.status == sa.bindparam("status"))
     if by_zone:
-        where.append(Stall.zone.in_(sa.bindparam("zones", expanding=True)))
+        where.append(Stall.zone_key == sa.bindparam("zone_key"))
     if stuck_key:
         where.append(stuck_condition(ageing_rule(stuck_key), sa.bindparam("stuck_before")))
     columns = (Stall.id, Stall.stall_code, Stall.zone, Stall.shop_name, Stall.owner_name,
@@ -163,7 +159,7 @@ def _search_statements(summary: bool, by_text: bool, by_status: bool, by_zone: b
     # The total rides along on every row (a window count), so a page is one query.
     total_column = sa.func.count().over().label("total")
     page = (sa.select(*columns, total_column).where(*where)
-            .order_by(Stall.zone, Stall.sort_key, Stall.id)
+            .order_by(Stall.zone_key, Stall.sort_key, Stall.id)
             .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
     count = sa.select(sa.func.count()).select_from(Stall).where(*where)
     return page, count
@@ -194,9 +190,9 @@ def market_zones_column() -> sa.ScalarSelect[Any]:
 
 
 def zones_from(found: list[str] | None) -> list[str]:
-    """The zones a ``market_zones_column`` holds (None when the market has no stall), sorted
-    here: by code point on both backends, whatever the database's collation."""
-    return sorted(zone for zone in found or () if zone)
+    """The zones a ``market_zones_column`` holds (None when the market has no stall), in the
+    order lists show them (``zone_key``, then as spelled), whatever the database's collation."""
+    return sorted((zone for zone in found or () if zone), key=lambda zone: (zone_key(zone), zone))
 
 
 class _DistinctArray(sa.sql.functions.FunctionElement[Any]):

@@ -18,7 +18,7 @@ from merchant_onboard.domain.funnel import EventKind, Status
 from merchant_onboard.domain.registration import (
     AccountDetails, clean_account, clean_details, clean_stall_code,
 )
-from merchant_onboard.domain.text import code_key, fold_search, natural_key
+from merchant_onboard.domain.text import code_key, fold_search, natural_key, zone_key
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services.onboarding import (
@@ -334,6 +334,7 @@ def apply_details(stall: Stall, details: Mapping[str, Any]) -> None:
         setattr(stall, field, value)
     stall.sort_key = natural_key(stall.stall_code)
     stall.code_key = code_key(stall.stall_code)
+    stall.zone_key = zone_key(stall.zone)
     stall.search_text = search_text(details)
 
 

@@ -1,5 +1,7 @@
 """Migrations build the schema on both backends, and agree with the models."""
 
+import unicodedata
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -128,3 +130,35 @@ def test_search_text_saved_with_invisible_characters_is_folded_again(empty_datab
     engine.dispose()
     assert [tuple(row) for row in rows] == [("B\u200bún bò\u3164", "a-1 bun bo"),
                                             ("Phở Đức", "a-2 pho duc")]
+
+
+def test_zones_typed_several_ways_get_one_key_from_the_upgrade(empty_database):
+    """Stalls stored before the zone key get the key the app makes of their zone: "Khu A",
+    "khu a", an NFD "KHU À" and one with a Hangul filler left at its start (saved before such
+    characters were stripped) sort and filter as the zones they are."""
+    from merchant_onboard.domain.text import zone_key
+
+    engine = make_engine(empty_database)
+    upgrade(engine, "e1f6a3b9c042")
+    zones = ["Khu A", "khu a", unicodedata.normalize("NFD", "KHU À"), "\u3164Khu A", "", "Khu B"]
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO market (id, code, name, kind, province, ward, address,"
+                             " census_size, target_pct, campaign_title, poster_second_line,"
+                             " created_at) VALUES (1, 'cho', 'Chợ', 'market', '', '', '', 0, 80,"
+                             " '', '', '2026-12-01')"))
+        for stall_id, zone in enumerate(zones, start=1):
+            conn.execute(sa.text(
+                "INSERT INTO stall (id, market_id, stall_code, code_key, sort_key, zone,"
+                " shop_name, owner_name, owner_phone, category, notes, search_text, consent,"
+                " status, status_changed_at, recheck_mismatch, public_code, created_at,"
+                " updated_at, version) VALUES (:id, 1, :code, :code, :code, :zone, '', '', '',"
+                " '', '', '', false, 'census', '2026-12-01', false, :public, '2026-12-01',"
+                " '2026-12-01', 1)"),
+                {"id": stall_id, "code": f"A-{stall_id}", "zone": zone,
+                 "public": f"P{stall_id}"})
+    upgrade(engine)
+    with engine.connect() as conn:
+        keys = conn.execute(sa.text("SELECT zone_key FROM stall ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert keys == ["khu a", "khu a", "khu à", "khu a", "", "khu b"]
+    assert keys == [zone_key(zone) for zone in zones]

@@ -85,8 +85,9 @@ def test_entering_a_market(session, world, who, sees, manages):
 
 @pytest.mark.parametrize("who", ["admin", "volunteer"])
 def test_entering_a_market_can_read_its_zones_in_the_same_query(session, world, make_stall, who):
-    """Each zone once as spelled (spellings apart: ``one_spelling_each`` is the page's), in code
-    point order on both backends; none for a stall without a zone, nor from another market."""
+    """Each zone once as spelled (spellings apart: ``one_spelling_each`` is the page's), in the
+    lists' order (by ``zone_key``) on both backends; none for a stall without a zone, nor from
+    another market."""
     ours, volunteer = world["ours"], world["volunteer"]
     for n, zone in enumerate(["Khu B", "Khu Á", "Khu A", "", "khu a", "Khu B", "Đình"]):
         make_stall(ours, volunteer, stall_code=f"Z-{n}", zone=zone, owner_phone=f"09120000{n:02d}",
@@ -97,7 +98,7 @@ def test_entering_a_market_can_read_its_zones_in_the_same_query(session, world, 
     sa.event.listen(session.get_bind(), "before_cursor_execute",
                     lambda *args: statements.append(args[2]))
     found = access.enter_market(session, user, ours.code, zones=True)
-    assert found.zones == ["Khu A", "Khu B", "Khu Á", "khu a", "Đình"]
+    assert found.zones == ["Khu A", "khu a", "Khu B", "Khu Á", "Đình"]
     assert (found.market.id, len(statements)) == (ours.id, 1)
     assert access.enter_market(session, user, ours.code).zones is None
     assert access.enter_market(session, world["admin"], world["empty"].code, zones=True).zones == []

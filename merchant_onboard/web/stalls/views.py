@@ -87,7 +87,7 @@ def market(code: str):
     try:
         rows, total = stall_lookup.search_stalls(
             session, market=market, query=query, status=status, zone=zone, stuck=stuck,
-            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, summary=True, market_zones=zones)
+            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, summary=True)
     except ValidationError as exc:  # a search text too long: said next to the box
         rows, total, errors = [], 0, field_errors(exc)
     return render_template(

@@ -1,0 +1,86 @@
+"""A zone typed several ways ("Khu A", "khu a", "KHU A") is one zone to every list.
+
+Filters already matched a zone however it is spelled (``domain.text.zone_key``); lists sorted
+by the zone as typed, so a volunteer walking the market with the printed batch, or a manager
+reading the export, found the stalls of "Khu A" in two places. The stall list (page, API,
+offline), the poster batch and the stall export sort by the zone's key.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from merchant_onboard.domain.text import zone_key
+from merchant_onboard.models import Role
+from merchant_onboard.services import exports, posters, stall_lookup
+from merchant_onboard.services.exports import STALL_COLUMNS
+
+ZONES = ["Khu B", "khu a", "KHU A", "Khu A", "Khu C", "khu b", "Khu a\u0300", "khu Ă"]
+
+
+@pytest.fixture
+def spelled(make_market, make_user, make_stall):
+    market = make_market("cho-khu")
+    manager = make_user("thu", Role.MANAGER, markets=[market])
+    for n, zone in enumerate(ZONES):
+        make_stall(market, manager, stall_code=f"S-{n}", zone=zone,
+                   owner_phone=f"09130000{n:02d}", account_number=f"8800990{n:02d}")
+    return market, manager
+
+
+def grouped(zones: list[str]) -> bool:
+    """Each zone's stalls stand together, and the zones come in their keys' order."""
+    keys = [zone_key(zone) for zone in zones]
+    return keys == sorted(keys)
+
+
+def test_the_stall_list_keeps_a_zones_stalls_together(session, spelled):
+    market, _ = spelled
+    rows, total = stall_lookup.search_stalls(session, market=market, summary=True)
+    assert total == len(ZONES) and grouped([row.zone for row in rows]), [r.zone for r in rows]
+    # The filter finds every spelling, and only them.
+    rows, total = stall_lookup.search_stalls(session, market=market, zone="KHU A")
+    assert sorted(stall.zone for stall in rows) == ["KHU A", "Khu A", "khu a"]
+
+
+def test_the_poster_batch_keeps_a_zones_stalls_together(session, spelled):
+    market, _ = spelled
+    zones = [stall.zone for stall, _account in posters.batch_rows(session, market,
+                                                                   posters.BatchFilter())]
+    assert len(zones) == len(ZONES) and grouped(zones), zones
+
+
+def test_the_stall_export_keeps_a_zones_stalls_together(session, spelled):
+    market, manager = spelled
+    export = exports.export_stalls(session, actor=manager, market=market, fmt="csv",
+                                   headers=[key for key, _ in STALL_COLUMNS], labels={})
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.chunks).decode("utf-8-sig"))))
+    zones = [row["zone"] for row in rows]
+    assert len(zones) == len(ZONES) and grouped(zones), zones
+
+
+def test_every_writer_of_a_zone_keeps_its_key(session, spelled, make_user):
+    """Registration, an edit, the census import, the demo and the load-test data all store
+    the key ``zone_key`` makes of the zone, so lists and filters find every stall."""
+    import uuid
+
+    from merchant_onboard.domain.census import parse_census
+    from merchant_onboard.models import Stall
+    from merchant_onboard.services import census, demo, scale, stalls
+    from sqlmodel import select
+
+    market, manager = spelled
+    stall = stall_lookup.get_stall_by_code(session, market, "S-0")
+    stalls.update_stall(session, actor=manager, stall=stall, market=market,
+                        raw={"zone": "  KHU\u00a0ĐÔNG  "}, client_id=str(uuid.uuid4()))
+    sheet = parse_census("Mã,Khu,Tên\nS-1,Khu Tây,Sạp 1\nN-1,KHU tây,Sạp mới\n".encode())
+    census.apply_census(session, actor=manager, market=market, rows=sheet.rows)
+    demo.seed_demo(session, password="demo-password-1", stall_count=12)
+    scale.seed_scale(session, markets=1, stalls_per_market=16, password_hash="not-a-login")
+    rows = session.exec(select(Stall.zone, Stall.zone_key)).all()
+    assert len(rows) > len(ZONES) + 12 + 16
+    assert [(zone, key) for zone, key in rows if key != zone_key(zone)] == []
+    assert {zone_key("KHU\u00a0ĐÔNG"), zone_key("Khu Tây")} <= {key for _, key in rows}
