@@ -224,3 +224,26 @@ def test_manager_sets_a_khmer_second_line_and_the_poster_prints_it(
     text = " ".join(document[0].get_textpage().get_text_range().split())
     document.close()
     assert line in text
+
+
+def test_the_team_page_on_a_phone_names_each_member_above_their_buttons(
+        market_with_zones, seed, phone_page, login, screenshot):
+    """At 360 px the name, the reset form and the removal button shared one line: the name
+    was squeezed to a few letters ("Lê …") and its second line ran under the select. Each
+    member's name and login now keep the row's width, their buttons under them."""
+    market, manager, _volunteer, _stalls = market_with_zones
+    seed.user(seed.unique("minh"), markets=[market], display_name="Lê Quang Minh (Đoàn phường)")
+    page = phone_page
+    login(page, manager.username)
+    page.goto(f"/m/{market.code}/team")
+    screenshot(page, "manager-team-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    rows = page.locator("#team-list li:has(form)")
+    assert rows.count() == 2
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        who, row_box = row.locator(".grow").bounding_box(), row.bounding_box()
+        assert who["width"] >= row_box["width"] * 0.8, row.inner_text()
+        for control in ("select", "button"):
+            box = row.locator(control).first.bounding_box()
+            assert box["y"] >= who["y"] + who["height"], (control, row.inner_text())
