@@ -30,5 +30,7 @@ def streamed_attachment(make: Callable[[], Iterable[bytes]], *, session: Session
         finally:
             session.close()
 
-    return Response(stream_with_context(body()), mimetype=mimetype,
+    # As the content type, not the mimetype: werkzeug appends "; charset=utf-8" to a text/
+    # mimetype even when it names its charset already ("text/csv; charset=utf-8").
+    return Response(stream_with_context(body()), content_type=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

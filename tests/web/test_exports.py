@@ -56,6 +56,8 @@ def test_csv_matches_the_dashboard_and_shows_members_full_numbers(client, auth, 
     response = client.get("/m/cho-vi-thanh/export.csv")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment; filename=\"cho-vi-thanh")
+    # One charset: werkzeug adds its own to a text/ mimetype, which already named one.
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = read_csv(response)
     assert [r["Mã gian hàng"] for r in rows] == ["A-2", "A-10", "B-1"]
     figures = market_stats(session, market)
