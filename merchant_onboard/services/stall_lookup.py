@@ -71,7 +71,8 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
                   limit: int = 50, offset: int = 0, summary: bool = False,
                   ) -> tuple[list[Any], int]:
     """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored; the
-    code also without its separators, so ``a1`` and ``A 1`` find ``A-1``; or the owner's
+    code also without its separators, so ``a1`` and ``A 1`` find ``A-1``, or as read aloud
+    (``code_key``), so ``A-1`` finds ``A-01``; or the owner's
     whole phone number), in natural order of zone then stall code, with the total count.
     With ``stuck`` only the stalls on that ageing rule's list at ``now`` (the dashboard's).
 
@@ -93,6 +94,9 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
         compact = _CODE_SEPARATORS.sub("", escaped)
         params["compact"] = f"%{compact}%" if compact else params["pattern"]
         params["phone"] = _phone_or_none(query)
+        # The stall whose code this is, as read aloud: "A-1" and "a1" find a census's "A-01",
+        # which no substring of it holds (registering "A-1" is refused as its code).
+        params["code_key"] = code_key(query)
     if stuck is not None:
         params["stuck_before"] = (now or utcnow()) - timedelta(days=stuck.days)
     page, count = _search_statements(summary, bool(folded), bool(status), bool(zone),
@@ -147,6 +151,7 @@ def _search_statements(summary: bool, by_text: bool, by_status: bool, by_zone: b
     if by_text:
         where.append(sa.or_(Stall.search_text.like(sa.bindparam("pattern"), escape="\\"),
                             _compact_code().like(sa.bindparam("compact"), escape="\\"),
+                            Stall.code_key == sa.bindparam("code_key"),
                             Stall.owner_phone == sa.bindparam("phone")))
     if by_status:
         where.append(Stall.status == sa.bindparam("status"))

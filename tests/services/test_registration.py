@@ -193,6 +193,18 @@ def test_edit_keeps_the_search_text_and_natural_order(session, market, volunteer
     assert total == 1 and found[0].id == stall.id
 
 
+@pytest.mark.parametrize("typed", ["A-1", "a1", "A 1", "A-01", "a01"])
+def test_search_finds_a_zero_padded_code_however_it_is_typed(session, market, volunteer, typed):
+    """A census writes "A-01"; the stall is A-1 to everyone (one ``code_key``: registering
+    "A-1" beside it is refused as its code). Searching "A-1" or "a1" must find it too."""
+    register(session, market, volunteer, stall_code="A-01")
+    register(session, market, volunteer, stall_code="A-10", account_number="222222",
+             owner_phone="")
+    found, total = stall_lookup.search_stalls(session, market=market, query=typed)
+    # "a1" also finds A-10, whose code holds it: the list goes on in code order.
+    assert [s.stall_code for s in found][:1] == ["A-01"]
+
+
 def test_search_escapes_like_wildcards(session, market, volunteer):
     register(session, market, volunteer)
     assert stall_lookup.search_stalls(session, market=market, query="%")[1] == 0
