@@ -30,6 +30,14 @@
     return (zone || "").normalize("NFC").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
   }
 
+  // A stall code as read aloud, as the server's domain.text.code_key: its letter runs and
+  // number runs, numbers without leading zeros, so "a7", "A 7" and "A-7" name a census's "A-07".
+  function codeKey(code) {
+    return ((code || "").toUpperCase().match(/[A-Z]+|[0-9]+/g) || []).map(function (run) {
+      return /^[0-9]/.test(run) ? (run.replace(/^0+/, "") || "0") : run;
+    }).join("-");
+  }
+
   function refreshBadge() {
     return MOOutbox.list(user).then(function (items) {
       var badge = document.getElementById("outbox-badge");
@@ -477,13 +485,15 @@
     var data = new FormData(form);
     var query = fold(data.get("q"));
     var compact = query.replace(/[^a-z0-9]/g, "");
+    var typedCode = codeKey(data.get("q"));
     var status = data.get("status") || "";
     var zone = zoneKey(data.get("zone"));
     var statusNames = {};
     form.querySelectorAll("select[name=status] option").forEach(function (o) { statusNames[o.value] = o.textContent; });
     var found = stalls.filter(function (s) {
       var text = fold([s.code, s.shop, s.owner].join(" "));
-      return (!query || text.indexOf(query) >= 0 || (compact && text.replace(/[^a-z0-9]/g, "").indexOf(compact) >= 0)) &&
+      return (!query || text.indexOf(query) >= 0 || (compact && text.replace(/[^a-z0-9]/g, "").indexOf(compact) >= 0) ||
+              (typedCode && codeKey(s.code) === typedCode)) &&
         (!status || s.status === status) && (!zone || zoneKey(s.zone) === zone);
     });
     var list = document.getElementById("stall-list");

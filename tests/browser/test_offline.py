@@ -318,6 +318,26 @@ def test_the_stall_list_is_searched_on_the_phone_without_a_signal(field, seed, p
     expect(rows.first).to_contain_text("H-9")
 
 
+def test_a_zero_padded_code_is_found_without_a_signal_however_it_is_typed(
+        field, seed, phone_page, login):
+    """Online "A-7" and "a7" find a census's "A-07" (its code as read aloud, ``code_key``);
+    the phone's own search looked for the letters typed and found nothing."""
+    volunteer, market, _stall = field
+    seed.stall(market, volunteer, stall_code="A-07", shop_name="Sạp bảy",
+               owner_phone="0912 000 907", account_number="0011012345907")
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    page.context.set_offline(True)
+    rows = page.locator("#stall-list li")
+    for typed in ("A-7", "a7", "A 7"):
+        page.get_by_role("searchbox").fill(typed)
+        page.get_by_role("button", name="Tìm").click()
+        expect(page.locator(".count")).to_contain_text("Không có mạng")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Sạp bảy")
+
+
 def test_the_zone_filter_without_a_signal_finds_the_zone_however_it_is_spelled(
         field, seed, phone_page, login):
     """Online the zone "Khu Chợ Cá" is offered once and lists "khu chợ cá" stalls too; the
