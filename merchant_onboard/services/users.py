@@ -426,7 +426,10 @@ def add_member(session: Session, *, actor: User, market: Market,
     A manager adds volunteers; an admin also adds managers. Adding a member twice is a no-op,
     which the result says: the page must not tell a manager someone was added.
     """
-    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    typed = username.strip().lower()
+    if not typed:
+        raise ValidationError(N_("Nhập tên đăng nhập của người cần thêm."), field="username")
+    user = session.exec(select(User).where(User.username == typed)).first()
     if user is None or user.role == Role.ADMIN or \
             (actor.role != Role.ADMIN and user.role != Role.VOLUNTEER):
         raise NotFoundError(N_("Không tìm thấy người dùng “%(username)s”."), username=username)

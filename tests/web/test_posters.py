@@ -230,6 +230,21 @@ def test_batch_errors_are_messages_not_broken_files(client, auth, market, people
     assert png.status_code == 422
 
 
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ("format=zz", "format", "Khổ poster không hợp lệ"),
+    ("status=census", "status", ""),
+])
+def test_a_batch_page_asked_wrongly_marks_the_field_and_says_why(client, auth, market, people,
+                                                                  query, field, message):
+    """``?format=zz`` said only "Vui lòng sửa các mục được đánh dấu." with no field marked."""
+    auth.login("hung")
+    page = client.get(f"/m/{market.code}/posters?{query}").get_data(as_text=True)
+    select = re.search(rf'<select id="f-{field}"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in select and f'aria-describedby="e-{field}"' in select
+    error = re.search(rf'<p class="error" id="e-{field}">([^<]+)</p>', page).group(1)
+    assert message in error
+
+
 def test_sticker_batch_on_a_partly_used_sheet(client, auth, session, market, people, make_stall):
     stall = make_stall(market, people["lan"])
     auth.login("hung")

@@ -138,6 +138,16 @@ def test_a_manager_adds_an_existing_volunteer_but_not_a_manager(manager_client, 
     assert "membership.add" in actions_on(session, "minh")
 
 
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_adding_a_member_without_a_username_asks_for_one(manager_client, market, typed):
+    """It answered "Không tìm thấy người dùng “”." as if someone had been looked for."""
+    refused = manager_client.post(f"/m/{market.code}/team/members", data={"username": typed})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Nhập tên đăng nhập của người cần thêm." in page
+    assert "Không tìm thấy người dùng" not in page
+
+
 def test_adding_someone_already_in_the_market_says_so(manager_client, make_user, market,
                                                       session):
     """Manager review item 9: it said "Đã thêm … vào chợ." though nothing changed."""
