@@ -567,6 +567,16 @@ def test_who_may_add_whom_to_a_market(session, market, make_market):
         (manager.id, "lan", market.id), (admin.id, "hung", market.id)]
 
 
+@pytest.mark.parametrize("typed", ["", "  \t"])
+def test_adding_a_member_without_a_username_asks_for_one(session, market, typed):
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    with pytest.raises(ValidationError) as caught:
+        users.add_member(session, actor=manager, market=market, username=typed)
+    assert (caught.value.field, str(caught.value)) == (
+        "username", "username: Nhập tên đăng nhập của người cần thêm.")
+
+
 def test_adding_someone_already_in_the_market_names_them_and_writes_nothing(session, market):
     # The team page and the API say who is already a member from the result's login.
     manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
