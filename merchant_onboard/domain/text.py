@@ -153,8 +153,29 @@ def fold_search(s: str) -> str:
 
 def zone_key(zone: str) -> str:
     """A zone as a filter compares it: "KHU CHỢ CÁ", "khu chợ cá" and its NFD form are one
-    zone (accents are kept: "Khu Cá" and "Khu Ca" may be two)."""
-    return " ".join(nfc(zone).casefold().split())
+    zone (accents are kept: "Khu Cá" and "Khu Ca" may be two), and so are "Khánh Hoà" and
+    "Khánh Hòa" (where a tone sits, ``_TONE_ON_EITHER``). Provinces and wards compare alike."""
+    decomposed = unicodedata.normalize("NFD", nfc(zone).casefold())
+    placed = _TONE_ON_EITHER.sub(_tone_on_second, decomposed)
+    return unicodedata.normalize("NFC", " ".join(placed.split()))
+
+
+#: The five tone marks (decomposed): grave, acute, tilde, hook above, dot below.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+#: An open "oa", "oe" or "uy" (nothing after it in the word, no circumflex, breve or horn on
+#: either vowel): its tone is written on the first vowel by some ("hòa", "thủy", "khỏe") and
+#: on the second by others ("hoà", "thuỷ", "khoẻ"), one word either way. Closed syllables
+#: ("hoàng") and triphthongs ("khuya") are written one way only and are left alone.
+_TONE_ON_EITHER = re.compile(
+    rf"(?=o[{_TONES}]?[ae]|u[{_TONES}]?y)([ou])([{_TONES}]?)([aey])([{_TONES}]?)"
+    r"(?![\w\u0300-\u036f])")
+
+
+def _tone_on_second(match: re.Match[str]) -> str:
+    first, tone_one, second, tone_two = match.groups()
+    if tone_one and tone_two:  # two tones: a typing slip, not a style
+        return match.group(0)
+    return first + second + (tone_one or tone_two)
 
 
 def spellings_of(name: str, stored: Iterable[str]) -> list[str]:

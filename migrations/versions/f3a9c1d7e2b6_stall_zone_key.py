@@ -2,12 +2,14 @@
 
 Filters already matched a zone however it was spelled, but lists sorted by the zone as typed:
 the stall list, the poster batch and the export put the stalls of "Khu A" in two places. The
-key (``domain.text.zone_key``) is now stored, and lists sort and filter by it.
+key (``domain.text.zone_key``: case, Unicode form and where the tone of an open "oa", "oe",
+"uy" sits set aside, "Tạp hoá" is "Tạp hóa") is now stored, and lists sort and filter by it.
 
 Revision ID: f3a9c1d7e2b6
 Revises: e1f6a3b9c042
 Create Date: 2026-12-06 17:30:00
 """
+import re
 import unicodedata
 from typing import Sequence, Union
 
@@ -26,6 +28,10 @@ _BLANK = ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180D)
           (0x180F, 0x180F), (0x2800, 0x2800), (0x3164, 0x3164), (0xFFA0, 0xFFA0),
           (0xE0000, 0xE0FFF))
 _SELECTOR = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+_TONE_ON_EITHER = re.compile(
+    rf"(?=o[{_TONES}]?[ae]|u[{_TONES}]?y)([ou])([{_TONES}]?)([aey])([{_TONES}]?)"
+    r"(?![\w\u0300-\u036f])")
 
 
 def _in(ranges, ch: str) -> bool:
@@ -44,7 +50,16 @@ def _zone_key(zone: str) -> str:
     while end > start and (text[end - 1].isspace()
                            or (_invisible(text[end - 1]) and not _in(_SELECTOR, text[end - 1]))):
         end -= 1
-    return " ".join(text[start:end].casefold().split())
+    decomposed = unicodedata.normalize("NFD", text[start:end].casefold())
+    placed = _TONE_ON_EITHER.sub(_tone_on_second, decomposed)
+    return unicodedata.normalize("NFC", " ".join(placed.split()))
+
+
+def _tone_on_second(match: re.Match) -> str:
+    first, tone_one, second, tone_two = match.groups()
+    if tone_one and tone_two:
+        return match.group(0)
+    return first + second + (tone_one or tone_two)
 
 
 def _key_type() -> sa.types.TypeEngine:

@@ -25,9 +25,17 @@
   }
 
   // A zone as the server compares zones (domain.text.zone_key): case and Unicode form aside,
-  // "Khu Chợ Cá" and "khu chợ cá" are one zone; accents count.
+  // "Khu Chợ Cá" and "khu chợ cá" are one zone; accents count, but not which vowel of an open
+  // "oa", "oe", "uy" carries the tone ("Tạp hoá" is "Tạp hóa").
+  var TONES = "\u0300\u0301\u0303\u0309\u0323";
+  var TONE_ON_EITHER = new RegExp("(?=o[" + TONES + "]?[ae]|u[" + TONES + "]?y)([ou])([" + TONES +
+    "]?)([aey])([" + TONES + "]?)(?![\\p{L}\\p{N}_\\u0300-\\u036f])", "gu");
   function zoneKey(zone) {
-    return (zone || "").normalize("NFC").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+    return (zone || "").normalize("NFC").toLowerCase().normalize("NFD")
+      .replace(TONE_ON_EITHER, function (all, first, toneOne, second, toneTwo) {
+        return toneOne && toneTwo ? all : first + second + (toneOne || toneTwo);
+      })
+      .split(/\s+/).filter(Boolean).join(" ").normalize("NFC");
   }
 
   // A stall code as read aloud, as the server's domain.text.code_key: its letter runs and

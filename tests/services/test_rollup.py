@@ -101,6 +101,23 @@ def test_a_ward_is_chosen_within_a_province_never_across_provinces(session, mark
     assert alone.count == 5, "no province chosen: every market, as the page's choices say"
 
 
+def test_a_province_written_with_its_tone_on_either_vowel_is_one_province(session, admin,
+                                                                          make_market):
+    """"Khánh Hoà" and "Khánh Hòa", "Thanh Hoá" and "Thanh Hóa": each province written both
+    ways by different markets' creators is one province in the filter and its total."""
+    make_market("cho-dam", name="Chợ Đầm", province="Khánh Hoà", ward="Phường Xương Huân")
+    make_market("cho-xom-moi", name="Chợ Xóm Mới", province="Khánh Hòa",
+                ward="phường xương huân")
+    make_market("cho-vinh", name="Chợ Vĩnh", province="Thanh Hoá", ward="Phường 1")
+    result = rollup.rollup(session, actor=admin, province="khánh hòa")
+    assert sorted(r.code for r in result.rows) == ["cho-dam", "cho-xom-moi"]
+    assert [p for p in result.provinces if "kh" in p.casefold()] in (["Khánh Hoà"],
+                                                                     ["Khánh Hòa"])
+    assert len(result.wards) == 1
+    assert [r.code for r in rollup.rollup(session, actor=admin, province="Thanh Hóa").rows] == \
+        ["cho-vinh"]
+
+
 def test_a_province_typed_in_another_case_is_the_same_province(session, markets, admin,
                                                                make_market):
     """A market created as "HẬU GIANG" (caps lock) or "hậu giang" is in Hậu Giang: the
