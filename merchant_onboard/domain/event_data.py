@@ -7,7 +7,6 @@ payment is a real customer's, never the volunteer's.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +15,7 @@ from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
 from merchant_onboard.domain.figures import VIETNAM
 from merchant_onboard.domain.funnel import EventKind, RefusalReason
 from merchant_onboard.domain.poster.formats import parse_format
-from merchant_onboard.domain.text import clean_text
+from merchant_onboard.domain.text import clean_text, whole_number
 
 NOTE_MAX = 1000
 #: NAPAS: amount ≤ 13 digits; a stall payment over 1 billion VND is a typo.
@@ -112,38 +111,15 @@ def _reason(value: Any) -> str:
 
 #: Fullwidth digits and separators (an East Asian keyboard's) are read as ASCII, as in phone
 #: and account numbers.
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
-#: A whole number of VND as people type it: digits, or groups of three after one separator
-#: used throughout ("2.000" in Vietnam, "2,000", "2 000", a no-break space as spreadsheets
-#: copy it). ASCII digits only: "²" and "٢" are digits to str.isdigit, not to int() or a bank.
-_WHOLE_VND = re.compile(r"[0-9]+|[0-9]{1,3}([., \u00a0\u202f])[0-9]{3}(?:\1[0-9]{3})*")
-
-
 def _amount(value: Any, *, default: int | None) -> int:
     if value in (None, ""):
         if default is None:
             raise ValidationError(N_("Nhập số tiền (VND)."), field="amount")
         return default
-    amount = _whole_vnd(value)
+    amount = whole_number(value)
     if amount is None or not 0 < amount <= AMOUNT_MAX:
         raise ValidationError(N_("Số tiền là số nguyên VND lớn hơn 0."), field="amount")
     return amount
-
-
-def _whole_vnd(value: Any) -> int | None:
-    """``value`` as a whole number of VND, or None: a fraction ("2.000,5", "1.5") is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        # JSON has one number type: 2000.0 and 1e3 are whole numbers.
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        text = value.strip().translate(_FULLWIDTH)
-        if _WHOLE_VND.fullmatch(text):
-            return int(re.sub("[^0-9]", "", text))
-    return None
 
 
 def _must_be_true(value: Any, field: str, message: str) -> bool:

@@ -194,6 +194,31 @@ def one_spelling_each(stored: Iterable[str]) -> list[str]:
     return list(choices.values())
 
 
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+#: A whole number as people type it: digits, or groups of three after one separator used
+#: throughout ("1.433" and "2.000" in Vietnam, "2,000", "2 000", a no-break space as
+#: spreadsheets copy it). ASCII digits only: "²" and "٢" are digits to str.isdigit, not to
+#: int() or a bank.
+_WHOLE_NUMBER = re.compile(r"[0-9]+|[0-9]{1,3}([., \u00a0\u202f])[0-9]{3}(?:\1[0-9]{3})*")
+
+
+def whole_number(value: object) -> int | None:
+    """``value`` as a whole number, or None: a fraction ("2.000,5", "1.5") is not one, nor is
+    a number's grouping gone wrong ("5 0")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        # JSON has one number type: 2000.0 and 1e3 are whole numbers.
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip().translate(_FULLWIDTH_DIGITS)
+        if _WHOLE_NUMBER.fullmatch(text):
+            return int(re.sub("[^0-9]", "", text))
+    return None
+
+
 def normalize_account(s: str) -> str:
     """Strip the spaces, dots and dashes people type inside account numbers and uppercase the rest.
 

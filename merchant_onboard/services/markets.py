@@ -16,7 +16,7 @@ from merchant_onboard.domain.errors import (
 from merchant_onboard.domain.poster.fonts import require_printable
 from merchant_onboard.domain.poster.second_line import FIELD as SECOND_LINE
 from merchant_onboard.domain.poster.second_line import clean_second_line
-from merchant_onboard.domain.text import clean_text
+from merchant_onboard.domain.text import clean_text, whole_number
 from merchant_onboard.models import AuditEntry, Market, MarketKind, User
 from merchant_onboard.services.access import scope_markets
 
@@ -75,13 +75,11 @@ def clean_kind(value: Any) -> str:
 
 
 def clean_whole_number(value: Any, *, field: str, low: int, high: int, default: int) -> int:
-    """A whole number from ``low`` to ``high``, typed or sent as a number; empty: ``default``."""
-    if value is None or value == "":
+    """A whole number from ``low`` to ``high``, typed (thousands grouped as people write them:
+    "1.433") or sent as a number; empty or blank: ``default``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return default
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = None
+    number = whole_number(value)
     if number is None or not low <= number <= high:
         raise ValidationError(N_("Nhập số nguyên từ %(low)s đến %(high)s."), field=field,
                               low=low, high=high)

@@ -102,3 +102,20 @@ def test_manager_imports_the_census_from_a_phone(seed, phone_page, login, screen
         page.get_by_role("button", name="Xác nhận: thêm 3, cập nhật 0").click()
     assert page.locator("[data-figure=census]").inner_text() == "4"
     assert "Đã nhập danh sách: thêm 3" in page.locator(".flash").inner_text()
+
+
+@pytest.mark.parametrize("typed", ["1.433", "1,433", "1 433"])
+def test_a_census_size_typed_as_people_write_it_is_kept(demo, seed, laptop_page, login, typed):
+    """A manager copies the commune's "1.433" into the settings: as a number field Chromium
+    sent "1,433" and "1 433" as nothing, which saved the market as declaring no size at all,
+    silently."""
+    from merchant_onboard.models import Market
+
+    login(laptop_page, "manager")
+    page = laptop_page
+    page.goto(f"/m/{demo.code}/settings")
+    page.get_by_label("Số gian hàng (khai báo)").fill(typed)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lưu").click()
+    seed.session.expire_all()
+    assert seed.session.get(Market, demo.id).census_size == 1433

@@ -80,7 +80,14 @@ def test_whole_numbers_within_their_range(field, low, high):
             field: ("Nhập số nguyên từ %(low)s đến %(high)s.", {"low": low, "high": high})}
 
 
-@pytest.mark.parametrize("empty", [None, ""])
+@pytest.mark.parametrize("typed", ["1.433", "1,433", "1 433", "1\u00a0433", "１.４３３", " 1433 "])
+def test_a_census_size_typed_with_its_thousands_grouped_is_taken(typed):
+    """Vietnam writes 1433 as "1.433" (the dashboard shows it so): a manager copying the
+    commune's figure was told to type a whole number."""
+    assert clean_market({**VALID, "census_size": typed})["census_size"] == 1433
+
+
+@pytest.mark.parametrize("empty", [None, "", "   "])
 def test_an_empty_number_takes_its_default(empty):
     cleaned = clean_market({**VALID, "census_size": empty, "target_pct": empty})
     assert (cleaned["census_size"], cleaned["target_pct"]) == (0, 80)

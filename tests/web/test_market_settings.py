@@ -86,7 +86,7 @@ def test_a_manager_corrects_the_declared_size_and_target_and_the_figures_follow(
 
     assert figures() == (2, 80)  # no size declared: the census rows count
     page = client.get(f"/m/{market.code}/settings").get_data(as_text=True)
-    assert 'name="census_size"' in page and 'name="target_pct" type="number" value="80"' in page
+    assert 'name="census_size"' in page and 'name="target_pct" type="text" value="80"' in page
     saved = client.post(f"/m/{market.code}/settings", data={
         "census_size": "40", "target_pct": "60", "campaign_title": "", "poster_second_line": ""})
     assert saved.status_code == 302

@@ -25,8 +25,7 @@ FIELDS = markets.SETTINGS
 def _page(market, values: dict, errors: dict, status: int = 200):
     return render_template("dashboard/settings.html", market=market, values=values,
                            errors=errors, second_line_max=SECOND_LINE_MAX,
-                           title_max=markets.TEXT_FIELDS["campaign_title"][0],
-                           numbers=markets.NUMBER_FIELDS), status
+                           title_max=markets.TEXT_FIELDS["campaign_title"][0]), status
 
 
 @bp.get("/m/<code>/settings")
