@@ -154,10 +154,17 @@ def fold_search(s: str) -> str:
 def zone_key(zone: str) -> str:
     """A zone as a filter compares it: "KHU CHỢ CÁ", "khu chợ cá" and its NFD form are one
     zone (accents are kept: "Khu Cá" and "Khu Ca" may be two), and so are "Khánh Hoà" and
-    "Khánh Hòa" (where a tone sits, ``_TONE_ON_EITHER``). Provinces and wards compare alike."""
+    "Khánh Hòa" (where a tone sits, ``_TONE_ON_EITHER``) and "Khu A – Rau" and "Khu A-Rau"
+    (``_DASH``). Provinces and wards compare alike."""
     decomposed = unicodedata.normalize("NFD", nfc(zone).casefold())
     placed = _TONE_ON_EITHER.sub(_tone_on_second, decomposed)
-    return unicodedata.normalize("NFC", " ".join(placed.split()))
+    dashed = _DASH.sub(" - ", placed)
+    return unicodedata.normalize("NFC", " ".join(dashed.split()))
+
+
+#: A dash between a zone's parts, however drawn (hyphen, the Unicode hyphens and dashes, minus)
+#: and spaced: a census sheet's "Khu A – Rau củ" is a phone's "Khu A - Rau củ".
+_DASH = re.compile(r"\s*[-\u2010-\u2015\u2212]\s*")
 
 
 #: The five tone marks (decomposed): grave, acute, tilde, hook above, dot below.

@@ -2,8 +2,9 @@
 
 Filters already matched a zone however it was spelled, but lists sorted by the zone as typed:
 the stall list, the poster batch and the export put the stalls of "Khu A" in two places. The
-key (``domain.text.zone_key``: case, Unicode form and where the tone of an open "oa", "oe",
-"uy" sits set aside, "Tạp hoá" is "Tạp hóa") is now stored, and lists sort and filter by it.
+key (``domain.text.zone_key``: case, Unicode form, where the tone of an open "oa", "oe", "uy"
+sits and which dash separates its parts set aside: "Khu A – Tạp hoá" is "khu a - tạp hóa") is
+now stored, and lists sort and filter by it.
 
 Revision ID: f3a9c1d7e2b6
 Revises: e1f6a3b9c042
@@ -32,6 +33,7 @@ _TONES = "\u0300\u0301\u0303\u0309\u0323"
 _TONE_ON_EITHER = re.compile(
     rf"(?=o[{_TONES}]?[ae]|u[{_TONES}]?y)([ou])([{_TONES}]?)([aey])([{_TONES}]?)"
     r"(?![\w\u0300-\u036f])")
+_DASH = re.compile(r"\s*[-\u2010-\u2015\u2212]\s*")
 
 
 def _in(ranges, ch: str) -> bool:
@@ -52,7 +54,8 @@ def _zone_key(zone: str) -> str:
         end -= 1
     decomposed = unicodedata.normalize("NFD", text[start:end].casefold())
     placed = _TONE_ON_EITHER.sub(_tone_on_second, decomposed)
-    return unicodedata.normalize("NFC", " ".join(placed.split()))
+    dashed = _DASH.sub(" - ", placed)
+    return unicodedata.normalize("NFC", " ".join(dashed.split()))
 
 
 def _tone_on_second(match: re.Match) -> str:

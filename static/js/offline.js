@@ -26,7 +26,7 @@
 
   // A zone as the server compares zones (domain.text.zone_key): case and Unicode form aside,
   // "Khu Chợ Cá" and "khu chợ cá" are one zone; accents count, but not which vowel of an open
-  // "oa", "oe", "uy" carries the tone ("Tạp hoá" is "Tạp hóa").
+  // "oa", "oe", "uy" carries the tone ("Tạp hoá" is "Tạp hóa") nor which dash separates parts.
   var TONES = "\u0300\u0301\u0303\u0309\u0323";
   var TONE_ON_EITHER = new RegExp("(?=o[" + TONES + "]?[ae]|u[" + TONES + "]?y)([ou])([" + TONES +
     "]?)([aey])([" + TONES + "]?)(?![\\p{L}\\p{N}_\\u0300-\\u036f])", "gu");
@@ -35,6 +35,7 @@
       .replace(TONE_ON_EITHER, function (all, first, toneOne, second, toneTwo) {
         return toneOne && toneTwo ? all : first + second + (toneOne || toneTwo);
       })
+      .replace(/\s*[-\u2010-\u2015\u2212]\s*/g, " - ")
       .split(/\s+/).filter(Boolean).join(" ").normalize("NFC");
   }
 

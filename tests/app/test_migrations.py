@@ -141,7 +141,7 @@ def test_zones_typed_several_ways_get_one_key_from_the_upgrade(empty_database):
     engine = make_engine(empty_database)
     upgrade(engine, "e1f6a3b9c042")
     zones = ["Khu A", "khu a", unicodedata.normalize("NFD", "KHU À"), "\u3164Khu A", "",
-             "Khu Tạp hoá", "khu tạp hóa"]
+             "Khu Tạp hoá", "khu tạp hóa", "Khu B – Rau", "khu b-rau"]
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO market (id, code, name, kind, province, ward, address,"
                              " census_size, target_pct, campaign_title, poster_second_line,"
@@ -161,5 +161,6 @@ def test_zones_typed_several_ways_get_one_key_from_the_upgrade(empty_database):
     with engine.connect() as conn:
         keys = conn.execute(sa.text("SELECT zone_key FROM stall ORDER BY id")).scalars().all()
     engine.dispose()
-    assert keys == ["khu a", "khu a", "khu à", "khu a", "", "khu tạp hoá", "khu tạp hoá"]
+    assert keys == ["khu a", "khu a", "khu à", "khu a", "", "khu tạp hoá", "khu tạp hoá",
+                    "khu b - rau", "khu b - rau"]
     assert keys == [zone_key(zone) for zone in zones]

@@ -245,6 +245,14 @@ def test_a_name_is_the_same_wherever_its_tone_mark_sits(old_style, new_style):
     assert zone_key(unicodedata.normalize("NFD", old_style)) == zone_key(new_style)
 
 
+@pytest.mark.parametrize("typed", ["Khu A - Rau củ", "khu a – rau củ", "KHU A—RAU CỦ",
+                                   "Khu A -Rau củ", "Khu A \u2212 Rau củ", "Khu A‐Rau củ"])
+def test_a_zone_is_the_same_whichever_dash_separates_its_parts(typed):
+    """A census sheet writes "Khu A – Rau củ" (a spreadsheet's en dash), a phone "Khu A - Rau
+    củ": one zone, however the dash is drawn or spaced."""
+    assert zone_key(typed) == zone_key("Khu A – Rau củ")
+
+
 @pytest.mark.parametrize(("one", "other"), [
     ("Khu Hoàng", "Khu Hoang"), ("Khu Hoàn", "Khu Hoan"), ("Khu Cá", "Khu Ca"),
     ("Khu Thuế", "Khu Thúê"), ("Khu Hoa", "Khu Hoá"), ("Khu Khuya", "Khu Khuyá"),
