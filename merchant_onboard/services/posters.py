@@ -94,7 +94,7 @@ def _audit_download(session: Session, viewer: User | None, action: str, market: 
         session.commit()
 
 
-def _batch_query(session: Session, market: Market, selection: BatchFilter):
+def _batch_query(market: Market, selection: BatchFilter):
     query = (select(Stall, PaymentAccount)
              .join(PaymentAccount, PaymentAccount.stall_id == Stall.id)
              .where(Stall.market_id == market.id, PaymentAccount.is_primary.is_(True),
@@ -111,14 +111,14 @@ def batch_rows(session: Session, market: Market, selection: BatchFilter,
                ) -> Iterator[tuple[Stall, PaymentAccount]]:
     """Stalls with a primary account, by zone (however each stall spells it) then natural
     stall code, fetched in chunks."""
-    query = (_batch_query(session, market, selection)
+    query = (_batch_query(market, selection)
              .order_by(Stall.zone_key, Stall.sort_key, Stall.id).execution_options(yield_per=200))
     yield from session.exec(query)
 
 
 def count_batch(session: Session, market: Market, selection: BatchFilter) -> int:
     """How many posters the batch holds (one aggregate query)."""
-    query = _batch_query(session, market, selection).with_only_columns(sa.func.count(Stall.id))
+    query = _batch_query(market, selection).with_only_columns(sa.func.count(Stall.id))
     return session.scalar(query) or 0
 
 
@@ -132,7 +132,7 @@ def batch_id_of(session: Session, market: Market, selection: BatchFilter,
     posters. A batch that gained a stall or an account since is another batch, which
     ``record_batch`` refuses under the old id.
     """
-    rows = session.execute(_batch_query(session, market, selection)
+    rows = session.execute(_batch_query(market, selection)
                            .with_only_columns(Stall.id, PaymentAccount.id).order_by(Stall.id))
     return _content_id(fmt, rows)
 
