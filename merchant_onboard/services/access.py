@@ -71,7 +71,7 @@ class MarketAccess(NamedTuple):
 
     market: Market
     can_manage: bool
-    #: The zones of its stalls, when asked for (``stall_lookup.zones``: each as spelled, sorted).
+    #: The zones of its stalls, when asked for (``stall_lookup.zones_from``: each as spelled).
     zones: list[str] | None = None
 
 

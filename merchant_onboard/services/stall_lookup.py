@@ -179,17 +179,10 @@ def primary_accounts(session: Session, stall_ids: list[int]) -> dict[int, Paymen
     return {row.stall_id: row for row in rows}
 
 
-def zones(session: Session, market: Market) -> list[str]:
-    """The market's zones, each as spelled, sorted (the list page's filter).
-
-    ``access.enter_market(…, zones=True)`` reads the same in the statement that enters the
-    market (``market_zones_column``).
-    """
-    return zones_from(session.connection().execute(_ZONES, {"market_id": market.id}).scalar())
-
-
 def market_zones_column() -> sa.ScalarSelect[Any]:
-    """A column for a query over Market: its stalls' distinct zones, as a JSON array."""
+    """A column for a query over Market: its stalls' distinct zones, as a JSON array
+    (``access.enter_market(…, zones=True)`` reads it with the market, for a filter's choices;
+    ``zones_from`` turns it into a list)."""
     return (sa.select(_DistinctArray(Stall.zone)).where(Stall.market_id == Market.id)
             .scalar_subquery().label("zones"))
 
@@ -217,10 +210,6 @@ def _json_agg(element: _DistinctArray, compiler: Any, **kw: Any) -> str:
 @compiles(_DistinctArray, "sqlite")
 def _json_group_array(element: _DistinctArray, compiler: Any, **kw: Any) -> str:
     return f"json_group_array(DISTINCT {compiler.process(element.clauses, **kw)})"
-
-
-_ZONES = sa.select(_DistinctArray(Stall.zone)).where(
-    Stall.market_id == sa.bindparam("market_id"))
 
 
 def get_stall_by_code(session: Session, market: Market, code: str) -> Stall:

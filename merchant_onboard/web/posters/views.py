@@ -16,7 +16,7 @@ from merchant_onboard.domain.funnel import Status
 from merchant_onboard.domain.poster import PosterFormat
 from merchant_onboard.domain.text import one_spelling_each
 from merchant_onboard.models import Market, Stall, User
-from merchant_onboard.services import access, posters, stall_lookup
+from merchant_onboard.services import access, posters
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.i18n import translate_error
 from merchant_onboard.web.market_entry import enters_market
@@ -65,10 +65,11 @@ def _managed_market(code: str) -> tuple[Session, Market]:
 
 
 @bp.get("/m/<code>/posters")
-@enters_market()
+@enters_market(zones=True)
 @login_required
 def batch(code: str):
-    session, market = _managed_market(code)
+    session = get_session()
+    market, _, zones = access.enter_market(session, current_user, code, manage=True, zones=True)
     errors: dict[str, list[str]] = {}
     fmt = PosterFormat.A6
     selection = posters.BatchFilter()
@@ -88,11 +89,10 @@ def batch(code: str):
     return render_template(
         "posters/batch.html", market=market, fmt=fmt, selection=selection, errors=errors,
         count=count, all_printed=all_printed,
-        zones=one_spelling_each(stall_lookup.zones(session, market)),
-        statuses=posters.PRINTABLE,
+        zones=one_spelling_each(zones), statuses=posters.PRINTABLE,
         skip=max(0, request.args.get("skip", 0, type=int)),
-        batch_id=posters.batch_id_of(session, market, selection, fmt), formats=[f for f in PosterFormat
-                                                if f is not PosterFormat.PNG])
+        batch_id=posters.batch_id_of(session, market, selection, fmt),
+        formats=[f for f in PosterFormat if f is not PosterFormat.PNG])
 
 
 @bp.get("/m/<code>/posters.pdf")
