@@ -62,8 +62,7 @@ def shown_percent(fraction: float | None) -> int | None:
     """
     if fraction is None:
         return None
-    # Nine decimals drop the binary error first: 29 / 200 * 100 is 14.499999999999998.
-    shown = int(Decimal(f"{fraction * 100:.9f}").quantize(Decimal(1), ROUND_HALF_UP))
+    shown = _halves_up(fraction * 100)
     if fraction < 1:
         shown = min(shown, 99)
     if fraction > 0:
@@ -74,9 +73,12 @@ def shown_percent(fraction: float | None) -> int | None:
 def shown_days(days: float | None) -> int | None:
     """A number of days (a median) as the dashboard shows it, whole: halves round up, as
     ``shown_percent``'s do (``"%.0f"`` showed 2.5 days as 2 and 3.5 as 4)."""
-    if days is None:
-        return None
-    return int(Decimal(f"{days:.9f}").quantize(Decimal(1), ROUND_HALF_UP))
+    return None if days is None else _halves_up(days)
+
+
+def _halves_up(value: float) -> int:
+    # Nine decimals drop the binary error first: 29 / 200 * 100 is 14.499999999999998.
+    return int(Decimal(f"{value:.9f}").quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def at_or_past(counts: Mapping[str, int], milestone: Status) -> int:
