@@ -47,8 +47,9 @@ class Stall(SQLModel, table=True):
     code_key: str = Field(max_length=64, sa_column_kwargs={"default": _code_key_of_insert})
     zone: str = Field(default="", max_length=64)
     #: The zone as filters compare it and lists sort it (``text.zone_key``: "Khu A", "khu a"
-    #: and "KHU A" are one zone), byte by byte on PostgreSQL as ``sort_key``. Casefolding may
-    #: lengthen a name ("ß" is "ss"), hence the room. Set like ``code_key``.
+    #: and "KHU A" are one zone), byte by byte on PostgreSQL as ``sort_key``. The key may be
+    #: up to three times the zone's 64 characters (casefolding "ﬃ" is "ffi", a dash becomes
+    #: " - "), hence the room. Set like ``code_key``.
     zone_key: str = Field(sa_type=sa.String(192).with_variant(sa.String(192, collation="C"),
                                                               "postgresql"),
                           sa_column_kwargs={"default": _zone_key_of_insert})

@@ -127,7 +127,8 @@ def _one_market(rng: random.Random, rows: dict[type, list[dict[str, Any]]], ids:
             "registered_by_id": volunteers[by] if by is not None else None,
             "sort_key": natural_key(values["stall_code"]),
             "code_key": code_key(values["stall_code"]), "zone_key": zone_key(values["zone"]),
-            "search_text": search_text(values), "category": "", "notes": "", "latitude": None, "longitude": None,
+            "search_text": search_text(values), "category": "", "notes": "", "latitude": None,
+            "longitude": None,
             "updated_at": values["status_changed_at"]})
         if stall.account:
             bank, number, holder = stall.account

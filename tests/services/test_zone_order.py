@@ -84,3 +84,18 @@ def test_every_writer_of_a_zone_keeps_its_key(session, spelled, make_user):
     assert len(rows) > len(ZONES) + 12 + 16
     assert [(zone, key) for zone, key in rows if key != zone_key(zone)] == []
     assert {zone_key("KHU\u00a0ĐÔNG"), zone_key("Khu Tây")} <= {key for _, key in rows}
+
+
+def test_the_longest_key_a_zone_can_make_is_stored(session, spelled):
+    """64 characters of zone can make a key three times as long ("ﬃ" casefolds to "ffi", a
+    dash becomes " - "): PostgreSQL stores it, and the zone is found by it."""
+    market, manager = spelled
+    from merchant_onboard.services import stalls
+
+    longest = "ﬃ-" * 32
+    stall = stalls.update_stall(session, actor=manager, market=market,
+                                stall=stall_lookup.get_stall_by_code(session, market, "S-0"),
+                                raw={"zone": longest}, client_id="zone-key-longest-1")
+    assert len(stall.zone_key) > 180
+    rows, total = stall_lookup.search_stalls(session, market=market, zone=longest.upper())
+    assert (total, rows[0].id) == (1, stall.id)
