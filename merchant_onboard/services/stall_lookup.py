@@ -95,8 +95,9 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
         params["compact"] = f"%{compact}%" if compact else params["pattern"]
         params["phone"] = _phone_or_none(query)
         # The stall whose code this is, as read aloud: "A-1" and "a1" find a census's "A-01",
-        # which no substring of it holds (registering "A-1" is refused as its code).
-        params["code_key"] = code_key(query)
+        # which no substring of it holds (registering "A-1" is refused as its code). Only what
+        # could be a code: the key of "Phở 24" is "PH-24".
+        params["code_key"] = code_key(query) if _CODE_LIKE.fullmatch(query) else None
     if stuck is not None:
         params["stuck_before"] = (now or utcnow()) - timedelta(days=stuck.days)
     page, count = _search_statements(summary, bool(folded), bool(status), bool(zone),
@@ -115,6 +116,9 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
 
 #: What people type between a stall code's parts, or leave out: ``A-1``, ``A 1``, ``A.1``, ``a1``.
 _CODE_SEPARATORS = re.compile(r"[\s\-./]+")
+#: A search that could be a stall code: ASCII letters and digits, and those separators
+#: (codes are written so: domain.registration).
+_CODE_LIKE = re.compile(r"[A-Za-z0-9\s\-./]+")
 
 
 def _phone_or_none(query: str) -> str | None:

@@ -494,7 +494,8 @@
     var data = new FormData(form);
     var query = fold(data.get("q"));
     var compact = query.replace(/[^a-z0-9]/g, "");
-    var typedCode = codeKey(data.get("q"));
+    // Only what could be a code (ASCII letters, digits, separators): "Phở 24" is a name.
+    var typedCode = /^[A-Za-z0-9\s\-.\/]+$/.test(data.get("q") || "") ? codeKey(data.get("q")) : "";
     var status = data.get("status") || "";
     var zone = zoneKey(data.get("zone"));
     var statusNames = {};

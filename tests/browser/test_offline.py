@@ -325,6 +325,8 @@ def test_a_zero_padded_code_is_found_without_a_signal_however_it_is_typed(
     volunteer, market, _stall = field
     seed.stall(market, volunteer, stall_code="A-07", shop_name="Sạp bảy",
                owner_phone="0912 000 907", account_number="0011012345907")
+    seed.stall(market, volunteer, stall_code="PH-24", shop_name="Cơm tấm",
+               owner_phone="0912 000 924", account_number="0011012345924")
     page = phone_page
     login(page, volunteer.username)
     _go_online_ready(page, f"/m/{market.code}/")
@@ -336,6 +338,10 @@ def test_a_zero_padded_code_is_found_without_a_signal_however_it_is_typed(
         expect(page.locator(".count")).to_contain_text("Không có mạng")
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("Sạp bảy")
+    # A name is not a code: the key of "Phở 24" would be "PH-24".
+    page.get_by_role("searchbox").fill("Phở 24")
+    page.get_by_role("button", name="Tìm").click()
+    expect(page.locator(".count")).to_contain_text("Tìm thấy: 0.")
 
 
 def test_the_zone_filter_without_a_signal_finds_the_zone_however_it_is_spelled(

@@ -205,6 +205,17 @@ def test_search_finds_a_zero_padded_code_however_it_is_typed(session, market, vo
     assert [s.stall_code for s in found][:1] == ["A-01"]
 
 
+def test_a_name_is_not_read_as_a_stall_code(session, market, volunteer):
+    """Codes are letters and digits: "Phở 24" is a shop's name, not the code "PH-24" (the
+    letters of "Phở" the code key keeps), and finds the shop only."""
+    register(session, market, volunteer, stall_code="PH-24", shop_name="Cơm tấm Sài Gòn",
+             owner_name="Lê Văn Tám")
+    register(session, market, volunteer, stall_code="B-7", shop_name="Phở 24",
+             account_number="222222", owner_phone="")
+    found, total = stall_lookup.search_stalls(session, market=market, query="Phở 24")
+    assert [s.stall_code for s in found] == ["B-7"]
+
+
 def test_search_escapes_like_wildcards(session, market, volunteer):
     register(session, market, volunteer)
     assert stall_lookup.search_stalls(session, market=market, query="%")[1] == 0
