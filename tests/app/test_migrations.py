@@ -37,6 +37,12 @@ def empty_database(request, tmp_path):
     admin.dispose()
 
 
+#: Market 1, as raw SQL: the tests below write rows as an older revision's schema holds them.
+MARKET_1 = sa.text("INSERT INTO market (id, code, name, kind, province, ward, address, census_size,"
+                   " target_pct, campaign_title, poster_second_line, created_at) VALUES (1, 'cho',"
+                   " 'Chợ', 'market', '', '', '', 0, 80, '', '', '2026-12-01')")
+
+
 def test_upgrade_to_head_on_an_empty_database_matches_the_models(empty_database):
     engine = make_engine(empty_database)
     upgrade(engine)
@@ -74,10 +80,7 @@ def test_stalls_sharing_a_code_written_two_ways_survive_the_code_key_migration(
     engine = make_engine(empty_database)
     upgrade(engine, "b5e2c8d41f07")
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO market (id, code, name, kind, province, ward, address,"
-                             " census_size, target_pct, campaign_title, poster_second_line,"
-                             " created_at) VALUES (1, 'cho', 'Chợ', 'market', '', '', '', 0, 80,"
-                             " '', '', '2026-12-01')"))
+        conn.execute(MARKET_1)
         for stall_id, code in ((1, "A-1"), (2, "A1"), (3, "B-01"), (4, "A-10")):
             conn.execute(sa.text(
                 "INSERT INTO stall (id, market_id, stall_code, sort_key, zone, shop_name,"
@@ -108,10 +111,7 @@ def test_search_text_saved_with_invisible_characters_is_folded_again(empty_datab
     engine = make_engine(empty_database)
     upgrade(engine, "c4a7d2e9f315")
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO market (id, code, name, kind, province, ward, address,"
-                             " census_size, target_pct, campaign_title, poster_second_line,"
-                             " created_at) VALUES (1, 'cho', 'Chợ', 'market', '', '', '', 0, 80,"
-                             " '', '', '2026-12-01')"))
+        conn.execute(MARKET_1)
         for stall_id, code, shop, search in (
                 (1, "A-1", "B\u200bún bò\u3164", "a-1 b\u200bun bo\u3164"),
                 (2, "A-2", "Phở Đức", "a-2 pho duc")):
@@ -143,10 +143,7 @@ def test_zones_typed_several_ways_get_one_key_from_the_upgrade(empty_database):
     zones = ["Khu A", "khu a", unicodedata.normalize("NFD", "KHU À"), "\u3164Khu A", "",
              "Khu Tạp hoá", "khu tạp hóa", "Khu B – Rau", "khu b-rau"]
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO market (id, code, name, kind, province, ward, address,"
-                             " census_size, target_pct, campaign_title, poster_second_line,"
-                             " created_at) VALUES (1, 'cho', 'Chợ', 'market', '', '', '', 0, 80,"
-                             " '', '', '2026-12-01')"))
+        conn.execute(MARKET_1)
         for stall_id, zone in enumerate(zones, start=1):
             conn.execute(sa.text(
                 "INSERT INTO stall (id, market_id, stall_code, code_key, sort_key, zone,"
