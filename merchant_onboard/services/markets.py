@@ -30,6 +30,10 @@ TEXT_FIELDS = {"name": (200, True), "province": (100, False), "ward": (100, Fals
 PRINTED_FIELDS = frozenset({"name", "campaign_title"})
 #: Field → (lowest, highest, default) of the market's whole numbers.
 NUMBER_FIELDS = {"census_size": (0, 1_000_000, 0), "target_pct": (1, 100, 80)}
+#: The numbers whose default an edit may not fall back to: the target's 80 is for a market
+#: created without one, and a manager who empties the field has not asked for 80. (An emptied
+#: census size still declares none, as its field says.)
+_KEPT_UNLESS_TYPED = frozenset({"target_pct"})
 _KINDS = frozenset(kind.value for kind in MarketKind)
 
 
@@ -38,7 +42,7 @@ def clean_market(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str, 
     only the fields present are checked and returned."""
     out: dict[str, Any] = {}
     errors: list[ValidationError] = []
-    for field, clean in _RULES.items():
+    for field, clean in (_EDIT_RULES if partial else _RULES).items():
         if partial and field not in raw:
             continue
         try:
@@ -74,12 +78,14 @@ def clean_kind(value: Any) -> str:
     return kind
 
 
-def clean_whole_number(value: Any, *, field: str, low: int, high: int, default: int) -> int:
+def clean_whole_number(value: Any, *, field: str, low: int, high: int,
+                       default: int | None) -> int:
     """A whole number from ``low`` to ``high``, typed (thousands grouped as people write them:
-    "1.433") or sent as a number; empty or blank: ``default``."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    "1.433") or sent as a number; empty or blank: ``default``, refused if there is none."""
+    blank = value is None or (isinstance(value, str) and not value.strip())
+    if blank and default is not None:
         return default
-    number = whole_number(value)
+    number = None if blank else whole_number(value)
     if number is None or not low <= number <= high:
         raise ValidationError(N_("Nhập số nguyên từ %(low)s đến %(high)s."), field=field,
                               low=low, high=high)
@@ -97,6 +103,13 @@ _RULES: dict[str, Callable[[Any], Any]] = {
     **{field: functools.partial(clean_whole_number, field=field, low=low, high=high,
                                 default=default)
        for field, (low, high, default) in NUMBER_FIELDS.items()},
+}
+#: The rules of an edit: the same, but a number kept unless typed has no default.
+_EDIT_RULES: dict[str, Callable[[Any], Any]] = {
+    **_RULES,
+    **{field: functools.partial(clean_whole_number, field=field, low=low, high=high,
+                                default=None)
+       for field, (low, high, _default) in NUMBER_FIELDS.items() if field in _KEPT_UNLESS_TYPED},
 }
 
 

@@ -93,6 +93,16 @@ def test_an_empty_number_takes_its_default(empty):
     assert (cleaned["census_size"], cleaned["target_pct"]) == (0, 80)
 
 
+@pytest.mark.parametrize("empty", [None, "", "   "])
+def test_an_edit_that_empties_the_target_is_refused(empty):
+    """The default is for a market created without a target. A manager who clears the field
+    of a market aiming at 60 % did not ask for 80 %: it was saved without a word."""
+    assert errors_of({"target_pct": empty}, partial=True) == {
+        "target_pct": ("Nhập số nguyên từ %(low)s đến %(high)s.", {"low": 1, "high": 100})}
+    # An emptied declared size still declares none, as the form says.
+    assert clean_market({"census_size": empty}, partial=True) == {"census_size": 0}
+
+
 def test_every_wrong_field_is_reported_at_once_in_form_order():
     with pytest.raises(FormErrors) as caught:
         clean_market({"code": "Chợ!", "name": "", "poster_second_line": "🙂", "kind": "mall",

@@ -120,6 +120,21 @@ def test_a_wrong_size_or_target_is_refused_in_vietnamese_and_saves_nothing(
     assert (stored.census_size, stored.target_pct, stored.campaign_title) == (0, 80, "")
 
 
+def test_an_emptied_target_is_refused_and_keeps_the_markets_own(client, session, make_market,
+                                                               make_user, auth):
+    market = make_market("cho-cai-rang", target_pct=60)
+    make_user("hung", role=Role.MANAGER, markets=[market])
+    auth.login("hung")
+    response = client.post(f"/m/{market.code}/settings",
+                           data={"census_size": "120", "target_pct": "", "campaign_title": ""})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Nhập số nguyên từ 1 đến 100." in page and 'aria-describedby="e-target_pct' in page
+    session.expire_all()
+    stored = session.get(Market, market.id)
+    assert (stored.census_size, stored.target_pct) == (0, 60)
+
+
 def test_a_volunteer_cannot_change_the_settings(client, auth, make_user, market, session):
     make_user("lan", markets=[market])
     auth.login("lan")
