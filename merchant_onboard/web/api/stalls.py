@@ -11,7 +11,6 @@ from flask import url_for
 from sqlmodel import Session
 
 from merchant_onboard.db import get_session, read_only
-from merchant_onboard.domain.errors import N_, ConflictError
 from merchant_onboard.models import Market, Stall as StallRow, User
 from merchant_onboard.services import access, stall_lookup, stalls
 from merchant_onboard.services.onboarding import EventResult as Outcome
@@ -106,11 +105,6 @@ def _register(*, code: str | None, stall_id: int | None):
                                    raw=body.model_dump(exclude_unset=True),
                                    client_id=client_id(body.client_id), stall=stall,
                                    confirm_phone=body.confirm_phone)
-    if result.stall.market_id != market.id:
-        # The service finds a retry by client id alone: one made in another market must not
-        # hand that market's stall over.
-        raise ConflictError(N_("Mã yêu cầu này đã dùng cho một thao tác khác."),
-                            field="client_id")
     return replayable(stall_detail(session, user, result.stall, market).body(), result.created,
                       location=url_for("api.get_stall", stall_id=result.stall.id))
 
