@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from merchant_onboard.db import get_session, read_only
-from merchant_onboard.domain.census import HEADERS, pack_rows, parse_census, unpack_rows
+from merchant_onboard.domain.census import pack_rows, parse_census, unpack_rows
 from merchant_onboard.domain.errors import N_, DomainError, ValidationError
 from merchant_onboard.services import access, census
 from merchant_onboard.web.dashboard import bp
@@ -33,8 +33,7 @@ def _signer() -> URLSafeTimedSerializer:
 
 
 def _upload_page(market, error: str | None = None, status: int = 200):
-    return render_template("dashboard/census.html", market=market, error=error,
-                           headers=HEADERS), status
+    return render_template("dashboard/census.html", market=market, error=error), status
 
 
 @bp.get("/m/<code>/census")

@@ -52,5 +52,4 @@ def rollup_page():
     filters = rollup_filters()
     result = rollup.rollup(get_session(), actor=current_user,
                            page=page_number(), **filters)
-    return render_template("dashboard/rollup.html", result=result, filters=filters,
-                           columns=list(rollup.SORT_KEYS))
+    return render_template("dashboard/rollup.html", result=result, filters=filters)

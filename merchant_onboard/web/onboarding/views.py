@@ -27,7 +27,7 @@ def record(stall_id: int, kind: str):
     if kind not in {k.value for k in MANUAL_EVENTS}:
         abort(404)
     session = get_session()
-    stall, market = access.require_stall(session, current_user, stall_id)
+    stall, _market = access.require_stall(session, current_user, stall_id)
     values = {"client_id": new_client_id(),
               "amount": current_app.config["DEFAULT_TEST_AMOUNT"]
               if kind == EventKind.TEST_PAYMENT_VERIFIED else ""}
@@ -61,7 +61,7 @@ def record(stall_id: int, kind: str):
     account = onboarding.primary_account(session, stall.id)
     allowed = EventKind(kind) in allowed_events(Status(stall.status),
                                                 has_account=account is not None)
-    return render_template("onboarding/event.html", stall=stall, market=market, kind=kind,
+    return render_template("onboarding/event.html", stall=stall, kind=kind,
                            values=values, errors=errors, account=account, allowed=allowed,
                            memo=memo_code(stall.public_code), reasons=list(RefusalReason),
                            recheck=recheck), status

@@ -14,7 +14,6 @@ from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import (
     ConflictError, DomainError, FormErrors, ValidationError,
 )
-from merchant_onboard.domain.event_data import memo_code
 from merchant_onboard.domain.figures import ageing_rule
 from merchant_onboard.domain.funnel import Status, allowed_events
 from merchant_onboard.domain.scan import account_from_photo, account_from_text
@@ -167,14 +166,12 @@ def carried_fields(stall: Stall) -> tuple[str, ...]:
 @login_required
 def detail(stall_id: int):
     session = get_session()
-    stall, market, can_manage = access.enter_stall(session, current_user, stall_id)
+    stall, market = access.require_stall(session, current_user, stall_id)
     view = stall_lookup.stall_view(session, stall, market)
     return render_template(
         "stalls/detail.html", view=view, stall=stall, market=market,
         next_events=allowed_events(Status(stall.status), has_account=view.primary is not None),
-        memo=memo_code(stall.public_code),
-        full_personal=access.sees_personal_data(current_user, market),
-        can_manage=can_manage)
+        full_personal=access.sees_personal_data(current_user, market))
 
 
 @bp.route("/stalls/<int:stall_id>/edit", methods=["GET", "POST"])
@@ -202,7 +199,7 @@ def edit(stall_id: int):
             flash(_("Đã lưu thay đổi."), "success")
             return redirect(url_for("stalls.detail", stall_id=stall.id))
     failed = bool(errors or phone_warning)
-    return render_template("stalls/edit.html", stall=stall, market=market, values=values,
+    return render_template("stalls/edit.html", stall=stall, values=values,
                            errors=errors, phone_warning=phone_warning,
                            full_personal=full_personal), (422 if failed else 200)
 
@@ -231,7 +228,7 @@ def change_account(stall_id: int):
             flash(_("Đã đổi tài khoản. Các poster cũ đã bị thu hồi: hãy in poster mới."),
                   "success")
             return redirect(url_for("stalls.detail", stall_id=stall.id))
-    return render_template("stalls/account.html", stall=stall, market=market, values=values,
+    return render_template("stalls/account.html", stall=stall, values=values,
                            errors=errors, banks=list(default_registry())), \
         (422 if errors else 200)
 
