@@ -1,4 +1,7 @@
-"""Short codes people read and type: the poster's verification code and the test-payment memo."""
+"""The poster's verification code: random, short enough to type, read back unambiguously.
+
+The test-payment memo is built from it (``event_data.memo_code``).
+"""
 
 from __future__ import annotations
 
@@ -26,8 +29,3 @@ def normalize_public_code(typed: str) -> str:
     """Turn what a person typed (lowercase, dashes, O for 0) into the stored form."""
     cleaned = "".join(ch for ch in typed.upper() if ch.isalnum())
     return cleaned.translate(_READ_AS)
-
-
-def new_memo_code() -> str:
-    """Memo for a test payment: uppercase letters and digits only, well under NAPAS's 25."""
-    return "MOTEST " + "".join(secrets.choice(ALPHABET) for _ in range(6))

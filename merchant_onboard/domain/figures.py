@@ -18,11 +18,6 @@ from merchant_onboard.domain.funnel import MILESTONES, Status, reached
 LOCAL_OFFSET = timedelta(hours=7)
 VIETNAM = timezone(LOCAL_OFFSET)
 
-#: Headline milestones, in the order the cards show them.
-HEADLINE_STAGES: tuple[Status, ...] = (
-    Status.REGISTERED, Status.POSTER_INSTALLED, Status.TEST_PAYMENT_VERIFIED,
-    Status.FIRST_PAYMENT_CONFIRMED,
-)
 #: The names of the funnel's counts. Each counts the stalls at a milestone *or past it*, so
 #: none may be named as a status is: "Đã đăng ký" is the stalls at that very step (the status
 #: table, the stall export), and one name for two numbers is what a manager copies wrongly.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -37,8 +36,3 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 #: JSON on SQLite, JSONB on PostgreSQL.
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-
-
-def json_column(**kwargs: Any) -> sa.Column:
-    """A non-null JSON column defaulting to an empty object."""
-    return sa.Column(JSONType, nullable=False, default=dict, **kwargs)
