@@ -1,4 +1,4 @@
-"""Registering stalls, editing them, changing their bank account and finding them."""
+"""Registering stalls, editing them and changing their bank account (reading them: stall_lookup)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A market's adoption figures and the roll-up across markets, from aggregate SQL only.
+"""A market's adoption figures, from aggregate SQL only (every market at once: rollup.py).
 
 DESIGN §8: every figure is a GROUP BY or an ordered LIMIT over the indexed columns
 (``stall(market_id, status)``, ``event(market_id, kind, created_at)``); no stall is loaded into
