@@ -65,7 +65,7 @@ class BankRegistry:
         )
 
     @classmethod
-    def from_csv(cls, path: str | os.PathLike[str]) -> BankRegistry:
+    def from_csv(cls, path: str | Path) -> BankRegistry:
         """Read a registry from a CSV with the columns bin, code, short_name, name (UTF-8)."""
         with open(path, encoding="utf-8-sig", newline="") as fh:
             return cls.from_text(fh.read(), source=str(path))
