@@ -4,7 +4,8 @@ Who may change whom:
 - an admin creates managers and volunteers, adds anyone to any market and removes them, resets
   anyone's password, and alone locks or unlocks a whole login;
 - a manager creates volunteers for the markets they manage, adds an existing volunteer to such a
-  market or removes one from it (that market only), and resets their volunteers' passwords.
+  market or removes one from it (that market only), and resets the passwords of volunteers
+  who work in no other market (a reset is a way in as that person).
 Every such change is audited with its actor, and every change that takes a right away raises
 the login's session generation (``User.session_epoch``), which ends its sessions and tokens.
 """
@@ -369,19 +370,28 @@ def reset_password(session: Session, *, actor: User, username: str) -> tuple[Use
 
 
 def _user_managed_by(session: Session, actor: User, username: str) -> User:
-    """The login ``username`` if ``actor`` may reset or remove it: anyone but themselves for
-    an admin, a volunteer of one of their markets for a manager. Others are *not found*."""
+    """The login ``username`` if ``actor`` may reset or lock it: anyone but themselves for
+    an admin, for a manager a volunteer whose every market they manage. Someone the actor
+    may not know of is *not found*.
+
+    A reset shows its author a way in as that person: a volunteer who also works in a market
+    the manager does not manage (one added from another market, say) would open that market
+    to the manager, so only an admin resets them.
+    """
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
     if user is not None and user.id != actor.id:
         if actor.role == Role.ADMIN:
             return user
         if actor.role == Role.MANAGER and user.role == Role.VOLUNTEER:
-            managed = session.exec(
-                select(Membership.market_id).join(Market)
-                .where(Membership.user_id == user.id,
-                       Membership.market_id.in_(_managed_market_ids(session, actor)))).first()
-            if managed is not None:
+            theirs = set(session.exec(select(Membership.market_id)
+                                      .where(Membership.user_id == user.id)))
+            managed = set(session.exec(_managed_market_ids(session, actor)))
+            if theirs <= managed and theirs:
                 return user
+            if theirs & managed:
+                raise PermissionDenied(
+                    N_("%(username)s còn làm ở chợ bạn không quản lý: chỉ quản trị viên mới "
+                       "đặt lại được mật khẩu của người này."), username=user.username)
     raise NotFoundError(N_("Không tìm thấy người dùng “%(username)s”."), username=username)
 
 

@@ -788,3 +788,31 @@ def test_a_username_taken_before_or_meanwhile_is_refused_by_name(app, session, w
         "username", "username: Tên đăng nhập “lan” đã có.")
     session.expire_all()
     assert session.exec(select(User.role)).all() == [Role.VOLUNTEER]
+
+
+def test_a_manager_resets_only_volunteers_whose_every_market_they_manage(session, market,
+                                                                          make_market):
+    """A reset hands its author a way in as that person: a manager who could reset someone
+    who also works in another market could read and write that market as them. Adding an
+    existing volunteer to one's own market first must not open that way either."""
+    other = make_market("cho-khac")
+    boss = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                             role=Role.MANAGER, market_codes=[market.code])
+    stranger = users.create_user(session, username="khac", password=TEST_PASSWORD,
+                                 role=Role.MANAGER, market_codes=[other.code])
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER,
+                      market_codes=[market.code])
+    users.create_user(session, username="minh", password=TEST_PASSWORD,
+                      role=Role.VOLUNTEER, market_codes=[market.code, other.code])
+    assert users.reset_password(session, actor=boss, username="lan")[0].username == "lan"
+    assert users.add_member(session, actor=stranger, market=other, username="lan").added
+    for actor, username in ((boss, "minh"), (stranger, "minh"), (stranger, "lan")):
+        with pytest.raises(PermissionDenied) as caught:
+            users.reset_password(session, actor=actor, username=username)
+        assert str(caught.value) == (
+            f"{username} còn làm ở chợ bạn không quản lý: chỉ quản trị viên mới đặt lại được "
+            "mật khẩu của người này.")
+    assert sign_in(session, "minh").username == "minh"  # the password is unchanged
+    resets = session.exec(select(AuditEntry.target).where(
+        AuditEntry.action == "password.reset")).all()
+    assert resets == ["lan"]

@@ -128,11 +128,13 @@ def test_guessing_ones_current_password_through_the_api_is_throttled(client, api
 
 
 @pytest.mark.parametrize(("actor", "target", "status"), [
-    ("hung", "lan", 200), ("hung", "khac", 404), ("hung", "an", 404), ("hung", "hung", 404),
-    ("an", "hung", 200), ("lan", "khac", 404),
+    ("hung", "mai", 200), ("hung", "lan", 403), ("hung", "khac", 404), ("hung", "an", 404),
+    ("hung", "hung", 404), ("an", "hung", 200), ("an", "lan", 200), ("lan", "khac", 404),
 ])
-def test_who_may_reset_whose_password(client, api_token, people, session, actor, target,
-                                      status):
+def test_who_may_reset_whose_password(client, api_token, people, session, make_user, market,
+                                      actor, target, status):
+    # Lan also works in a market Hùng does not manage: only an admin resets her.
+    make_user("mai", markets=[market])
     old = api_token(target)
     response = client.post(f"/api/v1/users/{target}/password-reset", headers=api_token(actor))
     assert response.status_code == status
@@ -145,14 +147,15 @@ def test_who_may_reset_whose_password(client, api_token, people, session, actor,
         assert client.get("/api/v1/markets", headers=old).status_code == 200
 
 
-def test_a_reset_can_give_a_one_time_link(client, api_token, people):
-    response = client.post("/api/v1/users/lan/password-reset", headers=api_token("hung"),
+def test_a_reset_can_give_a_one_time_link(client, api_token, people, make_user, market):
+    make_user("mai", markets=[market])
+    response = client.post("/api/v1/users/mai/password-reset", headers=api_token("hung"),
                            json={"method": "link"})
     link = response.get_json()["reset_link"]
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
-    assert client.post(path, data={"new_password": "lan-mat-khau-moi"}).status_code == 302
+    assert client.post(path, data={"new_password": "mai-mat-khau-moi"}).status_code == 302
     assert client.application.test_client().post(
-        path, data={"new_password": "lan-mat-khau-khac"}).status_code == 404
+        path, data={"new_password": "mai-mat-khau-khac"}).status_code == 404
 
 
 @pytest.mark.parametrize("method", ["Link", "temporary", "", 1, None])
@@ -169,5 +172,29 @@ def test_an_unknown_reset_method_is_a_422_and_resets_nothing(client, api_token, 
     assert client.get("/api/v1/markets", headers=old).status_code == 200  # sessions kept
     assert client.post("/api/v1/tokens", json={"username": "lan",
                                                "password": TEST_PASSWORD}).status_code == 201
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "password.reset")
+                        ).all() == []
+
+
+def test_a_manager_cannot_take_over_another_markets_volunteer(client, api_token, people,
+                                                              other, market, session):
+    """The manager of another market adds Hùng's volunteer to theirs, then asks for a reset:
+    refused, or its temporary password would let them into Hùng's market as her."""
+    stranger = client.post("/api/v1/users", headers=api_token("an"), json={
+        "username": "sep", "role": "manager", "password": "sep-mat-khau-1",
+        "markets": [other.code]}).get_json()
+    assert stranger["username"] == "sep"
+    sep = api_token("sep", "sep-mat-khau-1")
+    mai = client.post("/api/v1/users", headers=api_token("hung"), json={
+        "username": "mai", "role": "volunteer", "password": "mai-mat-khau-1",
+        "markets": [market.code]})
+    assert mai.status_code == 201
+    mai_token = api_token("mai", "mai-mat-khau-1")
+    assert client.post(f"/api/v1/markets/{other.code}/members/mai",
+                       headers=sep).status_code == 200
+    refused = client.post("/api/v1/users/mai/password-reset", headers=sep)
+    assert (refused.status_code, refused.mimetype) == (403, "application/problem+json")
+    assert "temporary_password" not in refused.get_json()
+    assert client.get(f"/api/v1/markets/{market.code}", headers=mai_token).status_code == 200
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "password.reset")
                         ).all() == []

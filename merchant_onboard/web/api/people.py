@@ -115,12 +115,14 @@ OPENAPI_PATHS = {
     "/users/{username}/password-reset": {"post": operation(
         "Reset a password", tag="people", parameters=[_USERNAME],
         body=PasswordReset,
-        description="A manager resets their volunteers', an admin anyone's. Gives a temporary "
-                    "password or a one-time link valid for 24 hours; either must be changed "
-                    "at the first login. Every session and token of that user ends.",
+        description="A manager resets their volunteers' (403 for one who also works in a "
+                    "market the manager does not manage), an admin anyone's. Gives a "
+                    "temporary password or a one-time link valid for 24 hours; either must "
+                    "be changed at the first login. Every session and token of that user "
+                    "ends.",
         responses={"200": response("The temporary password or the link, shown once.",
                                    PasswordResetAnswer),
-                   **problems(400, 404, 422)})},
+                   **problems(400, 403, 404, 422)})},
     "/markets/{code}/members": {"get": operation(
         "The people of a market (its managers and admins)", tag="people", parameters=[_CODE],
         responses={"200": response("Members, by name, with their last activity.", MemberPage),
