@@ -447,7 +447,15 @@ def add_member(session: Session, *, actor: User, market: Market,
         return MemberAdded(user, added=False)
     session.add(Membership(user_id=user.id, market_id=market.id))
     _audit(session, actor, "membership.add", user, market)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # Added meanwhile by another request (another manager, a double tap): the
+        # membership's primary key kept one, and this add is the no-op it would have been.
+        session.rollback()
+        if session.get(Membership, (user.id, market.id)) is None:
+            raise
+        return MemberAdded(user, added=False)
     return MemberAdded(user, added=True)
 
 

@@ -816,3 +816,26 @@ def test_a_manager_resets_only_volunteers_whose_every_market_they_manage(session
     resets = session.exec(select(AuditEntry.target).where(
         AuditEntry.action == "password.reset")).all()
     assert resets == ["lan"]
+
+
+def test_adding_someone_another_manager_adds_meanwhile_says_they_are_in_the_market(
+        app, session, market):
+    """Two managers (or a double tap on a slow network) add the same person at once: the
+    second is told she is already in the market, as if it came after, never a 500."""
+    from tests.races import rival_first
+
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER)
+    rival_first(session, app, lambda other: users.add_member(
+        other, actor=other.get(User, admin.id), market=market, username="lan"))
+    again = users.add_member(session, actor=manager, market=market, username="lan")
+    assert (again.user.username, again.added) == ("lan", False)
+    session.expire_all()
+    assert session.exec(select(Membership.market_id).where(Membership.user_id == lan.id)
+                        ).all() == [market.id]
+    added = session.exec(select(AuditEntry.actor_id).where(
+        AuditEntry.action == "membership.add")).all()
+    assert added == [admin.id]

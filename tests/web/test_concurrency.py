@@ -274,3 +274,25 @@ def test_two_prints_at_once_get_distinct_poster_versions(served, team, make_stal
         session.expire_all()
         versions = sorted(session.exec(select(Poster.version).where(Poster.stall_id == stall.id)))
         assert versions == list(range(1, 2 + statuses.count(201)))
+
+
+def test_one_volunteer_added_to_a_market_twice_at_once_is_added_once(served, team, make_user,
+                                                                     session):
+    """A double tap on "Thêm vào chợ" (or two managers at once): every answer says she is in
+    the market, she is a member once, and the log says she was added once."""
+    from merchant_onboard.models import AuditEntry, Membership
+
+    market, _volunteer, manager = team
+    headers = served.token(manager.username)
+    for trial in range(TRIALS // 4):
+        username = f"them-{trial}"
+        person = make_user(username)
+        answers = at_once([lambda: served.call(
+            "POST", f"/api/v1/markets/{market.code}/members/{username}", headers=headers)
+            for _ in range(4)])
+        assert [status for status, _body in answers] == [200] * 4, answers
+        session.expire_all()
+        assert session.exec(select(Membership.market_id).where(
+            Membership.user_id == person.id)).all() == [market.id]
+        assert len(session.exec(select(AuditEntry).where(
+            AuditEntry.action == "membership.add", AuditEntry.target == username)).all()) == 1
