@@ -13,9 +13,9 @@ from merchant_onboard.db import get_engine
 
 
 def rival_first(session: Session, app: Flask, act: Callable[[Session], object]) -> None:
-    """Run ``act`` in another session just before ``session`` first writes (its first UPDATE,
-    or its first flush when it has only read): the moment a second request can overtake the
-    first, after the first's checks and before its writes."""
+    """Run ``act`` in another session just before ``session`` first writes (its first UPDATE
+    or DELETE, or its first flush when it has only read): the moment a second request can
+    overtake the first, after the first's checks and before its writes."""
     done: list[bool] = []
 
     def overtake() -> None:
@@ -25,7 +25,7 @@ def rival_first(session: Session, app: Flask, act: Callable[[Session], object]) 
                 act(other)
 
     def before_update(orm_execute_state) -> None:
-        if orm_execute_state.is_update:
+        if orm_execute_state.is_update or orm_execute_state.is_delete:
             overtake()
 
     def before_flush(flushing, _context, _instances) -> None:

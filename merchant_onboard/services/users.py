@@ -466,8 +466,11 @@ def member_to_remove(session: Session, *, actor: User, market: Market, username:
     membership = session.get(Membership, (user.id, market.id)) if user else None
     if membership is None or user is None or user.id == actor.id or \
             (actor.role != Role.ADMIN and user.role != Role.VOLUNTEER):
-        raise NotFoundError(N_("Không tìm thấy người này trong chợ."))
+        raise NotFoundError(_NOT_A_MEMBER)
     return user
+
+
+_NOT_A_MEMBER = N_("Không tìm thấy người này trong chợ.")
 
 
 def remove_member(session: Session, *, actor: User, market: Market, username: str) -> User:
@@ -477,8 +480,13 @@ def remove_member(session: Session, *, actor: User, market: Market, username: st
     or offline copy of this market stops at once; their other markets stay.
     """
     user = member_to_remove(session, actor=actor, market=market, username=username)
-    session.delete(session.get(Membership, (user.id, market.id)))
-    session.flush()
+    removed = session.execute(sa.delete(Membership).where(Membership.user_id == user.id,
+                                                          Membership.market_id == market.id))
+    if removed.rowcount != 1:
+        # Removed meanwhile by another request: this one finds no one, as if it came after,
+        # and neither logs a second removal nor ends the sessions again.
+        session.rollback()
+        raise NotFoundError(_NOT_A_MEMBER)
     _end_sessions(session, user)
     _audit(session, actor, "membership.remove", user, market)
     session.commit()

@@ -839,3 +839,26 @@ def test_adding_someone_another_manager_adds_meanwhile_says_they_are_in_the_mark
     added = session.exec(select(AuditEntry.actor_id).where(
         AuditEntry.action == "membership.add")).all()
     assert added == [admin.id]
+
+
+def test_removing_someone_another_manager_removes_meanwhile_is_logged_once(app, session,
+                                                                            market):
+    """Two managers (or a double tap) take the same volunteer out at once: the second finds
+    no one, as if it came after, and the audit log holds one removal, by the first."""
+    from tests.races import rival_first
+
+    manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER,
+                      market_codes=[market.code])
+    rival_first(session, app, lambda other: users.remove_member(
+        other, actor=other.get(User, admin.id), market=market, username="lan"))
+    with pytest.raises(NotFoundError) as caught:
+        users.remove_member(session, actor=manager, market=market, username="lan")
+    assert str(caught.value) == "Không tìm thấy người này trong chợ."
+    session.expire_all()
+    removed = session.exec(select(AuditEntry.actor_id).where(
+        AuditEntry.action == "membership.remove")).all()
+    assert removed == [admin.id]
+    assert users.require_user(session, "lan").session_epoch == 1
