@@ -107,6 +107,7 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     the demo act as the operator).
     """
     username = username.strip().lower()
+    market_codes = _each_once(market_codes)
     errors: list[DomainError] = []
     try:
         clean_username(username)
@@ -153,11 +154,19 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     return user
 
 
+def _each_once(market_codes: tuple[str, ...] | list[str]) -> list[str]:
+    """Market codes as typed around spaces, each once: a market named twice is one
+    membership (its primary key would refuse the second)."""
+    return list(dict.fromkeys(code.strip() for code in market_codes))
+
+
 @dataclass(frozen=True)
 class NewLogin:
     user: User
     #: Shown once when no password was given: it must be changed at the first login.
     temporary_password: str | None
+    #: The codes of the markets it works in, each once.
+    market_codes: list[str]
 
 
 def create_login(session: Session, *, actor: User, username: str, role: str,
@@ -168,13 +177,13 @@ def create_login(session: Session, *, actor: User, username: str, role: str,
     Without ``password`` a temporary one is made, returned once, and must be changed at the
     first login.
     """
-    market_codes = [code.strip() for code in market_codes]
+    market_codes = _each_once(market_codes)
     _check_may_create(session, actor, role, market_codes)
     temporary = temporary_password() if password is None else None
     user = create_user(session, username=username, password=password or temporary or "",
                        role=role, display_name=display_name, market_codes=market_codes,
                        actor=actor, must_change_password=temporary is not None)
-    return NewLogin(user, temporary)
+    return NewLogin(user, temporary, market_codes)
 
 
 def _check_may_create(session: Session, actor: User, role: str, codes: list[str]) -> None:

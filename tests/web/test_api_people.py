@@ -198,3 +198,22 @@ def test_a_manager_cannot_take_over_another_markets_volunteer(client, api_token,
     assert client.get(f"/api/v1/markets/{market.code}", headers=mai_token).status_code == 200
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "password.reset")
                         ).all() == []
+
+
+def test_a_market_named_twice_makes_one_membership_not_a_taken_username(client, api_token,
+                                                                         people, market,
+                                                                         session):
+    """An integrator's list with a market twice (once with a space) was answered 409
+    "username already taken" for a name nobody had: the second membership's key clash was
+    read as the username's."""
+    response = client.post("/api/v1/users", headers=api_token("hung"), json={
+        "username": "mai", "role": "volunteer", "password": "mai-mat-khau-1",
+        "markets": [market.code, f" {market.code}", market.code]})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["markets"] == [market.code]
+    mai = session.exec(select(User).where(User.username == "mai")).one()
+    assert session.exec(select(Membership.market_id).where(Membership.user_id == mai.id)
+                        ).all() == [market.id]
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "user.create",
+                                                  AuditEntry.target == "mai")).one()
+    assert entry.data == {"role": "volunteer", "markets": [market.code]}

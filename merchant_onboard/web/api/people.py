@@ -31,7 +31,7 @@ def create_user():
     made = users.create_login(get_session(), actor=api_user(), username=body.username,
                               role=body.role, display_name=body.display_name or "",
                               password=body.password, market_codes=body.markets)
-    out = PersonCreated(**Person.of(made.user).model_dump(), markets=body.markets,
+    out = PersonCreated(**Person.of(made.user).model_dump(), markets=made.market_codes,
                         temporary_password=made.temporary_password)
     return out.body(), 201, {"Cache-Control": "no-store"}
 
