@@ -419,13 +419,18 @@ def set_login_active(session: Session, *, actor: User, username: str, active: bo
     """An admin locks a whole login (every market, every session) or unlocks it; commits.
 
     Unlocking does not bring back the sessions that locking ended: their generation is past.
+    A login already as asked (another admin locked it meanwhile, say) is left as it is, and
+    the log does not say this admin changed it.
     """
     user = login_to_lock(session, actor=actor, username=username)
-    user.active = active
-    session.add(user)
-    session.flush()
-    if not active:
-        _end_sessions(session, user)
+    ended = {} if active else {"session_epoch": User.session_epoch + 1}
+    changed = session.execute(sa.update(User).where(User.id == user.id,
+                                                    User.active.is_(not active))
+                              .values(active=active, **ended))
+    if changed.rowcount != 1:
+        session.rollback()
+        return user
+    session.refresh(user)
     _audit(session, actor, "user.unlock" if active else "user.lock", user)
     session.commit()
     return user

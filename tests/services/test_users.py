@@ -862,3 +862,32 @@ def test_removing_someone_another_manager_removes_meanwhile_is_logged_once(app, 
         AuditEntry.action == "membership.remove")).all()
     assert removed == [admin.id]
     assert users.require_user(session, "lan").session_epoch == 1
+
+
+@pytest.mark.parametrize("when", ["before", "meanwhile"])
+def test_locking_a_locked_login_again_changes_and_logs_nothing(app, session, market, when):
+    """Two admins with the people page open both tap "Khoá tài khoản": the second found the
+    login locked already, yet the log said it locked it too (and unlocking an open login
+    logged an unlock that changed nothing)."""
+    from tests.races import rival_first
+
+    first = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    second = users.create_user(session, username="binh", password=TEST_PASSWORD,
+                               role=Role.ADMIN)
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, market_codes=[market.code])
+    epoch = lan.session_epoch
+    assert users.set_login_active(session, actor=second, username="lan", active=True).active
+    def lock(other):
+        users.set_login_active(other, actor=other.get(User, first.id), username="lan",
+                               active=False)
+
+    if when == "before":
+        lock(session)
+    else:
+        rival_first(session, app, lock)
+    again = users.set_login_active(session, actor=second, username="lan", active=False)
+    assert (again.active, again.session_epoch) == (False, epoch + 1)
+    actions = session.exec(select(AuditEntry.action, AuditEntry.actor_id)
+                           .where(AuditEntry.target == "lan").order_by(AuditEntry.id)).all()
+    assert [tuple(a) for a in actions] == [("user.create", None), ("user.lock", first.id)]
