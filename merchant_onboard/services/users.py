@@ -13,6 +13,7 @@ the login's session generation (``User.session_epoch``), which ends its sessions
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -392,12 +393,12 @@ def _user_managed_by(session: Session, actor: User, username: str) -> User:
         if actor.role == Role.ADMIN:
             return user
         if actor.role == Role.MANAGER and user.role == Role.VOLUNTEER:
-            theirs = set(session.exec(select(Membership.market_id)
-                                      .where(Membership.user_id == user.id)))
-            managed = set(session.exec(_managed_market_ids(session, actor)))
-            if theirs <= managed and theirs:
+            shared = session.exec(select(Membership.market_id).where(
+                Membership.user_id == user.id,
+                Membership.market_id.in_(_managed_market_ids(session, actor)))).first()
+            if shared is not None and not _working_elsewhere(session, actor, [user.id]):
                 return user
-            if theirs & managed:
+            if shared is not None:
                 raise PermissionDenied(
                     N_("%(username)s còn làm ở chợ bạn không quản lý: chỉ quản trị viên mới "
                        "đặt lại được mật khẩu của người này."), username=user.username)
@@ -406,6 +407,26 @@ def _user_managed_by(session: Session, actor: User, username: str) -> User:
 
 def _managed_market_ids(session: Session, actor: User) -> sa.Select:
     return select(Membership.market_id).where(Membership.user_id == actor.id)
+
+
+def _working_elsewhere(session: Session, actor: User, user_ids: Sequence[int]) -> set[int]:
+    """Those of ``user_ids`` who work in a market ``actor`` does not manage."""
+    return set(session.exec(
+        select(Membership.user_id).distinct().where(
+            Membership.user_id.in_(user_ids),
+            Membership.market_id.not_in(_managed_market_ids(session, actor)))))
+
+
+def resettable(session: Session, *, actor: User, people: Sequence[User]) -> set[int]:
+    """The ids of those among ``people`` (a market's team) whose password ``actor`` may
+    reset, by ``_user_managed_by``'s rule, so that the team page offers the reset to them
+    only."""
+    if actor.role == Role.ADMIN:
+        return {person.id for person in people if person.id != actor.id}
+    if actor.role != Role.MANAGER:
+        return set()
+    volunteers = [person.id for person in people if person.role == Role.VOLUNTEER]
+    return set(volunteers) - _working_elsewhere(session, actor, volunteers)
 
 
 def login_to_lock(session: Session, *, actor: User, username: str) -> User:

@@ -891,3 +891,30 @@ def test_locking_a_locked_login_again_changes_and_logs_nothing(app, session, mar
     actions = session.exec(select(AuditEntry.action, AuditEntry.actor_id)
                            .where(AuditEntry.target == "lan").order_by(AuditEntry.id)).all()
     assert [tuple(a) for a in actions] == [("user.create", None), ("user.lock", first.id)]
+
+
+def test_the_reset_is_offered_by_the_rule_that_allows_it(session, make_user, make_market):
+    """``resettable`` (what the team page offers) and ``reset_password`` (what is allowed)
+    agree for every pair of a market's team."""
+    here, there = make_market("cho-a"), make_market("cho-b")
+    boss = make_user("boss", role=Role.ADMIN)
+    hung = make_user("hung", role=Role.MANAGER, markets=[here])
+    tam = make_user("tam", role=Role.MANAGER, markets=[here, there])
+    lan = make_user("lan", markets=[here, there])
+    mai = make_user("mai", markets=[here])
+    team = [hung, tam, lan, mai]
+    assert users.resettable(session, actor=hung, people=team) == {mai.id}
+    assert users.resettable(session, actor=tam, people=team) == {lan.id, mai.id}
+    assert users.resettable(session, actor=boss, people=[boss, *team]) == {
+        person.id for person in team}
+    assert users.resettable(session, actor=mai, people=team) == set()
+    for actor in (hung, tam, boss, mai):
+        offered = users.resettable(session, actor=actor, people=team)
+        for person in team:
+            try:
+                users.reset_password(session, actor=actor, username=person.username)
+            except (PermissionDenied, NotFoundError):
+                session.rollback()
+                assert person.id not in offered, (actor.username, person.username)
+            else:
+                assert person.id in offered, (actor.username, person.username)

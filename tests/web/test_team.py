@@ -125,6 +125,22 @@ def test_a_manager_cannot_remove_or_reset_a_manager_or_a_foreign_volunteer(
         AuditEntry.action.in_(["membership.remove", "password.reset"]))).all() == []
 
 
+def test_the_team_page_offers_a_reset_only_for_volunteers_the_manager_may_reset(
+        manager_client, make_user, make_market, market):
+    """A volunteer who also works in a market the manager does not manage is the admin's to
+    reset: the page said "Đặt lại mật khẩu" and led to a refusal."""
+    other = make_market("cho-khac")
+    make_user("lan", display_name="Lan", markets=[market, other])
+    make_user("mai", display_name="Mai", markets=[market])
+    page = manager_client.get(f"/m/{market.code}/team").get_data(as_text=True)
+    rows = dict(re.findall(r'<li class="row-link" data-username="(\w+)">(.*?)</li>', page, re.S))
+    assert f"/m/{market.code}/team/mai/reset" in rows["mai"]
+    assert "/reset" not in rows["lan"]
+    assert "quản trị viên đặt lại mật khẩu" in rows["lan"]
+    # Taking her out of this market is still the manager's.
+    assert f"/m/{market.code}/team/lan/remove" in rows["lan"]
+
+
 def test_a_manager_adds_an_existing_volunteer_but_not_a_manager(manager_client, make_user,
                                                                make_market, market, session):
     minh = make_user("minh", markets=[make_market("cho-khac")])

@@ -54,8 +54,10 @@ def team(code: str):
 def _page(market: Market, *, values: dict | None = None, errors: dict | None = None,
           member_errors: dict | None = None, credential: dict | None = None):
     session = get_session()
-    return render_template("team/team.html", market=market,
-                           members=users.members(session, market),
+    members = users.members(session, market)
+    return render_template("team/team.html", market=market, members=members,
+                           resettable=users.resettable(session, actor=current_user,
+                                                       people=[m.user for m in members]),
                            values={k: v for k, v in (values or {}).items() if k != "password"},
                            errors=errors or {}, member_errors=member_errors or {},
                            credential=credential, is_admin=current_user.role == Role.ADMIN), \
