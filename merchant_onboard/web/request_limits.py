@@ -2,6 +2,9 @@
 
 - JSON bodies nested deeper than ``MAX_JSON_DEPTH``: the parser's own recursion would end in a
   ``RecursionError`` (a 500), and so would any code walking such a value afterwards.
+- JSON objects naming a member twice (I-JSON, RFC 7493, forbids it): parsers disagree on which
+  one counts (Python's takes the last, others the first), so a proxy or a log reading
+  ``"role": "volunteer"`` could pass a request the app read as ``"role": "manager"``.
 - NUL characters and unpaired surrogates anywhere in the path, the query, a form or a JSON
   body: no database column can store them (PostgreSQL refuses NUL outright) and no person
   types them. Refused with a 400 before a query can carry them; the domain's ``clean_text``
@@ -25,16 +28,24 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, refusing too deeply nested documents as malformed (a 400)."""
+    """Flask's JSON, refusing too deeply nested documents and repeated member names as
+    malformed (a 400)."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
-            value = super().loads(s, **kwargs)
+            value = super().loads(s, object_pairs_hook=_unique_members, **kwargs)
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
         if _depth_exceeds(value, MAX_JSON_DEPTH):
             raise ValueError("JSON nested too deeply")
         return value
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("JSON object names a member twice")
+    return members
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:

@@ -98,6 +98,24 @@ def test_a_malformed_or_too_deep_body_is_a_400(client, market, body):
     assert response.content_type == "application/problem+json"
 
 
+@pytest.mark.parametrize("body", [
+    '{"username": "thu", "display_name": "Thu", "role": "volunteer", "role": "manager", '
+    '"markets": ["cho-vi-thanh"]}',
+    '{"username": "thu", "display_name": "Thu", "markets": ["cho-vi-thanh"], '
+    '"extra": {"a": 1, "a": 2}}',
+])
+def test_a_body_naming_a_field_twice_is_a_400_and_changes_nothing(client, api_token, market,
+                                                                    session, body):
+    """Parsers disagree on which of two equal keys counts (Python's takes the last, others the
+    first): a proxy or log that read "volunteer" let an admin's request make a manager."""
+    response = client.post("/api/v1/users", headers=api_token("admin"), data=body,
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.content_type == "application/problem+json"
+    session.expire_all()
+    assert session.exec(select(User).where(User.username == "thu")).first() is None
+
+
 @pytest.mark.parametrize("username", ["lan\u0000", "\ud800lan"])
 def test_unstorable_text_is_refused_before_any_query(client, market, username):
     api = client.post("/api/v1/tokens", data=json.dumps({"username": username,
