@@ -98,9 +98,13 @@ def nfc(s: str) -> str:
 
 
 #: C0 and C1 control characters (and DEL): never part of a name, a code or a note. PostgreSQL
-#: refuses NUL in text, spreadsheets refuse most of the others.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROLS_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: refuses NUL in text, spreadsheets refuse most of the others. With them the direction
+#: embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they reorder what follows
+#: them on the line, so a name could read backwards beside its role on the team and audit
+#: pages, or a shop name on the public verification page show what it is not.
+_DIRECTION_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f{_DIRECTION_CONTROLS}]")
+_CONTROLS_BUT_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_DIRECTION_CONTROLS}]")
 
 
 def clean_text(value: object, *, field: str, max_length: int, multiline: bool = False,

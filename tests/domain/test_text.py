@@ -68,6 +68,24 @@ def test_a_required_text_of_invisible_characters_only_is_empty(mark):
     assert clean_text(f"{mark}Khu A{mark}", field="zone", max_length=64) == "Khu A"
 
 
+@pytest.mark.parametrize("control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+                                     "\u2066", "\u2067", "\u2068", "\u2069"])
+@pytest.mark.parametrize("multiline", [False, True])
+def test_a_direction_override_inside_a_text_is_refused(control, multiline):
+    """An override or isolate reorders what follows it on the line: a name "Lan\u202e (BQL
+    chợ)" reads backwards beside the role on the team and audit pages, and a shop name on the
+    public verification page could show what it is not. No name, code or note needs one."""
+    with pytest.raises(ValidationError) as refused:
+        clean_text(f"Lan{control} (BQL chợ)", field="display_name", max_length=100,
+                   multiline=multiline)
+    assert refused.value.message == "Có ký tự điều khiển không được phép."
+    # At the ends they draw nothing and go, as the other format characters do.
+    assert clean_text(f"{control}Lan{control}", field="display_name", max_length=100) == "Lan"
+    # The marks that only set a direction stay: Arabic and Hebrew text uses them.
+    assert clean_text("Lan\u200f\u200e Ba", field="display_name", max_length=100) == \
+        "Lan\u200f\u200e Ba"
+
+
 @pytest.mark.parametrize(
     ("name", "folded"),
     [
