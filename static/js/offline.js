@@ -13,6 +13,8 @@
   var user = body.dataset.user;
   var strings = JSON.parse(document.getElementById("mo-strings").textContent);
 
+  var links = { login: body.dataset.login, outbox: body.dataset.outbox };
+
   function draftKey(path) { return "mo-draft:" + user + ":" + path; }
 
   // Accent- and case-insensitive like the server's domain.text.fold_search: marks dropped,
@@ -72,7 +74,7 @@
 
   function drain() {
     if (!navigator.onLine) return Promise.resolve();
-    return MOOutbox.drain(user, body.dataset.login).then(refresh);
+    return MOOutbox.drain(user, links).then(refresh);
   }
 
   // The market's list as the server now has it: rows, count and pager taken from a fresh copy
@@ -629,7 +631,7 @@
     if (resend) {
       // Tried even when the phone believes it is offline: it is sometimes wrong.
       resend.addEventListener("click", function () {
-        MOOutbox.drain(user, body.dataset.login).then(refresh);
+        MOOutbox.drain(user, links).then(refresh);
       });
     }
     setUpMarket();

@@ -185,16 +185,33 @@
     // Send the user's pending items in order. Each is deleted only once the server has
     // acknowledged it (a 2xx, which is also what a replayed client_id answers), or kept as a
     // warning when that answer is a warning verdict; a 4xx keeps it, marked rejected with the
-    // server's message; no connection or a 5xx stops the run.
-    drain: function (user, loginUrl) {
+    // server's message; no connection, a 5xx or a session that is not this user's stops the
+    // run. ``links``: the app's login and pending-list URLs.
+    drain: function (user, links) {
       return exclusive(function () {
         return api.list(user).then(function (items) {
           var result = { sent: 0, rejected: 0, stopped: null };
           var pending = items.filter(function (item) { return item.status === "pending"; });
+          var token = null;
+          function sendWithToken(item) {
+            var ready = token ? Promise.resolve({ token: token }) : session(user, links);
+            return ready.then(function (current) {
+              if (!current.token) return current;
+              token = current.token;
+              return send(item, links.login, token);
+            });
+          }
           return pending.reduce(function (previous, item) {
             return previous.then(function () {
               if (result.stopped) return;
-              return send(item, loginUrl).then(function (outcome) {
+              return sendWithToken(item).then(function (outcome) {
+                if (outcome.status !== 400) return outcome;
+                // A token refused (what a 400 is here) may be one that lost a race: a phone
+                // just restarted sends its first requests with no session, and each of them
+                // begins one of its own. The token is asked for again, once.
+                token = null;
+                return sendWithToken(item);
+              }).then(function (outcome) {
                 if (outcome.kind === "sent" && outcome.warning) {
                   // Acknowledged, so never sent again; kept, without its photo, to be seen.
                   result.sent += 1;
@@ -222,10 +239,30 @@
     }
   };
 
-  function send(item, loginUrl) {
+  // The signed-in session's CSRF token, as {token}, when the session is ``user``'s; else the
+  // outcome that stops a run. Flask-WTF ties a token to its session: an item keeps the token
+  // of the session it was saved in, which a phone restart or signing in again replaces.
+  function session(user, links) {
+    return root.fetch(links.outbox + "/session", {
+      credentials: "same-origin", headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (new URL(response.url).pathname === links.login) return { kind: "login", message: "login" };
+      if (!response.ok) return { kind: "server", message: "HTTP " + response.status };
+      return response.json().then(function (signedIn) {
+        // Another volunteer's session on a shared phone: the item waits for its own.
+        return signedIn.user === user ? { token: signedIn.csrf_token } : { kind: "login", message: "login" };
+      });
+    }, function () {
+      return { kind: "offline", message: "offline" };
+    });
+  }
+
+  function send(item, loginUrl, token) {
     // With a photo the form goes as multipart, as the page would have sent it.
     var body = item.files && item.files.length ? new root.FormData() : new URLSearchParams();
-    item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    item.fields.forEach(function (pair) {
+      body.append(pair[0], pair[0] === "csrf_token" ? token : pair[1]);
+    });
     (item.files || []).forEach(function (photo) { body.append(photo[0], photo[1], photo[2]); });
     return root.fetch(item.url, {
       method: "POST", body: body, credentials: "same-origin", redirect: "follow",
@@ -241,7 +278,8 @@
       }
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
         return response.text().then(function (html) {
-          return { kind: "rejected", message: rejectionMessages(html) || ("HTTP " + response.status) };
+          return { kind: "rejected", status: response.status,
+                   message: rejectionMessages(html) || ("HTTP " + response.status) };
         });
       }
       return { kind: "server", message: "HTTP " + response.status };

@@ -99,7 +99,7 @@
     if (event.tag !== "mo-outbox") return;
     event.waitUntil(MOOutbox.currentUser().then(function (user) {
       if (!user) return null;
-      return MOOutbox.drain(user, config.loginUrl).then(function (result) {
+      return MOOutbox.drain(user, { login: config.loginUrl, outbox: config.outboxUrl }).then(function (result) {
         // Still no connection: let the browser try again later.
         if (result.stopped === "offline") throw new Error("offline");
       });

@@ -168,6 +168,61 @@ def test_a_stall_sent_while_its_list_is_open_stays_on_the_list(
     assert _counts(live_server, market.id, stall.id)[0] == before + 1
 
 
+def _phone_restarts(page) -> None:
+    """The browser is killed (Android reclaims it, the phone restarts): the page is gone,
+    and so are the session cookies; the cookies with an expiry (a remembered login) stay.
+    (Not ``page.close()``: closing a page without a signal now and then never returns.)"""
+    page.goto("about:blank")
+    context = page.context
+    kept = [cookie for cookie in context.cookies() if cookie["expires"] != -1]
+    context.clear_cookies()
+    context.add_cookies(kept)
+
+
+@pytest.mark.parametrize("remembered", [True, False], ids=["remembered", "signed-in-again"])
+def test_items_saved_before_the_phone_restarted_are_sent_once_signed_in_again(
+        field, phone_page, login, live_server, screenshot, remembered):
+    """Each waiting item carried the CSRF token of the session it was saved in: after the
+    phone restarted, a new session refused every one as "HTTP 400" (nothing wrong with it),
+    and the volunteer had to open and save each again."""
+    volunteer, market, stall = field
+    page = phone_page
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill(volunteer.username)
+    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
+    if remembered:
+        page.get_by_label("Ghi nhớ trên máy này").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
+    _go_online_ready(page, f"/m/{market.code}/")
+    _go_online_ready(page, f"/stalls/{stall.id}/events/poster_printed")
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+    before = _counts(live_server, market.id, stall.id)
+    page.context.set_offline(True)
+    _register_offline(page, market.code, "R-1", "Cháo lòng Cô Tư")
+    page.goto(f"/stalls/{stall.id}/events/poster_printed")
+    page.get_by_role("button", name="Xác nhận").click()
+    expect(_badge(page)).to_have_attribute("data-pending", "2")
+
+    _phone_restarts(page)
+    page.context.set_offline(False)
+    page.goto("/outbox")
+    if not remembered:
+        assert "/login" in page.url
+        login(page, volunteer.username)
+        page.goto("/outbox")
+    # The badge reads 0 before the page has read the phone's outbox: wait for the server.
+    for _ in range(100):
+        if _counts(live_server, market.id, stall.id) != before:
+            break
+        page.wait_for_timeout(100)
+    expect(page.locator("#outbox-list .outbox-item")).to_have_count(0)
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    assert _counts(live_server, market.id, stall.id) == (before[0] + 1, before[1] + 1)
+    if remembered:
+        screenshot(page, "offline-sent-after-restart")
+
+
 def test_a_rejected_item_stays_listed_with_the_servers_message_until_fixed(
         field, seed, phone_page, login, live_server, screenshot):
     volunteer, market, stall = field

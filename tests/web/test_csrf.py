@@ -65,3 +65,21 @@ def test_every_web_form_refuses_a_post_without_the_csrf_token(csrf_app, world, r
     client, _token = logged_in(csrf_app, "admin")
     response = client.post(concrete_url(row.rule, world), data={})
     assert response.status_code == 400
+
+
+def test_the_outbox_is_told_the_signed_in_user_and_a_token_of_this_session(csrf_app, make_user):
+    """A phone's waiting items hold the token of the session they were saved in; after a
+    restart or a new login the outbox sends them with the token of the session it has."""
+    lan = make_user("lan")
+    client, _token = logged_in(csrf_app, "lan")
+    answer = client.get("/outbox/session")
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.json["user"] == str(lan.id)
+    fresh = answer.json["csrf_token"]
+    assert client.post("/m/", data={"csrf_token": fresh}).status_code != 400
+    # A new session (the phone restarted, the same volunteer signed in again) has a new one.
+    again, _token = logged_in(csrf_app, "lan")
+    assert again.post("/m/", data={"csrf_token": fresh}).status_code == 400
+    assert again.post("/m/", data={"csrf_token": again.get("/outbox/session").json[
+        "csrf_token"]}).status_code != 400
+    assert csrf_app.test_client().get("/outbox/session").status_code == 302

@@ -15,6 +15,7 @@ from flask import Response, current_app, jsonify, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.services import access, stall_lookup
@@ -102,6 +103,17 @@ def outbox():
     translated = labels_in(str(get_locale()))
     labels = {"events": translated["event"], "statuses": translated["status"]}
     return render_template("offline/outbox.html", labels=labels)
+
+
+@bp.get("/outbox/session")
+@login_required
+def outbox_session():
+    """Who is signed in and this session's CSRF token, asked for by the outbox before it
+    sends: a waiting item holds the token of the session it was saved in, which a phone
+    restart or a new login has ended, though what the item says is as good as before."""
+    response = jsonify(user=str(current_user.id), csrf_token=generate_csrf())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/m/<code>/stalls.json")
