@@ -593,6 +593,21 @@
   // The language the kept pages were fetched in (the <html lang> of the page that kept them).
   var PAGES_LANG = "mo-pages-lang";
 
+  // --- a shared phone -------------------------------------------------------------------
+
+  // The pages kept on the phone are one volunteer's (their name, their pending list, their
+  // stall pages). When the last one did not log out (the browser closed, the session ended),
+  // theirs go before this volunteer's are kept: without a signal this one would be served
+  // them. Their waiting items stay, under their name, for when they sign in again.
+  function claimPhone() {
+    return MOOutbox.currentUser().then(function (previous) {
+      var forget = previous && previous !== user && window.caches
+        ? caches.delete(PAGES_CACHE).then(function () { localStorage.removeItem(PAGES_LANG); })
+        : null;
+      return Promise.all([forget, MOOutbox.setCurrentUser(user)]);
+    });
+  }
+
   // --- logging out on a shared phone -------------------------------------------------------
 
   function setUpLogout() {
@@ -623,7 +638,6 @@
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register(body.dataset.sw).catch(function () {});
     }
-    MOOutbox.setCurrentUser(user);
     document.querySelectorAll("main form[method=post]").forEach(function (form) {
       if (MOOutbox.outboxForm(formUrl(form).pathname)) setUpForm(form);
     });
@@ -643,6 +657,6 @@
     setInterval(function () {
       if (document.getElementById("outbox-badge").dataset.pending !== "0") drain();
     }, RETRY_MS);
-    refresh().then(drain).then(warm);
+    Promise.all([claimPhone(), refresh().then(drain)]).then(warm);
   });
 })();

@@ -501,6 +501,45 @@ def test_logging_out_clears_the_users_queue_and_pages_from_the_phone(
     assert left == [0, 0, 0, False, 0]
 
 
+def test_the_next_volunteer_on_a_phone_never_gets_the_pages_kept_for_the_one_before(
+        field, seed, phone_page, login, live_server, screenshot):
+    """Lan closed the browser without logging out; Minh signed in on the same phone and
+    registered a stall without a signal. The pending list he landed on was the copy kept
+    for Lan: her name in the top bar, "nothing waiting", his registration nowhere."""
+    volunteer, market, stall = field
+    other = seed.user(seed.unique("minh"), markets=[market], display_name="Minh")
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    _go_online_ready(page, f"/stalls/{stall.id}")
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+
+    _phone_restarts(page)
+    login(page, other.username)
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+    page.context.set_offline(True)
+    _register_offline(page, market.code, "M-1", "Quầy của Minh")
+    expect(page.locator("header .who")).to_have_text("Minh")
+    items = page.locator("#outbox-list .outbox-item")
+    expect(items).to_have_count(1)
+    expect(items).to_contain_text("Quầy của Minh")
+    screenshot(page, "offline-next-volunteer-outbox")
+    # A page Lan opened and Minh did not is not kept as Lan saw it.
+    kept = page.evaluate("""async (path) => {
+        const found = await (await caches.open("mo-pages")).match(path);
+        return found ? await found.text() : "";
+    }""", f"/stalls/{stall.id}")
+    assert f'data-user="{volunteer.id}"' not in kept
+
+    page.context.set_offline(False)
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    with Session(get_engine(live_server.app)) as session:
+        made = session.exec(select(Stall).where(Stall.market_id == market.id,
+                                                Stall.stall_code == "M-1")).one()
+        assert session.exec(select(Event.actor_id).where(Event.stall_id == made.id)).all() == [
+            other.id]
+
+
 def test_an_edit_made_offline_is_sent_once_even_when_its_answer_is_lost(
         field, seed, phone_page, login, live_server, screenshot):
     from merchant_onboard.services.stalls import update_stall
