@@ -610,23 +610,44 @@
 
   // --- logging out on a shared phone -------------------------------------------------------
 
+  // The session ended on the server, before anything is removed from the phone: without a
+  // signal the phone would forget this volunteer's unsent work and pages, yet stay signed in
+  // as them for whoever uses it next. The token is the session's own (a page kept on the
+  // phone may hold an earlier session's). Resolves to the login page's URL once logged out,
+  // or null when the server could not be reached.
+  function logOut(form) {
+    return MOOutbox.signedIn(links).then(function (signedIn) {
+      if (signedIn.kind === "login") return new URL(links.login, location.href).href;
+      if (signedIn.kind) return null;
+      var data = new URLSearchParams(new FormData(form));
+      data.set("csrf_token", signedIn.token);
+      return fetch(formUrl(form).href, { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (response) {
+          var url = new URL(response.url);
+          return response.ok && url.pathname === links.login ? url.href : null;
+        });
+    }).catch(function () { return null; });
+  }
+
   function setUpLogout() {
     var form = document.querySelector("form.logout");
     if (!form) return;
     form.addEventListener("submit", function (event) {
-      if (form.dataset.cleared) return;
       event.preventDefault();
       MOOutbox.list(user).then(function (items) {
         if (items.length && !window.confirm(strings.logout_confirm.replace("{n}", items.length))) return;
-        Object.keys(localStorage).forEach(function (key) {
-          if (key.indexOf(draftKey("")) === 0) localStorage.removeItem(key);
-        });
-        localStorage.removeItem(PAGES_LANG);  // goes with the pages
-        return Promise.all([MOOutbox.clearUser(user), window.caches ? caches.delete(PAGES_CACHE) : null])
-          .then(function () {
-            form.dataset.cleared = "1";
-            form.submit();
+        return logOut(form).then(function (loginPage) {
+          if (!loginPage) {
+            window.alert(strings.logout_offline);
+            return;
+          }
+          Object.keys(localStorage).forEach(function (key) {
+            if (key.indexOf(draftKey("")) === 0) localStorage.removeItem(key);
           });
+          localStorage.removeItem(PAGES_LANG);  // goes with the pages
+          return Promise.all([MOOutbox.clearUser(user), window.caches ? caches.delete(PAGES_CACHE) : null])
+            .then(function () { location.replace(loginPage); });
+        });
       });
     });
   }

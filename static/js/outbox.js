@@ -106,6 +106,23 @@
     uuid: uuid,
     rejectionMessages: rejectionMessages,
 
+    // Who is signed in on the server, with the session's CSRF token, as {user, token}; or,
+    // as a send's outcome, why that cannot be known: {kind: "login" | "server" | "offline"}.
+    // ``links``: the app's login and pending-list URLs.
+    signedIn: function (links) {
+      return root.fetch(links.outbox + "/session", {
+        credentials: "same-origin", headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        if (new URL(response.url).pathname === links.login) return { kind: "login", message: "login" };
+        if (!response.ok) return { kind: "server", message: "HTTP " + response.status };
+        return response.json().then(function (answer) {
+          return { user: answer.user, token: answer.csrf_token };
+        });
+      }, function () {
+        return { kind: "offline", message: "offline" };
+      });
+    },
+
     currentUser: function () {
       return db().then(function (d) { return d.get("meta", "session"); })
         .then(function (row) { return row ? row.user : null; });
@@ -243,17 +260,10 @@
   // outcome that stops a run. Flask-WTF ties a token to its session: an item keeps the token
   // of the session it was saved in, which a phone restart or signing in again replaces.
   function session(user, links) {
-    return root.fetch(links.outbox + "/session", {
-      credentials: "same-origin", headers: { "Accept": "application/json" }
-    }).then(function (response) {
-      if (new URL(response.url).pathname === links.login) return { kind: "login", message: "login" };
-      if (!response.ok) return { kind: "server", message: "HTTP " + response.status };
-      return response.json().then(function (signedIn) {
-        // Another volunteer's session on a shared phone: the item waits for its own.
-        return signedIn.user === user ? { token: signedIn.csrf_token } : { kind: "login", message: "login" };
-      });
-    }, function () {
-      return { kind: "offline", message: "offline" };
+    return api.signedIn(links).then(function (signedIn) {
+      // Another volunteer's session on a shared phone: the item waits for its own.
+      if (signedIn.kind || signedIn.user === user) return signedIn;
+      return { kind: "login", message: "login" };
     });
   }
 

@@ -540,6 +540,42 @@ def test_the_next_volunteer_on_a_phone_never_gets_the_pages_kept_for_the_one_bef
             other.id]
 
 
+def test_logging_out_without_a_signal_removes_nothing_and_says_so(
+        field, phone_page, login, live_server):
+    """Without a signal "Đăng xuất" wiped the volunteer's unsent work and pages from the
+    phone, then failed to reach the server: the browser's "no internet" page, and once the
+    signal was back the phone was still signed in as her, for whoever used it next."""
+    volunteer, market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+    page.context.set_offline(True)
+    _register_offline(page, market.code, "L-1", "Quầy chưa gửi")
+    said: list[str] = []
+    page.on("dialog", lambda dialog: (said.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Đăng xuất").click()
+    for _ in range(50):
+        if len(said) == 2:
+            break
+        page.wait_for_timeout(100)
+    assert "1 mục chưa gửi" in said[0]
+    assert said[1] == ("Chưa đăng xuất được vì không kết nối được máy chủ. Mọi thứ vẫn còn "
+                       "trên máy này; thử lại khi có mạng.")
+    assert "/outbox" in page.url
+    expect(_badge(page)).to_have_attribute("data-pending", "1")
+    expect(page.locator("#outbox-list .outbox-item")).to_contain_text("L-1")
+
+    # With the signal back, the item is sent and the volunteer logs out for real.
+    page.context.set_offline(False)
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng xuất").click()
+    assert "/login" in page.url
+    page.goto(f"/m/{market.code}/")
+    assert "/login" in page.url
+
+
 def test_an_edit_made_offline_is_sent_once_even_when_its_answer_is_lost(
         field, seed, phone_page, login, live_server, screenshot):
     from merchant_onboard.services.stalls import update_stall

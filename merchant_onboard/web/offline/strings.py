@@ -38,6 +38,8 @@ OFFLINE_STRINGS = {
     "draft_discard": _l("Xoá nội dung nháp"),
     "logout_confirm": _l("Còn {n} mục chưa gửi: đăng xuất sẽ xoá chúng khỏi máy này. "
                          "Vẫn đăng xuất?"),
+    "logout_offline": _l("Chưa đăng xuất được vì không kết nối được máy chủ. Mọi thứ vẫn còn "
+                         "trên máy này; thử lại khi có mạng."),
     "offline_search": _l("Không có mạng: kết quả tìm trong danh sách đã lưu trên máy."),
     "offline_found": _l("Tìm thấy: {n}."),
     "scan_needs_network": _l("Đang không có mạng: chỉ đọc được mã QR ngay trên máy. Chọn ảnh có "
