@@ -118,9 +118,11 @@
     var what = !match ? path : match[1] ? strings.register :
       match[3] === "register" ? strings.register_census :
       match[4] ? (labels.events[match[4]] || match[4]) : strings[match[3]];
-    var stall = fields.stall_code ? fields.stall_code + " · " + (fields.shop_name || "") :
-      match && match[2] && stallsById[match[2]] ?
-        stallsById[match[2]].code + " · " + stallsById[match[2]].shop : match && match[2] ? "#" + match[2] : "";
+    var known = match && match[2] && stallsById[match[2]];
+    // [code, name]: the code set as codes are, the name in the text face (a monospace face
+    // may lack Vietnamese's stacked marks).
+    var stall = fields.stall_code ? [fields.stall_code, fields.shop_name || ""] :
+      known ? [known.code, known.shop] : match && match[2] ? ["#" + match[2], ""] : ["", ""];
     return { what: what, stall: stall, recheck: !!match && match[4] === "recheck",
              stallId: match && match[2] };
   }
@@ -160,8 +162,12 @@
         head.appendChild(badge);
         row.appendChild(head);
         var stall = document.createElement("div");
-        stall.className = "outbox-stall code";
-        stall.textContent = text.stall;
+        stall.className = "outbox-stall";
+        var code = document.createElement("span");
+        code.className = "code";
+        code.textContent = text.stall[0];
+        stall.appendChild(code);
+        if (text.stall[1]) stall.appendChild(document.createTextNode(" · " + text.stall[1]));
         row.appendChild(stall);
         var since = document.createElement("div");
         since.className = "muted small";
