@@ -204,6 +204,9 @@ def test_items_saved_before_the_phone_restarted_are_sent_once_signed_in_again(
     _register_offline(page, market.code, "R-1", "Cháo lòng Cô Tư")
     page.goto(f"/stalls/{stall.id}/events/poster_printed")
     page.get_by_role("button", name="Xác nhận").click()
+    # On the pending list the step's save leads to: a restart while that page is still on its
+    # way would be interrupted by it.
+    expect(page.locator("#outbox-queued")).to_be_visible()
     expect(_badge(page)).to_have_attribute("data-pending", "2")
 
     _phone_restarts(page)
