@@ -75,6 +75,11 @@ class Recheck:
         return self.result in WARNINGS
 
     @property
+    def conclusive(self) -> bool:
+        """False when no code read takes money: the photo says nothing about the poster."""
+        return self.result not in (Verdict.NOT_TRANSFER, Verdict.NO_QR)
+
+    @property
     def suspects(self) -> tuple[FoundCode, ...]:
         """The payment codes that are not the stall's current account: what to name."""
         return tuple(c for c in self.codes if c.verdict in SUSPECTS)

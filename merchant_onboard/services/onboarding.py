@@ -242,6 +242,11 @@ def recheck_outcome(session: Session, stall: Stall, account: PaymentAccount | No
     if account is None:
         raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng."), field="payloads")
     verdict = judge_at_stall(session, stall, [parse(p) for p in payloads])
+    if not verdict.conclusive:
+        # A website's QR neither clears nor raises the flag customers see: ask for the poster.
+        raise ValidationError(N_("Ảnh không có mã thanh toán nào, chỉ có mã QR khác (ví dụ "
+                                 "trang web). Hãy chụp mã QR trên poster của gian hàng."),
+                              field="payloads")
     return {**verdict.to_dict(), "match": verdict.result is Verdict.MATCH}
 
 

@@ -14,7 +14,7 @@ from merchant_onboard.domain.vietqr import build_payload
 from merchant_onboard.models import Stall
 from merchant_onboard.services import onboarding
 from merchant_onboard.services import stalls as stall_service
-from tests.photoset import Scene, fraud_scenes
+from tests.photoset import COUNTER, Scene, fraud_scenes, shoot, sticker
 from tests.web.test_posters import payload_of
 
 #: The stall registers with OLD (the factory's account), then changes to OWN.
@@ -226,3 +226,54 @@ def test_a_pdf_with_a_broken_page_tree_is_a_422_on_the_public_page_and_the_api(c
     api = client.post("/api/v1/qr/decode", data=broken, headers={
         **api_token("lan"), "Content-Type": "application/pdf"})
     assert api.status_code == 422
+
+
+#: A code that takes no money: the market's Zalo group, often stuck on a stall.
+WEBSITE = "https://zalo.me/g/chovithanh"
+
+
+def website_photo() -> tuple[io.BytesIO, str]:
+    from PIL import Image
+
+    counter = Image.new("RGB", (1400, 1400), COUNTER)
+    counter.paste(sticker(WEBSITE, 600), (400, 400))
+    return io.BytesIO(shoot(counter)), "zalo.jpg"
+
+
+def recheck_count(session, stall) -> int:
+    from merchant_onboard.models import Event
+
+    session.expire_all()
+    return len(session.exec(select(Event).where(Event.stall_id == stall.id,
+                                                Event.kind == "recheck")).all())
+
+
+def test_a_recheck_photo_holding_no_payment_code_records_nothing_and_flags_nothing(
+        client, auth, session, stall):
+    """A website QR takes no money: the photo says nothing about the poster, so the volunteer
+    is asked for a photo of it, and the stall is not shown to customers as tampered with."""
+    auth.login("lan")
+    response = client.post(f"/stalls/{stall.id}/events/recheck", data={
+        "client_id": str(uuid.uuid4()), "poster_photo": website_photo()})
+    assert response.status_code == 422
+    assert "Hãy chụp mã QR trên poster của gian hàng" in response.get_data(as_text=True)
+    assert recheck_count(session, stall) == 0
+    assert session.get(Stall, stall.id).recheck_mismatch is False
+    assert "KHÔNG phải tài khoản đã đăng ký" not in client.get(
+        f"/stalls/{stall.id}").get_data(as_text=True)
+    assert 'data-state="valid"' in client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+
+
+def test_a_flagged_stall_stays_flagged_when_a_recheck_finds_no_payment_code(client, api_token,
+                                                                             session, stall):
+    headers = api_token("lan")
+    client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=headers,
+                json={"payloads": [build_payload(bank="970415", account="109876543210")]})
+    assert recheck_count(session, stall) == 1
+    for body in ({"json": {"payloads": [WEBSITE]}}, {"data": {"photo": website_photo()}}):
+        response = client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=headers, **body)
+        assert response.status_code == 422, response.get_json()
+        assert set(response.get_json()["errors"]) & {"payloads", "photo"}
+    assert recheck_count(session, stall) == 1
+    assert session.get(Stall, stall.id).recheck_mismatch is True
+    assert 'data-state="flagged"' in client.get(f"/v/{stall.public_code}").get_data(as_text=True)
