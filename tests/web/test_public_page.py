@@ -98,3 +98,22 @@ def test_a_flagged_stall_is_not_valid(client, session, market, lan, make_stall):
     session.commit()
     page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
     assert state_of(client, stall) == "flagged" and "Mã xác minh hợp lệ" not in page
+
+
+def test_a_revoked_poster_is_named_as_revoked_beside_the_new_account(client, session, market,
+                                                                     lan, make_stall):
+    """After a bank change the page showed the new account with "Poster: Bản 1", the poster
+    of the old one, as if the poster in the customer's hand carried this account."""
+    from merchant_onboard.services import stalls
+
+    stall = make_stall(market, lan)
+    onboarding.record_event(session, actor=lan, stall=stall, kind="poster_printed",
+                            client_id=str(uuid.uuid4()))
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert "Bản 1, in" in page and "đã thu hồi" not in page
+    stalls.change_account(session, actor=lan, stall=stall, market=market,
+                          raw={"bank": "970415", "account_number": "108002345678"},
+                          client_id=str(uuid.uuid4()))
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert state_of(client, stall) == "revoked"
+    assert "Bản 1, in" in page and "đã thu hồi" in page
