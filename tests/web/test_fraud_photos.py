@@ -196,6 +196,21 @@ def test_public_photo_check_tells_an_old_account_from_a_foreign_one(client, stal
     assert 'data-result="foreign"' in foreign.get_data(as_text=True)
 
 
+def test_a_recheck_sent_without_a_photo_asks_for_one(client, auth, session, stall):
+    """It said "Không đọc được mã QR trên poster.", as if a photo had been read."""
+    from merchant_onboard.models import Event
+
+    auth.login("lan")
+    before = len(session.exec(select(Event)).all())
+    response = client.post(f"/stalls/{stall.id}/events/recheck", data={
+        "client_id": str(uuid.uuid4())})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Chọn hoặc chụp ảnh mã QR trước." in page
+    assert 'aria-describedby="e-poster_photo' in page
+    assert len(session.exec(select(Event)).all()) == before
+
+
 def test_a_recheck_photo_without_a_code_says_so_and_records_nothing(client, auth, session,
                                                                     stall):
     from PIL import Image

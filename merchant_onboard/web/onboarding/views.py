@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session
-from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.errors import N_, DomainError, ValidationError
 from merchant_onboard.domain.event_data import memo_code
 from merchant_onboard.domain.funnel import (
     MANUAL_EVENTS, EventKind, RefusalReason, Status, allowed_events,
@@ -68,8 +68,10 @@ def record(stall_id: int, kind: str):
 
 
 def _poster_photo_payloads() -> dict[str, list[str]]:
-    """Every QR text in the uploaded photo of the stall's poster, if one was sent."""
+    """Every QR text in the uploaded photo of the stall's poster; a form sent without a photo
+    is asked for one (the codes read are what a re-check records, and the page sends no other
+    way of giving them)."""
     photo = request.files.get("poster_photo")
     if photo is None or not photo.filename:
-        return {}
+        raise ValidationError(N_("Chọn hoặc chụp ảnh mã QR trước."), field="poster_photo")
     return {"payloads": payloads_in_photo(photo.read(), field="poster_photo")}
