@@ -310,3 +310,19 @@ def test_a_large_census_is_written_in_chunks_and_a_retry_completes_it(client, se
     monkeypatch.setattr(census_service, "unused_public_code", real)
     assert confirm(client, preview).status_code in (200, 302)
     assert set(stored(session, market)) == {f"B-{n}" for n in range(1, 6)}
+
+
+def test_every_column_name_the_page_lists_is_read_as_its_field(client, manager):
+    """The page names the headers a census may use, written out by hand with their accents;
+    each must be one the reader takes, for the field of its row."""
+    from merchant_onboard.domain.census import HEADERS, parse_census
+
+    page = client.get("/m/cho-vi-thanh/census").get_data(as_text=True)
+    table = page.split("Các cột được nhận", 1)[1].split("</table>", 1)[0]
+    listed = re.findall(r'<tr><th scope="row">.*?</th><td>(.*?)</td></tr>', table)
+    assert len(listed) == len(HEADERS)
+    for field, names in zip(HEADERS, listed, strict=True):
+        for name in names.split(", "):
+            header = name if field == "stall_code" else f"Mã gian hàng,{name}"
+            columns = parse_census(f"{header}\n".encode()).columns
+            assert columns.get(field) == name, (field, name)
