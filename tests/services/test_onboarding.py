@@ -102,6 +102,27 @@ def test_recheck_flags_a_foreign_qr(session, volunteer, stall):
     assert session.get(Stall, stall.id).recheck_mismatch is False
 
 
+def test_a_recheck_reading_no_payment_code_is_refused_and_keeps_the_flag(session, volunteer,
+                                                                          stall):
+    """A website's QR says nothing about the poster: it neither raises nor clears the flag."""
+    from merchant_onboard.domain.vietqr import build_payload
+
+    walk_to_installed(session, volunteer, stall)
+    record(session, volunteer, stall, "recheck",
+           {"payload": build_payload(bank="970422", account="99998888777")})
+    events = session.scalar(sa.select(sa.func.count()).select_from(Event)
+                            .where(Event.stall_id == stall.id))
+    with pytest.raises(ValidationError) as refused:
+        record(session, volunteer, stall, "recheck", {"payloads": ["https://zalo.me/g/abc"]})
+    session.rollback()
+    assert (refused.value.message, refused.value.field) == (
+        "Ảnh không có mã thanh toán nào, chỉ có mã QR khác (ví dụ trang web). Hãy chụp mã QR "
+        "trên poster của gian hàng.", "payloads")
+    assert session.get(Stall, stall.id).recheck_mismatch is True
+    assert session.scalar(sa.select(sa.func.count()).select_from(Event)
+                          .where(Event.stall_id == stall.id)) == events
+
+
 def test_registered_is_not_a_manual_event(session, volunteer, stall):
     with pytest.raises(ValidationError):
         record(session, volunteer, stall, "registered")

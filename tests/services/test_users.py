@@ -186,6 +186,16 @@ def test_members_are_listed_by_display_name_and_users_found_by_name(session, mar
     assert str(caught.value) == "Không tìm thấy người dùng “zz”."
 
 
+def test_a_new_logins_markets_are_each_stored_and_answered_once(session, market):
+    admin = users.create_user(session, username="boss", password=TEST_PASSWORD, role=Role.ADMIN)
+    made = users.create_login(session, actor=admin, username="lan", role=Role.VOLUNTEER,
+                              password=TEST_PASSWORD, display_name="Lan",
+                              market_codes=[market.code, f" {market.code} ", market.code])
+    assert made.market_codes == [market.code]
+    assert session.exec(select(Membership.market_id).where(
+        Membership.user_id == made.user.id)).all() == [market.id]
+
+
 def test_a_manager_creates_a_volunteer_of_the_market_and_that_is_audited(session, market):
     manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
                                 role=Role.MANAGER, market_codes=[market.code])
@@ -267,6 +277,9 @@ def test_a_manager_cannot_remove_a_manager_or_someone_of_another_market(
     users.create_user(session, username="hoa", password=TEST_PASSWORD,
                       role=Role.VOLUNTEER, market_codes=[other.code])
     for target in ("boss2", "hoa", "boss", "nobody"):
+        # Nor is anyone named on the confirmation page.
+        with pytest.raises(NotFoundError):
+            users.member_to_remove(session, actor=manager, market=market, username=target)
         with pytest.raises(NotFoundError):
             users.remove_member(session, actor=manager, market=market, username=target)
         with pytest.raises(NotFoundError):
