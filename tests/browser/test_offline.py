@@ -79,6 +79,16 @@ def _register_offline(page, market_code: str, code: str, shop: str, root: str = 
     expect(page.locator("#outbox-queued")).to_be_visible()
 
 
+def _one_stall_waiting(page, login, volunteer, market, code: str, shop: str) -> None:
+    """Signed in, the market's list and form kept on the phone, then one stall registered
+    without a signal: waiting in the outbox."""
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+    page.context.set_offline(True)
+    _register_offline(page, market.code, code, shop)
+
+
 def _badge(page):
     return page.locator("#outbox-badge")
 
@@ -151,11 +161,7 @@ def test_a_stall_sent_while_its_list_is_open_stays_on_the_list(
     lost)."""
     volunteer, market, stall = field
     page = phone_page
-    login(page, volunteer.username)
-    _go_online_ready(page, f"/m/{market.code}/")
-    _go_online_ready(page, f"/m/{market.code}/stalls/new")
-    page.context.set_offline(True)
-    _register_offline(page, market.code, "Q-5", "Chè Cô Út")
+    _one_stall_waiting(page, login, volunteer, market, "Q-5", "Chè Cô Út")
     page.goto(f"/m/{market.code}/")
     expect(page.locator("#stall-list li.pending-stall", has_text="Q-5")).to_have_count(1)
     before = _counts(live_server, market.id, stall.id)[0]
@@ -550,13 +556,9 @@ def test_logging_out_without_a_signal_removes_nothing_and_says_so(
     """Without a signal "Đăng xuất" wiped the volunteer's unsent work and pages from the
     phone, then failed to reach the server: the browser's "no internet" page, and once the
     signal was back the phone was still signed in as her, for whoever used it next."""
-    volunteer, market, stall = field
+    volunteer, market, _stall = field
     page = phone_page
-    login(page, volunteer.username)
-    _go_online_ready(page, f"/m/{market.code}/")
-    _go_online_ready(page, f"/m/{market.code}/stalls/new")
-    page.context.set_offline(True)
-    _register_offline(page, market.code, "L-1", "Quầy chưa gửi")
+    _one_stall_waiting(page, login, volunteer, market, "L-1", "Quầy chưa gửi")
     said: list[str] = []
     page.on("dialog", lambda dialog: (said.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Đăng xuất").click()
