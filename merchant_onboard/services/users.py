@@ -5,7 +5,7 @@ Who may change whom:
   anyone's password, and alone locks or unlocks a whole login;
 - a manager creates volunteers for the markets they manage, adds an existing volunteer to such a
   market or removes one from it (that market only), and resets the passwords of volunteers
-  who work in no other market (a reset is a way in as that person).
+  who work only in markets they manage (a reset is a way in as that person).
 Every such change is audited with its actor, and every change that takes a right away raises
 the login's session generation (``User.session_epoch``), which ends its sessions and tokens.
 """
