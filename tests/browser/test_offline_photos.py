@@ -167,7 +167,7 @@ def test_a_recheck_photo_taken_offline_waits_small_and_is_recorded_once(
     page.context.set_offline(False)
     if lost:
         lost.wait()
-        expect(_badge(page)).to_have_attribute("data-pending", "1")
+        lost.kept(_badge(page))
         page.get_by_role("button", name="Gửi lại").click()
     expect(_badge(page)).to_have_attribute("data-pending", "0")
     recorded = _rechecks(live_server, stall.id)
