@@ -14,8 +14,10 @@ from merchant_onboard.db import get_engine
 
 def rival_first(session: Session, app: Flask, act: Callable[[Session], object]) -> None:
     """Run ``act`` in another session just before ``session`` first writes (its first UPDATE
-    or DELETE, or its first flush when it has only read): the moment a second request can
-    overtake the first, after the first's checks and before its writes."""
+    or DELETE, its first flush when it has only read, or a SELECT taking row locks for the
+    writes to come): the moment a second request can overtake the first, after the first's
+    checks and before its writes. (After a row lock, a rival on PostgreSQL would wait for this
+    session's end, which in one thread never comes.)"""
     done: list[bool] = []
 
     def overtake() -> None:
@@ -25,7 +27,11 @@ def rival_first(session: Session, app: Flask, act: Callable[[Session], object]) 
                 act(other)
 
     def before_update(orm_execute_state) -> None:
-        if orm_execute_state.is_update or orm_execute_state.is_delete:
+        # SQLAlchemy keeps a SELECT's FOR UPDATE in ``_for_update_arg``; it has no public
+        # getter, and a test helper may read it.
+        locks = orm_execute_state.is_select and getattr(
+            orm_execute_state.statement, "_for_update_arg", None) is not None
+        if orm_execute_state.is_update or orm_execute_state.is_delete or locks:
             overtake()
 
     def before_flush(flushing, _context, _instances) -> None:

@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -429,6 +430,16 @@ def resettable(session: Session, *, actor: User, people: Sequence[User]) -> set[
     return set(volunteers) - _working_elsewhere(session, actor, volunteers)
 
 
+#: The actor's own row, beside the row a lock changes (``set_login_active``).
+_actor_row = aliased(User, name="actor")
+
+
+def _active_admin(user_id: int) -> sa.ColumnElement[bool]:
+    """Whether ``user_id`` is an active admin, as the database has it now."""
+    return sa.exists().where(_actor_row.id == user_id, _actor_row.active.is_(True),
+                             _actor_row.role == Role.ADMIN)
+
+
 def login_to_lock(session: Session, *, actor: User, username: str) -> User:
     """The login an admin ``actor`` may lock or unlock (what a confirmation names)."""
     if actor.role != Role.ADMIN:
@@ -442,15 +453,27 @@ def set_login_active(session: Session, *, actor: User, username: str, active: bo
     Unlocking does not bring back the sessions that locking ended: their generation is past.
     A login already as asked (another admin locked it meanwhile, say) is left as it is, and
     the log does not say this admin changed it.
+
+    An admin locked meanwhile changes nothing. Two admins locking each other at once were
+    both let in while both were active, and each locked the other: no admin was left. So the
+    actor's own login is part of the change: on PostgreSQL both rows are locked first, in id
+    order (the second request waits for the first, without a deadlock, and then sees what it
+    did), and the update itself requires the actor to be an active admin still, which on
+    SQLite (one writer at a time, reading the latest data) is the whole guard.
     """
     user = login_to_lock(session, actor=actor, username=username)
+    session.execute(select(User.id).where(User.id.in_([actor.id, user.id]))
+                    .order_by(User.id).with_for_update())
     ended = {} if active else {"session_epoch": User.session_epoch + 1}
     changed = session.execute(sa.update(User).where(User.id == user.id,
-                                                    User.active.is_(not active))
+                                                    User.active.is_(not active),
+                                                    _active_admin(actor.id))
                               .values(active=active, **ended))
     if changed.rowcount != 1:
         session.rollback()
-        return user
+        if session.scalar(sa.select(_active_admin(actor.id))):
+            return user
+        raise PermissionDenied(N_("Tài khoản của bạn vừa bị khoá."))
     session.refresh(user)
     _audit(session, actor, "user.unlock" if active else "user.lock", user)
     session.commit()

@@ -931,3 +931,30 @@ def test_the_reset_is_offered_by_the_rule_that_allows_it(session, make_user, mak
                 assert person.id not in offered, (actor.username, person.username)
             else:
                 assert person.id in offered, (actor.username, person.username)
+
+
+def test_an_admin_locked_meanwhile_locks_and_unlocks_no_one(session, market):
+    """Two admins lock each other from their people pages: the second request was let in
+    before the first locked its admin, and it locked the first one too, leaving the app with
+    no admin at all (recovery only on the command line). The lock is refused to an admin
+    who is no longer one, and so is an unlock."""
+    an = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    binh = users.create_user(session, username="binh", password=TEST_PASSWORD, role=Role.ADMIN)
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER,
+                      market_codes=[market.code])
+    users.set_login_active(session, actor=an, username="lan", active=False)
+    # Bình's request loaded her before An's lock took effect.
+    binh_as_loaded = users.get_active_user(session, binh.id)
+    session.expunge(binh_as_loaded)
+    users.set_login_active(session, actor=an, username="binh", active=False)
+    for username, active in (("an", False), ("lan", True)):
+        with pytest.raises(PermissionDenied) as caught:
+            users.set_login_active(session, actor=binh_as_loaded, username=username,
+                                   active=active)
+        assert str(caught.value) == "Tài khoản của bạn vừa bị khoá."
+    session.expire_all()
+    assert [(u.username, u.active) for u in session.exec(select(User).order_by(User.id))] == \
+        [("an", True), ("binh", False), ("lan", False)]
+    assert session.exec(select(AuditEntry.actor_id, AuditEntry.target).where(
+        AuditEntry.action.in_(["user.lock", "user.unlock"])).order_by(AuditEntry.id)).all() == \
+        [(an.id, "lan"), (an.id, "binh")]

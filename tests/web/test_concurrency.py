@@ -296,3 +296,34 @@ def test_one_volunteer_added_to_a_market_twice_at_once_is_added_once(served, tea
             Membership.user_id == person.id)).all() == [market.id]
         assert len(session.exec(select(AuditEntry).where(
             AuditEntry.action == "membership.add", AuditEntry.target == username)).all()) == 1
+
+
+def test_two_admins_locking_each_other_at_once_leave_one_admin(served, make_user, session):
+    """Each admin's request was let in while both were active, so each locked the other and
+    the app had no admin left. Now the second waits for the first, finds its own login
+    locked and changes nothing: one admin stays, one lock is logged, no answer is a 500."""
+    from merchant_onboard.models import AuditEntry, User
+
+    for trial in range(TRIALS // 2):
+        first, second = (make_user(f"admin-{trial}-{n}", role=Role.ADMIN) for n in (1, 2))
+        openers = [served.logged_in(first.username), served.logged_in(second.username)]
+
+        def lock(opener, other):
+            form = urllib.parse.urlencode({"active": "0", "confirm": "1"}).encode()
+            try:
+                with opener.open(f"{served.base_url}/admin/people/{other}/active", data=form,
+                                 timeout=60) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        answers = at_once([lambda: lock(openers[0], second.username),
+                           lambda: lock(openers[1], first.username)])
+        assert 500 not in answers, answers
+        session.expire_all()
+        active = session.exec(select(User.username).where(
+            User.id.in_([first.id, second.id]), User.active.is_(True))).all()
+        assert len(active) == 1, (trial, answers)
+        assert len(session.exec(select(AuditEntry).where(
+            AuditEntry.action == "user.lock",
+            AuditEntry.target.in_([first.username, second.username]))).all()) == 1
