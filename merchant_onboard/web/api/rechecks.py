@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app, request
 
 from merchant_onboard.db import get_session
+from merchant_onboard.domain.errors import ValidationError
 from merchant_onboard.domain.funnel import EventKind
 from merchant_onboard.domain.scan import no_qr_error, payloads_in_photo
 from merchant_onboard.services import access, onboarding
@@ -40,10 +41,16 @@ def create_recheck(stall_id: int):
     else:
         body = json_body(RecheckCreate)
         payloads, sent, note = body.payloads, body.client_id, body.note
-    result = onboarding.record_event(
-        session, actor=user, stall=stall, kind=EventKind.RECHECK.value,
-        client_id=client_id(sent), data={"payloads": payloads, "note": note},
-        default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
+    try:
+        result = onboarding.record_event(
+            session, actor=user, stall=stall, kind=EventKind.RECHECK.value,
+            client_id=client_id(sent), data={"payloads": payloads, "note": note},
+            default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
+    except ValidationError as error:
+        if error.field == "payloads" and request.mimetype == "multipart/form-data":
+            # The codes were read from the photo: the refusal is about the field sent.
+            raise ValidationError(error.message, field="photo", **error.params) from error
+        raise
     data = result.event.data
     answer = event_result(session, user, result, market)
     return replayable(Recheck(result=data["result"], warning=data["warning"], codes=data["codes"],
