@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.errors import (
-    N_, ConflictError, FormErrors, NotFoundError, ValidationError,
+    N_, ConflictError, FormErrors, NotFoundError, PermissionDenied, ValidationError,
 )
 from merchant_onboard.domain.poster.fonts import require_printable
 from merchant_onboard.domain.poster.second_line import FIELD as SECOND_LINE
 from merchant_onboard.domain.poster.second_line import clean_second_line
 from merchant_onboard.domain.text import clean_text, whole_number
-from merchant_onboard.models import AuditEntry, Market, MarketKind, User
+from merchant_onboard.models import AuditEntry, Market, MarketKind, Role, User
 from merchant_onboard.services.access import scope_markets
 
 MARKET_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
@@ -114,8 +114,17 @@ _EDIT_RULES: dict[str, Callable[[Any], Any]] = {
 
 
 #: What a market's managers may change once it exists (its settings page, and
-#: ``PATCH /api/v1/markets/{code}``); what the market is (code, name, place) stays as created.
+#: ``PATCH /api/v1/markets/{code}``).
 SETTINGS = ("census_size", "target_pct", "campaign_title", "poster_second_line")
+#: What the market is: the administrators who create markets correct it (a typo in a name
+#: that every poster prints); its managers do not.
+IDENTITY = ("name", "kind", "province", "ward", "address")
+
+
+def editable_fields(user: User) -> tuple[str, ...]:
+    """The fields of a market ``user`` may change, once allowed to manage it: an
+    administrator's what the market is and its settings, a manager's its settings."""
+    return (*IDENTITY, *SETTINGS) if user.role == Role.ADMIN else SETTINGS
 
 
 def create_market(session: Session, *, actor: User | None, raw: Mapping[str, Any]) -> Market:
@@ -142,7 +151,11 @@ def update_market(session: Session, *, actor: User, market: Market,
     """Edit a market's fields (its code stays); commits. The audit log keeps each changed
     field's old and new values: a declared size moved from 66 to 80 moves the reported rate,
     and who reads the log must see from what to what. Nothing changed, nothing is written."""
-    fields = clean_market({k: v for k, v in raw.items() if k != "code"}, partial=True)
+    raw = {k: v for k, v in raw.items() if k != "code"}
+    if not set(raw) <= set(editable_fields(actor)):
+        raise PermissionDenied(N_("Chỉ quản trị viên mới sửa được tên, loại và địa điểm "
+                                  "của chợ."))
+    fields = clean_market(raw, partial=True)
     changes = {field: [getattr(market, field), value] for field, value in sorted(fields.items())
                if getattr(market, field) != value}
     if not changes:

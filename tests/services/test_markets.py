@@ -2,8 +2,9 @@
 
 import pytest
 
-from merchant_onboard.domain.errors import FormErrors
-from merchant_onboard.services.markets import clean_market
+from merchant_onboard.domain.errors import FormErrors, PermissionDenied
+from merchant_onboard.models import Market, Role
+from merchant_onboard.services.markets import clean_market, update_market
 
 VALID = {"code": "cho-vi-thanh", "name": "Chợ Vị Thanh"}
 
@@ -138,3 +139,19 @@ def test_a_printed_field_with_a_character_no_poster_face_has_is_refused(field):
 
 def test_unprinted_fields_keep_what_is_typed():
     assert clean_market({**VALID, "address": "Số 1 🍜"})["address"] == "Số 1 🍜"
+
+
+def test_an_admin_corrects_what_a_market_is_and_its_manager_may_not(session, market, make_user):
+    manager = make_user("hung", role=Role.MANAGER, markets=[market])
+    with pytest.raises(PermissionDenied):
+        update_market(session, actor=manager, market=market,
+                      raw={"name": "Chợ Khác", "census_size": "12"})
+    session.expire_all()
+    assert (session.get(Market, market.id).name, session.get(Market, market.id).census_size) \
+        == ("Chợ cho-vi-thanh", 0)
+    admin = make_user("root", role=Role.ADMIN)
+    update_market(session, actor=admin, market=market,
+                  raw={"name": " Chợ Vị Thanh ", "kind": "street", "ward": "Phường 5"})
+    session.expire_all()
+    stored = session.get(Market, market.id)
+    assert (stored.name, stored.kind, stored.ward) == ("Chợ Vị Thanh", "street", "Phường 5")

@@ -225,3 +225,58 @@ def test_the_api_and_the_page_change_the_same_settings():
     from merchant_onboard.web.dashboard.settings import FIELDS
 
     assert list(MarketSettings.model_fields) == list(SETTINGS) == list(FIELDS)
+
+
+def test_an_admin_corrects_a_typo_in_the_markets_name_and_place(client, session, make_market,
+                                                                 make_user, make_stall, auth):
+    """A market created with "Chợ Tân Ann" printed that name on every poster, and nobody
+    could correct it: the settings page offered only the figures and the poster lines. The
+    administrators who create markets now correct what a market is on that page."""
+    market = make_market("cho-tan-an", name="Chợ Tân Ann", province="Long Ann")
+    volunteer = make_user("lan", markets=[market])
+    stall = make_stall(market, volunteer)
+    make_user("root", role=Role.ADMIN)
+    auth.login("root")
+    page = client.get(f"/m/{market.code}/settings").get_data(as_text=True)
+    assert 'name="name"' in page and 'value="Chợ Tân Ann"' in page and 'name="ward"' in page
+    saved = client.post(f"/m/{market.code}/settings", data={
+        "name": "Chợ Tân An", "kind": "market", "province": "Long An", "ward": "Phường 1",
+        "address": "", "census_size": "0", "target_pct": "80", "campaign_title": "",
+        "poster_second_line": ""})
+    assert saved.status_code == 302
+    session.expire_all()
+    stored = session.get(Market, market.id)
+    assert (stored.name, stored.province, stored.ward) == ("Chợ Tân An", "Long An", "Phường 1")
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "market.update")).one()
+    assert audit.data == {"changes": {"name": ["Chợ Tân Ann", "Chợ Tân An"],
+                                      "province": ["Long Ann", "Long An"]}}
+    auth.logout()
+    auth.login("lan")
+    assert "Chợ Tân An" in poster_text(client, stall.id)
+
+
+def test_an_emptied_market_name_is_refused_and_keeps_the_old_one(client, session, market,
+                                                                 make_user, auth):
+    make_user("root", role=Role.ADMIN)
+    auth.login("root")
+    response = client.post(f"/m/{market.code}/settings", data={"name": "  ", "ward": "Phường 2"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Trường này bắt buộc." in page and 'aria-describedby="e-name' in page
+    session.expire_all()
+    stored = session.get(Market, market.id)
+    assert (stored.name, stored.ward) == ("Chợ Vị Thanh", "Phường 1")
+
+
+def test_a_manager_changes_the_settings_but_not_what_the_market_is(client, session, market,
+                                                                    manager):
+    """The name, kind and place are the administrators' (they created the market): a
+    manager's page does not offer them, and a posted name changes nothing."""
+    page = client.get(f"/m/{market.code}/settings").get_data(as_text=True)
+    assert 'name="name"' not in page and 'name="province"' not in page
+    saved = client.post(f"/m/{market.code}/settings",
+                        data={"name": "Chợ Khác", "province": "Cần Thơ", "census_size": "12"})
+    assert saved.status_code == 302
+    session.expire_all()
+    stored = session.get(Market, market.id)
+    assert (stored.name, stored.province, stored.census_size) == ("Chợ Vị Thanh", "Hậu Giang", 12)

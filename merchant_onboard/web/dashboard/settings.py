@@ -16,15 +16,17 @@ from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.market_entry import enters_market
 
-#: What this form edits; any other posted field is ignored. The declared size counts when
-#: the census is incomplete (DESIGN §3): a commune's count revised after the market was
-#: created must not leave its adoption rate measured against the old one.
+#: What this form edits for a manager; any other posted field is ignored. The declared size
+#: counts when the census is incomplete (DESIGN §3): a commune's count revised after the
+#: market was created must not leave its adoption rate measured against the old one. An
+#: administrator's form also corrects what the market is (``markets.editable_fields``).
 FIELDS = markets.SETTINGS
 
 
 def _page(market, values: dict, errors: dict, status: int = 200):
     return render_template("dashboard/settings.html", market=market, values=values,
                            errors=errors, second_line_max=SECOND_LINE_MAX,
+                           identity="name" in markets.editable_fields(current_user),
                            title_max=markets.TEXT_FIELDS["campaign_title"][0]), status
 
 
@@ -34,7 +36,8 @@ def _page(market, values: dict, errors: dict, status: int = 200):
 @login_required
 def settings_page(code: str):
     market = access.require_market(get_session(), current_user, code, manage=True)
-    return _page(market, {field: getattr(market, field) for field in FIELDS}, {})
+    return _page(market, {field: getattr(market, field)
+                          for field in markets.editable_fields(current_user)}, {})
 
 
 @bp.post("/m/<code>/settings")
@@ -44,7 +47,8 @@ def settings_save(code: str):
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
     # Only what the form sent: a field left out keeps its value.
-    values = {field: request.form[field] for field in FIELDS if field in request.form}
+    values = {field: request.form[field] for field in markets.editable_fields(current_user)
+              if field in request.form}
     if not values:
         return redirect(url_for("dashboard.settings_page", code=market.code))
     try:
