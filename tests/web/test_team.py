@@ -229,6 +229,32 @@ def test_an_admin_creates_a_manager_who_manages_the_market(client, auth, make_us
     assert "user.create" in actions_on(session, "hung")
 
 
+def selected_role(page: str) -> str:
+    return re.search(r'<option value="(\w+)"\s*selected>', page.split('id="f-role"')[1]).group(1)
+
+
+def test_an_admins_new_login_is_a_volunteer_unless_manager_is_chosen(client, auth, make_user,
+                                                                     market, session):
+    """The admin's form chose "Quản lý chợ" unless changed, and again after each login it
+    made: a market's ten volunteers created in a row became managers (able to add logins,
+    reset passwords and change the market's settings) as soon as one switch was forgotten,
+    and a role cannot be changed afterwards. The login with the fewest rights is the one the
+    form chooses; a refused form keeps the role that was chosen."""
+    make_user("an", role="admin")
+    auth.login("an")
+    assert selected_role(client.get(f"/m/{market.code}/team").get_data(as_text=True)) == \
+        "volunteer"
+    made = client.post(f"/m/{market.code}/team", data={"role": "manager", "username": "hung"})
+    page = made.get_data(as_text=True)
+    assert made.status_code == 200 and "data-temporary-password" in page
+    assert selected_role(page) == "volunteer"
+    refused = client.post(f"/m/{market.code}/team",
+                          data={"role": "manager", "username": "tuan", "password": "short"})
+    assert refused.status_code == 422 and selected_role(refused.get_data(as_text=True)) == \
+        "manager"
+    assert session.exec(select(User.role).where(User.username == "hung")).one() == "manager"
+
+
 def test_an_admin_lock_ends_sessions_and_unlocking_does_not_revive_them(
         client, auth, make_user, market, app, session):
     make_user("an", role="admin")
