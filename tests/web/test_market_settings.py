@@ -5,6 +5,8 @@ stall's posters."""
 
 from __future__ import annotations
 
+import re
+
 import pypdfium2 as pdfium
 import pytest
 from sqlmodel import select
@@ -280,3 +282,17 @@ def test_a_manager_changes_the_settings_but_not_what_the_market_is(client, sessi
     session.expire_all()
     stored = session.get(Market, market.id)
     assert (stored.name, stored.province, stored.census_size) == ("Chợ Vị Thanh", "Hậu Giang", 12)
+
+
+def test_a_markets_forms_leave_an_empty_name_to_the_server(client, market, make_user, auth):
+    """The market's name is required, and Chromium stopped an empty one with its own bubble,
+    in the browser's language, before the page's own message under the field: these forms,
+    like the volunteers', leave the judging to the server (``novalidate``)."""
+    make_user("root", role=Role.ADMIN)
+    auth.login("root")
+    for url in ("/m/", f"/m/{market.code}/settings"):
+        page = client.get(url).get_data(as_text=True)
+        forms = [f for f in re.finditer(r'(<form method="post"[^>]*>)(.*?)</form>', page, re.S)
+                 if 'name="name"' in f.group(2)]
+        assert len(forms) == 1 and re.search(r"\srequired\b", forms[0].group(2)), url
+        assert "novalidate" in forms[0].group(1), url
