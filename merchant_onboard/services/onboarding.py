@@ -127,10 +127,15 @@ def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User 
         values["refusal_reason"] = data.get("reason")
     elif new != Status.REFUSED and stall.refusal_reason:
         values["refusal_reason"] = None
-    if kind == EventKind.ACCOUNT_CHANGED:
-        # Back to registered: later milestones must be reached again with the new account.
+    if new == Status.REGISTERED and (new != old or kind == EventKind.ACCOUNT_CHANGED):
+        # Back to registered (a new account, a reopened or re-registered stall): the later
+        # milestones must be reached again, and are dated when they are. A date kept from
+        # before the restart came before the new registered_at: the dashboard's wait to a
+        # first payment went negative and a fresh print showed as weeks stuck.
         values.update(printed_at=None, installed_at=None, test_paid_at=None,
-                      first_paid_at=None, recheck_mismatch=False)
+                      first_paid_at=None)
+    if kind == EventKind.ACCOUNT_CHANGED:
+        values["recheck_mismatch"] = False
     result = session.execute(
         sa.update(Stall).where(Stall.id == stall.id, Stall.status == old.value).values(**values)
     )

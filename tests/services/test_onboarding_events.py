@@ -135,17 +135,20 @@ def test_a_note_changes_no_status_and_keeps_a_refusal_reason(session, volunteer,
     assert (after.status_changed_at, after.updated_at) == (T0, T0 + timedelta(days=2))
 
 
-def test_a_milestone_keeps_the_time_it_was_first_reached(session, volunteer, stall):
-    """A stall printed, then refused and back in, is printed again: the first print time
-    stays (the funnel's durations count from it); registration is stamped anew on return."""
+def test_a_stall_back_in_restarts_its_milestone_times_from_its_return(session, volunteer,
+                                                                      stall):
+    """A stall printed, then refused and back in, is printed again: registration is stamped
+    anew on return and the print after it with its own time, so no milestone is dated before
+    the registration it follows (the dashboard's waits and stuck lists count from them)."""
     record(session, volunteer, stall, "poster_printed", at=T0)
     record(session, volunteer, stall, "refused", MOVED_AWAY, at=T0 + timedelta(days=1))
     record(session, volunteer, stall, "reactivated", at=T0 + timedelta(days=3))
-    assert stored(session, stall).registered_at == T0 + timedelta(days=3)
+    back = stored(session, stall)
+    assert (back.registered_at, back.printed_at) == (T0 + timedelta(days=3), None)
     record(session, volunteer, stall, "poster_printed", at=T0 + timedelta(days=4))
     after = stored(session, stall)
     assert (after.status, after.printed_at, after.refusal_reason) == (
-        "poster_printed", T0, None)
+        "poster_printed", T0 + timedelta(days=4), None)
 
 
 def test_an_account_change_clears_every_later_milestone_and_the_recheck_flag(

@@ -212,3 +212,27 @@ def test_refused_then_registered_again_counts_once(known):
     assert result.counts["refused"] == 1
     assert result.headline.registered == 7
     assert result.refusals == {"prefers_cash": 1}
+
+
+def test_a_stall_reopened_after_closing_is_timed_from_its_return(session, make_market,
+                                                                 make_user):
+    """Reopened, a closed stall is back at "registered" and walks the steps again: its
+    first customer payment is the one after its return, never weeks before its restart
+    (a negative wait pulled the median down), and its new print is not weeks old."""
+    m = Market(session, make_market, make_user)
+    c1 = m.register("C-1", m.lan, NOW - 60 * DAY)
+    m.walk(c1, m.lan, [NOW - 59 * DAY, NOW - 58 * DAY, NOW - 57 * DAY, NOW - 56 * DAY])
+    m.record(c1, "inactive", m.lan, NOW - 40 * DAY)
+    m.record(c1, "reactivated", m.lan, NOW - 20 * DAY)
+    m.walk(c1, m.lan, [NOW - 19 * DAY, NOW - 18 * DAY, NOW - 17 * DAY, NOW - 16 * DAY])
+    c2 = m.register("C-2", m.minh, NOW - 60 * DAY)
+    m.walk(c2, m.minh, [NOW - 59 * DAY])
+    m.record(c2, "refused", m.minh, NOW - 50 * DAY, {"reason": "prefers_cash"})
+    m.record(c2, "reactivated", m.minh, NOW - 3 * DAY)
+    m.walk(c2, m.minh, [NOW - 2 * DAY])
+    result = figures(m)
+    assert result.median_days_to_payment == pytest.approx(4.0)
+    assert {p.week: p.cumulative for p in result.weekly}[date(2026, 2, 9)] == 1
+    assert {p.week: p.cumulative for p in result.weekly}[date(2026, 2, 2)] == 0
+    ageing = {a.rule.key: a.count for a in result.ageing}
+    assert ageing["printed_not_installed"] == 0
