@@ -232,6 +232,7 @@ def sum_headlines(items: Iterable[Headline]) -> Headline:
     fields = ("census_rows", "declared", "census", "registered", "installed", "test_verified",
               "first_paid", "refused", "inactive")
     sums = {f: sum(getattr(h, f) for h in items) for f in fields}
-    weighted = sum(h.target_pct * h.census for h in items)
-    target = round(weighted / sums["census"]) if sums["census"] else 0
+    weighted, census = sum(h.target_pct * h.census for h in items), sums["census"]
+    # Halves up, in whole numbers, as every shown rate (Python's round takes 50.5 to 50).
+    target = (2 * weighted + census) // (2 * census) if census else 0
     return Headline(**sums, target_pct=target)

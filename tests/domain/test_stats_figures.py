@@ -53,7 +53,7 @@ def test_sum_of_headlines_weights_the_target_by_census():
     b = figures.headline({"census": 30}, declared=0, target_pct=50)
     total = figures.sum_headlines([a, b])
     assert (total.census, total.first_paid) == (40, 9)
-    assert total.target_pct == round((90 * 10 + 50 * 30) / 40)
+    assert total.target_pct == 60  # (90 × 10 + 50 × 30) / 40
     assert figures.sum_headlines([]).adoption is None
 
 
@@ -82,3 +82,12 @@ def test_one_stall_short_of_the_target_is_not_on_it():
                                              (2.4999999999417923, 3)])
 def test_days_are_shown_whole_with_halves_up(days, shown):
     assert figures.shown_days(days) == shown
+
+
+@pytest.mark.parametrize(("targets", "shown"), [((50, 51), 51), ((52, 53), 53), ((80, 80), 80)])
+def test_the_roll_up_target_rounds_halves_up_as_its_rates_do(targets, shown):
+    """Two markets of 100 stalls at 50 % and 51 %: the commune's target is 50.5 %, shown 51 %
+    as people round (and as every rate is shown), not 50 % (Python's round halves to even)."""
+    total = figures.sum_headlines(
+        figures.headline({"census": 100}, declared=0, target_pct=target) for target in targets)
+    assert total.target_pct == shown
