@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -179,6 +180,11 @@ def _csv_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         raise ValidationError(N_("Không đọc được tệp CSV này."), field="file") from None
 
 
+#: A phone number as Excel keeps it once its leading 0 is gone: a mobile (9 digits left) or a
+#: landline (10 digits left, the area code starting with 2).
+_LOST_TRUNK_ZERO = re.compile(r"[0-9]{9}|2[0-9]{9}")
+
+
 def _cell_text(value: Any, name: str) -> str:
     """A cell as text; numbers lose Excel's ``.0``, dates are refused (Excel changed them)."""
     if value is None:
@@ -188,8 +194,10 @@ def _cell_text(value: Any, name: str) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
-    if name == "owner_phone" and isinstance(value, int) and len(text) == 9:
-        # Excel stored 0912345678 as the number 912345678.
+    if name == "owner_phone" and _LOST_TRUNK_ZERO.fullmatch(text):
+        # Excel stored 0912345678 as the number 912345678 (and 0292 3456 789, a landline, as
+        # 2923456789), and a CSV saved from that sheet writes it so: no Vietnamese number is
+        # 9 digits, or 10 starting with 2, so the leading 0 is what is missing.
         text = "0" + text
     return text
 

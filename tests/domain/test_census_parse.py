@@ -64,6 +64,21 @@ def test_xlsx_under_a_title_line_with_excel_numbers_and_dates():
     assert "ngày tháng" in rows[2].errors[0].message
 
 
+@pytest.mark.parametrize("saved_as", ["xlsx", "csv"])
+def test_phones_whose_leading_zero_excel_dropped_are_read_whole(saved_as):
+    """A phone column Excel holds as numbers shows 0292 3456 789 as 2923456789 and
+    0912 345 678 as 912345678, in the workbook and in the CSV saved from it: no Vietnamese
+    number is 9 digits, or 10 starting with 2, so the 0 is what is missing."""
+    lines = [["Mã gian hàng", "Chủ hộ", "Số điện thoại"], ["A-1", "Ba", 2923456789],
+             ["A-2", "Tư", 912345678], ["A-3", "Năm", 84912345678]]
+    data = xlsx(lines) if saved_as == "xlsx" else \
+        "\n".join(",".join(map(str, line)) for line in lines).encode()
+    rows = parse_census(data).rows
+    assert [r.errors for r in rows] == [[], [], []]
+    assert [r.values["owner_phone"] for r in rows] == ["02923456789", "0912345678",
+                                                      "0912345678"]
+
+
 def test_bad_rows_are_rejected_with_their_reason():
     census = parse_census("Mã gian hàng,Chủ hộ,SĐT\n"
                           "A-1,Ba,12345\n"
