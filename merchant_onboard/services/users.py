@@ -2,7 +2,8 @@
 
 Who may change whom:
 - an admin creates managers and volunteers, adds anyone to any market and removes them, resets
-  anyone's password, and alone locks or unlocks a whole login;
+  anyone's password, and alone locks or unlocks a whole login, corrects its display name or
+  moves it between manager and volunteer;
 - a manager creates volunteers for the markets they manage, adds an existing volunteer to such a
   market or removes one from it (that market only), and resets the passwords of volunteers
   who work only in markets they manage (a reset is a way in as that person).
@@ -300,7 +301,7 @@ def set_password(session: Session, *, user: User, password: str) -> None:
 
 def _store_password(session: Session, user: User, password: str, *, must_change: bool) -> None:
     problem = password_problem(password, username=user.username,
-                               market_codes=_market_codes(session, user))
+                               market_codes=market_codes(session, user))
     if problem is not None:
         raise problem
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
@@ -310,9 +311,10 @@ def _store_password(session: Session, user: User, password: str, *, must_change:
     _end_sessions(session, user)
 
 
-def _market_codes(session: Session, user: User) -> list[str]:
+def market_codes(session: Session, user: User) -> list[str]:
+    """The codes of the markets ``user`` works in, in order."""
     return list(session.exec(select(Market.code).join(Membership)
-                             .where(Membership.user_id == user.id)))
+                             .where(Membership.user_id == user.id).order_by(Market.code)))
 
 
 def change_password(session: Session, *, user: User, current_password: str,
@@ -476,6 +478,62 @@ def set_login_active(session: Session, *, actor: User, username: str, active: bo
         raise PermissionDenied(N_("Tài khoản của bạn vừa bị khoá."))
     session.refresh(user)
     _audit(session, actor, "user.unlock" if active else "user.lock", user)
+    session.commit()
+    return user
+
+
+#: The roles an admin moves a login between; admins are made on the command line.
+_MOVABLE_ROLES = (Role.MANAGER, Role.VOLUNTEER)
+
+
+def login_to_change(session: Session, *, actor: User, username: str) -> User:
+    """The login whose name and role an admin ``actor`` may change (what its page shows)."""
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied(N_("Chỉ quản trị viên mới sửa được tài khoản."))
+    user = _user_managed_by(session, actor, username)
+    if user.role == Role.ADMIN:
+        raise PermissionDenied(N_("Tài khoản quản trị chỉ sửa được bằng dòng lệnh."))
+    return user
+
+
+def change_login(session: Session, *, actor: User, username: str, display_name: str,
+                 role: str) -> User:
+    """An admin corrects a login's display name or moves it between manager and volunteer
+    (a volunteer who becomes the market's manager); commits.
+
+    Its markets stay: a volunteer made a manager manages the markets they worked in. A manager
+    made a volunteer loses rights, so their sessions and tokens end, as with any change that
+    takes a right away. An admin's login (and one's own) is not changed here. Nothing
+    changed, nothing is written; a login changed meanwhile by another admin is a conflict.
+    """
+    user = login_to_change(session, actor=actor, username=username)
+    errors: list[DomainError] = []
+    try:
+        display_name = clean_text(display_name, field="display_name",
+                                  max_length=DISPLAY_NAME_MAX) or user.username
+    except ValidationError as error:
+        errors.append(error)
+    if role not in {r.value for r in _MOVABLE_ROLES}:
+        errors.append(ValidationError(N_("Chọn vai trò quản lý chợ hoặc tình nguyện viên."),
+                                      field="role"))
+    if errors:
+        raise FormErrors(errors)
+    was = {"display_name": user.display_name, "role": user.role}
+    changes = {field: [old, new] for (field, old), new in zip(was.items(), (display_name, role))
+               if old != new}
+    if not changes:
+        return user
+    values: dict = {field: new for field, (_old, new) in changes.items()}
+    if role == Role.VOLUNTEER and user.role == Role.MANAGER:
+        values["session_epoch"] = User.session_epoch + 1
+    updated = session.execute(sa.update(User).where(
+        User.id == user.id, User.role == was["role"],
+        User.display_name == was["display_name"]).values(**values))
+    if updated.rowcount != 1:
+        session.rollback()
+        raise ConflictError(N_("Tài khoản này vừa được thay đổi. Hãy tải lại trang."))
+    session.refresh(user)
+    _audit(session, actor, "user.update", user, data={"changes": changes})
     session.commit()
     return user
 

@@ -67,6 +67,7 @@ AUDIT_ACTION_LABELS = {
     "user.create": _l("Tạo tài khoản"),
     "user.lock": _l("Khoá tài khoản"),
     "user.unlock": _l("Mở khoá tài khoản"),
+    "user.update": _l("Sửa tài khoản"),
     "membership.add": _l("Thêm vào chợ"),
     "membership.remove": _l("Đưa ra khỏi chợ"),
     "password.change": _l("Đổi mật khẩu"),
@@ -114,6 +115,12 @@ AUDIT_DETAIL_LABELS = {
 
 #: A detail's label when its value is a count (the roll-up export counts its markets).
 AUDIT_COUNT_LABELS = {"markets": _l("Số chợ")}
+
+#: A login's fields, as a change in the audit log names them.
+USER_FIELD_LABELS = {
+    "display_name": _l("Tên hiển thị"),
+    "role": _l("Vai trò"),
+}
 
 #: A market's fields, as a settings change in the audit log names them.
 MARKET_FIELD_LABELS = {

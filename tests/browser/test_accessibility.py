@@ -207,6 +207,8 @@ def test_the_managers_pages_pass_axe_on_a_laptop(seed, laptop_page, audit, login
     audit.check(page, "market list (admin)")
     page.goto("/admin/people")
     audit.check(page, "people")
+    page.goto("/admin/people/volunteer")
+    audit.check(page, "a login's name and role")
     page.goto("/admin/audit")
     audit.check(page, "audit log")
     page.goto("/no-such-page")

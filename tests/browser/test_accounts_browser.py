@@ -155,3 +155,33 @@ def test_an_admin_is_asked_before_locking_a_login(seed, phone_page, login, scree
     page.get_by_role("button", name="Khoá tài khoản").click()
     expect(page.get_by_role("status")).to_contain_text(f"Đã khoá tài khoản {lan.username}.")
     expect(row).to_contain_text("đã khoá")
+
+
+def test_an_admin_makes_a_volunteer_a_manager_on_a_phone(browser, live_server, seed,
+                                                         phone_page, login, screenshot):
+    """The logins page on a phone names each login above its buttons (the edit link beside
+    the lock squeezed the name to a few letters), and its edit page moves a volunteer to
+    manager, who then manages her market."""
+    market = seed.market(seed.unique("cho-moi"))
+    admin = seed.user(seed.unique("an"), role="admin")
+    minh = seed.user(seed.unique("minh"), markets=[market],
+                     display_name="Lê Quang Minh (Đoàn phường)")
+    page = phone_page
+    login(page, admin.username)
+    page.goto("/admin/people")
+    screenshot(page, "admin-people-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    row = page.locator("#people-list li", has_text="Lê Quang Minh")
+    who, row_box = row.locator(".grow").bounding_box(), row.bounding_box()
+    assert who["width"] >= row_box["width"] * 0.8, row.inner_text()
+    for control in ("a.button", "button"):
+        assert row.locator(control).first.bounding_box()["y"] >= who["y"] + who["height"]
+    row.get_by_role("link", name="Sửa").click()
+    page.get_by_label("Tên hiển thị").fill("Lê Quang Minh")
+    page.get_by_label("Vai trò").select_option("manager")
+    screenshot(page, "admin-person-phone")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.locator(".flash, [role=status]").first).to_contain_text(
+        f"Đã lưu tài khoản {minh.username}.")
+    expect(page.locator("#people-list li", has_text="Lê Quang Minh")).to_contain_text(
+        "Quản lý chợ")

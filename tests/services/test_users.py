@@ -958,3 +958,69 @@ def test_an_admin_locked_meanwhile_locks_and_unlocks_no_one(session, market):
     assert session.exec(select(AuditEntry.actor_id, AuditEntry.target).where(
         AuditEntry.action.in_(["user.lock", "user.unlock"])).order_by(AuditEntry.id)).all() == \
         [(an.id, "lan"), (an.id, "binh")]
+
+
+def test_an_admin_corrects_a_name_and_moves_a_login_between_manager_and_volunteer(session,
+                                                                                  market):
+    """A volunteer becomes the market's manager, a name typed wrong is corrected: there was
+    no way but a new login (a new username, the old history apart). A manager made a
+    volunteer loses rights, so their sessions end; a volunteer made a manager keeps them."""
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, display_name="Nguyen Thi Lan",
+                            market_codes=[market.code])
+    epoch = lan.session_epoch
+    changed = users.change_login(session, actor=admin, username=" Lan ",
+                                 display_name=" Nguyễn Thị Lan ", role="manager")
+    assert (changed.display_name, changed.role, changed.session_epoch) == \
+        ("Nguyễn Thị Lan", Role.MANAGER, epoch)
+    assert users.change_login(session, actor=admin, username="lan", display_name="",
+                              role="volunteer").session_epoch == epoch + 1
+    session.expire_all()
+    stored = session.get(User, lan.id)
+    assert (stored.display_name, stored.role) == ("lan", Role.VOLUNTEER)
+    assert session.get(Membership, (lan.id, market.id)) is not None
+    # Saved again as it is: nothing changes, nothing is logged.
+    users.change_login(session, actor=admin, username="lan", display_name="lan",
+                       role="volunteer")
+    audits = session.exec(select(AuditEntry).where(AuditEntry.action == "user.update")
+                          .order_by(AuditEntry.id)).all()
+    assert [(a.actor_id, a.target, a.data) for a in audits] == [
+        (admin.id, "lan", {"changes": {"display_name": ["Nguyen Thi Lan", "Nguyễn Thị Lan"],
+                                       "role": ["volunteer", "manager"]}}),
+        (admin.id, "lan", {"changes": {"display_name": ["Nguyễn Thị Lan", "lan"],
+                                       "role": ["manager", "volunteer"]}})]
+
+
+def test_who_may_change_a_login_and_what_it_may_become(session, market):
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    users.create_user(session, username="binh", password=TEST_PASSWORD, role=Role.ADMIN)
+    manager = users.create_user(session, username="hung", password=TEST_PASSWORD,
+                                role=Role.MANAGER, market_codes=[market.code])
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER,
+                      market_codes=[market.code])
+
+    def change(actor, username, name="Lan", role="volunteer"):
+        return users.change_login(session, actor=actor, username=username, display_name=name,
+                                  role=role)
+
+    with pytest.raises(PermissionDenied) as caught:
+        change(manager, "lan")
+    assert str(caught.value) == "Chỉ quản trị viên mới sửa được tài khoản."
+    with pytest.raises(NotFoundError):
+        change(admin, "an")
+    with pytest.raises(PermissionDenied) as caught:
+        change(admin, "binh", role="manager")
+    assert str(caught.value) == "Tài khoản quản trị chỉ sửa được bằng dòng lệnh."
+    with pytest.raises(FormErrors) as caught:
+        change(admin, "lan", name="x" * 121, role="admin")
+    assert fields_of(caught.value) == ["display_name", "role"]
+    assert str(caught.value.errors[1]) == \
+        "role: Chọn vai trò quản lý chợ hoặc tình nguyện viên."
+    session.expire_all()
+    assert [(u.username, u.role, u.display_name) for u in session.exec(
+        select(User).order_by(User.id))] == [("an", "admin", "an"), ("binh", "admin", "binh"),
+                                            ("hung", "manager", "hung"),
+                                            ("lan", "volunteer", "lan")]
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "user.update")).all() \
+        == []

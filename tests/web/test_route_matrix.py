@@ -109,6 +109,9 @@ MATRIX = [Row(*row) for row in [
     ("POST", "/password/<token>",                        404, 404, 404, 404, 404),
     # Admins' pages: every login, and the audit log.
     ("GET", "/admin/people",                             LOGIN, 403, 403, 200, 403),
+    # A login's name and role; posted empty, a role is asked for.
+    ("GET", "/admin/people/<username>",                  LOGIN, 403, 403, 200, 403),
+    ("POST", "/admin/people/<username>",                 LOGIN, 403, 403, 422, 403),
     # A lock posted without confirm=1: the page asking to confirm, nothing locked.
     ("POST", "/admin/people/<username>/active",          LOGIN, 403, 403, 200, 403),
     ("GET", "/admin/audit",                              LOGIN, 403, 403, 200, 403),

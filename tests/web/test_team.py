@@ -396,3 +396,34 @@ def test_locking_a_login_asks_first_naming_the_person(app, client, auth, make_us
     # Unlocking harms no one: it needs no confirmation.
     assert client.post("/admin/people/lan/active", data={"active": "1"}).status_code == 302
     assert login(app, "lan")[1].status_code == 302
+
+
+def test_an_admin_makes_a_volunteer_the_markets_manager_and_corrects_her_name(
+        client, auth, make_user, market, app, session):
+    """There was no page for it: a volunteer who became the market's manager needed a new
+    login (a new username, her history apart), and a name typed wrong stayed on every team
+    page and log."""
+    make_user("an", role="admin")
+    lan = make_user("lan", markets=[market], display_name="Nguyen Thi Lan")
+    auth.login("an")
+    people = client.get("/admin/people").get_data(as_text=True)
+    assert 'href="/admin/people/lan"' in people and 'href="/admin/people/an"' not in people
+    page = client.get("/admin/people/lan").get_data(as_text=True)
+    assert 'value="Nguyen Thi Lan"' in page and re.search(
+        r'<option value="volunteer"\s*selected>', page) and market.code in page
+    refused = client.post("/admin/people/lan", data={"display_name": "Nguyễn Thị Lan",
+                                                     "role": "admin"})
+    assert refused.status_code == 422
+    assert "Chọn vai trò quản lý chợ hoặc tình nguyện viên." in refused.get_data(as_text=True)
+    session.expire_all()
+    assert (session.get(User, lan.id).role, session.get(User, lan.id).display_name) == \
+        ("volunteer", "Nguyen Thi Lan")
+    saved = client.post("/admin/people/lan", data={"display_name": "Nguyễn Thị Lan",
+                                                   "role": "manager"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/admin/people")
+    assert "Đã lưu tài khoản lan." in client.get("/admin/people").get_data(as_text=True)
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "Sửa tài khoản" in audit and "Tình nguyện viên → Quản lý chợ" in audit
+    assert "Nguyen Thi Lan → Nguyễn Thị Lan" in audit
+    lan_client, _ = login(app, "lan")
+    assert lan_client.get(f"/m/{market.code}/settings").status_code == 200

@@ -8,11 +8,13 @@ from typing import Any
 from merchant_onboard.web.labels import (
     AUDIT_ACTION_LABELS, AUDIT_COUNT_LABELS, AUDIT_DETAIL_LABELS, AUDIT_GROUP_LABELS,
     AUDIT_VALUE_LABELS, FORMAT_LABELS,
-    MARKET_FIELD_LABELS, ROLE_LABELS, STATUS_LABELS, YES_NO,
+    MARKET_FIELD_LABELS, ROLE_LABELS, STATUS_LABELS, USER_FIELD_LABELS, YES_NO,
 )
 
 #: Details whose values are codes with a name of their own.
 _NAMED_VALUES = {"role": ROLE_LABELS, "status": STATUS_LABELS, "format": FORMAT_LABELS}
+#: The fields a change names (a market's settings, a login's name and role).
+_FIELD_LABELS = {**MARKET_FIELD_LABELS, **USER_FIELD_LABELS}
 
 
 def action_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -32,11 +34,13 @@ def audit_details(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for key, value in data.items():
         if key == "changes":
-            out += [(str(MARKET_FIELD_LABELS.get(field, field)),
-                     f"{_value(old)} → {_value(new)}") for field, (old, new) in value.items()]
+            out += [(str(_FIELD_LABELS.get(field, field)),
+                     f"{_value(old, _NAMED_VALUES.get(field))} → "
+                     f"{_value(new, _NAMED_VALUES.get(field))}")
+                    for field, (old, new) in value.items()]
         elif key == "fields":
             out.append((str(AUDIT_DETAIL_LABELS[key]),
-                        ", ".join(str(MARKET_FIELD_LABELS.get(f, f)) for f in value)))
+                        ", ".join(str(_FIELD_LABELS.get(f, f)) for f in value)))
         elif value not in ("", None, []):
             out.append((_label(key, value), _value(value, _NAMED_VALUES.get(key))))
     return out

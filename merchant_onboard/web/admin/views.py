@@ -1,4 +1,4 @@
-"""Admins' pages: every login (lock or unlock a whole login) and the audit log."""
+"""Admins' pages: every login (correct its name and role, lock or unlock it) and the audit log."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session, read_only
+from merchant_onboard.domain.errors import ConflictError, FormErrors, ValidationError
 from merchant_onboard.models import Role
 from merchant_onboard.services import audit, users
 from merchant_onboard.web.admin import bp
 from merchant_onboard.web.admin.presenters import action_groups, audit_details
+from merchant_onboard.web.errors import field_errors, status_of
 
 
 def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,6 +34,39 @@ def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
 @admin_only
 def people():
     return render_template("admin/people.html", people=users.all_logins(get_session()))
+
+
+@bp.get("/people/<username>")
+@read_only
+@login_required
+@admin_only
+def person(username: str):
+    """A login's display name and role, as an admin corrects them."""
+    session = get_session()
+    user = users.login_to_change(session, actor=current_user, username=username)
+    return _person_page(user, {"display_name": user.display_name, "role": user.role}, {})
+
+
+@bp.post("/people/<username>")
+@login_required
+@admin_only
+def person_save(username: str):
+    session = get_session()
+    values = {field: request.form.get(field, "") for field in ("display_name", "role")}
+    try:
+        user = users.change_login(session, actor=current_user, username=username, **values)
+    except (ValidationError, FormErrors, ConflictError) as exc:
+        session.rollback()
+        user = users.login_to_change(session, actor=current_user, username=username)
+        return _person_page(user, values, field_errors(exc), status_of(exc))
+    flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
+    return redirect(url_for("admin.people"))
+
+
+def _person_page(user, values: dict, errors: dict, status: int = 200):
+    return render_template("admin/person.html", person=user, values=values, errors=errors,
+                           codes=users.market_codes(get_session(), user),
+                           name_max=users.DISPLAY_NAME_MAX), status
 
 
 @bp.post("/people/<username>/active")
