@@ -23,16 +23,24 @@ from merchant_onboard.domain.text import code_key, fold_search
 #: The census columns, in the order they are shown.
 FIELDS = ("stall_code", "zone", "shop_name", "owner_name", "owner_phone")
 #: Accepted headers per field, accent- and case-folded (see ``fold_search``).
+#: Wards write them in full too ("Tên chủ hộ kinh doanh", "Số điện thoại liên hệ").
 HEADERS: dict[str, tuple[str, ...]] = {
     "stall_code": ("ma gian hang", "ma gian", "ma sap", "so sap", "ma ki ot", "ma kiot",
-                   "so kiot", "so ki ot", "ma quay", "so quay", "ma", "stall code", "code"),
-    "zone": ("khu", "khu vuc", "day", "day sap", "nganh hang khu", "zone"),
+                   "ma ki-ot", "so kiot", "so ki ot", "so ki-ot", "ma quay", "so quay", "ma",
+                   "stall code", "code"),
+    "zone": ("khu", "khu vuc", "khu vuc kinh doanh", "day", "day sap", "day quay",
+             "nganh hang khu", "zone"),
     "shop_name": ("ten gian hang", "ten cua hang", "ten ho kinh doanh", "ten hkd",
-                  "ten sap", "bien hieu", "shop name", "shop"),
+                  "ten co so", "ten co so kinh doanh", "ten sap", "ten quay", "bien hieu",
+                  "shop name", "shop"),
     "owner_name": ("chu ho", "ten chu ho", "ho ten chu ho", "ho va ten chu ho", "chu gian hang",
-                   "ho ten", "ho va ten", "chu ho kinh doanh", "owner name", "owner"),
-    "owner_phone": ("so dien thoai", "dien thoai", "sdt", "so dt", "dt", "phone",
-                    "owner phone"),
+                   "ho ten", "ho va ten", "chu ho kinh doanh", "ten chu ho kinh doanh",
+                   "ho ten chu ho kinh doanh", "ho va ten chu ho kinh doanh",
+                   "nguoi kinh doanh", "ho ten nguoi kinh doanh", "ten nguoi kinh doanh",
+                   "owner name", "owner"),
+    "owner_phone": ("so dien thoai", "dien thoai", "sdt", "so dt", "dt",
+                    "so dien thoai lien he", "dien thoai lien he", "sdt lien he",
+                    "so dien thoai chu ho", "phone", "owner phone"),
 }
 MAX_ROWS = 10_000
 #: Lines read at the most, blank ones included (a sheet may declare a million empty rows).

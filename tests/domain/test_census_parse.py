@@ -212,3 +212,19 @@ def test_rows_survive_the_trip_from_preview_to_confirmation():
         unpack_rows([[2, "??", "", "", "", ""]])
     with pytest.raises(ValidationError):
         unpack_rows({"rows": []})
+
+
+@pytest.mark.parametrize(("code", "shop", "owner", "phone"), [
+    ("Số ki-ốt", "Tên cơ sở kinh doanh", "Tên chủ hộ kinh doanh", "Số điện thoại liên hệ"),
+    ("Mã ki-ốt", "Tên cơ sở", "Họ tên chủ hộ kinh doanh", "SĐT liên hệ"),
+    ("Mã quầy", "Tên quầy", "Họ tên người kinh doanh", "Điện thoại liên hệ"),
+])
+def test_headers_communes_write_in_full_are_read(code, shop, owner, phone):
+    """Wards' lists name their columns in full ("Tên chủ hộ kinh doanh", "Số điện thoại liên
+    hệ"): those columns were skipped, and the owners' names and phones went unread."""
+    census = parse_census(f"{code},{shop},{owner},{phone}\nK-1,Tạp hoá Ba,Nguyễn Thị Ba,"
+                          "0912345678\n".encode())
+    assert census.ignored == []
+    assert census.rows[0].values == {"stall_code": "K-1", "shop_name": "Tạp hoá Ba",
+                                     "owner_name": "Nguyễn Thị Ba",
+                                     "owner_phone": "0912345678"}
