@@ -8,7 +8,7 @@ from typing import Any
 from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, current_app, request, session
-from flask_babel import get_translations, gettext
+from flask_babel import format_number, get_translations, gettext
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
 
@@ -34,9 +34,18 @@ def select_locale() -> str:
 
 
 def translate_error(error: DomainError) -> str:
-    """A domain error's message in the request's language, placeholders filled."""
-    params = {k: v if isinstance(v, int | float) else str(v) for k, v in error.params.items()}
+    """A domain error's message in the request's language, placeholders filled; a count
+    of thousands is grouped as that language writes it ("1.000.000", "1,000,000")."""
+    params = {k: _grouped(v) if isinstance(v, int | float) else str(v)
+              for k, v in error.params.items()}
     return gettext(error.message, **params)
+
+
+def _grouped(number: int | float) -> int | float | str:
+    # Every number a message names is a quantity (a count, a limit, a size); codes are
+    # passed as text, so none is grouped by mistake.
+    return format_number(number) if abs(number) >= 1000 and not isinstance(number, bool) \
+        else number
 
 
 #: Flask-Babel parses the selector's answer on every request; a Locale is passed through.

@@ -104,8 +104,9 @@ def test_a_manager_corrects_the_declared_size_and_target_and_the_figures_follow(
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("census_size", "-1", "Nhập số nguyên từ 0 đến 1000000."),
-    ("census_size", "bốn mươi", "Nhập số nguyên từ 0 đến 1000000."),
+    # Bounds grouped as the page's language writes numbers ("1000000" is hard to read).
+    ("census_size", "-1", "Nhập số nguyên từ 0 đến 1.000.000."),
+    ("census_size", "bốn mươi", "Nhập số nguyên từ 0 đến 1.000.000."),
     ("target_pct", "0", "Nhập số nguyên từ 1 đến 100."),
     ("target_pct", "101", "Nhập số nguyên từ 1 đến 100."),
 ])
@@ -189,7 +190,7 @@ def test_the_api_changes_a_markets_settings_for_its_managers(client, session, ma
 
 @pytest.mark.parametrize(("change", "field", "message"), [
     ({"target_pct": 0}, "target_pct", "Nhập số nguyên từ 1 đến 100."),
-    ({"census_size": -3}, "census_size", "Nhập số nguyên từ 0 đến 1000000."),
+    ({"census_size": -3}, "census_size", "Nhập số nguyên từ 0 đến 1.000.000."),
     ({"census_size": None}, "census_size", None),
     ({"census_size": "40"}, "census_size", None),
     ({"code": "cho-khac"}, "code", None),
@@ -296,3 +297,10 @@ def test_a_markets_forms_leave_an_empty_name_to_the_server(client, market, make_
                  if 'name="name"' in f.group(2)]
         assert len(forms) == 1 and re.search(r"\srequired\b", forms[0].group(2)), url
         assert "novalidate" in forms[0].group(1), url
+
+
+def test_a_refused_size_names_its_bound_as_english_writes_numbers(client, market, manager):
+    client.get("/lang/en")
+    page = client.post(f"/m/{market.code}/settings", data={"census_size": "-1"}).get_data(
+        as_text=True)
+    assert "from 0 to 1,000,000." in page
