@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from merchant_onboard.models import AuditEntry, Role, Stall
+from merchant_onboard.models import AuditEntry, Role, Stall, User
+from tests.factories import stall_fields
 
 
 @pytest.fixture
@@ -86,3 +87,43 @@ def test_admin_pages_and_exports_stay_masked(client, auth, stall):
     assert "0987654321" not in detail and "0099887766" not in detail
     export = client.get("/m/cho-vi-thanh/export.csv").get_data().decode("utf-8-sig")
     assert "0987654321" not in export and "0099887766" not in export
+
+
+def census_stall(session, market, line: str) -> Stall:
+    """A stall imported from the census (``Mã gian hàng,Chủ hộ,Số điện thoại``)."""
+    from merchant_onboard.domain.census import parse_census
+    from merchant_onboard.services import census
+
+    manager = session.exec(select(User).where(User.username == "hung")).one()
+    census.apply_census(session, actor=manager, market=market, rows=parse_census(
+        f"Mã gian hàng,Chủ hộ,Số điện thoại\n{line}\n".encode()).rows)
+    code = line.split(",")[0]
+    return session.exec(select(Stall).where(Stall.market_id == market.id,
+                                            Stall.stall_code == code)).one()
+
+
+def test_the_registration_form_shows_admins_the_phone_masked_and_keeps_it(
+        client, auth, stall, market, session):
+    """Every stall has a registration form (a census or refused stall is registered from it):
+    prefilled, it showed an admin the owner's phone the stall page masks."""
+    waiting = census_stall(session, market, "C-9,Lê Thị Chín,0977000111")
+    auth.login("admin")
+    for shown in (stall, waiting):
+        page = client.get(f"/stalls/{shown.id}/register").get_data(as_text=True)
+        assert shown.owner_phone not in page and f"•••• {shown.owner_phone[-3:]}" in page
+        assert 'name="owner_phone"' not in page
+    saved = client.post(f"/stalls/{waiting.id}/register", data=stall_fields(
+        stall_code="C-9", owner_name="Lê Thị Chín", account_number="0011077777777",
+        owner_phone="", consent="on", client_id="admin-registers-c9"))
+    assert saved.status_code == 302
+    session.expire_all()
+    assert session.get(Stall, waiting.id).owner_phone == "0977000111"
+
+
+@pytest.mark.parametrize("username", ["lan", "hung"])
+def test_members_register_a_census_stall_with_its_phone_in_full(client, auth, stall, market,
+                                                                session, username):
+    waiting = census_stall(session, market, "C-9,Lê Thị Chín,0977000111")
+    auth.login(username)
+    page = client.get(f"/stalls/{waiting.id}/register").get_data(as_text=True)
+    assert 'name="owner_phone"' in page and "0977000111" in page

@@ -114,6 +114,10 @@ def register_census(stall_id: int):
 
 
 def _registration_form(session, market, *, stall):
+    # The stall's phone, kept as it is for someone who may not see it (an admin): the form
+    # shows it masked and leaves it out, as the edit form does.
+    kept_phone = stall.owner_phone if stall is not None and not access.sees_personal_data(
+        current_user, market, access.Surface.FORM) else ""
     values = {"client_id": new_client_id()}
     if stall is not None:
         values.update(stall_code=stall.stall_code, zone=stall.zone, shop_name=stall.shop_name,
@@ -129,8 +133,9 @@ def _registration_form(session, market, *, stall):
         values, errors = _scan_owner_qr(posted())
     elif request.method == "POST":
         values = posted()
+        raw = {**values, "owner_phone": kept_phone} if kept_phone else values
         result, errors, phone_warning, holder = _attempt(lambda: stalls.register_stall(
-            session, actor=current_user, market=market, raw=values,
+            session, actor=current_user, market=market, raw=raw,
             client_id=values.get("client_id", ""), stall=stall,
             confirm_phone=bool(values.get("confirm_phone"))))
         if result is not None:
@@ -141,7 +146,10 @@ def _registration_form(session, market, *, stall):
     # The stall that already has the code typed: a link to it (to register it, if it came
     # from the census) saves searching the list for it.
     code_holder = access.require_stall(session, current_user, holder)[0] if holder else None
+    if kept_phone:
+        values.pop("owner_phone", None)
     return render_template("stalls/register.html", market=market, stall=stall, values=values,
+                           kept_phone=kept_phone,
                            errors=errors, phone_warning=phone_warning, code_holder=code_holder,
                            carried=carried_fields(code_holder) if code_holder else (),
                            banks=list(default_registry())), (422 if failed else 200)
