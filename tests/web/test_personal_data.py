@@ -127,3 +127,32 @@ def test_members_register_a_census_stall_with_its_phone_in_full(client, auth, st
     auth.login(username)
     page = client.get(f"/stalls/{waiting.id}/register").get_data(as_text=True)
     assert 'name="owner_phone"' in page and "0977000111" in page
+
+
+def census_preview(client, text: str) -> str:
+    import io
+
+    return client.post("/m/cho-vi-thanh/census", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(text.encode()), "danh-sach.csv")}).get_data(as_text=True)
+
+
+def test_the_census_preview_shows_admins_the_stored_phones_masked(client, auth, stall, market,
+                                                                 session):
+    """A file of stall codes with any phone was enough: the preview, which writes nothing,
+    showed each stall's stored phone beside the file's ("0987654321 → 0900000001")."""
+    waiting = census_stall(session, market, "C-9,Lê Thị Chín,0977000111")
+    auth.login("admin")
+    page = census_preview(client, "Mã gian hàng,Số điện thoại\n"
+                                  f"{stall.stall_code},0900000001\nC-9,0900000002\n")
+    assert "0900000001" in page and "0900000002" in page  # what the file says
+    for stored in (stall, waiting):
+        assert stored.owner_phone not in page and f"•••• {stored.owner_phone[-3:]}" in page
+
+
+def test_the_census_preview_shows_managers_the_stored_phones(client, auth, stall, market,
+                                                            session):
+    census_stall(session, market, "C-9,Lê Thị Chín,0977000111")
+    auth.login("hung")
+    page = census_preview(client, "Mã gian hàng,Số điện thoại\n"
+                                  f"{stall.stall_code},0900000001\nC-9,0900000002\n")
+    assert "0987654321" in page and "0977000111" in page

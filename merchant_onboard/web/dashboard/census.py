@@ -64,8 +64,11 @@ def census_preview(code: str):
                              # For the audit entry: the lines the confirmation does not carry.
                              "skipped": {census.UNCHANGED: counts[census.UNCHANGED],
                                          census.REJECT: counts[census.REJECT]}})
+    # What is stored is shown beside what the file says: the stored phones only to those who
+    # may see them (a file of stall codes would otherwise read out every owner's phone).
     return render_template("dashboard/census_preview.html", market=market, plan=plan,
-                           token=token, filename=upload.filename)
+                           token=token, filename=upload.filename,
+                           full_personal=access.sees_personal_data(current_user, market))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
