@@ -57,6 +57,17 @@ def test_lookups_are_limited_per_address(app, client, market, lan, make_stall):
     assert other.status_code == 200
 
 
+def test_photo_checks_count_as_lookups(app, client, market, lan, make_stall):
+    """The photo check's form posts to /v/<code>: it answered 404, or the stall's card, to
+    any code without counting it, so codes could be tried there past the lookup limit."""
+    app.config["PUBLIC_LOOKUP_LIMIT"] = 2
+    stall = make_stall(market, lan)
+    statuses = [client.post(path).status_code
+                for path in ("/v/WRONG123", "/v/WRONG456", f"/v/{stall.public_code}")]
+    assert statuses == [404, 404, 429]
+    assert client.get(f"/v/{stall.public_code}").status_code == 429
+
+
 def state_of(client, stall) -> str:
     page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
     assert page.count("data-state=") == 1

@@ -34,16 +34,26 @@ def verify(code: str):
     return _card_page(code)
 
 
+def _look_up(typed: str) -> verification.PublicCard | None:
+    """The card behind ``typed``, counted against this address's lookups: a page shown and a
+    photo checked alike, since each answers whether a code exists."""
+    return verification.look_up(
+        get_session(), typed, address=request.remote_addr or "?",
+        limit=current_app.config["PUBLIC_LOOKUP_LIMIT"],
+        window=current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])
+
+
+def _too_many_lookups(typed: str, error: ThrottledError):
+    return render_template("public/look_up.html", typed=typed,
+                           error=translate_error(error)), 429
+
+
 def _card_page(typed: str):
     """The stall behind ``typed``; a mistyped code gets the form again with what went wrong."""
     try:
-        card = verification.look_up(
-            get_session(), typed, address=request.remote_addr or "?",
-            limit=current_app.config["PUBLIC_LOOKUP_LIMIT"],
-            window=current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])
+        card = _look_up(typed)
     except ThrottledError as exc:
-        return render_template("public/look_up.html", typed=typed,
-                               error=translate_error(exc)), 429
+        return _too_many_lookups(typed, exc)
     if card is None:
         return render_template("public/look_up.html", typed=typed, error=_(
             "Không tìm thấy mã xác minh này. Kiểm tra lại mã in trên poster (8 ký tự, "
@@ -57,7 +67,10 @@ def _card_page(typed: str):
 def check_photo(code: str):
     """Anyone compares a photo of the QR on a stall with the registry (overlay-fraud check)."""
     session = get_session()
-    card = verification.public_card(session, code)
+    try:
+        card = _look_up(code)
+    except ThrottledError as exc:
+        return _too_many_lookups(code, exc)
     if card is None:
         abort(404)
     photo = request.files.get("photo")
