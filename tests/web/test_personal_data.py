@@ -156,3 +156,22 @@ def test_the_census_preview_shows_managers_the_stored_phones(client, auth, stall
     page = census_preview(client, "Mã gian hàng,Số điện thoại\n"
                                   f"{stall.stall_code},0900000001\nC-9,0900000002\n")
     assert "0987654321" in page and "0977000111" in page
+
+
+QR_IMAGE = 'aria-label="Mã VietQR của gian hàng"'
+
+
+def test_the_stall_page_shows_admins_no_qr_to_read_the_account_from(client, auth, stall):
+    """The page masked the account number beside the stall's QR, which spells it out: an
+    admin's phone scanning the screen read it in full, unaudited. The QR is on the posters,
+    whose downloads are audited."""
+    auth.login("admin")
+    page = client.get(f"/stalls/{stall.id}").get_data(as_text=True)
+    assert QR_IMAGE not in page and "•••• 7766" in page
+    assert f"/stalls/{stall.id}/poster?format=png" in page
+
+
+@pytest.mark.parametrize("username", ["lan", "hung"])
+def test_members_see_the_stalls_qr(client, auth, stall, username):
+    auth.login(username)
+    assert QR_IMAGE in client.get(f"/stalls/{stall.id}").get_data(as_text=True)
