@@ -498,7 +498,54 @@
     if (sent) reloadList();
   }
 
-  function searchOffline(form, stalls) {
+  // The search form as an address of this list, on ``page`` (what the server's pager links).
+  function listAddress(form, page) {
+    var params = new URLSearchParams(new FormData(form));
+    if (page > 1) params.set("page", String(page));
+    return "?" + params.toString();
+  }
+
+  // A pager like the server's, for the offline copy: its links are addresses of this list
+  // that the service worker answers with the kept list, which this script then searches.
+  function offlinePager(form, page, pages) {
+    var nav = document.createElement("nav");
+    nav.className = "pager";
+    nav.setAttribute("aria-label", strings.pages);
+    function link(to, text) {
+      var a = document.createElement("a");
+      a.className = "button secondary";
+      a.href = listAddress(form, to);
+      a.textContent = text;
+      return a;
+    }
+    if (page > 1) nav.appendChild(link(page - 1, "‹ " + strings.previous));
+    var at = document.createElement("span");
+    at.textContent = page + " / " + pages;
+    nav.appendChild(at);
+    if (page < pages) nav.appendChild(link(page + 1, strings.next + " ›"));
+    return nav;
+  }
+
+  // The search form set as this address asks (a list page never opened online is answered
+  // with the kept list, its form empty): the text, the status, and the zone however spelled.
+  function fillSearch(form, params) {
+    var q = form.querySelector("input[name=q]");
+    if (q) q.value = params.get("q") || "";
+    var status = form.querySelector("select[name=status]");
+    if (status) status.value = params.get("status") || "";
+    var zone = form.querySelector("select[name=zone]");
+    if (zone) {
+      var wanted = zoneKey(params.get("zone"));
+      var option = Array.prototype.find.call(zone.options, function (o) {
+        return o.value && zoneKey(o.value) === wanted;
+      });
+      zone.value = option && wanted ? option.value : "";
+    }
+  }
+
+  // The stalls found, a page at a time as the server shows them (views.PAGE_SIZE): drawing a
+  // big market's 1,400 rows at once held a cheap phone for 4 s.
+  function searchOffline(form, stalls, page) {
     var data = new FormData(form);
     var query = fold(data.get("q"));
     var compact = query.replace(/[^a-z0-9]/g, "");
@@ -515,9 +562,12 @@
         (!status || s.status === status) && (!zone || zoneKey(s.zone) === zone);
     });
     var list = document.getElementById("stall-list");
+    var size = Number(list.dataset.pageSize) || found.length || 1;
+    var pages = Math.max(1, Math.ceil(found.length / size));
+    page = Math.min(Math.max(1, page || 1), pages);
     list.textContent = "";
     var stallUrl = body.dataset.outbox.replace(/outbox$/, "stalls/");
-    found.forEach(function (s) {
+    found.slice((page - 1) * size, page * size).forEach(function (s) {
       list.appendChild(stallRow(Object.assign({ url: stallUrl + s.id }, s), statusNames[s.status] || s.status, false));
     });
     var count = document.querySelector(".count");
@@ -525,7 +575,8 @@
       count.textContent = strings.offline_search + " " +
         strings.offline_found.replace("{n}", found.length);
     }
-    document.querySelectorAll(".pager").forEach(function (p) { p.hidden = true; });
+    document.querySelectorAll(".pager").forEach(function (p) { p.remove(); });
+    if (pages > 1) list.after(offlinePager(form, page, pages));
     return MOOutbox.list(user).then(renderPendingStalls);
   }
 
@@ -543,15 +594,20 @@
     var form = document.querySelector("form.search");
     if (navigator.onLine) {
       keepStalls(market);
-    } else if (form && new URLSearchParams(location.search).toString()) {
-      // An offline copy of the list stands in for a search never made online.
-      MOOutbox.stalls(user, market).then(function (stalls) { searchOffline(form, stalls); });
+    } else if (form && location.search) {
+      // An offline copy of the list stands in for a search never made online, or a page of
+      // it: as the address asks.
+      var params = new URLSearchParams(location.search);
+      fillSearch(form, params);
+      MOOutbox.stalls(user, market).then(function (stalls) {
+        searchOffline(form, stalls, Number(params.get("page")) || 1);
+      });
     }
     if (form) {
       form.addEventListener("submit", function (event) {
         if (navigator.onLine) return;
         event.preventDefault();
-        MOOutbox.stalls(user, market).then(function (stalls) { searchOffline(form, stalls); });
+        MOOutbox.stalls(user, market).then(function (stalls) { searchOffline(form, stalls, 1); });
       });
     }
   }

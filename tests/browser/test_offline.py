@@ -437,6 +437,61 @@ def test_the_zone_filter_without_a_signal_finds_the_zone_however_it_is_spelled(
         expect(rows).to_have_count(2)
 
 
+def _census(seed, market, lines: list[str]) -> None:
+    """``lines`` of a census ("code,zone,owner") imported into ``market`` by a manager."""
+    from merchant_onboard.domain.census import parse_census
+    from merchant_onboard.services import census
+
+    manager = seed.user(seed.unique("thu"), role="manager", markets=[market])
+    text = "Mã gian hàng,Khu,Chủ hộ\n" + "\n".join(lines) + "\n"
+    census.apply_census(seed.session, actor=manager, market=market,
+                        rows=parse_census(text.encode()).rows)
+
+
+def test_a_big_markets_list_is_paged_without_a_signal_and_keeps_its_filters(
+        field, seed, phone_page, login, screenshot):
+    """A big market's list without a signal: a search drew every stall found at once (1,400
+    rows of a census took 4 s on a cheap phone) with no pager, and the pager of a list kept
+    online (or any filtered address not opened online) showed the whole market's first page,
+    its filters dropped."""
+    volunteer, market, _stall = field
+    _census(seed, market, [f"K-{n},Khu K – Cá,Lê Văn {n}" for n in range(1, 121)]
+            + [f"L-{n},Khu L,Trần Thị {n}" for n in range(1, 31)])
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/?status=census&zone=Khu+K+–+Cá")
+    rows = page.locator("#stall-list li")
+    expect(rows).to_have_count(50)
+    expect(page.locator(".pager")).to_contain_text("1 / 3")
+
+    page.context.set_offline(True)
+    page.get_by_role("link", name=re.compile("Sau")).click()  # an address never opened online
+    expect(page.locator(".count")).to_contain_text("Không có mạng")
+    expect(page.locator(".count")).to_contain_text("Tìm thấy: 120.")
+    expect(rows).to_have_count(50)
+    expect(rows.first).to_contain_text("K-51")
+    expect(page.locator(".pager")).to_contain_text("2 / 3")
+    expect(page.locator("select[name=status]")).to_have_value("census")
+    expect(page.locator("select[name=zone]")).to_have_value("Khu K – Cá")
+    page.get_by_role("link", name=re.compile("Sau")).click()
+    expect(page.locator(".pager")).to_contain_text("3 / 3")
+    expect(rows).to_have_count(20)
+    expect(rows.last).to_contain_text("K-120")
+    screenshot(page, "offline-list-page-3")
+
+    # A search typed without a signal starts at its first page, 50 rows at a time too.
+    page.locator("select[name=zone]").select_option("")
+    page.get_by_role("button", name="Tìm").click()
+    expect(page.locator(".count")).to_contain_text("Tìm thấy: 150.")
+    expect(rows).to_have_count(50)
+    expect(rows.first).to_contain_text("K-1")
+    expect(page.locator(".pager")).to_contain_text("1 / 3")
+    page.get_by_role("link", name=re.compile("Sau")).click()
+    expect(page.locator(".pager")).to_contain_text("2 / 3")
+    expect(page.locator("select[name=status]")).to_have_value("census")
+    expect(page.locator("select[name=zone]")).to_have_value("")
+
+
 def _kept_page_language(page, path: str) -> str:
     """The ``lang`` of the copy of ``path`` the phone keeps for use without a signal."""
     return page.evaluate("""async (path) => {

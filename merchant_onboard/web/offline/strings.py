@@ -42,6 +42,9 @@ OFFLINE_STRINGS = {
                          "trên máy này; thử lại khi có mạng."),
     "offline_search": _l("Không có mạng: kết quả tìm trong danh sách đã lưu trên máy."),
     "offline_found": _l("Tìm thấy: {n}."),
+    "pages": _l("Chuyển trang"),
+    "previous": _l("Trước"),
+    "next": _l("Sau"),
     "scan_needs_network": _l("Đang không có mạng: chỉ đọc được mã QR ngay trên máy. Chọn ảnh có "
                              "mã QR rõ, hoặc nhập tay ngân hàng và số tài khoản."),
     "photo": _l("Kèm ảnh ({kb} KB)."),

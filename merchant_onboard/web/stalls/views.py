@@ -93,7 +93,8 @@ def market(code: str):
         "stalls/market.html", market=market, can_manage=can_manage, query=query,
         statuses=STATUSES, status=status, zones=one_spelling_each(zones), zone=zone,
         stuck=stuck, stalls=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
-        errors=errors, search_max=stall_lookup.SEARCH_MAX), (422 if errors else 200)
+        page_size=PAGE_SIZE, errors=errors,
+        search_max=stall_lookup.SEARCH_MAX), (422 if errors else 200)
 
 
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
