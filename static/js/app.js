@@ -103,6 +103,26 @@
       });
     });
 
+    // The market's list as it was left in this tab (its search, filters and page): the
+    // "‹ market" link of the pages opened from it leads back there, not to the whole market's
+    // first page, so a volunteer working down a zone's census keeps their place. Read when
+    // the list is left: a search made without a signal changes the address in place.
+    var LIST_KEY = "mo-list:";
+    try {
+      if (document.getElementById("stall-list")) {
+        window.addEventListener("pagehide", function () {
+          sessionStorage.setItem(LIST_KEY + location.pathname, location.search);
+        });
+      }
+      document.querySelectorAll(".crumbs a[href]").forEach(function (link) {
+        var url = new URL(link.href);
+        var search = !url.search && sessionStorage.getItem(LIST_KEY + url.pathname);
+        if (search) link.href = url.pathname + search;
+      });
+    } catch (error) {
+      // No sessionStorage (a locked-down browser): the links stay as the server wrote them.
+    }
+
     // A refused save comes back at the page's top, and on a phone the field to fix may be
     // screens below: go to the first one (a screen reader reads its label and its error).
     var invalid = document.querySelector(

@@ -577,6 +577,9 @@
     }
     document.querySelectorAll(".pager").forEach(function (p) { p.remove(); });
     if (pages > 1) list.after(offlinePager(form, page, pages));
+    // The address says what is shown: a reload, the way back from a stall, and the list
+    // read again when the signal returns (reloadList) all get this search.
+    history.replaceState(history.state, "", listAddress(form, page));
     return MOOutbox.list(user).then(renderPendingStalls);
   }
 

@@ -492,6 +492,25 @@ def test_a_big_markets_list_is_paged_without_a_signal_and_keeps_its_filters(
     expect(page.locator("select[name=zone]")).to_have_value("")
 
 
+def test_a_stall_found_without_a_signal_leads_back_to_that_search(field, phone_page, login):
+    """The search typed without a signal lived in the page only: back from the stall found,
+    "‹ market" (or a reload) showed the whole list again."""
+    volunteer, market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/stalls/{stall.id}")  # a stall page kept on the phone
+    _go_online_ready(page, f"/m/{market.code}/")
+    page.context.set_offline(True)
+    page.get_by_role("searchbox").fill("rau sach")
+    page.get_by_role("button", name="Tìm").click()
+    expect(page.locator(".count")).to_contain_text("Tìm thấy: 1.")
+    page.locator("#stall-list a", has_text="A-1").click()
+    expect(page.get_by_role("heading", name=re.compile("Rau sạch Cô Ba"))).to_be_visible()
+    page.locator(".crumbs a", has_text=market.name).click()
+    expect(page.get_by_role("searchbox")).to_have_value("rau sach")
+    expect(page.locator(".count")).to_contain_text("Tìm thấy: 1.")
+
+
 def _kept_page_language(page, path: str) -> str:
     """The ``lang`` of the copy of ``path`` the phone keeps for use without a signal."""
     return page.evaluate("""async (path) => {

@@ -189,3 +189,40 @@ def test_the_language_switch_keeps_the_page_and_logout_ends_the_session(
     page.goto(f"/stalls/{stall.id}")
     expect(page).to_have_url(re.compile("/login"))
     expect(page.get_by_text("Trái cây Cô Năm")).to_have_count(0)
+
+
+def test_a_census_stall_registered_leads_back_to_the_list_as_it_was_left(
+        lan_and_stall, seed, phone_page, login):
+    """Working down a zone's census in a big market: filtered, on its second page, the
+    volunteer registers a stall, and "‹ market" led back to the whole market's first page,
+    the zone, the status and the page to choose again for every stall."""
+    from merchant_onboard.domain.census import parse_census
+    from merchant_onboard.services import census
+
+    lan, market, _stall = lan_and_stall
+    manager = seed.user(seed.unique("thu"), role="manager", markets=[market])
+    text = "Mã gian hàng,Khu,Tên gian hàng,Chủ hộ\n" + "".join(
+        f"{zone}-{n},Khu {zone},Sạp {n},Lê Văn {n}\n" for zone in "KL" for n in range(1, 61))
+    census.apply_census(seed.session, actor=manager, market=market,
+                        rows=parse_census(text.encode()).rows)
+    page = phone_page
+    login(page, lan.username)
+    page.goto(f"/m/{market.code}/")
+    page.locator("select[name=status]").select_option("census")
+    page.locator("select[name=zone]").select_option("Khu K")
+    page.get_by_role("button", name="Tìm").click()
+    page.get_by_role("link", name=re.compile("Sau")).click()
+    expect(page.locator(".pager")).to_contain_text("2 / 2")
+    page.locator("#stall-list a", has_text="K-51").click()
+    page.get_by_role("link", name="Đăng ký gian hàng này").click()
+    page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
+    page.get_by_label("Số tài khoản / số thẻ").fill("1023456751")
+    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.locator(".flash, .alert").first).to_contain_text("K-51")
+
+    page.locator(".crumbs a", has_text=market.name).click()
+    expect(page.locator("select[name=status]")).to_have_value("census")
+    expect(page.locator("select[name=zone]")).to_have_value("Khu K")
+    expect(page.locator(".count")).to_contain_text("59")
+    expect(page.locator(".pager")).to_contain_text("2 / 2")
