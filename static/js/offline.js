@@ -583,12 +583,20 @@
     return MOOutbox.list(user).then(renderPendingStalls);
   }
 
-  // The market's stalls, kept on the phone for searching without a signal.
+  // The market's stalls, kept on the phone for searching without a signal. Asked for with
+  // the tag of the copy kept: unchanged, the server answers 304 with nothing (a big market's
+  // list is five times its page, and this runs on every search and page turn).
   function keepStalls(market) {
-    return fetch(location.pathname + "stalls.json", { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data) return MOOutbox.saveStalls(user, market, data.stalls); })
-      .catch(function () {});
+    return MOOutbox.stallsTag(user, market).then(function (tag) {
+      return fetch(location.pathname + "stalls.json", {
+        credentials: "same-origin", headers: tag ? { "If-None-Match": tag } : {}
+      });
+    }).then(function (r) {
+      if (!r.ok) return null;  // 304 too: the copy kept is the list
+      return r.json().then(function (data) {
+        return MOOutbox.saveStalls(user, market, data.stalls, r.headers.get("ETag"));
+      });
+    }).catch(function () {});
   }
 
   function setUpMarket() {

@@ -166,10 +166,17 @@
         .then(function (row) { return !!row; });
     },
 
-    saveStalls: function (user, market, stalls) {
+    // ``tag``: the list's ETag as the server sent it, to ask next time whether it changed.
+    saveStalls: function (user, market, stalls, tag) {
       return db().then(function (d) {
-        return d.put("stalls", { user: user, market: market, stalls: stalls, saved: new Date().toISOString() });
+        return d.put("stalls", { user: user, market: market, stalls: stalls, tag: tag || null,
+                                 saved: new Date().toISOString() });
       });
+    },
+
+    stallsTag: function (user, market) {
+      return db().then(function (d) { return d.get("stalls", [user, market]); })
+        .then(function (row) { return row ? row.tag || null : null; });
     },
 
     stalls: function (user, market) {

@@ -143,6 +143,29 @@ def test_the_offline_stall_list_has_codes_names_and_status_but_no_phone_or_accou
     assert "0903123456" not in body and "1023456789" not in body
 
 
+def test_the_offline_stall_list_is_sent_again_only_when_it_changed(logged_in, market, lan,
+                                                                   make_stall):
+    """Every visit of the market's list (each search, each page) fetched the whole market's
+    copy again: 22 kB compressed for a census of 1,400 stalls, five times the page. The phone
+    now asks with the tag of the copy it keeps, and an unchanged list answers 304, empty."""
+    stall = make_stall(market, lan, stall_code="B-2", shop_name="Cá đồng Cô Hồng",
+                       account_number="1023456702", owner_phone="0903 123 402")
+    path = f"/m/{market.code}/stalls.json"
+    first = logged_in.get(path, headers={"Accept-Encoding": "br"})
+    tag = first.headers["ETag"]
+    again = logged_in.get(path, headers={"Accept-Encoding": "br", "If-None-Match": tag})
+    assert again.status_code == 304 and again.get_data() == b""
+    logged_in.post(f"/stalls/{stall.id}/events/note", data={
+        "client_id": "list-tag-0001", "note": "ghi chú"})  # a note changes nothing listed
+    assert logged_in.get(path, headers={"If-None-Match": tag}).status_code == 304
+    make_stall(market, lan, stall_code="B-3", shop_name="Rau Cô Ba",
+               account_number="1023456703", owner_phone="0903 123 403")
+    changed = logged_in.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert [s["code"] for s in json.loads(changed.get_data(as_text=True))["stalls"]] == [
+        "B-2", "B-3"]
+
+
 def test_the_offline_stall_list_is_scoped_like_the_list_page(client, auth, make_user, make_market,
                                                              market):
     other = make_market("cho-khac")

@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Response, current_app, jsonify, render_template, url_for
+from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -127,6 +127,12 @@ def market_stalls(code: str):
     market = access.require_market(session, current_user, code)
     rows, _total = stall_lookup.search_stalls(session, market=market, limit=OFFLINE_LIST_LIMIT,
                                               summary=True)
-    return jsonify(market=market.code, stalls=[
+    response = jsonify(market=market.code, stalls=[
         {"id": r.id, "code": r.stall_code, "zone": r.zone, "shop": r.shop_name,
          "owner": r.owner_name, "status": r.status} for r in rows])
+    # Asked for on every visit of the list (each search, each page): a big market's copy is
+    # five times the page, so the phone sends the tag of the one it keeps and an unchanged
+    # list answers 304, empty. Weak: the same list whatever the compression (Flask-Compress
+    # suffixes a strong tag with the encoding, which the next request would not match).
+    response.add_etag(weak=True)
+    return response.make_conditional(request)
