@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from merchant_onboard.domain.codes import new_public_code
 from merchant_onboard.domain.errors import (
-    N_, ConflictError, FormErrors, ValidationError,
+    N_, ConflictError, FormErrors, PermissionDenied, ValidationError,
 )
 from merchant_onboard.domain.funnel import EventKind, Status
 from merchant_onboard.domain.registration import (
@@ -20,6 +20,7 @@ from merchant_onboard.domain.registration import (
 from merchant_onboard.domain.text import code_key, fold_search, natural_key, zone_key
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall, User
 from merchant_onboard.models.base import utcnow
+from merchant_onboard.services import access
 from merchant_onboard.services.onboarding import (
     EventResult, check_client_id, commit_once, idempotent, lock_stall, primary_account,
     write_event,
@@ -118,8 +119,13 @@ def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
 
     A retry (same ``client_id``) writes nothing: an edit replayed after someone else's later
     one (an outbox resending a write whose answer was lost) would undo theirs. An edit that
-    changes nothing writes nothing either.
+    changes nothing writes nothing either. Who sees the phone masked (an admin) does not
+    change it: the edit form leaves it out, and the API refuses it.
     """
+    if "owner_phone" in raw and not access.sees_personal_data(actor, market,
+                                                               access.Surface.FORM):
+        raise PermissionDenied(N_("Chỉ thành viên của chợ xem và sửa được số điện thoại."),
+                               field="owner_phone")
     client_id = check_client_id(client_id)
     details = clean_details(raw, partial=True)
     changed = sorted(field for field, value in details.items() if getattr(stall, field) != value)

@@ -175,3 +175,24 @@ def test_the_stall_page_shows_admins_no_qr_to_read_the_account_from(client, auth
 def test_members_see_the_stalls_qr(client, auth, stall, username):
     auth.login(username)
     assert QR_IMAGE in client.get(f"/stalls/{stall.id}").get_data(as_text=True)
+
+
+def test_the_api_refuses_an_admin_a_phone_the_edit_form_does_not_offer(client, api_token,
+                                                                      stall, session):
+    """The edit form leaves the phone out for an admin (who sees it masked), yet the API's
+    PATCH overwrote it: a phone they could not read was changed, unseen. Refused, with
+    nothing changed; the rest of the stall still edits."""
+    headers = api_token("admin")
+    refused = client.patch(f"/api/v1/stalls/{stall.id}", headers=headers,
+                           json={"owner_phone": "0912000111", "shop_name": "Tên mới"})
+    assert refused.status_code == 403, refused.get_json()
+    assert refused.get_json()["errors"] == {
+        "owner_phone": ["Chỉ thành viên của chợ xem và sửa được số điện thoại."]}
+    session.expire_all()
+    assert (session.get(Stall, stall.id).owner_phone,
+            session.get(Stall, stall.id).shop_name) == ("0987654321", "Tạp hoá Cô Ba")
+    saved = client.patch(f"/api/v1/stalls/{stall.id}", headers=headers,
+                         json={"shop_name": "Tên mới"})
+    assert saved.status_code == 200, saved.get_json()
+    assert client.patch(f"/api/v1/stalls/{stall.id}", headers=api_token("lan"),
+                        json={"owner_phone": "0912000111"}).status_code == 200

@@ -154,7 +154,8 @@ OPENAPI_PATHS = {
             parameters=[_ID, IDEMPOTENCY_KEY],
             description="Only the fields sent change, recorded as an `edited` event. A retry "
                         "with the same idempotency key changes nothing. The bank account "
-                        "changes through POST /stalls/{stall_id}/account.",
+                        "changes through POST /stalls/{stall_id}/account. Who sees phones "
+                        "masked (an admin) may not change `owner_phone`: 403.",
             responses={"200": response("The stall after the edit.", Stall),
                        **problems(400, 404, 409, 422)}),
     },
