@@ -28,7 +28,9 @@ def make_engine(url: str, *, echo: bool = False, pre_ping: bool = False,
     """Create an engine with the pragmas and pool settings each backend needs (``options``
     go to ``create_engine`` as they are). ``busy_timeout``: how long a SQLite writer waits
     for another's lock before giving up (the request then answers 503)."""
-    kwargs: dict[str, Any] = {"echo": echo, **options}
+    # An error's message names its statement, not its values: a failed search or registration
+    # is logged with its traceback, and the values are owners' phones and account numbers.
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True, **options}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     else:
