@@ -333,7 +333,7 @@ def test_pages_carry_security_headers(client, auth, market, make_user):
     ("account_number", "12345678901234567890", ""),
     ("holder_name", "X" * 60, "Tên chủ tài khoản tối đa"),
     ("consent", "", "Cần chủ gian hàng đồng ý"),
-    ("notes", "x" * 2001, "Tối đa 2000 ký tự"),
+    ("notes", "x" * 2001, "Tối đa 2.000 ký tự"),
 ])
 def test_each_bad_form_field_is_named_and_nothing_is_saved(logged_in, session, market, field,
                                                            value, message):
