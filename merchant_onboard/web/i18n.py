@@ -44,8 +44,7 @@ def translate_error(error: DomainError) -> str:
 def _grouped(number: int | float) -> int | float | str:
     # Every number a message names is a quantity (a count, a limit, a size); codes are
     # passed as text, so none is grouped by mistake.
-    return format_number(number) if abs(number) >= 1000 and not isinstance(number, bool) \
-        else number
+    return format_number(number) if abs(number) >= 1000 else number
 
 
 #: Flask-Babel parses the selector's answer on every request; a Locale is passed through.
