@@ -138,23 +138,21 @@ def require_market(session: Session, user: User, code: str, *, manage: bool = Fa
     return enter_market(session, user, code, manage=manage).market
 
 
-def enter_stall(session: Session, user: User, stall_id: int, *,
-                for_update: bool = False) -> StallAccess:
-    """The stall ``stall_id``, its market and the user's rights there, in one query."""
+def enter_stall(session: Session, user: User, stall_id: int) -> StallAccess:
+    """The stall ``stall_id``, its market and the user's rights there, in one query.
+
+    It takes no lock: the services that write a stall lock its row themselves
+    (``onboarding.lock_stall``, on its version) after access was decided from this answer."""
     query = _STALL_ACCESS[user.role == Role.ADMIN]
-    if for_update:
-        # Lock the stall row only: markets and memberships are read, not written.
-        query = query.with_for_update(of=Stall)
     row = session.execute(query, {"stall_id": stall_id, "user_id": user.id}).first()
     if row is None or not row.member:
         raise NotFoundError(N_("Không tìm thấy gian hàng."))
     return StallAccess(row.Stall, row.Market, _manages(user))
 
 
-def require_stall(session: Session, user: User, stall_id: int, *,
-                  for_update: bool = False) -> tuple[Stall, Market]:
+def require_stall(session: Session, user: User, stall_id: int) -> tuple[Stall, Market]:
     """The stall ``stall_id`` and its market, if ``user`` may see that market."""
-    stall, market, _ = enter_stall(session, user, stall_id, for_update=for_update)
+    stall, market, _ = enter_stall(session, user, stall_id)
     return stall, market
 
 

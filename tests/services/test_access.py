@@ -185,7 +185,7 @@ def test_entering_a_stall(session, world, who, sees, manages):
     found = access.enter_stall(session, user, stall.id)
     assert (found.stall.id, found.market.id, found.can_manage) == \
         (stall.id, world["ours"].id, manages)
-    got_stall, got_market = access.require_stall(session, user, stall.id, for_update=True)
+    got_stall, got_market = access.require_stall(session, user, stall.id)
     assert (got_stall.id, got_market.code) == (stall.id, "cho-vi-thanh")
 
 
