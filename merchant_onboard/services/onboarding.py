@@ -41,7 +41,7 @@ MILESTONE_COLUMNS = {
 
 
 @dataclass(frozen=True)
-class EventResult:
+class Outcome:
     """The event written (or found again for a retried client id) and the stall after it."""
 
     event: Event
@@ -65,7 +65,7 @@ def check_client_id(client_id: str) -> str:
 
 
 def replay(session: Session, client_id: str, *, stall_id: int | None, kind: str,
-           market_id: int | None = None) -> EventResult | None:
+           market_id: int | None = None) -> Outcome | None:
     """The first result of a retried request, or None when ``client_id`` is new.
 
     A client id reused for another stall, market or kind of event is a client bug: refused
@@ -80,7 +80,7 @@ def replay(session: Session, client_id: str, *, stall_id: int | None, kind: str,
                             field="client_id")
     stall = session.get(Stall, event.stall_id)
     assert stall is not None
-    return EventResult(event=event, stall=stall, created=False)
+    return Outcome(event=event, stall=stall, created=False)
 
 
 def primary_account(session: Session, stall_id: int) -> PaymentAccount | None:
@@ -152,7 +152,7 @@ def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User 
 
 def record_event(session: Session, *, actor: User, stall: Stall, kind: str, client_id: str,
                  data: dict[str, Any] | None = None, device_time: datetime | None = None,
-                 at: datetime | None = None, default_test_amount: int = 2000) -> EventResult:
+                 at: datetime | None = None, default_test_amount: int = 2000) -> Outcome:
     """Record one manual event on ``stall`` (access already checked); commits."""
     client_id = check_client_id(client_id)
     try:
@@ -171,7 +171,7 @@ def record_event(session: Session, *, actor: User, stall: Stall, kind: str, clie
 
 def _record(session: Session, *, actor: User, stall: Stall, event_kind: EventKind,
             client_id: str, data: dict[str, Any] | None, device_time: datetime | None,
-            at: datetime, default_test_amount: int) -> EventResult:
+            at: datetime, default_test_amount: int) -> Outcome:
     account = primary_account(session, stall.id)
     # A step that does not apply is refused before its data is judged: "not now" is the answer.
     next_status(Status(stall.status), event_kind, has_account=account is not None)
@@ -202,9 +202,9 @@ def _record(session: Session, *, actor: User, stall: Stall, event_kind: EventKin
     return commit_once(session, write)
 
 
-def idempotent(session: Session, client_id: str, *, kind: str, operation: Callable[[], EventResult],
+def idempotent(session: Session, client_id: str, *, kind: str, operation: Callable[[], Outcome],
                stall_id: int | None = None, market_id: int | None = None,
-               on_integrity_error: Callable[[], None] | None = None) -> EventResult:
+               on_integrity_error: Callable[[], None] | None = None) -> Outcome:
     """Run ``operation`` (checks, writes and commit) once per client id.
 
     A retry gets the first result. So does a retry that races the first request: whatever the
@@ -230,7 +230,7 @@ def idempotent(session: Session, client_id: str, *, kind: str, operation: Callab
         raise ConflictError(STALL_CHANGED) from None
 
 
-def commit_once(session: Session, write: Callable[[], tuple[Event, Stall]]) -> EventResult:
+def commit_once(session: Session, write: Callable[[], tuple[Event, Stall]]) -> Outcome:
     """Run ``write`` and commit it as one transaction, or roll all of it back."""
     try:
         event, stall = write()
@@ -238,7 +238,7 @@ def commit_once(session: Session, write: Callable[[], tuple[Event, Stall]]) -> E
     except Exception:
         session.rollback()
         raise
-    return EventResult(event=event, stall=stall, created=True)
+    return Outcome(event=event, stall=stall, created=True)
 
 
 def recheck_outcome(session: Session, stall: Stall, account: PaymentAccount | None,

@@ -22,7 +22,7 @@ from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access
 from merchant_onboard.services.onboarding import (
-    EventResult, check_client_id, commit_once, idempotent, lock_stall, primary_account,
+    Outcome, check_client_id, commit_once, idempotent, lock_stall, primary_account,
     write_event,
 )
 
@@ -45,7 +45,7 @@ def search_text(details: Mapping[str, Any]) -> str:
 
 def register_stall(session: Session, *, actor: User, market: Market, raw: Mapping[str, Any],
                    client_id: str, stall: Stall | None = None, confirm_phone: bool = False,
-                   at: datetime | None = None) -> EventResult:
+                   at: datetime | None = None) -> Outcome:
     """Register a new stall, or a census or refused stall, with its primary bank account;
     commits.
 
@@ -73,7 +73,7 @@ def register_stall(session: Session, *, actor: User, market: Market, raw: Mappin
 
 def _register(session: Session, *, actor: User, market: Market, raw: Mapping[str, Any],
               client_id: str, stall: Stall | None, confirm_phone: bool,
-              at: datetime) -> EventResult:
+              at: datetime) -> Outcome:
     own_id = stall.id if stall else None
     try:
         details, account = _clean_registration(raw)
@@ -148,7 +148,7 @@ def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
 
 def _update(session: Session, *, actor: User, stall: Stall, market: Market,
             details: Mapping[str, Any], changed: list[str], client_id: str,
-            confirm_phone: bool, at: datetime) -> EventResult:
+            confirm_phone: bool, at: datetime) -> Outcome:
     merged = {**_details_of(stall), **details}
     _check_duplicates(session, market=market, details=merged, account=None, own_id=stall.id,
                       confirm_phone=confirm_phone or details.get("owner_phone") in
@@ -168,7 +168,7 @@ def _update(session: Session, *, actor: User, stall: Stall, market: Market,
 
 def change_account(session: Session, *, actor: User, stall: Stall, market: Market,
                    raw: Mapping[str, Any], client_id: str,
-                   at: datetime | None = None) -> EventResult:
+                   at: datetime | None = None) -> Outcome:
     """Give the stall a new primary account: earlier posters are revoked and the stall goes
     back to ``registered`` (DESIGN §3); commits."""
     client_id = check_client_id(client_id)
@@ -181,7 +181,7 @@ def change_account(session: Session, *, actor: User, stall: Stall, market: Marke
 
 
 def _change_account(session: Session, *, actor: User, stall: Stall, market: Market,
-                    raw: Mapping[str, Any], client_id: str, at: datetime) -> EventResult:
+                    raw: Mapping[str, Any], client_id: str, at: datetime) -> Outcome:
     account = _account_of(raw, stall)
     current = primary_account(session, stall.id)
     if current is None:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.models import Market, Stall as StallRow, User
 from merchant_onboard.services import access, stall_lookup, stalls
-from merchant_onboard.services.onboarding import EventResult as Outcome
+from merchant_onboard.services.onboarding import Outcome
 from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import (
     api_user, client_id, json_body, query_args, replayable, token_required,
