@@ -111,7 +111,7 @@ def lock_stall(session: Session, stall: Stall) -> None:
     session.refresh(stall)
 
 
-def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User | None,
+def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User,
                 client_id: str, data: dict[str, Any], at: datetime,
                 device_time: datetime | None = None, has_account: bool) -> Event:
     """Move ``stall`` by ``kind`` and append the event; flushes, the caller commits."""
@@ -142,7 +142,7 @@ def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User 
     if result.rowcount != 1:
         raise ConflictError(STALL_CHANGED)
     event = Event(stall_id=stall.id, market_id=stall.market_id, kind=kind.value,
-                  actor_id=actor.id if actor else None, created_at=at,
+                  actor_id=actor.id, created_at=at,
                   device_time=device_time, client_id=client_id, data=data)
     session.add(event)
     session.flush()
@@ -256,13 +256,13 @@ def recheck_outcome(session: Session, stall: Stall, account: PaymentAccount | No
 
 
 def issue_poster(session: Session, *, stall: Stall, account: PaymentAccount, fmt: str,
-                 actor: User | None, at: datetime, batch_id: str | None = None) -> Poster:
+                 actor: User, at: datetime, batch_id: str | None = None) -> Poster:
     """Record that a poster of ``account`` was printed; versions count up per stall."""
     latest = session.exec(select(sa.func.max(Poster.version))
                           .where(Poster.stall_id == stall.id)).one()
     poster = Poster(stall_id=stall.id, account_id=account.id, payload_hash=account.payload_hash,
                     format=fmt, version=(latest or 0) + 1,
-                    printed_by_id=actor.id if actor else None, printed_at=at, batch_id=batch_id)
+                    printed_by_id=actor.id, printed_at=at, batch_id=batch_id)
     session.add(poster)
     session.flush()
     return poster
