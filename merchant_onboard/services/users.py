@@ -294,8 +294,11 @@ def end_all_sessions(session: Session, *, user: User) -> User:
 
 
 def set_password(session: Session, *, user: User, password: str) -> None:
-    """The operator sets a password (demo, command line); ends the user's sessions; commits."""
+    """The operator sets a password (demo, command line); ends the user's sessions; commits.
+
+    Audited without an actor: whoever runs the server's command line is no login."""
     _store_password(session, user, password, must_change=False)
+    _audit(session, None, "password.reset", user, data={"by": "operator"})
     session.commit()
 
 

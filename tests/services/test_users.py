@@ -174,6 +174,18 @@ def test_a_new_password_replaces_the_old_one(session):
     assert sign_in(session, "lan", "another-secret", address="10.0.0.9").id == lan.id
 
 
+def test_a_password_set_by_the_operator_is_audited(session):
+    # `serve --demo` on a database that already has a login "admin" resets its password: the
+    # audit log must say so, or an admin finds their password changed and no trace of why.
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER)
+    users.set_password(session, user=lan, password="k7-mua-rau")
+    audits = session.exec(select(AuditEntry).where(AuditEntry.target == "lan",
+                                                   AuditEntry.action != "user.create")).all()
+    assert [(a.action, a.actor_id, a.data) for a in audits] == \
+        [("password.reset", None, {"by": "operator"})]
+
+
 def test_members_are_listed_by_display_name_and_users_found_by_name(session, market, make_market):
     other = make_market("cho-khac")
     for name, shown, where in (("a", "Vân", market), ("b", "Bình", market), ("c", "An", other)):
