@@ -18,6 +18,7 @@ from merchant_onboard.domain.poster.second_line import FIELD as SECOND_LINE
 from merchant_onboard.domain.poster.second_line import clean_second_line
 from merchant_onboard.domain.text import clean_text, whole_number
 from merchant_onboard.models import AuditEntry, Market, MarketKind, Role, User
+from merchant_onboard.services import access
 from merchant_onboard.services.access import scope_markets
 
 MARKET_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
@@ -144,6 +145,24 @@ def create_market(session: Session, *, actor: User | None, raw: Mapping[str, Any
         raise ConflictError(N_("Mã chợ “%(code)s” đã có."), field="code",
                             code=fields["code"]) from None
     return market
+
+
+def create_market_once(session: Session, *, actor: User, raw: Mapping[str, Any]
+                       ) -> tuple[Market, bool]:
+    """Create a market, or find the one an identical earlier request created; commits.
+
+    The code is the market's natural idempotency key: a double tap, or Back and send again on
+    a slow line, is answered with the market the first send made (``created`` False), not
+    "code taken" about the sender's own market. Another market under a taken code stays a
+    conflict."""
+    try:
+        return create_market(session, actor=actor, raw=raw), True
+    except ConflictError:
+        fields = clean_market(raw)
+        market = access.require_market(session, actor, fields["code"])
+        if any(getattr(market, name) != value for name, value in fields.items()):
+            raise
+        return market, False
 
 
 def update_market(session: Session, *, actor: User, market: Market,

@@ -155,3 +155,24 @@ def test_an_admin_corrects_what_a_market_is_and_its_manager_may_not(session, mar
     session.expire_all()
     stored = session.get(Market, market.id)
     assert (stored.name, stored.kind, stored.ward) == ("Chợ Vị Thanh", "street", "Phường 5")
+
+
+def test_an_identical_market_sent_again_is_the_one_made_and_another_under_its_code_a_conflict(
+        session, make_user):
+    from sqlmodel import select
+
+    from merchant_onboard.domain.errors import ConflictError
+    from merchant_onboard.models import AuditEntry
+    from merchant_onboard.services.markets import create_market_once
+
+    root = make_user("root", role=Role.ADMIN)
+    raw = {"code": "cho-tan-an", "name": "Chợ Tân An", "province": "Long An"}
+    made, created = create_market_once(session, actor=root, raw=raw)
+    again, created_again = create_market_once(session, actor=root,
+                                              raw={**raw, "name": " Chợ Tân An "})
+    assert (created, created_again, again.id) == (True, False, made.id)
+    for other in ({"name": "Chợ Tân Ann"}, {"province": ""}, {"kind": "street"}):
+        with pytest.raises(ConflictError):
+            create_market_once(session, actor=root, raw={**raw, **other})
+    audits = session.exec(select(AuditEntry).where(AuditEntry.action == "market.create")).all()
+    assert [a.target for a in audits] == ["cho-tan-an"]

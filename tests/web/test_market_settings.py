@@ -304,3 +304,30 @@ def test_a_refused_size_names_its_bound_as_english_writes_numbers(client, market
     page = client.post(f"/m/{market.code}/settings", data={"census_size": "-1"}).get_data(
         as_text=True)
     assert "from 0 to 1,000,000." in page
+
+
+def test_a_new_market_sent_twice_is_created_once_and_the_second_send_lands_on_it(
+        client, session, make_user, auth):
+    """A double tap, or Back and send again, on a slow line: the market the first send made
+    is the answer, not "Mã chợ … đã có" about the admin's own market (the API's rule)."""
+    make_user("root", role=Role.ADMIN)
+    auth.login("root")
+    form = {"code": "cho-tan-an", "name": "Chợ Tân An", "province": "Long An"}
+    first = client.post("/m/", data=form)
+    again = client.post("/m/", data=form)
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"] == "/m/cho-tan-an/"
+    created = session.exec(select(AuditEntry).where(AuditEntry.action == "market.create")).all()
+    assert [a.target for a in created] == ["cho-tan-an"]
+
+
+def test_another_market_under_a_taken_code_is_a_conflict_said_under_the_code(
+        client, session, market, make_user, auth):
+    make_user("root", role=Role.ADMIN)
+    auth.login("root")
+    response = client.post("/m/", data={"code": market.code, "name": "Chợ Khác"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert 'id="e-code">Mã chợ “cho-vi-thanh” đã có.<' in page
+    stored = session.exec(select(Market).where(Market.code == market.code)).one()
+    assert stored.name == "Chợ Vị Thanh"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import url_for
 
 from merchant_onboard.db import get_session, read_only
-from merchant_onboard.domain.errors import N_, ConflictError, PermissionDenied
+from merchant_onboard.domain.errors import N_, PermissionDenied
 from merchant_onboard.models import Role
 from merchant_onboard.services import access, markets
 from merchant_onboard.web.api import bp
@@ -33,16 +33,8 @@ def create_market():
     if user.role != Role.ADMIN:
         raise PermissionDenied(N_("Chỉ quản trị viên mới tạo được chợ."))
     body = json_body(MarketCreate).model_dump(exclude_unset=True)
-    session = get_session()
-    try:
-        market = markets.create_market(session, actor=user, raw=body)
-    except ConflictError:
-        # The code is the market's natural idempotency key: a retry of the same market is
-        # answered with it; another market under a taken code stays a conflict.
-        fields = markets.clean_market(body)
-        market = access.require_market(session, user, fields["code"])
-        if any(getattr(market, name) != value for name, value in fields.items()):
-            raise
+    market, created = markets.create_market_once(get_session(), actor=user, raw=body)
+    if not created:
         return replayable(Market.of(market).body(), created=False)
     return replayable(Market.of(market).body(), created=True,
                       location=url_for("api.get_market", code=market.code))

@@ -21,7 +21,7 @@ from merchant_onboard.domain.text import fold_holder_name, one_spelling_each
 from merchant_onboard.models import Role, Stall
 from merchant_onboard.services import access, markets, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
-from merchant_onboard.web.errors import field_errors
+from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.forms import new_client_id, posted
 from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.routing import page_number
@@ -52,19 +52,21 @@ def market_list():
     session = get_session()
     errors: dict[str, list[str]] = {}
     values: dict = {}
+    status = 200
     if request.method == "POST":
         if current_user.role != Role.ADMIN:
             abort(403)
         values = posted()
         try:
-            market = markets.create_market(session, actor=current_user, raw=values)
+            market, _created = markets.create_market_once(session, actor=current_user,
+                                                          raw=values)
         except DomainError as exc:
-            errors = field_errors(exc)
+            errors, status = field_errors(exc), status_of(exc)
         else:
             flash(_("Đã tạo chợ %(name)s.", name=market.name), "success")
             return redirect(url_for("stalls.market", code=market.code))
     return render_template("stalls/markets.html", markets=markets.list_markets(session, current_user),
-                           errors=errors, values=values), (422 if errors else 200)
+                           errors=errors, values=values), status
 
 
 @bp.get("/m/<code>/")
