@@ -115,15 +115,21 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 def empty_database(engine: sa.Engine) -> None:
-    """Remove every row, keeping the schema (much faster than migrating per test)."""
+    """Remove every row, keeping the schema (much faster than migrating per test).
+
+    DELETE, children first, rather than TRUNCATE: a test leaves a few rows, and PostgreSQL's
+    TRUNCATE gives each table new files (about 100 ms for the nine, against 10 for DELETE),
+    which over the suite's PostgreSQL tests was minutes. Sequences start again at 1, as
+    TRUNCATE's RESTART IDENTITY did."""
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as conn:
+        for table in tables:
+            conn.execute(sa.text(f'DELETE FROM "{table}"'))
         if engine.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+            for sequence in conn.execute(sa.text(
+                    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
+                    "FROM pg_sequences WHERE schemaname = current_schema()")).scalars():
+                conn.execute(sa.text(f"ALTER SEQUENCE {sequence} RESTART"))
 
 
 @pytest.fixture
