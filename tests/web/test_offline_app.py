@@ -250,3 +250,43 @@ def test_signed_in_pages_tell_the_offline_app_the_path_prefix(logged_in):
     assert 'data-root=""' in logged_in.get("/outbox").get_data(as_text=True)
     prefixed = logged_in.get("/outbox", environ_overrides={"SCRIPT_NAME": "/cho"})
     assert 'data-root="/cho"' in prefixed.get_data(as_text=True)
+
+
+def _census_stall(session, market, make_user, line: str) -> Stall:
+    """A stall of ``market``'s census (``Mã gian hàng,Chủ hộ,Số điện thoại``)."""
+    from merchant_onboard.domain.census import parse_census
+    from merchant_onboard.models import Role
+    from merchant_onboard.services import census
+
+    manager = make_user("thu", Role.MANAGER, markets=[market])
+    census.apply_census(session, actor=manager, market=market, rows=parse_census(
+        f"Mã gian hàng,Chủ hộ,Số điện thoại\n{line}\n".encode()).rows)
+    return session.exec(select(Stall).where(Stall.stall_code == line.split(",")[0])).one()
+
+
+def test_a_census_registration_without_the_fields_the_phone_never_had_keeps_them(
+        logged_in, session, market, make_user):
+    """The page the phone keeps for a stall never opened has the census form's fields the
+    phone knows (code, zone, names), not the owner's phone, category or notes, which the phone
+    never keeps: what the form does not send stays as the census has it (sent empty, it is
+    what was typed, as before)."""
+    stall = _census_stall(session, market, make_user, "N-7,Phạm Thị Ngọc,0913222777")
+    stall.category, stall.notes = "Rau củ", "Góc chợ"
+    session.add(stall)
+    session.commit()
+    sent = {"stall_code": "N-7", "zone": "", "shop_name": "Rau Cô Ngọc",
+            "owner_name": "Phạm Thị Ngọc", "bank": "970436", "account_number": "1023456777",
+            "holder_name": "PHAM THI NGOC", "consent": "on"}
+    refused = logged_in.post(f"/stalls/{stall.id}/register",
+                             data={**sent, "account_number": "12", "client_id": "kept-00000001"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    # Shown again with the census's values, so a save from this page keeps them too.
+    assert 'value="0913222777"' in page and 'value="Rau củ"' in page and "Góc chợ" in page
+    saved = logged_in.post(f"/stalls/{stall.id}/register",
+                           data={**sent, "client_id": "kept-00000002"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    session.expire_all()
+    stall = session.get(Stall, stall.id)
+    assert (stall.status, stall.shop_name, stall.owner_phone, stall.category, stall.notes) == (
+        "registered", "Rau Cô Ngọc", "0913222777", "Rau củ", "Góc chợ")

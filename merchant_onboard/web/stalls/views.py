@@ -121,21 +121,22 @@ def _registration_form(session, market, *, stall):
     # shows it masked and leaves it out, as the edit form does.
     kept_phone = stall.owner_phone if stall is not None and not access.sees_personal_data(
         current_user, market, access.Surface.FORM) else ""
-    values = {"client_id": new_client_id()}
+    # The stall's own fields (a census or refused stall's): the form starts from them, and a
+    # form sent without one keeps it. The page the phone keeps for a stall never opened has
+    # only the fields the phone knows (static/js/offline.js), never the owner's phone.
+    kept = {f: getattr(stall, f) for f in _DETAIL_FIELDS} if stall is not None else {}
+    values = {"client_id": new_client_id(), **kept}
     if stall is not None:
-        values.update(stall_code=stall.stall_code, zone=stall.zone, shop_name=stall.shop_name,
-                      owner_name=stall.owner_name, owner_phone=stall.owner_phone,
-                      category=stall.category, notes=stall.notes,
-                      holder_name=fold_holder_name(stall.owner_name))
+        values["holder_name"] = fold_holder_name(stall.owner_name)
     errors: dict[str, list[str]] = {}
     phone_warning = holder = None
     if request.method == "POST" and request.form.get("action") == "carry" and stall is not None:
         typed = posted()
         values.update({name: typed[name] for name in carried_fields(stall) if typed.get(name)})
     elif request.method == "POST" and request.form.get("action") == "scan":
-        values, errors = _scan_owner_qr(posted())
+        values, errors = _scan_owner_qr({**kept, **posted()})
     elif request.method == "POST":
-        values = posted()
+        values = {**kept, **posted()}
         raw = {**values, "owner_phone": kept_phone} if kept_phone else values
         result, errors, phone_warning, holder = _attempt(lambda: stalls.register_stall(
             session, actor=current_user, market=market, raw=raw,
@@ -158,6 +159,9 @@ def _registration_form(session, market, *, stall):
                            banks=list(default_registry())), (422 if failed else 200)
 
 
+#: A stall's fields on the registration form (its account aside).
+_DETAIL_FIELDS = ("stall_code", "zone", "shop_name", "owner_name", "owner_phone", "category",
+                  "notes")
 _CARRIED_ACCOUNT = ("bank", "account_number", "holder_name", "card")
 _CARRIED_IF_EMPTY = ("zone", "shop_name", "owner_name", "owner_phone", "category", "notes")
 
