@@ -623,6 +623,68 @@
     }
   }
 
+  // --- a stall page the phone never kept ---------------------------------------------------
+
+  // A stall's page or form at its address within the app (1: stall id, 2: which form).
+  var STALL_PAGE = /^\/stalls\/(\d+)(?:\/(register|edit|account|events\/[a-z_]+))?$/;
+
+  // The page the service worker answers, without a signal, for a stall's page (or form) the
+  // phone never kept (offline/stall.html), at that stall's address: filled here from the
+  // market's stalls kept on the phone. A census stall gets its census form, pointed at that
+  // stall's own form: set up below like it (drafts, a fresh client id, the outbox), sent
+  // like it, and checked by the server when it arrives. Resolves once the page is filled.
+  function setUpStandIn(box) {
+    var match = STALL_PAGE.exec(MOOutbox.appPath(location.pathname) || "");
+    var form = document.getElementById("register-form");
+    var lookup = match ? MOOutbox.findStall(user, Number(match[1])) : Promise.resolve(null);
+    return lookup.catch(function () { return null; }).then(function (found) {
+      var stall = found && found.stall;
+      // The census form only where the stall's page or census form was asked for: the
+      // phone's copy cannot tell what another form of a stall needs.
+      var shown = !stall ? "unknown" : stall.status === "census" &&
+        (!match[2] || match[2] === "register") ? "census" : "other";
+      box.querySelectorAll("[data-when]").forEach(function (el) {
+        el.hidden = el.dataset.when.split(" ").indexOf(shown) < 0;
+      });
+      if (!stall) {
+        form.remove();
+        return;
+      }
+      var statuses = JSON.parse(document.getElementById("stand-in-statuses").textContent);
+      box.dataset.status = stall.status;
+      box.querySelector("[data-fact=code]").textContent = stall.code;
+      box.querySelector("[data-fact=shop]").textContent = stall.shop || stall.owner || "—";
+      box.querySelector("[data-fact=more]").textContent =
+        [stall.zone, stall.owner].filter(Boolean).join(" · ");
+      var badge = box.querySelector("[data-fact=status]");
+      badge.className = "badge badge-" + stall.status;
+      badge.textContent = statuses[stall.status] || stall.status;
+      badge.hidden = false;
+      document.title = stall.code + " · " + document.title;
+      // Back to the market's list as it was left in this tab (as app.js does for "‹ market").
+      var list = MOOutbox.root + "/m/" + encodeURIComponent(found.market) + "/";
+      var search = "";
+      try { search = sessionStorage.getItem("mo-list:" + list) || ""; } catch (error) { /* none kept */ }
+      document.querySelectorAll("[data-stand-in-list]").forEach(function (link) {
+        link.href = list + search;
+      });
+      if (shown !== "census") {
+        form.remove();
+        return;
+      }
+      var register = MOOutbox.root + "/stalls/" + stall.id + "/register";
+      form.setAttribute("action", register);
+      // The address says what is shown: a reload, and "Mở và sửa" of an item the server
+      // refused, open this stall's census form (the server's, once there is a signal).
+      if (match[2] !== "register") history.replaceState(history.state, "", register);
+      fill(form, { stall_code: stall.code, zone: stall.zone || "", shop_name: stall.shop || "",
+                   owner_name: stall.owner || "" }, false);
+      // app.js suggests the holder name from the owner's, as on the server's form.
+      form.querySelector("[data-owner-name]").dispatchEvent(new Event("input"));
+      form.hidden = false;
+    });
+  }
+
   // --- pages kept for offline use ---------------------------------------------------------
 
   // This page, the forms reachable from it and the pending list, stored once while there is a
@@ -632,6 +694,9 @@
     if (!navigator.onLine || !window.caches) return;
     var urls = [body.dataset.outbox];
     if (MOOutbox.isPage(location.pathname)) urls.push(location.pathname);
+    // With a market's list (kept with its stalls): the page for the stall pages not kept.
+    var list = document.getElementById("stall-list");
+    if (list && list.dataset.standIn) urls.push(list.dataset.standIn);
     // Links to forms, and buttons that post to another form ("already in the census").
     document.querySelectorAll("main a[href], main button[formaction]").forEach(function (el) {
       var url = new URL(el.href || el.formAction, location.href);
@@ -732,9 +797,16 @@
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register(body.dataset.sw).catch(function () {});
     }
-    document.querySelectorAll("main form[method=post]").forEach(function (form) {
-      if (MOOutbox.outboxForm(formUrl(form).pathname)) setUpForm(form);
-    });
+    function setUpForms() {
+      document.querySelectorAll("main form[method=post]").forEach(function (form) {
+        if (MOOutbox.outboxForm(formUrl(form).pathname)) setUpForm(form);
+      });
+    }
+    // A stall page never kept: its form is set up once it is filled (and pointed at its
+    // stall), so that a draft goes over the phone's copy, not under it.
+    var standIn = document.getElementById("stand-in");
+    if (standIn) setUpStandIn(standIn).then(setUpForms);
+    else setUpForms();
     var resend = document.getElementById("outbox-resend");
     if (resend) {
       // Tried even when the phone believes it is offline: it is sometimes wrong.

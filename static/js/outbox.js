@@ -184,6 +184,19 @@
         .then(function (row) { return row ? row.stalls : []; });
     },
 
+    // The stall ``id`` as the market lists kept for ``user`` have it, as {market, stall},
+    // or null: what a stall page the phone never kept shows of it (offline.js).
+    findStall: function (user, id) {
+      return db().then(function (d) { return d.getAllFromIndex("stalls", "user", user); })
+        .then(function (rows) {
+          for (var r = 0; r < rows.length; r += 1) {
+            var stall = rows[r].stalls.find(function (s) { return s.id === id; });
+            if (stall) return { market: rows[r].market, stall: stall };
+          }
+          return null;
+        });
+    },
+
     allStalls: function (user) {
       return db().then(function (d) { return d.getAllFromIndex("stalls", "user", user); })
         .then(function (rows) {

@@ -30,6 +30,9 @@
     plugins: [new workbox.expiration.ExpirationPlugin({ maxEntries: 500 })]
   });
 
+  // A stall's page or form (its address within the app).
+  var STALL_PAGE = /^\/stalls\/\d+(?:$|\/)/;
+
   workbox.routing.registerRoute(function (options) {
     return options.url.origin === self.location.origin && MOOutbox.isPage(options.url.pathname);
   }, function (options) {
@@ -38,8 +41,17 @@
       // its offline copy itself).
       var bare = new URL(options.url.href);
       bare.search = "";
-      return caches.open(PAGES_CACHE).then(function (cache) { return cache.match(bare.href); })
-        .then(function (found) { return found || Response.error(); });
+      return caches.open(PAGES_CACHE).then(function (cache) {
+        return cache.match(bare.href).then(function (found) {
+          // A stall's page never opened with a signal (a census stall found in the list
+          // kept on the phone): the page kept for it, at the stall's address, which shows
+          // the stall from the phone's copy and registers a census stall (offline.js),
+          // rather than the browser's "no internet" page.
+          if (found || options.request.mode !== "navigate" ||
+              !STALL_PAGE.test(MOOutbox.appPath(options.url.pathname))) return found;
+          return cache.match(config.standInUrl);
+        });
+      }).then(function (found) { return found || Response.error(); });
     });
   });
 

@@ -762,3 +762,148 @@ def test_the_offline_app_works_when_the_app_is_served_under_a_path_prefix(
     page.goto(prefixed_server.url("/outbox"))
     expect(_badge(page)).to_have_attribute("data-pending", "0")
     assert _counts(live_server, market.id, stall.id) == (before[0] + 1, before[1])
+
+
+def _tap_found_offline(page, market, typed: str, code: str) -> None:
+    """The market's list kept online, then without a signal: search ``typed`` and tap the
+    stall ``code`` found in the phone's copy."""
+    _go_online_ready(page, f"/m/{market.code}/")
+    for _ in range(50):  # the market's stalls kept for searching
+        if page.evaluate("async (m) => (await MOOutbox.stalls(document.body.dataset.user, m))"
+                         ".length", market.code):
+            break
+        page.wait_for_timeout(100)
+    page.context.set_offline(True)
+    page.get_by_role("searchbox").fill(typed)
+    page.get_by_role("button", name="Tìm").click()
+    expect(page.locator(".count")).to_contain_text("Không có mạng")
+    page.locator("#stall-list a", has_text=code).click()
+
+
+def test_a_census_stall_whose_page_was_never_opened_is_registered_without_a_signal(
+        field, seed, phone_page, login, live_server, screenshot):
+    """A commune's census, the list kept online, then no signal: the census stall found in
+    the phone's copy and tapped showed Chrome's "no internet" page (its page was never
+    opened), a dead end. The page the app keeps for this shows the stall from the phone's copy
+    and its registration form, queued like the census form's, checked by the server when sent."""
+    from merchant_onboard.domain.census import parse_census
+    from merchant_onboard.models import PaymentAccount
+    from merchant_onboard.services import census
+
+    volunteer, market, _stall = field
+    manager = seed.user(seed.unique("thu"), role="manager", markets=[market])
+    census.apply_census(seed.session, actor=manager, market=market, rows=parse_census(
+        "Mã gian hàng,Khu,Chủ hộ,Số điện thoại\n"
+        "N-7,Khu N – Rau,Phạm Thị Ngọc,0913 222 777\n"
+        "N-8,Khu N – Rau,Võ Văn Tám,\n".encode()).rows)
+    with Session(get_engine(live_server.app)) as session:
+        n7 = session.exec(select(Stall).where(Stall.market_id == market.id,
+                                              Stall.stall_code == "N-7")).one()
+    page = phone_page
+    login(page, volunteer.username)
+    _tap_found_offline(page, market, "ngoc", "N-7")
+
+    stand_in = page.locator("#stand-in")
+    expect(stand_in).to_have_attribute("data-status", "census")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("N-7")
+    expect(stand_in).to_contain_text("Phạm Thị Ngọc")
+    expect(stand_in).to_contain_text("Khu N – Rau")
+    expect(stand_in.locator(".badge")).to_have_text("Chưa đăng ký")
+    expect(page.locator(".stand-in-note")).to_contain_text("chưa được lưu trên máy")
+    # The census form's fields, filled from the phone's copy; the holder name from the owner.
+    expect(page.get_by_label("Mã gian hàng")).to_have_value("N-7")
+    expect(page.get_by_label("Họ tên chủ hộ")).to_have_value("Phạm Thị Ngọc")
+    expect(page.get_by_label("Tên chủ tài khoản (như ngân hàng hiển thị)")).to_have_value(
+        "PHAM THI NGOC")
+    page.get_by_label("Tên gian hàng").fill("Rau sạch Cô Ngọc")
+    page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
+    page.get_by_label("Số tài khoản / số thẻ").fill("1023456777")
+    screenshot(page, "offline-stand-in-census")
+    page.set_viewport_size({"width": 1366, "height": 800})
+    screenshot(page, "offline-stand-in-census-laptop")
+    page.set_viewport_size({"width": 360, "height": 740})
+    # Nothing typed is lost: a reload (still offline) brings it back as a draft.
+    page.reload()
+    expect(page.locator("[data-draft=restored]")).to_be_visible()
+    expect(page.get_by_label("Tên gian hàng")).to_have_value("Rau sạch Cô Ngọc")
+    expect(page.get_by_label("Số tài khoản / số thẻ")).to_have_value("1023456777")
+    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+    item = page.locator("#outbox-list .outbox-item")
+    expect(item).to_contain_text("Đăng ký gian hàng có sẵn trong danh sách")
+    expect(item).to_contain_text("N-7")
+    # Opened again to fix it, it is the stall's census form (the server's, with a signal).
+    expect(item.get_by_role("link", name="Mở và sửa")).to_have_attribute(
+        "href", re.compile(rf"/stalls/{n7.id}/register#outbox-\d+$"))
+
+    page.context.set_offline(False)
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    expect(page.locator("#outbox-list .outbox-item")).to_have_count(0)
+    with Session(get_engine(live_server.app)) as session:
+        stall = session.get(Stall, n7.id)
+        assert (stall.status, stall.shop_name, stall.consent) == (
+            "registered", "Rau sạch Cô Ngọc", True)
+        # What the phone never had stays as the census has it.
+        assert (stall.owner_phone, stall.zone) == ("0913222777", "Khu N – Rau")
+        account = session.exec(select(PaymentAccount).where(
+            PaymentAccount.stall_id == n7.id)).one()
+        assert (account.account_number, account.holder_name) == ("1023456777", "PHAM THI NGOC")
+    page.goto(f"/stalls/{n7.id}")
+    expect(page.locator(".page-head .badge")).to_have_text("Đã đăng ký")
+
+
+def test_a_stall_whose_page_was_never_opened_shows_its_facts_without_a_signal(
+        field, phone_page, login, screenshot):
+    """Not a census stall: its facts from the phone's copy, what cannot be done now, and the
+    way back to the list as it was left; no form."""
+    volunteer, market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _tap_found_offline(page, market, "rau sach", "A-1")
+    stand_in = page.locator("#stand-in")
+    expect(stand_in).to_have_attribute("data-status", "registered")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("A-1")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Rau sạch Cô Ba")
+    expect(stand_in.locator(".badge")).to_have_text("Đã đăng ký")
+    expect(page.locator(".stand-in-note")).to_contain_text("chưa được lưu trên máy")
+    expect(page.locator("form#register-form")).to_be_hidden()
+    screenshot(page, "offline-stand-in-registered")
+    page.locator(".crumbs a").click()
+    expect(page.get_by_role("searchbox")).to_have_value("rau sach")
+    expect(page.locator(".count")).to_contain_text("Tìm thấy: 1.")
+
+
+def test_a_census_stall_registered_meanwhile_comes_back_refused_with_the_servers_message(
+        field, seed, phone_page, login, live_server):
+    """The phone's copy said "census"; someone registered the stall from another phone
+    before this one was sent: the server refuses it, and it stays on the pending list with
+    the server's message, as any item refused."""
+    from merchant_onboard.services.stalls import register_stall
+    from tests.factories import stall_fields
+
+    volunteer, market, _stall = field
+    _census(seed, market, ["N-8,Khu N,Võ Văn Tám"])
+    page = phone_page
+    login(page, volunteer.username)
+    _tap_found_offline(page, market, "tam", "N-8")
+    expect(page.locator("#stand-in")).to_have_attribute("data-status", "census")
+    page.get_by_label("Tên gian hàng").fill("Cá Tám")
+    page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
+    page.get_by_label("Số tài khoản / số thẻ").fill("1023456788")
+    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+    census_stall = seed.session.exec(select(Stall).where(Stall.market_id == market.id,
+                                                         Stall.stall_code == "N-8")).one()
+    register_stall(seed.session, actor=volunteer, market=market, stall=census_stall,
+                   raw=stall_fields(stall_code="N-8", owner_name="Võ Văn Tám",
+                                    owner_phone="0912 000 888", account_number="0011012345888"),
+                   client_id="other-phone-n8-0001", confirm_phone=True)
+
+    page.context.set_offline(False)
+    rejected = page.locator("#outbox-list .outbox-item.rejected")
+    expect(rejected).to_have_count(1)
+    expect(rejected.locator(".outbox-error")).to_contain_text("đã đăng ký rồi")
+    with Session(get_engine(live_server.app)) as session:
+        assert session.get(Stall, census_stall.id).shop_name == "Tạp hoá Cô Ba"

@@ -238,7 +238,7 @@ def test_the_service_worker_under_a_path_prefix_names_every_url_with_it(client):
     scripts = re.findall(r'"([^"]+)"', response.get_data(as_text=True).splitlines()[1])
     urls = ([entry["url"] for entry in config["precache"]]
             + list(config["workboxModules"].values())
-            + scripts + [config["outboxUrl"], config["loginUrl"]])
+            + scripts + [config["outboxUrl"], config["loginUrl"], config["standInUrl"]])
     assert len(config["precache"]) == len(plain["precache"]) > 10
     assert [url for url in urls if not url.startswith("/cho/")] == []
     assert [entry["url"] for entry in config["precache"]] == [
@@ -290,3 +290,22 @@ def test_a_census_registration_without_the_fields_the_phone_never_had_keeps_them
     stall = session.get(Stall, stall.id)
     assert (stall.status, stall.shop_name, stall.owner_phone, stall.category, stall.notes) == (
         "registered", "Rau Cô Ngọc", "0913222777", "Rau củ", "Góc chợ")
+
+
+def test_the_page_kept_for_stall_pages_never_opened_holds_the_census_form_and_no_stall(
+        logged_in, market, lan, make_stall):
+    """What the phone answers for a stall page it never kept: the census form's fields the
+    phone can fill (no phone: the phone's copy never has it), a fresh client id, nothing of
+    any stall; the market's list names it, to be kept with the list."""
+    make_stall(market, lan, stall_code="C-4", owner_phone="0912000444")
+    page = logged_in.get("/offline/stall").get_data(as_text=True)
+    main = page.partition("<main")[2]
+    for name in ("stall_code", "zone", "shop_name", "owner_name", "bank", "account_number",
+                 "holder_name", "consent"):
+        assert f'name="{name}"' in main, name
+    assert 'name="owner_phone"' not in main and 'name="notes"' not in main
+    assert _client_id_of(main)
+    assert "C-4" not in main and "0912000444" not in page
+    assert 'id="register-form"' in main and "action=" not in main.partition("<form")[2][:200]
+    listing = logged_in.get(f"/m/{market.code}/").get_data(as_text=True)
+    assert 'data-stand-in="/offline/stall"' in listing

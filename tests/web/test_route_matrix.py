@@ -70,6 +70,7 @@ MATRIX = [Row(*row) for row in [
     ("GET", "/rollup.<fmt>",                             LOGIN, 403, 403, 200, 403),
     ("GET", "/outbox",                                   LOGIN, 200, 200, 200, 200),
     ("GET", "/outbox/session",                           LOGIN, 200, 200, 200, 200),
+    ("GET", "/offline/stall",                            LOGIN, 200, 200, 200, 200),
     # Web pages of market A: its members and admins; another market's people never see it.
     ("GET", "/m/<code>/",                                LOGIN, 200, 200, 200, 404),
     ("GET", "/m/<code>/stalls/new",                      LOGIN, 200, 200, 200, 404),

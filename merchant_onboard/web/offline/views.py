@@ -18,8 +18,10 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from merchant_onboard.db import get_session, read_only
+from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.services import access, stall_lookup
 from merchant_onboard.web.assets import asset_url
+from merchant_onboard.web.forms import new_client_id
 from merchant_onboard.web.labels import labels_in
 from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.offline import bp
@@ -65,6 +67,7 @@ def service_worker():
             f"vendor/workbox-{name}/workbox-{name}.prod.js") for name in WORKBOX_MODULES},
         "outboxUrl": url_for("offline.outbox"),
         "loginUrl": url_for("auth.login"),
+        "standInUrl": url_for("offline.stall_stand_in"),
     }
     scripts = [asset_url(name) for name in (
         "vendor/workbox-sw/workbox-sw.js", "vendor/idb/umd.js", "js/outbox.js", "js/sw.js")]
@@ -103,6 +106,21 @@ def outbox():
     translated = labels_in(str(get_locale()))
     labels = {"events": translated["event"], "statuses": translated["status"]}
     return render_template("offline/outbox.html", labels=labels)
+
+
+@bp.get("/offline/stall")
+@read_only
+@login_required
+def stall_stand_in():
+    """What the service worker answers, without a signal, for a stall's page (or its census
+    form) the phone never kept: kept with the market's list, so that a stall found in the
+    phone's copy of the list is no dead end. Nothing of any stall is here: offline.js fills it
+    from that copy (``market_stalls``), and for a census stall shows the census form's fields
+    it knows, posted to that stall's form and so queued, then checked, like that form."""
+    translated = labels_in(str(get_locale()))
+    return render_template("offline/stall.html", statuses=translated["status"],
+                           values={"client_id": new_client_id()}, errors={},
+                           banks=list(default_registry()))
 
 
 @bp.get("/outbox/session")
