@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from merchant_onboard.domain.vietqr import build_payload
-from tests.browser.test_offline import _app_ready, _register_offline
+from tests.browser.test_offline import _app_ready, _census, _register_offline, _tap_found_offline
 from tests.browser.test_offline_photos import _qr_png
 
 pytestmark = pytest.mark.browser
@@ -120,7 +120,7 @@ def test_the_pages_anyone_opens_pass_axe_on_a_phone(market, phone_page, audit):
     audit.assert_clean()
 
 
-def test_the_volunteers_pages_pass_axe_on_a_phone(market, phone_page, audit, login):
+def test_the_volunteers_pages_pass_axe_on_a_phone(market, seed, phone_page, audit, login):
     volunteer, market, fresh, printed = market
     page = phone_page
     login(page, volunteer.username)
@@ -169,6 +169,13 @@ def test_the_volunteers_pages_pass_axe_on_a_phone(market, phone_page, audit, log
     # The badge says what its number counts, not only "1".
     expect(page.get_by_role("link", name="Chờ gửi: 1")).to_be_visible()
     audit.check(page, "outbox with a pending item")
+    page.context.set_offline(False)
+    # A census stall whose page was never opened, found without a signal: the page the phone
+    # keeps for it, with the census form.
+    _census(seed, market, ["N-7,Khu N,Phạm Thị Ngọc"])
+    _tap_found_offline(page, market, "ngoc", "N-7")
+    expect(page.locator("#stand-in")).to_have_attribute("data-status", "census")
+    audit.check(page, "stall page never kept, census stall (offline)")
     page.context.set_offline(False)
     audit.assert_clean()
 
