@@ -907,3 +907,31 @@ def test_a_census_stall_registered_meanwhile_comes_back_refused_with_the_servers
     expect(rejected.locator(".outbox-error")).to_contain_text("đã đăng ký rồi")
     with Session(get_engine(live_server.app)) as session:
         assert session.get(Stall, census_stall.id).shop_name == "Tạp hoá Cô Ba"
+
+
+def test_the_census_button_leads_to_the_kept_page_when_that_form_was_never_kept(
+        field, seed, phone_page, login):
+    """"Already in the census" without a signal, the census stall's form not on the phone:
+    the page kept for it opens with the census stall's facts and what was typed over them."""
+    page = phone_page
+    volunteer, market, _stall = field
+    target = _refused_for_a_census_code(field, seed, page, login)
+    # The list opened in another tab: its stalls and the page kept for stall pages.
+    other = page.context.new_page()
+    _go_online_ready(other, f"/m/{market.code}/")
+    for _ in range(50):
+        if other.evaluate("async (m) => (await MOOutbox.stalls(document.body.dataset.user, m))"
+                          ".length", market.code) == 2 and other.evaluate(
+                "async (u) => !!(await (await caches.open('mo-pages')).match(u))",
+                "/offline/stall"):
+            break
+        other.wait_for_timeout(100)
+    other.close()
+    page.evaluate("async (url) => (await caches.open('mo-pages')).delete(url)", target)
+    page.context.set_offline(True)
+    page.get_by_role("button", name=re.compile("Đăng ký gian hàng G-2 có sẵn")).click()
+    page.wait_for_url(f"**{target}")
+    expect(page.locator("#stand-in")).to_have_attribute("data-status", "census")
+    _shows_what_was_typed(page)
+    expect(page.get_by_label("Họ tên chủ hộ")).to_have_value("Lê Văn Tư")
+    expect(page.locator("[data-draft=restored]")).to_be_visible()
