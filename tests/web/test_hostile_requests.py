@@ -40,6 +40,7 @@ def _stall_count(session) -> int:
 
 
 @pytest.mark.expect_server_error
+@pytest.mark.own_app
 def test_the_error_page_renders_after_a_database_error(app, client, auth, market):
     """The 500 page used to read the signed-in user through the failed session
     (DetachedInstanceError in the top bar) and fall back to the server's bare page."""
