@@ -446,10 +446,15 @@ def _active_admin(user_id: int) -> sa.ColumnElement[bool]:
 
 
 def login_to_lock(session: Session, *, actor: User, username: str) -> User:
-    """The login an admin ``actor`` may lock or unlock (what a confirmation names)."""
+    """The login an admin ``actor`` may lock or unlock (what a confirmation names): anyone's
+    but their own."""
     if actor.role != Role.ADMIN:
         raise PermissionDenied(N_("Chỉ quản trị viên mới khoá được cả tài khoản."))
-    return _user_managed_by(session, actor, username)
+    user = require_user(session, username)
+    if user.id == actor.id:
+        # Said plainly rather than "not found": the list of logins shows one's own.
+        raise PermissionDenied(N_("Không thể tự khoá tài khoản của chính mình."))
+    return user
 
 
 def set_login_active(session: Session, *, actor: User, username: str, active: bool) -> User:
@@ -457,32 +462,9 @@ def set_login_active(session: Session, *, actor: User, username: str, active: bo
 
     Unlocking does not bring back the sessions that locking ended: their generation is past.
     A login already as asked (another admin locked it meanwhile, say) is left as it is, and
-    the log does not say this admin changed it.
-
-    An admin locked meanwhile changes nothing. Two admins locking each other at once were
-    both let in while both were active, and each locked the other: no admin was left. So the
-    actor's own login is part of the change: on PostgreSQL both rows are locked first, in id
-    order (the second request waits for the first, without a deadlock, and then sees what it
-    did), and the update itself requires the actor to be an active admin still, which on
-    SQLite (one writer at a time, reading the latest data) is the whole guard.
+    the log does not say this admin changed it. (``update_login`` holds the rules.)
     """
-    user = login_to_lock(session, actor=actor, username=username)
-    session.execute(select(User.id).where(User.id.in_([actor.id, user.id]))
-                    .order_by(User.id).with_for_update())
-    ended = {} if active else {"session_epoch": User.session_epoch + 1}
-    changed = session.execute(sa.update(User).where(User.id == user.id,
-                                                    User.active.is_(not active),
-                                                    _active_admin(actor.id))
-                              .values(active=active, **ended))
-    if changed.rowcount != 1:
-        session.rollback()
-        if session.scalar(sa.select(_active_admin(actor.id))):
-            return user
-        raise PermissionDenied(N_("Tài khoản của bạn vừa bị khoá."))
-    session.refresh(user)
-    _audit(session, actor, "user.unlock" if active else "user.lock", user)
-    session.commit()
-    return user
+    return update_login(session, actor=actor, username=username, active=active)
 
 
 #: The roles an admin moves a login between; admins are made on the command line.
@@ -490,10 +472,11 @@ _MOVABLE_ROLES = (Role.MANAGER, Role.VOLUNTEER)
 
 
 def login_to_change(session: Session, *, actor: User, username: str) -> User:
-    """The login whose name and role an admin ``actor`` may change (what its page shows)."""
+    """The login whose name and role an admin ``actor`` may change (what its page shows):
+    not an admin's (one's own included)."""
     if actor.role != Role.ADMIN:
         raise PermissionDenied(N_("Chỉ quản trị viên mới sửa được tài khoản."))
-    user = _user_managed_by(session, actor, username)
+    user = require_user(session, username)
     if user.role == Role.ADMIN:
         raise PermissionDenied(N_("Tài khoản quản trị chỉ sửa được bằng dòng lệnh."))
     return user
@@ -507,38 +490,102 @@ def change_login(session: Session, *, actor: User, username: str, display_name: 
     Its markets stay: a volunteer made a manager manages the markets they worked in. A manager
     made a volunteer loses rights, so their sessions and tokens end, as with any change that
     takes a right away. An admin's login (and one's own) is not changed here. Nothing
-    changed, nothing is written; a login changed meanwhile by another admin is a conflict.
+    changed, nothing is written. (``update_login`` holds the rules.)
     """
-    user = login_to_change(session, actor=actor, username=username)
+    return update_login(session, actor=actor, username=username, display_name=display_name,
+                        role=role)
+
+
+def update_login(session: Session, *, actor: User, username: str,
+                 display_name: str | None = None, role: str | None = None,
+                 active: bool | None = None) -> User:
+    """An admin changes what is given (None: left as it is) of a login: its display name
+    (empty: the username) and role, on an admin's login never (``login_to_change``), and
+    whether it is active (``login_to_lock``); commits once, or writes nothing when nothing
+    given differs from what is stored. The web's pages give a name and role, or a lock; the
+    API any of them, all or nothing.
+
+    A lock, or a manager made a volunteer, ends the login's sessions and tokens. Each kind of
+    change is logged as its page logs it: ``user.update`` with the changes, ``user.lock`` or
+    ``user.unlock``.
+
+    An admin locked meanwhile changes nothing. Two admins locking each other at once were
+    both let in while both were active, and each locked the other: no admin was left. So the
+    actor's own login is part of the change: on PostgreSQL both rows are locked first, in id
+    order (the second request waits for the first, without a deadlock, and then sees what it
+    did), and the update itself requires the actor to be an active admin still, which on
+    SQLite (one writer at a time, reading the latest data) is the whole guard. A login that
+    became meanwhile what was asked (another admin locked it, say) is left as it is, and the
+    log does not say this admin changed it; one changed otherwise meanwhile is a conflict.
+    """
+    editing = display_name is not None or role is not None
+    user = (login_to_change if editing else login_to_lock)(session, actor=actor,
+                                                           username=username)
     errors: list[DomainError] = []
-    try:
-        display_name = clean_text(display_name, field="display_name",
-                                  max_length=DISPLAY_NAME_MAX) or user.username
-    except ValidationError as error:
-        errors.append(error)
-    if role not in {r.value for r in _MOVABLE_ROLES}:
+    if display_name is not None:
+        try:
+            display_name = clean_text(display_name, field="display_name",
+                                      max_length=DISPLAY_NAME_MAX) or user.username
+        except ValidationError as error:
+            errors.append(error)
+    if role is not None and role not in {r.value for r in _MOVABLE_ROLES}:
         errors.append(ValidationError(N_("Chọn vai trò quản lý chợ hoặc tình nguyện viên."),
                                       field="role"))
     if errors:
         raise FormErrors(errors)
-    was = {"display_name": user.display_name, "role": user.role}
-    changes = {field: [old, new] for (field, old), new in zip(was.items(), (display_name, role))
-               if old != new}
+    wanted = {field: value for field, value in
+              (("display_name", display_name), ("role", role), ("active", active))
+              if value is not None}
+    if not wanted:
+        return user
+    session.execute(select(User.id).where(User.id.in_([actor.id, user.id]))
+                    .order_by(User.id).with_for_update())
+    session.refresh(user)
+    was = {field: getattr(user, field) for field in wanted}
+    changes = {field: [was[field], new] for field, new in wanted.items() if was[field] != new}
     if not changes:
+        session.rollback()
         return user
     values: dict = {field: new for field, (_old, new) in changes.items()}
-    if role == Role.VOLUNTEER and user.role == Role.MANAGER:
+    if active is False or (role == Role.VOLUNTEER and was["role"] == Role.MANAGER):
         values["session_epoch"] = User.session_epoch + 1
     updated = session.execute(sa.update(User).where(
-        User.id == user.id, User.role == was["role"],
-        User.display_name == was["display_name"]).values(**values))
+        User.id == user.id, _active_admin(actor.id),
+        *(getattr(User, field) == old for field, old in was.items())).values(**values))
     if updated.rowcount != 1:
         session.rollback()
+        if not session.scalar(sa.select(_active_admin(actor.id))):
+            raise PermissionDenied(N_("Tài khoản của bạn vừa bị khoá."))
+        session.refresh(user)
+        if all(getattr(user, field) == new for field, new in wanted.items()):
+            return user
         raise ConflictError(N_("Tài khoản này vừa được thay đổi. Hãy tải lại trang."))
     session.refresh(user)
-    _audit(session, actor, "user.update", user, data={"changes": changes})
+    if "active" in changes:
+        _audit(session, actor, "user.unlock" if active else "user.lock", user)
+    edits = {field: change for field, change in changes.items() if field != "active"}
+    if edits:
+        _audit(session, actor, "user.update", user, data={"changes": edits})
     session.commit()
     return user
+
+
+def list_logins(session: Session, *, actor: User) -> list[tuple[User, list[str]]]:
+    """Every login with the codes of its markets (``all_logins``), for an admin ``actor``."""
+    _require_admin_reader(actor)
+    return all_logins(session)
+
+
+def login_of(session: Session, *, actor: User, username: str) -> tuple[User, list[str]]:
+    """One login with the codes of its markets, for an admin ``actor``."""
+    _require_admin_reader(actor)
+    user = require_user(session, username)
+    return user, market_codes(session, user)
+
+
+def _require_admin_reader(actor: User) -> None:
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied(N_("Chỉ quản trị viên mới xem được các tài khoản."))
 
 
 class MemberAdded(NamedTuple):
