@@ -102,7 +102,8 @@ def test_every_read_only_view_answers_every_role_without_writing(app, client, au
     stall = make_stall(market, volunteer)
     marked = {rule.endpoint: rule for rule in app.url_map.iter_rules()
               if getattr(app.view_functions[rule.endpoint], "read_only", False)}
-    assert {"stalls.market", "stalls.detail", "api.list_stalls"} <= set(marked)
+    assert {"stalls.market", "stalls.detail", "api.list_stalls", "api.list_users",
+            "api.get_user"} <= set(marked)
     values = {"code": market.code, "stall_id": stall.id, "username": volunteer.username}
     for username in ("lan", "thu", "quan"):
         token = api_token(username)

@@ -137,6 +137,10 @@ MATRIX = [Row(*row) for row in [
     ("GET", "/api/v1/markets/<code>/posters",            401, 403, 200, 200, 404),
     # Logins and members (the outsider manages market B: creating there is theirs to try).
     ("POST", "/api/v1/users",                            401, 403, 422, 422, 422),
+    # Every login: the admins' (the logins page); a PATCH of {} changes nothing.
+    ("GET", "/api/v1/users",                             401, 403, 403, 200, 403),
+    ("GET", "/api/v1/users/<username>",                  401, 403, 403, 200, 403),
+    ("PATCH", "/api/v1/users/<username>",                401, 403, 403, 200, 403),
     ("POST", "/api/v1/users/me/password",                401, 422, 422, 422, 422),
     ("POST", "/api/v1/users/<username>/password-reset",  401, 404, 200, 200, 404),
     ("GET", "/api/v1/markets/<code>/members",            401, 403, 200, 200, 404),

@@ -1,7 +1,8 @@
-"""Logins and market members: create, add, remove, change and reset passwords (issue 13).
+"""Logins and market members: create, add, remove, change and reset passwords (issue 13);
+the admins' logins: list them, read one, correct its name and role, lock or unlock it.
 
 Scoped like the pages: an admin acts on anyone, a manager on the volunteers of the markets
-they manage; others are told *not found*.
+they manage; others are told *not found*. Every login is the admins' only (403 for others).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import api_user, json_body, token_required
 from merchant_onboard.web.api.openapi import operation, path_param, problems, response
 from merchant_onboard.web.api.schemas import (
-    MemberPage, PasswordChange, PasswordReset, PasswordResetAnswer, Person, PersonCreated,
-    UserCreate,
+    Login, LoginChange, LoginPage, MemberPage, PasswordChange, PasswordReset,
+    PasswordResetAnswer, Person, PersonCreated, UserCreate,
 )
 from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.security import login_limits, reset_link_token
@@ -34,6 +35,31 @@ def create_user():
     out = PersonCreated(**Person.of(made.user).model_dump(), markets=made.market_codes,
                         temporary_password=made.temporary_password)
     return out.body(), 201, {"Cache-Control": "no-store"}
+
+
+@bp.get("/users")
+@read_only
+@token_required
+def list_users():
+    rows = users.list_logins(get_session(), actor=api_user())
+    return LoginPage(items=[Login.of(user, codes) for user, codes in rows],
+                     total=len(rows)).body()
+
+
+@bp.get("/users/<username>")
+@read_only
+@token_required
+def get_user(username: str):
+    return Login.of(*users.login_of(get_session(), actor=api_user(), username=username)).body()
+
+
+@bp.patch("/users/<username>")
+@token_required
+def update_user(username: str):
+    changes = json_body(LoginChange).model_dump(exclude_unset=True)
+    session = get_session()
+    user = users.update_login(session, actor=api_user(), username=username, **changes)
+    return Login.of(user, users.market_codes(session, user)).body()
 
 
 @bp.get("/markets/<code>/members")
@@ -99,14 +125,39 @@ def _has_body() -> bool:
 _CODE, _USERNAME = path_param("code", "string"), path_param("username", "string")
 
 OPENAPI_PATHS = {
-    "/users": {"post": operation(
-        "Create a manager or volunteer login", tag="people", body=UserCreate,
-        description="Admins create both roles for any market; managers create volunteers of "
-                    "the markets they manage. Passwords: at least 10 characters, not the "
-                    "username, a market code or a common password.",
-        responses={"201": response("Created; `temporary_password` only when none was given.",
-                                   PersonCreated),
-                   **problems(400, 403, 404, 409, 422)})},
+    "/users": {
+        "get": operation(
+            "Every login (administrators)", tag="people",
+            responses={"200": response("The logins with their markets, as the web's logins "
+                                       "page lists them (not paginated).", LoginPage),
+                       **problems(403)}),
+        "post": operation(
+            "Create a manager or volunteer login", tag="people", body=UserCreate,
+            description="Admins create both roles for any market; managers create volunteers "
+                        "of the markets they manage. Passwords: at least 10 characters, not "
+                        "the username, a market code or a common password.",
+            responses={"201": response("Created; `temporary_password` only when none was "
+                                       "given.", PersonCreated),
+                       **problems(400, 403, 404, 409, 422)}),
+    },
+    "/users/{username}": {
+        "get": operation(
+            "One login (administrators)", tag="people", parameters=[_USERNAME],
+            description="The username is matched as typed around spaces, in any case.",
+            responses={"200": response("The login.", Login), **problems(403, 404)}),
+        "patch": operation(
+            "Correct a login's name or role, lock or unlock it (administrators)",
+            tag="people", parameters=[_USERNAME], body=LoginChange,
+            description="The fields sent change, by the rules of the web's logins page; "
+                        "the others keep their values, and a field sent as it is stored "
+                        "changes nothing (nothing is written or logged). An admin's login "
+                        "(one's own included) is changed on the command line only, though "
+                        "another admin may be locked; one's own login may not. All or "
+                        "nothing: a wrong field changes no other. Each change is written to "
+                        "the audit log.",
+            responses={"200": response("The login as it now is.", Login),
+                       **problems(400, 403, 404, 409, 422)}),
+    },
     "/users/me/password": {"post": operation(
         "Change one's own password", tag="people", body=PasswordChange,
         description="Every session and token of the user ends, this token included. A wrong "

@@ -266,6 +266,20 @@ class UserCreate(Request):
     markets: list[str] = documented(description="Codes of the markets the login works in.")
 
 
+class LoginChange(Request):
+    """What an admin changes of a login (the web's logins page): the fields sent."""
+
+    display_name: str = may_be_left_out(maxLength=DISPLAY_NAME_MAX,
+                                        description="Empty: the username.")
+    role: str = may_be_left_out(
+        enum=[Role.MANAGER.value, Role.VOLUNTEER.value],
+        description="A manager made a volunteer is logged out everywhere (sessions and "
+                    "tokens); a volunteer made a manager manages the markets she works in.")
+    active: bool = may_be_left_out(
+        description="false locks the whole login: every market, and its sessions and tokens "
+                    "end; true unlocks it (what the lock ended stays ended).")
+
+
 class PasswordChange(Request):
     current_password: str
     new_password: str = documented(minLength=PASSWORD_MIN)
@@ -552,6 +566,31 @@ class PersonCreated(Person):
 
 class MemberPage(Page):
     items: list[Person]
+
+
+class Login(Answer):
+    """A login as the admins' logins page shows it."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool = Field(description="false: locked by an admin.")
+    must_change_password: bool
+    last_login_at: Timestamp | None
+    markets: list[str] = Field(description="Codes of the markets it works in.")
+
+    @classmethod
+    def of(cls, user: Any, markets: list[str]) -> Login:
+        return cls(id=user.id, username=user.username, display_name=user.display_name,
+                   role=user.role, active=user.active,
+                   must_change_password=user.must_change_password,
+                   last_login_at=user.last_login_at, markets=markets)
+
+
+class LoginPage(Page):
+    items: list[Login] = Field(description="Admins first, then managers, then volunteers; "
+                                           "by username.")
 
 
 class PasswordResetAnswer(Answer):
