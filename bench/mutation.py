@@ -39,7 +39,8 @@ GOAL = 0.90
 
 #: The modules issue 15 sets the goal for (paths under the package; a folder means its files).
 GOAL_MODULES = ("domain/vietqr/", "domain/funnel.py", "services/access.py", "services/stalls.py",
-                "services/onboarding.py", "services/users.py", "services/posters.py",
+                "services/onboarding.py", "services/users.py", "services/authentication.py",
+                "services/membership.py", "services/posters.py",
                 "services/verification.py", "services/exports.py")
 
 # mutmut's exit codes per mutant (mutmut/stats.py): a timeout or a type-check failure also

@@ -60,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
-    #: Login throttle (services.users.LoginLimits), per window: failures for one username
+    #: Login throttle (services.authentication.LoginLimits), per window: failures for one username
     #: from one address; failures for a username from anywhere before each next attempt
     #: waits 1, 2, 4 … seconds, at most LOGIN_DELAY_MAX_SECONDS; failures from one address
     #: across usernames (a market's shared hotspot).

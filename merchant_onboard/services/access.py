@@ -111,7 +111,7 @@ def enter_market(session: Session, user: User, code: str, *,
 
 def load_user_entering_market(session: Session, user_id: int, code: str, *,
                               zones: bool = False) -> User | None:
-    """The active user ``user_id`` (as ``users.get_active_user``), read in the same statement
+    """The active user ``user_id`` (as ``authentication.get_active_user``), read in the same statement
     as what ``enter_market(…, code, zones=zones)`` reads for them.
 
     For a request whose first step is to enter the market ``code``: loading the signed-in user

@@ -1,14 +1,13 @@
-"""Accounts: create logins, check passwords under the throttle, passwords, sessions, markets.
+"""Logins: usernames, creating logins, passwords and sessions, and the admins' changes.
 
 Who may change whom:
-- an admin creates managers and volunteers, adds anyone to any market and removes them, resets
-  anyone's password, and alone locks or unlocks a whole login, corrects its display name or
-  moves it between manager and volunteer;
-- a manager creates volunteers for the markets they manage, adds an existing volunteer to such a
-  market or removes one from it (that market only), and resets the passwords of volunteers
-  who work only in markets they manage (a reset is a way in as that person).
-Every such change is audited with its actor, and every change that takes a right away raises
-the login's session generation (``User.session_epoch``), which ends its sessions and tokens.
+- an admin creates managers and volunteers, resets anyone's password, and alone locks or
+  unlocks a whole login, corrects its display name or moves it between manager and volunteer;
+- a manager creates volunteers for the markets they manage and resets the passwords of
+  volunteers who work only in markets they manage (a reset is a way in as that person).
+Every such change is audited with its actor (``audit``), and every change that takes a right
+away raises the login's session generation (``revoke_sessions``), which ends its sessions and
+tokens. Signing in is ``authentication``; who works in which market, ``membership``.
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -26,14 +23,12 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from merchant_onboard.domain.errors import (
-    N_, ConflictError, DomainError, FormErrors, NotFoundError, PermissionDenied, ThrottledError,
-    ValidationError,
+    N_, ConflictError, DomainError, FormErrors, NotFoundError, PermissionDenied, ValidationError,
 )
 from merchant_onboard.domain.passwords import password_problem, temporary_password
 from merchant_onboard.domain.text import clean_text
-from merchant_onboard.models import AuditEntry, Event, Market, Membership, Role, User
-from merchant_onboard.models.base import utcnow
-from merchant_onboard.services import access, throttle
+from merchant_onboard.models import AuditEntry, Market, Membership, Role, User
+from merchant_onboard.services import access, authentication
 
 #: werkzeug's default (scrypt); the test suite lowers it, since hashing cost is not under test.
 PASSWORD_METHOD = "scrypt"
@@ -42,53 +37,6 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 #: A username as it may be typed (it is lower-cased): the API document's pattern.
 USERNAME_PATTERN = USERNAME_RE.pattern.replace("a-z", "a-zA-Z")
 DISPLAY_NAME_MAX = 120
-
-# Checked against when the username is unknown, so a wrong name costs as long as a wrong
-# password and response times do not reveal which usernames exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
-
-
-class AccountLocked(PermissionDenied):
-    """The right password for a login an admin locked: said plainly, not counted as a guess."""
-
-
-@dataclass(frozen=True)
-class LoginLimits:
-    """The login throttle (issue 13), per window of ``window`` seconds.
-
-    - ``pair``: failures for one username from one address, then that pair waits for the
-      window to end: a guesser's own address, or one person mistyping again and again.
-    - ``username_free``: failures for a username from anywhere before every further attempt
-      waits 1, 2, 4 … seconds (at most ``delay_cap``): slows guessing from many addresses
-      without locking the real owner out: the right password from a new address gets in
-      after a short wait.
-    - ``address``: failures from one address across usernames, high enough for a market's
-      shared hotspot of 30 volunteers each mistyping a few times.
-    """
-
-    pair: int = 5
-    username_free: int = 10
-    delay_cap: int = 60
-    address: int = 100
-    window: int = 900
-
-    def rules(self, username: str, address: str) -> list[throttle.Rule]:
-        return [throttle.Rule(_pair_key(username, address), limit=self.pair),
-                throttle.Rule(_username_key(username), free=self.username_free,
-                              delay_cap=self.delay_cap),
-                throttle.Rule(_address_key(address), limit=self.address)]
-
-
-def _pair_key(username: str, address: str) -> str:
-    return f"login:pair:{address}|{username}"
-
-
-def _username_key(username: str) -> str:
-    return f"login:user:{username}"
-
-
-def _address_key(address: str) -> str:
-    return f"login:addr:{address}"
 
 
 def clean_username(value: str) -> str:
@@ -147,7 +95,7 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         session.flush()
         for market in markets:
             session.add(Membership(user_id=user.id, market_id=market.id))
-        _audit(session, actor, "user.create", user,
+        audit(session, actor, "user.create", user,
                data={"role": role, "markets": list(market_codes)})
         session.commit()
     except IntegrityError:
@@ -203,82 +151,19 @@ def _check_may_create(session: Session, actor: User, role: str, codes: list[str]
         access.require_market(session, actor, code, manage=True)
 
 
-def authenticate(session: Session, *, username: str, password: str, address: str,
-                 limits: LoginLimits) -> User:
-    """The active user with this name and password, under the login throttle; commits.
-
-    The attempt is counted before the password is hashed (``throttle.reserve``), so parallel
-    guesses cannot all pass a check made before any of them was counted; a right password
-    takes its count back.
-    """
-    username = username.strip().lower()
-    keys = _reserve_guess(session, limits, username, address, _LOGIN_REFUSALS)
-    user = session.exec(select(User).where(User.username == username)).first()
-    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not valid:
-        raise ValidationError(N_("Sai tên đăng nhập hoặc mật khẩu."), field="password")
-    if not user.active:
-        throttle.release(session, keys)
-        session.commit()
-        raise AccountLocked(N_("Tài khoản này đã bị khoá. Hãy liên hệ quản trị viên."))
-    _forgive_guess(session, keys)
-    user.last_login_at = utcnow()
-    session.add(user)
-    session.commit()
-    return user
-
-
-#: What a throttled guess is told: (to wait a while, to wait minutes).
-_LOGIN_REFUSALS = (N_("Vui lòng đợi %(seconds)s giây rồi đăng nhập lại."),
-                   N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút."))
 _CURRENT_PASSWORD_REFUSALS = (
     N_("Vui lòng đợi %(seconds)s giây rồi nhập lại mật khẩu hiện tại."),
     N_("Nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút."))
 
 
-def _reserve_guess(session: Session, limits: LoginLimits, username: str, address: str,
-                   refusals: tuple[str, str]) -> list[str]:
-    """Count one guess at ``username``'s password under the login throttle, before it is
-    checked, or raise ``ThrottledError``; commits. Returns the keys it was counted on.
-
-    The login form and the password change count on the same keys: a stolen session must
-    not become a way to guess the password without the login's limits.
-    """
-    rules = limits.rules(username, address)
-    wait = throttle.reserve(session, rules, window=limits.window)
-    if wait > limits.delay_cap:
-        raise ThrottledError(refusals[1], minutes=-(-wait // 60), seconds=wait)
-    if wait:
-        raise ThrottledError(refusals[0], seconds=wait)
-    return [rule.key for rule in rules]
-
-
-def _forgive_guess(session: Session, keys: list[str]) -> None:
-    """The right password: its guess was no failure, and the username's and the pair's
-    failures before it are forgiven (the address's, from other usernames, are not)."""
-    throttle.release(session, keys[2:], forget=keys[:2])
-
-
-def get_active_user(session: Session, user_id: int) -> User | None:
-    """The user behind a session cookie or token, if still active.
-
-    Asked on every request, so the statement is built once (``Session.get`` builds its own
-    each time).
-    """
-    return session.execute(_ACTIVE_USER, {"user_id": user_id}).scalar_one_or_none()
-
-
-_ACTIVE_USER = select(User).where(User.id == sa.bindparam("user_id"), User.active.is_(True))
-
-
-def _end_sessions(session: Session, user: User) -> None:
+def revoke_sessions(session: Session, user: User) -> None:
     """Raise the session generation: every cookie and token issued before stops working."""
     session.execute(sa.update(User).where(User.id == user.id)
                     .values(session_epoch=User.session_epoch + 1))
     session.refresh(user)
 
 
-def _audit(session: Session, actor: User | None, action: str, target: User,
+def audit(session: Session, actor: User | None, action: str, target: User,
            market: Market | None = None, data: dict | None = None) -> None:
     session.add(AuditEntry(actor_id=actor.id if actor else None, action=action,
                            target=target.username, market_id=market.id if market else None,
@@ -287,8 +172,8 @@ def _audit(session: Session, actor: User | None, action: str, target: User,
 
 def end_all_sessions(session: Session, *, user: User) -> User:
     """Log ``user`` out everywhere (logout): every session, remember cookie and token; commits."""
-    _end_sessions(session, user)
-    _audit(session, user, "sessions.end", user)
+    revoke_sessions(session, user)
+    audit(session, user, "sessions.end", user)
     session.commit()
     return user
 
@@ -298,7 +183,7 @@ def set_password(session: Session, *, user: User, password: str) -> None:
 
     Audited without an actor: whoever runs the server's command line is no login."""
     _store_password(session, user, password, must_change=False)
-    _audit(session, None, "password.reset", user, data={"by": "operator"})
+    audit(session, None, "password.reset", user, data={"by": "operator"})
     session.commit()
 
 
@@ -311,7 +196,7 @@ def _store_password(session: Session, user: User, password: str, *, must_change:
     user.must_change_password = must_change
     session.add(user)
     session.flush()
-    _end_sessions(session, user)
+    revoke_sessions(session, user)
 
 
 def market_codes(session: Session, user: User) -> list[str]:
@@ -321,17 +206,19 @@ def market_codes(session: Session, user: User) -> list[str]:
 
 
 def change_password(session: Session, *, user: User, current_password: str,
-                    new_password: str, address: str, limits: LoginLimits) -> User:
+                    new_password: str, address: str,
+                    limits: authentication.LoginLimits) -> User:
     """``user`` changes their own password, knowing the current one; commits.
 
     The current password is a guess like a login's, counted under the same throttle.
     Every session and token of the user ends, this one included: the caller logs the user in
     again under the new generation.
     """
-    keys = _reserve_guess(session, limits, user.username, address, _CURRENT_PASSWORD_REFUSALS)
+    keys = authentication.reserve_guess(session, limits, user.username, address,
+                                        _CURRENT_PASSWORD_REFUSALS)
     if not check_password_hash(user.password_hash, current_password):
         raise ValidationError(N_("Mật khẩu hiện tại không đúng."), field="current_password")
-    _forgive_guess(session, keys)
+    authentication.forgive_guess(session, keys)
     session.commit()
     if check_password_hash(user.password_hash, new_password):
         raise ValidationError(N_("Mật khẩu mới phải khác mật khẩu hiện tại."),
@@ -340,7 +227,7 @@ def change_password(session: Session, *, user: User, current_password: str,
         _store_password(session, user, new_password, must_change=False)
     except ValidationError as error:
         raise ValidationError(error.message, field="new_password", **error.params) from None
-    _audit(session, user, "password.change", user)
+    audit(session, user, "password.change", user)
     session.commit()
     return user
 
@@ -365,7 +252,7 @@ def set_password_from_link(session: Session, *, user_id: int, epoch: int,
         _store_password(session, user, new_password, must_change=False)
     except ValidationError as error:
         raise ValidationError(error.message, field="new_password", **error.params) from None
-    _audit(session, user, "password.change", user, data={"by": "link"})
+    audit(session, user, "password.change", user, data={"by": "link"})
     session.commit()
     return user
 
@@ -379,8 +266,8 @@ def reset_password(session: Session, *, actor: User, username: str) -> tuple[Use
     user.must_change_password = True
     session.add(user)
     session.flush()
-    _end_sessions(session, user)
-    _audit(session, actor, "password.reset", user)
+    revoke_sessions(session, user)
+    audit(session, actor, "password.reset", user)
     session.commit()
     return user, temporary
 
@@ -562,10 +449,10 @@ def update_login(session: Session, *, actor: User, username: str,
         raise ConflictError(N_("Tài khoản này vừa được thay đổi. Hãy tải lại trang."))
     session.refresh(user)
     if "active" in changes:
-        _audit(session, actor, "user.unlock" if active else "user.lock", user)
+        audit(session, actor, "user.unlock" if active else "user.lock", user)
     edits = {field: change for field, change in changes.items() if field != "active"}
     if edits:
-        _audit(session, actor, "user.update", user, data={"changes": edits})
+        audit(session, actor, "user.update", user, data={"changes": edits})
     session.commit()
     return user
 
@@ -586,98 +473,6 @@ def login_of(session: Session, *, actor: User, username: str) -> tuple[User, lis
 def _require_admin_reader(actor: User) -> None:
     if actor.role != Role.ADMIN:
         raise PermissionDenied(N_("Chỉ quản trị viên mới xem được các tài khoản."))
-
-
-class MemberAdded(NamedTuple):
-    """Who ``add_member`` found, and whether they were added (False: already a member)."""
-
-    user: User
-    added: bool
-
-
-def add_member(session: Session, *, actor: User, market: Market,
-               username: str) -> MemberAdded:
-    """Add an existing login to ``market`` (access to manage it already checked); commits.
-
-    A manager adds volunteers; an admin also adds managers. Adding a member twice is a no-op,
-    which the result says: the page must not tell a manager someone was added.
-    """
-    typed = username.strip().lower()
-    if not typed:
-        raise ValidationError(N_("Nhập tên đăng nhập của người cần thêm."), field="username")
-    user = session.exec(select(User).where(User.username == typed)).first()
-    if user is None or user.role == Role.ADMIN or \
-            (actor.role != Role.ADMIN and user.role != Role.VOLUNTEER):
-        raise NotFoundError(N_("Không tìm thấy người dùng “%(username)s”."), username=username)
-    if session.get(Membership, (user.id, market.id)) is not None:
-        return MemberAdded(user, added=False)
-    session.add(Membership(user_id=user.id, market_id=market.id))
-    _audit(session, actor, "membership.add", user, market)
-    try:
-        session.commit()
-    except IntegrityError:
-        # Added meanwhile by another request (another manager, a double tap): the
-        # membership's primary key kept one, and this add is the no-op it would have been.
-        session.rollback()
-        if session.get(Membership, (user.id, market.id)) is None:
-            raise
-        return MemberAdded(user, added=False)
-    return MemberAdded(user, added=True)
-
-
-def member_to_remove(session: Session, *, actor: User, market: Market, username: str) -> User:
-    """The member of ``market`` whom ``actor`` may take out of it (what a confirmation names):
-    a volunteer for a manager, anyone but themselves for an admin. Others are *not found*."""
-    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
-    membership = session.get(Membership, (user.id, market.id)) if user else None
-    if membership is None or user is None or user.id == actor.id or \
-            (actor.role != Role.ADMIN and user.role != Role.VOLUNTEER):
-        raise NotFoundError(_NOT_A_MEMBER)
-    return user
-
-
-_NOT_A_MEMBER = N_("Không tìm thấy người này trong chợ.")
-
-
-def remove_member(session: Session, *, actor: User, market: Market, username: str) -> User:
-    """Take ``username`` out of ``market`` only (the market-scoped lock); commits.
-
-    A manager removes volunteers, an admin anyone. Their sessions and tokens end, so a page
-    or offline copy of this market stops at once; their other markets stay.
-    """
-    user = member_to_remove(session, actor=actor, market=market, username=username)
-    removed = session.execute(sa.delete(Membership).where(Membership.user_id == user.id,
-                                                          Membership.market_id == market.id))
-    if removed.rowcount != 1:
-        # Removed meanwhile by another request: this one finds no one, as if it came after,
-        # and neither logs a second removal nor ends the sessions again.
-        session.rollback()
-        raise NotFoundError(_NOT_A_MEMBER)
-    _end_sessions(session, user)
-    _audit(session, actor, "membership.remove", user, market)
-    session.commit()
-    return user
-
-
-@dataclass(frozen=True)
-class Member:
-    user: User
-    #: The later of the last login and the last onboarding step recorded (None: never).
-    last_activity: datetime | None
-
-
-def members(session: Session, market: Market) -> list[Member]:
-    """The people working in ``market``, by name, with their last activity there."""
-    last_step = (select(sa.func.max(Event.created_at))
-                 .where(Event.actor_id == User.id, Event.market_id == market.id)
-                 .scalar_subquery())
-    query = (select(User, last_step).join(Membership, Membership.user_id == User.id)
-             .where(Membership.market_id == market.id).order_by(User.display_name))
-    out = []
-    for user, last in session.execute(query):
-        times = [t for t in (user.last_login_at, last) if t is not None]
-        out.append(Member(user, max(times) if times else None))
-    return out
 
 
 def all_logins(session: Session) -> list[tuple[User, list[str]]]:

@@ -21,7 +21,7 @@ from flask import current_app, request
 from merchant_onboard.db import get_session
 from merchant_onboard.models import User
 from merchant_onboard.services import access
-from merchant_onboard.services.users import get_active_user
+from merchant_onboard.services.authentication import get_active_user
 
 F = TypeVar("F", bound=Callable)
 
@@ -36,7 +36,7 @@ def enters_market(*, zones: bool = False) -> Callable[[F], F]:
 
 
 def load_active_user(user_id: int) -> User | None:
-    """The active user ``user_id`` (``users.get_active_user``) for this request; with the
+    """The active user ``user_id`` (``authentication.get_active_user``) for this request; with the
     market of the URL in the same statement when the request's view is marked."""
     session = get_session()
     view = current_app.view_functions.get(request.endpoint or "")

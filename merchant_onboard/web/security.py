@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from merchant_onboard.extensions import csrf, login_manager
 from merchant_onboard.models import User
-from merchant_onboard.services.users import LoginLimits
+from merchant_onboard.services.authentication import LoginLimits
 from merchant_onboard.web.market_entry import load_active_user
 
 _TOKEN_SALT = "merchant-onboard-api-token"

@@ -14,7 +14,7 @@ from merchant_onboard.domain.errors import (
     ConflictError, FormErrors, NotFoundError, PermissionDenied, ThrottledError, ValidationError,
 )
 from merchant_onboard.models import AuditEntry, Membership, Role, Throttle, User
-from merchant_onboard.services import throttle, users
+from merchant_onboard.services import authentication, membership, throttle, users
 from tests.factories import TEST_PASSWORD
 
 
@@ -29,13 +29,13 @@ def market(make_market):
 
 def sign_in(session, username, password=TEST_PASSWORD, *, address="10.0.0.1", max_failures=3,
             window=900):
-    limits = users.LoginLimits(pair=max_failures, window=window)
-    return users.authenticate(session, username=username, password=password, address=address,
+    limits = authentication.LoginLimits(pair=max_failures, window=window)
+    return authentication.authenticate(session, username=username, password=password, address=address,
                               limits=limits)
 
 
 def change_own_password(session, user, current, new, *, address="10.0.0.1",
-                        limits=users.LoginLimits()):
+                        limits=authentication.LoginLimits()):
     return users.change_password(session, user=user, current_password=current,
                                  new_password=new, address=address, limits=limits)
 
@@ -151,10 +151,10 @@ def test_unknown_and_locked_users_cannot_sign_in(session, market):
     with pytest.raises(ValidationError) as caught:
         sign_in(session, "nobody", TEST_PASSWORD, max_failures=10)
     assert caught.value.field == "password"
-    with pytest.raises(users.AccountLocked):
+    with pytest.raises(authentication.AccountLocked):
         sign_in(session, "lan", TEST_PASSWORD, max_failures=10)
-    assert users.get_active_user(session, lan.id) is None
-    assert users.get_active_user(session, admin.id).id == admin.id
+    assert authentication.get_active_user(session, lan.id) is None
+    assert authentication.get_active_user(session, admin.id).id == admin.id
 
 
 def test_a_new_password_replaces_the_old_one(session):
@@ -191,7 +191,7 @@ def test_members_are_listed_by_display_name_and_users_found_by_name(session, mar
     for name, shown, where in (("a", "Vân", market), ("b", "Bình", market), ("c", "An", other)):
         users.create_user(session, username=f"{name}{name}", password=TEST_PASSWORD,
                           role=Role.VOLUNTEER, display_name=shown, market_codes=[where.code])
-    assert [m.user.display_name for m in users.members(session, market)] == ["Bình", "Vân"]
+    assert [m.user.display_name for m in membership.members(session, market)] == ["Bình", "Vân"]
     assert users.require_user(session, " AA ").display_name == "Vân"
     with pytest.raises(NotFoundError) as caught:
         users.require_user(session, "zz")
@@ -216,7 +216,7 @@ def test_a_manager_creates_a_volunteer_of_the_market_and_that_is_audited(session
                               market_codes=[market.code])
     assert (made.user.role, made.user.display_name, made.temporary_password) == \
         (Role.VOLUNTEER, "lê lan", None)
-    assert [m.user.username for m in users.members(session, market)] == ["boss", "lan"]
+    assert [m.user.username for m in membership.members(session, market)] == ["boss", "lan"]
     audit = session.exec(select(AuditEntry).where(AuditEntry.target == "lan")).one()
     assert audit.actor_id == manager.id
 
@@ -265,7 +265,7 @@ def test_removal_from_a_market_is_audited_and_ends_sessions(session, market, mak
     lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
                             role=Role.VOLUNTEER, market_codes=[market.code, other.code])
     epoch = lan.session_epoch
-    users.remove_member(session, actor=manager, market=market, username="lan")
+    membership.remove_member(session, actor=manager, market=market, username="lan")
     assert session.get(Membership, (lan.id, market.id)) is None
     assert session.get(Membership, (lan.id, other.id)) is not None
     assert session.get(User, lan.id).session_epoch == epoch + 1
@@ -275,7 +275,7 @@ def test_removal_from_a_market_is_audited_and_ends_sessions(session, market, mak
                            ).all()
     assert [(e.action, e.target, e.actor_id) for e in entries] == [
         ("membership.remove", "lan", manager.id)]
-    users.add_member(session, actor=manager, market=market, username="lan")
+    membership.add_member(session, actor=manager, market=market, username="lan")
     assert session.get(Membership, (lan.id, market.id)) is not None
 
 
@@ -291,9 +291,9 @@ def test_a_manager_cannot_remove_a_manager_or_someone_of_another_market(
     for target in ("boss2", "hoa", "boss", "nobody"):
         # Nor is anyone named on the confirmation page.
         with pytest.raises(NotFoundError):
-            users.member_to_remove(session, actor=manager, market=market, username=target)
+            membership.member_to_remove(session, actor=manager, market=market, username=target)
         with pytest.raises(NotFoundError):
-            users.remove_member(session, actor=manager, market=market, username=target)
+            membership.remove_member(session, actor=manager, market=market, username=target)
         with pytest.raises(NotFoundError):
             users.reset_password(session, actor=manager, username=target)
     with pytest.raises(PermissionDenied):
@@ -379,12 +379,12 @@ def test_a_members_last_activity_is_their_later_login_or_step_in_that_market(
     make_stall(other, minh, stall_code="K-1")
     stall_time = session.get(type(stall), stall.id).registered_at
     assert stall_time > old
-    found = {m.user.username: m.last_activity for m in users.members(session, market)}
+    found = {m.user.username: m.last_activity for m in membership.members(session, market)}
     assert found == {"lan": stall_time, "minh": old, "tuan": None}
     minh.last_login_at = later.replace(year=2027)
     session.add(minh)
     session.commit()
-    found = {m.user.username: m.last_activity for m in users.members(session, market)}
+    found = {m.user.username: m.last_activity for m in membership.members(session, market)}
     assert found["minh"] == later.replace(year=2027)
 
 
@@ -417,7 +417,7 @@ def test_a_wrong_current_password_is_a_guess_counted_as_a_failed_login(session, 
     without the login's limits: the password change counts on the login's keys."""
     lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
                             role=Role.VOLUNTEER)
-    limits = users.LoginLimits(pair=3, username_free=100, window=900)
+    limits = authentication.LoginLimits(pair=3, username_free=100, window=900)
     for _ in range(3):
         with pytest.raises(ValidationError):
             change_own_password(session, lan, "wrong-current-1", "lan-moi-mat-khau",
@@ -430,7 +430,7 @@ def test_a_wrong_current_password_is_a_guess_counted_as_a_failed_login(session, 
         "Nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau 15 phút."
     assert caught.value.params == {"minutes": 15, "seconds": 900}
     with pytest.raises(ThrottledError):
-        users.authenticate(session, username="lan", password=TEST_PASSWORD,
+        authentication.authenticate(session, username="lan", password=TEST_PASSWORD,
                            address="10.0.0.1", limits=limits)
     assert session.get(User, lan.id).password_hash == lan.password_hash
     # From another address the owner still gets in, and the right current password there
@@ -443,12 +443,12 @@ def test_a_wrong_current_password_is_a_guess_counted_as_a_failed_login(session, 
 def test_failed_logins_slow_the_password_change_too(session, still_clock):
     lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
                             role=Role.VOLUNTEER)
-    limits = users.LoginLimits(pair=100, username_free=2, delay_cap=60)
+    limits = authentication.LoginLimits(pair=100, username_free=2, delay_cap=60)
     for address in ("10.0.0.7", "10.0.0.8", "10.0.0.9"):
         with pytest.raises(ValidationError):
             sign_in(session, "lan", "wrong-password-1", address=address)
     with pytest.raises(ValidationError):
-        users.authenticate(session, username="lan", password="wrong-password-1",
+        authentication.authenticate(session, username="lan", password="wrong-password-1",
                            address="10.0.0.10", limits=limits)
     with pytest.raises(ThrottledError) as caught:
         change_own_password(session, lan, TEST_PASSWORD, "lan-moi-mat-khau", limits=limits)
@@ -527,7 +527,7 @@ def test_a_locked_login_says_so_and_its_right_password_is_no_guess(session, mark
                       market_codes=[market.code])
     users.set_login_active(session, actor=admin, username="lan", active=False)
     for _ in range(3):
-        with pytest.raises(users.AccountLocked) as caught:
+        with pytest.raises(authentication.AccountLocked) as caught:
             sign_in(session, "lan", max_failures=2)
         assert str(caught.value) == "Tài khoản này đã bị khoá. Hãy liên hệ quản trị viên."
     users.set_login_active(session, actor=admin, username="lan", active=True)
@@ -536,10 +536,10 @@ def test_a_locked_login_says_so_and_its_right_password_is_no_guess(session, mark
 
 def test_failures_for_a_name_from_many_addresses_slow_it_down_without_locking_it(session):
     users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER)
-    limits = users.LoginLimits(pair=100, username_free=2, delay_cap=60)
+    limits = authentication.LoginLimits(pair=100, username_free=2, delay_cap=60)
 
     def attempt(password, address):
-        return users.authenticate(session, username="lan", password=password, address=address,
+        return authentication.authenticate(session, username="lan", password=password, address=address,
                                   limits=limits)
 
     for n in range(2):
@@ -557,16 +557,16 @@ def test_failures_for_a_name_from_many_addresses_slow_it_down_without_locking_it
 def test_failures_from_one_address_across_names_are_capped(session, still_clock):
     for name in ("lan", "minh"):
         users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER)
-    limits = users.LoginLimits(pair=100, username_free=100, address=3, window=300)
+    limits = authentication.LoginLimits(pair=100, username_free=100, address=3, window=300)
     for name in ("lan", "minh", "lan"):
         with pytest.raises(ValidationError):
-            users.authenticate(session, username=name, password="wrong-password",
+            authentication.authenticate(session, username=name, password="wrong-password",
                                address="10.0.2.1", limits=limits)
     with pytest.raises(ThrottledError) as caught:
-        users.authenticate(session, username="minh", password=TEST_PASSWORD,
+        authentication.authenticate(session, username="minh", password=TEST_PASSWORD,
                            address="10.0.2.1", limits=limits)
     assert caught.value.params == {"minutes": 5, "seconds": 300}
-    assert users.authenticate(session, username="minh", password=TEST_PASSWORD,
+    assert authentication.authenticate(session, username="minh", password=TEST_PASSWORD,
                               address="10.0.2.2", limits=limits).username == "minh"
 
 
@@ -579,12 +579,12 @@ def test_who_may_add_whom_to_a_market(session, market, make_market):
                             role=Role.VOLUNTEER)
     for actor, target in ((manager, "hung"), (manager, "an"), (admin, "an"), (manager, "zz")):
         with pytest.raises(NotFoundError) as caught:
-            users.add_member(session, actor=actor, market=market, username=target)
+            membership.add_member(session, actor=actor, market=market, username=target)
         assert str(caught.value) == f"Không tìm thấy người dùng “{target}”."
-    first = users.add_member(session, actor=manager, market=market, username=" LAN ")
+    first = membership.add_member(session, actor=manager, market=market, username=" LAN ")
     assert (first.user.id, first.added) == (lan.id, True)
-    assert users.add_member(session, actor=manager, market=market, username="lan").added is False
-    hung, _added = users.add_member(session, actor=admin, market=market, username="hung")
+    assert membership.add_member(session, actor=manager, market=market, username="lan").added is False
+    hung, _added = membership.add_member(session, actor=admin, market=market, username="hung")
     assert session.get(Membership, (hung.id, market.id)) is not None
     added = session.exec(select(AuditEntry).where(AuditEntry.action == "membership.add")
                          .order_by(AuditEntry.id)).all()
@@ -597,7 +597,7 @@ def test_adding_a_member_without_a_username_asks_for_one(session, market, typed)
     manager = users.create_user(session, username="boss", password=TEST_PASSWORD,
                                 role=Role.MANAGER, market_codes=[market.code])
     with pytest.raises(ValidationError) as caught:
-        users.add_member(session, actor=manager, market=market, username=typed)
+        membership.add_member(session, actor=manager, market=market, username=typed)
     assert (caught.value.field, str(caught.value)) == (
         "username", "username: Nhập tên đăng nhập của người cần thêm.")
 
@@ -608,7 +608,7 @@ def test_adding_someone_already_in_the_market_names_them_and_writes_nothing(sess
                                 role=Role.MANAGER, market_codes=[market.code])
     lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
                             role=Role.VOLUNTEER, market_codes=[market.code])
-    again = users.add_member(session, actor=manager, market=market, username=" Lan ")
+    again = membership.add_member(session, actor=manager, market=market, username=" Lan ")
     assert again.added is False
     assert again.user is not None and (again.user.id, again.user.username) == (lan.id, "lan")
     assert len(session.exec(select(Membership).where(Membership.user_id == lan.id)).all()) == 1
@@ -622,12 +622,12 @@ def test_an_admin_removes_anyone_but_themselves(session, market):
     hung = users.create_user(session, username="hung", password=TEST_PASSWORD,
                              role=Role.MANAGER, market_codes=[market.code])
     with pytest.raises(NotFoundError) as caught:
-        users.remove_member(session, actor=admin, market=market, username="an")
+        membership.remove_member(session, actor=admin, market=market, username="an")
     assert str(caught.value) == "Không tìm thấy người này trong chợ."
-    assert users.remove_member(session, actor=admin, market=market, username="hung").id == hung.id
+    assert membership.remove_member(session, actor=admin, market=market, username="hung").id == hung.id
     assert session.get(Membership, (hung.id, market.id)) is None
     with pytest.raises(NotFoundError):
-        users.remove_member(session, actor=admin, market=market, username="hung")
+        membership.remove_member(session, actor=admin, market=market, username="hung")
 
 
 def test_an_admin_resets_or_locks_anyone_but_themselves(session):
@@ -645,7 +645,7 @@ def test_an_admin_resets_or_locks_anyone_but_themselves(session):
     assert user.username == "hung" and sign_in(session, "hung", temporary).id == user.id
     audit = session.exec(select(AuditEntry).where(AuditEntry.action == "password.reset")).one()
     assert (audit.actor_id, audit.target) == (admin.id, "hung")
-    assert users.get_active_user(session, admin.id).active
+    assert authentication.get_active_user(session, admin.id).active
 
 
 def test_only_an_admin_locks_a_login_and_says_so(session, market):
@@ -720,19 +720,19 @@ def test_a_slowed_name_slows_only_itself_and_its_wait_is_capped(session):
         users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER)
     import time
 
-    limits = users.LoginLimits(pair=100, username_free=0, delay_cap=1)
+    limits = authentication.LoginLimits(pair=100, username_free=0, delay_cap=1)
     for n in range(2):
         if n:
             time.sleep(1.1)  # the guesser waits out the first delay (1 s)
         with pytest.raises(ValidationError):
-            users.authenticate(session, username="lan", password="wrong-password",
+            authentication.authenticate(session, username="lan", password="wrong-password",
                                address=f"10.0.4.{n}", limits=limits)
     with pytest.raises(ThrottledError) as caught:
-        users.authenticate(session, username="lan", password=TEST_PASSWORD,
+        authentication.authenticate(session, username="lan", password=TEST_PASSWORD,
                            address="10.0.4.9", limits=limits)
     # Never longer than the cap, and said in seconds while it is that short.
     assert str(caught.value) == "Vui lòng đợi 1 giây rồi đăng nhập lại."
-    assert users.authenticate(session, username="minh", password=TEST_PASSWORD,
+    assert authentication.authenticate(session, username="minh", password=TEST_PASSWORD,
                               address="10.0.4.8", limits=limits).username == "minh"
 
 
@@ -748,10 +748,10 @@ def test_a_locked_out_pair_is_told_the_whole_minutes_to_wait(session):
 def test_a_right_password_forgets_its_names_failures_but_not_its_addresss(session):
     for name in ("lan", "minh"):
         users.create_user(session, username=name, password=TEST_PASSWORD, role=Role.VOLUNTEER)
-    limits = users.LoginLimits(pair=3, username_free=100, address=4)
+    limits = authentication.LoginLimits(pair=3, username_free=100, address=4)
 
     def attempt(name, password=TEST_PASSWORD):
-        return users.authenticate(session, username=name, password=password,
+        return authentication.authenticate(session, username=name, password=password,
                                   address="10.0.5.1", limits=limits)
 
     for _ in range(2):
@@ -831,7 +831,7 @@ def test_a_manager_resets_only_volunteers_whose_every_market_they_manage(session
     users.create_user(session, username="minh", password=TEST_PASSWORD,
                       role=Role.VOLUNTEER, market_codes=[market.code, other.code])
     assert users.reset_password(session, actor=boss, username="lan")[0].username == "lan"
-    assert users.add_member(session, actor=stranger, market=other, username="lan").added
+    assert membership.add_member(session, actor=stranger, market=other, username="lan").added
     for actor, username in ((boss, "minh"), (stranger, "minh"), (stranger, "lan")):
         with pytest.raises(PermissionDenied) as caught:
             users.reset_password(session, actor=actor, username=username)
@@ -855,9 +855,9 @@ def test_adding_someone_another_manager_adds_meanwhile_says_they_are_in_the_mark
     admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
     lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
                             role=Role.VOLUNTEER)
-    rival_first(session, app, lambda other: users.add_member(
+    rival_first(session, app, lambda other: membership.add_member(
         other, actor=other.get(User, admin.id), market=market, username="lan"))
-    again = users.add_member(session, actor=manager, market=market, username="lan")
+    again = membership.add_member(session, actor=manager, market=market, username="lan")
     assert (again.user.username, again.added) == ("lan", False)
     session.expire_all()
     assert session.exec(select(Membership.market_id).where(Membership.user_id == lan.id)
@@ -878,10 +878,10 @@ def test_removing_someone_another_manager_removes_meanwhile_is_logged_once(app, 
     admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
     users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER,
                       market_codes=[market.code])
-    rival_first(session, app, lambda other: users.remove_member(
+    rival_first(session, app, lambda other: membership.remove_member(
         other, actor=other.get(User, admin.id), market=market, username="lan"))
     with pytest.raises(NotFoundError) as caught:
-        users.remove_member(session, actor=manager, market=market, username="lan")
+        membership.remove_member(session, actor=manager, market=market, username="lan")
     assert str(caught.value) == "Không tìm thấy người này trong chợ."
     session.expire_all()
     removed = session.exec(select(AuditEntry.actor_id).where(
@@ -957,7 +957,7 @@ def test_an_admin_locked_meanwhile_locks_and_unlocks_no_one(session, market):
                       market_codes=[market.code])
     users.set_login_active(session, actor=an, username="lan", active=False)
     # Bình's request loaded her before An's lock took effect.
-    binh_as_loaded = users.get_active_user(session, binh.id)
+    binh_as_loaded = authentication.get_active_user(session, binh.id)
     session.expunge(binh_as_loaded)
     users.set_login_active(session, actor=an, username="binh", active=False)
     for username, active in (("an", False), ("lan", True)):
@@ -1146,7 +1146,7 @@ def test_an_admin_locked_meanwhile_renames_no_one(session, market):
     binh = users.create_user(session, username="binh", password=TEST_PASSWORD, role=Role.ADMIN)
     users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER,
                       market_codes=[market.code])
-    binh_as_loaded = users.get_active_user(session, binh.id)
+    binh_as_loaded = authentication.get_active_user(session, binh.id)
     session.expunge(binh_as_loaded)
     users.update_login(session, actor=an, username="binh", active=False)
     with pytest.raises(PermissionDenied) as caught:

@@ -24,7 +24,7 @@ from merchant_onboard import create_app
 from merchant_onboard.cli.app import waitress_proxy_options
 from merchant_onboard.db import dispose
 from merchant_onboard.models import Throttle
-from merchant_onboard.services import throttle, users
+from merchant_onboard.services import authentication, throttle, users
 from tests.factories import TEST_PASSWORD
 
 
@@ -85,7 +85,7 @@ def checks(monkeypatch) -> list[str]:
     """Every password hash check, recorded; each takes a little while, as scrypt would."""
     seen: list[str] = []
     lock = threading.Lock()
-    original = users.check_password_hash
+    original = authentication.check_password_hash
 
     def counted(hash_: str, password: str) -> bool:
         with lock:
@@ -93,6 +93,8 @@ def checks(monkeypatch) -> list[str]:
         time.sleep(0.05)
         return original(hash_, password)
 
+    # Signing in checks in authentication, a password change in users.
+    monkeypatch.setattr(authentication, "check_password_hash", counted)
     monkeypatch.setattr(users, "check_password_hash", counted)
     return seen
 

@@ -12,7 +12,7 @@ from flask import request, url_for
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import N_, PermissionDenied
 from merchant_onboard.models import Role
-from merchant_onboard.services import access, users
+from merchant_onboard.services import access, membership, users
 from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import api_user, json_body, token_required
 from merchant_onboard.web.api.openapi import operation, path_param, problems, response
@@ -69,7 +69,7 @@ def update_user(username: str):
 def list_members(code: str):
     session = get_session()
     market = access.require_market(session, api_user(), code, manage=True)
-    rows = users.members(session, market)
+    rows = membership.members(session, market)
     return MemberPage(items=[Person.of(m.user, m.last_activity) for m in rows],
                       total=len(rows)).body()
 
@@ -80,7 +80,7 @@ def list_members(code: str):
 def add_member(code: str, username: str):
     session = get_session()
     market = access.require_market(session, api_user(), code, manage=True)
-    found = users.add_member(session, actor=api_user(), market=market, username=username)
+    found = membership.add_member(session, actor=api_user(), market=market, username=username)
     return Person.of(found.user).body()
 
 
@@ -90,7 +90,7 @@ def add_member(code: str, username: str):
 def remove_member(code: str, username: str):
     session = get_session()
     market = access.require_market(session, api_user(), code, manage=True)
-    users.remove_member(session, actor=api_user(), market=market, username=username)
+    membership.remove_member(session, actor=api_user(), market=market, username=username)
     return "", 204
 
 

@@ -6,7 +6,7 @@ from flask import current_app, request
 
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import PermissionDenied, ThrottledError, ValidationError
-from merchant_onboard.services import users
+from merchant_onboard.services import authentication
 from merchant_onboard.web.api import bp
 from merchant_onboard.web.api.common import json_body
 from merchant_onboard.web.api.openapi import operation, problems, response
@@ -21,7 +21,7 @@ def create_token():
     body = json_body(TokenRequest)
     config = current_app.config
     try:
-        user = users.authenticate(
+        user = authentication.authenticate(
             get_session(), username=body.username, password=body.password,
             address=request.remote_addr or "unknown", limits=login_limits())
     except (ThrottledError, PermissionDenied) as exc:

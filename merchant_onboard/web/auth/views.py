@@ -13,7 +13,7 @@ from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import (
     DomainError, PermissionDenied, ThrottledError, ValidationError,
 )
-from merchant_onboard.services import users
+from merchant_onboard.services import authentication, users
 from merchant_onboard.web.auth import bp
 from merchant_onboard.web.errors import field_errors, retry_after, status_of
 from merchant_onboard.web.forms import posted
@@ -30,7 +30,7 @@ def login():
     headers: dict[str, str] = {}
     if request.method == "POST":
         try:
-            user = users.authenticate(
+            user = authentication.authenticate(
                 get_session(), username=request.form.get("username", ""),
                 password=request.form.get("password", ""),
                 address=request.remote_addr or "unknown", limits=login_limits())

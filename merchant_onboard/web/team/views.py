@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.models import Market, Role
-from merchant_onboard.services import access, users
+from merchant_onboard.services import access, membership, users
 from merchant_onboard.web.errors import field_errors
 from merchant_onboard.web.forms import posted
 from merchant_onboard.web.market_entry import enters_market
@@ -54,7 +54,7 @@ def team(code: str):
 def _page(market: Market, *, values: dict | None = None, errors: dict | None = None,
           member_errors: dict | None = None, credential: dict | None = None):
     session = get_session()
-    members = users.members(session, market)
+    members = membership.members(session, market)
     return render_template("team/team.html", market=market, members=members,
                            resettable=users.resettable(session, actor=current_user,
                                                        people=[m.user for m in members]),
@@ -71,7 +71,7 @@ def add_member(code: str):
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
     try:
-        user, added = users.add_member(session, actor=current_user, market=market,
+        user, added = membership.add_member(session, actor=current_user, market=market,
                                        username=request.form.get("username", ""))
     except DomainError as exc:
         return _page(market, member_errors=field_errors(exc))
@@ -91,7 +91,7 @@ def remove_member(code: str, username: str):
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
     if request.form.get("confirm") != "1":
-        person = users.member_to_remove(session, actor=current_user, market=market,
+        person = membership.member_to_remove(session, actor=current_user, market=market,
                                         username=username)
         return render_template(
             "confirm.html", title=_("Đưa %(name)s ra khỏi %(market)s?",
@@ -101,7 +101,7 @@ def remove_member(code: str, username: str):
                       "vẫn giữ nguyên.", name=person.display_name, username=person.username),
             fields={}, confirm_label=_("Đưa ra khỏi chợ"),
             cancel=url_for("team.team", code=market.code))
-    user = users.remove_member(session, actor=current_user, market=market, username=username)
+    user = membership.remove_member(session, actor=current_user, market=market, username=username)
     flash(_("Đã đưa %(username)s ra khỏi chợ này.", username=user.username), "success")
     return redirect(url_for("team.team", code=market.code))
 
