@@ -8,7 +8,7 @@ from typing import Any
 from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, current_app, request, session
-from flask_babel import format_number, get_translations, gettext
+from flask_babel import format_decimal, get_translations, gettext
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
 
@@ -43,8 +43,17 @@ def translate_error(error: DomainError) -> str:
 
 def _grouped(number: int | float) -> int | float | str:
     # Every number a message names is a quantity (a count, a limit, a size); codes are
-    # passed as text, so none is grouped by mistake.
-    return format_number(number) if abs(number) >= 1000 else number
+    # passed as text, so none is grouped by mistake. Below 1,000 the number itself stays,
+    # for a message that formats it with ``%d``.
+    return thousands(number) if abs(number) >= 1000 else number
+
+
+def thousands(number: int | float | None) -> str:
+    """A count as the request's language writes it: ``1433`` → "1.433" in Vietnamese,
+    "1,433" in English (where "1.433" reads as one and a bit). Every figure a page, a chart
+    or a message shows goes through here, so a manager copying from two of them reads one
+    number; None (nothing to count) is shown as nothing."""
+    return "" if number is None else format_decimal(number)
 
 
 #: Flask-Babel parses the selector's answer on every request; a Locale is passed through.

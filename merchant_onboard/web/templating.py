@@ -20,6 +20,7 @@ from merchant_onboard.domain.registration import HOLDER_NAME_MAX
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, qr_matrix
 from merchant_onboard.domain.text import group_account, mask, zone_key
 from merchant_onboard.web.assets import asset_url
+from merchant_onboard.web.i18n import thousands
 from merchant_onboard.web.labels import TABLES, labels_in
 from merchant_onboard.web.offline.strings import offline_strings, offline_strings_json
 
@@ -92,7 +93,7 @@ def url_with(**changes: Any) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        vnd=vnd, local_time=local_time, mask=mask, group_account=group_account,
+        vnd=vnd, thousands=thousands, local_time=local_time, mask=mask, group_account=group_account,
         bank_name=bank_name, public_code=format_public_code, qr_svg=qr_svg, zone_key=zone_key,
         **{f"{table}_label": label_filter(table) for table in TABLES},
     )

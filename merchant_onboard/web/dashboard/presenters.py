@@ -9,12 +9,8 @@ from merchant_onboard.web.dashboard.charts import Bar, bar_chart, line_chart, pe
 from merchant_onboard.domain.figures import REACHED_LABELS, Headline, rate
 from merchant_onboard.domain.funnel import Status
 from merchant_onboard.services.stats import MarketStats
+from merchant_onboard.web.i18n import thousands
 from merchant_onboard.web.labels import REASON_LABELS
-
-
-def thousands(n: int | None) -> str:
-    """``1216`` → ``1.216`` (Vietnamese groups thousands with dots)."""
-    return "" if n is None else f"{n:,}".replace(",", ".")
 
 
 def reached_label(milestone: str) -> str:

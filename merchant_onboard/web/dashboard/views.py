@@ -16,7 +16,6 @@ from merchant_onboard.web.routing import page_number
 
 bp.add_app_template_filter(percent, "percent")
 bp.add_app_template_filter(shown_days, "shown_days")
-bp.add_app_template_filter(presenters.thousands, "thousands")
 bp.add_app_template_global(translate_error, "translate_error")
 bp.add_app_template_global(presenters.reached_label, "reached_label")
 
