@@ -9,6 +9,7 @@ its JSON holds plain numbers.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 
@@ -56,3 +57,53 @@ def test_the_roll_up_groups_thousands_as_its_language_does(client, auth, market,
     totals = re.search(r'<tr id="rollup-totals">.*?</tr>', html, re.S).group(0)
     assert f'data-figure="census">{n}<' in totals
     assert GROUPED["en" if lang == "vi" else "vi"] not in html
+
+
+def _census_upload(client, code: str, rows: int):
+    lines = ["Mã gian hàng,Khu,Tên gian hàng"] + [f"B-{n},Khu B,Quầy {n}"
+                                                  for n in range(1, rows + 1)]
+    return client.post(f"/m/{code}/census",
+                       data={"file": (io.BytesIO("\n".join(lines).encode()), "danh-sach.csv")},
+                       content_type="multipart/form-data")
+
+
+def test_the_census_import_and_the_stall_list_group_their_counts(client, auth, market):
+    """1,200 rows imported: the preview, the confirmation and the list the volunteers open
+    next count them as the dashboard does ("1200 gian hàng" beside its "1.201")."""
+    auth.login("hung")
+    preview = _census_upload(client, "cho-vi-thanh", 1200).get_data(as_text=True)
+    assert 'data-count="add">Thêm mới 1.200<' in preview
+    assert "Xác nhận: thêm 1.200, cập nhật 0" in preview
+    token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
+    done = client.post("/m/cho-vi-thanh/census/confirm", data={"token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Đã nhập danh sách: thêm 1.200, cập nhật 0 gian hàng." in done
+    listed = client.get("/m/cho-vi-thanh/").get_data(as_text=True)
+    assert re.search(r'<p class="muted count">([^<]*)</p>', listed).group(1) == "1.201 gian hàng"
+    english = client.get("/m/cho-vi-thanh/?lang=en").get_data(as_text=True)
+    assert re.search(r'<p class="muted count">([^<]*)</p>', english).group(1) == "1,201 stalls"
+    client.get("/m/cho-vi-thanh/?lang=vi")
+    zone = client.get("/m/cho-vi-thanh/?zone=Khu B").get_data(as_text=True)
+    assert re.search(r'<p class="muted count">([^<]*)</p>', zone).group(1) == "1.200 gian hàng"
+
+
+def test_the_poster_batch_counts_as_the_dashboard_does(client, auth, session, make_user):
+    """A big market's batch: "1261 poster" before, and the same in the message after
+    recording it."""
+    from sqlmodel import select
+
+    from merchant_onboard.models import Market
+    from merchant_onboard.services import scale
+
+    scale.seed_scale(session, markets=1, stalls_per_market=1500, password_hash="not-a-login")
+    market = session.exec(select(Market)).one()
+    make_user("hung", role=Role.MANAGER, markets=[market])
+    auth.login("hung")
+    page = client.get(f"/m/{market.code}/posters?status=").get_data(as_text=True)
+    count = re.search(r"<strong>([\d.,]+) poster</strong>", page).group(1)
+    assert re.fullmatch(r"1\.\d{3}", count), count
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    form.pop("csrf_token", None)
+    done = client.post(f"/m/{market.code}/posters/printed", data=form,
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"Đã ghi nhận in poster cho {count} gian hàng." in done

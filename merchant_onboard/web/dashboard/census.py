@@ -20,7 +20,7 @@ from merchant_onboard.domain.errors import N_, DomainError, ValidationError
 from merchant_onboard.services import access, census
 from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.errors import handle_http, http_message
-from merchant_onboard.web.i18n import translate_error
+from merchant_onboard.web.i18n import thousands, translate_error
 from merchant_onboard.web.market_entry import enters_market
 
 _SALT = "merchant-onboard-census-import"
@@ -109,5 +109,6 @@ def census_confirm(code: str):
         return _upload_page(market, translate_error(error), 422)
     counts = plan.counts
     flash(_("Đã nhập danh sách: thêm %(added)s, cập nhật %(updated)s gian hàng.",
-            added=counts[census.ADD], updated=counts[census.UPDATE]), "success")
+            added=thousands(counts[census.ADD]), updated=thousands(counts[census.UPDATE])),
+          "success")
     return redirect(url_for("dashboard.market", code=market.code))

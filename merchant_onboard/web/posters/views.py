@@ -6,7 +6,6 @@ from collections.abc import Mapping
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlmodel import Session
 
@@ -18,7 +17,7 @@ from merchant_onboard.domain.text import one_spelling_each
 from merchant_onboard.models import Market, Stall, User
 from merchant_onboard.services import access, posters
 from merchant_onboard.web.errors import field_errors
-from merchant_onboard.web.i18n import translate_error
+from merchant_onboard.web.i18n import ngettext, translate_error
 from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.posters import bp
 from merchant_onboard.web.streaming import streamed_attachment
