@@ -26,10 +26,12 @@ from merchant_onboard.web.offline.strings import offline_strings, offline_string
 
 
 def vnd(amount: int | None) -> str:
-    """``2000`` → ``2.000 ₫`` (Vietnamese groups thousands with dots)."""
+    """``2000`` → ``2.000 ₫``, or ``2,000 ₫`` on an English page: grouped as every other
+    figure (``thousands``); the sign stays after the amount, as the owner's banking app
+    writes it."""
     if amount is None:
         return ""
-    return f"{amount:,}".replace(",", ".") + " ₫"
+    return thousands(amount) + " ₫"
 
 
 def local_time(moment: datetime | str | None, style: str = "short") -> str:

@@ -107,3 +107,24 @@ def test_the_poster_batch_counts_as_the_dashboard_does(client, auth, session, ma
     done = client.post(f"/m/{market.code}/posters/printed", data=form,
                        follow_redirects=True).get_data(as_text=True)
     assert f"Đã ghi nhận in poster cho {count} gian hàng." in done
+
+
+@pytest.mark.parametrize(("lang", "amount"), [("vi", "30.000 ₫"), ("en", "30,000 ₫")])
+def test_a_payments_amount_is_grouped_as_the_page_language_does(client, auth, session, market,
+                                                                make_stall, lang, amount):
+    from sqlmodel import select
+
+    from merchant_onboard.models import User
+
+    lan = session.exec(select(User).where(User.username == "lan")).one()
+    stall = make_stall(market, lan, stall_code="A-9", owner_phone="0912000009",
+                       account_number="5500999")
+    for kind, data in [("poster_printed", None), ("poster_installed", None),
+                       ("test_payment_verified", {"name_matches": "on", "owner_confirmed": "on",
+                                                  "amount": "2000"}),
+                       ("first_payment_confirmed", {"amount": "30000", "customer_payment": "on"})]:
+        onboarding.record_event(session, actor=lan, stall=stall, kind=kind, data=data,
+                                client_id=str(uuid.uuid4()))
+    auth.login("lan")
+    html = client.get(f"/stalls/{stall.id}?lang={lang}").get_data(as_text=True)
+    assert f"<span>{amount}</span>" in html
