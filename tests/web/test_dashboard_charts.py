@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -59,6 +60,13 @@ def test_line_chart_draws_one_point_per_week_and_the_target_line():
     assert float(dashed[0].get("y1")) == pytest.approx(ys[-1]), "the last week is at 70 %"
     texts = [t.text for t in svg.iter(f"{SVG}text")]
     assert "Mục tiêu 70 %" in texts and "70 %" in texts
+
+
+def test_line_chart_without_any_week_draws_only_the_target():
+    # The dashboard draws the trend before it knows whether it shows it (no stall yet).
+    svg = parse(line_chart([], title="x", target=0.8, target_label="Mục tiêu 80 %"))
+    assert svg.find(f"{SVG}polyline") is None
+    assert "Mục tiêu 80 %" in [t.text for t in svg.iter(f"{SVG}text")]
 
 
 def test_line_chart_with_a_single_week():
@@ -125,3 +133,36 @@ def test_the_target_and_the_last_rate_of_a_line_chart_are_readable():
     for label in ("Mục tiêu 70 %", "50 %"):
         for background in backgrounds:
             assert contrast(labels[label], background) >= AA_TEXT, (label, background)
+
+
+def _week_labels(svg: ET.Element) -> list[tuple[str, float, float]]:
+    """The x-axis labels ("dd/mm", 11 units): text and the span each covers, its width
+    estimated generously (a digit or a slash is at most 0.6 em in the page's fonts)."""
+    out = []
+    for text in svg.iter(f"{SVG}text"):
+        if not re.fullmatch(r"\d\d/\d\d", text.text or ""):
+            continue
+        width = len(text.text) * 11 * 0.6
+        x = float(text.get("x"))
+        start = {"start": x, "middle": x - width / 2, "end": x - width}[text.get("text-anchor")]
+        out.append((text.text, start, start + width))
+    return out
+
+
+@pytest.mark.parametrize("weeks", range(1, 27))
+def test_the_trend_labels_its_last_week_inside_the_chart_and_no_labels_overlap(weeks):
+    """The last week is the one a manager reports ("as of 24/11"): it was left unlabelled
+    whenever the stride of every few weeks skipped it (6, 8, 9 … 26 weeks), and where it was
+    drawn, centred on the chart's right edge, half of it was cut off."""
+    from datetime import date, timedelta
+
+    monday = date(2026, 6, 1)
+    points = [((monday + timedelta(weeks=i)).strftime("%d/%m"), i / 40) for i in range(weeks)]
+    svg = parse(line_chart(points, title="Tuần", target=0.5, target_label="Mục tiêu 50 %"))
+    labels = _week_labels(svg)
+    assert labels[-1][0] == points[-1][0], [label for label, *_ in labels]
+    assert labels[0][0] == points[0][0]
+    for label, start, end in labels:
+        assert 0 <= start and end <= 360, (label, start, end)
+    for (one, _, end), (other, start, _) in zip(labels, labels[1:]):
+        assert end + 4 <= start, (one, other)

@@ -114,8 +114,26 @@ def line_chart(points: Sequence[tuple[str, float | None]], *, title: str, target
                  f'stroke="{_AMBER}" stroke-width="2" stroke-dasharray="6 4"/>')
     parts.append(_text(left + 4, ty - 5, target_label, fill=_AMBER_TEXT, weight="600",
                        size=12))
-    every = max(1, -(-n // 5))
-    for i in range(0, n, every):
-        parts.append(_text(xs[i], height - 8, points[i][0], anchor="middle", fill=_MUTED,
-                           size=11))
+    for i, x, anchor in _period_labels(xs, WIDTH):
+        parts.append(_text(x, height - 8, points[i][0], anchor=anchor, fill=_MUTED, size=11))
     return _svg(height, title, "".join(parts))
+
+
+#: Room one period label ("dd/mm" at 11 units, about 33 wide) takes on the x axis.
+_LABEL_ROOM = 40
+
+
+def _period_labels(xs: Sequence[float], width: float) -> list[tuple[int, float, str]]:
+    """Which periods get a label under the x axis, where and how anchored: about five, the
+    first and the last always. The last is the week a manager reports ("as of 24/11"): a
+    stride of every few weeks from the first skipped it (6, 8, 9 … weeks), so it is labelled
+    itself, ending at the drawing's edge (centred on its point, half of it was cut off), and
+    the stride's label before it is dropped when the two would touch."""
+    n = len(xs)
+    if n <= 1:
+        return [(0, xs[0], "middle")] if xs else []
+    every = max(1, -(-n // 5))
+    last_start = width - _LABEL_ROOM
+    labels = [(i, xs[i], "middle") for i in range(0, n - 1, every)
+              if i == 0 or xs[i] + _LABEL_ROOM / 2 <= last_start]
+    return labels + [(n - 1, width, "end")]
