@@ -49,6 +49,13 @@
     }).join("-");
   }
 
+  // A number as the page's language writes it, as the server's pages do (i18n.thousands):
+  // "1.201" in Vietnamese, "1,201" in English, where "Tìm thấy: 1201." sat beside a list
+  // counting "1.201 gian hàng".
+  function number(n) {
+    return new Intl.NumberFormat(document.documentElement.lang || "vi").format(n);
+  }
+
   function refreshBadge() {
     return MOOutbox.list(user).then(function (items) {
       var badge = document.getElementById("outbox-badge");
@@ -56,7 +63,7 @@
       var warnings = items.filter(function (i) { return i.status === "warning"; }).length;
       badge.dataset.pending = String(items.length - warnings);
       badge.dataset.warnings = String(warnings);
-      badge.querySelector(".outbox-count").textContent = String(items.length);
+      badge.querySelector(".outbox-count").textContent = number(items.length);
       badge.hidden = items.length === 0;
       badge.classList.toggle("has-rejected", items.some(function (i) { return i.status !== "pending"; }));
       return items;
@@ -176,8 +183,8 @@
         if (item.files && item.files.length) {
           var photo = document.createElement("div");
           photo.className = "muted small outbox-photo";
-          photo.textContent = strings.photo.replace("{kb}", Math.round(
-            item.files.reduce(function (sum, f) { return sum + f[1].size; }, 0) / 1024)) +
+          photo.textContent = strings.photo.replace("{kb}", number(Math.round(
+            item.files.reduce(function (sum, f) { return sum + f[1].size; }, 0) / 1024))) +
             (text.recheck ? " " + strings.recheck_later : "");
           row.appendChild(photo);
         }
@@ -573,7 +580,7 @@
     var count = document.querySelector(".count");
     if (count) {
       count.textContent = strings.offline_search + " " +
-        strings.offline_found.replace("{n}", found.length);
+        strings.offline_found.replace("{n}", number(found.length));
     }
     document.querySelectorAll(".pager").forEach(function (p) { p.remove(); });
     if (pages > 1) list.after(offlinePager(form, page, pages));
@@ -773,7 +780,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       MOOutbox.list(user).then(function (items) {
-        if (items.length && !window.confirm(strings.logout_confirm.replace("{n}", items.length))) return;
+        if (items.length && !window.confirm(strings.logout_confirm.replace("{n}", number(items.length)))) return;
         return logOut(form).then(function (loginPage) {
           if (!loginPage) {
             window.alert(strings.logout_offline);

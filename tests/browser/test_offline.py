@@ -525,6 +525,25 @@ def test_a_big_markets_list_is_paged_without_a_signal_and_keeps_its_filters(
     expect(page.locator("select[name=zone]")).to_have_value("")
 
 
+@pytest.mark.parametrize(("lang", "found"), [("vi", "Tìm thấy: 1.201."),
+                                             ("en", "Found: 1,201.")])
+def test_the_count_found_without_a_signal_is_grouped_as_the_page_language_does(
+        field, seed, phone_page, login, screenshot, lang, found):
+    """The phone's search said "Tìm thấy: 1201." where the list online says "1.201 gian
+    hàng" and the dashboard "1.201": a number is grouped as the page's language writes it."""
+    volunteer, market, _stall = field
+    _census(seed, market, [f"K-{n},Khu K,Lê Văn {n}" for n in range(1, 1201)])
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/?lang={lang}")
+    expect(page.locator(".count")).to_have_text(
+        {"vi": "1.201 gian hàng", "en": "1,201 stalls"}[lang])
+    page.context.set_offline(True)
+    page.locator("button[type=submit]", has_text=re.compile("Tìm|Search")).click()
+    expect(page.locator(".count")).to_contain_text(found)
+    screenshot(page, f"offline-count-grouped-{lang}", full_page=False)
+
+
 def test_a_stall_found_without_a_signal_leads_back_to_that_search(field, phone_page, login):
     """The search typed without a signal lived in the page only: back from the stall found,
     "‹ market" (or a reload) showed the whole list again."""
