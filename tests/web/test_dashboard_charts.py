@@ -166,3 +166,34 @@ def test_the_trend_labels_its_last_week_inside_the_chart_and_no_labels_overlap(w
         assert 0 <= start and end <= 360, (label, start, end)
     for (one, _, end), (other, start, _) in zip(labels, labels[1:]):
         assert end + 4 <= start, (one, other)
+
+
+def _axis_ticks(svg: ET.Element) -> list[tuple[int, float]]:
+    """The y axis's labels ("25 %", written right-aligned left of the plot) with the height
+    of the gridline each names, bottom first."""
+    ticks = []
+    for text in svg.iter(f"{SVG}text"):
+        found = re.fullmatch(r"(\d+) %", text.text or "")
+        if found and text.get("text-anchor") == "end" and float(text.get("x")) < 40:
+            ticks.append((int(found.group(1)), float(text.get("y")) - 4))
+    return sorted(ticks, key=lambda tick: -tick[1])
+
+
+@pytest.mark.parametrize(("rates", "target"), [
+    ([0.05, 0.1, 0.2], 0.3), ([0.1, 0.3, 0.537], 0.4), ([0.2, 0.6], 0.5), ([0.1], 0.8),
+    ([0.0, 0.0], 0.0), ([0.5], 0.5), ([0.9, 1.0], 0.2)])
+def test_the_trend_axis_names_each_gridline_by_its_own_whole_percent(rates, target):
+    """Below a 50 % target the axis went 0, 13, 25, 38, 50 % (lines at 12.5 % and 37.5 %
+    named as they round), and a rate above 50 % (0.537) made the top line "54 %" with steps
+    of 13.4: a point read off the chart is a value nobody computed."""
+    points = [(f"{i + 1:02d}/06", rate) for i, rate in enumerate(rates)]
+    svg = parse(line_chart(points, title="x", target=target, target_label="Mục tiêu"))
+    ticks = _axis_ticks(svg)
+    values = [value for value, _y in ticks]
+    assert values[0] == 0 and values[-1] >= 100 * max(rates + [target]), values
+    steps = {b - a for a, b in zip(values, values[1:])}
+    assert len(steps) == 1 and steps <= {10, 20, 25}, values
+    # Each label sits on its own line: heights proportional to the values.
+    (_, zero), (top_value, top) = ticks[0], ticks[-1]
+    for value, y in ticks:
+        assert y == pytest.approx(zero + (top - zero) * value / top_value, abs=0.11)

@@ -7,6 +7,7 @@ smallest; on a laptop the SVG simply scales up.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -82,13 +83,12 @@ def line_chart(points: Sequence[tuple[str, float | None]], *, title: str, target
     """Cumulative rates (0–1) per period against a dashed target line, y axis in percent."""
     left, right, top, bottom = 34, 10, 12, 26
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    ceiling = max([1.0 if target > 0.5 else 0.5] + [v or 0 for _, v in points] + [target])
+    ceiling, steps = _rate_axis(max([v or 0 for _, v in points] + [target]))
 
     def y_of(value: float) -> float:
         return top + plot_h * (1 - value / ceiling)
 
     parts = []
-    steps = 4
     for i in range(steps + 1):
         value = ceiling * i / steps
         y = y_of(value)
@@ -117,6 +117,19 @@ def line_chart(points: Sequence[tuple[str, float | None]], *, title: str, target
     for i, x, anchor in _period_labels(xs, WIDTH):
         parts.append(_text(x, height - 8, points[i][0], anchor=anchor, fill=_MUTED, size=11))
     return _svg(height, title, "".join(parts))
+
+
+def _rate_axis(highest: float) -> tuple[float, int]:
+    """The top of a rate axis and its number of steps, each step a round whole percent.
+
+    Each gridline is named by its value as ``percent`` writes it: four steps up to 50 %
+    named lines at 12.5 % and 37.5 % "13 %" and "38 %", and a top taken from the data (a
+    rate of 53.7 %) stepped by 13.4 %. Rates over all stalls stay within 100 %; a larger
+    value (none is expected) still fits, in steps of 25 %."""
+    if highest <= 0.5:
+        return 0.5, 5
+    quarters = max(4, math.ceil(highest * 4))
+    return quarters / 4, quarters
 
 
 #: Room one period label ("dd/mm" at 11 units, about 33 wide) takes on the x axis.
