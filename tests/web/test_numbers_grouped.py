@@ -128,3 +128,20 @@ def test_a_payments_amount_is_grouped_as_the_page_language_does(client, auth, se
     auth.login("lan")
     html = client.get(f"/stalls/{stall.id}?lang={lang}").get_data(as_text=True)
     assert f"<span>{amount}</span>" in html
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_trends_weeks_are_dated_as_the_pages_own_dates(client, auth, market, lang):
+    """The weeks were "dd/mm" on English pages too, whose dates read month first ("updated
+    12/7/26"): "05/10" is 5 October to a Vietnamese reader and May 10 to an English one."""
+    from datetime import datetime
+
+    from merchant_onboard.domain.figures import VIETNAM, week_start
+
+    monday = week_start(datetime.now(VIETNAM).date())
+    auth.login("hung")
+    html = client.get(f"/m/cho-vi-thanh/dashboard?lang={lang}").get_data(as_text=True)
+    trend = re.findall(r'<svg class="chart".*?</svg>', html, re.S)[1]
+    labels = re.findall(r'<text[^>]*font-size="11">(\d+/\d+)</text>', trend)
+    expected = {"vi": f"{monday.day}/{monday.month}", "en": f"{monday.month}/{monday.day}"}
+    assert labels == [expected[lang]]

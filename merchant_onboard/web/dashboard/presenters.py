@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -38,7 +40,10 @@ def refusal_chart(stats: MarketStats) -> Markup:
 
 
 def trend_chart(stats: MarketStats) -> Markup:
-    points = [(f"{p.week.day:02d}/{p.week.month:02d}", p.rate) for p in stats.weekly]
+    # Dated as the page's own dates are, without the year: "7/12" in Vietnamese, "12/7" in
+    # English, whose pages write the month first ("05/10" there reads as May 10).
+    locale = get_locale()
+    points = [(format_skeleton("Md", p.week, locale=locale), p.rate) for p in stats.weekly]
     target = stats.market.target_pct / 100
     return Markup(line_chart(points, title=_("Tỷ lệ có khách thanh toán theo tuần"),
                              target=target, target_label=_("Mục tiêu %(pct)s",
