@@ -145,3 +145,22 @@ def test_the_trends_weeks_are_dated_as_the_pages_own_dates(client, auth, market,
     labels = re.findall(r'<text[^>]*font-size="11">(\d+/\d+)</text>', trend)
     expected = {"vi": f"{monday.day}/{monday.month}", "en": f"{monday.month}/{monday.day}"}
     assert labels == [expected[lang]]
+
+
+@pytest.mark.parametrize(("lang", "added", "declared"), [
+    ("vi", "1.200", "1.433 → 1.500"), ("en", "1,200", "1,433 → 1,500")])
+def test_the_audit_log_groups_the_counts_it_names(client, auth, market, lang, added, declared):
+    """An administrator reads what a census import added and what a declared size became:
+    "1200" and "1433 → 1500" under pages that write "1.200" and "1.433"."""
+    auth.login("hung")
+    preview = _census_upload(client, "cho-vi-thanh", 1200).get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
+    client.post("/m/cho-vi-thanh/census/confirm", data={"token": token})
+    assert client.post("/m/cho-vi-thanh/settings",
+                       data={"census_size": "1500", "target_pct": "85"}).status_code == 302
+    auth.logout()
+    auth.login("admin")
+    html = client.get(f"/admin/audit?lang={lang}").get_data(as_text=True)
+    details = re.findall(r'<span class="detail">([^<]*)</span>', html)
+    assert any(text.endswith(f": {added}") for text in details), details
+    assert any(text.endswith(f": {declared}") for text in details), details

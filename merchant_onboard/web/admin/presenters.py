@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from merchant_onboard.web.i18n import thousands
 from merchant_onboard.web.labels import (
     AUDIT_ACTION_LABELS, AUDIT_COUNT_LABELS, AUDIT_DETAIL_LABELS, AUDIT_GROUP_LABELS,
     AUDIT_VALUE_LABELS, FORMAT_LABELS,
@@ -61,4 +62,8 @@ def _value(value: Any, names: Mapping[str, Any] | None = None) -> str:
         named = (names or AUDIT_VALUE_LABELS).get(value)
         if named is not None:
             return str(named)
+    if isinstance(value, int):
+        # Every number an entry holds is a quantity (stalls added, a declared size, markets
+        # exported), as the pages that showed it wrote it: "1.433", "1,433" in English.
+        return thousands(value)
     return str(value)
