@@ -164,3 +164,23 @@ def test_the_audit_log_groups_the_counts_it_names(client, auth, market, lang, ad
     details = re.findall(r'<span class="detail">([^<]*)</span>', html)
     assert any(text.endswith(f": {added}") for text in details), details
     assert any(text.endswith(f": {declared}") for text in details), details
+
+
+def test_the_volunteers_table_groups_its_recheck_counts(client, auth, session, market):
+    """The table's other columns went through ``thousands``; "wrong QR / checks" did not:
+    "3 / 1200" in a row whose registrations read "1.200"."""
+    from sqlmodel import select
+
+    from merchant_onboard.models import Event, Stall, User
+
+    lan = session.exec(select(User).where(User.username == "lan")).one()
+    stall = session.exec(select(Stall).where(Stall.market_id == market.id)).first()
+    session.add_all([Event(stall_id=stall.id, market_id=market.id, kind="recheck",
+                           actor_id=lan.id, client_id=f"recheck-{n}",
+                           data={"match": n >= 1003}) for n in range(1200)])
+    session.commit()
+    auth.login("hung")
+    for lang, shown in (("vi", "1.003</strong> / 1.200"), ("en", "1,003</strong> / 1,200")):
+        html = client.get(f"/m/cho-vi-thanh/dashboard?lang={lang}").get_data(as_text=True)
+        row = re.search(r'<table class="data" id="volunteers">.*?</table>', html, re.S).group(0)
+        assert shown in row, row
