@@ -8,12 +8,14 @@ test.
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+import sqlalchemy as sa
+from sqlmodel import Session, select
 
 from merchant_onboard.domain.errors import (
     ConflictError, FormErrors, NotFoundError, PermissionDenied, ThrottledError, ValidationError,
 )
 from merchant_onboard.models import AuditEntry, Membership, Role, Throttle, User
+from merchant_onboard.db import get_engine
 from merchant_onboard.services import authentication, membership, throttle, users
 from tests.factories import TEST_PASSWORD
 
@@ -1173,3 +1175,63 @@ def test_the_logins_are_read_by_admins_only(session, market):
         assert str(caught.value) == "Chỉ quản trị viên mới xem được các tài khoản."
     with pytest.raises(NotFoundError):
         users.login_of(session, actor=admin, username="nobody")
+
+
+def test_two_admins_renaming_one_login_at_once_never_overwrite_unseen(app, session, market):
+    """Binh renames Lan while An's rename of her is on its way. PostgreSQL holds the row from
+    the lock to the write, so An's request waits for Binh's and then writes over it, its log
+    naming Binh's name as the one replaced. SQLite locks nothing until the write: Binh's
+    rename can land between An's read and An's write, and An is then told the login changed
+    (nothing written, nothing logged); had An asked for Binh's very name, nothing was left to
+    do, and An's request says so quietly."""
+    from tests.races import rival_first
+
+    an = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    binh = users.create_user(session, username="binh", password=TEST_PASSWORD, role=Role.ADMIN)
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER,
+                      display_name="Lan", market_codes=[market.code])
+
+    def rename(other, name):
+        users.update_login(other, actor=other.get(User, binh.id), username="lan",
+                           display_name=name)
+
+    def before_ans_write(name):
+        """Binh's rename right before An's UPDATE: after An read the login, before An's
+        write (on PostgreSQL that is before An's row lock, or Binh would wait forever)."""
+        fired: list[bool] = []
+
+        def overtake(state):
+            if state.is_update and not fired:
+                fired.append(True)
+                with Session(get_engine(app), expire_on_commit=False) as other:
+                    rename(other, name)
+
+        sa.event.listen(session, "do_orm_execute", overtake)
+        return lambda: sa.event.remove(session, "do_orm_execute", overtake)
+
+    if session.get_bind().dialect.name == "postgresql":
+        rival_first(session, app, lambda other: rename(other, "Lan Nguyễn"))
+        users.update_login(session, actor=an, username="lan", display_name="Lan Trần")
+        expected = [(binh.id, ["Lan", "Lan Nguyễn"]), (an.id, ["Lan Nguyễn", "Lan Trần"])]
+    else:
+        stop = before_ans_write("Lan Nguyễn")
+        with pytest.raises(ConflictError) as caught:
+            users.update_login(session, actor=an, username="lan", display_name="Lan Trần")
+        stop()
+        assert str(caught.value) == "Tài khoản này vừa được thay đổi. Hãy tải lại trang."
+        stop = before_ans_write("Lan Lê")
+        assert users.update_login(session, actor=an, username="lan",
+                                  display_name="Lan Lê").display_name == "Lan Lê"
+        stop()
+        expected = [(binh.id, ["Lan", "Lan Nguyễn"]), (binh.id, ["Lan Nguyễn", "Lan Lê"])]
+    session.expire_all()
+    updates = session.exec(select(AuditEntry).where(AuditEntry.action == "user.update")
+                           .order_by(AuditEntry.id)).all()
+    assert [(a.actor_id, a.data["changes"]["display_name"]) for a in updates] == expected
+
+
+def test_a_logins_markets_are_named_in_code_order(session, make_market):
+    zulu, alpha = make_market("cho-z"), make_market("cho-a")
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, market_codes=[zulu.code, alpha.code])
+    assert users.market_codes(session, lan) == ["cho-a", "cho-z"]
