@@ -48,16 +48,20 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def shown_percent(fraction: float | None) -> int | None:
+def shown_percent(fraction: float | None, *, short_of: int | None = None) -> int | None:
     """``fraction`` as the whole percent every page and export shows, or None.
 
     Halves round up, as people round (Python's ``round`` takes 12.5 to 12). A commune reads
     "100 %" as "every stall" and "0 %" as "none yet": 199 of 200 shows 99, and 1 of 1,433
-    shows 1.
+    shows 1. Likewise a target: ``short_of`` is a whole-percent target the rate has not
+    reached (``Headline.unreached_target``), which it never shows: 2 of 3 stalls against a
+    67 % target reads 66, not "67 %" beside "1 stall short".
     """
     if fraction is None:
         return None
     shown = _halves_up(fraction * 100)
+    if short_of is not None:
+        shown = min(shown, short_of - 1)
     if fraction < 1:
         shown = min(shown, 99)
     if fraction > 0:
@@ -130,6 +134,11 @@ class Headline:
     def on_target(self) -> bool:
         # In whole numbers: 29 / 100 * 100 is 28.999999999999996, short of a 29 % target.
         return self.census > 0 and self.first_paid * 100 >= self.target_pct * self.census
+
+    @property
+    def unreached_target(self) -> int | None:
+        """The target while the rate has not reached it (``shown_percent``'s ``short_of``)."""
+        return None if self.on_target or not self.census else self.target_pct
 
     @property
     def short_of_target(self) -> int:

@@ -143,7 +143,8 @@ def export_rollup(session: Session, *, actor: User, fmt: str, headers: Sequence[
         for row in rows:
             h = row.headline
             values = {"code": row.code, "name": row.name, "province": row.province,
-                      "ward": row.ward, "adoption_pct": shown_percent(h.adoption),
+                      "ward": row.ward, "adoption_pct": shown_percent(h.adoption,
+                                                                   short_of=h.unreached_target),
                       **vars(h)}
             yield [values[key] for key, _ in ROLLUP_COLUMNS]
 

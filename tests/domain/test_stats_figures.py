@@ -91,3 +91,19 @@ def test_the_roll_up_target_rounds_halves_up_as_its_rates_do(targets, shown):
     total = figures.sum_headlines(
         figures.headline({"census": 100}, declared=0, target_pct=target) for target in targets)
     assert total.target_pct == shown
+
+
+@pytest.mark.parametrize(("paid", "of", "target", "shown", "unreached"), [
+    (2, 3, 67, 66, 67),        # 66.7 % rounds to the target it has not reached
+    (1131, 1516, 75, 74, 75),  # 74.6 %
+    (1137, 1516, 75, 75, None),  # 75.0 %: reached
+    (29, 100, 29, 29, None),   # exactly the target, whatever 29 / 100 * 100 is in floats
+    (1, 200, 1, 1, 1),         # 0.5 % under a 1 % target: "1 %" still, never "0 %" once paid
+    (3, 4, 90, 75, 90),        # far below: as rounded
+    (0, 0, 50, None, None),    # no stalls: no rate, nothing unreached
+])
+def test_a_rate_never_reads_as_a_target_it_has_not_reached(paid, of, target, shown, unreached):
+    head = figures.headline({"first_payment_confirmed": paid, "census": of - paid}, declared=0,
+                            target_pct=target)
+    assert head.unreached_target == unreached
+    assert figures.shown_percent(head.adoption, short_of=head.unreached_target) == shown

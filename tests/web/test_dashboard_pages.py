@@ -159,3 +159,39 @@ def test_an_empty_market_is_not_said_to_be_zero_stalls_short_of_its_target(
     assert re.search(r'data-figure="adoption">–<', html)
     assert "Mục tiêu 80 %" in html
     assert "còn thiếu" not in html and "đã đạt" not in html
+
+
+def test_a_rate_short_of_its_target_never_reads_as_the_target(client, auth, session, make_market,
+                                                               make_user, make_stall):
+    """Two customers of three stalls is 66.7 %: rounded, "67 %", beside "Mục tiêu 67 % · còn
+    thiếu 1 gian hàng", a target read as reached on every surface a commune copies from. As
+    "100 %" waits for every stall, a target waits to be reached: 66 % until then."""
+    import csv
+    import io
+
+    market = make_market("cho-tan-an", name="Chợ Tân An", census_size=3, target_pct=67)
+    lan = make_user("lan", markets=[market])
+    make_user("root", role=Role.ADMIN)
+    steps = [("poster_printed", None), ("poster_installed", None),
+             ("test_payment_verified", {"name_matches": "on", "owner_confirmed": "on"}),
+             ("first_payment_confirmed", {"amount": "30000", "customer_payment": "on"})]
+    for n in range(2):
+        stall = make_stall(market, lan, stall_code=f"A-{n}", owner_phone=f"091200000{n}",
+                           account_number=f"001101234567{n}")
+        for kind, data in steps:
+            onboarding.record_event(session, actor=lan, stall=stall, kind=kind, data=data,
+                                    client_id=str(uuid.uuid4()))
+    auth.login("root")
+    dashboard = client.get("/m/cho-tan-an/dashboard").get_data(as_text=True)
+    assert re.search(r'data-figure="adoption">([^<]*)<', dashboard).group(1) == "66 %"
+    assert "còn thiếu 1 gian hàng" in dashboard
+    rollup = client.get("/rollup").get_data(as_text=True)
+    assert re.findall(r'data-figure="adoption">(?:<strong[^>]*>)?([^<]*)<', rollup) == \
+        ["66 %", "66 %"]
+    export = client.get("/rollup.csv").get_data(as_text=True)
+    row = next(r for r in csv.DictReader(io.StringIO(export.lstrip("\ufeff")))
+               if "cho-tan-an" in r.values())
+    assert row["Tỷ lệ (%)"] == "66"
+    trend = re.search(r'<svg[^>]*aria-label="Tỷ lệ có khách thanh toán theo tuần".*?</svg>',
+                      dashboard, re.S).group(0)
+    assert ">66 %<" in trend and ">67 %<" not in trend.split("Mục tiêu")[-1]

@@ -37,14 +37,16 @@ ROLLUP_EXPORT = {"Tổng số gian hàng": "census", "Đăng ký trở lên": "r
                  "Mục tiêu (%)": "target_pct"}
 
 
-def shown_percent(part: int, whole: int) -> str | None:
+def shown_percent(part: int, whole: int, target: int) -> str | None:
     """What a person should read for ``part / whole``: a whole percent rounded half up, but
-    never 100 before every stall is there, nor 0 once one is (worked out here with exact
-    fractions, independently of the code under test)."""
+    never 100 before every stall is there, nor 0 once one is, nor the ``target`` before it is
+    reached (worked out here with exact fractions, independently of the code under test)."""
     if not whole:
         return None
     exact = Fraction(100 * part, whole)
     value = int(exact + Fraction(1, 2))
+    if exact < target:
+        value = min(value, target - 1)
     if part < whole:
         value = min(value, 99)
     if part > 0:
@@ -138,9 +140,10 @@ def api(client, code: str) -> dict:
     rate = body["adoption_rate"]
     assert rate == (body["headline"]["first_paid"] / body["census_size"]
                     if body["census_size"] else None)
-    figures["adoption"] = shown_percent(figures["first_paid"], figures["census"])
-    figures["counts"] = body["counts"]
     figures["target_pct"] = body["target_pct"]
+    figures["adoption"] = shown_percent(figures["first_paid"], figures["census"],
+                                        figures["target_pct"])
+    figures["counts"] = body["counts"]
     figures["funnel"] = [stage["count"] for stage in body["funnel"]]
     return figures
 
@@ -270,7 +273,8 @@ def test_rollup_totals_are_the_rate_of_the_sums_of_the_api(with_token, world):
     totals = rollup_page(with_token)["*"]
     sums = {name: sum(b[name] for b in bodies) for name in HEADLINE if name in totals}
     assert {name: totals[name] for name in sums} == sums
-    assert totals["adoption"] == shown_percent(sums["first_paid"], sums["census"])
+    assert totals["adoption"] == shown_percent(sums["first_paid"], sums["census"],
+                                               totals["target_pct"])
 
 
 def _labelled_numbers(html: str) -> set[tuple[str, int]]:

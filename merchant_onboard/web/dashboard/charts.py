@@ -25,10 +25,11 @@ _GREEN, _GREEN_LIGHT, _INK, _MUTED, _LINE, _AMBER = (
 _BAR, _AMBER_TEXT = "#3a835f", "#8a5a00"
 
 
-def percent(value: float | None) -> str:
+def percent(value: float | None, short_of: int | None = None) -> str:
     """``0.153`` → ``15 %`` (Vietnamese writes a space before the sign); None → ``–``.
-    The number is ``shown_percent``'s, as in the exports."""
-    return "–" if value is None else f"{shown_percent(value)} %"
+    The number is ``shown_percent``'s, as in the exports; ``short_of``: the target the rate
+    has not reached (``Headline.unreached_target``), which it then never reads as."""
+    return "–" if value is None else f"{shown_percent(value, short_of=short_of)} %"
 
 
 def _svg(height: float, title: str, body: str) -> str:
@@ -107,7 +108,10 @@ def line_chart(points: Sequence[tuple[str, float | None]], *, title: str, target
                      f'stroke-width="2.5" stroke-linejoin="round"/>')
         x, y = coords[-1]
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{_GREEN}"/>')
-        parts.append(_text(x - 6, y - 8, percent(points[-1][1]), anchor="end", fill=_GREEN,
+        last = points[-1][1]
+        # Beside the target's line, a rate short of it never reads as it (shown_percent).
+        short = round(target * 100) if last is not None and last < target - 1e-9 else None
+        parts.append(_text(x - 6, y - 8, percent(last, short), anchor="end", fill=_GREEN,
                            weight="600"))
     ty = y_of(target)
     parts.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{ty:.1f}" y2="{ty:.1f}" '
