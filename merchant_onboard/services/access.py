@@ -111,8 +111,8 @@ def enter_market(session: Session, user: User, code: str, *,
 
 def load_user_entering_market(session: Session, user_id: int, code: str, *,
                               zones: bool = False) -> User | None:
-    """The active user ``user_id`` (as ``authentication.get_active_user``), read in the same statement
-    as what ``enter_market(…, code, zones=zones)`` reads for them.
+    """The active user ``user_id`` (as ``authentication.get_active_user``), read in the same
+    statement as what ``enter_market(…, code, zones=zones)`` reads for them.
 
     For a request whose first step is to enter the market ``code``: loading the signed-in user
     already costs a statement, and this one answers both. The answer stays in the session for

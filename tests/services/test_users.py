@@ -32,8 +32,8 @@ def market(make_market):
 def sign_in(session, username, password=TEST_PASSWORD, *, address="10.0.0.1", max_failures=3,
             window=900):
     limits = authentication.LoginLimits(pair=max_failures, window=window)
-    return authentication.authenticate(session, username=username, password=password, address=address,
-                              limits=limits)
+    return authentication.authenticate(session, username=username, password=password,
+                                       address=address, limits=limits)
 
 
 def change_own_password(session, user, current, new, *, address="10.0.0.1",
@@ -433,7 +433,7 @@ def test_a_wrong_current_password_is_a_guess_counted_as_a_failed_login(session, 
     assert caught.value.params == {"minutes": 15, "seconds": 900}
     with pytest.raises(ThrottledError):
         authentication.authenticate(session, username="lan", password=TEST_PASSWORD,
-                           address="10.0.0.1", limits=limits)
+                                    address="10.0.0.1", limits=limits)
     assert session.get(User, lan.id).password_hash == lan.password_hash
     # From another address the owner still gets in, and the right current password there
     # forgives the username's failures.
@@ -451,7 +451,7 @@ def test_failed_logins_slow_the_password_change_too(session, still_clock):
             sign_in(session, "lan", "wrong-password-1", address=address)
     with pytest.raises(ValidationError):
         authentication.authenticate(session, username="lan", password="wrong-password-1",
-                           address="10.0.0.10", limits=limits)
+                                    address="10.0.0.10", limits=limits)
     with pytest.raises(ThrottledError) as caught:
         change_own_password(session, lan, TEST_PASSWORD, "lan-moi-mat-khau", limits=limits)
     assert str(caught.value) == "Vui lòng đợi 2 giây rồi nhập lại mật khẩu hiện tại."
@@ -541,8 +541,8 @@ def test_failures_for_a_name_from_many_addresses_slow_it_down_without_locking_it
     limits = authentication.LoginLimits(pair=100, username_free=2, delay_cap=60)
 
     def attempt(password, address):
-        return authentication.authenticate(session, username="lan", password=password, address=address,
-                                  limits=limits)
+        return authentication.authenticate(session, username="lan", password=password,
+                                           address=address, limits=limits)
 
     for n in range(2):
         with pytest.raises(ValidationError):
@@ -563,13 +563,13 @@ def test_failures_from_one_address_across_names_are_capped(session, still_clock)
     for name in ("lan", "minh", "lan"):
         with pytest.raises(ValidationError):
             authentication.authenticate(session, username=name, password="wrong-password",
-                               address="10.0.2.1", limits=limits)
+                                        address="10.0.2.1", limits=limits)
     with pytest.raises(ThrottledError) as caught:
         authentication.authenticate(session, username="minh", password=TEST_PASSWORD,
-                           address="10.0.2.1", limits=limits)
+                                    address="10.0.2.1", limits=limits)
     assert caught.value.params == {"minutes": 5, "seconds": 300}
     assert authentication.authenticate(session, username="minh", password=TEST_PASSWORD,
-                              address="10.0.2.2", limits=limits).username == "minh"
+                                       address="10.0.2.2", limits=limits).username == "minh"
 
 
 def test_who_may_add_whom_to_a_market(session, market, make_market):
@@ -585,7 +585,8 @@ def test_who_may_add_whom_to_a_market(session, market, make_market):
         assert str(caught.value) == f"Không tìm thấy người dùng “{target}”."
     first = membership.add_member(session, actor=manager, market=market, username=" LAN ")
     assert (first.user.id, first.added) == (lan.id, True)
-    assert membership.add_member(session, actor=manager, market=market, username="lan").added is False
+    assert membership.add_member(session, actor=manager, market=market,
+                                 username="lan").added is False
     hung, _added = membership.add_member(session, actor=admin, market=market, username="hung")
     assert session.get(Membership, (hung.id, market.id)) is not None
     added = session.exec(select(AuditEntry).where(AuditEntry.action == "membership.add")
@@ -626,7 +627,8 @@ def test_an_admin_removes_anyone_but_themselves(session, market):
     with pytest.raises(NotFoundError) as caught:
         membership.remove_member(session, actor=admin, market=market, username="an")
     assert str(caught.value) == "Không tìm thấy người này trong chợ."
-    assert membership.remove_member(session, actor=admin, market=market, username="hung").id == hung.id
+    assert membership.remove_member(session, actor=admin, market=market,
+                                    username="hung").id == hung.id
     assert session.get(Membership, (hung.id, market.id)) is None
     with pytest.raises(NotFoundError):
         membership.remove_member(session, actor=admin, market=market, username="hung")
@@ -728,14 +730,14 @@ def test_a_slowed_name_slows_only_itself_and_its_wait_is_capped(session):
             time.sleep(1.1)  # the guesser waits out the first delay (1 s)
         with pytest.raises(ValidationError):
             authentication.authenticate(session, username="lan", password="wrong-password",
-                               address=f"10.0.4.{n}", limits=limits)
+                                        address=f"10.0.4.{n}", limits=limits)
     with pytest.raises(ThrottledError) as caught:
         authentication.authenticate(session, username="lan", password=TEST_PASSWORD,
-                           address="10.0.4.9", limits=limits)
+                                    address="10.0.4.9", limits=limits)
     # Never longer than the cap, and said in seconds while it is that short.
     assert str(caught.value) == "Vui lòng đợi 1 giây rồi đăng nhập lại."
     assert authentication.authenticate(session, username="minh", password=TEST_PASSWORD,
-                              address="10.0.4.8", limits=limits).username == "minh"
+                                       address="10.0.4.8", limits=limits).username == "minh"
 
 
 def test_a_locked_out_pair_is_told_the_whole_minutes_to_wait(session):
@@ -754,7 +756,7 @@ def test_a_right_password_forgets_its_names_failures_but_not_its_addresss(sessio
 
     def attempt(name, password=TEST_PASSWORD):
         return authentication.authenticate(session, username=name, password=password,
-                                  address="10.0.5.1", limits=limits)
+                                           address="10.0.5.1", limits=limits)
 
     for _ in range(2):
         with pytest.raises(ValidationError) as caught:

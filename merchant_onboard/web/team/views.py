@@ -72,7 +72,7 @@ def add_member(code: str):
     market = access.require_market(session, current_user, code, manage=True)
     try:
         user, added = membership.add_member(session, actor=current_user, market=market,
-                                       username=request.form.get("username", ""))
+                                            username=request.form.get("username", ""))
     except DomainError as exc:
         return _page(market, member_errors=field_errors(exc))
     flash(_("Đã thêm %(username)s vào chợ.", username=user.username) if added else
@@ -92,7 +92,7 @@ def remove_member(code: str, username: str):
     market = access.require_market(session, current_user, code, manage=True)
     if request.form.get("confirm") != "1":
         person = membership.member_to_remove(session, actor=current_user, market=market,
-                                        username=username)
+                                             username=username)
         return render_template(
             "confirm.html", title=_("Đưa %(name)s ra khỏi %(market)s?",
                                     name=person.display_name, market=market.name),
