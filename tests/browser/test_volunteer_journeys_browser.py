@@ -213,6 +213,9 @@ def test_a_census_stall_registered_leads_back_to_the_list_as_it_was_left(
     page.get_by_role("button", name="Tìm").click()
     page.get_by_role("link", name=re.compile("Sau")).click()
     expect(page.locator(".pager")).to_contain_text("2 / 2")
+    # The pager is in the server's HTML: wait for the page's scripts, which note the list's
+    # address when it is left, as a volunteer's tap comes after them (CI once tapped first).
+    page.wait_for_load_state()
     page.locator("#stall-list a", has_text="K-51").click()
     page.get_by_role("link", name="Đăng ký gian hàng này").click()
     page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
