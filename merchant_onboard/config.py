@@ -1,4 +1,5 @@
-"""Configuration: defaults, then the instance folder, then ``MO_``/``FLASK_`` environment, then tests.
+"""Configuration: defaults, then the instance folder, then ``MO_``/``FLASK_`` environment,
+then tests.
 
 DESIGN §8: the embedded default is SQLite in the instance folder; production names PostgreSQL
 through ``DATABASE_URL`` and must set its own secret key.
@@ -89,6 +90,10 @@ DEFAULTS: dict[str, Any] = {
     #: balancer) set 1, so the login throttle and the public photo check see the client's
     #: address from X-Forwarded-For instead of the proxy's; 0 trusts no forwarded header.
     "TRUSTED_PROXIES": 0,
+    #: Seconds a browser that reached the app over HTTPS keeps to HTTPS for this host
+    #: (Strict-Transport-Security; a year). 0 sends no such header: for a host still serving
+    #: other pages over plain HTTP.
+    "HSTS_MAX_AGE": 31_536_000,
     #: Flask-Compress: brotli where the browser takes it, else gzip, for pages and for the
     #: static files (sent streamed, hence the streaming list too). A volunteer's page is a
     #: fifth of its size compressed. The ZXing WebAssembly the QR scanner loads halves.

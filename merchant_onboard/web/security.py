@@ -151,6 +151,11 @@ def _security_headers(response: Response) -> Response:
         current_user, "is_authenticated", False)
     for name, value in _SECURITY_HEADERS + _PRIVATE if signed_in else _SECURITY_HEADERS:
         response.headers.setdefault(name, value)
+    # Only over HTTPS (behind the proxy: its X-Forwarded-Proto, MO_TRUSTED_PROXIES): browsers
+    # ignore the header over plain HTTP, where anyone on the market's Wi-Fi could forge it.
+    max_age = current_app.config["HSTS_MAX_AGE"]
+    if request.is_secure and max_age:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={int(max_age)}")
     return response
 
 

@@ -257,7 +257,8 @@ def test_forms_without_csrf_token_are_refused(app_config, session, make_market, 
 def test_login_is_throttled_after_repeated_failures(client, make_user, market):
     make_user("lan", markets=[market])
     for _ in range(5):
-        assert client.post("/login", data={"username": "lan", "password": "wrong"}).status_code == 401
+        wrong = client.post("/login", data={"username": "lan", "password": "wrong"})
+        assert wrong.status_code == 401
     blocked = client.post("/login", data={"username": "lan", "password": "correct-horse-42"})
     assert blocked.status_code == 429
     assert "Đăng nhập sai quá nhiều lần" in blocked.get_data(as_text=True)
@@ -320,6 +321,18 @@ def test_pages_carry_security_headers(client, auth, market, make_user):
     page = client.get(f"/m/{market.code}/")
     assert page.headers.getlist("Cache-Control") == ["private, no-store"]
     assert page.headers.getlist("X-Frame-Options") == ["DENY"]
+
+
+def test_https_answers_tell_browsers_to_stay_on_https(app, client):
+    # A volunteer who once reached the service over HTTPS is never sent over plain HTTP
+    # again (a market's open Wi-Fi rewriting a typed http:// link to steal the session).
+    secure = client.get("/login", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    # Over plain HTTP browsers ignore the header (RFC 6797 §8.1): it is not sent.
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    app.config["HSTS_MAX_AGE"] = 0  # a deployment still moving to HTTPS turns it off
+    assert "Strict-Transport-Security" not in client.get(
+        "/login", base_url="https://localhost").headers
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
