@@ -161,3 +161,64 @@ def test_zones_typed_several_ways_get_one_key_from_the_upgrade(empty_database):
     assert keys == ["khu a", "khu a", "khu à", "khu a", "", "khu tạp hoá", "khu tạp hoá",
                     "khu b - rau", "khu b - rau"]
     assert keys == [zone_key(zone) for zone in zones]
+
+
+def test_milestone_dates_kept_from_before_a_restart_are_dated_again_by_the_upgrade(
+        empty_database):
+    """A stall that went back to registered (a new account, a reopening) kept its old print,
+    install, test and payment dates until the restart cleared them, and a milestone reached
+    again was not dated again: the dashboard's wait to a first payment went negative, the
+    weekly chart counted the payment in an old week, and a fresh print showed as weeks stuck.
+    The upgrade dates each such milestone by its first event after the restart, or clears it
+    when it was not reached again; a consistent stall keeps its dates."""
+    engine = make_engine(empty_database)
+    upgrade(engine, "f3a9c1d7e2b6")
+    day = "2026-11-{:02d} 08:00:00".format
+    before = {"printed_at": day(2), "installed_at": day(3), "test_paid_at": day(4),
+              "first_paid_at": day(5)}
+    stalls = {
+        # paid, reopened on the 10th, then printed, installed, tested and paid again
+        1: ("first_payment_confirmed", day(10), before),
+        # reopened on the 10th and printed again on the 12th, not installed since
+        2: ("poster_printed", day(10), before),
+        # a new account on the 10th, nothing since
+        3: ("registered", day(10), before),
+        # one run through the funnel, then closed: its history stays
+        4: ("inactive", day(1), before),
+    }
+    events = [(1, "poster_printed", day(2)), (1, "poster_printed", day(11)),
+              (1, "poster_printed", day(13)),  # a reprint: the milestone's date stays the 11th
+              (1, "poster_installed", day(14)), (1, "test_payment_verified", day(15)),
+              (1, "first_payment_confirmed", day(16)),
+              (2, "poster_installed", day(3)), (2, "poster_printed", day(12)),
+              (4, "poster_printed", day(2))]
+    with engine.begin() as conn:
+        conn.execute(MARKET_1)
+        for stall_id, (status, registered, dates) in stalls.items():
+            conn.execute(sa.text(
+                "INSERT INTO stall (id, market_id, stall_code, code_key, sort_key, zone,"
+                " zone_key, shop_name, owner_name, owner_phone, category, notes, search_text,"
+                " consent, status, status_changed_at, recheck_mismatch, public_code,"
+                " registered_at, printed_at, installed_at, test_paid_at, first_paid_at,"
+                " created_at, updated_at, version) VALUES (:id, 1, :code, :code, :code, '', '',"
+                " '', '', '', '', '', '', true, :status, :registered, false, :public,"
+                " :registered, :printed_at, :installed_at, :test_paid_at, :first_paid_at,"
+                " '2026-11-01', '2026-11-01', 1)"),
+                {"id": stall_id, "code": f"A-{stall_id}", "status": status,
+                 "registered": registered, "public": f"P{stall_id}", **dates})
+        for n, (stall_id, kind, at) in enumerate(events):
+            conn.execute(sa.text(
+                "INSERT INTO event (stall_id, market_id, kind, created_at, client_id, data)"
+                " VALUES (:stall, 1, :kind, :at, :client, '{}')"),
+                {"stall": stall_id, "kind": kind, "at": at, "client": f"client-{n:04d}"})
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT printed_at, installed_at, test_paid_at, first_paid_at FROM stall"
+            " ORDER BY id")).all()
+    engine.dispose()
+    dates = [[None if value is None else str(value)[:10] for value in row] for row in rows]
+    assert dates == [["2026-11-11", "2026-11-14", "2026-11-15", "2026-11-16"],
+                     ["2026-11-12", None, None, None],
+                     [None, None, None, None],
+                     ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"]]
