@@ -45,6 +45,16 @@ class NotFoundError(DomainError):
     """The thing does not exist, or the user may not know it exists (another market's stall)."""
 
 
+class MarketMoved(NotFoundError):
+    """No market has this code any more: an administrator corrected it to ``current``. The web
+    and the API answer a request under the former code with a permanent redirect there."""
+
+    def __init__(self, *, former: str, current: str) -> None:
+        super().__init__(N_("Chợ “%(code)s” nay có mã “%(current)s”."), field="code",
+                         code=former, current=current)
+        self.former, self.current = former, current
+
+
 class PermissionDenied(DomainError):
     """The user is known to be allowed to see this, but not to change it."""
 

@@ -14,7 +14,7 @@ SQLModel.metadata.naming_convention = {
 from merchant_onboard.models.account import PaymentAccount  # noqa: E402
 from merchant_onboard.models.audit import AuditEntry  # noqa: E402
 from merchant_onboard.models.event import Event  # noqa: E402
-from merchant_onboard.models.market import Market, MarketKind  # noqa: E402
+from merchant_onboard.models.market import Market, MarketFormerCode, MarketKind  # noqa: E402
 from merchant_onboard.models.poster import Poster  # noqa: E402
 from merchant_onboard.models.stall import Stall  # noqa: E402
 from merchant_onboard.models.throttle import Throttle  # noqa: E402
@@ -23,6 +23,6 @@ from merchant_onboard.models.user import Membership, Role, User  # noqa: E402
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AuditEntry", "Event", "Market", "MarketKind", "Membership", "PaymentAccount", "Poster",
+    "AuditEntry", "Event", "Market", "MarketFormerCode", "MarketKind", "Membership", "PaymentAccount", "Poster",
     "Role", "Stall", "Throttle", "User", "metadata",
 ]

@@ -33,3 +33,19 @@ class Market(SQLModel, table=True):
     poster_second_line: str = Field(default="", max_length=80,
                                     sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MarketFormerCode(SQLModel, table=True):
+    """A code a market was known by before an administrator corrected it.
+
+    Its pages stay where bookmarks, printed instructions, API scripts and the phones' offline
+    copies left them: a request under the former code is sent on to the current one
+    (``access.enter_market``). A code is in one place only: no market takes another's
+    former code while it redirects there (``services.markets``).
+    """
+
+    __tablename__ = "market_former_code"
+
+    code: str = Field(max_length=32, primary_key=True)
+    market_id: int = Field(foreign_key="market.id", ondelete="CASCADE", index=True)
+    replaced_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from merchant_onboard.domain.errors import N_, NotFoundError, PermissionDenied
-from merchant_onboard.models import Market, Membership, Role, Stall, User
+from merchant_onboard.domain.errors import N_, MarketMoved, NotFoundError, PermissionDenied
+from merchant_onboard.models import Market, MarketFormerCode, Membership, Role, Stall, User
 from merchant_onboard.services import stall_lookup
 
 
@@ -101,12 +101,25 @@ def enter_market(session: Session, user: User, code: str, *,
     if row is None:
         row = session.execute(_MARKET_ACCESS[user.role == Role.ADMIN, zones],
                               {"code": code, "user_id": user.id}).first()
+    if row is None or row.Market is None:
+        _follow_former_code(session, user, code)
     if row is None or row.Market is None or not row.member:
         raise NotFoundError(N_("Không tìm thấy chợ “%(code)s”."), code=code)
     if manage and not _manages(user):
         raise PermissionDenied(N_("Chỉ ban quản lý chợ mới làm được việc này."))
     return MarketAccess(row.Market, _manages(user),
                         stall_lookup.zones_from(row.zones) if zones else None)
+
+
+def _follow_former_code(session: Session, user: User, code: str) -> None:
+    """Raise ``MarketMoved`` when ``code`` is a former code of a market ``user`` may see.
+
+    Asked only once no market has the code: the pages of a market found cost nothing more.
+    Whoever may not see the market is told it is not found, as under its own code."""
+    row = session.execute(_FORMER_CODE_ACCESS[user.role == Role.ADMIN],
+                          {"code": code, "user_id": user.id}).first()
+    if row is not None and row.member:
+        raise MarketMoved(former=code, current=row.code)
 
 
 def load_user_entering_market(session: Session, user_id: int, code: str, *,
@@ -182,6 +195,9 @@ _MARKET_ACCESS = {
         Market, *([stall_lookup.market_zones_column()] if with_zones else []),
         from_=Market.__table__, where=Market.code == sa.bindparam("code")).items()
 }
+_FORMER_CODE_ACCESS = _access_queries(
+    Market.code, from_=sa.join(MarketFormerCode, Market, Market.id == MarketFormerCode.market_id),
+    where=MarketFormerCode.code == sa.bindparam("code"))
 #: Where load_user_entering_market leaves its answer for enter_market (``Session.info``).
 _PREFETCHED = "merchant_onboard.market_access"
 # The user's row with the market of the code and the user's membership of it: left joins, so

@@ -17,7 +17,7 @@ from merchant_onboard.domain.poster.fonts import require_printable
 from merchant_onboard.domain.poster.second_line import FIELD as SECOND_LINE
 from merchant_onboard.domain.poster.second_line import clean_second_line
 from merchant_onboard.domain.text import clean_text, whole_number
-from merchant_onboard.models import AuditEntry, Market, MarketKind, Role, User
+from merchant_onboard.models import AuditEntry, Market, MarketFormerCode, MarketKind, Role, User
 from merchant_onboard.services import access
 from merchant_onboard.services.access import scope_markets
 
@@ -118,8 +118,9 @@ _EDIT_RULES: dict[str, Callable[[Any], Any]] = {
 #: ``PATCH /api/v1/markets/{code}``).
 SETTINGS = ("census_size", "target_pct", "campaign_title", "poster_second_line")
 #: What the market is: the administrators who create markets correct it (a typo in a name
-#: that every poster prints); its managers do not.
-IDENTITY = ("name", "kind", "province", "ward", "address")
+#: that every poster prints, a code outdated by a ward merger); its managers do not. A
+#: corrected code keeps leading to the market (``MarketFormerCode``).
+IDENTITY = ("code", "name", "kind", "province", "ward", "address")
 
 
 def editable_fields(user: User) -> tuple[str, ...]:
@@ -131,8 +132,7 @@ def editable_fields(user: User) -> tuple[str, ...]:
 def create_market(session: Session, *, actor: User | None, raw: Mapping[str, Any]) -> Market:
     """Create a market; commits."""
     fields = clean_market(raw)
-    if session.exec(select(Market).where(Market.code == fields["code"])).first():
-        raise ConflictError(N_("Mã chợ “%(code)s” đã có."), field="code", code=fields["code"])
+    _check_code_free(session, fields["code"])
     market = Market(**fields)
     session.add(market)
     try:
@@ -165,12 +165,39 @@ def create_market_once(session: Session, *, actor: User, raw: Mapping[str, Any]
         return market, False
 
 
+def _check_code_free(session: Session, code: str, *, market: Market | None = None) -> None:
+    """Refuse ``code`` for a new market, or for ``market``, when another market has it or
+    was known by it (its pages there lead to that market)."""
+    if session.exec(select(Market.id).where(Market.code == code)).first() is not None:
+        raise ConflictError(N_("Mã chợ “%(code)s” đã có."), field="code", code=code)
+    holder = session.exec(select(Market).join(MarketFormerCode).where(
+        MarketFormerCode.code == code)).first()
+    if holder is not None and (market is None or holder.id != market.id):
+        raise ConflictError(N_("Mã “%(code)s” là mã cũ của %(name)s, và vẫn dẫn tới chợ đó."),
+                            field="code", code=code, name=holder.name)
+
+
+def _move_code(session: Session, market: Market, old: str, new: str) -> None:
+    """Give ``market`` the code ``new``; ``old`` leads to it from now on."""
+    _check_code_free(session, new, market=market)
+    own = session.get(MarketFormerCode, new)
+    if own is not None:  # back to a code it had: the code is its own again
+        session.delete(own)
+        session.flush()
+    session.add(MarketFormerCode(code=old, market_id=market.id))
+
+
 def update_market(session: Session, *, actor: User, market: Market,
                   raw: Mapping[str, Any]) -> Market:
-    """Edit a market's fields (its code stays); commits. The audit log keeps each changed
-    field's old and new values: a declared size moved from 66 to 80 moves the reported rate,
-    and who reads the log must see from what to what. Nothing changed, nothing is written."""
-    raw = {k: v for k, v in raw.items() if k != "code"}
+    """Edit a market's fields; commits. The audit log keeps each changed field's old and new
+    values: a declared size moved from 66 to 80 moves the reported rate, and who reads the log
+    must see from what to what. Nothing changed, nothing is written.
+
+    A new code (administrators) leaves the old one leading to the market: its pages, API and
+    the phones' copies answer there with a redirect (``access.enter_market``)."""
+    if "code" in raw and _same_code(raw["code"], market.code):
+        # Sent back as it was read (an API client's whole object): nothing to change.
+        raw = {k: v for k, v in raw.items() if k != "code"}
     if not set(raw) <= set(editable_fields(actor)):
         raise PermissionDenied(N_("Chỉ quản trị viên mới sửa được tên, loại và địa điểm "
                                   "của chợ."))
@@ -179,13 +206,30 @@ def update_market(session: Session, *, actor: User, market: Market,
                if getattr(market, field) != value}
     if not changes:
         return market
+    if "code" in changes:
+        _move_code(session, market, *changes["code"])
     for field, (_old, new) in changes.items():
         setattr(market, field, new)
     session.add(market)
     session.add(AuditEntry(actor_id=actor.id, action="market.update", target=market.code,
                            market_id=market.id, data={"changes": changes}))
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if "code" not in changes:
+            raise
+        # Another market took the code meanwhile (the only unique field).
+        raise ConflictError(N_("Mã chợ “%(code)s” đã có."), field="code",
+                            code=changes["code"][1]) from None
     return market
+
+
+def _same_code(typed: Any, code: str) -> bool:
+    try:
+        return clean_market_code(typed) == code
+    except ValidationError:
+        return False
 
 
 def list_markets(session: Session, user: User) -> list[Market]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import sqlite3
 
 import sqlalchemy as sa
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from merchant_onboard.db import close_session
 from merchant_onboard.domain.errors import (
-    ConflictError, DomainError, FormErrors, NotFoundError, PermissionDenied, ThrottledError,
-    ValidationError,
+    ConflictError, DomainError, FormErrors, MarketMoved, NotFoundError, PermissionDenied,
+    ThrottledError, ValidationError,
 )
 from merchant_onboard.domain.funnel import TransitionError
 from merchant_onboard.web.problems import Problem
@@ -81,10 +81,23 @@ def _wants_json() -> bool:
 
 
 def _handle_domain(error: DomainError):
+    if isinstance(error, MarketMoved) and (request.view_args or {}).get("code") == error.former:
+        return _to_current_code(error)
     if _wants_json():
         return domain_problem(error)
     status = status_of(error)
     return render_template("error.html", status=status, message=translate_error(error)), status
+
+
+def _to_current_code(moved: MarketMoved):
+    """The same page under the market's corrected code: a permanent redirect (308 keeps a
+    form's POST and its body), so bookmarks, the phones' offline copies and API scripts find
+    the market where it is now and may remember the new address."""
+    target = url_for(request.endpoint or "", **{**(request.view_args or {}),
+                                                "code": moved.current})
+    query = request.query_string.decode("latin-1")
+    # No body: an API client reads none on a redirect, a browser follows it unseen.
+    return Response(status=308, headers={"Location": f"{target}?{query}" if query else target})
 
 
 def http_message(error: HTTPException) -> str:
@@ -176,7 +189,8 @@ def _handle_unexpected(error: Exception):
 
 #: The last resort, should even the plain error page fail to render.
 _BARE_500 = ('<!doctype html><meta charset="utf-8"><title>500</title>'
-             "<h1>500</h1><p>Có lỗi ở máy chủ. Vui lòng thử lại.</p><p><a href=\"/\">merchant_onboard</a></p>")
+             "<h1>500</h1><p>Có lỗi ở máy chủ. Vui lòng thử lại.</p>"
+             '<p><a href="/">merchant_onboard</a></p>')
 
 
 def init_app(app: Flask) -> None:

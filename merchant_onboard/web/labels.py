@@ -124,6 +124,7 @@ USER_FIELD_LABELS = {
 
 #: A market's fields, as a settings change in the audit log names them.
 MARKET_FIELD_LABELS = {
+    "code": _l("Mã chợ"),
     "name": _l("Tên chợ"),
     "kind": _l("Loại"),
     "province": _l("Tỉnh/thành"),

@@ -176,3 +176,73 @@ def test_an_identical_market_sent_again_is_the_one_made_and_another_under_its_co
             create_market_once(session, actor=root, raw={**raw, **other})
     audits = session.exec(select(AuditEntry).where(AuditEntry.action == "market.create")).all()
     assert [a.target for a in audits] == ["cho-tan-an"]
+
+
+def test_an_admin_corrects_a_markets_code_and_the_former_one_leads_to_it(session, market,
+                                                                         make_user):
+    """A code typed wrong when the market was made ("cho-vi-thnah"), or outdated by a ward
+    merger, is corrected by an administrator. The market's pages, bookmarks, API scripts and
+    the phones' offline copies under the old code then reach it under the new one."""
+    from sqlmodel import select
+
+    from merchant_onboard.domain.errors import MarketMoved
+    from merchant_onboard.models import AuditEntry
+    from merchant_onboard.services.access import enter_market
+
+    admin = make_user("root", role=Role.ADMIN)
+    lan = make_user("lan", markets=[market])
+    update_market(session, actor=admin, market=market, raw={"code": " Cho-Vi-Thanh-2 "})
+    session.expire_all()
+    assert session.get(Market, market.id).code == "cho-vi-thanh-2"
+    assert enter_market(session, lan, "cho-vi-thanh-2").market.id == market.id
+    with pytest.raises(MarketMoved) as moved:
+        enter_market(session, lan, "cho-vi-thanh")
+    assert (moved.value.former, moved.value.current) == ("cho-vi-thanh", "cho-vi-thanh-2")
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "market.update")).one()
+    assert audit.data == {"changes": {"code": ["cho-vi-thanh", "cho-vi-thanh-2"]}}
+    # Back to the first code: it is the market's again, and the second one leads there.
+    update_market(session, actor=admin, market=market, raw={"code": "cho-vi-thanh"})
+    assert enter_market(session, lan, "cho-vi-thanh").market.id == market.id
+    with pytest.raises(MarketMoved) as moved:
+        enter_market(session, lan, "cho-vi-thanh-2")
+    assert moved.value.current == "cho-vi-thanh"
+
+
+def test_a_code_in_use_or_leading_to_another_market_is_not_taken(session, market, make_market,
+                                                                 make_user):
+    from merchant_onboard.domain.errors import ConflictError, NotFoundError
+    from merchant_onboard.services.access import enter_market
+    from merchant_onboard.services.markets import create_market
+
+    admin = make_user("root", role=Role.ADMIN)
+    other = make_market("cho-tan-an")
+    with pytest.raises(ConflictError) as taken:
+        update_market(session, actor=admin, market=market, raw={"code": "cho-tan-an"})
+    assert taken.value.field == "code"
+    update_market(session, actor=admin, market=other, raw={"code": "cho-tan-an-moi"})
+    # "cho-tan-an" leads to the other market now: neither a new market nor this one takes it.
+    with pytest.raises(ConflictError) as leads:
+        update_market(session, actor=admin, market=market, raw={"code": "cho-tan-an"})
+    assert (leads.value.field, leads.value.params["name"]) == ("code", "Chợ cho-tan-an")
+    with pytest.raises(ConflictError):
+        create_market(session, actor=admin, raw={"code": "cho-tan-an", "name": "Chợ Mới"})
+    session.expire_all()
+    assert session.get(Market, market.id).code == "cho-vi-thanh"
+    # A market the user may not enter is not found, under its former code as under its own.
+    stranger = make_user("lan", markets=[market])
+    with pytest.raises(NotFoundError) as hidden:
+        enter_market(session, stranger, "cho-tan-an")
+    assert type(hidden.value) is NotFoundError
+
+
+def test_a_manager_does_not_change_the_code_and_may_send_it_unchanged(session, market,
+                                                                      make_user):
+    manager = make_user("hung", role=Role.MANAGER, markets=[market])
+    with pytest.raises(PermissionDenied):
+        update_market(session, actor=manager, market=market, raw={"code": "cho-khac"})
+    # A client that sends the market back as it read it changes its settings as before.
+    update_market(session, actor=manager, market=market,
+                  raw={"code": "CHO-VI-THANH", "census_size": "120"})
+    session.expire_all()
+    assert (session.get(Market, market.id).code,
+            session.get(Market, market.id).census_size) == ("cho-vi-thanh", 120)

@@ -331,3 +331,50 @@ def test_another_market_under_a_taken_code_is_a_conflict_said_under_the_code(
     assert 'id="e-code">Mã chợ “cho-vi-thanh” đã có.<' in page
     stored = session.exec(select(Market).where(Market.code == market.code)).one()
     assert stored.name == "Chợ Vị Thanh"
+
+
+def test_an_admin_corrects_the_markets_code_and_its_old_addresses_lead_to_it(
+        client, session, market, make_user, auth, api_token):
+    """A code typed wrong when the market was made, or outdated by a ward merger, is
+    corrected on the settings page. The old addresses (bookmarks, the phones' offline
+    copies, API scripts, a form sent from a page loaded before) answer with a permanent
+    redirect to the same page under the new code, query and method kept."""
+    make_user("lan", markets=[market])
+    make_user("root", role=Role.ADMIN)
+    auth.login("root")
+    page = client.get(f"/m/{market.code}/settings").get_data(as_text=True)
+    assert 'name="code"' in page and 'value="cho-vi-thanh"' in page
+    saved = client.post(f"/m/{market.code}/settings", data={"code": "Cho-Vi-Thanh-Moi"})
+    assert (saved.status_code, saved.headers["Location"]) == (302, "/m/cho-vi-thanh-moi/settings")
+    assert "Đã lưu cài đặt chợ." in client.get(saved.headers["Location"]).get_data(as_text=True)
+    log = client.get("/admin/audit?action=market.").get_data(as_text=True)
+    assert '<span class="detail">Mã chợ: cho-vi-thanh → cho-vi-thanh-moi</span>' in log
+    auth.logout()
+    auth.login("lan")
+    listed = client.get("/m/cho-vi-thanh/?q=A-1&status=registered")
+    assert (listed.status_code, listed.headers["Location"]) == (
+        308, "/m/cho-vi-thanh-moi/?q=A-1&status=registered")
+    sent = client.post("/m/cho-vi-thanh/stalls/new", data={"stall_code": "A-1"})
+    assert (sent.status_code, sent.headers["Location"]) == (308, "/m/cho-vi-thanh-moi/stalls/new")
+    assert client.get("/m/cho-vi-thanh-moi/").status_code == 200
+    scripted = client.get("/api/v1/markets/cho-vi-thanh/stats", headers=api_token("lan"))
+    assert (scripted.status_code, scripted.headers["Location"]) == (
+        308, "/api/v1/markets/cho-vi-thanh-moi/stats")
+    # Someone outside the market learns nothing of it under either code.
+    make_user("mai", markets=[])
+    auth.logout()
+    auth.login("mai")
+    assert client.get("/m/cho-vi-thanh/").status_code == 404
+
+
+def test_a_code_another_market_has_or_had_is_refused_under_the_field(
+        client, session, market, make_market, make_user, auth):
+    make_market("cho-tan-an", name="Chợ Tân An")
+    make_user("root", role=Role.ADMIN)
+    auth.login("root")
+    refused = client.post(f"/m/{market.code}/settings", data={"code": "cho-tan-an"})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "Mã chợ “cho-tan-an” đã có." in page and 'aria-describedby="e-code' in page
+    session.expire_all()
+    assert session.get(Market, market.id).code == "cho-vi-thanh"

@@ -123,6 +123,14 @@ def operation(summary: str, *, tag: str, responses: Mapping[str, Any],
     return op
 
 
+#: Every operation under a market's code may answer this (``access.enter_market``).
+MARKET_MOVED = {
+    "description": "An administrator corrected the market's code: the same operation under "
+                   "its current code, method and body kept (`Location`).",
+    "headers": {"Location": {"schema": {"type": "string"}}},
+}
+
+
 def build_document(modules: Iterable[ModuleType], root: str = "") -> dict[str, Any]:
     """The whole document from the parts ``modules`` declare, for the app served under
     ``root`` (a proxy's path prefix, or none)."""
@@ -133,6 +141,10 @@ def build_document(modules: Iterable[ModuleType], root: str = "") -> dict[str, A
             if taken.keys() & operations.keys():
                 raise ValueError(f"{module.__name__} documents {path} a second time")
             taken.update(operations)
+    for path, operations in paths.items():
+        if "{code}" in path:
+            for op in operations.values():
+                op["responses"].setdefault("308", MARKET_MOVED)
     return {
         "openapi": "3.1.0",
         "info": {"title": "merchant_onboard API", "version": "1",

@@ -13,7 +13,7 @@ from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.domain.poster.second_line import SECOND_LINE_MAX
 from merchant_onboard.services import access, markets
 from merchant_onboard.web.dashboard import bp
-from merchant_onboard.web.errors import field_errors
+from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.market_entry import enters_market
 
 #: What this form edits for a manager; any other posted field is ignored. The declared size
@@ -55,6 +55,6 @@ def settings_save(code: str):
         markets.update_market(session, actor=current_user, market=market, raw=values)
     except DomainError as exc:
         session.rollback()
-        return _page(market, values, field_errors(exc), 422)
+        return _page(market, values, field_errors(exc), status_of(exc))
     flash(_("Đã lưu cài đặt chợ."), "success")
     return redirect(url_for("dashboard.settings_page", code=market.code))
