@@ -86,12 +86,13 @@ def clean_stall_code(value: Any) -> str:
 
 
 def clean_details(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
-    """Clean the stall's own fields; with ``partial`` only those present are checked."""
+    """Clean the stall's own fields; with ``partial`` only those present are checked, and
+    the coordinates only when present in any case."""
     cleaned: dict[str, Any] = {}
     errors: list[ValidationError] = []
 
-    def attempt(field: str, clean: Any) -> None:
-        if partial and field not in raw:
+    def attempt(field: str, clean: Any, *, when_sent: bool = partial) -> None:
+        if when_sent and field not in raw:
             return
         try:
             cleaned[field] = clean(raw.get(field))
@@ -103,8 +104,12 @@ def clean_details(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str,
         if field != "stall_code":
             attempt(field, lambda v, f=field, n=limit, r=required: _clean_text(v, f, n, r))
     attempt("owner_phone", _clean_phone)
+    # No form of the web carries the coordinates (a client app measures them, or an import
+    # brings them): a census or refused stall registered from one keeps where it stands, as
+    # the volunteer expects of values she was never shown, of a stall that has not moved.
+    # Sent, even as null (not known), they are what the client says.
     for field, limit in COORDINATE_LIMITS.items():
-        attempt(field, lambda v, f=field, n=limit: clean_coordinate(v, f, n))
+        attempt(field, lambda v, f=field, n=limit: clean_coordinate(v, f, n), when_sent=True)
     if errors:
         raise FormErrors(errors)
     return cleaned

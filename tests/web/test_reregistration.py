@@ -8,7 +8,10 @@ import uuid
 import pytest
 from sqlmodel import select
 
-from merchant_onboard.models import PaymentAccount, Poster, Role
+from merchant_onboard.domain.codes import new_public_code
+from merchant_onboard.domain.funnel import Status
+from merchant_onboard.domain.text import code_key, natural_key
+from merchant_onboard.models import PaymentAccount, Poster, Role, Stall
 from merchant_onboard.services import onboarding
 from merchant_onboard.services.stalls import register_stall
 from tests.factories import stall_fields
@@ -76,3 +79,86 @@ def test_registering_a_refused_stall_again_with_its_own_account_keeps_it(refused
                    client_id=str(uuid.uuid4()))
     after = onboarding.primary_account(session, stall.id)
     assert after is not None and before is not None and after.id == before.id
+
+
+#: Where the stall stands (Chợ Vị Thanh, Hậu Giang), as a client app or an import left it.
+PLACE = (9.7845, 105.4701)
+
+
+@pytest.fixture
+def census(make_market, make_user, session):
+    market = make_market("cho-vi-thanh")
+    make_user("lan", markets=[market])
+    stall = Stall(market_id=market.id, stall_code="C-3", sort_key=natural_key("C-3"),
+                  code_key=code_key("C-3"), shop_name="Rau Cô Tư", owner_name="Lê Thị Tư",
+                  public_code=new_public_code(), status=Status.CENSUS.value)
+    session.add(stall)
+    session.commit()
+    return market, stall
+
+
+def _placed(session, stall: Stall) -> Stall:
+    stall.latitude, stall.longitude = PLACE
+    session.add(stall)
+    session.commit()
+    return stall
+
+
+def _coordinates(session, stall: Stall) -> tuple[float | None, float | None]:
+    session.expire_all()
+    row = session.get(Stall, stall.id)
+    return row.latitude, row.longitude
+
+
+@pytest.mark.parametrize("surface", ["web", "api"])
+@pytest.mark.parametrize("which", ["census", "refused"])
+def test_registering_again_without_coordinates_keeps_the_stalls(which, surface, request,
+                                                                client, auth, api_token,
+                                                                session):
+    """No form of the web carries the coordinates (the census form, the page a phone keeps
+    for a stall never opened, a refused stall's form): registering with one left them empty,
+    though the stall had not moved. Nor does an API client that leaves them out."""
+    stall = _placed(session, request.getfixturevalue(which)[-1])
+    fields = stall_fields(stall_code=stall.stall_code, owner_name=stall.owner_name,
+                          account_number="0099887766", owner_phone="")
+    if surface == "api":
+        response = client.post(f"/api/v1/stalls/{stall.id}/registration",
+                               json={**fields, "client_id": str(uuid.uuid4())},
+                               headers=api_token("lan"))
+        assert response.status_code == 201, response.get_json()
+        assert (response.get_json()["latitude"], response.get_json()["longitude"]) == PLACE
+    else:
+        auth.login("lan")
+        response = client.post(f"/stalls/{stall.id}/register",
+                               data={**fields, "consent": "y", "client_id": str(uuid.uuid4())})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Stall, stall.id).status == Status.REGISTERED.value
+    assert _coordinates(session, stall) == PLACE
+
+
+def test_the_edit_form_keeps_the_coordinates(refused, client, auth, session):
+    _market, _lan, stall = refused
+    stall = _placed(session, stall)
+    auth.login("lan")
+    response = client.post(f"/stalls/{stall.id}/edit", data={
+        "stall_code": "A-3", "zone": "Khu B", "shop_name": "Tạp hoá Cô Ba",
+        "owner_name": "Nguyễn Thị Ba", "owner_phone": "0912 345 678", "category": "",
+        "notes": "", "client_id": str(uuid.uuid4())})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _coordinates(session, stall) == PLACE
+
+
+@pytest.mark.parametrize(("sent", "stored"), [((10.03, 105.77), (10.03, 105.77)),
+                                              ((None, None), (None, None))])
+def test_a_registration_that_sends_coordinates_sets_them(census, client, api_token, session,
+                                                         sent, stored):
+    """Sent, they are what the client measured (null: the place is not known)."""
+    stall = _placed(session, census[1])
+    response = client.post(f"/api/v1/stalls/{stall.id}/registration", headers=api_token("lan"),
+                           json={**stall_fields(stall_code="C-3", owner_name="Lê Thị Tư",
+                                                owner_phone=""),
+                                 "latitude": sent[0], "longitude": sent[1],
+                                 "client_id": str(uuid.uuid4())})
+    assert response.status_code == 201, response.get_json()
+    assert _coordinates(session, stall) == stored

@@ -123,7 +123,8 @@ def _registration_form(session, market, *, stall):
         current_user, market, access.Surface.FORM) else ""
     # The stall's own fields (a census or refused stall's): the form starts from them, and a
     # form sent without one keeps it. The page the phone keeps for a stall never opened has
-    # only the fields the phone knows (static/js/offline.js), never the owner's phone.
+    # only the fields the phone knows (static/js/offline.js), never the owner's phone. No
+    # form has the coordinates: registration keeps them (registration.clean_details).
     kept = {f: getattr(stall, f) for f in _DETAIL_FIELDS} if stall is not None else {}
     values = {"client_id": new_client_id(), **kept}
     if stall is not None:
