@@ -112,7 +112,21 @@
     return refreshBadge().then(function (items) {
       renderOutbox(items);
       renderPendingStalls(items);
+      standInAnswered(items);
     });
+  }
+
+  // The registrations of stalls already listed (a census stall's, a refused one's) waiting to
+  // be sent, by stall id. The phone's list and the page kept for a stall show such a stall
+  // waiting, and not its form, which would register it a second time; refused, it is offered
+  // again as before, with the item to fix on the pending list.
+  function waitingRegistrations(items) {
+    var waiting = {};
+    items.forEach(function (item) {
+      var match = MOOutbox.outboxForm(new URL(item.url).pathname);
+      if (match && match[3] === "register" && item.status === "pending") waiting[match[2]] = item;
+    });
+    return waiting;
   }
 
   // --- the outbox list page -------------------------------------------------------------
@@ -502,6 +516,21 @@
       list.insertBefore(li, list.firstChild);
       shownPending.push(item.id);
     });
+    var registrations = waitingRegistrations(items);
+    list.querySelectorAll("li:not(.pending-stall) a.row-link").forEach(function (link) {
+      var stall = STALL_PAGE.exec(MOOutbox.appPath(new URL(link.href).pathname) || "");
+      var item = stall && !stall[2] && registrations[stall[1]];
+      var badge = link.querySelector(".badge");
+      // The status the list shows, to show again if the server refuses the registration.
+      if (!("listedClass" in badge.dataset)) {
+        badge.dataset.listedClass = badge.className;
+        badge.dataset.listed = badge.textContent;
+      }
+      link.classList.toggle("pending", !!item);
+      badge.className = item ? "badge badge-pending" : badge.dataset.listedClass;
+      badge.textContent = item ? strings.pending : badge.dataset.listed;
+      if (item) shownPending.push(item.id);
+    });
     if (sent) reloadList();
   }
 
@@ -643,12 +672,16 @@
   function setUpStandIn(box) {
     var match = STALL_PAGE.exec(MOOutbox.appPath(location.pathname) || "");
     var form = document.getElementById("register-form");
-    var lookup = match ? MOOutbox.findStall(user, Number(match[1])) : Promise.resolve(null);
-    return lookup.catch(function () { return null; }).then(function (found) {
+    var lookup = match ? Promise.all([MOOutbox.findStall(user, Number(match[1])),
+                                      MOOutbox.list(user)]) : Promise.resolve([null, []]);
+    return lookup.catch(function () { return [null, []]; }).then(function (kept) {
+      var found = kept[0];
       var stall = found && found.stall;
+      var waiting = stall && waitingRegistrations(kept[1])[stall.id];
       // The census form only where the stall's page or census form was asked for: the
-      // phone's copy cannot tell what another form of a stall needs.
-      var shown = !stall ? "unknown" : stall.status === "census" &&
+      // phone's copy cannot tell what another form of a stall needs. A registration waiting
+      // to be sent says so instead.
+      var shown = !stall ? "unknown" : waiting ? "waiting" : stall.status === "census" &&
         (!match[2] || match[2] === "register") ? "census" : "other";
       box.querySelectorAll("[data-when]").forEach(function (el) {
         el.hidden = el.dataset.when.split(" ").indexOf(shown) < 0;
@@ -664,9 +697,10 @@
       box.querySelector("[data-fact=more]").textContent =
         [stall.zone, stall.owner].filter(Boolean).join(" · ");
       var badge = box.querySelector("[data-fact=status]");
-      badge.className = "badge badge-" + stall.status;
-      badge.textContent = statuses[stall.status] || stall.status;
+      badge.className = "badge badge-" + (waiting ? "pending" : stall.status);
+      badge.textContent = waiting ? strings.pending : statuses[stall.status] || stall.status;
       badge.hidden = false;
+      if (waiting) box.dataset.waiting = waiting.id;
       document.title = stall.code + " · " + document.title;
       // Back to the market's list as it was left in this tab (as app.js does for "‹ market").
       var list = MOOutbox.root + "/m/" + encodeURIComponent(found.market) + "/";
@@ -690,6 +724,17 @@
       form.querySelector("[data-owner-name]").dispatchEvent(new Event("input"));
       form.hidden = false;
     });
+  }
+
+  // The page kept for a stall, showing its registration waiting: once the server has answered
+  // (the item sent, or refused), the stall's page as it now is.
+  function standInAnswered(items) {
+    var box = document.getElementById("stand-in");
+    var id = box ? Number(box.dataset.waiting) : 0;
+    var answered = id && !items.some(function (item) {
+      return item.id === id && item.status === "pending";
+    });
+    if (answered) location.reload();
   }
 
   // --- pages kept for offline use ---------------------------------------------------------

@@ -954,3 +954,106 @@ def test_the_census_button_leads_to_the_kept_page_when_that_form_was_never_kept(
     _shows_what_was_typed(page)
     expect(page.get_by_label("Họ tên chủ hộ")).to_have_value("Lê Văn Tư")
     expect(page.locator("[data-draft=restored]")).to_be_visible()
+
+
+def _register_census_offline(page, shop: str, account: str) -> None:
+    """On the page kept for a census stall's page, without a signal: register it."""
+    expect(page.locator("#stand-in")).to_have_attribute("data-status", "census")
+    page.get_by_label("Tên gian hàng").fill(shop)
+    page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
+    page.get_by_label("Số tài khoản / số thẻ").fill(account)
+    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+
+
+def _census_row(page, code: str):
+    return page.locator("#stall-list li", has_text=code)
+
+
+def test_a_census_stall_registered_without_a_signal_shows_waiting_not_its_form_again(
+        field, seed, phone_page, login, live_server, screenshot):
+    """Registered from the phone without a signal, the census stall still said "Chưa đăng
+    ký" in the phone's list and its page offered the census form again: a second
+    registration waiting to happen. It waits, marked as the stalls registered offline are,
+    and its page says so, until the server has it."""
+    volunteer, market, _stall = field
+    _census(seed, market, ["N-7,Khu N,Phạm Thị Ngọc", "N-8,Khu N,Võ Văn Tám"])
+    page = phone_page
+    login(page, volunteer.username)
+    _tap_found_offline(page, market, "ngoc", "N-7")
+    _register_census_offline(page, "Rau Cô Ngọc", "1023456777")
+
+    page.goto(f"/m/{market.code}/")  # still offline: the list kept on the phone
+    expect(_census_row(page, "N-7").locator(".badge")).to_have_text("Chờ gửi")
+    expect(_census_row(page, "N-8").locator(".badge")).to_have_text("Chưa đăng ký")
+    screenshot(page, "offline-census-queued-list", full_page=False)
+    page.get_by_role("searchbox").fill("N-7")
+    page.get_by_role("button", name="Tìm").click()
+    expect(page.locator(".count")).to_contain_text("Tìm thấy: 1.")
+    expect(_census_row(page, "N-7").locator(".badge")).to_have_text("Chờ gửi")
+    _census_row(page, "N-7").locator("a").click()
+
+    stand_in = page.locator("#stand-in")
+    expect(stand_in.locator(".badge")).to_have_text("Chờ gửi")
+    expect(page.locator(".stand-in-note")).to_contain_text("không cần đăng ký lại")
+    expect(page.locator("#register-form")).to_have_count(0)
+    expect(page.get_by_role("link", name="Xem mục chờ gửi")).to_be_visible()
+    screenshot(page, "offline-census-queued-stand-in")
+
+    page.context.set_offline(False)
+    # Sent: the stall's page as the server has it now.
+    expect(page.locator(".page-head .badge")).to_have_text("Đã đăng ký")
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    page.goto(f"/m/{market.code}/")
+    expect(_census_row(page, "N-7").locator(".badge")).to_have_text("Đã đăng ký")
+    with Session(get_engine(live_server.app)) as session:
+        n7 = session.exec(select(Stall).where(Stall.market_id == market.id,
+                                              Stall.stall_code == "N-7")).one()
+        registered = session.exec(select(func.count()).select_from(Event).where(
+            Event.stall_id == n7.id, Event.kind == "registered")).one()
+    assert (n7.status, n7.shop_name, registered) == ("registered", "Rau Cô Ngọc", 1)
+
+
+def test_a_census_stall_waiting_on_the_open_list_shows_registered_once_sent(
+        field, seed, phone_page, login):
+    """The volunteer waits on the list for the signal: the row changes when the server has
+    the registration, as a stall registered offline joins the list."""
+    volunteer, market, _stall = field
+    _census(seed, market, ["N-9,Khu N,Đỗ Thị Chín"])
+    page = phone_page
+    login(page, volunteer.username)
+    _tap_found_offline(page, market, "chin", "N-9")
+    _register_census_offline(page, "Bún Cô Chín", "1023456799")
+    page.goto(f"/m/{market.code}/")
+    expect(_census_row(page, "N-9").locator(".badge")).to_have_text("Chờ gửi")
+
+    page.context.set_offline(False)
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    expect(_census_row(page, "N-9").locator(".badge")).to_have_text("Đã đăng ký")
+    expect(page.locator("#stall-list .row-link.pending")).to_have_count(0)
+
+
+def test_a_census_registration_the_server_refuses_offers_the_census_form_again(
+        field, seed, phone_page, login):
+    """Refused (the account is another stall's), the item stays on the pending list with the
+    server's message, and the stall is as before: "Chưa đăng ký", its form offered."""
+    volunteer, market, _stall = field
+    _census(seed, market, ["N-8,Khu N,Võ Văn Tám"])
+    page = phone_page
+    login(page, volunteer.username)
+    _tap_found_offline(page, market, "tam", "N-8")
+    _register_census_offline(page, "Cá Tám", "0011012345001")  # A-1's account
+    page.goto(f"/m/{market.code}/")
+    expect(_census_row(page, "N-8").locator(".badge")).to_have_text("Chờ gửi")
+
+    page.goto("/outbox")
+    page.context.set_offline(False)
+    rejected = page.locator("#outbox-list .outbox-item.rejected")
+    expect(rejected.locator(".outbox-error")).to_contain_text("A-1")
+    page.context.set_offline(True)
+    page.goto(f"/m/{market.code}/")
+    expect(_census_row(page, "N-8").locator(".badge")).to_have_text("Chưa đăng ký")
+    _census_row(page, "N-8").locator("a").click()
+    expect(page.locator("#stand-in .badge")).to_have_text("Chưa đăng ký")
+    expect(page.get_by_label("Tên gian hàng")).to_be_visible()
