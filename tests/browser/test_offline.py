@@ -893,6 +893,22 @@ def test_a_stall_whose_page_was_never_opened_shows_its_facts_without_a_signal(
     expect(page.locator(".count")).to_contain_text("Tìm thấy: 1.")
 
 
+def test_a_stall_the_phone_does_not_know_shows_no_empty_status_without_a_signal(
+        field, phone_page, login):
+    """A stall's address the phone's copy has no stall for (a link from a message, say): the
+    kept page says so and offers the way back. Its status pill stays hidden: ``.badge``'s
+    display outranked the ``hidden`` attribute, and an empty pill showed under the title."""
+    volunteer, market, _stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _tap_found_offline(page, market, "rau sach", "A-1")
+    expect(page.locator("#stand-in")).to_have_attribute("data-status", "registered")
+    page.goto("/stalls/999999")
+    expect(page.locator('.stand-in-note [data-when="unknown"]')).to_be_visible()
+    expect(page.locator("#stand-in .badge")).to_be_hidden()
+    expect(page.locator("form#register-form")).to_be_hidden()
+
+
 def test_a_census_stall_registered_meanwhile_comes_back_refused_with_the_servers_message(
         field, seed, phone_page, login, live_server):
     """The phone's copy said "census"; someone registered the stall from another phone
