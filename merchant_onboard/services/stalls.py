@@ -17,7 +17,9 @@ from merchant_onboard.domain.funnel import EventKind, Status
 from merchant_onboard.domain.registration import (
     AccountDetails, clean_account, clean_details, clean_stall_code,
 )
-from merchant_onboard.domain.text import code_key, fold_search, natural_key, zone_key
+from merchant_onboard.domain.text import (
+    code_key, fold_search, natural_key, normalize_phone, zone_key,
+)
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall, User
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access
@@ -55,6 +57,8 @@ def register_stall(session: Session, *, actor: User, market: Market, raw: Mappin
     """
     client_id = check_client_id(client_id)
     own_id = stall.id if stall else None
+    if stall is not None:
+        raw = _kept_on_registration(actor, market, stall, raw)
 
     def say_who_holds_it() -> None:
         # A unique index caught a concurrent registration of the same code or account: say
@@ -69,6 +73,33 @@ def register_stall(session: Session, *, actor: User, market: Market, raw: Mappin
         operation=lambda: _register(session, actor=actor, market=market, raw=raw,
                                     client_id=client_id, stall=stall,
                                     confirm_phone=confirm_phone, at=at or utcnow()))
+
+
+#: A census or refused stall's own fields a registration that leaves them out keeps: the
+#: census form does not send what its page does not offer (the page a phone keeps for a stall
+#: never opened has no phone, trade or notes), nor does an API client that sends only the
+#: account; what the commune's sheet said stays.
+_KEPT_ON_REGISTRATION = ("zone", "shop_name", "owner_name", "owner_phone", "category", "notes")
+
+
+def _kept_on_registration(actor: User, market: Market, stall: Stall,
+                          raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``raw`` with the stall's own value of each field it leaves out. Who sees the stall's
+    phone masked (an admin) leaves it as it is: sending another is refused, as the edit's."""
+    if ("owner_phone" in raw and stall.owner_phone
+            and not access.sees_personal_data(actor, market, access.Surface.FORM)
+            and not _same_phone(raw["owner_phone"], stall.owner_phone)):
+        raise PermissionDenied(N_("Chỉ thành viên của chợ xem và sửa được số điện thoại."),
+                               field="owner_phone")
+    return {**{field: getattr(stall, field) for field in _KEPT_ON_REGISTRATION
+               if field not in raw}, **raw}
+
+
+def _same_phone(typed: Any, stored: str) -> bool:
+    try:
+        return normalize_phone(str(typed or "")) == stored
+    except ValidationError:
+        return False
 
 
 def _register(session: Session, *, actor: User, market: Market, raw: Mapping[str, Any],

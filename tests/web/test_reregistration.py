@@ -162,3 +162,60 @@ def test_a_registration_that_sends_coordinates_sets_them(census, client, api_tok
                                  "client_id": str(uuid.uuid4())})
     assert response.status_code == 201, response.get_json()
     assert _coordinates(session, stall) == stored
+
+
+@pytest.fixture
+def described_census(census, session):
+    """The census stall with what a commune's sheet often has: a zone, a phone, a trade."""
+    market, stall = census
+    stall.zone, stall.owner_phone, stall.category, stall.notes = (
+        "Khu N – Rau", "0987654321", "Rau củ", "Sạp đầu dãy")
+    session.add(stall)
+    session.commit()
+    return market, stall
+
+
+def _fields_of(session, stall: Stall) -> tuple:
+    session.expire_all()
+    row = session.get(Stall, stall.id)
+    return row.status, row.zone, row.shop_name, row.owner_phone, row.category, row.notes
+
+
+def test_an_api_registration_leaving_fields_out_keeps_the_censuss(described_census, client,
+                                                                  api_token, session):
+    """The census form keeps a census stall's fields it does not send; the API cleared them:
+    a client sending the stall code, names and account lost the zone, phone, trade and notes
+    the commune's sheet had."""
+    _market, stall = described_census
+    body = {key: value for key, value in stall_fields(
+        stall_code="C-3", shop_name="Rau Cô Tư", owner_name="Lê Thị Tư",
+        account_number="0099887766").items()
+        if key not in ("zone", "owner_phone", "category", "notes")}
+    response = client.post(f"/api/v1/stalls/{stall.id}/registration", headers=api_token("lan"),
+                           json={**body, "client_id": str(uuid.uuid4())})
+    assert response.status_code == 201, response.get_json()
+    assert _fields_of(session, stall) == ("registered", "Khu N – Rau", "Rau Cô Tư",
+                                          "0987654321", "Rau củ", "Sạp đầu dãy")
+
+
+def test_an_admin_registering_a_census_stall_leaves_its_phone_as_it_is(
+        described_census, client, api_token, make_user, session):
+    """An administrator sees owners' phones masked: the census form keeps the stored phone
+    for them, and the API's edit refuses one. The API's census registration overwrote it."""
+    _market, stall = described_census
+    make_user("root", role=Role.ADMIN)
+    body = stall_fields(stall_code="C-3", owner_name="Lê Thị Tư", account_number="0099887766")
+    url = f"/api/v1/stalls/{stall.id}/registration"
+    for phone in ("0912000111", ""):
+        refused = client.post(url, headers=api_token("root"),
+                              json={**body, "owner_phone": phone, "client_id": str(uuid.uuid4())})
+        assert refused.status_code == 403, refused.get_json()
+        assert refused.get_json()["errors"] == {
+            "owner_phone": ["Chỉ thành viên của chợ xem và sửa được số điện thoại."]}
+    status, _zone, _shop, phone, *_rest = _fields_of(session, stall)
+    assert (status, phone) == ("census", "0987654321")
+    body.pop("owner_phone")
+    saved = client.post(url, headers=api_token("root"),
+                        json={**body, "client_id": str(uuid.uuid4())})
+    assert saved.status_code == 201, saved.get_json()
+    assert _fields_of(session, stall)[3] == "0987654321"
