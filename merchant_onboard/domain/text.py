@@ -155,6 +155,18 @@ def fold_search(s: str) -> str:
     return _SPACE_RUN.sub(" ", _strip_marks(s).casefold()).strip()
 
 
+#: A syllable whose one vowel is the "y" that ends it, after its consonant: "mỹ", "lý", "kỳ",
+#: "quý", "ty", "thy". Vietnamese writes these with "i" as well ("mĩ", "lí", "kì", "quí"),
+#: one word either way. Not "uy", "ay", "ây" (other vowels), nor a "y" inside a word or alone.
+_I_WRITTEN_Y = re.compile(r"\b(qu|th|[bcdhklmnrstvx])y\b", re.ASCII)
+
+
+def search_spelling(folded: str) -> str:
+    """``fold_search``'s text with such a "y" as "i": what stall search compares, so a census
+    sheet's "Nguyễn Thị Mĩ" is found by "my" and "Lý" by "li"."""
+    return _I_WRITTEN_Y.sub(r"\1i", folded) if "y" in folded else folded
+
+
 def zone_key(zone: str) -> str:
     """A zone as a filter compares it: "KHU CHỢ CÁ", "khu chợ cá" and its NFD form are one
     zone (accents are kept: "Khu Cá" and "Khu Ca" may be two), and so are "Khánh Hoà" and

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import N_, NotFoundError, ValidationError
 from merchant_onboard.domain.figures import AgeingRule, ageing_rule
 from merchant_onboard.domain.text import (
-    clean_text, code_key, fold_search, normalize_phone, zone_key,
+    clean_text, code_key, fold_search, normalize_phone, search_spelling, zone_key,
 )
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
 from merchant_onboard.models.base import utcnow
@@ -89,8 +89,12 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
                               "zone_key": zone_key(zone) if zone else None,
                               "limit": limit, "offset": offset}
     if folded:
-        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params["pattern"] = f"%{escaped}%"
+        escaped = _like_escaped(folded)
+        # The names as search_text spells them ("Mỹ" and "Mĩ" alike). A last word the query
+        # spells with its "y" is that whole word: "my" finds "Mĩ", not the start of "Minh".
+        spelled = search_spelling(folded)
+        whole = spelled.rsplit(" ", 1)[-1] != folded.rsplit(" ", 1)[-1]
+        params["pattern"] = f"%{_like_escaped(spelled)}{' ' if whole else ''}%"
         compact = _CODE_SEPARATORS.sub("", escaped)
         params["compact"] = f"%{compact}%" if compact else params["pattern"]
         params["phone"] = _phone_or_none(query)
@@ -112,6 +116,10 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     if summary:
         return [StallSummary(*row[:-1]) for row in found], total
     return [row[0] for row in found], total
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 #: What people type between a stall code's parts, or leave out: ``A-1``, ``A 1``, ``A.1``, ``a1``.
@@ -153,7 +161,9 @@ def _search_statements(summary: bool, by_text: bool, by_status: bool, by_zone: b
     """
     where = [Stall.market_id == sa.bindparam("market_id")]
     if by_text:
-        where.append(sa.or_(Stall.search_text.like(sa.bindparam("pattern"), escape="\\"),
+        # A space after the text, so that a pattern ending in one matches a last word too.
+        where.append(sa.or_(Stall.search_text.concat(" ").like(sa.bindparam("pattern"),
+                                                               escape="\\"),
                             _compact_code().like(sa.bindparam("compact"), escape="\\"),
                             Stall.code_key == sa.bindparam("code_key"),
                             Stall.owner_phone == sa.bindparam("phone")))

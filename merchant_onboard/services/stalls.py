@@ -18,7 +18,7 @@ from merchant_onboard.domain.registration import (
     AccountDetails, clean_account, clean_details, clean_stall_code,
 )
 from merchant_onboard.domain.text import (
-    code_key, fold_search, natural_key, normalize_phone, zone_key,
+    code_key, fold_search, natural_key, normalize_phone, search_spelling, zone_key,
 )
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall, User
 from merchant_onboard.models.base import utcnow
@@ -42,7 +42,7 @@ def label(stall: Stall) -> str:
 def search_text(details: Mapping[str, Any]) -> str:
     parts = (details.get("stall_code", ""), details.get("shop_name", ""),
              details.get("owner_name", ""))
-    return fold_search(" ".join(p for p in parts if p))[:600]
+    return search_spelling(fold_search(" ".join(p for p in parts if p)))[:600]
 
 
 def register_stall(session: Session, *, actor: User, market: Market, raw: Mapping[str, Any],

@@ -26,6 +26,12 @@
       .toLowerCase().replace(/\s+/g, " ").trim();
   }
 
+  // As the server's domain.text.search_spelling: a syllable whose one vowel is the "y" that
+  // ends it, after its consonant ("Mỹ", "Lý", "mỳ"), is spelled "i" as well ("Mĩ", "Lí", "mì").
+  var I_WRITTEN_Y = /\b(qu|th|[bcdhklmnrstvx])y\b/g;
+  function spelled(folded) { return folded.replace(I_WRITTEN_Y, "$1i"); }
+  function lastWord(text) { return text.slice(text.lastIndexOf(" ") + 1); }
+
   // A zone as the server compares zones (domain.text.zone_key): case and Unicode form aside,
   // "Khu Chợ Cá" and "khu chợ cá" are one zone; accents count, but not which vowel of an open
   // "oa", "oe", "uy" carries the tone ("Tạp hoá" is "Tạp hóa") nor which dash separates parts.
@@ -585,6 +591,10 @@
     var data = new FormData(form);
     var query = fold(data.get("q"));
     var compact = query.replace(/[^a-z0-9]/g, "");
+    // As the server: names spelled alike, and a last word typed with its "y" ("my") is that
+    // whole word, not the start of another ("Minh").
+    var wanted = spelled(query);
+    if (lastWord(wanted) !== lastWord(query)) wanted += " ";
     // Only what could be a code (ASCII letters, digits, separators): "Phở 24" is a name.
     var typedCode = /^[A-Za-z0-9\s\-.\/]+$/.test(data.get("q") || "") ? codeKey(data.get("q")) : "";
     var status = data.get("status") || "";
@@ -593,7 +603,7 @@
     form.querySelectorAll("select[name=status] option").forEach(function (o) { statusNames[o.value] = o.textContent; });
     var found = stalls.filter(function (s) {
       var text = fold([s.code, s.shop, s.owner].join(" "));
-      return (!query || text.indexOf(query) >= 0 || (compact && text.replace(/[^a-z0-9]/g, "").indexOf(compact) >= 0) ||
+      return (!query || (spelled(text) + " ").indexOf(wanted) >= 0 || (compact && text.replace(/[^a-z0-9]/g, "").indexOf(compact) >= 0) ||
               (typedCode && codeKey(s.code) === typedCode)) &&
         (!status || s.status === status) && (!zone || zoneKey(s.zone) === zone);
     });

@@ -222,3 +222,31 @@ def test_milestone_dates_kept_from_before_a_restart_are_dated_again_by_the_upgra
                      ["2026-11-12", None, None, None],
                      [None, None, None, None],
                      ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"]]
+
+
+def test_search_texts_saved_before_get_the_search_spelling(empty_database):
+    """Stalls saved before search compared "Mỹ" and "Mĩ" alike keep their "y" until the
+    upgrade spells it as search does; names stay as typed, other y's stay."""
+    engine = make_engine(empty_database)
+    upgrade(engine, "a2146e4156b8")
+    with engine.begin() as conn:
+        conn.execute(MARKET_1)
+        for stall_id, owner, search in ((1, "Nguyễn Thị Mỹ", "a-1 nguyen thi my"),
+                                        (2, "Lý Văn Huy", "a-2 ly van huy"),
+                                        (3, "Trần Văn Ba", "a-3 tran van ba")):
+            conn.execute(sa.text(
+                "INSERT INTO stall (id, market_id, stall_code, code_key, sort_key, zone,"
+                " zone_key, shop_name, owner_name, owner_phone, category, notes, search_text,"
+                " consent, status, status_changed_at, recheck_mismatch, public_code,"
+                " created_at, updated_at, version) VALUES (:id, 1, :code, :code, :code, '', '',"
+                " '', :owner, '', '', '', :search, false, 'census', '2026-12-01', false,"
+                " :public, '2026-12-01', '2026-12-01', 1)"),
+                {"id": stall_id, "code": f"A-{stall_id}", "owner": owner, "search": search,
+                 "public": f"P{stall_id}"})
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT owner_name, search_text FROM stall ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("Nguyễn Thị Mỹ", "a-1 nguyen thi mi"),
+                                            ("Lý Văn Huy", "a-2 li van huy"),
+                                            ("Trần Văn Ba", "a-3 tran van ba")]

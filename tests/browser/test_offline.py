@@ -384,6 +384,33 @@ def test_the_stall_list_is_searched_on_the_phone_without_a_signal(field, seed, p
     expect(rows.first).to_contain_text("H-9")
 
 
+def test_an_i_written_as_y_is_found_either_way_without_a_signal(field, seed, phone_page,
+                                                               login):
+    """As the server searches: the census's "Mĩ" is the owner's "Mỹ", and "my" typed whole is
+    that word, not the start of "Minh"."""
+    volunteer, market, _stall = field
+    for code, owner in (("M-1", "Nguyễn Thị Mĩ"), ("M-2", "Võ Văn Minh"), ("M-3", "Lý Thị Mỹ")):
+        seed.stall(market, volunteer, stall_code=code, shop_name="Sạp", owner_name=owner,
+                   owner_phone="", account_number=f"00110123459{code[-1]}")
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    for _ in range(50):
+        if page.evaluate("async (m) => (await MOOutbox.stalls(document.body.dataset.user, m))"
+                         ".length", market.code) == 4:
+            break
+        page.wait_for_timeout(100)
+    page.context.set_offline(True)
+    rows = page.locator("#stall-list li")
+    for typed, codes in (("thi my", ["M-1", "M-3"]), ("li", ["M-3"]),
+                         ("mi", ["M-1", "M-2", "M-3"])):
+        page.get_by_role("searchbox").fill(typed)
+        page.get_by_role("button", name="Tìm").click()
+        expect(page.locator(".count")).to_contain_text("Không có mạng")
+        expect(rows).to_have_count(len(codes))
+        assert [rows.nth(n).locator(".code").inner_text() for n in range(len(codes))] == codes
+
+
 def test_the_phone_fetches_the_markets_list_again_only_when_it_changed(
         field, seed, phone_page, login):
     """Each search and page turn of the list fetched the whole market's copy again (22 kB

@@ -12,6 +12,7 @@ from merchant_onboard.domain.text import (
     code_key,
     fold_holder_name,
     fold_search,
+    search_spelling,
     group_account,
     mask,
     natural_key,
@@ -132,6 +133,23 @@ def test_fold_search_drops_invisible_characters(mark):
     without its zero-width spaces the one stored with them."""
     assert fold_search(f"{mark}B{mark}ún {mark} bò") == "bun bo"
     assert fold_search("ហាងលក់\u200bបាយ") == fold_search("ហាងលក់បាយ")
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("Nguyễn Thị Mỹ", "Nguyễn Thị Mĩ"), ("Lý Văn Sỹ", "Lí Văn Sĩ"), ("Mỳ Quảng", "Mì Quảng"),
+    ("Quý", "Quí"), ("Kỳ Anh", "Kì Anh"), ("Công ty Tý", "Công ti Tí"), ("Thy", "Thi"),
+])
+def test_an_i_written_as_y_is_one_spelling_for_search(one, other):
+    """A syllable whose one vowel ends it is written with "y" by some and "i" by others
+    ("Mỹ", "Mĩ"; "mỳ", "mì"): a census sheet's "Lí" is the owner's "Lý"."""
+    assert search_spelling(fold_search(one)) == search_spelling(fold_search(other))
+
+
+@pytest.mark.parametrize("word", ["Huy", "Thúy", "Duy", "Tây", "hay", "Tuyết", "khuya", "Y", "y tá",
+                                  "A-Y", "ykhoa", "my2"])
+def test_a_y_that_is_not_such_an_i_stays(word):
+    """"uy", "ay", "ây" are other vowels, and a "y" inside a word or on its own is a y."""
+    assert search_spelling(fold_search(word)) == fold_search(word)
 
 
 @pytest.mark.parametrize(

@@ -216,6 +216,26 @@ def test_a_name_is_not_read_as_a_stall_code(session, market, volunteer):
     assert [s.stall_code for s in found] == ["B-7"]
 
 
+@pytest.mark.parametrize(("typed", "codes"), [
+    ("my", ["A-1", "A-2", "A-3"]), ("thi my", ["A-1", "A-2"]),
+    # Accents aside, "mĩ" is "mi": the start of "Minh" too, as it was before.
+    ("mĩ", ["A-1", "A-2", "A-3", "A-4"]),
+    ("mi", ["A-1", "A-2", "A-3", "A-4"]), ("li", ["A-5"]), ("ly", ["A-5"]),
+    ("my quang", ["A-3"]),
+])
+def test_search_takes_an_i_written_as_y_either_way(session, market, volunteer, typed, codes):
+    """The census sheet writes "Mĩ", the owner says "Mỹ", and "my" found only one of them. A
+    last word typed with its "y" is that word ("my" is not the start of "Minh"); typed with
+    "i" it may be the start of another, as any search."""
+    for code, shop, owner in (("A-1", "Tạp hoá", "Nguyễn Thị Mỹ"), ("A-2", "Rau", "Lê Thị Mĩ"),
+                              ("A-3", "Mỳ Quảng", "Trần Văn Ba"), ("A-4", "Cá", "Võ Văn Minh"),
+                              ("A-5", "Thịt", "Lí Văn Năm")):
+        register(session, market, volunteer, stall_code=code, shop_name=shop, owner_name=owner,
+                 account_number=f"00110123456{code[-1]}", owner_phone="")
+    found, total = stall_lookup.search_stalls(session, market=market, query=typed)
+    assert [s.stall_code for s in found] == codes
+
+
 def test_search_escapes_like_wildcards(session, market, volunteer):
     register(session, market, volunteer)
     assert stall_lookup.search_stalls(session, market=market, query="%")[1] == 0
