@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import traceback
 
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify, render_template, request, url_for
@@ -170,11 +172,19 @@ def _handle_database(error: sa.exc.OperationalError):
     return render_template("error_500.html", status=503, message=message), 503, headers
 
 
+#: A PostgreSQL error's DETAIL line names the values of the row it refused ("Key (phone)=
+#: (0987654321) already exists"): owners' phones and account numbers. The engines hide a
+#: statement's values (db.make_engine); this keeps the server's own words about them out too.
+_DETAIL_LINE = re.compile(r"^DETAIL:.*$", re.MULTILINE)
+
+
 def _handle_unexpected(error: Exception):
     # Logged with its traceback for the operator; the user gets a plain page.
     from flask import current_app
 
-    current_app.logger.exception("unhandled error")
+    traceback_text = "".join(traceback.format_exception(error))
+    current_app.logger.error("unhandled error\n%s",
+                             _DETAIL_LINE.sub("DETAIL: (values left out)", traceback_text))
     # The request's database session may be what failed (a dropped connection), and the
     # signed-in user was loaded through it: the answer is made from the request alone.
     close_session()
