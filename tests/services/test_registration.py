@@ -149,6 +149,82 @@ def test_census_stall_is_registered_in_place(session, market, volunteer):
     assert count(session, Stall) == 1
 
 
+def _described_census(session, market):
+    census = Stall(market_id=market.id, stall_code="C-7", sort_key="c-7", public_code="CENSUS01",
+                   zone="Khu C", shop_name="Gạo Út", owner_name="Lê Văn Út",
+                   owner_phone="0987654321", category="Gạo", notes="Đầu dãy")
+    session.add(census)
+    session.commit()
+    return census
+
+
+def _kept(session, stall):
+    session.expire_all()
+    row = session.get(Stall, stall.id)
+    return (row.status, row.zone, row.shop_name, row.owner_name, row.owner_phone,
+            row.category, row.notes)
+
+
+def test_a_census_registration_keeps_the_fields_it_leaves_out(session, market, volunteer):
+    census = _described_census(session, market)
+    raw = {"stall_code": "C-7", "bank": "970436", "account_number": "0011012345678",
+           "consent": True}
+    stalls.register_stall(session, actor=volunteer, market=market, stall=census, raw=raw,
+                          client_id=str(uuid.uuid4()))
+    assert _kept(session, census) == ("registered", "Khu C", "Gạo Út", "Lê Văn Út",
+                                      "0987654321", "Gạo", "Đầu dãy")
+
+
+def test_a_census_registration_changes_the_fields_it_sends(session, market, volunteer):
+    census = _described_census(session, market)
+    stalls.register_stall(session, actor=volunteer, market=market, stall=census,
+                          raw=stall_fields(stall_code="C-7", zone="", owner_phone="0912000111",
+                                           category="", notes=""),
+                          client_id=str(uuid.uuid4()))
+    assert _kept(session, census) == ("registered", "", "Tạp hoá Cô Ba", "Nguyễn Thị Ba",
+                                      "0912000111", "", "")
+
+
+@pytest.mark.parametrize(("sent", "allowed"), [
+    ({}, True), ({"owner_phone": "0987 654 321"}, True), ({"owner_phone": "+84987654321"}, True),
+    ({"owner_phone": "0912000111"}, False), ({"owner_phone": ""}, False),
+    ({"owner_phone": "not a phone"}, False),
+])
+def test_an_admin_registers_a_census_stall_without_changing_its_phone(
+        session, market, make_user, sent, allowed):
+    """An admin sees the phone masked: the stored one is kept, or sent back as it is."""
+    from merchant_onboard.domain.errors import PermissionDenied
+    from merchant_onboard.models import Role
+
+    census = _described_census(session, market)
+    admin = make_user("root", role=Role.ADMIN)
+    raw = {"stall_code": "C-7", "bank": "970436", "account_number": "0011012345678",
+           "consent": True, **sent}
+    if allowed:
+        stalls.register_stall(session, actor=admin, market=market, stall=census, raw=raw,
+                              client_id=str(uuid.uuid4()))
+    else:
+        with pytest.raises(PermissionDenied) as refused:
+            stalls.register_stall(session, actor=admin, market=market, stall=census, raw=raw,
+                                  client_id=str(uuid.uuid4()))
+        assert refused.value.field == "owner_phone"
+    assert _kept(session, census)[0::4] == ("registered" if allowed else "census",
+                                            "0987654321")
+
+
+def test_an_admin_gives_a_census_stall_without_a_phone_one(session, market, make_user):
+    from merchant_onboard.models import Role
+
+    census = Stall(market_id=market.id, stall_code="C-8", sort_key="c-8", public_code="CENSUS02",
+                   shop_name="Gạo Út", owner_name="Lê Văn Út")
+    session.add(census)
+    session.commit()
+    stalls.register_stall(session, actor=make_user("root", role=Role.ADMIN), market=market,
+                          stall=census, client_id=str(uuid.uuid4()),
+                          raw=stall_fields(stall_code="C-8", owner_phone="0912000111"))
+    assert _kept(session, census)[4] == "0912000111"
+
+
 def test_bank_change_revokes_printed_posters_and_goes_back_to_registered(
         session, market, volunteer):
     stall = register(session, market, volunteer).stall
