@@ -154,6 +154,30 @@ def test_stalls_and_an_event_made_offline_reach_the_server_exactly_once(
     expect(page.locator("#stall-list li.pending-stall")).to_have_count(0)
 
 
+def test_a_stall_queued_under_a_markets_former_code_reaches_it(field, seed, phone_page,
+                                                               login, live_server):
+    """An administrator corrects the market's code while a volunteer's phone holds a stall
+    registered without a signal under the old one: sent later, it follows the 308 (method
+    and form kept) and is registered in that market, once."""
+    from merchant_onboard.models import Role
+    from merchant_onboard.services.markets import update_market
+
+    volunteer, market, stall = field
+    page = phone_page
+    _one_stall_waiting(page, login, volunteer, market, "Q-1", "Quầy Cô Tư")
+    before = _counts(live_server, market.id, stall.id)
+    admin = seed.user(seed.unique("root"), role=Role.ADMIN)
+    former = market.code
+    update_market(seed.session, actor=admin, market=market, raw={"code": former + "-moi"})
+    page.goto("/outbox")
+    page.context.set_offline(False)
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    assert _counts(live_server, market.id, stall.id) == (before[0] + 1, before[1])
+    page.goto(f"/m/{former}/")  # the phone's bookmark: the market under its new code
+    expect(page).to_have_url(re.compile(rf"/m/{former}-moi/$"))
+    expect(page.locator("#stall-list li", has_text="Q-1")).to_have_count(1)
+
+
 def test_a_stall_sent_while_its_list_is_open_stays_on_the_list(
         field, phone_page, login, live_server):
     """The volunteer waits on the market's list for the signal: the stall registered offline
