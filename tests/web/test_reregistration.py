@@ -30,21 +30,28 @@ def refused(make_market, make_user, make_stall, session):
     return market, lan, stall
 
 
-@pytest.mark.parametrize("surface", ["api", "web"])
-def test_registering_a_refused_stall_again_replaces_its_account(surface, refused, client, auth,
-                                                                api_token, session):
-    market, lan, stall = refused
-    fields = stall_fields(stall_code="A-3", account_number="0099887766", owner_phone="")
+def _register_again(surface, client, auth, api_token, stall, fields) -> dict | None:
+    """Register ``stall`` (census or refused) as "lan", through the API or the census form;
+    the API's answer."""
     if surface == "api":
         response = client.post(f"/api/v1/stalls/{stall.id}/registration",
                                json={**fields, "client_id": str(uuid.uuid4())},
                                headers=api_token("lan"))
         assert response.status_code == 201, response.get_json()
-    else:
-        auth.login("lan")
-        response = client.post(f"/stalls/{stall.id}/register",
-                               data={**fields, "consent": "y", "client_id": str(uuid.uuid4())})
-        assert response.status_code == 302, response.get_data(as_text=True)
+        return response.get_json()
+    auth.login("lan")
+    response = client.post(f"/stalls/{stall.id}/register",
+                           data={**fields, "consent": "y", "client_id": str(uuid.uuid4())})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return None
+
+
+@pytest.mark.parametrize("surface", ["api", "web"])
+def test_registering_a_refused_stall_again_replaces_its_account(surface, refused, client, auth,
+                                                                api_token, session):
+    market, lan, stall = refused
+    fields = stall_fields(stall_code="A-3", account_number="0099887766", owner_phone="")
+    _register_again(surface, client, auth, api_token, stall, fields)
 
     session.expire_all()
     primaries = session.exec(select(PaymentAccount).where(
@@ -121,17 +128,9 @@ def test_registering_again_without_coordinates_keeps_the_stalls(which, surface, 
     stall = _placed(session, request.getfixturevalue(which)[-1])
     fields = stall_fields(stall_code=stall.stall_code, owner_name=stall.owner_name,
                           account_number="0099887766", owner_phone="")
+    answer = _register_again(surface, client, auth, api_token, stall, fields)
     if surface == "api":
-        response = client.post(f"/api/v1/stalls/{stall.id}/registration",
-                               json={**fields, "client_id": str(uuid.uuid4())},
-                               headers=api_token("lan"))
-        assert response.status_code == 201, response.get_json()
-        assert (response.get_json()["latitude"], response.get_json()["longitude"]) == PLACE
-    else:
-        auth.login("lan")
-        response = client.post(f"/stalls/{stall.id}/register",
-                               data={**fields, "consent": "y", "client_id": str(uuid.uuid4())})
-        assert response.status_code == 302, response.get_data(as_text=True)
+        assert (answer["latitude"], answer["longitude"]) == PLACE
     session.expire_all()
     assert session.get(Stall, stall.id).status == Status.REGISTERED.value
     assert _coordinates(session, stall) == PLACE
