@@ -152,6 +152,16 @@ def _apps() -> Iterator[OrderedDict[str, Flask]]:
         dispose(app)
 
 
+def _kept_app(config: dict[str, Any], apps: OrderedDict[str, Flask]) -> Flask:
+    """The app built for ``config`` in this test process, built now if there is none."""
+    key = repr(sorted(config.items()))
+    app = apps.pop(key, None) or create_app(config)
+    apps[key] = app
+    while len(apps) > _APPS_KEPT:
+        dispose(apps.popitem(last=False)[1])
+    return app
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any], _apps: OrderedDict[str, Flask],
         request: pytest.FixtureRequest) -> Iterator[Flask]:
@@ -169,16 +179,31 @@ def app(app_config: dict[str, Any], _apps: OrderedDict[str, Flask],
         yield app
         dispose(app)
         return
-    key = repr(sorted(app_config.items()))
-    app = _apps.pop(key, None) or create_app(app_config)
-    _apps[key] = app
-    while len(_apps) > _APPS_KEPT:
-        dispose(_apps.popitem(last=False)[1])
+    app = _kept_app(app_config, _apps)
     config = dict(app.config)
     empty_database(get_engine(app))
     yield app
     app.config.clear()
     app.config.update(config)
+
+
+@pytest.fixture
+def app_with(app: Flask, app_config: dict[str, Any],
+             _apps: OrderedDict[str, Flask]) -> Iterator[Callable[..., Flask]]:
+    """``app_with(WTF_CSRF_ENABLED=True)``: the app for ``app_config`` with those settings, on
+    ``app``'s (emptied) database, kept for reuse as ``app`` is; the configuration a test
+    changed is put back after it. For the few settings a test needs at build time."""
+    used: list[tuple[Flask, dict[str, Any]]] = []
+
+    def get(**settings: Any) -> Flask:
+        other = _kept_app({**app_config, **settings}, _apps)
+        used.append((other, dict(other.config)))
+        return other
+
+    yield get
+    for other, config in reversed(used):
+        other.config.clear()
+        other.config.update(config)
 
 
 @pytest.fixture

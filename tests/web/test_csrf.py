@@ -3,27 +3,21 @@ and changes nothing. The API is exempt by design (bearer tokens only, never the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
-from merchant_onboard import create_app
-from merchant_onboard.db import dispose
 from merchant_onboard.models import User
 from tests.factories import TEST_PASSWORD
 from tests.web.test_route_matrix import MATRIX, concrete_url, world  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
-def csrf_app(app_config, app) -> Iterator[Flask]:
+def csrf_app(app_with) -> Flask:
     """The app as it runs for real, CSRF on (the suite's ``app`` turns it off), on the same
     database as ``app``."""
-    protected = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    yield protected
-    dispose(protected)
+    return app_with(WTF_CSRF_ENABLED=True)
 
 
 def token_of(client: FlaskClient, url: str = "/login") -> str:

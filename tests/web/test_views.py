@@ -6,8 +6,6 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from merchant_onboard import create_app
-from merchant_onboard.db import dispose
 from merchant_onboard.models import Event, Stall
 from tests.factories import stall_fields
 
@@ -235,8 +233,8 @@ def test_the_language_link_switches_even_from_a_page_opened_with_lang(logged_in,
     assert logged_in.get("/lang/en?next=//evil.example/").headers["Location"] == "/"
 
 
-def test_forms_without_csrf_token_are_refused(app_config, session, make_market, make_user):
-    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+def test_forms_without_csrf_token_are_refused(app_with, session, make_market, make_user):
+    app = app_with(WTF_CSRF_ENABLED=True)
     market = make_market("cho-csrf")
     make_user("lan", markets=[market])
     client = app.test_client()
@@ -251,7 +249,6 @@ def test_forms_without_csrf_token_are_refused(app_config, session, make_market, 
     refused = client.post(f"/m/{market.code}/stalls/new", data=form())
     assert refused.status_code == 400
     assert stall_count(session) == 0
-    dispose(app)
 
 
 def test_login_is_throttled_after_repeated_failures(client, make_user, market):
