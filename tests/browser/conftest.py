@@ -22,6 +22,7 @@ How to write a browser test (mark the module ``pytestmark = pytest.mark.browser`
 from __future__ import annotations
 
 import os
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -50,6 +51,9 @@ SCREENS_DIR = Path(__file__).resolve().parent.parent / "artifacts" / "screens"
 #: Fail fast: a page of this app answers in milliseconds on loopback.
 PAGE_TIMEOUT_MS = 10_000
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+#: Every address outside LOOPBACK. Matched by Playwright's driver, so the app's own requests
+#: (a page and its assets, a worker's precache) never make the round trip to this process.
+ELSEWHERE = re.compile(r"^(?!https?://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?(?:[/?#]|$))")
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True, "locale": "vi-VN",
@@ -180,7 +184,7 @@ def _only_loopback(route: Any) -> None:
 def _new_page(browser: Any, options: dict[str, Any], base_url: str) -> Iterator[Any]:
     context = browser.new_context(base_url=base_url, **options)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
-    context.route("**/*", _only_loopback)
+    context.route(ELSEWHERE, _only_loopback)
     page = context.new_page()
     yield page
     context.close()
