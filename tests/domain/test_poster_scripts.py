@@ -117,11 +117,11 @@ def test_the_png_draws_every_run_of_the_name_and_still_scans(script):
                                  qr_matrix(spec.payload, error_correction="Q").size)
 
 
-def _pdf_line(text: str, size: float = 40) -> Image.Image:
+def _pdf_line(text: str, size: float = 40, weight: Weight = Weight.BOLD) -> Image.Image:
     """``text`` drawn by the PDF renderer alone, rasterised at 1 px per point."""
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=(600, 100))
-    line = TextLine(text, Weight.BOLD, size, 10, 70, 0, (0, 0, 0))
+    line = TextLine(text, weight, size, 10, 70, 0, (0, 0, 0))
     # A layout needs a QR code: the A6's, which lies below this 100 pt page, out of sight.
     layout = layout_for(make_spec(), PosterFormat.A6)
     assert layout.qr.box.y > 100
@@ -157,6 +157,17 @@ def test_khmer_in_the_pdf_is_shaped_as_harfbuzz_shapes_it():
     save_artifact(Image.merge("RGB", (pdf, pdf, pdf)), "khmer-shaped-word")
     assert _difference(pdf, _pillow_line(word, shaped=True)) < 0.15
     assert _difference(pdf, _pillow_line(word, shaped=False)) > 0.3
+
+
+def test_khmer_prints_each_weight_in_its_own_face():
+    """Both Khmer weights are instanced from one variable font, and both instances were named
+    "NotoSansKhmer-Regular" inside; reportlab keeps one face per such name, so a process drew
+    every Khmer weight in whichever it drew first: a poster's bold Khmer shop name came out
+    regular after a market's Khmer second line (regular) had printed."""
+    inked = {weight: sum(_pdf_line("ស្រីពៅ", weight=weight).point(
+        lambda v: 1 if v < 128 else 0).histogram()[1:])
+        for weight in (Weight.REGULAR, Weight.BOLD)}
+    assert inked[Weight.BOLD] > 1.2 * inked[Weight.REGULAR], inked
 
 
 #: "Scan to pay" in Khmer: a coeng (ដ្ឋ-like stacks), pre-base vowels (េ), signs above.

@@ -139,7 +139,11 @@ def _khmer_instance(weight: Weight) -> bytes:
     from fontTools.varLib import instancer  # noqa: PLC0415
 
     font = FontToolsFont(str(KHMER_FONT))
-    static = instancer.instantiateVariableFont(font, {"wght": weight.css_weight, "wdth": 100})
+    # Named for its weight ("NotoSansKhmer-Bold"): reportlab keeps one face per name inside
+    # the file, and instances left with the variable font's default name drew every weight in
+    # whichever one a process registered first.
+    static = instancer.instantiateVariableFont(font, {"wght": weight.css_weight, "wdth": 100},
+                                               updateFontNames=True)
     out = io.BytesIO()
     static.save(out)
     return out.getvalue()
