@@ -136,9 +136,11 @@ def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User,
                       first_paid_at=None)
     if kind == EventKind.ACCOUNT_CHANGED:
         values["recheck_mismatch"] = False
+    # No session sync: the stall is refreshed below, and the default checked the UPDATE
+    # against every stall the session holds, which made a batch of n stalls cost n².
     result = session.execute(
         sa.update(Stall).where(Stall.id == stall.id, Stall.status == old.value).values(**values)
-    )
+        .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise ConflictError(STALL_CHANGED)
     event = Event(stall_id=stall.id, market_id=stall.market_id, kind=kind.value,
