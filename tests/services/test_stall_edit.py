@@ -119,3 +119,28 @@ def test_an_edit_client_id_used_for_another_stall_is_refused(session, volunteer,
         edit(session, volunteer, market, second, client_id="edit-lan-0002", zone="Khu C")
     session.expire_all()
     assert session.get(Stall, second.id).zone != "Khu C"
+
+
+@pytest.mark.parametrize("phone", ["0912000111", "", "0987 654 321"])
+def test_an_admin_edits_a_stall_but_not_its_phone(session, market, make_stall, volunteer,
+                                                  make_user, phone):
+    """An admin sees the phone masked: the edit form leaves it out, and a change that sends
+    one (the API's PATCH) is refused, the rest of it with it; without it, it saves."""
+    from merchant_onboard.domain.errors import PermissionDenied
+    from merchant_onboard.models import Role
+
+    stall = make_stall(market, volunteer, stall_code="A-1", owner_phone="0912 345 678")
+    admin = make_user("root", role=Role.ADMIN)
+    with pytest.raises(PermissionDenied) as refused:
+        edit(session, admin, market, stall, owner_phone=phone, shop_name="Tên mới")
+    assert refused.value.field == "owner_phone"
+    session.expire_all()
+    assert (session.get(Stall, stall.id).owner_phone,
+            session.get(Stall, stall.id).shop_name) == ("0912345678", "Tạp hoá Cô Ba")
+    edit(session, admin, market, stall, shop_name="Tên mới")
+    session.expire_all()
+    assert session.get(Stall, stall.id).shop_name == "Tên mới"
+    # A member changes it.
+    edit(session, volunteer, market, stall, owner_phone="0912000111")
+    session.expire_all()
+    assert session.get(Stall, stall.id).owner_phone == "0912000111"
