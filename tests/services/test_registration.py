@@ -207,7 +207,8 @@ def test_an_admin_registers_a_census_stall_without_changing_its_phone(
         with pytest.raises(PermissionDenied) as refused:
             stalls.register_stall(session, actor=admin, market=market, stall=census, raw=raw,
                                   client_id=str(uuid.uuid4()))
-        assert refused.value.field == "owner_phone"
+        assert (refused.value.field, refused.value.message) == (
+            "owner_phone", "Chỉ thành viên của chợ xem và sửa được số điện thoại.")
     assert _kept(session, census)[0::4] == ("registered" if allowed else "census",
                                             "0987654321")
 

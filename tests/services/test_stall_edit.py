@@ -133,7 +133,8 @@ def test_an_admin_edits_a_stall_but_not_its_phone(session, market, make_stall, v
     admin = make_user("root", role=Role.ADMIN)
     with pytest.raises(PermissionDenied) as refused:
         edit(session, admin, market, stall, owner_phone=phone, shop_name="Tên mới")
-    assert refused.value.field == "owner_phone"
+    assert (refused.value.field, refused.value.message) == (
+        "owner_phone", "Chỉ thành viên của chợ xem và sửa được số điện thoại.")
     session.expire_all()
     assert (session.get(Stall, stall.id).owner_phone,
             session.get(Stall, stall.id).shop_name) == ("0912345678", "Tạp hoá Cô Ba")
