@@ -799,12 +799,16 @@
   // stall pages). When the last one did not log out (the browser closed, the session ended),
   // theirs go before this volunteer's are kept: without a signal this one would be served
   // them. Their waiting items stay, under their name, for when they sign in again.
+  // The phone is noted as this volunteer's only once theirs are gone: noted first, a page
+  // left before the deletion ended would leave the last one's pages for good, and a page
+  // kept for this volunteer meanwhile could still be deleted after the note.
   function claimPhone() {
     return MOOutbox.currentUser().then(function (previous) {
-      var forget = previous && previous !== user && window.caches
-        ? caches.delete(PAGES_CACHE).then(function () { localStorage.removeItem(PAGES_LANG); })
-        : null;
-      return Promise.all([forget, MOOutbox.setCurrentUser(user)]);
+      if (!previous || previous === user || !window.caches) return MOOutbox.setCurrentUser(user);
+      return caches.delete(PAGES_CACHE).then(function () {
+        localStorage.removeItem(PAGES_LANG);
+        return MOOutbox.setCurrentUser(user);
+      });
     });
   }
 

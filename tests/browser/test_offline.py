@@ -43,7 +43,8 @@ def _counts(live_server, market_id: int, stall_id: int) -> tuple[int, int]:
 
 
 def _app_ready(page, root: str = "") -> None:
-    """Wait until the service worker controls the page and the pages are stored offline
+    """Wait until the service worker controls the page, the phone is noted as the signed-in
+    volunteer's (the pages kept for the one before deleted) and the pages are stored offline
     (``root``: the path prefix the app is served under).
 
     Polled from here: the app's CSP forbids the eval that ``wait_for_function`` uses.
@@ -53,13 +54,14 @@ def _app_ready(page, root: str = "") -> None:
         state = page.evaluate("""async (outbox) => {
             const cache = await caches.open("mo-pages");
             return [navigator.serviceWorker.controller !== null,
+                    (await MOOutbox.currentUser()) === document.body.dataset.user,
                     !!(await cache.match(location.pathname)), !!(await cache.match(outbox))];
         }""", root + "/outbox")
         if all(state):
             return
         page.wait_for_timeout(100)
-    raise AssertionError(f"the service worker never took over {page.url}: controlling, page "
-                         f"kept, outbox kept = {state}")
+    raise AssertionError(f"the service worker never took over {page.url}: controlling, phone "
+                         f"claimed, page kept, outbox kept = {state}")
 
 
 def _go_online_ready(page, path: str, root: str = "") -> None:
