@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -122,6 +123,10 @@ def prefixed_server(live_server: LiveServer) -> Iterator[LiveServer]:
     thread.join(timeout=5)
 
 
+#: Numbers the names ``Seeder.unique`` gives in this process.
+_SERIAL = itertools.count(1)
+
+
 class Seeder:
     """Arrange data in the live server's database through the same services as real use."""
 
@@ -132,8 +137,12 @@ class Seeder:
 
     @staticmethod
     def unique(prefix: str) -> str:
-        """A code or username no other test uses: ``cho-1a2b3c``."""
-        return f"{prefix}-{uuid.uuid4().hex[:6]}"
+        """A code or username no other test uses: ``cho-1a2b3c7``.
+
+        A test once failed setting up because its "lan-79f0fe" was already taken. Random
+        digits alone can repeat; the count rules a repeat out within the process, which owns
+        the live server's database."""
+        return f"{prefix}-{uuid.uuid4().hex[:6]}{next(_SERIAL)}"
 
     def market(self, code: str, **fields: Any) -> Market:
         from merchant_onboard.services.markets import create_market
