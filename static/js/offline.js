@@ -137,19 +137,27 @@
 
   // --- the outbox list page -------------------------------------------------------------
 
+  // An item's form fields by name (the last value of a name sent twice).
+  function fieldsOf(item) {
+    var fields = {};
+    item.fields.forEach(function (pair) { fields[pair[0]] = pair[1]; });
+    return fields;
+  }
+
   function describe(item, labels, stallsById) {
     var path = new URL(item.url).pathname;
     var match = MOOutbox.outboxForm(path);
-    var fields = {};
-    item.fields.forEach(function (pair) { fields[pair[0]] = pair[1]; });
+    var fields = fieldsOf(item);
     var what = !match ? path : match[1] ? strings.register :
       match[3] === "register" ? strings.register_census :
       match[4] ? (labels.events[match[4]] || match[4]) : strings[match[3]];
     var known = match && match[2] && stallsById[match[2]];
     // [code, name]: the code set as codes are, the name in the text face (a monospace face
-    // may lack Vietnamese's stacked marks).
+    // may lack Vietnamese's stacked marks). A name typed in the form is the one the item
+    // gives the stall (a census stall's shop name, an edit's new name).
     var stall = fields.stall_code ? [fields.stall_code, fields.shop_name || ""] :
-      known ? [known.code, known.shop] : match && match[2] ? ["#" + match[2], ""] : ["", ""];
+      known ? [known.code, fields.shop_name || known.shop] :
+      match && match[2] ? ["#" + match[2], fields.shop_name || ""] : ["", ""];
     return { what: what, stall: stall, recheck: !!match && match[4] === "recheck",
              stallId: match && match[2] };
   }
@@ -349,9 +357,7 @@
     if (fixing) {
       ready = MOOutbox.get(Number(fixing[1])).then(function (item) {
         if (!item || item.user !== user) return;
-        var values = {};
-        item.fields.forEach(function (pair) { values[pair[0]] = pair[1]; });
-        fill(form, values, true);
+        fill(form, fieldsOf(item), true);
         restorePhotos(form, item.files);
         notice(form, strings.fixing + (item.error ? " " + (strings[item.error] || item.error) : ""), "alert outbox-fixing");
         form.dataset.replaces = item.id;
@@ -514,8 +520,7 @@
     items.slice().reverse().forEach(function (item) {
       var match = MOOutbox.outboxForm(new URL(item.url).pathname);
       if (!match || decodeURIComponent(match[1] || "") !== market) return;
-      var fields = {};
-      item.fields.forEach(function (pair) { fields[pair[0]] = pair[1]; });
+      var fields = fieldsOf(item);
       var li = stallRow({ code: fields.stall_code, shop: fields.shop_name, owner: fields.owner_name,
                           zone: fields.zone }, item.status === "rejected" ? strings.rejected : strings.pending, true);
       li.classList.add("pending-stall");
@@ -527,14 +532,18 @@
       var stall = STALL_PAGE.exec(MOOutbox.appPath(new URL(link.href).pathname) || "");
       var item = stall && !stall[2] && registrations[stall[1]];
       var badge = link.querySelector(".badge");
-      // The status the list shows, to show again if the server refuses the registration.
+      var name = link.querySelector(".grow strong");
+      // The status and name the list shows, to show again if the server refuses the
+      // registration; while it waits, the row shows the shop name the form gives the stall.
       if (!("listedClass" in badge.dataset)) {
         badge.dataset.listedClass = badge.className;
         badge.dataset.listed = badge.textContent;
+        if (name) name.dataset.listed = name.textContent;
       }
       link.classList.toggle("pending", !!item);
       badge.className = item ? "badge badge-pending" : badge.dataset.listedClass;
       badge.textContent = item ? strings.pending : badge.dataset.listed;
+      if (name) name.textContent = (item && fieldsOf(item).shop_name) || name.dataset.listed;
       if (item) shownPending.push(item.id);
     });
     if (sent) reloadList();

@@ -1052,9 +1052,13 @@ def test_a_census_stall_registered_without_a_signal_shows_waiting_not_its_form_a
     login(page, volunteer.username)
     _tap_found_offline(page, market, "ngoc", "N-7")
     _register_census_offline(page, "Rau Cô Ngọc", "1023456777")
+    # Waiting under the name the form gives it, not the census's owner alone.
+    expect(page.locator("#outbox-list .outbox-stall")).to_have_text("N-7 · Rau Cô Ngọc")
 
     page.goto(f"/m/{market.code}/")  # still offline: the list kept on the phone
     expect(_census_row(page, "N-7").locator(".badge")).to_have_text("Chờ gửi")
+    expect(_census_row(page, "N-7").locator("strong")).to_have_text("Rau Cô Ngọc")
+    expect(_census_row(page, "N-8").locator("strong")).to_have_text("Võ Văn Tám")
     expect(_census_row(page, "N-8").locator(".badge")).to_have_text("Chưa đăng ký")
     screenshot(page, "offline-census-queued-list", full_page=False)
     page.get_by_role("searchbox").fill("N-7")
@@ -1115,6 +1119,7 @@ def test_a_census_registration_the_server_refuses_offers_the_census_form_again(
     _register_census_offline(page, "Cá Tám", "0011012345001")  # A-1's account
     page.goto(f"/m/{market.code}/")
     expect(_census_row(page, "N-8").locator(".badge")).to_have_text("Chờ gửi")
+    expect(_census_row(page, "N-8").locator("strong")).to_have_text("Cá Tám")
 
     page.goto("/outbox")
     page.context.set_offline(False)
@@ -1123,6 +1128,7 @@ def test_a_census_registration_the_server_refuses_offers_the_census_form_again(
     page.context.set_offline(True)
     page.goto(f"/m/{market.code}/")
     expect(_census_row(page, "N-8").locator(".badge")).to_have_text("Chưa đăng ký")
+    expect(_census_row(page, "N-8").locator("strong")).to_have_text("Võ Văn Tám")
     _census_row(page, "N-8").locator("a").click()
     expect(page.locator("#stand-in .badge")).to_have_text("Chưa đăng ký")
     expect(page.get_by_label("Tên gian hàng")).to_be_visible()
