@@ -354,13 +354,20 @@
     var answered = form.hasAttribute("data-answer");
     var ready = fixing ? null : freshClientId(form);
 
-    if (fixing) {
-      ready = MOOutbox.get(Number(fixing[1])).then(function (item) {
-        if (!item || item.user !== user) return;
+    // The form opened to fix a refused item: it holds what was sent, and what it sends
+    // takes that item's place.
+    function fixItem(item, withValues) {
+      if (withValues) {
         fill(form, fieldsOf(item), true);
         restorePhotos(form, item.files);
-        notice(form, strings.fixing + (item.error ? " " + (strings[item.error] || item.error) : ""), "alert outbox-fixing");
-        form.dataset.replaces = item.id;
+      }
+      notice(form, strings.fixing + (item.error ? " " + (strings[item.error] || item.error) : ""), "alert outbox-fixing");
+      form.dataset.replaces = item.id;
+    }
+
+    if (fixing) {
+      ready = MOOutbox.get(Number(fixing[1])).then(function (item) {
+        if (item && item.user === user) fixItem(item, true);
       });
     } else if (answered) {
       localStorage.setItem(key, JSON.stringify(typedValues(form)));
@@ -379,6 +386,18 @@
           location.reload();
         });
         box.dataset.draft = "restored";
+      }
+      // A stall is registered once: its form, offered again after the server refused its
+      // registration, is that refused item to fix (typed over by a newer draft), not a
+      // second registration queued beside it.
+      var registering = MOOutbox.outboxForm(path);
+      if (registering && registering[3] === "register") {
+        ready = ready.then(function () { return MOOutbox.list(user); }).then(function (items) {
+          var refused = items.filter(function (item) {
+            return item.status === "rejected" && new URL(item.url).pathname === path;
+          }).pop();
+          if (refused) fixItem(refused, !draft);
+        });
       }
     }
 

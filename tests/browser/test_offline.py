@@ -1108,9 +1108,10 @@ def test_a_census_stall_waiting_on_the_open_list_shows_registered_once_sent(
 
 
 def test_a_census_registration_the_server_refuses_offers_the_census_form_again(
-        field, seed, phone_page, login):
+        field, seed, phone_page, login, live_server, screenshot):
     """Refused (the account is another stall's), the item stays on the pending list with the
-    server's message, and the stall is as before: "Chưa đăng ký", its form offered."""
+    server's message, and the stall is as before: "Chưa đăng ký", its form offered. Filled
+    again, that form queued a second registration beside the refused one."""
     volunteer, market, _stall = field
     _census(seed, market, ["N-8,Khu N,Võ Văn Tám"])
     page = phone_page
@@ -1132,3 +1133,22 @@ def test_a_census_registration_the_server_refuses_offers_the_census_form_again(
     _census_row(page, "N-8").locator("a").click()
     expect(page.locator("#stand-in .badge")).to_have_text("Chưa đăng ký")
     expect(page.get_by_label("Tên gian hàng")).to_be_visible()
+
+    # The form offered again is the refused registration to fix, not a second one: it
+    # says why, holds what was sent, and what it sends takes the refused item's place.
+    expect(page.locator(".outbox-fixing")).to_contain_text("A-1")
+    expect(page.get_by_label("Tên gian hàng")).to_have_value("Cá Tám")
+    screenshot(page, "offline-census-refused-fix")
+    page.get_by_label("Số tài khoản / số thẻ").fill("1023456788")
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+    items = page.locator("#outbox-list .outbox-item")
+    expect(items).to_have_count(1)
+    expect(items).to_have_attribute("data-status", "pending")
+    page.context.set_offline(False)
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    expect(items).to_have_count(0)
+    with Session(get_engine(live_server.app)) as session:
+        n8 = session.exec(select(Stall).where(Stall.market_id == market.id,
+                                              Stall.stall_code == "N-8")).one()
+    assert (n8.status, n8.shop_name) == ("registered", "Cá Tám")
