@@ -1,5 +1,5 @@
 """Markets: those the user works in, one market, creating one (administrators only) and
-changing its settings (its managers)."""
+changing it (its settings: its managers; what it is, its code too: administrators)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from merchant_onboard.web.api.common import api_user, json_body, replayable, tok
 from merchant_onboard.web.api.openapi import (
     IDEMPOTENCY_KEY, operation, path_param, problems, response,
 )
-from merchant_onboard.web.api.schemas import Market, MarketCreate, MarketPage, MarketSettings
+from merchant_onboard.web.api.schemas import Market, MarketChanges, MarketCreate, MarketPage
 from merchant_onboard.web.market_entry import enters_market
 
 
@@ -54,7 +54,7 @@ def get_market(code: str):
 def update_market(code: str):
     session = get_session()
     market = access.require_market(session, api_user(), code, manage=True)
-    changes = json_body(MarketSettings).model_dump(exclude_unset=True)
+    changes = json_body(MarketChanges).model_dump(exclude_unset=True)
     if changes:
         market = markets.update_market(session, actor=api_user(), market=market, raw=changes)
     return Market.of(market).body()
@@ -78,11 +78,13 @@ OPENAPI_PATHS = {
             "One market", tag="markets", parameters=[path_param("code", "string")],
             responses={"200": response("The market.", Market), **problems(404)}),
         "patch": operation(
-            "Change a market's settings (its managers)", tag="markets", body=MarketSettings,
-            parameters=[path_param("code", "string")],
+            "Change a market (settings: its managers; what it is: administrators)",
+            tag="markets", body=MarketChanges, parameters=[path_param("code", "string")],
             description="The fields sent change; the others keep their values. Each change "
-                        "is written to the audit log.",
+                        "is written to the audit log. A manager sending what only an "
+                        "administrator changes gets a 403; a code another market has or had, "
+                        "a 409.",
             responses={"200": response("The market as it now stands.", Market),
-                       **problems(400, 403, 404, 422)}),
+                       **problems(400, 403, 404, 409, 422)}),
     },
 }

@@ -155,6 +155,25 @@ class MarketSettings(Request):
                                               description="Empty for none.")
 
 
+class MarketChanges(MarketSettings):
+    """A change to a market: its settings (its managers), and what the market is
+    (administrators, as on the web's **Cài đặt chợ**). A new code leaves the old one leading
+    to the market: its addresses answer 308 to the same address under the new code."""
+
+    code: str = may_be_left_out(pattern=MARKET_CODE_PATTERN, examples=["cho-vi-thanh"],
+                                description="Administrators. Lower-cased when stored; the "
+                                            "market's own code, sent back, changes nothing.")
+    name: str = may_be_left_out(maxLength=MARKET_TEXT_FIELDS["name"][0],
+                                description="Administrators.")
+    kind: str = may_be_left_out(enum=_values(MarketKind), description="Administrators.")
+    province: str = may_be_left_out(maxLength=MARKET_TEXT_FIELDS["province"][0],
+                                    description="Administrators.")
+    ward: str = may_be_left_out(maxLength=MARKET_TEXT_FIELDS["ward"][0],
+                                description="Administrators.")
+    address: str = may_be_left_out(maxLength=MARKET_TEXT_FIELDS["address"][0],
+                                   description="Administrators.")
+
+
 class StallFields(Request):
     """A stall's own fields, as ``domain/registration.py: clean_details`` takes them."""
 
