@@ -55,12 +55,17 @@ def create_user(username: str, role: str, display_name: str, markets: tuple[str,
     """Create a login for a volunteer, manager or administrator."""
     from merchant_onboard.db import get_session
     from merchant_onboard.services.users import create_user as create
+    from merchant_onboard.services.users import market_codes
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = create(get_session(), username=username, password=password, role=role,
+    session = get_session()
+    user = create(session, username=username, password=password, role=role,
                   display_name=display_name, market_codes=list(markets))
-    click.echo(f"created {user.role} {user.username}")
+    # The markets by their codes now (one typed may be a former code).
+    works_in = market_codes(session, user)
+    click.echo(f"created {user.role} {user.username}"
+               + (f" in {', '.join(works_in)}" if works_in else ""))
 
 
 @click.command("seed-demo", cls=Command)

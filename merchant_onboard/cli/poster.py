@@ -38,6 +38,8 @@ def poster(market_code: str, stall_code: str | None, fmt: str, status: str | Non
     session = get_session()
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:8000/"
     market = markets.get_market(session, market_code)
+    if market.code != market_code.strip().lower():
+        click.echo(f"market {market_code.strip()} is now {market.code}", err=True)
     chosen = PosterFormat(fmt)
     if stall_code:
         stall = stall_lookup.get_stall_by_code(session, market, stall_code)

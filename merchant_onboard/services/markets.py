@@ -238,9 +238,21 @@ def list_markets(session: Session, user: User) -> list[Market]:
     return list(session.exec(query))
 
 
+def market_by_code(session: Session, code: str) -> Market | None:
+    """The market with ``code``, or the one that had it before its code was corrected: for
+    the machine's operator (the CLI, a login made there), to whom every market is shown."""
+    code = code.strip().lower()
+    market = session.exec(select(Market).where(Market.code == code)).first()
+    if market is None:
+        market = session.exec(select(Market).join(MarketFormerCode).where(
+            MarketFormerCode.code == code)).first()
+    return market
+
+
 def get_market(session: Session, code: str) -> Market:
-    """The market with ``code``, for the machine's operator (CLI): no membership applies."""
-    market = session.exec(select(Market).where(Market.code == code.strip().lower())).first()
+    """The market with ``code`` (or that had it), for the machine's operator (CLI): no
+    membership applies."""
+    market = market_by_code(session, code)
     if market is None:
         raise NotFoundError(N_("Không tìm thấy chợ “%(code)s”."), code=code)
     return market

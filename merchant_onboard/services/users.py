@@ -29,6 +29,7 @@ from merchant_onboard.domain.passwords import password_problem, temporary_passwo
 from merchant_onboard.domain.text import clean_text
 from merchant_onboard.models import AuditEntry, Market, Membership, Role, User
 from merchant_onboard.services import access, authentication
+from merchant_onboard.services import markets as markets_service
 
 #: werkzeug's default (scrypt); the test suite lowers it, since hashing cost is not under test.
 PASSWORD_METHOD = "scrypt"
@@ -55,7 +56,8 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     """Create a login, optionally a member of some markets; commits.
 
     Whether ``actor`` may is checked by the caller (``create_login`` for people; the CLI and
-    the demo act as the operator).
+    the demo act as the operator). A market may be named by a former code: the login works
+    in the market that had it.
     """
     username = username.strip().lower()
     market_codes = _each_once(market_codes)
@@ -76,11 +78,12 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         errors.append(ValidationError(N_("Vai trò không hợp lệ."), field="role"))
     markets = []
     for code in market_codes:
-        market = session.exec(select(Market).where(Market.code == code)).first()
+        market = markets_service.market_by_code(session, code)
         if market is None:
             errors.append(ValidationError(N_("Không tìm thấy chợ “%(code)s”."),
                                           field="markets", code=code))
-        else:
+        elif all(market.id != found.id for found in markets):
+            # A market named by its code and by a former one is one membership.
             markets.append(market)
     if errors:
         raise FormErrors(errors)
@@ -96,7 +99,7 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         for market in markets:
             session.add(Membership(user_id=user.id, market_id=market.id))
         audit(session, actor, "user.create", user,
-               data={"role": role, "markets": list(market_codes)})
+               data={"role": role, "markets": [market.code for market in markets]})
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -28,6 +28,26 @@ def test_create_user_with_markets(runner, session, make_market):
     user = session.exec(select(User).where(User.username == "hung")).one()
     assert user.display_name == "Trần Văn Hùng" and user.role == "manager"
     assert session.exec(select(Membership).where(Membership.user_id == user.id)).one()
+    assert "created manager hung in cho-vi-thanh" in result.output
+
+
+def test_a_login_made_for_a_markets_former_code_works_in_that_market(runner, session,
+                                                                       make_market, make_user):
+    """An operator's script kept the code a market had before an administrator corrected
+    it: "not found", though the old code leads to the market everywhere else."""
+    from merchant_onboard.services.markets import update_market
+
+    market = make_market("cho-vi-thnah")
+    update_market(session, actor=make_user("root", role="admin"), market=market,
+                  raw={"code": "cho-vi-thanh"})
+    result = runner.invoke(args=["create-user", "hung", "--role", "manager", "--market",
+                                 "cho-vi-thnah", "--market", "cho-vi-thanh",
+                                 "--password", "long-enough-1"])
+    assert result.exit_code == 0, result.output
+    assert "created manager hung in cho-vi-thanh" in result.output
+    user = session.exec(select(User).where(User.username == "hung")).one()
+    membership = session.exec(select(Membership).where(Membership.user_id == user.id)).one()
+    assert membership.market_id == market.id
 
 
 @pytest.mark.parametrize("args", [

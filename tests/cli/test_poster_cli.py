@@ -60,6 +60,20 @@ def test_one_stall_as_png(runner, market_with_stalls, tmp_path, typed):
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_a_markets_former_code_prints_its_posters_and_says_its_code_now(
+        runner, session, market_with_stalls, make_user, tmp_path):
+    from merchant_onboard.services.markets import update_market
+
+    update_market(session, actor=make_user("root", role="admin"), market=market_with_stalls,
+                  raw={"code": "cho-vi-thanh-moi"})
+    out = tmp_path / "batch.pdf"
+    result = runner.invoke(args=["poster", "--market", "Cho-Vi-Thanh", "-o", str(out),
+                                 "--check"])
+    assert result.exit_code == 0, result.output
+    assert "market Cho-Vi-Thanh is now cho-vi-thanh-moi" in result.output
+    assert "check passed: 3 QR code(s) read back" in result.output
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--market", "nope"], "Không tìm thấy chợ"),
     (["--market", "cho-vi-thanh", "--stall", "Z-9"], "Không tìm thấy gian hàng"),
