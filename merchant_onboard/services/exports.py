@@ -7,7 +7,7 @@ any size streams in constant memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain.errors import N_, PermissionDenied, ValidationError
 from merchant_onboard.domain.funnel import EventKind
-from merchant_onboard.domain.figures import LOCAL_OFFSET, shown_percent
+from merchant_onboard.domain.figures import LOCAL_OFFSET, shown_percent, sum_headlines
 from merchant_onboard.domain.tables import ROLLUP_COLUMNS, STALL_COLUMNS, csv_chunks, xlsx_chunks
 from merchant_onboard.domain.text import mask
 from merchant_onboard.models import AuditEntry, Event, Market, PaymentAccount, Stall, User
@@ -127,24 +127,29 @@ def _stall_rows(session: Session, market: Market, full: bool,
 
 
 def export_rollup(session: Session, *, actor: User, fmt: str, headers: Sequence[str],
-                  province: str = "", ward: str = "", sort: str = "name",
-                  descending: bool = False, now: datetime | None = None) -> Export:
-    """The roll-up's rows (every filtered market, sorted as on the page); administrators only."""
+                  total_label: Callable[[int], str], province: str = "", ward: str = "",
+                  sort: str = "name", descending: bool = False,
+                  now: datetime | None = None) -> Export:
+    """The roll-up's rows (every filtered market, sorted as on the page), then their totals
+    as the page's last row gives them; administrators only.
+
+    The totals row has no code, and ``total_label(number of markets)`` as its name: a
+    commune reports the sum, whose rate and target are not the sums of the rows'."""
     _check_format(fmt)
     require_admin(actor)
     now = now or utcnow()
     rows = rollup_rows(session, province=province, ward=ward, sort=sort, descending=descending)
+    total = ("", total_label(len(rows)), "", "", sum_headlines(row.headline for row in rows))
     _audit(session, actor=actor, action="export.rollup", target=province or "*",
            market_id=None, data={"format": fmt, "province": province,
                                  "ward": place_filter(province, ward)[1],
                                  "markets": len(rows)})
 
     def lines() -> Iterator[list[Any]]:
-        for row in rows:
-            h = row.headline
-            values = {"code": row.code, "name": row.name, "province": row.province,
-                      "ward": row.ward, "adoption_pct": shown_percent(h.adoption,
-                                                                   short_of=h.unreached_target),
+        for code, name, province, ward, h in (
+                *((r.code, r.name, r.province, r.ward, r.headline) for r in rows), total):
+            values = {"code": code, "name": name, "province": province, "ward": ward,
+                      "adoption_pct": shown_percent(h.adoption, short_of=h.unreached_target),
                       **vars(h)}
             yield [values[key] for key, _ in ROLLUP_COLUMNS]
 

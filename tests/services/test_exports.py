@@ -21,6 +21,12 @@ from merchant_onboard.services import exports, onboarding
 
 HEADERS = [key.upper() for key, _title in STALL_COLUMNS]
 ROLLUP_HEADERS = [key.upper() for key, _title in ROLLUP_COLUMNS]
+
+
+def TOTAL(n: int) -> str:  # noqa: N802 (a label, as the web passes it)
+    return f"Tổng ({n} chợ)"
+
+
 LABELS = {"status": {"registered": "Đã đăng ký", "refused": "Từ chối"},
           "refusal_reason": {"prefers_cash": "Thích tiền mặt"}}
 #: 20:30 UTC on 1 March is already 2 March in Vietnam (UTC+7).
@@ -121,7 +127,7 @@ def test_a_volunteer_may_not_export(session, market, people, stalls):
 def test_an_unknown_format_is_refused(session, market, people, stalls):
     for call in (lambda: stall_rows(session, people["manager"], market, fmt="pdf"),
                  lambda: exports.export_rollup(session, actor=people["admin"], fmt="ods",
-                                               headers=ROLLUP_HEADERS)):
+                                               headers=ROLLUP_HEADERS, total_label=TOTAL)):
         with pytest.raises(ValidationError) as caught:
             call()
         assert caught.value.field == "format"
@@ -131,7 +137,7 @@ def test_each_export_is_audited_with_who_and_whether_it_was_masked(session, mark
                                                                    stalls):
     stall_rows(session, people["manager"], market)
     stall_rows(session, people["admin"], market, fmt="xlsx")
-    exports.export_rollup(session, actor=people["admin"], fmt="csv", headers=ROLLUP_HEADERS,
+    exports.export_rollup(session, actor=people["admin"], fmt="csv", headers=ROLLUP_HEADERS, total_label=TOTAL,
                           province="Hậu Giang", ward="Phường 1")
     entries = session.exec(select(AuditEntry).where(AuditEntry.action.startswith("export."))
                            .order_by(AuditEntry.id)).all()
@@ -149,10 +155,10 @@ def test_the_rollup_export_has_a_row_per_market_for_admins_only(session, market,
                                                                 make_market):
     make_market("cho-khac", name="Chợ Khác", province="Cần Thơ")
     export = exports.export_rollup(session, actor=people["admin"], fmt="csv",
-                                   headers=ROLLUP_HEADERS, now=EVENING)
+                                   headers=ROLLUP_HEADERS, total_label=TOTAL, now=EVENING)
     assert export.filename == "tong-hop-cac-cho-20260302.csv"
     rows = {r["CODE"]: r for r in read_csv(b"".join(export.chunks))}
-    assert set(rows) == {"cho-vi-thanh", "cho-khac"}
+    assert set(rows) == {"cho-vi-thanh", "cho-khac", ""}  # "": the totals
     ours = rows["cho-vi-thanh"]
     assert (ours["NAME"], ours["PROVINCE"], ours["REGISTERED"], ours["REFUSED"],
             ours["TARGET_PCT"]) == ("Chợ Vị Thanh", "Hậu Giang", "2", "1", "80")
@@ -161,7 +167,7 @@ def test_the_rollup_export_has_a_row_per_market_for_admins_only(session, market,
     assert entry.target == "*"
     with pytest.raises(PermissionDenied):
         exports.export_rollup(session, actor=people["manager"], fmt="csv",
-                              headers=ROLLUP_HEADERS)
+                              headers=ROLLUP_HEADERS, total_label=TOTAL)
 
 
 def test_the_rollup_xlsx_writes_a_zero_as_zero_not_as_an_empty_cell(session, market, people,
@@ -170,7 +176,7 @@ def test_the_rollup_xlsx_writes_a_zero_as_zero_not_as_an_empty_cell(session, mar
     a province's average adoption."""
     make_market("cho-moi", name="Chợ Mới", census_size=40)
     export = exports.export_rollup(session, actor=people["admin"], fmt="xlsx",
-                                   headers=ROLLUP_HEADERS, now=EVENING)
+                                   headers=ROLLUP_HEADERS, total_label=TOTAL, now=EVENING)
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.chunks))).active
     header, *rows = [[c.value for c in row] for row in sheet.iter_rows()]
     new = dict(zip(header, next(row for row in rows if row[0] == "cho-moi")))
@@ -183,11 +189,12 @@ def test_the_rollup_export_keeps_the_pages_filter_and_sort(session, market, peop
     make_market("cho-a", name="Chợ A", province="Hậu Giang", ward="Phường 2")
     make_market("cho-b", name="Chợ B", province="Cần Thơ")
     export = exports.export_rollup(session, actor=people["admin"], fmt="xlsx",
-                                   headers=ROLLUP_HEADERS, province="Hậu Giang", sort="name",
+                                   headers=ROLLUP_HEADERS, total_label=TOTAL, province="Hậu Giang", sort="name",
                                    descending=True)
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.chunks))).active
     assert sheet.title == "tong-hop"
-    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == ["Chợ Vị Thanh", "Chợ A"]
+    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [
+        "Chợ Vị Thanh", "Chợ A", "Tổng (2 chợ)"]
 
 
 def census_stall(session, market, code="C-1", zone="Khu A"):
@@ -271,16 +278,16 @@ def test_the_rollup_gives_the_adoption_in_the_whole_percent_the_page_shows(
         steps.record_event(session, actor=lan, stall=first, kind=kind,
                            client_id=str(uuid.uuid4()), data=data)
     export = exports.export_rollup(session, actor=people["admin"], fmt="csv",
-                                   headers=ROLLUP_HEADERS, province="Hậu Giang",
+                                   headers=ROLLUP_HEADERS, total_label=TOTAL, province="Hậu Giang",
                                    ward="Phường 2")
     assert export.mimetype == "text/csv; charset=utf-8"
     rows = read_csv(b"".join(export.chunks))
-    assert [(r["CODE"], r["ADOPTION_PCT"]) for r in rows] == [("cho-da-tra", "33")]
+    assert [(r["CODE"], r["ADOPTION_PCT"]) for r in rows] == [("cho-da-tra", "33"), ("", "33")]
     # Unsorted by the caller: by name, A before V.
     every = exports.export_rollup(session, actor=people["admin"], fmt="csv",
-                                  headers=ROLLUP_HEADERS)
-    assert [r["NAME"] for r in read_csv(b"".join(every.chunks))] == ["Chợ A Đã Trả",
-                                                                    "Chợ Vị Thanh"]
+                                  headers=ROLLUP_HEADERS, total_label=TOTAL)
+    assert [r["NAME"] for r in read_csv(b"".join(every.chunks))] == [
+        "Chợ A Đã Trả", "Chợ Vị Thanh", "Tổng (2 chợ)"]
 
 
 def test_each_step_of_a_stall_is_dated_and_a_foreign_qr_is_marked(session, market, people,
@@ -309,9 +316,31 @@ def test_each_step_of_a_stall_is_dated_and_a_foreign_qr_is_marked(session, marke
     assert (row["RECHECK_MISMATCH"], read_csv(data)[1]["RECHECK_MISMATCH"]) == ("x", "")
 
 
+def test_the_rollup_export_ends_with_the_totals_the_page_gives(session, market, people,
+                                                              stalls, make_market):
+    """The page's last row totals the markets shown; the file had no such row, and the
+    total rate and target are not sums a reader can make of the rows' (each market brings
+    its own census, the target is weighted by it)."""
+    make_market("cho-moi", name="Chợ Mới", census_size=40, target_pct=50)
+    export = exports.export_rollup(session, actor=people["admin"], fmt="xlsx",
+                                   headers=ROLLUP_HEADERS, total_label=TOTAL)
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.chunks))).active
+    header, *rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    *markets, total = [dict(zip(header, row)) for row in rows]
+    assert [m["CODE"] for m in markets] == ["cho-moi", "cho-vi-thanh"]
+    assert (total["CODE"], total["NAME"], total["PROVINCE"]) == (None, "Tổng (2 chợ)", None)
+    for column in ("CENSUS_ROWS", "DECLARED", "CENSUS", "REGISTERED", "INSTALLED",
+                   "TEST_VERIFIED", "FIRST_PAID", "REFUSED", "INACTIVE"):
+        assert total[column] == sum(m[column] for m in markets), column
+    ours = markets[1]
+    # Weighted by census: (40 × 50 + 3 × 80) / 43 = 52.1, not the rows' mean of 65.
+    assert (ours["CENSUS"], ours["TARGET_PCT"], total["TARGET_PCT"]) == (3, 80, 52)
+    assert total["ADOPTION_PCT"] == 0
+
+
 def test_the_rollup_xlsx_columns_are_sized_for_reading(session, market, people, stalls):
     export = exports.export_rollup(session, actor=people["admin"], fmt="xlsx",
-                                   headers=ROLLUP_HEADERS, now=EVENING)
+                                   headers=ROLLUP_HEADERS, total_label=TOTAL, now=EVENING)
     assert export.filename == "tong-hop-cac-cho-20260302.xlsx"
     assert "spreadsheetml" in export.mimetype
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.chunks))).active
@@ -324,8 +353,9 @@ def test_the_rollup_export_follows_the_pages_sort_by_figures(session, market, pe
     # the stalls registered Xoài does.
     make_market("cho-xoai", name="Chợ Xoài")
     export = exports.export_rollup(session, actor=people["admin"], fmt="csv",
-                                   headers=ROLLUP_HEADERS, sort="registered")
-    assert [r["CODE"] for r in read_csv(b"".join(export.chunks))] == ["cho-xoai", "cho-vi-thanh"]
+                                   headers=ROLLUP_HEADERS, total_label=TOTAL, sort="registered")
+    assert [r["CODE"] for r in read_csv(b"".join(export.chunks))] == [
+        "cho-xoai", "cho-vi-thanh", ""]
 
 
 def test_a_bank_no_longer_in_the_registry_is_exported_by_its_bin(session, market, people,

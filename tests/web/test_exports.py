@@ -109,11 +109,17 @@ def test_rollup_export_matches_the_roll_up_page(client, auth, market, make_marke
     make_market("cho-moi", name="Chợ Mới", province="Cần Thơ")
     auth.login("admin")
     rows = read_csv(client.get("/rollup.csv?sort=adoption&desc=1"))
-    assert [r["Mã chợ"] for r in rows] == ["cho-vi-thanh", "cho-moi"]
+    assert [r["Mã chợ"] for r in rows] == ["cho-vi-thanh", "cho-moi", ""]
     assert (rows[0]["Tổng số gian hàng"], rows[0]["Có khách thanh toán"]) == ("10", "1")
     assert rows[0]["Tỷ lệ (%)"] == "10", "the whole percent the page shows"
+    # Last, the totals, named as on the page.
+    assert (rows[2]["Tên chợ"], rows[2]["Tổng số gian hàng"]) == ("Tổng (2 chợ)", "10")
     only = read_xlsx(client.get("/rollup.xlsx?province=Cần Thơ"))
-    assert [r["Mã chợ"] for r in only] == ["cho-moi"]
+    assert [(r["Mã chợ"], r["Tên chợ"]) for r in only] == [("cho-moi", "Chợ Mới"),
+                                                         (None, "Tổng (1 chợ)")]
+    client.get("/lang/en")
+    english = read_csv(client.get("/rollup.csv"))
+    assert english[-1]["Market name"] == "Total (2 markets)"
 
 
 @pytest.mark.parametrize(("user", "url", "status"), [

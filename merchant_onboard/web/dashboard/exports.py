@@ -12,6 +12,7 @@ from merchant_onboard.domain.tables import ROLLUP_COLUMNS, STALL_COLUMNS
 from merchant_onboard.services import access, exports
 from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.dashboard.views import rollup_filters
+from merchant_onboard.web.i18n import ngettext, thousands
 from merchant_onboard.web.labels import labels_in
 from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.streaming import streamed_attachment
@@ -48,4 +49,8 @@ def export_rollup(fmt: str):
     _check(fmt)
     return _send(exports.export_rollup(
         get_session(), actor=current_user, fmt=fmt,
-        headers=[_(title) for _key, title in ROLLUP_COLUMNS], **rollup_filters()))
+        headers=[_(title) for _key, title in ROLLUP_COLUMNS],
+        # As the page's totals row names itself.
+        total_label=lambda n: ngettext("Tổng (%(n)s chợ)", "Tổng (%(n)s chợ)", n,
+                                       n=thousands(n)),
+        **rollup_filters()))
