@@ -137,8 +137,8 @@ def test_each_export_is_audited_with_who_and_whether_it_was_masked(session, mark
                                                                    stalls):
     stall_rows(session, people["manager"], market)
     stall_rows(session, people["admin"], market, fmt="xlsx")
-    exports.export_rollup(session, actor=people["admin"], fmt="csv", headers=ROLLUP_HEADERS, total_label=TOTAL,
-                          province="Hậu Giang", ward="Phường 1")
+    exports.export_rollup(session, actor=people["admin"], fmt="csv", headers=ROLLUP_HEADERS,
+                          total_label=TOTAL, province="Hậu Giang", ward="Phường 1")
     entries = session.exec(select(AuditEntry).where(AuditEntry.action.startswith("export."))
                            .order_by(AuditEntry.id)).all()
     assert [(e.action, e.actor_id, e.target, e.market_id, e.data) for e in entries] == [
@@ -189,7 +189,8 @@ def test_the_rollup_export_keeps_the_pages_filter_and_sort(session, market, peop
     make_market("cho-a", name="Chợ A", province="Hậu Giang", ward="Phường 2")
     make_market("cho-b", name="Chợ B", province="Cần Thơ")
     export = exports.export_rollup(session, actor=people["admin"], fmt="xlsx",
-                                   headers=ROLLUP_HEADERS, total_label=TOTAL, province="Hậu Giang", sort="name",
+                                   headers=ROLLUP_HEADERS, total_label=TOTAL,
+                                   province="Hậu Giang", sort="name",
                                    descending=True)
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.chunks))).active
     assert sheet.title == "tong-hop"
