@@ -118,7 +118,7 @@
     return refreshBadge().then(function (items) {
       renderOutbox(items);
       renderPendingStalls(items);
-      standInAnswered(items);
+      waitingAnswered(items);
     });
   }
 
@@ -365,6 +365,20 @@
       form.dataset.replaces = item.id;
     }
 
+    // The form of a stall whose registration waits to be sent (a copy kept while there was a
+    // signal, opened again without one): held back, as the page kept for a stall does, until
+    // the item is sent or refused (``waitingAnswered``), then the stall's page.
+    function holdForm(item, stallId) {
+      var link = document.createElement("a");
+      link.className = "button secondary";
+      link.href = body.dataset.outbox;
+      link.textContent = strings.see_waiting;
+      notice(form, strings.registration_waiting, "flash outbox-waiting", link);
+      form.hidden = true;
+      form.dataset.waiting = item.id;
+      form.dataset.answered = MOOutbox.root + "/stalls/" + stallId;
+    }
+
     if (fixing) {
       ready = MOOutbox.get(Number(fixing[1])).then(function (item) {
         if (item && item.user === user) fixItem(item, true);
@@ -387,16 +401,18 @@
         });
         box.dataset.draft = "restored";
       }
-      // A stall is registered once: its form, offered again after the server refused its
-      // registration, is that refused item to fix (typed over by a newer draft), not a
-      // second registration queued beside it.
+      // A stall is registered once: its form is held back while its registration waits, and
+      // offered again after the server refused it, is that refused item to fix (typed over
+      // by a newer draft), not a second registration queued beside it.
       var registering = MOOutbox.outboxForm(path);
       if (registering && registering[3] === "register") {
         ready = ready.then(function () { return MOOutbox.list(user); }).then(function (items) {
-          var refused = items.filter(function (item) {
-            return item.status === "rejected" && new URL(item.url).pathname === path;
-          }).pop();
-          if (refused) fixItem(refused, !draft);
+          var mine = items.filter(function (item) { return new URL(item.url).pathname === path; });
+          var last = function (status) {
+            return mine.filter(function (item) { return item.status === status; }).pop();
+          };
+          if (last("pending")) holdForm(last("pending"), registering[2]);
+          else if (last("rejected")) fixItem(last("rejected"), !draft);
         });
       }
     }
@@ -766,13 +782,16 @@
 
   // The page kept for a stall, showing its registration waiting: once the server has answered
   // (the item sent, or refused), the stall's page as it now is.
-  function standInAnswered(items) {
-    var box = document.getElementById("stand-in");
-    var id = box ? Number(box.dataset.waiting) : 0;
-    var answered = id && !items.some(function (item) {
-      return item.id === id && item.status === "pending";
+  // A page showing a registration as waiting (the page kept for a stall, a census form held
+  // back): once the item is sent or refused, the page as it now is.
+  function waitingAnswered(items) {
+    var held = document.querySelectorAll("#stand-in[data-waiting], form[data-waiting]");
+    var answered = Array.prototype.find.call(held, function (el) {
+      var id = Number(el.dataset.waiting);
+      return !items.some(function (item) { return item.id === id && item.status === "pending"; });
     });
-    if (answered) location.reload();
+    if (answered && answered.dataset.answered) location.replace(answered.dataset.answered);
+    else if (answered) location.reload();
   }
 
   // --- pages kept for offline use ---------------------------------------------------------

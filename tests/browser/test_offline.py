@@ -1088,6 +1088,46 @@ def test_a_census_stall_registered_without_a_signal_shows_waiting_not_its_form_a
     assert (n7.status, n7.shop_name, registered) == ("registered", "Rau Cô Ngọc", 1)
 
 
+def test_a_census_form_kept_online_is_held_back_while_its_registration_waits(
+        field, seed, phone_page, login, live_server, screenshot):
+    """The stall's census form, kept on the phone while there was a signal, offered itself
+    again while the registration made with it waited to be sent: a second registration
+    waiting to happen. It says the registration waits and holds its form back; once the
+    registration is sent, the stall's page."""
+    volunteer, market, _stall = field
+    _census(seed, market, ["N-5,Khu N,Lê Thị Năm"])
+    with Session(get_engine(live_server.app)) as session:
+        n5 = session.exec(select(Stall).where(Stall.market_id == market.id,
+                                              Stall.stall_code == "N-5")).one()
+    form = f"/stalls/{n5.id}/register"
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, form)
+    page.context.set_offline(True)
+    page.goto(form)  # the copy kept on the phone
+    page.get_by_label("Tên gian hàng").fill("Bún Cô Năm")
+    page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
+    page.get_by_label("Số tài khoản / số thẻ").fill("1023456755")
+    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+
+    page.goto(form)
+    expect(page.locator(".outbox-waiting")).to_contain_text("không cần đăng ký lại")
+    expect(page.get_by_role("button", name="Lưu đăng ký")).to_be_hidden()
+    expect(page.get_by_role("link", name="Xem mục chờ gửi")).to_be_visible()
+    screenshot(page, "offline-census-form-held")
+
+    page.context.set_offline(False)
+    expect(page).to_have_url(re.compile(rf"/stalls/{n5.id}$"))
+    expect(page.locator(".page-head .badge")).to_have_text("Đã đăng ký")
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    with Session(get_engine(live_server.app)) as session:
+        registered = session.exec(select(func.count()).select_from(Event).where(
+            Event.stall_id == n5.id, Event.kind == "registered")).one()
+    assert registered == 1
+
+
 def test_a_census_stall_waiting_on_the_open_list_shows_registered_once_sent(
         field, seed, phone_page, login):
     """The volunteer waits on the list for the signal: the row changes when the server has

@@ -34,6 +34,9 @@ OFFLINE_STRINGS = {
     "empty": _l("Không có mục nào chờ gửi."),
     "since": _l("Lưu lúc"),
     "fixing": _l("Mục này bị máy chủ từ chối: sửa rồi lưu lại."),
+    "registration_waiting": _l("Đăng ký của gian hàng này đã lưu trên máy và đang chờ gửi: máy "
+                               "tự gửi khi có mạng, không cần đăng ký lại."),
+    "see_waiting": _l("Xem mục chờ gửi"),
     "draft_restored": _l("Đã khôi phục nội dung đang nhập dở."),
     "draft_discard": _l("Xoá nội dung nháp"),
     "logout_confirm": _l("Còn {n} mục chưa gửi: đăng xuất sẽ xoá chúng khỏi máy này. "
