@@ -9,11 +9,12 @@ from typing import Any
 from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, current_app, request, session
-from flask_babel import format_decimal, get_translations, gettext
+from flask_babel import format_decimal, get_locale, get_translations, gettext
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
 
 from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.funnel import TransitionError
 from merchant_onboard.extensions import babel
 
 
@@ -36,9 +37,17 @@ def select_locale() -> str:
 
 def translate_error(error: DomainError) -> str:
     """A domain error's message in the request's language, placeholders filled; a count
-    of thousands is grouped as that language writes it ("1.000.000", "1,000,000")."""
+    of thousands is grouped as that language writes it ("1.000.000", "1,000,000"). A step
+    refused at a stall's status names both as the pages do ("Dán poster", "Đã in poster"),
+    not by their codes."""
     params = {k: _grouped(v) if isinstance(v, int | float) else str(v)
               for k, v in error.params.items()}
+    if isinstance(error, TransitionError):
+        from merchant_onboard.web.labels import labels_in
+
+        labels = labels_in(str(get_locale()))
+        params["event"] = labels["event"].get(params["event"], params["event"])
+        params["status"] = labels["status"].get(params["status"], params["status"])
     return gettext(error.message, **params)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from sqlmodel import Session, func, select
@@ -258,6 +259,33 @@ def test_items_saved_before_the_phone_restarted_are_sent_once_signed_in_again(
     assert _counts(live_server, market.id, stall.id) == (before[0] + 1, before[1] + 1)
     if remembered:
         screenshot(page, "offline-sent-after-restart")
+
+
+def test_a_step_recorded_twice_without_a_signal_is_refused_in_words(
+        field, seed, phone_page, login, live_server):
+    """The stall page kept on the phone offered "put the poster up" again after it was
+    recorded without a signal; sent, the second was refused and the pending list said only
+    "HTTP 409"."""
+    from merchant_onboard.services.onboarding import record_event
+
+    volunteer, _market, stall = field
+    record_event(seed.session, actor=volunteer, stall=stall, kind="poster_printed",
+                 client_id=str(uuid.uuid4()))
+    form = f"/stalls/{stall.id}/events/poster_installed"
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, form)
+    page.context.set_offline(True)
+    for _ in range(2):
+        page.goto(form)
+        page.get_by_role("button", name="Xác nhận").click()
+        expect(page.locator("#outbox-queued")).to_be_visible()
+    page.context.set_offline(False)
+    rejected = page.locator("#outbox-list .outbox-item.rejected")
+    expect(rejected.locator(".outbox-error")).to_have_text(
+        "Không thể ghi “Dán poster” khi gian hàng đang ở trạng thái “Đã dán poster”.")
+    with Session(get_engine(live_server.app)) as session:
+        assert session.get(Stall, stall.id).status == "poster_installed"
 
 
 def test_a_rejected_item_stays_listed_with_the_servers_message_until_fixed(

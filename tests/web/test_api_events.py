@@ -165,7 +165,9 @@ def test_a_first_payment_at_an_impossible_time_is_a_422(client, headers, stall, 
 def test_a_step_that_does_not_apply_is_a_409_before_its_data_is_judged(client, headers, stall):
     response = record(client, headers, stall, "test_payment_verified", {})
     assert response.status_code == 409
-    assert "registered" in response.get_json()["detail"]
+    # The step and the status named as the pages name them.
+    assert response.get_json()["detail"] == (
+        "Không thể ghi “Thanh toán thử thành công” khi gian hàng đang ở trạng thái “Đã đăng ký”.")
     assert record(client, headers, stall, "poster_printed").status_code == 201
     assert record(client, headers, stall, "poster_installed").status_code == 201
     missing = record(client, headers, stall, "test_payment_verified", {"owner_confirmed": True})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
@@ -141,6 +143,36 @@ def test_event_form_records_and_redirects(logged_in, make_stall, session, market
     assert "Chỉ xác nhận khi ứng dụng ngân hàng hiện đúng tên" in bad.get_data(as_text=True)
     kinds = session.exec(select(Event.kind).where(Event.stall_id == stall.id)).all()
     assert sorted(kinds) == ["poster_installed", "poster_printed", "registered"]
+
+
+def test_a_step_the_stall_is_past_says_so_in_words_above_the_form(logged_in, make_stall,
+                                                                  session, market):
+    """A step recorded twice (a double tap, two volunteers at one stall, the phone sending
+    what it kept) was refused with "fix the marked fields" and nothing marked; the phone's
+    pending list could only say "HTTP 409". The page now says why, naming the step and the
+    status as the pages do, where the phone reads a refusal's reason."""
+    from merchant_onboard.services.users import require_user
+
+    stall = make_stall(market, require_user(session, "lan"))
+    for client_id in ("evt-key-000011", "evt-key-000012"):
+        logged_in.post(f"/stalls/{stall.id}/events/poster_printed",
+                       data={"client_id": client_id, "format": "a6"})
+    assert logged_in.post(f"/stalls/{stall.id}/events/poster_installed",
+                          data={"client_id": "evt-key-000013"}).status_code == 302
+    again = logged_in.post(f"/stalls/{stall.id}/events/poster_installed",
+                           data={"client_id": "evt-key-000014"})
+    assert again.status_code == 409
+    page = again.get_data(as_text=True)
+    assert ('<div class="alert" role="alert"><p>Không thể ghi “Dán poster” khi gian hàng đang '
+            'ở trạng thái “Đã dán poster”.</p>') in re.sub(r">\s+<", "><", page)
+    assert "Vui lòng sửa các mục được đánh dấu." not in page
+    logged_in.get("/lang/en")
+    english = logged_in.post(f"/stalls/{stall.id}/events/poster_installed",
+                             data={"client_id": "evt-key-000015"}).get_data(as_text=True)
+    assert "poster_installed" not in re.sub(r'(action|href)="[^"]*"', "", english)
+    kinds = session.exec(select(Event.kind).where(Event.stall_id == stall.id)).all()
+    assert sorted(kinds) == ["poster_installed", "poster_printed", "poster_printed",
+                             "registered"]
 
 
 def walk_by_form(client, stall, steps):

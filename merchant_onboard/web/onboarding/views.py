@@ -50,6 +50,10 @@ def record(stall_id: int, kind: str):
                     default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
         except DomainError as exc:
             errors, status = field_errors(exc), status_of(exc)
+            # The step is the page's, not a field of its form (the API's ``kind``): a step
+            # the stall's status no longer allows is said above the form.
+            if "kind" in errors:
+                errors.setdefault("", []).extend(errors.pop("kind"))
         else:
             if recheck is None and kind == EventKind.RECHECK:
                 # The volunteer stays on the verdict: what was found is what to act on.
