@@ -275,6 +275,12 @@ def reset_password(session: Session, *, actor: User, username: str) -> tuple[Use
     return user, temporary
 
 
+def login_to_reset(session: Session, *, actor: User, username: str) -> User:
+    """The login whose password ``actor`` may reset (what a confirmation names), by
+    ``_user_managed_by``'s rule; others are *not found*."""
+    return _user_managed_by(session, actor, username)
+
+
 def _user_managed_by(session: Session, actor: User, username: str) -> User:
     """The login ``username`` if ``actor`` may reset or lock it: anyone but themselves for
     an admin, for a manager a volunteer whose every market they manage. Someone the actor

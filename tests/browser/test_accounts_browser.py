@@ -99,6 +99,10 @@ def test_a_reset_ends_the_old_session_and_api_token(seed, laptop_page, context_p
     laptop_page.goto(f"/m/{market.code}/team")
     row = laptop_page.locator("#team-list li", has_text="Nguyễn Lan")
     row.get_by_role("button", name="Đặt lại mật khẩu").click()
+    # Asked first: a mis-tap logs no one out.
+    expect(laptop_page.get_by_role("heading", name="Đặt lại mật khẩu của Nguyễn Lan?")
+           ).to_be_visible()
+    laptop_page.get_by_role("button", name="Đặt lại mật khẩu").click()
     temporary = laptop_page.locator("[data-temporary-password]").inner_text()
     screenshot(laptop_page, "manager-reset-password")
 

@@ -119,8 +119,9 @@ def test_a_manager_cannot_remove_or_reset_a_manager_or_a_foreign_volunteer(
         for confirm in ("", "1"):  # neither the question nor the removal
             assert manager_client.post(f"/m/{market.code}/team/{username}/remove",
                                        data={"confirm": confirm}).status_code == 404
-        assert manager_client.post(
-            f"/m/{market.code}/team/{username}/reset").status_code == 404
+        for confirm in ("", "1"):
+            assert manager_client.post(f"/m/{market.code}/team/{username}/reset",
+                                       data={"confirm": confirm}).status_code == 404
     assert session.exec(select(AuditEntry).where(
         AuditEntry.action.in_(["membership.remove", "password.reset"]))).all() == []
 
@@ -182,8 +183,16 @@ def test_a_reset_ends_the_old_session_and_gives_a_one_time_way_in(manager_client
     make_user("lan", markets=[market])
     phone, _ = login(app, "lan")
     assert phone.get(f"/m/{market.code}/").status_code == 200
+    # First the question: nothing is reset until it is answered.
+    question = manager_client.post(f"/m/{market.code}/team/lan/reset",
+                                   data={"method": method})
+    asked = question.get_data(as_text=True)
+    assert question.status_code == 200 and "Đặt lại mật khẩu của Lan?" in asked
+    assert f'name="method" value="{method}"' in asked and 'name="confirm" value="1"' in asked
+    assert phone.get(f"/m/{market.code}/").status_code == 200
+    assert "password.reset" not in actions_on(session, "lan")
     page = manager_client.post(f"/m/{market.code}/team/lan/reset",
-                               data={"method": method}).get_data(as_text=True)
+                               data={"method": method, "confirm": "1"}).get_data(as_text=True)
     assert phone.get(f"/m/{market.code}/").status_code == 302
     assert login(app, "lan")[1].status_code == 401  # the old password is gone too
     new_phone = app.test_client()
@@ -209,7 +218,7 @@ def test_an_unknown_reset_method_resets_nothing(manager_client, make_user, marke
     make_user("lan", markets=[market])
     phone, _ = login(app, "lan")
     response = manager_client.post(f"/m/{market.code}/team/lan/reset",
-                                   data={"method": "Link"})
+                                   data={"method": "Link", "confirm": "1"})
     assert response.status_code == 400
     assert phone.get(f"/m/{market.code}/").status_code == 200  # the session lives on
     assert login(app, "lan")[1].status_code == 302

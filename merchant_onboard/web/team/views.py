@@ -110,12 +110,25 @@ def remove_member(code: str, username: str):
 @enters_market()
 @login_required
 def reset_password(code: str, username: str):
-    """A temporary password, or a one-time link valid 24 h, shown once on the page."""
+    """A temporary password, or a one-time link valid 24 h, shown once on the page.
+
+    Only once confirmed, as a removal: the old password stops working and the person is
+    logged out on every device, which a mis-tap on the team list did to someone at work."""
     method = request.form.get("method", "temporary")
     if method not in ("temporary", "link"):  # the page offers only these: a forged request
         abort(400)
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
+    if request.form.get("confirm") != "1":
+        person = users.login_to_reset(session, actor=current_user, username=username)
+        return render_template(
+            "confirm.html", title=_("Đặt lại mật khẩu của %(name)s?", name=person.display_name),
+            message=_("Mật khẩu đang dùng của %(name)s (%(username)s) sẽ thôi dùng được và người "
+                      "này bị đăng xuất ngay trên mọi thiết bị. Trang sau hiện một lần mật "
+                      "khẩu tạm hoặc liên kết để gửi cho họ.", name=person.display_name,
+                      username=person.username),
+            fields={"method": method}, confirm_label=_("Đặt lại mật khẩu"),
+            cancel=url_for("team.team", code=market.code))
     user, temporary = users.reset_password(session, actor=current_user, username=username)
     if method == "link":
         credential = {"username": user.username,
