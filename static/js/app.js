@@ -36,6 +36,32 @@
       if (!holder.value) holder.value = foldHolderName(owner.value);
     }
 
+    // A field the server marked: once changed, its message no longer applies (a reason
+    // chosen under "Chọn lý do từ chối.", a code typed again under "Mã … đã có"). Left, it
+    // contradicted the choice beside it; the server judges the form again when it is sent.
+    document.querySelectorAll("form .has-error").forEach(function (field) {
+      function clear() {
+        field.classList.remove("has-error");
+        field.querySelectorAll("p.error:not(.note-needed)").forEach(function (p) { p.remove(); });
+        field.querySelectorAll("[aria-invalid]").forEach(function (el) {
+          el.removeAttribute("aria-invalid");
+        });
+        // What described the field still does (its hint), not the messages just removed.
+        [field].concat(Array.prototype.slice.call(field.querySelectorAll("[aria-describedby]")))
+          .forEach(function (el) {
+            var ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+              return id && document.getElementById(id);
+            });
+            if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+            else el.removeAttribute("aria-describedby");
+          });
+        field.removeEventListener("input", clear);
+        field.removeEventListener("change", clear);
+      }
+      field.addEventListener("input", clear);
+      field.addEventListener("change", clear);
+    });
+
     // A refusal for "Lý do khác" needs its note (the server says so too): said on the phone
     // before the form leaves it, so a refusal made offline is not refused later, when sent.
     document.querySelectorAll("fieldset[data-note-needed]").forEach(function (fieldset) {

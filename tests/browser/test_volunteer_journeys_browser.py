@@ -85,6 +85,10 @@ def test_volunteer_records_a_refusal_with_its_reason(lan_and_stall, seed, phone_
 
     # "Lý do khác" asks for the note on the phone, before anything is sent (or queued).
     page.get_by_label("Lý do khác").check()
+    # A reason chosen: the server's "choose a reason" no longer applies (it stayed, under
+    # a chosen reason, beside the note's message below).
+    expect(page.locator("fieldset.has-error")).to_have_count(0)
+    expect(page.get_by_text("Chọn lý do từ chối.")).to_have_count(0)
     page.evaluate("() => { window.stayed = true; }")  # gone if the page is sent
     page.get_by_role("button", name="Xác nhận").click()
     expect(page.locator(".note-needed")).to_have_text("Ghi rõ lý do khác vào ghi chú.")
