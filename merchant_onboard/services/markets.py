@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, NotFoundError, PermissionDenied, ValidationError,
 )
+from merchant_onboard.domain.poster.design import fits_title
 from merchant_onboard.domain.poster.fonts import require_printable
 from merchant_onboard.domain.poster.second_line import FIELD as SECOND_LINE
 from merchant_onboard.domain.poster.second_line import clean_second_line
@@ -71,6 +72,17 @@ def _clean_text(value: Any, *, field: str, **rules: Any) -> str:
     return require_printable(text, field=field) if field in PRINTED_FIELDS else text
 
 
+def clean_campaign_title(value: Any) -> str:
+    """The title every poster of the market prints in its header: refused when it would not
+    fit there in two lines on A6, the smallest standee (about 120 letters of Vietnamese)."""
+    limit, required = TEXT_FIELDS["campaign_title"]
+    text = _clean_text(value, field="campaign_title", max_length=limit, required=required)
+    if text and not fits_title(text):
+        raise ValidationError(N_("Tiêu đề này quá dài để in trên poster A6, khổ nhỏ nhất: hãy "
+                                 "viết ngắn hơn."), field="campaign_title")
+    return text
+
+
 def clean_kind(value: Any) -> str:
     """A market or a street; a market unless said."""
     kind = str(value or MarketKind.MARKET)
@@ -99,6 +111,7 @@ _RULES: dict[str, Callable[[Any], Any]] = {
     **{field: functools.partial(_clean_text, field=field, max_length=limit,
                                 required=required)
        for field, (limit, required) in TEXT_FIELDS.items()},
+    "campaign_title": clean_campaign_title,
     SECOND_LINE: lambda value: clean_second_line(value or ""),
     "kind": clean_kind,
     **{field: functools.partial(clean_whole_number, field=field, low=low, high=high,

@@ -210,3 +210,35 @@ def test_labels_are_printed_as_given():
     texts = {line.text for line in layout.texts}
     assert {"Scan with your banking app to pay", "Check the recipient's name before paying",
             "Stall A-12", "Account: 0011 0123 4567 8"} <= texts
+
+
+#: Titles a manager might type, around the length A6's header holds.
+TITLES = [
+    "Chợ 4.0 – Thanh toán không dùng tiền mặt",
+    "Phường Vị Thanh chung tay xây dựng tuyến phố văn minh, thanh toán không dùng tiền mặt "
+    "cho mọi gian hàng",
+    "Chợ 4.0 – Thanh toán không dùng tiền mặt, vì một cộng đồng văn minh, hiện đại và an toàn "
+    "cho mọi người dân trong phường và cả khách",
+    "W" * 45,
+]
+
+
+@pytest.mark.parametrize("title", TITLES, ids=lambda t: f"{len(t)} letters")
+def test_a_title_accepted_prints_on_every_standee_in_its_two_lines_at_a_size_that_reads(title):
+    """A settings page took 200 letters of title, which every poster of the market printed
+    in its header at a size no one reads on a stall. What ``fits_title`` accepts prints in
+    at most two lines at 8 pt or more on A6 (larger formats scale up); what it refuses
+    would not have."""
+    from merchant_onboard.domain.poster.design import fits_title
+
+    spec = make_spec(campaign_title=title)
+    texts = layout_for(spec, PosterFormat.A6).texts
+    first = next(i for i, line in enumerate(texts) if title.startswith(line.text))
+    lines = [line for line in texts[first:] if line.size == texts[first].size
+             and line.color == texts[first].color and line.text in title]
+    # Every letter printed, in order (an unbreakable word is broken between lines).
+    printed = "".join(line.text for line in lines).replace(" ", "")
+    assert fits_title(title) == (len(lines) <= 2 and texts[first].size >= 8
+                                 and printed == title.replace(" ", "")), (
+        len(lines), texts[first].size)
+    assert fits_title(title) == (len(title) < 130)

@@ -45,9 +45,12 @@ def test_market_codes_refused(code):
 @pytest.mark.parametrize(("field", "limit"), [("name", 200), ("province", 100), ("ward", 100),
                                               ("address", 300), ("campaign_title", 200)])
 def test_text_fields_have_their_column_length(field, limit):
-    assert clean_market({**VALID, field: "x" * limit})[field] == "x" * limit
     message, params = errors_of({**VALID, field: "x" * (limit + 1)})[field]
     assert params == {"n": limit}
+    # The title must also fit the posters' header, which 200 letters never do
+    # (tests/domain/test_poster_layout.py): its column's length is the first bound.
+    if field != "campaign_title":
+        assert clean_market({**VALID, field: "x" * limit})[field] == "x" * limit
 
 
 def test_only_the_name_is_required():

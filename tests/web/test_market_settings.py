@@ -74,6 +74,26 @@ def test_an_unprintable_or_long_line_is_refused_in_vietnamese(client, session, m
     assert session.get(Market, market.id).poster_second_line == ""
 
 
+def test_a_title_too_long_for_the_smallest_poster_is_refused_under_its_field(
+        client, session, market, manager):
+    """200 letters of title were taken, and every poster of the market printed them in its
+    header at a size no one reads on a stall."""
+    from tests.domain.test_poster_layout import TITLES
+
+    fits, too_long = TITLES[1], TITLES[2]
+    refused = client.post(f"/m/{market.code}/settings", data={"campaign_title": too_long})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Tiêu đề này quá dài để in trên poster A6, khổ nhỏ nhất: hãy viết ngắn hơn." in page
+    assert 'aria-describedby="e-campaign_title' in page
+    session.expire_all()
+    assert session.get(Market, market.id).campaign_title == ""
+    saved = client.post(f"/m/{market.code}/settings", data={"campaign_title": fits})
+    assert saved.status_code == 302
+    session.expire_all()
+    assert session.get(Market, market.id).campaign_title == fits
+
+
 def test_a_manager_corrects_the_declared_size_and_target_and_the_figures_follow(
         client, session, market, manager, make_stall, api_token):
     """A commune's count revised after the market was created: the adoption rate and the

@@ -20,6 +20,7 @@ from merchant_onboard.domain.poster.geometry import Box, Layout
 from merchant_onboard.domain.poster.layout import Gap, Group, Item, NoRoom, QRSlot, Text, stack
 from merchant_onboard.domain.poster.qrmatrix import qr_matrix
 from merchant_onboard.domain.poster.spec import PosterSpec
+from merchant_onboard.domain.poster.textfit import fit_text
 
 # Print-safe colours: a deep blue that stays dark on a monochrome laser printer, its light
 # tint for panels, near-black text. The QR code itself is always pure black on white.
@@ -47,6 +48,10 @@ _STICKER_MARGIN = 8
 STICKER_MIN_PT = 6.0
 #: Every poster's QR modules are at least this large (stickers too: "≥ 1 mm per module").
 MIN_MODULE_MM = 1.0
+#: A standee's side margin and its header panel's padding, in points on A6 (scaled with the
+#: page), and the campaign title's largest and smallest size in its two lines.
+_SIDE_MARGIN, _HEADER_PAD_X = 12, 10
+_TITLE_SIZE, _TITLE_MIN = 11, 8
 
 
 def layout_for(spec: PosterSpec, fmt: PosterFormat) -> Layout:
@@ -69,8 +74,18 @@ def layout_for(spec: PosterSpec, fmt: PosterFormat) -> Layout:
     return _keeping_the_qr_size(lambda s, scale: stack(
         _poster_items(s, width, scale, level, snap=snap),
         width=width, height=height,
-        margin_x=12 * width / A6[0], metrics=metrics,
+        margin_x=_SIDE_MARGIN * width / A6[0], metrics=metrics,
     ), spec, _TEXT_SCALES)
+
+
+def fits_title(text: str) -> bool:
+    """Whether a market's campaign title fits the header of the smallest standee, A6, in its
+    two lines at its smallest size: every poster of the market prints it there (a longer one
+    shrank on every poster below what reads on a stall)."""
+    width = A6[0] - 2 * _SIDE_MARGIN - 2 * _HEADER_PAD_X
+    fitted = fit_text(text, Weight.BOLD, size=_TITLE_SIZE, min_size=_TITLE_MIN, max_lines=2,
+                      max_width=width, metrics=_PDF)
+    return len(fitted.lines) <= 2 and fitted.size >= _PDF.quantize(_TITLE_MIN)
 
 
 def fits_sticker_line(text: str) -> bool:
@@ -145,11 +160,12 @@ def _poster_items(spec: PosterSpec, width: float, text_scale: float, level: str,
         Gap(12 * s),
         Group(
             (
-                Text(spec.campaign_title, Weight.BOLD, 11 * t, 8 * t, WHITE, max_lines=2),
+                Text(spec.campaign_title, Weight.BOLD, _TITLE_SIZE * t, _TITLE_MIN * t, WHITE,
+                     max_lines=2),
                 Gap(2 * t),
                 Text(spec.market_name, Weight.REGULAR, 9 * t, 7 * t, HEADER_SUBTITLE, max_lines=2),
             ),
-            fill=ACCENT, radius=7 * s, pad_x=10 * s, pad_y=7 * s,
+            fill=ACCENT, radius=7 * s, pad_x=_HEADER_PAD_X * s, pad_y=7 * s,
         ),
         Gap(10 * s, stretch=True),
         Text(spec.shop_name, Weight.BOLD, 22 * t, 13 * t, INK, max_lines=2, leading=1.15),
