@@ -109,11 +109,15 @@ def _register(session: Session, *, actor: User, market: Market, raw: Mapping[str
     try:
         details, account = _clean_registration(raw)
     except FormErrors as error:
-        # A code already taken is said with the other mistakes, not in a second round once
-        # they are fixed.
+        # A code already taken, and a phone another stall has, are said with the other
+        # mistakes, not in a second round once they are fixed.
         taken = _code_taken(session, market=market, raw=raw, own_id=own_id)
         if taken is not None:
             error.errors.insert(0, taken)
+        shared = None if confirm_phone else _phone_in_use(session, market=market, raw=raw,
+                                                           own_id=own_id)
+        if shared is not None:
+            error.errors.append(shared)
         raise
     if stall is not None and stall.status not in (Status.CENSUS, Status.REFUSED):
         raise ConflictError(N_("Gian hàng %(stall)s đã đăng ký rồi."), existing_id=stall.id,
@@ -353,6 +357,20 @@ def _code_taken(session: Session, *, market: Market, raw: Mapping[str, Any],
         Stall.market_id == market.id, _same_code(code), _other_than(own_id))
         .order_by(Stall.id)).first()
     return _DUPLICATE["stall_code"](holder, code) if holder else None
+
+
+def _phone_in_use(session: Session, *, market: Market, raw: Mapping[str, Any],
+                  own_id: int | None) -> ConflictError | None:
+    """The warning of ``raw``'s phone belonging to another stall of the market, if any (and
+    if the phone itself is well formed)."""
+    try:
+        phone = normalize_phone(str(raw.get("owner_phone") or "").strip())
+    except ValidationError:
+        return None
+    holder = session.exec(select(Stall).where(
+        Stall.market_id == market.id, Stall.owner_phone == phone, _other_than(own_id))
+        .order_by(Stall.id)).first() if phone else None
+    return _DUPLICATE["owner_phone"](holder, "") if holder else None
 
 
 def _check_account_duplicate(session: Session, *, market: Market, account: AccountDetails,

@@ -55,6 +55,30 @@ def test_a_taken_code_is_said_first_with_the_other_mistakes(session, market, vol
     assert caught.value.errors[0].existing_id == holder.id
 
 
+def test_a_phone_another_stall_has_is_said_with_the_other_mistakes_unless_confirmed(
+        session, market, volunteer):
+    holder = register(session, market, volunteer).stall
+    for confirmed in (False, True):
+        with pytest.raises(FormErrors) as caught:
+            stalls.register_stall(session, actor=volunteer, market=market, client_id=str(
+                uuid.uuid4()), raw=stall_fields(stall_code="B-2", account_number="99990000",
+                                                consent=False), confirm_phone=confirmed)
+        said = caught.value.errors
+        assert [e.field for e in said] == ["consent"] + ([] if confirmed else ["owner_phone"])
+        if not confirmed:
+            assert isinstance(said[-1], PhoneInUse) and said[-1].existing_id == holder.id
+            assert str(said[-1]) == ("owner_phone: Số điện thoại này đã dùng cho gian hàng "
+                                     "A-1 · Tạp hoá Cô Ba. Xác nhận nếu cùng một chủ.")
+    # A phone no other stall has, or one that is no phone: no warning.
+    for phone in ("0912 000 999", "12345"):
+        with pytest.raises(FormErrors) as caught:
+            stalls.register_stall(session, actor=volunteer, market=market, client_id=str(
+                uuid.uuid4()), raw=stall_fields(stall_code="B-3", account_number="99990001",
+                                                owner_phone=phone, consent=False))
+        assert "owner_phone" not in [e.field for e in caught.value.errors if
+                                     isinstance(e, PhoneInUse)]
+
+
 def test_a_free_code_with_other_mistakes_is_not_said_taken(session, market, volunteer):
     register(session, market, volunteer)
     with pytest.raises(FormErrors) as caught:

@@ -91,6 +91,24 @@ def test_phone_warning_then_confirmation(logged_in, session, market):
     assert stall_count(session) == 2
 
 
+def test_the_phone_warning_comes_with_the_forms_other_mistakes(logged_in, session, market):
+    """A phone another stall has was said only once every other mistake was fixed: a
+    volunteer at the stall sent the form a third time to learn of it."""
+    logged_in.post(f"/m/{market.code}/stalls/new", data=form())
+    data = form(stall_code="A-2", account_number="", client_id="form-key-00000003")
+    refused = logged_in.post(f"/m/{market.code}/stalls/new", data=data)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'id="e-account_number"' in page  # the mistake…
+    assert "Số điện thoại này đã dùng cho gian hàng A-1" in page  # …and the warning
+    assert 'name="confirm_phone"' in page
+    assert 'id="e-owner_phone"' not in page  # a warning to confirm, not a mistake
+    fixed = logged_in.post(f"/m/{market.code}/stalls/new", data={
+        **data, "account_number": "22223333", "confirm_phone": "on"})
+    assert fixed.status_code == 302
+    assert stall_count(session) == 2
+
+
 def test_stall_list_search_and_filter(logged_in, make_stall, session, market):
     from merchant_onboard.services.users import require_user
 

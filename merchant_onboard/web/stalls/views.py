@@ -262,7 +262,13 @@ def _attempt(call: Callable[[], T]
         found = exc.errors if isinstance(exc, FormErrors) else [exc]
         holder = next((e.existing_id for e in found if isinstance(e, ConflictError)
                        and e.field == "stall_code"), None)
-        return None, field_errors(exc), None, holder
+        # A phone another stall has, found beside the form's mistakes: the warning to
+        # confirm, not a mistake of its own.
+        shared = next((e for e in found if isinstance(e, PhoneInUse)), None)
+        if shared is None:
+            return None, field_errors(exc), None, holder
+        rest = FormErrors([e for e in found if e is not shared])
+        return None, field_errors(rest), field_errors(shared)["owner_phone"][0], holder
 
 
 def _scan_owner_qr(values: dict) -> tuple[dict, dict[str, list[str]]]:
