@@ -97,9 +97,10 @@ ENUM_MISSES = {
     ("EventCreate", "kind"): ("/api/v1/stalls/{stall}/events", {"kind": "Poster_printed"}),
     ("PasswordReset", "method"): ("/api/v1/users/lan/password-reset", {"method": "Link"}),
     ("LoginChange", "role"): ("/api/v1/users/lan", {"role": "Manager"}),
+    ("MarketChanges", "kind"): ("/api/v1/markets/cho-a", {"kind": "Street"}),
 }
 #: The routes of ENUM_MISSES that are not a POST.
-ENUM_METHODS = {("LoginChange", "role"): "PATCH"}
+ENUM_METHODS = {("LoginChange", "role"): "PATCH", ("MarketChanges", "kind"): "PATCH"}
 
 
 def test_every_documented_enum_of_a_request_is_listed_here(components):
