@@ -119,7 +119,40 @@
       renderOutbox(items);
       renderPendingStalls(items);
       waitingAnswered(items);
+      renderStallWaiting(items);
     });
+  }
+
+  // A stall's own page (the server's, or the copy kept on the phone): what of this stall
+  // waits to be sent. Without it the page kept from before still offered the step just
+  // recorded, and a second one was queued, which the server then refused.
+  function renderStallWaiting(items) {
+    var head = document.querySelector(".page-head");
+    var page = STALL_PAGE.exec(MOOutbox.appPath(location.pathname) || "");
+    if (!head || !page || page[2] || document.getElementById("stand-in")) return;
+    var mine = items.filter(function (item) {
+      var match = MOOutbox.outboxForm(new URL(item.url).pathname);
+      return item.status === "pending" && match && match[2] === page[1];
+    });
+    var box = document.getElementById("stall-waiting");
+    if (!mine.length) {
+      if (box) box.remove();
+      return;
+    }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "stall-waiting";
+      box.className = "flash stall-waiting";
+      box.setAttribute("role", "status");
+      box.appendChild(document.createElement("p"));
+      var link = document.createElement("a");
+      link.className = "button secondary";
+      link.href = body.dataset.outbox;
+      link.textContent = strings.see_waiting;
+      box.appendChild(link);
+      head.after(box);
+    }
+    box.querySelector("p").textContent = strings.stall_waiting.replace("{n}", number(mine.length));
   }
 
   // The registrations of stalls already listed (a census stall's, a refused one's) waiting to

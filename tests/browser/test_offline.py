@@ -262,7 +262,7 @@ def test_items_saved_before_the_phone_restarted_are_sent_once_signed_in_again(
 
 
 def test_a_step_recorded_twice_without_a_signal_is_refused_in_words(
-        field, seed, phone_page, login, live_server):
+        field, seed, phone_page, login, live_server, screenshot):
     """The stall page kept on the phone offered "put the poster up" again after it was
     recorded without a signal; sent, the second was refused and the pending list said only
     "HTTP 409"."""
@@ -274,13 +274,20 @@ def test_a_step_recorded_twice_without_a_signal_is_refused_in_words(
     form = f"/stalls/{stall.id}/events/poster_installed"
     page = phone_page
     login(page, volunteer.username)
+    _go_online_ready(page, f"/stalls/{stall.id}")
     _go_online_ready(page, form)
     page.context.set_offline(True)
     for _ in range(2):
         page.goto(form)
         page.get_by_role("button", name="Xác nhận").click()
         expect(page.locator("#outbox-queued")).to_be_visible()
+        # The stall's page kept on the phone says what of it waits.
+        page.goto(f"/stalls/{stall.id}")
+        expect(page.locator("#stall-waiting")).to_contain_text("không cần ghi lại")
+    expect(page.locator("#stall-waiting")).to_contain_text("có 2 mục")
+    screenshot(page, "offline-stall-waiting", full_page=False)
     page.context.set_offline(False)
+    page.goto("/outbox")
     rejected = page.locator("#outbox-list .outbox-item.rejected")
     expect(rejected.locator(".outbox-error")).to_have_text(
         "Không thể ghi “Dán poster” khi gian hàng đang ở trạng thái “Đã dán poster”.")

@@ -37,6 +37,8 @@ OFFLINE_STRINGS = {
     "registration_waiting": _l("Đăng ký của gian hàng này đã lưu trên máy và đang chờ gửi: máy "
                                "tự gửi khi có mạng, không cần đăng ký lại."),
     "see_waiting": _l("Xem mục chờ gửi"),
+    "stall_waiting": _l("Gian hàng này có {n} mục đã lưu trên máy, đang chờ gửi: máy tự gửi "
+                        "khi có mạng, không cần ghi lại."),
     "draft_restored": _l("Đã khôi phục nội dung đang nhập dở."),
     "draft_discard": _l("Xoá nội dung nháp"),
     "logout_confirm": _l("Còn {n} mục chưa gửi: đăng xuất sẽ xoá chúng khỏi máy này. "
