@@ -1010,13 +1010,7 @@ def test_a_census_stall_registered_meanwhile_comes_back_refused_with_the_servers
     page = phone_page
     login(page, volunteer.username)
     _tap_found_offline(page, market, "tam", "N-8")
-    expect(page.locator("#stand-in")).to_have_attribute("data-status", "census")
-    page.get_by_label("Tên gian hàng").fill("Cá Tám")
-    page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
-    page.get_by_label("Số tài khoản / số thẻ").fill("1023456788")
-    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
-    page.get_by_role("button", name="Lưu đăng ký").click()
-    expect(page.locator("#outbox-queued")).to_be_visible()
+    _register_census_offline(page, "Cá Tám", "1023456788")
     census_stall = seed.session.exec(select(Stall).where(Stall.market_id == market.id,
                                                          Stall.stall_code == "N-8")).one()
     register_stall(seed.session, actor=volunteer, market=market, stall=census_stall,
@@ -1063,6 +1057,11 @@ def test_the_census_button_leads_to_the_kept_page_when_that_form_was_never_kept(
 def _register_census_offline(page, shop: str, account: str) -> None:
     """On the page kept for a census stall's page, without a signal: register it."""
     expect(page.locator("#stand-in")).to_have_attribute("data-status", "census")
+    _send_census_form(page, shop, account)
+
+
+def _send_census_form(page, shop: str, account: str) -> None:
+    """Fill a census stall's form (the shop name and the account) and save it: queued."""
     page.get_by_label("Tên gian hàng").fill(shop)
     page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
     page.get_by_label("Số tài khoản / số thẻ").fill(account)
@@ -1140,12 +1139,7 @@ def test_a_census_form_kept_online_is_held_back_while_its_registration_waits(
     _go_online_ready(page, form)
     page.context.set_offline(True)
     page.goto(form)  # the copy kept on the phone
-    page.get_by_label("Tên gian hàng").fill("Bún Cô Năm")
-    page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
-    page.get_by_label("Số tài khoản / số thẻ").fill("1023456755")
-    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
-    page.get_by_role("button", name="Lưu đăng ký").click()
-    expect(page.locator("#outbox-queued")).to_be_visible()
+    _send_census_form(page, "Bún Cô Năm", "1023456755")
 
     page.goto(form)
     expect(page.locator(".outbox-waiting")).to_contain_text("không cần đăng ký lại")
