@@ -138,6 +138,11 @@ def test_verification_page_shows_revoked_after_a_bank_change(client, auth, sessi
                                  client_id=str(uuid.uuid4()))
     page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
     assert "THU HỒI" in page
+    # The account shown is the one the stall has now, and said to be: a customer holding the
+    # revoked poster read a bank that matched nothing in their hand.
+    assert "•••• 9999" in page and "•••• 5678" not in page
+    assert ("Ngân hàng, chủ tài khoản và số tài khoản dưới đây là tài khoản gian hàng dùng "
+            "hiện nay, không phải tài khoản trên poster đã thu hồi.") in page
 
 
 def test_photo_check_tells_match_foreign_and_garbage(client, session, market, people, make_stall):
