@@ -260,6 +260,25 @@ def test_sticker_batch_on_a_partly_used_sheet(client, auth, session, market, peo
     assert "skip=2" in page
 
 
+def test_slots_skipped_on_a_sticker_sheet_never_break_another_formats_download(
+        client, auth, session, market, people, make_stall):
+    """Switched from a part-used sticker sheet to A6, the page kept "skip 3" and its
+    download answered a bare 422 ("from 0 to 0") with no way back. Skipping is the sticker
+    sheet's: another format skips nothing; a sheet's skip it does not have is said under
+    the field, with no download offered."""
+    stall = make_stall(market, people["lan"])
+    auth.login("hung")
+    page = client.get(f"/m/{market.code}/posters?format=a6&skip=3").get_data(as_text=True)
+    link = re.search(r'href="(/m/[^"]+/posters\.pdf[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "skip=0" in link
+    download = client.get(link)
+    assert download.status_code == 200
+    assert decode_pages(download.get_data()) == [[payload_of(session, stall)]]
+    wrong = client.get(f"/m/{market.code}/posters?format=sticker&skip=9").get_data(as_text=True)
+    assert re.search(r'<p class="error" id="e-skip">Số ô bỏ qua phải từ 0 đến 8</p>', wrong)
+    assert 'aria-describedby="e-skip"' in wrong and "posters.pdf" not in wrong
+
+
 def test_scan_to_register_takes_the_text_the_phone_read_and_checks_it(client, auth, market,
                                                                      people):
     auth.login("lan")

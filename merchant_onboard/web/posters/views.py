@@ -12,7 +12,7 @@ from sqlmodel import Session
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import ConflictError, DomainError
 from merchant_onboard.domain.funnel import Status
-from merchant_onboard.domain.poster import PosterFormat
+from merchant_onboard.domain.poster import PosterFormat, check_skip_slots
 from merchant_onboard.domain.text import one_spelling_each
 from merchant_onboard.models import Market, Stall, User
 from merchant_onboard.services import access, posters
@@ -80,6 +80,13 @@ def batch(code: str):
         selection = posters.BatchFilter.parse(status, request.args.get("zone"))
     except DomainError as exc:
         errors = field_errors(exc)
+    # Slots to skip are a part-used sticker sheet's: another format has none to skip, and its
+    # download refused any (a dead end after switching from the sticker sheet).
+    skip = max(0, request.args.get("skip", 0, type=int)) if fmt is PosterFormat.STICKER else 0
+    try:
+        check_skip_slots(fmt, skip)
+    except DomainError as exc:
+        errors["skip"] = field_errors(exc)["skip_slots"]
     count = posters.count_batch(session, market, selection)
     # Nothing left to print: is it because every poster is printed (then say so), or because
     # no stall has an account yet?
@@ -89,7 +96,7 @@ def batch(code: str):
         "posters/batch.html", market=market, fmt=fmt, selection=selection, errors=errors,
         count=count, all_printed=all_printed,
         zones=one_spelling_each(zones), statuses=posters.PRINTABLE,
-        skip=max(0, request.args.get("skip", 0, type=int)),
+        skip=skip,
         batch_id=posters.batch_id_of(session, market, selection, fmt),
         formats=[f for f in PosterFormat if f is not PosterFormat.PNG])
 
