@@ -90,6 +90,23 @@ def test_reimport_updates_by_code_without_duplicates_or_losses(client, session, 
     assert rows["A-10"].owner_phone == "0987654321", "a stall missing from the file stays"
 
 
+@pytest.mark.parametrize(("second", "said"), [
+    (None, "Mọi dòng của tệp đã có trong danh sách chợ, như trong tệp."),
+    ("Mã gian hàng,Khu,Chủ hộ\n", "Tệp không có dòng nào dưới dòng tiêu đề."),
+    ("Mã gian hàng,Khu,Chủ hộ\n,Khu A,Lê Văn Tám\n",
+     "Sửa các dòng bị từ chối rồi tải tệp lên lại."),
+])
+def test_nothing_to_import_says_why(client, session, market, manager, second, said):
+    """With nothing to import, the page always said "fix the refused rows", even when no
+    row was refused: a file with its header alone, or one imported already."""
+    confirm(client, upload(client, FIRST))
+    page = upload(client, second or FIRST).get_data(as_text=True)
+    assert "Không có gì để nhập." in page and said in page
+    reasons = ("Sửa các dòng bị từ chối", "Mọi dòng của tệp đã có", "Tệp không có dòng nào")
+    assert sum(reason in page for reason in reasons) == 1
+    assert 'name="token"' not in page
+
+
 def test_a_code_written_another_way_updates_its_stall(client, session, market, manager):
     """Census lists pad numbers or drop dashes ("A-01", "a 2"): they are the stalls A-1 and
     A-2, as search already says, not new ones that would inflate the denominator."""
