@@ -73,7 +73,8 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored; the
     code also without its separators, so ``a1`` and ``A 1`` find ``A-1``, or as read aloud
     (``code_key``), so ``A-1`` finds ``A-01``; or the owner's
-    whole phone number), in natural order of zone then stall code, with the total count.
+    whole phone number), in natural order of zone then stall code, the stall whose code was
+    typed first, with the total count.
     With ``stuck`` only the stalls on that ageing rule's list at ``now`` (the dashboard's).
 
     ``zone`` is matched as ``zone_key`` compares zones (case, NFC), and zones sort by that key,
@@ -177,8 +178,12 @@ def _search_statements(summary: bool, by_text: bool, by_status: bool, by_zone: b
                Stall.status) if summary else (Stall,)
     # The total rides along on every row (a window count), so a page is one query.
     total_column = sa.func.count().over().label("total")
+    # A search for a code lists that stall first: "H-1" among the 1,111 stalls it is part of
+    # (H-10, H-100…) was on no page a volunteer would turn to.
+    first = (sa.case((Stall.code_key == sa.bindparam("code_key"), 0), else_=1),) \
+        if by_text else ()
     page = (sa.select(*columns, total_column).where(*where)
-            .order_by(Stall.zone_key, Stall.sort_key, Stall.id)
+            .order_by(*first, Stall.zone_key, Stall.sort_key, Stall.id)
             .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
     count = sa.select(sa.func.count()).select_from(Stall).where(*where)
     return page, count

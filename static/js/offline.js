@@ -684,6 +684,11 @@
               (typedCode && codeKey(s.code) === typedCode)) &&
         (!status || s.status === status) && (!zone || zoneKey(s.zone) === zone);
     });
+    // As the server: the stall whose code was typed first, then the list's order (stable).
+    if (typedCode) {
+      found = found.filter(function (s) { return codeKey(s.code) === typedCode; })
+        .concat(found.filter(function (s) { return codeKey(s.code) !== typedCode; }));
+    }
     var list = document.getElementById("stall-list");
     var size = Number(list.dataset.pageSize) || found.length || 1;
     var pages = Math.max(1, Math.ceil(found.length / size));

@@ -613,6 +613,26 @@ def test_a_big_markets_list_is_paged_without_a_signal_and_keeps_its_filters(
     expect(page.locator("select[name=zone]")).to_have_value("")
 
 
+def test_the_stall_whose_code_was_typed_comes_first_without_a_signal(
+        field, seed, phone_page, login):
+    """As on the server: "K-1" is part of K-10 and K-11, listed before it by zone."""
+    volunteer, market, _stall = field
+    _census(seed, market, ["K-10,Khu A,Lê Văn An", "K-11,Khu A,Lê Văn Bình",
+                           "K-1,Khu B,Lê Thị Chi"])
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    rows = page.locator("#stall-list li .code")
+    page.get_by_role("searchbox").fill("K-1")
+    page.get_by_role("button", name="Tìm").click()
+    expect(rows).to_have_text(["K-1", "K-10", "K-11"])  # the server's answer
+    page.context.set_offline(True)
+    page.get_by_role("searchbox").fill("k1")
+    page.get_by_role("button", name="Tìm").click()
+    expect(page.locator(".count")).to_contain_text("Không có mạng")
+    expect(rows).to_have_text(["K-1", "K-10", "K-11"])
+
+
 @pytest.mark.parametrize(("lang", "found"), [("vi", "Tìm thấy: 1.201."),
                                              ("en", "Found: 1,201.")])
 def test_the_count_found_without_a_signal_is_grouped_as_the_page_language_does(

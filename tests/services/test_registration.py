@@ -282,6 +282,24 @@ def test_search_finds_a_zero_padded_code_however_it_is_typed(session, market, vo
     assert [s.stall_code for s in found][:1] == ["A-01"]
 
 
+def test_the_stall_whose_code_was_typed_comes_first(session, market, volunteer):
+    """"H-1" is part of H-10, H-100, H-1000…: with a census of 3,000 the stall H-1 itself,
+    in a zone sorting last, was on no page a volunteer turns to."""
+    for n, (code, zone) in enumerate((("H-10", "Khu A"), ("H-100", "Khu A"), ("H-1", "Khu Z"),
+                                      ("B-1", "Khu A"))):
+        register(session, market, volunteer, stall_code=code, zone=zone,
+                 account_number=f"55550{n}", owner_phone="")
+    for typed in ("H-1", "h1"):
+        found, total = stall_lookup.search_stalls(session, market=market, query=typed)
+        assert [s.stall_code for s in found] == ["H-1", "H-10", "H-100"], typed
+    summary, _total = stall_lookup.search_stalls(session, market=market, query="H-1",
+                                                 summary=True)
+    assert summary[0].stall_code == "H-1"
+    # Without a code typed, the list's own order.
+    found, _total = stall_lookup.search_stalls(session, market=market)
+    assert [s.stall_code for s in found] == ["B-1", "H-10", "H-100", "H-1"]
+
+
 def test_a_name_is_not_read_as_a_stall_code(session, market, volunteer):
     """Codes are letters and digits: "Phở 24" is a shop's name, not the code "PH-24" (the
     letters of "Phở" the code key keeps), and finds the shop only."""
