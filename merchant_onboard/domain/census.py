@@ -198,7 +198,11 @@ def _cell_text(value: Any, name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, (datetime, date, time)):
-        raise ValidationError(_EXCEL_DATE, field=name, value=str(value))
+        # As the sheet shows it in Vietnam (day first), to find the cell by.
+        shown = value.strftime("%H:%M") if isinstance(value, time) else value.strftime(
+            "%d/%m/%Y %H:%M" if isinstance(value, datetime) and value.time() != time() else
+            "%d/%m/%Y")
+        raise ValidationError(_EXCEL_DATE, field=name, value=shown)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()

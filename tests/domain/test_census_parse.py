@@ -62,6 +62,9 @@ def test_xlsx_under_a_title_line_with_excel_numbers_and_dates():
     assert rows[2].line == 6
     assert rows[2].errors[0].field == "stall_code"
     assert "ngày tháng" in rows[2].errors[0].message
+    # The date as a Vietnamese reader writes it, to find the cell by ("1-2" typed, 2 Jan):
+    # not "2026-01-02 00:00:00".
+    assert rows[2].errors[0].params == {"value": "02/01/2026"}
 
 
 @pytest.mark.parametrize("saved_as", ["xlsx", "csv"])
