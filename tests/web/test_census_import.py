@@ -107,6 +107,12 @@ def test_nothing_to_import_says_why(client, session, market, manager, second, sa
     assert 'name="token"' not in page
 
 
+def test_a_row_without_a_shop_name_is_shown_without_a_stray_separator(client, market,
+                                                                      manager):
+    page = upload(client, "Mã gian hàng,Khu,Chủ hộ\nB-1,Khu B,Lê Văn Tám\n")
+    assert "<li>Lê Văn Tám · Khu B</li>" in page.get_data(as_text=True)
+
+
 def test_a_code_written_another_way_updates_its_stall(client, session, market, manager):
     """Census lists pad numbers or drop dashes ("A-01", "a 2"): they are the stalls A-1 and
     A-2, as search already says, not new ones that would inflate the denominator."""
