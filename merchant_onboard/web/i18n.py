@@ -16,6 +16,7 @@ from jinja2.utils import pass_context
 from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.domain.funnel import TransitionError
 from merchant_onboard.extensions import babel
+from merchant_onboard.web.labels import labels_in
 
 
 def select_locale() -> str:
@@ -43,8 +44,6 @@ def translate_error(error: DomainError) -> str:
     params = {k: _grouped(v) if isinstance(v, int | float) else str(v)
               for k, v in error.params.items()}
     if isinstance(error, TransitionError):
-        from merchant_onboard.web.labels import labels_in
-
         labels = labels_in(str(get_locale()))
         params["event"] = labels["event"].get(params["event"], params["event"])
         params["status"] = labels["status"].get(params["status"], params["status"])
