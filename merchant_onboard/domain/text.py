@@ -168,14 +168,77 @@ def search_spelling(folded: str) -> str:
 
 
 def zone_key(zone: str) -> str:
-    """A zone as a filter compares it: "KHU CHỢ CÁ", "khu chợ cá" and its NFD form are one
-    zone (accents are kept: "Khu Cá" and "Khu Ca" may be two), and so are "Khánh Hoà" and
-    "Khánh Hòa" (where a tone sits, ``_TONE_ON_EITHER``) and "Khu A – Rau" and "Khu A-Rau"
-    (``_DASH``). Provinces and wards compare alike."""
+    """A zone as filters compare it and lists sort it: one key for one zone, in Vietnamese
+    alphabetical order (``vietnamese_order``), so "Khu Đông" comes before "Khu Z" and "Dãy 2"
+    before "Dãy 10". Provinces and wards compare alike.
+
+    One zone: "KHU CHỢ CÁ", "khu chợ cá" and its NFD form (accents are kept: "Khu Cá" and
+    "Khu Ca" may be two), "Khánh Hoà" and "Khánh Hòa" (where a tone sits,
+    ``_TONE_ON_EITHER``), "Khu A – Rau" and "Khu A-Rau" (``_DASH``). The offline app's
+    ``zoneKey`` compares zones as ``zone_spelling`` does, which is the same equality.
+    """
+    return vietnamese_order(zone_spelling(zone))
+
+
+#: Names in a list (markets, provinces, people) sort as zones do: case and form aside, in
+#: Vietnamese alphabetical order.
+name_key = zone_key
+
+
+def zone_spelling(zone: str) -> str:
+    """The one spelling of a zone that ``zone_key`` orders: "Khu A – Tạp Hoà" is
+    "khu a - tạp hoà"."""
     decomposed = unicodedata.normalize("NFD", nfc(zone).casefold())
     placed = _TONE_ON_EITHER.sub(_tone_on_second, decomposed)
     dashed = _DASH.sub(" - ", placed)
     return unicodedata.normalize("NFC", " ".join(dashed.split()))
+
+
+def vietnamese_order(spelled: str) -> str:
+    """A key whose plain order (code point by code point, as SQLite and PostgreSQL's "C"
+    collation compare) is the Vietnamese alphabetical order of ``spelled``, lowercase text.
+
+    Three parts, each deciding only where the ones before it tie, as a dictionary sorts:
+    - the letters: Ă and Â come after A, Đ after D, Ê after E, Ô and Ơ after O, Ư after U
+      (letters of their own, ``_OWN_LETTERS``), and a number by its value ("2" before
+      "10"; "02" is "2" here);
+    - the tones, letter by letter: none, huyền, hỏi, ngã, sắc, nặng (``_TONE_ORDER``, as
+      Unicode's Vietnamese collation has it);
+    - the spelling itself, so that two spellings never share a key (other scripts' marks,
+      "02" and "2").
+    Stored in ``Stall.zone_key``: a byte-wise sort needs no database collation, and the
+    column's index serves the lists as it did the plain spelling.
+    """
+    if not spelled:
+        return ""
+    letters: list[str] = []
+    tones: list[str] = []
+    for number, base, marks in _SORT_UNIT.findall(unicodedata.normalize("NFD", spelled)):
+        if number:
+            # Its length first, so that numbers compare by value; before any letter ("0").
+            value = number.lstrip("0")
+            letters.append("0" + chr(ord("0") + len(value)) + value)
+            continue
+        own = next((_OWN_LETTERS[base, mark] for mark in marks if (base, mark) in _OWN_LETTERS),
+                   _OWN_LETTERS.get((base, ""), base + "0"))
+        letters.append(own)
+        tones.append(next((_TONE_ORDER[mark] for mark in marks if mark in _TONE_ORDER), "0"))
+    return f"{''.join(letters)}{_PART}{''.join(tones)}{_PART}{spelled}"
+
+
+#: What separates ``vietnamese_order``'s parts: below every character text may hold (control
+#: characters are refused by ``clean_text``), so a shorter name sorts before a longer one.
+_PART = "\x01"
+#: A number, or a character with the combining marks after it (decomposed).
+_SORT_UNIT = re.compile(r"([0-9]+)|(.)([\u0300-\u036f]*)", re.DOTALL)
+#: A Vietnamese letter written with a breve, circumflex or horn, and Đ: its base letter and
+#: its place after it; every other character is itself and "0".
+_OWN_LETTERS = {
+    ("a", "\u0306"): "a1", ("a", "\u0302"): "a2", ("đ", ""): "d1", ("e", "\u0302"): "e1",
+    ("o", "\u0302"): "o1", ("o", "\u031b"): "o2", ("u", "\u031b"): "u1",
+}
+#: The five tones in dictionary order (grave, hook above, tilde, acute, dot below).
+_TONE_ORDER = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
 
 
 #: A dash between a zone's parts, however drawn (hyphen, the Unicode hyphens and dashes, minus)

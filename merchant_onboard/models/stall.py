@@ -47,11 +47,12 @@ class Stall(SQLModel, table=True):
     code_key: str = Field(max_length=64, sa_column_kwargs={"default": _code_key_of_insert})
     zone: str = Field(default="", max_length=64)
     #: The zone as filters compare it and lists sort it (``text.zone_key``: "Khu A", "khu a"
-    #: and "KHU A" are one zone), byte by byte on PostgreSQL as ``sort_key``. The key may be
-    #: up to three times the zone's 64 characters (casefolding "ﬃ" is "ffi", a dash becomes
-    #: " - "), hence the room. Set like ``code_key``.
-    zone_key: str = Field(sa_type=sa.String(192).with_variant(sa.String(192, collation="C"),
-                                                              "postgresql"),
+    #: and "KHU A" are one zone, and zones come in Vietnamese alphabetical order), byte by
+    #: byte on PostgreSQL as ``sort_key``. The key holds the zone's letters, its tones and its
+    #: spelling: up to 770 characters for the zone's 64 ("ﬃ" casefolds to "ffi", each letter
+    #: four times in the key), hence the room. Set like ``code_key``.
+    zone_key: str = Field(sa_type=sa.String(1024).with_variant(sa.String(1024, collation="C"),
+                                                               "postgresql"),
                           sa_column_kwargs={"default": _zone_key_of_insert})
     shop_name: str = Field(default="", max_length=200)
     owner_name: str = Field(default="", max_length=120)

@@ -17,7 +17,7 @@ from merchant_onboard.domain.poster.design import fits_title
 from merchant_onboard.domain.poster.fonts import require_printable
 from merchant_onboard.domain.poster.second_line import FIELD as SECOND_LINE
 from merchant_onboard.domain.poster.second_line import clean_second_line
-from merchant_onboard.domain.text import clean_text, whole_number
+from merchant_onboard.domain.text import clean_text, name_key, whole_number
 from merchant_onboard.models import AuditEntry, Market, MarketFormerCode, MarketKind, Role, User
 from merchant_onboard.services import access
 from merchant_onboard.services.access import scope_markets
@@ -246,9 +246,10 @@ def _same_code(typed: Any, code: str) -> bool:
 
 
 def list_markets(session: Session, user: User) -> list[Market]:
-    """The markets ``user`` may see, by province then name."""
-    query = scope_markets(select(Market), session, user).order_by(Market.province, Market.name)
-    return list(session.exec(query))
+    """The markets ``user`` may see, by province then name, in Vietnamese alphabetical order
+    (``name_key``; no database collation gives it)."""
+    return sorted(session.exec(scope_markets(select(Market), session, user)),
+                  key=lambda m: (name_key(m.province), name_key(m.name), m.code))
 
 
 def market_by_code(session: Session, code: str) -> Market | None:

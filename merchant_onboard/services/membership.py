@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.errors import N_, NotFoundError, ValidationError
+from merchant_onboard.domain.text import name_key
 from merchant_onboard.models import Event, Market, Membership, Role, User
 from merchant_onboard.services import users
 
@@ -99,14 +100,15 @@ class Member:
 
 
 def members(session: Session, market: Market) -> list[Member]:
-    """The people working in ``market``, by name, with their last activity there."""
+    """The people working in ``market``, by name (Vietnamese alphabetical order, ``name_key``),
+    with their last activity there."""
     last_step = (select(sa.func.max(Event.created_at))
                  .where(Event.actor_id == User.id, Event.market_id == market.id)
                  .scalar_subquery())
     query = (select(User, last_step).join(Membership, Membership.user_id == User.id)
-             .where(Membership.market_id == market.id).order_by(User.display_name))
+             .where(Membership.market_id == market.id))
     out = []
     for user, last in session.execute(query):
         times = [t for t in (user.last_login_at, last) if t is not None]
         out.append(Member(user, max(times) if times else None))
-    return out
+    return sorted(out, key=lambda m: (name_key(m.user.display_name), m.user.username))

@@ -8,7 +8,7 @@ uses, so the two can never disagree.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from merchant_onboard.domain.errors import N_, PermissionDenied
 from merchant_onboard.domain.figures import Headline, headline, sum_headlines
-from merchant_onboard.domain.text import fold_search, one_spelling_each, spellings_of
+from merchant_onboard.domain.text import name_key, one_spelling_each, spellings_of
 from merchant_onboard.models import Market, Role, Stall, User
 
 
@@ -34,8 +34,8 @@ class RollupRow:
 
 #: Sortable columns: name → key of a row (text sorts ignore accents and case).
 SORT_KEYS: dict[str, Callable[[RollupRow], Any]] = {
-    "name": lambda r: fold_search(r.name),
-    "province": lambda r: (fold_search(r.province), fold_search(r.ward), fold_search(r.name)),
+    "name": lambda r: name_key(r.name),
+    "province": lambda r: (name_key(r.province), name_key(r.ward), name_key(r.name)),
     "census": lambda r: r.headline.census,
     "registered": lambda r: r.headline.registered,
     "installed": lambda r: r.headline.installed,
@@ -73,14 +73,17 @@ def place_filter(province: str, ward: str) -> tuple[str, str]:
 def _places(session: Session, province: str) -> tuple[list[str], list[str]]:
     """Every stored spelling of the provinces, and of the wards of ``province`` (each however
     it is spelled: "HẬU GIANG" is Hậu Giang). Markets are few: compared in Python, as
-    ``zone_key`` does, rather than in SQL, where SQLite's lower() folds ASCII only."""
-    provinces = [p for p in session.exec(select(Market.province).distinct()
-                                         .order_by(Market.province)) if p]
+    ``zone_key`` does, rather than in SQL, where SQLite's lower() folds ASCII only; and in
+    Vietnamese alphabetical order, which neither database's collation gives."""
+    provinces = _in_order(session.exec(select(Market.province).distinct()))
     chosen = spellings_of(province, provinces) if province else []
-    wards = [w for w in session.exec(select(Market.ward).distinct()
-                                     .where(Market.province.in_(chosen))
-                                     .order_by(Market.ward)) if w] if chosen else []
+    wards = _in_order(session.exec(select(Market.ward).distinct()
+                                  .where(Market.province.in_(chosen)))) if chosen else []
     return provinces, wards
+
+
+def _in_order(names: Iterable[str]) -> list[str]:
+    return sorted((name for name in names if name), key=lambda name: (name_key(name), name))
 
 
 def rollup_rows(session: Session, *, province: str = "", ward: str = "", sort: str = "name",

@@ -32,9 +32,10 @@
   function spelled(folded) { return folded.replace(I_WRITTEN_Y, "$1i"); }
   function lastWord(text) { return text.slice(text.lastIndexOf(" ") + 1); }
 
-  // A zone as the server compares zones (domain.text.zone_key): case and Unicode form aside,
-  // "Khu Chợ Cá" and "khu chợ cá" are one zone; accents count, but not which vowel of an open
-  // "oa", "oe", "uy" carries the tone ("Tạp hoá" is "Tạp hóa") nor which dash separates parts.
+  // A zone as the server spells it to compare zones (domain.text.zone_spelling): case and
+  // Unicode form aside, "Khu Chợ Cá" and "khu chợ cá" are one zone; accents count, but not
+  // which vowel of an open "oa", "oe", "uy" carries the tone ("Tạp hoá" is "Tạp hóa") nor which
+  // dash separates parts. The order of zones is the server's: the phone keeps its lists'.
   var TONES = "\u0300\u0301\u0303\u0309\u0323";
   var TONE_ON_EITHER = new RegExp("(?=o[" + TONES + "]?[ae]|u[" + TONES + "]?y)([ou])([" + TONES +
     "]?)([aey])([" + TONES + "]?)(?![\\p{L}\\p{N}_\\u0300-\\u036f])", "gu");

@@ -10,7 +10,8 @@ from sqlmodel import SQLModel
 
 import merchant_onboard.models  # noqa: F401  (registers the tables)
 from merchant_onboard.db import make_engine
-from merchant_onboard.migrate import upgrade
+from merchant_onboard.domain.text import zone_spelling
+from merchant_onboard.migrate import downgrade, upgrade
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -154,13 +155,50 @@ def test_zones_typed_several_ways_get_one_key_from_the_upgrade(empty_database):
                 " '2026-12-01', 1)"),
                 {"id": stall_id, "code": f"A-{stall_id}", "zone": zone,
                  "public": f"P{stall_id}"})
+    upgrade(engine, "f3a9c1d7e2b6")
+    with engine.connect() as conn:
+        keys = conn.execute(sa.text("SELECT zone_key FROM stall ORDER BY id")).scalars().all()
+    assert keys == ["khu a", "khu a", "khu à", "khu a", "", "khu tạp hoá", "khu tạp hoá",
+                    "khu b - rau", "khu b - rau"]
+    # Later revisions keep that equality: the keys are now in Vietnamese order as well.
     upgrade(engine)
     with engine.connect() as conn:
         keys = conn.execute(sa.text("SELECT zone_key FROM stall ORDER BY id")).scalars().all()
     engine.dispose()
-    assert keys == ["khu a", "khu a", "khu à", "khu a", "", "khu tạp hoá", "khu tạp hoá",
-                    "khu b - rau", "khu b - rau"]
     assert keys == [zone_key(zone) for zone in zones]
+
+
+def test_zone_keys_stored_before_get_the_vietnamese_order_and_give_it_back(empty_database):
+    """Keys stored as the zone's spelling sorted "Khu Đông" after "Khu Z": the upgrade makes
+    each the key the app makes of its zone, and the downgrade gives the spellings back."""
+    from merchant_onboard.domain.text import zone_key
+
+    engine = make_engine(empty_database)
+    upgrade(engine, "b7c3f1a9d254")
+    zones = ["Khu Z", "Khu Đông", "", "Dãy 10", "Dãy 2", "Khu A"]
+    with engine.begin() as conn:
+        conn.execute(MARKET_1)
+        for stall_id, zone in enumerate(zones, start=1):
+            conn.execute(sa.text(
+                "INSERT INTO stall (id, market_id, stall_code, code_key, sort_key, zone,"
+                " zone_key, shop_name, owner_name, owner_phone, category, notes, search_text,"
+                " consent, status, status_changed_at, recheck_mismatch, public_code,"
+                " created_at, updated_at, version) VALUES (:id, 1, :code, :code, :code, :zone,"
+                " :key, '', '', '', '', '', '', false, 'census', '2026-12-01', false, :public,"
+                " '2026-12-01', '2026-12-01', 1)"),
+                {"id": stall_id, "code": f"A-{stall_id}", "zone": zone,
+                 "key": zone_spelling(zone), "public": f"P{stall_id}"})
+    upgrade(engine, "d8e2a5c7b3f1")
+    with engine.connect() as conn:
+        keys = conn.execute(sa.text("SELECT zone_key FROM stall ORDER BY id")).scalars().all()
+        listed = conn.execute(sa.text("SELECT zone FROM stall ORDER BY zone_key")).scalars().all()
+    assert keys == [zone_key(zone) for zone in zones]
+    assert listed == ["", "Dãy 2", "Dãy 10", "Khu A", "Khu Đông", "Khu Z"]
+    downgrade(engine, "b7c3f1a9d254")
+    with engine.connect() as conn:
+        keys = conn.execute(sa.text("SELECT zone_key FROM stall ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert keys == [zone_spelling(zone) for zone in zones]
 
 
 def test_milestone_dates_kept_from_before_a_restart_are_dated_again_by_the_upgrade(

@@ -20,6 +20,7 @@ from merchant_onboard.domain.text import (
     normalize_account,
     normalize_phone,
     zone_key,
+    zone_spelling,
 )
 
 
@@ -297,3 +298,52 @@ def test_other_marks_still_tell_names_apart(one, other):
     """Only where the tone sits is set aside: a tone or a letter's own mark still counts, and
     closed syllables ("Hoàng") and triphthongs ("khuya") are written one way only."""
     assert zone_key(one) != zone_key(other)
+
+
+#: Zones as a Vietnamese reader expects them listed: Ă and Â after A, Đ after D, Ê after E,
+#: Ô and Ơ after O, Ư after U; a tone only between names otherwise alike (none, huyền, hỏi,
+#: ngã, sắc, nặng); a number by its value.
+ZONES_IN_ORDER = [
+    "Ao cá", "Ăn uống", "Âm thực", "Dãy 1", "Dãy 2", "Dãy 10", "Đầu chợ", "Khu", "Khu A",
+    "Khu À", "Khu Ả", "Khu Ã", "Khu Á", "Khu Ạ", "Khu An", "Khu Ăn", "Khu B", "Khu Đông",
+    "Khu E", "Khu Ê", "Khu O", "Khu Ô", "Khu Ơ", "Khu U", "Khu Ư", "Khu Z",
+]
+
+
+def test_zones_sort_in_vietnamese_alphabetical_order():
+    """Sorted by their code points, "Khu Đông", "Ăn uống" and "Đầu chợ" came after "Khu Z"
+    and "Dãy 10" before "Dãy 2", in the stall list, the poster batch and the exports."""
+    shuffled = list(reversed(ZONES_IN_ORDER))
+    assert sorted(shuffled, key=zone_key) == ZONES_IN_ORDER
+    # However each is typed.
+    typed = [zone.upper() for zone in shuffled[::2]] + [
+        unicodedata.normalize("NFD", zone) for zone in shuffled[1::2]]
+    assert [zone_key(zone) for zone in sorted(typed, key=zone_key)] == [
+        zone_key(zone) for zone in ZONES_IN_ORDER]
+
+
+def test_a_zone_key_still_tells_apart_what_the_order_ties():
+    """"Dãy 02" and "Dãy 2" are the same number to the order, a mark of another script is no
+    Vietnamese tone: the key ends with the zone's spelling, so they are still two zones."""
+    assert zone_key("Dãy 02") != zone_key("Dãy 2")
+    assert zone_key("Dãy 02") < zone_key("Dãy 2") < zone_key("Dãy 3")
+    assert zone_key("Khu Ü") != zone_key("Khu U") and zone_key("Khu Ü") < zone_key("Khu Ư")
+    assert zone_key("") == "" and zone_key("   ") == ""
+
+
+@given(st.text(max_size=20), st.text(max_size=20))
+def test_two_zones_share_a_key_only_when_they_are_one_zone(one, other):
+    assert (zone_key(one) == zone_key(other)) == (zone_spelling(one) == zone_spelling(other))
+
+
+def test_the_longest_zone_key_fits_its_column():
+    """A zone is at most 64 characters. Trying every character of Unicode, 64 times over, the
+    longest key is 770 characters ("ﬃ", which casefolds to "ffi": each letter is in the key
+    four times) and the longest in bytes 1,154 (a Hangul syllable, three letters when
+    decomposed): within the column's 1,024 and a PostgreSQL index entry's 2,704 bytes."""
+    from merchant_onboard.models import Stall
+
+    assert clean_text("ﬃ" * 64, field="zone", max_length=64)
+    assert clean_text("\ud7a3" * 64, field="zone", max_length=64)
+    assert len(zone_key("ﬃ" * 64)) <= Stall.__table__.c.zone_key.type.length
+    assert len(zone_key("\ud7a3" * 64).encode()) < 2400  # room for the index's other columns

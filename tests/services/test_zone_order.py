@@ -62,6 +62,28 @@ def test_the_stall_export_keeps_a_zones_stalls_together(session, spelled):
     assert len(zones) == len(ZONES) and grouped(zones), zones
 
 
+def test_the_lists_show_zones_in_vietnamese_alphabetical_order(session, make_market, make_user,
+                                                               make_stall):
+    """The database sorts the stored keys byte by byte (SQLite, PostgreSQL's "C"), and a
+    manager reads the stall list, the printed batch and the export in the order of the
+    alphabet: "Khu Đông" after "Khu D", not after "Khu Z"; "Dãy 2" before "Dãy 10"."""
+    from tests.domain.test_text import ZONES_IN_ORDER
+
+    market = make_market("cho-abc")
+    manager = make_user("thu", Role.MANAGER, markets=[market])
+    for n, zone in enumerate(reversed(ZONES_IN_ORDER)):
+        make_stall(market, manager, stall_code=f"S-{n}", zone=zone.upper() if n % 2 else zone,
+                   owner_phone=f"09130000{n:02d}", account_number=f"8800990{n:02d}")
+    rows, _ = stall_lookup.search_stalls(session, market=market, limit=100, summary=True)
+    batch = posters.batch_rows(session, market, posters.BatchFilter())
+    export = exports.export_stalls(session, actor=manager, market=market, fmt="csv",
+                                   headers=[key for key, _ in STALL_COLUMNS], labels={})
+    exported = csv.DictReader(io.StringIO(b"".join(export.chunks).decode("utf-8-sig")))
+    for zones in ([row.zone for row in rows], [stall.zone for stall, _ in batch],
+                  [row["zone"] for row in exported]):
+        assert [zone_key(zone) for zone in zones] == [zone_key(z) for z in ZONES_IN_ORDER], zones
+
+
 def test_every_writer_of_a_zone_keeps_its_key(session, spelled, make_user):
     """Registration, an edit, the census import, the demo and the load-test data all store
     the key ``zone_key`` makes of the zone, so lists and filters find every stall."""
@@ -86,16 +108,49 @@ def test_every_writer_of_a_zone_keeps_its_key(session, spelled, make_user):
     assert {zone_key("KHU\u00a0ĐÔNG"), zone_key("Khu Tây")} <= {key for _, key in rows}
 
 
-def test_the_longest_key_a_zone_can_make_is_stored(session, spelled):
-    """64 characters of zone can make a key three times as long ("ﬃ" casefolds to "ffi", a
-    dash becomes " - "): PostgreSQL stores it, and the zone is found by it."""
+@pytest.mark.parametrize("longest", ["ﬃ-" * 32, "ﬃ" * 64])
+def test_the_longest_key_a_zone_can_make_is_stored(session, spelled, longest):
+    """64 characters of zone can make a long key: "ﬃ" casefolds to "ffi", a dash becomes
+    " - ", and each character of that is in the key four times (letter and its place, tone,
+    spelling). PostgreSQL stores and indexes it, and the zone is found by it."""
     market, manager = spelled
     from merchant_onboard.services import stalls
 
-    longest = "ﬃ-" * 32
     stall = stalls.update_stall(session, actor=manager, market=market,
                                 stall=stall_lookup.get_stall_by_code(session, market, "S-0"),
                                 raw={"zone": longest}, client_id="zone-key-longest-1")
-    assert len(stall.zone_key) > 180
+    assert len(stall.zone_key) > 700
     rows, total = stall_lookup.search_stalls(session, market=market, zone=longest.upper())
     assert (total, rows[0].id) == (1, stall.id)
+
+
+def test_markets_and_people_are_listed_in_vietnamese_alphabetical_order(
+        session, make_market, make_user):
+    """The roll-up (by name, by place, and its province and ward choices), the market list and
+    a market's team sorted by code point or by accent-stripped text: "Đà Nẵng" and "Đắk Lắk"
+    came after "Vĩnh Long" on SQLite, or among the D's. Đ is a letter after D."""
+    from merchant_onboard.services import markets, membership, rollup
+
+    places = [("cho-dong", "Chợ Đông", "Đồng Tháp", "Phường Đông"),
+              ("cho-dua", "Chợ Dừa", "Đà Nẵng", "Phường Ân"),
+              ("cho-vinh", "Chợ Vĩnh", "Vĩnh Long", "Phường 10"),
+              ("cho-an", "Chợ Ăn", "Đà Nẵng", "Phường 2"),
+              ("cho-da", "Chợ Da", "Cần Thơ", "Phường A")]
+    made = [make_market(code, name=name, province=province, ward=ward)
+            for code, name, province, ward in places]
+    admin = make_user("root", Role.ADMIN)
+    names = [row.name for row in rollup.rollup(session, actor=admin).rows]
+    assert names == ["Chợ Ăn", "Chợ Da", "Chợ Dừa", "Chợ Đông", "Chợ Vĩnh"]
+    by_place = rollup.rollup(session, actor=admin, sort="province")
+    assert [row.name for row in by_place.rows] == [
+        "Chợ Da", "Chợ Ăn", "Chợ Dừa", "Chợ Đông", "Chợ Vĩnh"]
+    assert by_place.provinces == ["Cần Thơ", "Đà Nẵng", "Đồng Tháp", "Vĩnh Long"]
+    assert rollup.rollup(session, actor=admin, province="đà nẵng").wards == [
+        "Phường 2", "Phường Ân"]
+    assert [m.name for m in markets.list_markets(session, admin)] == [
+        "Chợ Da", "Chợ Ăn", "Chợ Dừa", "Chợ Đông", "Chợ Vĩnh"]
+    for username, display in (("zung", "Zũng"), ("dung", "Đặng Dung"), ("an", "Ân"),
+                              ("anh", "Anh"), ("duc", "Dương Đức")):
+        make_user(username, Role.VOLUNTEER, markets=[made[0]], display_name=display)
+    assert [m.user.display_name for m in membership.members(session, made[0])] == [
+        "Anh", "Ân", "Dương Đức", "Đặng Dung", "Zũng"]

@@ -1,0 +1,85 @@
+"""Stall.zone_key sorts zones in Vietnamese alphabetical order.
+
+The key was the zone's one spelling ("khu đông"), which SQLite and PostgreSQL's "C" collation
+order code point by code point: "Khu Đông", "Ăn uống" and "Đầu chợ" came after "Khu Z", and
+"Dãy 10" before "Dãy 2", in the stall list, the poster batch and the exports. The key is now
+``domain.text.vietnamese_order`` of that spelling: the letters (Ă, Â after A, Đ after D…, a
+number by its value), the tones, then the spelling itself, so it still tells zones apart as
+before. It is longer, hence the wider column.
+
+Revision ID: d8e2a5c7b3f1
+Revises: b7c3f1a9d254
+Create Date: 2026-12-07 09:30:00
+"""
+import re
+import unicodedata
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = 'd8e2a5c7b3f1'
+down_revision: Union[str, None] = 'b7c3f1a9d254'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+# domain.text.vietnamese_order as it was when this migration was written: a migration keeps
+# the rule it ran with. What it orders is the key stored before it, the zone's spelling.
+_PART = "\x01"
+_SORT_UNIT = re.compile(r"([0-9]+)|(.)([\u0300-\u036f]*)", re.DOTALL)
+_OWN_LETTERS = {
+    ("a", "\u0306"): "a1", ("a", "\u0302"): "a2", ("đ", ""): "d1", ("e", "\u0302"): "e1",
+    ("o", "\u0302"): "o1", ("o", "\u031b"): "o2", ("u", "\u031b"): "u1",
+}
+_TONE_ORDER = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
+
+
+def _vietnamese_order(spelled: str) -> str:
+    if not spelled:
+        return ""
+    letters, tones = [], []
+    for number, base, marks in _SORT_UNIT.findall(unicodedata.normalize("NFD", spelled)):
+        if number:
+            value = number.lstrip("0")
+            letters.append("0" + chr(ord("0") + len(value)) + value)
+            continue
+        letters.append(next((_OWN_LETTERS[base, mark] for mark in marks
+                             if (base, mark) in _OWN_LETTERS),
+                            _OWN_LETTERS.get((base, ""), base + "0")))
+        tones.append(next((_TONE_ORDER[mark] for mark in marks if mark in _TONE_ORDER), "0"))
+    return f"{''.join(letters)}{_PART}{''.join(tones)}{_PART}{spelled}"
+
+
+def _spelling(key: str) -> str:
+    """The spelling a key ends with: what the key was before this revision."""
+    return key.split(_PART, 2)[2] if key else ""
+
+
+def _key_type(length: int) -> sa.types.TypeEngine:
+    return sa.String(length=length).with_variant(sa.String(length=length, collation='C'),
+                                                 'postgresql')
+
+
+def _rekey(rule) -> None:
+    connection = op.get_bind()
+    stall = sa.table('stall', sa.column('id'), sa.column('zone_key'))
+    keys = [{"row_id": row.id, "key": rule(row.zone_key)}
+            for row in connection.execute(sa.select(stall.c.id, stall.c.zone_key)
+                                          .where(stall.c.zone_key != ''))]
+    if keys:
+        connection.execute(stall.update().where(stall.c.id == sa.bindparam("row_id"))
+                           .values(zone_key=sa.bindparam("key")), keys)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('stall', schema=None) as batch_op:
+        batch_op.alter_column('zone_key', existing_type=_key_type(192), type_=_key_type(1024),
+                              existing_nullable=False)
+    _rekey(_vietnamese_order)
+
+
+def downgrade() -> None:
+    _rekey(_spelling)
+    with op.batch_alter_table('stall', schema=None) as batch_op:
+        batch_op.alter_column('zone_key', existing_type=_key_type(1024), type_=_key_type(192),
+                              existing_nullable=False)
