@@ -14,6 +14,7 @@ from jinja2.runtime import Context
 from jinja2.utils import pass_context
 
 from merchant_onboard.domain.errors import DomainError
+from merchant_onboard.domain.figures import shown_percent
 from merchant_onboard.domain.funnel import TransitionError
 from merchant_onboard.extensions import babel
 from merchant_onboard.web.labels import labels_in
@@ -63,6 +64,15 @@ def thousands(number: int | float | None) -> str:
     or a message shows goes through here, so a manager copying from two of them reads one
     number; None (nothing to count) is shown as nothing."""
     return "" if number is None else format_decimal(number)
+
+
+def percent(value: float | None, short_of: int | None = None) -> str:
+    """A rate as the request's language writes it: "15 %" in Vietnamese, "15%" in English;
+    None (no rate) as "–". The number is ``shown_percent``'s, as the exports' (``short_of``:
+    the target the rate has not reached, which it then never reads as)."""
+    if value is None:
+        return "–"
+    return gettext("%(number)s %%", number=shown_percent(value, short_of=short_of))
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:

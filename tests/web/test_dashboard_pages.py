@@ -36,6 +36,24 @@ def test_manager_sees_figures_charts_and_volunteers(client, auth, market):
     assert "Không có điện thoại thông minh" in html
 
 
+def test_a_percentage_is_written_as_the_pages_language_writes_it(client, auth, market):
+    """Vietnamese writes "85 %", English "85%": every rate on the dashboard, its charts and
+    the roll-up took the Vietnamese space into English pages."""
+    auth.login("admin")
+    english = client.get("/m/cho-vi-thanh/dashboard?lang=en").get_data(as_text=True)
+    assert "Target 85%" in english and re.search(r">\d+%<", english)  # a card, the chart's axis
+    assert not re.search(WRITTEN % " ", english)
+    rollup = client.get("/rollup?lang=en").get_data(as_text=True)
+    assert re.search(r'data-figure="adoption">(<strong[^>]*>)?\d+%<', rollup)
+    assert not re.search(WRITTEN % " ", rollup)
+    vietnamese = client.get("/m/cho-vi-thanh/dashboard?lang=vi").get_data(as_text=True)
+    assert "Mục tiêu 85 %" in vietnamese and not re.search(WRITTEN % "", vietnamese)
+
+
+#: A rate written in a page's text (not its styles' "width: 26%"), with this before its sign.
+WRITTEN = r">[^<>]*\d%s%%[^<>]*<"
+
+
 def test_the_median_days_round_halves_up_like_the_percentages(client, auth, market, session,
                                                                make_stall):
     """Two stalls paid 2 and 3 days after registration: the median is 2.5 days, shown "3"

@@ -8,7 +8,7 @@ smallest; on a laptop the SVG simply scales up.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -26,9 +26,10 @@ _BAR, _AMBER_TEXT = "#3a835f", "#8a5a00"
 
 
 def percent(value: float | None, short_of: int | None = None) -> str:
-    """``0.153`` → ``15 %`` (Vietnamese writes a space before the sign); None → ``–``.
-    The number is ``shown_percent``'s, as in the exports; ``short_of``: the target the rate
-    has not reached (``Headline.unreached_target``), which it then never reads as."""
+    """``0.153`` → ``15 %`` (as Vietnamese writes it); None → ``–``. The number is
+    ``shown_percent``'s, as in the exports; ``short_of``: the target the rate has not reached
+    (``Headline.unreached_target``), which it then never reads as. Pages write it in their
+    language with ``web.i18n.percent``, which the charts are given."""
     return "–" if value is None else f"{shown_percent(value, short_of=short_of)} %"
 
 
@@ -80,8 +81,10 @@ def bar_chart(bars: Sequence[Bar], *, title: str, scale: int | None = None) -> s
 
 
 def line_chart(points: Sequence[tuple[str, float | None]], *, title: str, target: float,
-               target_label: str, height: int = 210) -> str:
-    """Cumulative rates (0–1) per period against a dashed target line, y axis in percent."""
+               target_label: str, height: int = 210,
+               format_percent: Callable[[float | None, int | None], str] = percent) -> str:
+    """Cumulative rates (0–1) per period against a dashed target line, y axis in percent
+    (written by ``format_percent``, as ``percent``)."""
     left, right, top, bottom = 34, 10, 12, 26
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     ceiling, steps = _rate_axis(max([v or 0 for _, v in points] + [target]))
@@ -95,7 +98,8 @@ def line_chart(points: Sequence[tuple[str, float | None]], *, title: str, target
         y = y_of(value)
         parts.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="{_LINE}" stroke-width="1"/>')
-        parts.append(_text(left - 4, y + 4, percent(value), anchor="end", fill=_MUTED, size=11))
+        parts.append(_text(left - 4, y + 4, format_percent(value, None), anchor="end",
+                           fill=_MUTED, size=11))
     n = len(points)
     xs = [left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2) for i in range(n)]
     coords = [(x, y_of(v or 0)) for x, (_, v) in zip(xs, points, strict=True)]
@@ -111,7 +115,7 @@ def line_chart(points: Sequence[tuple[str, float | None]], *, title: str, target
         last = points[-1][1]
         # Beside the target's line, a rate short of it never reads as it (shown_percent).
         short = round(target * 100) if last is not None and last < target - 1e-9 else None
-        parts.append(_text(x - 6, y - 8, percent(last, short), anchor="end", fill=_GREEN,
+        parts.append(_text(x - 6, y - 8, format_percent(last, short), anchor="end", fill=_GREEN,
                            weight="600"))
     ty = y_of(target)
     parts.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{ty:.1f}" y2="{ty:.1f}" '

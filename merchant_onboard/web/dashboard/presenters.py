@@ -7,11 +7,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from merchant_onboard.web.dashboard.charts import Bar, bar_chart, line_chart, percent
+from merchant_onboard.web.dashboard.charts import Bar, bar_chart, line_chart
 from merchant_onboard.domain.figures import REACHED_LABELS, Headline, rate
 from merchant_onboard.domain.funnel import Status
 from merchant_onboard.services.stats import MarketStats
-from merchant_onboard.web.i18n import thousands
+from merchant_onboard.web.i18n import percent, thousands
 from merchant_onboard.web.labels import REASON_LABELS
 
 
@@ -47,7 +47,8 @@ def trend_chart(stats: MarketStats) -> Markup:
     target = stats.market.target_pct / 100
     return Markup(line_chart(points, title=_("Tỷ lệ có khách thanh toán theo tuần"),
                              target=target, target_label=_("Mục tiêu %(pct)s",
-                                                           pct=percent(target))))
+                                                           pct=percent(target)),
+                             format_percent=percent))
 
 
 def cards(head: Headline) -> list[tuple[str, str, int, float | None]]:

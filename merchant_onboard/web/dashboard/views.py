@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.figures import shown_days
-from merchant_onboard.web.dashboard.charts import percent
+from merchant_onboard.web.i18n import percent
 from merchant_onboard.services import access, rollup, stats
 from merchant_onboard.web.dashboard import bp, presenters
 from merchant_onboard.web.i18n import translate_error
