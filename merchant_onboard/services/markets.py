@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, NotFoundError, PermissionDenied, ValidationError,
 )
-from merchant_onboard.domain.poster.design import fits_title
+from merchant_onboard.domain.poster.design import fits_market_name, fits_title
 from merchant_onboard.domain.poster.fonts import require_printable
 from merchant_onboard.domain.poster.second_line import FIELD as SECOND_LINE
 from merchant_onboard.domain.poster.second_line import clean_second_line
@@ -83,6 +83,17 @@ def clean_campaign_title(value: Any) -> str:
     return text
 
 
+def clean_market_name(value: Any) -> str:
+    """The name every poster of the market prints under the title: refused, as a title is,
+    when it would not fit there in two lines on A6 (about 120 letters of Vietnamese)."""
+    limit, required = TEXT_FIELDS["name"]
+    text = _clean_text(value, field="name", max_length=limit, required=required)
+    if not fits_market_name(text):
+        raise ValidationError(N_("Tên chợ này quá dài để in trên poster A6, khổ nhỏ nhất: hãy "
+                                 "viết ngắn hơn."), field="name")
+    return text
+
+
 def clean_kind(value: Any) -> str:
     """A market or a street; a market unless said."""
     kind = str(value or MarketKind.MARKET)
@@ -111,6 +122,7 @@ _RULES: dict[str, Callable[[Any], Any]] = {
     **{field: functools.partial(_clean_text, field=field, max_length=limit,
                                 required=required)
        for field, (limit, required) in TEXT_FIELDS.items()},
+    "name": clean_market_name,
     "campaign_title": clean_campaign_title,
     SECOND_LINE: lambda value: clean_second_line(value or ""),
     "kind": clean_kind,

@@ -242,3 +242,33 @@ def test_a_title_accepted_prints_on_every_standee_in_its_two_lines_at_a_size_tha
                                  and printed == title.replace(" ", "")), (
         len(lines), texts[first].size)
     assert fits_title(title) == (len(title) < 130)
+
+
+#: Market names an administrator might type, around the length A6's header holds under a title.
+MARKET_NAMES = [
+    "Chợ Vị Thanh",
+    "Chợ truyền thống phường Vị Thanh, thành phố Vị Thanh, tỉnh Hậu Giang",
+    "Chợ Phường Vị Thanh thành phố Vị Thanh tỉnh Hậu Giang khu chợ truyền thống và phố đi bộ "
+    "thanh toán không dùng tiền mặt",
+    "Chợ Phường Vị Thanh thành phố Vị Thanh tỉnh Hậu Giang khu chợ truyền thống và phố đi bộ "
+    "thanh toán không dùng tiền mặt cho mọi gian hàng trong khu vực trung tâm",
+    "W" * 70,
+]
+
+
+@pytest.mark.parametrize("name", MARKET_NAMES, ids=lambda n: f"{len(n)} letters")
+def test_a_market_name_accepted_prints_under_the_title_in_its_two_lines(name):
+    """A market's name took 200 letters, and under the title of every A6 poster it ran to a
+    third line at 7 pt, over the header's edge. What ``fits_market_name`` accepts prints in
+    at most two lines at 7 pt or more; what it refuses would not have."""
+    from merchant_onboard.domain.poster.design import fits_market_name
+
+    texts = layout_for(make_spec(market_name=name), PosterFormat.A6).texts
+    first = next(i for i, line in enumerate(texts) if name.startswith(line.text))
+    lines = [line for line in texts[first:] if line.size == texts[first].size
+             and line.color == texts[first].color and line.text in name]
+    printed = "".join(line.text for line in lines).replace(" ", "")
+    assert fits_market_name(name) == (len(lines) <= 2 and texts[first].size >= 7
+                                      and printed == name.replace(" ", "")), (
+        len(lines), texts[first].size)
+    assert fits_market_name(name) == (len(name) < 120)

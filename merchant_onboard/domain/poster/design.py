@@ -49,9 +49,11 @@ STICKER_MIN_PT = 6.0
 #: Every poster's QR modules are at least this large (stickers too: "≥ 1 mm per module").
 MIN_MODULE_MM = 1.0
 #: A standee's side margin and its header panel's padding, in points on A6 (scaled with the
-#: page), and the campaign title's largest and smallest size in its two lines.
+#: page), and the largest and smallest size of the campaign title and of the market's name
+#: under it, each in its two lines.
 _SIDE_MARGIN, _HEADER_PAD_X = 12, 10
 _TITLE_SIZE, _TITLE_MIN = 11, 8
+_NAME_SIZE, _NAME_MIN = 9, 7
 
 
 def layout_for(spec: PosterSpec, fmt: PosterFormat) -> Layout:
@@ -82,10 +84,20 @@ def fits_title(text: str) -> bool:
     """Whether a market's campaign title fits the header of the smallest standee, A6, in its
     two lines at its smallest size: every poster of the market prints it there (a longer one
     shrank on every poster below what reads on a stall)."""
+    return _fits_header(text, Weight.BOLD, _TITLE_SIZE, _TITLE_MIN)
+
+
+def fits_market_name(text: str) -> bool:
+    """Whether a market's name fits under the title in A6's header, in its two lines at its
+    smallest size (a longer one ran to a third line, over the header's edge)."""
+    return _fits_header(text, Weight.REGULAR, _NAME_SIZE, _NAME_MIN)
+
+
+def _fits_header(text: str, weight: Weight, size: float, min_size: float) -> bool:
     width = A6[0] - 2 * _SIDE_MARGIN - 2 * _HEADER_PAD_X
-    fitted = fit_text(text, Weight.BOLD, size=_TITLE_SIZE, min_size=_TITLE_MIN, max_lines=2,
+    fitted = fit_text(text, weight, size=size, min_size=min_size, max_lines=2,
                       max_width=width, metrics=_PDF)
-    return len(fitted.lines) <= 2 and fitted.size >= _PDF.quantize(_TITLE_MIN)
+    return len(fitted.lines) <= 2 and fitted.size >= _PDF.quantize(min_size)
 
 
 def fits_sticker_line(text: str) -> bool:
@@ -163,7 +175,8 @@ def _poster_items(spec: PosterSpec, width: float, text_scale: float, level: str,
                 Text(spec.campaign_title, Weight.BOLD, _TITLE_SIZE * t, _TITLE_MIN * t, WHITE,
                      max_lines=2),
                 Gap(2 * t),
-                Text(spec.market_name, Weight.REGULAR, 9 * t, 7 * t, HEADER_SUBTITLE, max_lines=2),
+                Text(spec.market_name, Weight.REGULAR, _NAME_SIZE * t, _NAME_MIN * t,
+                     HEADER_SUBTITLE, max_lines=2),
             ),
             fill=ACCENT, radius=7 * s, pad_x=_HEADER_PAD_X * s, pad_y=7 * s,
         ),
