@@ -19,10 +19,12 @@ from fractions import Fraction
 import pytest
 from openpyxl import load_workbook
 
+from merchant_onboard.db import get_engine
 from merchant_onboard.domain.census import parse_census
 from merchant_onboard.models import Role
 from merchant_onboard.services import census, onboarding, stalls
 from merchant_onboard.web.labels import STATUS_LABELS
+from tests.conftest import built_once
 
 HEADLINE = ("census", "registered", "installed", "test_verified", "first_paid", "refused",
             "inactive")
@@ -61,8 +63,14 @@ def _advance(session, actor, stall, steps):
 
 
 @pytest.fixture
-def world(session, make_market, make_user, make_stall):
-    """Four markets; returns their codes."""
+def world(app, session, make_market, make_user, make_stall):
+    """Four markets; returns their codes. Built once per test process and backend (the tests
+    only read it): ``built_once``."""
+    return built_once(get_engine(app), "figures-agree-world",
+                      lambda: _build_world(session, make_market, make_user, make_stall))
+
+
+def _build_world(session, make_market, make_user, make_stall):
     du = make_market("cho-du", name="Chợ Đủ", census_size=20, target_pct=29)
     nho = make_market("cho-nho", name="Chợ Nhỏ", census_size=2, target_pct=60)
     khong = make_market("cho-khong", name="Chợ Không Khai", census_size=0, target_pct=50)
