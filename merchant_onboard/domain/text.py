@@ -176,8 +176,16 @@ def zone_key(zone: str) -> str:
     "Khu Ca" may be two), "Khánh Hoà" and "Khánh Hòa" (where a tone sits,
     ``_TONE_ON_EITHER``), "Khu A – Rau" and "Khu A-Rau" (``_DASH``). The offline app's
     ``zoneKey`` compares zones as ``zone_spelling`` does, which is the same equality.
+    A stall without a zone comes after every zone (``NO_ZONE``).
     """
-    return vietnamese_order(zone_spelling(zone))
+    spelled = zone_spelling(zone)
+    return vietnamese_order(spelled) if spelled else NO_ZONE
+
+
+#: The key of a stall without a zone: the highest character there is, so that a list read
+#: zone by zone (the printed batch a volunteer walks with) ends with the stalls no zone was
+#: typed for, rather than opening with them.
+NO_ZONE = "\U0010ffff"
 
 
 #: Names in a list (markets, provinces, people) sort as zones do: case and form aside, in

@@ -5,7 +5,8 @@ order code point by code point: "Khu Đông", "Ăn uống" and "Đầu chợ" ca
 "Dãy 10" before "Dãy 2", in the stall list, the poster batch and the exports. The key is now
 ``domain.text.vietnamese_order`` of that spelling: the letters (Ă, Â after A, Đ after D…, a
 number by its value), the tones, then the spelling itself, so it still tells zones apart as
-before. It is longer, hence the wider column.
+before. It is longer, hence the wider column. A stall without a zone, keyed "" and so listed
+first, is keyed after every zone (U+10FFFF), so a list read zone by zone ends with them.
 
 Revision ID: d8e2a5c7b3f1
 Revises: b7c3f1a9d254
@@ -32,11 +33,12 @@ _OWN_LETTERS = {
     ("o", "\u0302"): "o1", ("o", "\u031b"): "o2", ("u", "\u031b"): "u1",
 }
 _TONE_ORDER = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
+_NO_ZONE = "\U0010ffff"
 
 
 def _vietnamese_order(spelled: str) -> str:
     if not spelled:
-        return ""
+        return _NO_ZONE
     letters, tones = [], []
     for number, base, marks in _SORT_UNIT.findall(unicodedata.normalize("NFD", spelled)):
         if number:
@@ -52,7 +54,7 @@ def _vietnamese_order(spelled: str) -> str:
 
 def _spelling(key: str) -> str:
     """The spelling a key ends with: what the key was before this revision."""
-    return key.split(_PART, 2)[2] if key else ""
+    return "" if key == _NO_ZONE else key.split(_PART, 2)[2]
 
 
 def _key_type(length: int) -> sa.types.TypeEngine:
@@ -64,8 +66,7 @@ def _rekey(rule) -> None:
     connection = op.get_bind()
     stall = sa.table('stall', sa.column('id'), sa.column('zone_key'))
     keys = [{"row_id": row.id, "key": rule(row.zone_key)}
-            for row in connection.execute(sa.select(stall.c.id, stall.c.zone_key)
-                                          .where(stall.c.zone_key != ''))]
+            for row in connection.execute(sa.select(stall.c.id, stall.c.zone_key))]
     if keys:
         connection.execute(stall.update().where(stall.c.id == sa.bindparam("row_id"))
                            .values(zone_key=sa.bindparam("key")), keys)

@@ -19,6 +19,7 @@ from merchant_onboard.domain.text import (
     nfc,
     normalize_account,
     normalize_phone,
+    NO_ZONE,
     zone_key,
     zone_spelling,
 )
@@ -328,7 +329,14 @@ def test_a_zone_key_still_tells_apart_what_the_order_ties():
     assert zone_key("Dãy 02") != zone_key("Dãy 2")
     assert zone_key("Dãy 02") < zone_key("Dãy 2") < zone_key("Dãy 3")
     assert zone_key("Khu Ü") != zone_key("Khu U") and zone_key("Khu Ü") < zone_key("Khu Ư")
-    assert zone_key("") == "" and zone_key("   ") == ""
+
+
+def test_a_stall_without_a_zone_comes_after_every_zone():
+    """A volunteer walking the market with the printed batch reads it zone by zone: the stalls
+    no zone was typed for end it rather than open it."""
+    assert zone_key("") == zone_key("  \u200b") == NO_ZONE
+    assert all(zone_key(zone) < NO_ZONE
+               for zone in ZONES_IN_ORDER + ["Ωμέγα", "市场", "ផ្សារ", "\U0010fffd"])
 
 
 @given(st.text(max_size=20), st.text(max_size=20))

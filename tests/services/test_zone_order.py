@@ -66,12 +66,13 @@ def test_the_lists_show_zones_in_vietnamese_alphabetical_order(session, make_mar
                                                                make_stall):
     """The database sorts the stored keys byte by byte (SQLite, PostgreSQL's "C"), and a
     manager reads the stall list, the printed batch and the export in the order of the
-    alphabet: "Khu Đông" after "Khu D", not after "Khu Z"; "Dãy 2" before "Dãy 10"."""
+    alphabet: "Khu Đông" after "Khu D", not after "Khu Z"; "Dãy 2" before "Dãy 10"; the
+    stalls without a zone last."""
     from tests.domain.test_text import ZONES_IN_ORDER
 
     market = make_market("cho-abc")
     manager = make_user("thu", Role.MANAGER, markets=[market])
-    for n, zone in enumerate(reversed(ZONES_IN_ORDER)):
+    for n, zone in enumerate(["", *reversed(ZONES_IN_ORDER)]):
         make_stall(market, manager, stall_code=f"S-{n}", zone=zone.upper() if n % 2 else zone,
                    owner_phone=f"09130000{n:02d}", account_number=f"8800990{n:02d}")
     rows, _ = stall_lookup.search_stalls(session, market=market, limit=100, summary=True)
@@ -81,7 +82,8 @@ def test_the_lists_show_zones_in_vietnamese_alphabetical_order(session, make_mar
     exported = csv.DictReader(io.StringIO(b"".join(export.chunks).decode("utf-8-sig")))
     for zones in ([row.zone for row in rows], [stall.zone for stall, _ in batch],
                   [row["zone"] for row in exported]):
-        assert [zone_key(zone) for zone in zones] == [zone_key(z) for z in ZONES_IN_ORDER], zones
+        assert [zone_key(zone) for zone in zones] == [
+            zone_key(z) for z in [*ZONES_IN_ORDER, ""]], zones
 
 
 def test_every_writer_of_a_zone_keeps_its_key(session, spelled, make_user):
