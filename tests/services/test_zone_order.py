@@ -131,7 +131,7 @@ def test_markets_and_people_are_listed_in_vietnamese_alphabetical_order(
     """The roll-up (by name, by place, and its province and ward choices), the market list and
     a market's team sorted by code point or by accent-stripped text: "Đà Nẵng" and "Đắk Lắk"
     came after "Vĩnh Long" on SQLite, or among the D's. Đ is a letter after D."""
-    from merchant_onboard.services import markets, membership, rollup
+    from merchant_onboard.services import markets, membership, rollup, users
 
     places = [("cho-dong", "Chợ Đông", "Đồng Tháp", "Phường Đông"),
               ("cho-dua", "Chợ Dừa", "Đà Nẵng", "Phường Ân"),
@@ -156,3 +156,8 @@ def test_markets_and_people_are_listed_in_vietnamese_alphabetical_order(
         make_user(username, Role.VOLUNTEER, markets=[made[0]], display_name=display)
     assert [m.user.display_name for m in membership.members(session, made[0])] == [
         "Anh", "Ân", "Dương Đức", "Đặng Dung", "Zũng"]
+    # The admins' logins page (and the API's list): by role, then by name as well.
+    make_user("ba", Role.ADMIN, display_name="Ba")
+    assert [(user.role, user.display_name) for user, _ in users.all_logins(session)] == [
+        ("admin", "Ba"), ("admin", "Root"), *(("volunteer", name) for name in (
+            "Anh", "Ân", "Dương Đức", "Đặng Dung", "Zũng"))]
