@@ -241,3 +241,17 @@ def test_every_placeholder_of_the_registration_form_fits_its_field_on_a_phone(la
     }).map(input => input.name)""")
     assert cut == []
     expect(page.locator("#h-bank")).to_have_text("Gõ tên, tên viết tắt hoặc mã BIN của ngân hàng.")
+
+
+def test_a_long_market_name_stays_inside_the_market_list_on_a_phone(seed, phone_page, login):
+    """A market name of one long word (accepted: it fits the poster) ran out of its row to
+    the right of the market list."""
+    market = seed.market(seed.unique("cho"), name="Chợ" + "Đ" * 45)
+    volunteer = seed.user(seed.unique("lan"), markets=[market])
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto("/m/")
+    row = page.locator(".row-link", has_text="ĐĐĐĐ")
+    assert row.evaluate("a => a.scrollWidth <= a.clientWidth"), row.evaluate(
+        "a => [a.scrollWidth, a.clientWidth]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
