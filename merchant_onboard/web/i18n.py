@@ -37,6 +37,14 @@ def select_locale() -> str:
     return stored if stored in languages else default
 
 
+def _remember_chosen_language() -> None:
+    """Remember ``?lang=`` before any view runs: a page that only redirects (to the login,
+    for someone logged out) draws nothing, so ``select_locale`` never read the choice, and
+    the page it led to came in the other language."""
+    if "lang" in request.args and not request.path.startswith("/api/"):
+        select_locale()
+
+
 def translate_error(error: DomainError) -> str:
     """A domain error's message in the request's language, placeholders filled; a count
     of thousands is grouped as that language writes it ("1.000.000", "1,000,000"). A step
@@ -116,6 +124,7 @@ def _template_ngettext(context: Context, singular: str, plural: str, n: int) -> 
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: _locale(select_locale()))
+    app.before_request(_remember_chosen_language)
     # ``_()`` and ``ngettext()`` in templates, as Flask-Babel installs them (newstyle: escaped,
     # placeholders filled), with the catalogue the page's context carries.
     app.context_processor(_page_catalogue)

@@ -73,6 +73,17 @@ def test_each_page_title_ends_with_the_apps_name_not_the_packages(logged_in, mar
     assert "merchant_onboard</title>" not in english
 
 
+def test_a_language_chosen_in_a_link_holds_through_the_way_to_the_login(client, market):
+    """A link "…/m/cho-vi-thanh/?lang=en" sent to someone logged out led to the Vietnamese
+    login page, and kept Vietnamese afterwards: the choice was read only where a page was
+    drawn, never by the redirect to the login."""
+    moved = client.get(f"/m/{market.code}/?lang=en")
+    assert moved.status_code == 302
+    page = client.get(moved.headers["Location"]).get_data(as_text=True)
+    assert '<html lang="en">' in page and "Log in" in page
+    assert '<html lang="en">' in client.get("/no-such-page").get_data(as_text=True)
+
+
 def test_double_submit_registers_once(logged_in, session, market):
     first = logged_in.post(f"/m/{market.code}/stalls/new", data=form())
     second = logged_in.post(f"/m/{market.code}/stalls/new", data=form())
