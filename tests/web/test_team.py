@@ -165,6 +165,20 @@ def test_adding_a_member_without_a_username_asks_for_one(manager_client, market,
     assert "Không tìm thấy người dùng" not in page
 
 
+def test_adding_someone_unknown_is_said_at_the_field_with_what_was_typed(manager_client, market):
+    """The page came back at its top with "Không tìm thấy người dùng" above the form, far
+    below on a phone, the name typed gone and nothing marked: the field now carries the
+    message (the page's script goes to it) and keeps what was typed."""
+    refused = manager_client.post(f"/m/{market.code}/team/members",
+                                  data={"username": "nobody.here"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    member = page.split('id="f-member"', 1)[1].split(">", 1)[0]
+    assert 'aria-invalid="true"' in member and 'value="nobody.here"' in member
+    assert 'aria-describedby="e-member"' in member
+    assert '<p class="error" id="e-member">Không tìm thấy người dùng “nobody.here”.</p>' in page
+
+
 def test_adding_someone_already_in_the_market_says_so(manager_client, make_user, market,
                                                       session):
     """Manager review item 9: it said "Đã thêm … vào chợ." though nothing changed."""

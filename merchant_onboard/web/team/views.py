@@ -52,7 +52,8 @@ def team(code: str):
 
 
 def _page(market: Market, *, values: dict | None = None, errors: dict | None = None,
-          member_errors: dict | None = None, credential: dict | None = None):
+          member_errors: dict | None = None, member_typed: str = "",
+          credential: dict | None = None):
     session = get_session()
     members = membership.members(session, market)
     return render_template("team/team.html", market=market, members=members,
@@ -60,6 +61,7 @@ def _page(market: Market, *, values: dict | None = None, errors: dict | None = N
                                                        people=[m.user for m in members]),
                            values={k: v for k, v in (values or {}).items() if k != "password"},
                            errors=errors or {}, member_errors=member_errors or {},
+                           member_typed=member_typed,
                            credential=credential, is_admin=current_user.role == Role.ADMIN), \
         (422 if errors or member_errors else 200)
 
@@ -70,11 +72,16 @@ def _page(market: Market, *, values: dict | None = None, errors: dict | None = N
 def add_member(code: str):
     session = get_session()
     market = access.require_market(session, current_user, code, manage=True)
+    typed = request.form.get("username", "")
     try:
         user, added = membership.add_member(session, actor=current_user, market=market,
-                                            username=request.form.get("username", ""))
+                                            username=typed)
     except DomainError as exc:
-        return _page(market, member_errors=field_errors(exc))
+        errors = field_errors(exc)
+        # Nobody found by that name is about the form's one field: said there, it is where
+        # the page goes and what a screen reader reads with the field.
+        errors.setdefault("username", []).extend(errors.pop("", []))
+        return _page(market, member_errors=errors, member_typed=typed)
     flash(_("Đã thêm %(username)s vào chợ.", username=user.username) if added else
           _("%(username)s đã ở trong chợ này.", username=user.username), "success")
     return redirect(url_for("team.team", code=market.code))
