@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, request
 from flask_babel import format_datetime, get_locale
@@ -93,6 +93,18 @@ def url_with(**changes: Any) -> str:
     return request.script_root + request.path + ("?" + urlencode(args) if args else "")
 
 
+def back_here() -> str | None:
+    """Where a link that leaves this page and comes back (the language switch) returns: this
+    page; or, for a form's answer (a POST, which a link cannot repeat: it answered 405), the
+    page the form was on when this site sent the browser here; else None (the start page)."""
+    if request.method == "GET":
+        return request.script_root + request.full_path
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc != request.host or not came_from.path:
+        return None
+    return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         vnd=vnd, thousands=thousands, local_time=local_time, mask=mask, group_account=group_account,
@@ -100,7 +112,7 @@ def init_app(app: Flask) -> None:
         **{f"{table}_label": label_filter(table) for table in TABLES},
     )
     app.context_processor(_page_labels)
-    app.jinja_env.globals.update(url_with=url_with, asset_url=asset_url,
+    app.jinja_env.globals.update(url_with=url_with, back_here=back_here, asset_url=asset_url,
                                  offline_strings=offline_strings,
                                  offline_strings_json=offline_strings_json,
                                  current_locale=lambda: str(get_locale()), config=app.config,

@@ -179,6 +179,29 @@ def test_adding_someone_unknown_is_said_at_the_field_with_what_was_typed(manager
     assert '<p class="error" id="e-member">Không tìm thấy người dùng “nobody.here”.</p>' in page
 
 
+def test_switching_language_on_a_forms_answer_goes_back_to_the_forms_page(manager_client,
+                                                                          market):
+    """After a refused "add to market" the address is the form's (a POST only): "EN" loaded
+    it again and answered 405. The switch now leads back to the page the form was on."""
+    import html
+    import re
+
+    team = f"http://localhost/m/{market.code}/team"
+    refused = manager_client.post(f"/m/{market.code}/team/members",
+                                  data={"username": "nobody.here"}, headers={"Referer": team})
+    switch = html.unescape(re.search(r'<a href="([^"]+)" hreflang="en"',
+                                     refused.get_data(as_text=True)).group(1))
+    back = manager_client.get(switch)
+    assert back.status_code == 302 and back.headers["Location"] == f"/m/{market.code}/team"
+    page = manager_client.get(back.headers["Location"])
+    assert page.status_code == 200 and '<html lang="en">' in page.get_data(as_text=True)
+    # Without a page to go back to (no Referer), to the start rather than to a 405.
+    refused = manager_client.post(f"/m/{market.code}/team/members", data={"username": "x"})
+    switch = html.unescape(re.search(r'<a href="([^"]+)" hreflang="vi"',
+                                     refused.get_data(as_text=True)).group(1))
+    assert manager_client.get(switch, follow_redirects=True).status_code == 200
+
+
 def test_adding_someone_already_in_the_market_says_so(manager_client, make_user, market,
                                                       session):
     """Manager review item 9: it said "Đã thêm … vào chợ." though nothing changed."""
