@@ -84,12 +84,13 @@ def clean_campaign_title(value: Any) -> str:
 
 
 def clean_market_name(value: Any) -> str:
-    """The name every poster of the market prints under the title: refused, as a title is,
-    when it would not fit there in two lines on A6 (about 120 letters of Vietnamese)."""
+    """The name every poster of the market prints: refused, as a title is, when it would not
+    print whole under the title on A6 or alone atop a sticker, each in two lines (about 105
+    letters of Vietnamese)."""
     limit, required = TEXT_FIELDS["name"]
     text = _clean_text(value, field="name", max_length=limit, required=required)
     if not fits_market_name(text):
-        raise ValidationError(N_("Tên chợ này quá dài để in trên poster A6, khổ nhỏ nhất: hãy "
+        raise ValidationError(N_("Tên chợ này quá dài để in trọn trên poster và tem dán: hãy "
                                  "viết ngắn hơn."), field="name")
     return text
 

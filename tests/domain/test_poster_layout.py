@@ -244,31 +244,57 @@ def test_a_title_accepted_prints_on_every_standee_in_its_two_lines_at_a_size_tha
     assert fits_title(title) == (len(title) < 130)
 
 
-#: Market names an administrator might type, around the length A6's header holds under a title.
+#: Market names an administrator might type, around the length the posters hold: the sticker's
+#: heading, two lines at 6 pt on a ninth of A4, holds about 110 letters of Vietnamese.
 MARKET_NAMES = [
     "Chợ Vị Thanh",
     "Chợ truyền thống phường Vị Thanh, thành phố Vị Thanh, tỉnh Hậu Giang",
     "Chợ Phường Vị Thanh thành phố Vị Thanh tỉnh Hậu Giang khu chợ truyền thống và phố đi bộ "
+    "không tiền mặt",
+    "Chợ Phường Vị Thanh thành phố Vị Thanh tỉnh Hậu Giang khu chợ truyền thống và phố đi bộ "
     "thanh toán không dùng tiền mặt",
     "Chợ Phường Vị Thanh thành phố Vị Thanh tỉnh Hậu Giang khu chợ truyền thống và phố đi bộ "
     "thanh toán không dùng tiền mặt cho mọi gian hàng trong khu vực trung tâm",
+    "W" * 50,
     "W" * 70,
 ]
 
 
-@pytest.mark.parametrize("name", MARKET_NAMES, ids=lambda n: f"{len(n)} letters")
-def test_a_market_name_accepted_prints_under_the_title_in_its_two_lines(name):
-    """A market's name took 200 letters, and under the title of every A6 poster it ran to a
-    third line at 7 pt, over the header's edge. What ``fits_market_name`` accepts prints in
-    at most two lines at 7 pt or more; what it refuses would not have."""
-    from merchant_onboard.domain.poster.design import fits_market_name
-
-    texts = layout_for(make_spec(market_name=name), PosterFormat.A6).texts
+def _printed(texts, name: str) -> tuple[list, str]:
+    """The lines that print ``name`` (from its first), and their letters run together."""
     first = next(i for i, line in enumerate(texts) if name.startswith(line.text))
     lines = [line for line in texts[first:] if line.size == texts[first].size
              and line.color == texts[first].color and line.text in name]
-    printed = "".join(line.text for line in lines).replace(" ", "")
-    assert fits_market_name(name) == (len(lines) <= 2 and texts[first].size >= 7
-                                      and printed == name.replace(" ", "")), (
-        len(lines), texts[first].size)
-    assert fits_market_name(name) == (len(name) < 120)
+    return lines, "".join(line.text for line in lines).replace(" ", "")
+
+
+@pytest.mark.parametrize("name", MARKET_NAMES, ids=lambda n: f"{len(n)} letters")
+def test_a_market_name_accepted_prints_whole_on_every_poster(name):
+    """A market's name took 200 letters: under the title of every A6 poster it ran to a third
+    line at 7 pt, over the header's edge, and a sticker cut it short ("…, TP. Hồ…"). What
+    ``fits_market_name`` accepts prints whole in at most two lines, at 7 pt or more on A6 and
+    alone at the top of a sticker; what it refuses would not have, on one or the other."""
+    from merchant_onboard.domain.poster.design import fits_market_name
+
+    a6_lines, a6 = _printed(layout_for(make_spec(market_name=name), PosterFormat.A6).texts, name)
+    on_a6 = len(a6_lines) <= 2 and a6_lines[0].size >= 7 and a6 == name.replace(" ", "")
+    sticker = layout_for(make_spec(market_name=name, campaign_title=""), PosterFormat.STICKER)
+    heading = [line.text for line in sticker.texts[:3] if line.size == sticker.texts[0].size]
+    heading = heading[:next((i + 1 for i, t in enumerate(heading) if t.endswith("…")),
+                            len(heading))]
+    on_sticker = len(heading) <= 2 and "".join(heading).replace(" ", "") == name.replace(" ", "")
+    assert fits_market_name(name) == (on_a6 and on_sticker), (on_a6, on_sticker)
+    assert fits_market_name(name) == (len(name) <= 105 and "W" * 70 != name)
+
+
+def test_a_sticker_drops_the_title_rather_than_cut_the_markets_name():
+    """The sticker's heading is the title and the market's name; where both do not fit its two
+    lines, the name alone, whole: it says whose stall it is."""
+    title, name = TITLES[1], MARKET_NAMES[2]
+    texts = layout_for(make_spec(market_name=name, campaign_title=title),
+                       PosterFormat.STICKER).texts
+    heading = "".join(line.text for line in texts[:2] if line.size == texts[0].size)
+    assert heading.replace(" ", "") == name.replace(" ", "") and "…" not in heading
+    short = layout_for(make_spec(market_name="Chợ Vị Thanh", campaign_title="Chợ 4.0"),
+                       PosterFormat.STICKER).texts
+    assert short[0].text == "Chợ 4.0 · Chợ Vị Thanh"

@@ -369,9 +369,9 @@ def test_an_emptied_market_name_is_refused_and_keeps_the_old_one(client, session
 
 def test_a_market_name_too_long_for_the_posters_header_is_refused_under_its_field(
         client, session, market, make_user, auth):
-    """200 letters of name were taken, and under the title of every A6 poster they ran to a
-    third line, over the header's edge. Refused on the settings page and in the API, in
-    Vietnamese, and nothing saved."""
+    """200 letters of name were taken: under the title of every A6 poster they ran to a third
+    line, over the header's edge, and stickers cut them short. Refused on the settings page
+    and the new-market form, in Vietnamese, and nothing saved."""
     from tests.domain.test_poster_layout import MARKET_NAMES
 
     fits, too_long = MARKET_NAMES[2], MARKET_NAMES[3]
@@ -380,7 +380,7 @@ def test_a_market_name_too_long_for_the_posters_header_is_refused_under_its_fiel
     refused = client.post(f"/m/{market.code}/settings", data={"name": too_long})
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
-    assert ("Tên chợ này quá dài để in trên poster A6, khổ nhỏ nhất: hãy viết ngắn hơn."
+    assert ("Tên chợ này quá dài để in trọn trên poster và tem dán: hãy viết ngắn hơn."
             in page and 'aria-describedby="e-name' in page)
     created = client.post("/m/", data={"code": "cho-dai", "name": too_long})
     assert created.status_code == 422

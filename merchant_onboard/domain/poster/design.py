@@ -54,6 +54,8 @@ MIN_MODULE_MM = 1.0
 _SIDE_MARGIN, _HEADER_PAD_X = 12, 10
 _TITLE_SIZE, _TITLE_MIN = 11, 8
 _NAME_SIZE, _NAME_MIN = 9, 7
+#: The largest size of a sticker's heading (the title and the market's name).
+_STICKER_HEADING_SIZE = 6.5
 
 
 def layout_for(spec: PosterSpec, fmt: PosterFormat) -> Layout:
@@ -88,9 +90,27 @@ def fits_title(text: str) -> bool:
 
 
 def fits_market_name(text: str) -> bool:
-    """Whether a market's name fits under the title in A6's header, in its two lines at its
-    smallest size (a longer one ran to a third line, over the header's edge)."""
-    return _fits_header(text, Weight.REGULAR, _NAME_SIZE, _NAME_MIN)
+    """Whether a market's name prints whole wherever a poster prints it: under the title in
+    A6's header, in its two lines at its smallest size (a longer one ran to a third line, over
+    the header's edge), and alone at the top of a sticker, in its two lines (where it was cut
+    short)."""
+    return (_fits_header(text, Weight.REGULAR, _NAME_SIZE, _NAME_MIN)
+            and _fits_sticker_heading(text))
+
+
+def _fits_sticker_heading(text: str) -> bool:
+    width = sticker_slots()[0].w - 2 * _STICKER_MARGIN
+    fitted = fit_text(text, Weight.REGULAR, size=_STICKER_HEADING_SIZE,
+                      min_size=STICKER_MIN_PT, max_lines=2, max_width=width, metrics=_PDF)
+    return len(fitted.lines) <= 2
+
+
+def _sticker_heading(spec: PosterSpec) -> str:
+    """The campaign title and the market's name at the top of a sticker, or the name alone
+    where both would be cut short: the name says whose stall it is, the title only the
+    campaign (a name ``fits_market_name`` accepts prints whole there)."""
+    both = " · ".join(part for part in (spec.campaign_title, spec.market_name) if part)
+    return both if _fits_sticker_heading(both) else spec.market_name
 
 
 def _fits_header(text: str, weight: Weight, size: float, min_size: float) -> bool:
@@ -225,10 +245,10 @@ def _sticker_items(spec: PosterSpec, width: float, text_scale: float,
     t = text_scale
     labels = spec.labels
     matrix = qr_matrix(spec.payload, error_correction=level)
-    heading = " · ".join(part for part in (spec.campaign_title, spec.market_name) if part)
     return [
         Gap(_STICKER_MARGIN),
-        Text(heading, Weight.REGULAR, pt(6.5), pt(6), MUTED, max_lines=2, ellipsis=True),
+        Text(_sticker_heading(spec), Weight.REGULAR, pt(_STICKER_HEADING_SIZE), pt(6), MUTED,
+             max_lines=2, ellipsis=True),
         Gap(3 * t),
         Text(spec.shop_name, Weight.BOLD, pt(12), pt(8), INK, max_lines=2, leading=1.15,
              ellipsis=True),
