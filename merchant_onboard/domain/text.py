@@ -195,11 +195,17 @@ name_key = zone_key
 
 def zone_spelling(zone: str) -> str:
     """The one spelling of a zone that ``zone_key`` orders: "Khu A – Tạp Hoà" is
-    "khu a - tạp hoà"."""
+    "khu a - tạp hoà", and "Dãy 02" is "dãy 2" (a census's zeros, a volunteer's none: one row,
+    as ``code_key`` reads stall codes)."""
     decomposed = unicodedata.normalize("NFD", nfc(zone).casefold())
     placed = _TONE_ON_EITHER.sub(_tone_on_second, decomposed)
     dashed = _DASH.sub(" - ", placed)
-    return unicodedata.normalize("NFC", " ".join(dashed.split()))
+    unpadded = _LEADING_ZEROS.sub("", dashed)
+    return unicodedata.normalize("NFC", " ".join(unpadded.split()))
+
+
+#: The zeros a number starts with, its last digit aside ("007" is "7", "00" is "0").
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
 
 def vietnamese_order(spelled: str) -> str:

@@ -1,12 +1,14 @@
-"""Stall.zone_key sorts zones in Vietnamese alphabetical order.
+"""Stall.zone_key sorts zones in Vietnamese alphabetical order; "Dãy 02" is "Dãy 2".
 
 The key was the zone's one spelling ("khu đông"), which SQLite and PostgreSQL's "C" collation
 order code point by code point: "Khu Đông", "Ăn uống" and "Đầu chợ" came after "Khu Z", and
 "Dãy 10" before "Dãy 2", in the stall list, the poster batch and the exports. The key is now
 ``domain.text.vietnamese_order`` of that spelling: the letters (Ă, Â after A, Đ after D…, a
 number by its value), the tones, then the spelling itself, so it still tells zones apart as
-before. It is longer, hence the wider column. A stall without a zone, keyed "" and so listed
-first, is keyed after every zone (U+10FFFF), so a list read zone by zone ends with them.
+before, but for a number's leading zeros: "Dãy 02" (a census sheet's) and "Dãy 2" (a
+volunteer's) are one row of the market, as stall codes "D02-1" and "D2-1" are one stall. The
+key is longer, hence the wider column. A stall without a zone, keyed "" and so listed first, is
+keyed after every zone (U+10FFFF), so a list read zone by zone ends with them.
 
 Revision ID: d8e2a5c7b3f1
 Revises: b7c3f1a9d254
@@ -34,6 +36,13 @@ _OWN_LETTERS = {
 }
 _TONE_ORDER = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
 _NO_ZONE = "\U0010ffff"
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+_NUMBER = re.compile(r"[0-9]+")
+
+
+def _key(spelled: str) -> str:
+    """The key of a zone whose key was ``spelled``: its spelling now, in Vietnamese order."""
+    return _vietnamese_order(_LEADING_ZEROS.sub("", spelled))
 
 
 def _vietnamese_order(spelled: str) -> str:
@@ -52,9 +61,14 @@ def _vietnamese_order(spelled: str) -> str:
     return f"{''.join(letters)}{_PART}{''.join(tones)}{_PART}{spelled}"
 
 
-def _spelling(key: str) -> str:
-    """The spelling a key ends with: what the key was before this revision."""
-    return "" if key == _NO_ZONE else key.split(_PART, 2)[2]
+def _spelling(key: str, zone: str) -> str:
+    """What the key of ``zone`` was before this revision: the spelling the key ends with, its
+    numbers as the zone writes them (only their leading zeros were set aside, so the zone's
+    numbers are the spelling's, one for one and in order)."""
+    if key == _NO_ZONE:
+        return ""
+    numbers = iter(_NUMBER.findall(zone))
+    return _NUMBER.sub(lambda _number: next(numbers), key.split(_PART, 2)[2])
 
 
 def _key_type(length: int) -> sa.types.TypeEngine:
@@ -64,9 +78,9 @@ def _key_type(length: int) -> sa.types.TypeEngine:
 
 def _rekey(rule) -> None:
     connection = op.get_bind()
-    stall = sa.table('stall', sa.column('id'), sa.column('zone_key'))
-    keys = [{"row_id": row.id, "key": rule(row.zone_key)}
-            for row in connection.execute(sa.select(stall.c.id, stall.c.zone_key))]
+    stall = sa.table('stall', sa.column('id'), sa.column('zone'), sa.column('zone_key'))
+    keys = [{"row_id": row.id, "key": rule(row.zone_key, row.zone or "")}
+            for row in connection.execute(sa.select(stall.c.id, stall.c.zone, stall.c.zone_key))]
     if keys:
         connection.execute(stall.update().where(stall.c.id == sa.bindparam("row_id"))
                            .values(zone_key=sa.bindparam("key")), keys)
@@ -76,7 +90,7 @@ def upgrade() -> None:
     with op.batch_alter_table('stall', schema=None) as batch_op:
         batch_op.alter_column('zone_key', existing_type=_key_type(192), type_=_key_type(1024),
                               existing_nullable=False)
-    _rekey(_vietnamese_order)
+    _rekey(lambda key, _zone: _key(key))
 
 
 def downgrade() -> None:

@@ -34,8 +34,9 @@
 
   // A zone as the server spells it to compare zones (domain.text.zone_spelling): case and
   // Unicode form aside, "Khu Chợ Cá" and "khu chợ cá" are one zone; accents count, but not
-  // which vowel of an open "oa", "oe", "uy" carries the tone ("Tạp hoá" is "Tạp hóa") nor which
-  // dash separates parts. The order of zones is the server's: the phone keeps its lists'.
+  // which vowel of an open "oa", "oe", "uy" carries the tone ("Tạp hoá" is "Tạp hóa"), which
+  // dash separates parts, nor a number's leading zeros ("Dãy 02" is "Dãy 2"). The order of
+  // zones is the server's: the phone keeps its lists'.
   var TONES = "\u0300\u0301\u0303\u0309\u0323";
   var TONE_ON_EITHER = new RegExp("(?=o[" + TONES + "]?[ae]|u[" + TONES + "]?y)([ou])([" + TONES +
     "]?)([aey])([" + TONES + "]?)(?![\\p{L}\\p{N}_\\u0300-\\u036f])", "gu");
@@ -45,6 +46,7 @@
         return toneOne && toneTwo ? all : first + second + (toneOne || toneTwo);
       })
       .replace(/\s*[-\u2010-\u2015\u2212]\s*/g, " - ")
+      .replace(/(?<![0-9])0+(?=[0-9])/g, "")
       .split(/\s+/).filter(Boolean).join(" ").normalize("NFC");
   }
 

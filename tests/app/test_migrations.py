@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 import merchant_onboard.models  # noqa: F401  (registers the tables)
 from merchant_onboard.db import make_engine
-from merchant_onboard.domain.text import zone_key, zone_spelling
+from merchant_onboard.domain.text import zone_key
 from merchant_onboard.migrate import downgrade, upgrade
 
 
@@ -171,13 +171,15 @@ def test_zones_typed_several_ways_get_one_key_from_the_upgrade(empty_database):
 
 
 def test_zone_keys_stored_before_get_the_vietnamese_order_and_give_it_back(empty_database):
-    """Keys stored as the zone's spelling sorted "Khu Đông" after "Khu Z": the upgrade makes
-    each the key the app makes of its zone, and the downgrade gives the spellings back."""
+    """Keys stored as the zone's spelling sorted "Khu Đông" after "Khu Z" and kept "Dãy 02"
+    apart from "Dãy 2": the upgrade makes each the key the app makes of its zone, and the
+    downgrade gives the spellings back, zeros and all."""
     from merchant_onboard.domain.text import zone_key
 
     engine = make_engine(empty_database)
     upgrade(engine, "b7c3f1a9d254")
-    zones = ["Khu Z", "Khu Đông", "", "Dãy 10", "Dãy 2", "Khu A"]
+    zones = ["Khu Z", "Khu Đông", "", "Dãy 10", "Dãy 2", "Khu A", "Dãy 02"]
+    stored = _revision("f3a9c1d7e2b6_stall_zone_key")._zone_key  # the keys of b7c3f1a9d254
     with engine.begin() as conn:
         conn.execute(MARKET_1)
         for stall_id, zone in enumerate(zones, start=1):
@@ -189,18 +191,19 @@ def test_zone_keys_stored_before_get_the_vietnamese_order_and_give_it_back(empty
                 " :key, '', '', '', '', '', '', false, 'census', '2026-12-01', false, :public,"
                 " '2026-12-01', '2026-12-01', 1)"),
                 {"id": stall_id, "code": f"A-{stall_id}", "zone": zone,
-                 "key": zone_spelling(zone), "public": f"P{stall_id}"})
+                 "key": stored(zone), "public": f"P{stall_id}"})
     upgrade(engine, "d8e2a5c7b3f1")
     with engine.connect() as conn:
         keys = conn.execute(sa.text("SELECT zone_key FROM stall ORDER BY id")).scalars().all()
-        listed = conn.execute(sa.text("SELECT zone FROM stall ORDER BY zone_key")).scalars().all()
-    assert keys == [zone_key(zone) for zone in zones]
-    assert listed == ["Dãy 2", "Dãy 10", "Khu A", "Khu Đông", "Khu Z", ""]
+        listed = conn.execute(sa.text("SELECT zone FROM stall ORDER BY zone_key, id")).scalars()
+        listed = listed.all()
+    assert keys == [zone_key(zone) for zone in zones] and keys[4] == keys[6]
+    assert listed == ["Dãy 2", "Dãy 02", "Dãy 10", "Khu A", "Khu Đông", "Khu Z", ""]
     downgrade(engine, "b7c3f1a9d254")
     with engine.connect() as conn:
         keys = conn.execute(sa.text("SELECT zone_key FROM stall ORDER BY id")).scalars().all()
     engine.dispose()
-    assert keys == [zone_spelling(zone) for zone in zones]
+    assert keys == [stored(zone) for zone in zones] and keys[6] == "dãy 02"
 
 
 def test_milestone_dates_kept_from_before_a_restart_are_dated_again_by_the_upgrade(
@@ -298,8 +301,9 @@ def test_the_upgrades_vietnamese_order_is_the_apps(zone):
     keys every zone as the app keys it, so lists sort and filter alike before and after.
     (A zone holds no control character: ``clean_text`` refuses them.)"""
     revision = _revision("d8e2a5c7b3f1_zone_key_vietnamese_order")
-    assert revision._vietnamese_order(zone_spelling(zone)) == zone_key(zone)
-    assert revision._spelling(zone_key(zone)) == zone_spelling(zone)
+    stored = _revision("f3a9c1d7e2b6_stall_zone_key")._zone_key(zone)  # the key before it
+    assert revision._key(stored) == zone_key(zone)
+    assert revision._spelling(zone_key(zone), zone) == stored
 
 
 def _revision(name: str):

@@ -537,7 +537,8 @@ def test_the_zone_filter_without_a_signal_finds_the_zone_however_it_is_spelled(
     phone's own search compared zones letter for letter and lost them."""
     volunteer, market, _stall = field
     for code, zone, n in (("C-1", "Khu Chợ Cá", 1), ("C-2", "khu chợ cá", 2),
-                          ("T-1", "Khu A – Tạp hoá", 3), ("T-2", "KHU A-TẠP HÓA", 4)):
+                          ("T-1", "Khu A – Tạp hoá", 3), ("T-2", "KHU A-TẠP HÓA", 4),
+                          ("D-1", "Dãy 02", 5), ("D-2", "dãy 2", 6)):
         seed.stall(market, volunteer, stall_code=code, zone=zone, shop_name=f"Sạp {code}",
                    owner_phone=f"0912 000 90{n}", account_number=f"001101234590{n}")
     page = phone_page
@@ -545,15 +546,19 @@ def test_the_zone_filter_without_a_signal_finds_the_zone_however_it_is_spelled(
     _go_online_ready(page, f"/m/{market.code}/")
     page.context.set_offline(True)
     rows = page.locator("#stall-list li")
-    # The tone of "hoá" on either vowel ("hóa"), any dash: one zone, as the server's zone_key
-    # has it.
+    # The tone of "hoá" on either vowel ("hóa"), any dash, a number's leading zeros: one zone,
+    # as the server's zone_key has it.
     options = page.locator("select[name=zone] option")
-    for pattern in ("chợ cá", "tạp"):
+    for pattern, codes in (("chợ cá", ("C-1", "C-2")), ("tạp", ("T-1", "T-2")),
+                           ("dãy", ("D-1", "D-2"))):
         zone = options.filter(has_text=re.compile(pattern, re.IGNORECASE))
         expect(zone).to_have_count(1)  # each zone offered once
         value = zone.get_attribute("value")
         page.locator("select[name=zone]").select_option(value=value)
         page.get_by_role("button", name="Tìm").click()
+        # This zone's two stalls, not the two the search before found.
+        for code in codes:
+            expect(rows.filter(has_text=f"Sạp {code}")).to_have_count(1)
         expect(page.locator(".count")).to_contain_text("Tìm thấy: 2.")
         expect(rows).to_have_count(2)
 
