@@ -72,6 +72,10 @@ def test_stall_poster_download_scans_to_the_stored_payload(client, auth, session
         assert response.mimetype == "application/pdf"
         texts = decode_pages(data)[0]
     assert texts == [payload_of(session, stall)]
+    # Named for the stall and the format, the format once ("poster-A-1-png.png" before).
+    assert response.headers["Content-Disposition"] == 'attachment; filename="{}"'.format(
+        {"png": f"poster-{stall.stall_code}.png"}.get(
+            fmt, f"poster-{stall.stall_code}-{fmt}.pdf"))
     # Downloading is not printing: nothing is recorded until the volunteer says so.
     assert session.exec(select(Poster)).all() == []
 

@@ -36,7 +36,9 @@ def verify_base() -> str:
 
 
 def poster_filename(name: str, fmt: PosterFormat) -> str:
-    return f"poster-{name}-{fmt.value}.{fmt.extension}"
+    """"poster-A-12-a6.pdf"; a format that is its file's kind once: "poster-A-12.png"."""
+    kind = "" if fmt.value == fmt.extension else f"-{fmt.value}"
+    return f"poster-{name}{kind}.{fmt.extension}"
 
 
 @bp.get("/stalls/<int:stall_id>/poster")
