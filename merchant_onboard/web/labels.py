@@ -7,6 +7,7 @@ import functools
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 STATUS_LABELS = {
     "census": _l("Chưa đăng ký"),
@@ -62,24 +63,25 @@ QR_KIND_LABELS = {
 }
 
 #: What the audit log names each action the services write, grouped as its filter lists them
-#: (tests/web/test_team.py checks that every action written has a name here).
+#: (tests/web/test_team.py checks that every action written has a name here). In a context of
+#: their own: English names a done action ("Created login") where a button says what it does.
 AUDIT_ACTION_LABELS = {
-    "user.create": _l("Tạo tài khoản"),
-    "user.lock": _l("Khoá tài khoản"),
-    "user.unlock": _l("Mở khoá tài khoản"),
-    "user.update": _l("Sửa tài khoản"),
-    "membership.add": _l("Thêm vào chợ"),
-    "membership.remove": _l("Đưa ra khỏi chợ"),
-    "password.change": _l("Đổi mật khẩu"),
-    "password.reset": _l("Đặt lại mật khẩu"),
-    "sessions.end": _l("Đăng xuất mọi nơi"),
-    "market.create": _l("Tạo chợ"),
-    "market.update": _l("Đổi cài đặt chợ"),
-    "census.import": _l("Nhập danh sách gian hàng"),
-    "export.stalls": _l("Xuất danh sách gian hàng"),
-    "export.rollup": _l("Xuất bảng tổng hợp"),
-    "poster.download": _l("Tải poster một gian hàng"),
-    "poster.batch_download": _l("Tải poster hàng loạt"),
+    "user.create": lazy_pgettext("audit", "Tạo tài khoản"),
+    "user.lock": lazy_pgettext("audit", "Khoá tài khoản"),
+    "user.unlock": lazy_pgettext("audit", "Mở khoá tài khoản"),
+    "user.update": lazy_pgettext("audit", "Sửa tài khoản"),
+    "membership.add": lazy_pgettext("audit", "Thêm vào chợ"),
+    "membership.remove": lazy_pgettext("audit", "Đưa ra khỏi chợ"),
+    "password.change": lazy_pgettext("audit", "Đổi mật khẩu"),
+    "password.reset": lazy_pgettext("audit", "Đặt lại mật khẩu"),
+    "sessions.end": lazy_pgettext("audit", "Đăng xuất mọi nơi"),
+    "market.create": lazy_pgettext("audit", "Tạo chợ"),
+    "market.update": lazy_pgettext("audit", "Đổi cài đặt chợ"),
+    "census.import": lazy_pgettext("audit", "Nhập danh sách gian hàng"),
+    "export.stalls": lazy_pgettext("audit", "Xuất danh sách gian hàng"),
+    "export.rollup": lazy_pgettext("audit", "Xuất bảng tổng hợp"),
+    "poster.download": lazy_pgettext("audit", "Tải poster một gian hàng"),
+    "poster.batch_download": lazy_pgettext("audit", "Tải poster hàng loạt"),
 }
 
 #: The audit filter's groups, by the first part of an action's name.

@@ -19,7 +19,8 @@ TRANSLATIONS = ROOT / "merchant_onboard" / "translations"
 ENGLISH_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 ENGLISH_MO = ENGLISH_PO.with_suffix(".mo")
 #: The same keywords as the README's ``pybabel extract -k …`` command.
-KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["lazy_gettext", "_l", "N_"])}
+KEYWORDS = {**DEFAULT_KEYWORDS,
+            **parse_keywords(["lazy_gettext", "_l", "N_", "lazy_pgettext:1c,2"])}
 #: A Python %-format conversion: ``%(name)s``, ``%d``, ``%%``.
 PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
 

@@ -202,6 +202,23 @@ def test_switching_language_on_a_forms_answer_goes_back_to_the_forms_page(manage
     assert manager_client.get(switch, follow_redirects=True).status_code == 200
 
 
+def test_the_english_audit_log_names_done_actions_and_the_buttons_what_they_do(
+        manager_client, client, auth, make_user, market):
+    """The audit log read "Create account" beside "Changed market settings": its names now
+    say what was done, while the team page's buttons keep saying what they do."""
+    manager_client.post(f"/m/{market.code}/team", data={
+        "display_name": "Lan", "username": "lan.nguyen", "password": "mat-khau-dai-1"})
+    team = manager_client.get(f"/m/{market.code}/team?lang=en").get_data(as_text=True)
+    assert "Create account" in team and "Add to market" in team
+    auth.logout()
+    make_user("root", role="admin")
+    auth.login("root")
+    log = client.get("/admin/audit?lang=en").get_data(as_text=True)
+    assert "<td>Created login</td>" in log and "Create account" not in log
+    assert client.get("/admin/audit?lang=vi").get_data(as_text=True).count(
+        "<td>Tạo tài khoản</td>") >= 1
+
+
 def test_adding_someone_already_in_the_market_says_so(manager_client, make_user, market,
                                                       session):
     """Manager review item 9: it said "Đã thêm … vào chợ." though nothing changed."""
