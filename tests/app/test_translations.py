@@ -27,21 +27,28 @@ PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]
 
 @pytest.fixture(scope="module")
 def extracted() -> dict[str, set[str]]:
-    """msgid → files it appears in, extracted from the working tree as ``pybabel extract`` does."""
+    """msgid → files it appears in, extracted from the working tree as ``pybabel extract`` does
+    (``key``: a message with a context is its own)."""
     with (TRANSLATIONS / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found: dict[str, set[str]] = {}
-    for filename, _line, message, _comments, _context in extract_from_dir(
+    for filename, _line, message, _comments, context in extract_from_dir(
             ROOT, method_map, options_map, keywords=KEYWORDS):
         for msgid in message if isinstance(message, tuple) else (message,):
             if msgid:
-                found.setdefault(msgid, set()).add(filename)
+                found.setdefault(key(context, msgid), set()).add(filename)
     return found
+
+
+def key(context: str | None, msgid: str) -> str:
+    """A message as gettext keys it: "audit\x04Tạo tài khoản" is not the button's "Tạo tài
+    khoản"."""
+    return msgid if context is None else f"{context}\x04{msgid}"
 
 
 def translations(catalog) -> dict[str, tuple[str, ...]]:
     """msgid → its translations: one, or one per plural form (``ngettext`` messages list both
-    their singular and plural msgid)."""
+    their singular and plural msgid); ``key`` of a message with a context."""
     out: dict[str, tuple[str, ...]] = {}
     for message in catalog:
         if not message.id or message.fuzzy:
@@ -50,7 +57,7 @@ def translations(catalog) -> dict[str, tuple[str, ...]]:
         strings = message.string if isinstance(message.string, list | tuple) else (
             message.string,)
         for msgid in ids:
-            out[msgid] = tuple(strings)
+            out[key(message.context, msgid)] = tuple(strings)
     return out
 
 
