@@ -208,8 +208,11 @@ def market_zones_column() -> sa.ScalarSelect[Any]:
 
 def zones_from(found: list[str] | None) -> list[str]:
     """The zones a ``market_zones_column`` holds (None when the market has no stall), in the
-    order lists show them (``zone_key``, then as spelled), whatever the database's collation."""
-    return sorted((zone for zone in found or () if zone), key=lambda zone: (zone_key(zone), zone))
+    order lists show them (``zone_key``), whatever the database's collation; a zone's
+    spellings with those in capitals last, as a filter offers its first spelling
+    (``one_spelling_each``)."""
+    return sorted((zone for zone in found or () if zone),
+                  key=lambda zone: (zone_key(zone), zone.isupper(), zone))
 
 
 class _DistinctArray(sa.sql.functions.FunctionElement[Any]):

@@ -161,3 +161,12 @@ def test_markets_and_people_are_listed_in_vietnamese_alphabetical_order(
     assert [(user.role, user.display_name) for user, _ in users.all_logins(session)] == [
         ("admin", "Ba"), ("admin", "Root"), *(("volunteer", name) for name in (
             "Anh", "Ân", "Dương Đức", "Đặng Dung", "Zũng"))]
+
+
+def test_a_zone_is_offered_in_its_usual_spelling_not_one_typed_in_capitals():
+    """One stall's zone edited to "KHU ĐÔNG" renamed the filter's choice for all three stalls
+    of "Khu Đông": the first spelling by code point was the capitals."""
+    from merchant_onboard.domain.text import one_spelling_each
+
+    found = ["khu đông", "KHU ĐÔNG", "Khu Đông", "Khu A", "KHU B"]
+    assert one_spelling_each(stall_lookup.zones_from(found)) == ["Khu A", "KHU B", "Khu Đông"]
