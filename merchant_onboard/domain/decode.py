@@ -144,12 +144,12 @@ def _distinct(found: list[_Found]) -> list[_Found]:
 
 def _unreadable() -> ValidationError:
     return ValidationError(
-        N_("Không đọc được tệp: hãy gửi ảnh (PNG, JPEG) hoặc tệp PDF"), field="file"
+        N_("Không đọc được tệp: hãy gửi ảnh (PNG, JPEG) hoặc tệp PDF."), field="file"
     )
 
 
 def _unreadable_pdf() -> ValidationError:
-    return ValidationError(N_("Không đọc được tệp PDF (hỏng hoặc có mật khẩu)"), field="file")
+    return ValidationError(N_("Không đọc được tệp PDF (hỏng hoặc có mật khẩu)."), field="file")
 
 
 def _too_large() -> ValidationError:

@@ -124,7 +124,7 @@ def test_a_pdf_whose_page_tree_names_a_page_that_cannot_be_loaded_is_unreadable(
         kids, count, max_pages):
     error = outcome(lambda: decode_bytes(pdf_with_page_tree(kids, count), max_pages=max_pages))
     assert isinstance(error, ValidationError) and error.field == "file"
-    assert error.message == "Không đọc được tệp PDF (hỏng hoặc có mật khẩu)"
+    assert error.message == "Không đọc được tệp PDF (hỏng hoặc có mật khẩu)."
 
 
 def test_a_page_with_huge_declared_dimensions_renders_within_the_pixel_budget():
