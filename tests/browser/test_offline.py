@@ -49,9 +49,14 @@ def _app_ready(page, root: str = "") -> None:
     (``root``: the path prefix the app is served under).
 
     Polled from here: the app's CSP forbids the eval that ``wait_for_function`` uses.
+
+    A page opened while the worker was still installing (a second tab right after the log-in
+    that registered it) was once left uncontrolled for good on a loaded machine, everything
+    else ready: it is loaded once more, as the phone's next page would be, and then must be
+    controlled like any other.
     """
     state = None
-    for _ in range(100):
+    for attempt in range(150):
         state = page.evaluate("""async (outbox) => {
             const cache = await caches.open("mo-pages");
             return [navigator.serviceWorker.controller !== null,
@@ -60,6 +65,8 @@ def _app_ready(page, root: str = "") -> None:
         }""", root + "/outbox")
         if all(state):
             return
+        if attempt == 50 and state[1:] == [True, True, True]:
+            page.reload()
         page.wait_for_timeout(100)
     raise AssertionError(f"the service worker never took over {page.url}: controlling, phone "
                          f"claimed, page kept, outbox kept = {state}")
