@@ -77,13 +77,20 @@ def _key_type(length: int) -> sa.types.TypeEngine:
 
 
 def _rekey(rule) -> None:
+    """Each market's zones keyed by ``rule(key, zone)``: one UPDATE per market and zone as
+    spelled, along the index on (market, zone key), not one per stall (a million stalls of a
+    province's load test would be a million statements and their rows held in memory)."""
     connection = op.get_bind()
-    stall = sa.table('stall', sa.column('id'), sa.column('zone'), sa.column('zone_key'))
-    keys = [{"row_id": row.id, "key": rule(row.zone_key, row.zone or "")}
-            for row in connection.execute(sa.select(stall.c.id, stall.c.zone, stall.c.zone_key))]
-    if keys:
-        connection.execute(stall.update().where(stall.c.id == sa.bindparam("row_id"))
-                           .values(zone_key=sa.bindparam("key")), keys)
+    stall = sa.table('stall', sa.column('market_id'), sa.column('zone'), sa.column('zone_key'))
+    zones = [{"market": row.market_id, "old": row.zone_key, "spelled": row.zone,
+              "key": rule(row.zone_key, row.zone or "")}
+             for row in connection.execute(sa.select(stall.c.market_id, stall.c.zone_key,
+                                                     stall.c.zone).distinct())]
+    if zones:
+        connection.execute(stall.update().where(stall.c.market_id == sa.bindparam("market"),
+                                                stall.c.zone_key == sa.bindparam("old"),
+                                                stall.c.zone == sa.bindparam("spelled"))
+                           .values(zone_key=sa.bindparam("key")), zones)
 
 
 def upgrade() -> None:
