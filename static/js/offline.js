@@ -515,11 +515,31 @@
       // A scan's answer shows what was typed with the bank and account read, and becomes
       // the draft; until it comes (a signal lost on the way) the draft stays.
       if (scan) return;
+      // The form of an item on the phone (``MOOutbox.requeue``): the item is brought up to
+      // date before the form goes (a page left for the next one may not finish a write), and
+      // the form then goes as below. scan.js sends a form with a photo itself, from the page.
+      if (input && input.value && !form.dataset.requeued) {
+        var sending = event.defaultPrevented;
+        var fields = formFields(form, submitter).fields;
+        var requeued = MOOutbox.withClientId(user, input.value).then(function (item) {
+          return item && photosOf(form).then(function (photos) {
+            return MOOutbox.requeue(item, fields, photos);
+          });
+        }).catch(function () {});
+        if (!sending) {
+          event.preventDefault();
+          requeued.then(function () {
+            form.dataset.requeued = "1";
+            if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+          });
+          return;
+        }
+      }
+      delete form.dataset.requeued;
       // Sent as plain HTML from here: the page that answers shows what was sent.
       localStorage.removeItem(key);
       // If the signal drops on the way, the service worker keeps the write in the outbox.
       if (input && input.value) MOOutbox.markUsed(input.value, user);
-      if (form.dataset.replaces) MOOutbox.remove(Number(form.dataset.replaces));
     });
   }
 

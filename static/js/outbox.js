@@ -148,6 +148,27 @@
 
     get: function (id) { return db().then(function (d) { return d.get("outbox", id); }); },
 
+    // A form sent with a signal whose client id is one of the user's items (a refused one
+    // fixed, or the server's answer to it asking for a confirmation): the item takes what the
+    // form now holds and waits again, its photos kept if the form has none. It leaves the
+    // phone only when the server acknowledges it (``drain``; a write already taken is
+    // answered as taken), never because the form went: an answer the volunteer walked away
+    // from would have lost it.
+    requeue: function (item, fields, files) {
+      item.fields = fields;
+      if (files && files.length) item.files = files;
+      item.status = "pending";
+      item.error = null;
+      return db().then(function (d) { return d.put("outbox", item); }).then(changed);
+    },
+
+    // The user's item sent with ``clientId``, or null.
+    withClientId: function (user, clientId) {
+      return api.list(user).then(function (items) {
+        return items.find(function (item) { return item.clientId === clientId; }) || null;
+      });
+    },
+
     list: function (user) {
       return db().then(function (d) { return d.getAllFromIndex("outbox", "user", user); })
         .then(function (items) { return items.sort(function (a, b) { return a.id - b.id; }); });

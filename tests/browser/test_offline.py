@@ -341,6 +341,52 @@ def test_a_rejected_item_stays_listed_with_the_servers_message_until_fixed(
                              ("E-6", "Bún bò Cô Hai")]
 
 
+def test_a_fixed_item_the_server_refuses_again_stays_on_the_phone(
+        field, seed, phone_page, login, live_server, screenshot):
+    """A refused registration opened with "Mở và sửa" left the phone the moment its form was
+    sent. The server asked to confirm a phone another stall has; the volunteer walked on, and
+    the stall was nowhere: not on the server, not in the pending list, not in a draft. It now
+    stays on the phone until the server takes it, and is registered once."""
+    volunteer, market, _stall = field  # A-1's owner has 0912 000 111
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+    page.context.set_offline(True)
+    _register_offline(page, market.code, "E-5", "Bún bò Cô Hai")
+    seed.stall(market, volunteer, stall_code="E-5", shop_name="Quầy của người khác",
+               owner_phone="0912 000 555", account_number="0011012345555")
+    page.context.set_offline(False)
+    expect(page.locator("#outbox-list .outbox-item.rejected")).to_have_count(1)
+
+    page.get_by_role("link", name="Mở và sửa").click()
+    page.get_by_label("Mã gian hàng").fill("E-6")
+    page.get_by_label("Số điện thoại").fill("0912 000 111")
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.get_by_label("Đúng, cùng một chủ hộ")).to_be_visible()
+    # The volunteer walks on without confirming.
+    _go_online_ready(page, f"/m/{market.code}/")
+    page.goto("/outbox")
+    item = page.locator("#outbox-list .outbox-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("E-6")
+    expect(item.locator(".outbox-error")).to_contain_text("Số điện thoại này đã dùng")
+    screenshot(page, "offline-refused-again")
+
+    # Opened again and confirmed: registered once, and off the phone.
+    page.get_by_role("link", name="Mở và sửa").click()
+    expect(page.get_by_label("Mã gian hàng")).to_have_value("E-6")
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    page.get_by_label("Đúng, cùng một chủ hộ").check()
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã đăng ký gian hàng E-6.")
+    page.goto("/outbox")
+    expect(page.locator("#outbox-list .outbox-item")).to_have_count(0)
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    with Session(get_engine(live_server.app)) as session:
+        codes = session.exec(select(Stall.stall_code).where(Stall.market_id == market.id)).all()
+    assert sorted(codes) == ["A-1", "E-5", "E-6"]
+
+
 def test_a_typed_form_comes_back_after_a_reload_until_discarded(field, phone_page, login):
     volunteer, market, _stall = field
     page = phone_page
