@@ -399,6 +399,21 @@
       }
       notice(form, strings.fixing + (item.error ? " " + (strings[item.error] || item.error) : ""), "alert outbox-fixing");
       form.dataset.replaces = item.id;
+      // Refused for a phone another stall has: the box the server's page has, here too, so
+      // that the volunteer confirms without a signal.
+      if (item.confirm && !form.querySelector("input[name=confirm_phone]")) {
+        var confirm = document.createElement("div");
+        confirm.className = "warning outbox-confirm";
+        var label = document.createElement("label");
+        var box = document.createElement("input");
+        box.type = "checkbox";
+        box.name = "confirm_phone";
+        box.value = "on";
+        label.append(box, " " + strings.confirm_phone);
+        confirm.appendChild(label);
+        var phone = form.querySelector("[name=owner_phone]");
+        (phone ? phone.closest(".field") : form.firstElementChild).after(confirm);
+      }
     }
 
     // The form of a stall whose registration waits to be sent (a copy kept while there was a

@@ -71,6 +71,7 @@
   // account, a revoked poster, a payment code nobody can vouch for: templates/_recheck.html
   // marks them data-warning). Sent from the outbox, the volunteer may be three stalls further
   // on, so it stays on the list as a warning until seen.
+  var CONFIRM_PHONE = /<input[^>]*\sname="confirm_phone"/;
   var WARNING = /<div class="recheck-result[^"]*"[^>]*\sdata-warning[\s>][^>]*>\s*<strong>([\s\S]*?)<\/strong>/;
 
   var api = {
@@ -284,6 +285,7 @@
                   return db().then(function (d) { return d.delete("outbox", item.id); });
                 }
                 item.error = outcome.message;
+                item.confirm = !!outcome.confirm;
                 item.status = outcome.kind === "rejected" ? "rejected" : "pending";
                 item.tried = new Date().toISOString();
                 if (outcome.kind === "rejected") result.rejected += 1;
@@ -330,7 +332,10 @@
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
         return response.text().then(function (html) {
           return { kind: "rejected", status: response.status,
-                   message: rejectionMessages(html) || ("HTTP " + response.status) };
+                   message: rejectionMessages(html) || ("HTTP " + response.status),
+                   // The server asks to confirm a phone another stall has: the form opened
+                   // to fix the item offers the same box (offline.js fixItem).
+                   confirm: CONFIRM_PHONE.test(html) };
         });
       }
       return { kind: "server", message: "HTTP " + response.status };

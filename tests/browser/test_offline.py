@@ -77,8 +77,11 @@ def _go_online_ready(page, path: str, root: str = "") -> None:
     _app_ready(page, root)
 
 
-def _register_offline(page, market_code: str, code: str, shop: str, root: str = "") -> None:
-    page.goto(f"{root}/m/{market_code}/stalls/new")
+def _register_offline(page, market_code: str, code: str, shop: str, root: str = "",
+                      reload: bool = True) -> None:
+    """The new-stall form filled and saved (``reload``: opened afresh first)."""
+    if reload:
+        page.goto(f"{root}/m/{market_code}/stalls/new")
     page.get_by_label("Mã gian hàng").fill(code)
     page.get_by_label("Tên gian hàng").fill(shop)
     page.get_by_label("Họ tên chủ hộ").fill("Trần Văn " + code.replace("-", ""))
@@ -385,6 +388,37 @@ def test_a_fixed_item_the_server_refuses_again_stays_on_the_phone(
     with Session(get_engine(live_server.app)) as session:
         codes = session.exec(select(Stall.stall_code).where(Stall.market_id == market.id)).all()
     assert sorted(codes) == ["A-1", "E-5", "E-6"]
+
+
+def test_a_phone_another_stall_has_is_confirmed_without_a_signal(
+        field, phone_page, login, live_server, screenshot):
+    """A registration saved offline with a phone another stall has came back refused, asking
+    to confirm it is the same owner; the form opened to fix it had no way to say so: only a
+    signal and the server's page did. It now has the server's box."""
+    volunteer, market, _stall = field  # A-1's owner has 0912 000 111
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+    page.context.set_offline(True)
+    page.goto(f"/m/{market.code}/stalls/new")
+    page.get_by_label("Số điện thoại").fill("0912 000 111")
+    _register_offline(page, market.code, "E-7", "Chè Cô Bảy", reload=False)
+    page.context.set_offline(False)
+    item = page.locator("#outbox-list .outbox-item.rejected")
+    expect(item.locator(".outbox-error")).to_contain_text("Số điện thoại này đã dùng")
+
+    page.context.set_offline(True)
+    item.get_by_role("link", name="Mở và sửa").click()
+    page.get_by_label("Đúng, cùng một chủ hộ").check()
+    screenshot(page, "offline-confirm-phone")
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+    page.context.set_offline(False)
+    expect(page.locator("#outbox-list .outbox-item")).to_have_count(0)
+    with Session(get_engine(live_server.app)) as session:
+        phones = session.exec(select(Stall.stall_code, Stall.owner_phone)
+                              .where(Stall.market_id == market.id)).all()
+    assert sorted(phones) == [("A-1", "0912000111"), ("E-7", "0912000111")]
 
 
 def test_a_typed_form_comes_back_after_a_reload_until_discarded(field, phone_page, login):

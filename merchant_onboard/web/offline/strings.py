@@ -37,6 +37,7 @@ OFFLINE_STRINGS = {
     "registration_waiting": _l("Đăng ký của gian hàng này đã lưu trên máy và đang chờ gửi: máy "
                                "tự gửi khi có mạng, không cần đăng ký lại."),
     "see_waiting": _l("Xem mục chờ gửi"),
+    "confirm_phone": _l("Đúng, cùng một chủ hộ"),
     "stall_waiting": _l("Gian hàng này có {n} mục đã lưu trên máy, đang chờ gửi: máy tự gửi "
                         "khi có mạng, không cần ghi lại."),
     "draft_restored": _l("Đã khôi phục nội dung đang nhập dở."),
