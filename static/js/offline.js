@@ -220,6 +220,7 @@
         var text = describe(item, labels, byId);
         var row = document.createElement("li");
         row.className = "outbox-item " + item.status;
+        row.id = "outbox-" + item.id;  // where a waiting stall's row in the list leads
         row.dataset.outboxId = item.id;
         row.dataset.status = item.status;
         var head = document.createElement("div");
@@ -578,9 +579,9 @@
 
   function stallRow(stall, statusLabel, pending) {
     var li = document.createElement("li");
-    var link = document.createElement(stall.id ? "a" : "div");
+    var link = document.createElement(stall.url ? "a" : "div");
     link.className = "row-link" + (pending ? " pending" : "");
-    if (stall.id) link.href = stall.url;
+    if (stall.url) link.href = stall.url;
     link.dataset.stallCode = stall.code;
     var code = document.createElement("span");
     code.className = "code";
@@ -623,16 +624,27 @@
     var sent = shownPending.some(function (id) { return waiting.indexOf(id) < 0; });
     shownPending = [];
     list.querySelectorAll("li.pending-stall").forEach(function (li) { li.remove(); });
+    // Only those the list's search would find, once registered: a new stall has no status
+    // yet, so none under a status filter.
+    var form = document.querySelector("form.search");
+    var test = form ? searchTest(form) : function () { return true; };
     items.slice().reverse().forEach(function (item) {
       var match = MOOutbox.outboxForm(new URL(item.url).pathname);
       if (!match || decodeURIComponent(match[1] || "") !== market) return;
       var fields = fieldsOf(item);
-      var li = stallRow({ code: fields.stall_code, shop: fields.shop_name, owner: fields.owner_name,
-                          zone: fields.zone }, item.status === "rejected" ? strings.rejected : strings.pending, true);
+      var stall = { code: fields.stall_code, shop: fields.shop_name, owner: fields.owner_name,
+                    zone: fields.zone, status: null };
+      if (!test(stall)) return;
+      // Tapped: the item on the pending list, or the form to fix a refused one.
+      stall.url = item.status === "rejected" ? item.formUrl.split("#")[0] + "#outbox-" + item.id
+        : body.dataset.outbox + "#outbox-" + item.id;
+      var li = stallRow(stall, item.status === "rejected" ? strings.rejected : strings.pending, true);
       li.classList.add("pending-stall");
       list.insertBefore(li, list.firstChild);
       shownPending.push(item.id);
     });
+    // How many waiting stalls the list shows at the top, once it has looked.
+    list.dataset.waitingShown = String(list.querySelectorAll("li.pending-stall").length);
     var registrations = waitingRegistrations(items);
     list.querySelectorAll("li:not(.pending-stall) a.row-link").forEach(function (link) {
       var stall = STALL_PAGE.exec(MOOutbox.appPath(new URL(link.href).pathname) || "");
@@ -702,7 +714,9 @@
 
   // The stalls found, a page at a time as the server shows them (views.PAGE_SIZE): drawing a
   // big market's 1,400 rows at once held a cheap phone for 4 s.
-  function searchOffline(form, stalls, page) {
+  // What the list's search form asks, as a test of a stall ({code, shop, owner, zone,
+  // status}) the server's search would find.
+  function searchTest(form) {
     var data = new FormData(form);
     var query = fold(data.get("q"));
     var compact = query.replace(/[^a-z0-9]/g, "");
@@ -714,14 +728,22 @@
     var typedCode = /^[A-Za-z0-9\s\-.\/]+$/.test(data.get("q") || "") ? codeKey(data.get("q")) : "";
     var status = data.get("status") || "";
     var zone = zoneKey(data.get("zone"));
-    var statusNames = {};
-    form.querySelectorAll("select[name=status] option").forEach(function (o) { statusNames[o.value] = o.textContent; });
-    var found = stalls.filter(function (s) {
+    var test = function (s) {
       var text = fold([s.code, s.shop, s.owner].join(" "));
       return (!query || (spelled(text) + " ").indexOf(wanted) >= 0 || (compact && text.replace(/[^a-z0-9]/g, "").indexOf(compact) >= 0) ||
               (typedCode && codeKey(s.code) === typedCode)) &&
         (!status || s.status === status) && (!zone || zoneKey(s.zone) === zone);
-    });
+    };
+    test.typedCode = typedCode;
+    return test;
+  }
+
+  function searchOffline(form, stalls, page) {
+    var test = searchTest(form);
+    var typedCode = test.typedCode;
+    var statusNames = {};
+    form.querySelectorAll("select[name=status] option").forEach(function (o) { statusNames[o.value] = o.textContent; });
+    var found = stalls.filter(test);
     // As the server: the stall whose code was typed first, then the list's order (stable).
     if (typedCode) {
       found = found.filter(function (s) { return codeKey(s.code) === typedCode; })

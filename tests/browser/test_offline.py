@@ -983,6 +983,50 @@ def test_the_offline_app_works_when_the_app_is_served_under_a_path_prefix(
     assert _counts(live_server, market.id, stall.id) == (before[0] + 1, before[1])
 
 
+def test_a_stall_waiting_to_be_sent_is_listed_only_where_a_search_finds_it(
+        field, phone_page, login, live_server):
+    """A registration waiting on the phone was put on top of every list, whatever was
+    searched or filtered ("1 gian hàng" over two rows), and tapping it did nothing. It is
+    listed where the search would find it once registered, and opens its pending item; a
+    refused one says the server did not take it, not the owner's "Từ chối", and opens its
+    form to fix."""
+    volunteer, market, _stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+    page.context.set_offline(True)
+    _register_offline(page, market.code, "Q-7", "Chè Cô Bảy")
+    listed = page.locator("#stall-list li.pending-stall")
+    for search, shown in (("", 1), ("?q=che", 1), ("?q=A-1", 0), ("?status=inactive", 0),
+                          ("?zone=Khu+A", 0)):
+        page.goto(f"/m/{market.code}/{search}")
+        if search:
+            expect(page.locator(".count")).to_contain_text("Tìm thấy")
+        expect(page.locator("#stall-list")).to_have_attribute("data-waiting-shown", str(shown))
+        expect(listed).to_have_count(shown)
+    page.goto(f"/m/{market.code}/?q=che")
+    listed.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/outbox#outbox-\d+$"))
+
+    # Refused (its code taken meanwhile): named as the server's refusal, opens its form.
+    from merchant_onboard.services.stalls import register_stall
+    from tests.factories import stall_fields
+
+    with Session(get_engine(live_server.app)) as session:
+        register_stall(session, actor=session.get(type(volunteer), volunteer.id),
+                       market=session.get(type(market), market.id),
+                       raw=stall_fields(stall_code="Q-7", owner_phone="0912 000 777",
+                                        account_number="0011012345777"),
+                       client_id="someone-else-q7", confirm_phone=True)
+    page.context.set_offline(False)
+    expect(page.locator("#outbox-list .outbox-item.rejected")).to_have_count(1)
+    page.goto(f"/m/{market.code}/?q=che")
+    expect(listed.locator(".badge")).to_have_text("Máy chủ không nhận")
+    listed.get_by_role("link").click()
+    expect(page.locator(".outbox-fixing")).to_contain_text("Mã Q-7 đã có trong chợ")
+
+
 def _tap_found_offline(page, market, typed: str, code: str) -> None:
     """The market's list kept online, then without a signal: search ``typed`` and tap the
     stall ``code`` found in the phone's copy."""

@@ -16,7 +16,8 @@ from markupsafe import Markup
 #: Key offline.js reads → message.
 OFFLINE_STRINGS = {
     "pending": _l("Chờ gửi"),
-    "rejected": _l("Bị từ chối"),
+    # Not "Bị từ chối": too near the owner's "Từ chối" a stall's status says.
+    "rejected": _l("Máy chủ không nhận"),
     "warning": _l("Cảnh báo"),
     "open_stall": _l("Mở trang gian hàng"),
     "seen": _l("Đã xem"),
