@@ -738,6 +738,9 @@
     return test;
   }
 
+  // What reads as a whole Vietnamese phone number: 0 or +84 and nine digits, spaced or not.
+  var PHONE_LIKE = /^\s*(?:\+?84|0)(?:[\s.\-]*\d){9}\s*$/;
+
   function searchOffline(form, stalls, page) {
     var test = searchTest(form);
     var typedCode = test.typedCode;
@@ -761,7 +764,10 @@
     var count = document.querySelector(".count");
     if (count) {
       count.textContent = strings.offline_search + " " +
-        strings.offline_found.replace("{n}", number(found.length));
+        strings.offline_found.replace("{n}", number(found.length)) +
+        // The server finds an owner's whole phone number; the phone keeps no phone numbers.
+        (PHONE_LIKE.test((form.querySelector("input[name=q]") || {}).value || "")
+          ? " " + strings.phone_needs_network : "");
     }
     document.querySelectorAll(".pager").forEach(function (p) { p.remove(); });
     if (pages > 1) list.after(offlinePager(form, page, pages));

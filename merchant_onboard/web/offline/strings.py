@@ -49,6 +49,8 @@ OFFLINE_STRINGS = {
                          "trên máy này; thử lại khi có mạng."),
     "offline_search": _l("Không có mạng: kết quả tìm trong danh sách đã lưu trên máy."),
     "offline_found": _l("Tìm thấy: {n}."),
+    "phone_needs_network": _l("Số điện thoại chỉ tìm được khi có mạng: danh sách lưu trên máy "
+                              "không giữ số điện thoại của chủ hộ."),
     "pages": _l("Chuyển trang"),
     "previous": _l("Trước"),
     "next": _l("Sau"),
