@@ -546,7 +546,20 @@
           event.preventDefault();
           requeued.then(function () {
             form.dataset.requeued = "1";
-            if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+            if (form.requestSubmit) {
+              if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+              return;
+            }
+            // An older browser: the plain post, with the button that was pressed.
+            if (submitter && submitter.name) {
+              var pressed = document.createElement("input");
+              pressed.type = "hidden";
+              pressed.name = submitter.name;
+              pressed.value = submitter.value;
+              form.appendChild(pressed);
+            }
+            localStorage.removeItem(key);
+            form.submit();
           });
           return;
         }
