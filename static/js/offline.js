@@ -405,6 +405,10 @@
       if (item.confirm && !form.querySelector("input[name=confirm_phone]")) {
         var confirm = document.createElement("div");
         confirm.className = "warning outbox-confirm";
+        // The server's question with its box, as its page has them.
+        var question = document.createElement("p");
+        question.textContent = item.error || "";
+        confirm.appendChild(question);
         var label = document.createElement("label");
         var box = document.createElement("input");
         box.type = "checkbox";

@@ -409,6 +409,7 @@ def test_a_phone_another_stall_has_is_confirmed_without_a_signal(
 
     page.context.set_offline(True)
     item.get_by_role("link", name="Mở và sửa").click()
+    expect(page.locator(".outbox-confirm")).to_contain_text("Số điện thoại này đã dùng")
     page.get_by_label("Đúng, cùng một chủ hộ").check()
     screenshot(page, "offline-confirm-phone")
     page.get_by_role("button", name="Lưu đăng ký").click()

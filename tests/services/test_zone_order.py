@@ -165,8 +165,10 @@ def test_markets_and_people_are_listed_in_vietnamese_alphabetical_order(
 
 def test_a_zone_is_offered_in_its_usual_spelling_not_one_typed_in_capitals():
     """One stall's zone edited to "KHU ĐÔNG" renamed the filter's choice for all three stalls
-    of "Khu Đông": the first spelling by code point was the capitals."""
+    of "Khu Đông": the first spelling by code point was the capitals; and "Dãy 02", one
+    census row's, named the zone "Dãy 2" of the others."""
     from merchant_onboard.domain.text import one_spelling_each
 
-    found = ["khu đông", "KHU ĐÔNG", "Khu Đông", "Khu A", "KHU B"]
-    assert one_spelling_each(stall_lookup.zones_from(found)) == ["Khu A", "KHU B", "Khu Đông"]
+    found = ["khu đông", "KHU ĐÔNG", "Khu Đông", "Khu A", "KHU B", "Dãy 02", "dãy 2", "Dãy 2"]
+    assert one_spelling_each(stall_lookup.zones_from(found)) == [
+        "Dãy 2", "Khu A", "KHU B", "Khu Đông"]
