@@ -539,7 +539,9 @@
       // date before the form goes (a page left for the next one may not finish a write), and
       // the form then goes as below. scan.js sends a form with a photo itself, from the page.
       if (input && input.value && !form.dataset.requeued) {
-        var sending = event.defaultPrevented;
+        // An older browser without requestSubmit posts at once (the item's update may then
+        // not finish before the page goes).
+        var sending = event.defaultPrevented || !form.requestSubmit;
         var fields = formFields(form, submitter).fields;
         var requeued = MOOutbox.withClientId(user, input.value).then(function (item) {
           return item && photosOf(form).then(function (photos) {
@@ -550,20 +552,7 @@
           event.preventDefault();
           requeued.then(function () {
             form.dataset.requeued = "1";
-            if (form.requestSubmit) {
-              if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
-              return;
-            }
-            // An older browser: the plain post, with the button that was pressed.
-            if (submitter && submitter.name) {
-              var pressed = document.createElement("input");
-              pressed.type = "hidden";
-              pressed.name = submitter.name;
-              pressed.value = submitter.value;
-              form.appendChild(pressed);
-            }
-            localStorage.removeItem(key);
-            form.submit();
+            if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
           });
           return;
         }

@@ -305,19 +305,23 @@ def test_a_step_recorded_twice_without_a_signal_is_refused_in_words(
         assert session.get(Stall, stall.id).status == "poster_installed"
 
 
-def test_a_rejected_item_stays_listed_with_the_servers_message_until_fixed(
-        field, seed, phone_page, login, live_server, screenshot):
-    volunteer, market, stall = field
-    page = phone_page
+def _e5_refused(page, seed, login, volunteer, market) -> None:
+    """Signed in, E-5 registered without a signal while someone else registers E-5 from
+    another phone; then the signal returns, and the server refuses the phone's E-5."""
     login(page, volunteer.username)
     _go_online_ready(page, f"/m/{market.code}/stalls/new")
     page.context.set_offline(True)
     _register_offline(page, market.code, "E-5", "Bún bò Cô Hai")
-    # Meanwhile someone else registers E-5 from another phone.
     seed.stall(market, volunteer, stall_code="E-5", shop_name="Quầy của người khác",
                owner_phone="0912 000 555", account_number="0011012345555")
-
     page.context.set_offline(False)
+
+
+def test_a_rejected_item_stays_listed_with_the_servers_message_until_fixed(
+        field, seed, phone_page, login, live_server, screenshot):
+    volunteer, market, stall = field
+    page = phone_page
+    _e5_refused(page, seed, login, volunteer, market)
     rejected = page.locator("#outbox-list .outbox-item.rejected")
     expect(rejected).to_have_count(1)
     expect(rejected).to_contain_text("E-5")
@@ -352,13 +356,7 @@ def test_a_fixed_item_the_server_refuses_again_stays_on_the_phone(
     stays on the phone until the server takes it, and is registered once."""
     volunteer, market, _stall = field  # A-1's owner has 0912 000 111
     page = phone_page
-    login(page, volunteer.username)
-    _go_online_ready(page, f"/m/{market.code}/stalls/new")
-    page.context.set_offline(True)
-    _register_offline(page, market.code, "E-5", "Bún bò Cô Hai")
-    seed.stall(market, volunteer, stall_code="E-5", shop_name="Quầy của người khác",
-               owner_phone="0912 000 555", account_number="0011012345555")
-    page.context.set_offline(False)
+    _e5_refused(page, seed, login, volunteer, market)
     expect(page.locator("#outbox-list .outbox-item.rejected")).to_have_count(1)
 
     page.get_by_role("link", name="Mở và sửa").click()
