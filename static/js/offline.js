@@ -630,10 +630,13 @@
     var sent = shownPending.some(function (id) { return waiting.indexOf(id) < 0; });
     shownPending = [];
     list.querySelectorAll("li.pending-stall").forEach(function (li) { li.remove(); });
-    // Only those the list's search would find, once registered: a new stall has no status
-    // yet, so none under a status filter.
+    // Only those the list's search would find, once registered (a new stall has no status
+    // yet, so none under a status filter), and at the head of its first page only.
     var form = document.querySelector("form.search");
     var test = form ? searchTest(form) : function () { return true; };
+    if (Number(new URLSearchParams(location.search).get("page")) > 1) {
+      test = function () { return false; };
+    }
     items.slice().reverse().forEach(function (item) {
       var match = MOOutbox.outboxForm(new URL(item.url).pathname);
       if (!match || decodeURIComponent(match[1] || "") !== market) return;

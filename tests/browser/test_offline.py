@@ -1046,6 +1046,19 @@ def test_a_phone_number_searched_without_a_signal_says_it_needs_one(field, phone
             expect(count).not_to_contain_text("Số điện thoại")
 
 
+def test_a_stall_waiting_to_be_sent_heads_the_first_page_only(field, seed, phone_page, login):
+    """Offline, a big market's second page also opened with the stall waiting on the phone."""
+    volunteer, market, _stall = field
+    _census(seed, market, [f"K-{n},Khu K,Lê Văn {n}" for n in range(1, 61)])
+    page = phone_page
+    _one_stall_waiting(page, login, volunteer, market, "Q-8", "Chè Cô Tám")
+    listed = page.locator("#stall-list li.pending-stall")
+    for address, shown in (("?page=2", 0), ("", 1), ("?q=K&page=2", 0)):
+        page.goto(f"/m/{market.code}/{address}")
+        expect(page.locator("#stall-list")).to_have_attribute("data-waiting-shown", str(shown))
+        expect(listed).to_have_count(shown)
+
+
 def _tap_found_offline(page, market, typed: str, code: str) -> None:
     """The market's list kept online, then without a signal: search ``typed`` and tap the
     stall ``code`` found in the phone's copy."""
