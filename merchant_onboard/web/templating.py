@@ -18,7 +18,7 @@ from merchant_onboard.domain import recheck
 from merchant_onboard.domain.codes import format_public_code
 from merchant_onboard.domain.registration import HOLDER_NAME_MAX
 from merchant_onboard.domain.poster.qrmatrix import QUIET_ZONE, qr_matrix
-from merchant_onboard.domain.text import group_account, mask, zone_key
+from merchant_onboard.domain.text import group_account, mask, zone_spelling
 from merchant_onboard.web.assets import asset_url
 from merchant_onboard.web.i18n import thousands
 from merchant_onboard.web.labels import TABLES, labels_in
@@ -108,7 +108,9 @@ def back_here() -> str | None:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         vnd=vnd, thousands=thousands, local_time=local_time, mask=mask, group_account=group_account,
-        bank_name=bank_name, public_code=format_public_code, qr_svg=qr_svg, zone_key=zone_key,
+        bank_name=bank_name, public_code=format_public_code, qr_svg=qr_svg,
+        # A filter's choice is the one asked for when both spell one zone (domain.text).
+        zone_spelling=zone_spelling,
         **{f"{table}_label": label_filter(table) for table in TABLES},
     )
     app.context_processor(_page_labels)

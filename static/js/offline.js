@@ -721,8 +721,6 @@
     }
   }
 
-  // The stalls found, a page at a time as the server shows them (views.PAGE_SIZE): drawing a
-  // big market's 1,400 rows at once held a cheap phone for 4 s.
   // What the list's search form asks, as a test of a stall ({code, shop, owner, zone,
   // status}) the server's search would find.
   function searchTest(form) {
@@ -750,6 +748,8 @@
   // What reads as a whole Vietnamese phone number: 0 or +84 and nine digits, spaced or not.
   var PHONE_LIKE = /^\s*(?:\+?84|0)(?:[\s.\-]*\d){9}\s*$/;
 
+  // The stalls found, a page at a time as the server shows them (views.PAGE_SIZE): drawing a
+  // big market's 1,400 rows at once held a cheap phone for 4 s.
   function searchOffline(form, stalls, page) {
     var test = searchTest(form);
     var typedCode = test.typedCode;
