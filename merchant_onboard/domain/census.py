@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -77,6 +79,9 @@ class CensusFile:
     rows: list[CensusRow]
     columns: dict[str, str]
     ignored: list[str]
+    #: The text encoding a CSV was read in (``LEGACY_ENCODING`` is a guess worth saying);
+    #: None for an XLSX, which names its own.
+    encoding: str | None = None
 
 
 def _header_key(text: str) -> str:
@@ -86,21 +91,20 @@ def _header_key(text: str) -> str:
 _ALIASES = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
 
 
-def read_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+def read_cells(data: bytes) -> tuple[Iterator[tuple[int, list[Any]]], str | None]:
     """The (line number, cells) of a census table, from its header line on: of the first sheet
-    of an XLSX holding the header row, or of a UTF-8 CSV."""
+    of an XLSX holding the header row, or of a CSV; and the encoding the CSV was read in."""
     if data.startswith(b"PK\x03\x04"):
-        yield from _xlsx_cells(data)
-    elif data.startswith(b"\xd0\xcf\x11\xe0"):
+        return _xlsx_cells(data), None
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ValidationError(N_("Tệp .xls (Excel 97–2003) chưa được hỗ trợ: hãy lưu thành "
                                  ".xlsx hoặc CSV UTF-8."), field="file")
-    else:
-        lines = _csv_cells(data)
-        header = _find_header(lines)
-        if header is None:
-            raise _no_header()
-        yield header
-        yield from lines
+    text, encoding = decode_csv(data)
+    lines = _csv_cells(text)
+    header = _find_header(lines)
+    if header is None:
+        raise _no_header()
+    return itertools.chain([header], lines), encoding
 
 
 def _unreadable_xlsx() -> ValidationError:
@@ -161,19 +165,46 @@ def _check_unpacked_size(data: bytes) -> None:
 _BINARY_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20))
 
 
-def _csv_cells(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+#: What Excel's plain "CSV (Comma delimited)" is written in on a Vietnamese Windows: its
+#: ANSI code page. Nearly any bytes decode in it, so reading a file in it is a guess, said on
+#: the preview ("windows-1258" is Python's name for cp1258).
+LEGACY_ENCODING = "windows-1258"
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """A CSV's text and the encoding it was read in.
+
+    UTF-8 (with Excel's byte order mark or without); UTF-16 with one (Excel's "Unicode
+    Text"); else the code page of Excel's plain "CSV" on a Vietnamese Windows, whose tones
+    are separate combining marks, composed here as a volunteer's phone writes them. A
+    picture or a PDF (control bytes no text holds) is not a CSV at all.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise _not_csv() from None
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
-        sample = data[:4096]
-        # Excel's "Unicode Text" is UTF-16 with a byte order mark: text, in another encoding.
-        if not sample.startswith((b"\xff\xfe", b"\xfe\xff")) and \
-                len(sample.translate(None, _BINARY_BYTES)) < len(sample):
-            raise ValidationError(N_("Tệp này không phải CSV hay Excel (.xlsx): hãy tải lên danh "
-                                     "sách gian hàng lưu dạng .xlsx hoặc CSV UTF-8."),
-                                  field="file") from None
+        pass
+    sample = data[:4096]
+    if len(sample.translate(None, _BINARY_BYTES)) < len(sample):
+        raise _not_csv()
+    try:
+        return unicodedata.normalize("NFC", data.decode(LEGACY_ENCODING)), LEGACY_ENCODING
+    except UnicodeDecodeError:
+        # Bytes the code page leaves unassigned: some other encoding, which we cannot tell.
         raise ValidationError(N_("Tệp CSV không phải UTF-8: trong Excel chọn Lưu thành → "
                                  "CSV UTF-8."), field="file") from None
+
+
+def _not_csv() -> ValidationError:
+    return ValidationError(N_("Tệp này không phải CSV hay Excel (.xlsx): hãy tải lên danh "
+                              "sách gian hàng lưu dạng .xlsx hoặc CSV UTF-8."), field="file")
+
+
+def _csv_cells(text: str) -> Iterator[tuple[int, list[Any]]]:
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -245,7 +276,7 @@ def parse_census(data: bytes) -> CensusFile:
     """Read a census file; a file that cannot be read at all raises ``ValidationError``."""
     if not data.strip():
         raise ValidationError(N_("Tệp trống."), field="file")
-    lines = read_cells(data)
+    lines, encoding = read_cells(data)
     _, header = next(lines)
     positions: dict[str, int] = {}
     columns: dict[str, str] = {}
@@ -270,7 +301,8 @@ def parse_census(data: bytes) -> CensusFile:
             raise ValidationError(N_("Tệp có hơn %(max)s dòng; mỗi lần nhập tối đa %(max)s "
                                      "dòng."), field="file", max=MAX_ROWS)
         rows.append(_row(number, cells, positions))
-    return CensusFile(rows=_flag_duplicates(rows), columns=columns, ignored=ignored)
+    return CensusFile(rows=_flag_duplicates(rows), columns=columns, ignored=ignored,
+                      encoding=encoding)
 
 
 def _row(number: int, cells: list[Any], positions: dict[str, int]) -> CensusRow:

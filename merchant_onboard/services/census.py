@@ -48,6 +48,8 @@ class CensusPlan:
     rows: list[PlannedRow]
     columns: dict[str, str]
     ignored: list[str]
+    #: The CSV's encoding, as ``CensusFile.encoding``.
+    encoding: str | None = None
 
     @property
     def counts(self) -> Counter[str]:
@@ -70,7 +72,8 @@ def preview_census(session: Session, *, actor: User, market: Market,
     _require_manager(session, actor, market)
     existing = _existing(session, market, [r.code for r in census.rows if not r.errors])
     return CensusPlan(rows=[_plan(row, existing.get(row.code)) for row in census.rows],
-                      columns=census.columns, ignored=census.ignored)
+                      columns=census.columns, ignored=census.ignored,
+                      encoding=census.encoding)
 
 
 #: Rows written per transaction. On SQLite a transaction holds the whole database's write

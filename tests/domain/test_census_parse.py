@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 from datetime import datetime
 
 import pytest
 from openpyxl import Workbook
 
-from merchant_onboard.domain.census import pack_rows, parse_census, unpack_rows
+from merchant_onboard.domain.census import LEGACY_ENCODING, pack_rows, parse_census, unpack_rows
 from merchant_onboard.domain.errors import ValidationError
+from tests.factories import windows_1258
 
 
 def xlsx(rows: list[list]) -> bytes:
@@ -99,10 +101,38 @@ def test_every_line_of_a_duplicated_code_is_rejected():
     assert census.rows[0].errors[0].params["lines"] == "2, 4"
 
 
+def test_a_csv_excel_wrote_on_a_vietnamese_windows_is_read_with_its_accents():
+    """Excel's plain "CSV (Comma delimited)" on a Vietnamese Windows is code page 1258, not
+    UTF-8: managers had to save again as "CSV UTF-8". It is read, its tones composed as a
+    phone types them (so a search and a stall typed on a phone match it), and said."""
+    data = windows_1258(GOOD_CSV + "D-3,Khu Đông,Bún riêu Ếch,Phạm Thị Ngữ,\n")
+    assert b"\xcc" in data and b"\xec" in data, "tones as combining marks, as Windows writes"
+    census = parse_census(data)
+    assert census.encoding == LEGACY_ENCODING
+    assert [r.values for r in census.rows] == [
+        {"stall_code": "A-1", "zone": "Khu A", "shop_name": "Tạp hoá Cô Ba",
+         "owner_name": "Nguyễn Thị Ba", "owner_phone": "0912345678"},
+        {"stall_code": "A-2", "zone": "Khu A", "shop_name": "Rau sạch",
+         "owner_name": "Trần Văn Tư"},
+        {"stall_code": "D-3", "zone": "Khu Đông", "shop_name": "Bún riêu Ếch",
+         "owner_name": "Phạm Thị Ngữ"},
+    ]
+    assert all(unicodedata.is_normalized("NFC", v) for r in census.rows for v in r.values.values())
+
+
+def test_excels_unicode_text_is_read_and_utf8_is_said_to_be_utf8():
+    """Excel's "Unicode Text" is UTF-16 with a byte order mark, tab-separated."""
+    census = parse_census(GOOD_CSV.replace(",", "\t").encode("utf-16"))
+    assert census.encoding == "utf-16"
+    assert census.rows[0].values["owner_name"] == "Nguyễn Thị Ba"
+    assert parse_census(GOOD_CSV.encode()).encoding == "utf-8"
+    assert parse_census(xlsx([["Mã gian hàng"], ["A-1"]])).encoding is None
+
+
 @pytest.mark.parametrize(("data", "words"), [
     ("Tên,Chủ hộ\nX,Y\n".encode(), "Mã gian hàng"),
-    # Excel's plain "CSV" on a Vietnamese Windows is code page 1258.
-    ("Ma gian hang,Chu ho\nA-1,Bà Tư\n".encode("cp1258"), "UTF-8"),
+    # Bytes Windows-1258 leaves unassigned (0x81, 0x8D…): no Vietnamese Excel wrote this.
+    (b"Ma gian hang,Chu ho\nA-1,B\x81\x8d\n", "UTF-8"),
     (b"\xd0\xcf\x11\xe0" + b"\x00" * 100, ".xls"),
     (b"PK\x03\x04 not really a zip", "Excel"),
     (b"  \n", "trống"),

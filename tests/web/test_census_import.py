@@ -14,7 +14,7 @@ from sqlmodel import select
 from merchant_onboard.models import AuditEntry, Role, Stall
 from merchant_onboard.services import census as census_service
 from merchant_onboard.services import stalls as stall_service
-from tests.factories import stall_fields
+from tests.factories import stall_fields, windows_1258
 
 FIRST = ("\ufeffMã gian hàng,Khu,Tên gian hàng,Chủ hộ,Số điện thoại\n"
          "A-1,Khu A,Tạp hoá Cô Ba,Nguyễn Thị Ba,0912345678\n"
@@ -181,6 +181,24 @@ def test_mixed_file_imports_only_the_good_rows(client, session, market, manager)
     assert "có ở nhiều dòng: 4, 5" in html
     confirm(client, preview)
     assert sorted(stored(session, market)) == ["C-1", "C-4"]
+
+
+def test_a_csv_saved_by_excel_on_a_vietnamese_windows_is_imported_and_the_guess_said(
+        client, session, market, manager):
+    """Excel's plain "CSV" on a Vietnamese Windows (code page 1258) was refused with "save as
+    CSV UTF-8": a round trip for most managers. It is read; the preview says in which code
+    page, so names shown wrong send the manager back to save as UTF-8 before confirming."""
+    preview = upload(client, windows_1258(FIRST.lstrip("\ufeff")))
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert 'id="census-encoding"' in html and "Windows-1258" in html
+    assert "Thêm mới 3" in html and "Nguyễn Thị Ba" in html
+    assert confirm(client, preview).status_code == 302
+    rows = stored(session, market)
+    assert (rows["A-1"].shop_name, rows["A-1"].owner_name) == ("Tạp hoá Cô Ba", "Nguyễn Thị Ba")
+    assert "tap hoa co ba" in rows["A-1"].search_text
+    # A UTF-8 file is not a guess: nothing to say.
+    assert 'id="census-encoding"' not in upload(client, FIRST).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("bad", ["Tên,Chủ hộ\nX,Y\n", b"\xd0\xcf\x11\xe0" + b"\0" * 64, ""])

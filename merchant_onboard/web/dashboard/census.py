@@ -15,7 +15,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from merchant_onboard.db import get_session, read_only
-from merchant_onboard.domain.census import pack_rows, parse_census, unpack_rows
+from merchant_onboard.domain.census import (
+    LEGACY_ENCODING, pack_rows, parse_census, unpack_rows,
+)
 from merchant_onboard.domain.errors import N_, DomainError, ValidationError
 from merchant_onboard.services import access, census
 from merchant_onboard.web.dashboard import bp
@@ -68,6 +70,7 @@ def census_preview(code: str):
     # may see them (a file of stall codes would otherwise read out every owner's phone).
     return render_template("dashboard/census_preview.html", market=market, plan=plan,
                            token=token, filename=upload.filename,
+                           read_as_legacy=plan.encoding == LEGACY_ENCODING,
                            full_personal=access.sees_personal_data(current_user, market))
 
 
