@@ -117,6 +117,32 @@
       .catch(function () {});
   }
 
+  // The pending list a form saved on the phone lands on (MOOutbox.queuedUrl): the ways on a
+  // volunteer walking the market takes next. After a new stall, the next one and the list;
+  // after a stall's form, that stall and its market's list. Links are made of the matched
+  // path's parts, never of the address as given.
+  function nextSteps() {
+    var nav = document.getElementById("outbox-next");
+    var params = new URLSearchParams(location.search);
+    var match = nav && params.get("queued") && MOOutbox.outboxForm(params.get("form") || "");
+    if (!match) return;
+    function show(which, path) {
+      var link = nav.querySelector("[data-next=" + which + "]");
+      link.href = body.dataset.root + path;
+      link.hidden = false;
+      nav.hidden = false;
+    }
+    if (match[1]) {
+      show("register", "/m/" + match[1] + "/stalls/new");
+      show("market", "/m/" + match[1] + "/");
+      return;
+    }
+    show("stall", "/stalls/" + match[2]);
+    MOOutbox.findStall(user, Number(match[2])).then(function (found) {
+      if (found) show("market", "/m/" + encodeURIComponent(found.market) + "/");
+    });
+  }
+
   function refresh() {
     return refreshBadge().then(function (items) {
       renderOutbox(items);
@@ -499,7 +525,7 @@
         localStorage.removeItem(key);
         return askForSync();
       }).then(function () {
-        location.href = body.dataset.outbox + "?queued=1";
+        location.href = MOOutbox.queuedUrl(body.dataset.outbox, formUrl(form).href);
       });
     }
 
@@ -1033,6 +1059,7 @@
     var standIn = document.getElementById("stand-in");
     if (standIn) setUpStandIn(standIn).then(setUpForms);
     else setUpForms();
+    nextSteps();
     var resend = document.getElementById("outbox-resend");
     if (resend) {
       // Tried even when the phone believes it is offline: it is sometimes wrong.

@@ -104,6 +104,11 @@
       var path = api.appPath(pathname);
       return path === null ? null : api.OUTBOX_FORMS.exec(path);
     },
+    // The pending list, as a form saved on the phone lands on it: "saved" said, and the form
+    // named (its path) for the ways on from there (offline.js: nextSteps).
+    queuedUrl: function (outboxUrl, formUrl) {
+      return outboxUrl + "?queued=1&form=" + encodeURIComponent(new URL(formUrl).pathname);
+    },
     uuid: uuid,
     rejectionMessages: rejectionMessages,
 

@@ -99,7 +99,7 @@
           formUrl: request.referrer || request.url
         }).then(function () {
           if (self.registration.sync) self.registration.sync.register("mo-outbox").catch(function () {});
-          return Response.redirect(config.outboxUrl + "?queued=1", 303);
+          return Response.redirect(MOOutbox.queuedUrl(config.outboxUrl, request.url), 303);
         });
       });
     });

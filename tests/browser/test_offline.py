@@ -191,6 +191,44 @@ def test_a_stall_queued_under_a_markets_former_code_reaches_it(field, seed, phon
     expect(page.locator("#stall-list li", has_text="Q-1")).to_have_count(1)
 
 
+def test_after_saving_on_the_phone_the_volunteer_goes_on_to_the_next_stall(
+        field, phone_page, login, live_server, screenshot):
+    """"Saved on the phone" landed on the pending list with no way on: a volunteer walking the
+    market went back through the menu for every stall. It offers the next registration and
+    the market's list after a new stall, and the stall and its list after a stall's step,
+    all working without a signal. The path given to it makes no link it did not match."""
+    volunteer, market, stall = field
+    page = phone_page
+    _one_stall_waiting(page, login, volunteer, market, "N-1", "Quầy Cô Năm")
+    nav = page.locator("#outbox-next")
+    expect(nav.get_by_role("link")).to_have_count(2)
+    screenshot(page, "offline-saved-next-steps")
+    nav.get_by_role("link", name="Đăng ký gian hàng tiếp theo").click()
+    expect(page).to_have_url(re.compile(rf"/m/{market.code}/stalls/new$"))
+    _register_offline(page, market.code, "N-2", "Quầy Cô Sáu", reload=False)
+    page.locator("#outbox-next").get_by_role("link", name="Về danh sách gian hàng").click()
+    expect(page).to_have_url(re.compile(rf"/m/{market.code}/$"))
+    for code in ("N-1", "N-2"):
+        expect(page.locator("#stall-list li.pending-stall", has_text=code)).to_have_count(1)
+
+    # A step on a stall the phone keeps: back to that stall, or on to its market's list.
+    page.context.set_offline(False)
+    _go_online_ready(page, f"/stalls/{stall.id}")
+    _go_online_ready(page, f"/stalls/{stall.id}/events/poster_printed")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Xác nhận").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+    expect(nav.get_by_role("link", name="Về danh sách gian hàng")).to_have_attribute(
+        "href", f"/m/{market.code}/")
+    nav.get_by_role("link", name="Về gian hàng").click()
+    expect(page).to_have_url(re.compile(rf"/stalls/{stall.id}$"))
+
+    # Only a form's path makes links: anything else shows none.
+    page.goto("/outbox?queued=1&form=" + "https%3A%2F%2Fevil.example%2Fm%2Fx%2Fstalls%2Fnew")
+    expect(page.locator("#outbox-list .outbox-item").first).to_be_visible()
+    expect(page.locator("#outbox-next")).to_be_hidden()
+
+
 def test_a_stall_sent_while_its_list_is_open_stays_on_the_list(
         field, phone_page, login, live_server):
     """The volunteer waits on the market's list for the signal: the stall registered offline
