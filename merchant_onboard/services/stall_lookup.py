@@ -73,7 +73,7 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored; the
     code also without its separators, so ``a1`` and ``A 1`` find ``A-1``, or as read aloud
     (``code_key``), so ``A-1`` finds ``A-01``; or the owner's
-    whole phone number), in natural order of zone then stall code, the stall whose code was
+    whole phone number, or its last four to nine digits), in natural order of zone then stall code, the stall whose code was
     typed first, with the total count.
     With ``stuck`` only the stalls on that ageing rule's list at ``now`` (the dashboard's).
 
@@ -99,6 +99,7 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
         compact = _CODE_SEPARATORS.sub("", escaped)
         params["compact"] = f"%{compact}%" if compact else params["pattern"]
         params["phone"] = _phone_or_none(query)
+        params["phone_tail"] = _phone_tail_or_none(query) if params["phone"] is None else None
         # The stall whose code this is, as read aloud: "A-1" and "a1" find a census's "A-01",
         # which no substring of it holds (registering "A-1" is refused as its code). Only what
         # could be a code: the key of "Phở 24" is "PH-24".
@@ -137,6 +138,18 @@ def _phone_or_none(query: str) -> str | None:
         return None
 
 
+#: The last digits of a phone number as people say them ("số đuôi 5678", "345 678"): four to
+#: nine digits, spaced or not. Fewer would find half the market.
+_PHONE_TAIL = re.compile(r"[0-9](?:[\s.\-]*[0-9]){3,8}")
+
+
+def _phone_tail_or_none(query: str) -> str | None:
+    """The LIKE pattern of the phone numbers ending in the digits typed, or None."""
+    if not _PHONE_TAIL.fullmatch(query.strip()):
+        return None
+    return "%" + re.sub(r"[^0-9]", "", query)
+
+
 def stuck_condition(rule: AgeingRule, before: Any) -> sa.ColumnElement[bool]:
     """Stalls on ``rule``'s list: at one of its statuses, reached before ``before``."""
     return sa.and_(Stall.status.in_([status.value for status in rule.statuses]),
@@ -167,7 +180,8 @@ def _search_statements(summary: bool, by_text: bool, by_status: bool, by_zone: b
                                                                escape="\\"),
                             _compact_code().like(sa.bindparam("compact"), escape="\\"),
                             Stall.code_key == sa.bindparam("code_key"),
-                            Stall.owner_phone == sa.bindparam("phone")))
+                            Stall.owner_phone == sa.bindparam("phone"),
+                            Stall.owner_phone.like(sa.bindparam("phone_tail"))))
     if by_status:
         where.append(Stall.status == sa.bindparam("status"))
     if by_zone:

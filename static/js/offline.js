@@ -771,8 +771,9 @@
     return test;
   }
 
-  // What reads as a whole Vietnamese phone number: 0 or +84 and nine digits, spaced or not.
-  var PHONE_LIKE = /^\s*(?:\+?84|0)(?:[\s.\-]*\d){9}\s*$/;
+  // What reads as a phone number, which the server finds: a whole Vietnamese one (0 or +84
+  // and nine digits, spaced or not), or its last four to nine digits (stall_lookup).
+  var PHONE_LIKE = /^\s*(?:(?:\+?84|0)(?:[\s.\-]*\d){9}|\d(?:[\s.\-]*\d){3,8})\s*$/;
 
   // The stalls found, a page at a time as the server shows them (views.PAGE_SIZE): drawing a
   // big market's 1,400 rows at once held a cheap phone for 4 s.
@@ -800,7 +801,7 @@
     if (count) {
       count.textContent = strings.offline_search + " " +
         strings.offline_found.replace("{n}", number(found.length)) +
-        // The server finds an owner's whole phone number; the phone keeps no phone numbers.
+        // The server finds an owner's phone number; the phone keeps no phone numbers.
         (PHONE_LIKE.test((form.querySelector("input[name=q]") || {}).value || "")
           ? " " + strings.phone_needs_network : "");
     }

@@ -331,6 +331,24 @@ def test_search_takes_an_i_written_as_y_either_way(session, market, volunteer, t
     assert [s.stall_code for s in found] == codes
 
 
+@pytest.mark.parametrize(("typed", "codes"), [
+    ("0912345678", ["A-1"]), ("+84 912 345 678", ["A-1"]),
+    # The last digits, as an owner says them on the phone ("số đuôi 5678").
+    ("5678", ["A-1", "A-3"]), ("345 678", ["A-1"]), ("45.678", ["A-1"]), ("12345678", ["A-1"]),
+    # Three digits would find half a market; and the start of a number is no one's tail.
+    ("678", []), ("0912", []), ("1234", []),
+])
+def test_search_finds_an_owners_phone_whole_or_by_its_last_digits(session, market, volunteer,
+                                                                 typed, codes):
+    """Only the whole number was found: a manager called by an owner "ending in 5678" went
+    through the list stall by stall."""
+    for code, phone in (("A-1", "0912345678"), ("A-2", "0987654321"), ("A-3", "0355555678")):
+        register(session, market, volunteer, stall_code=code, owner_phone=phone,
+                 account_number=f"00110123456{code[-1]}", shop_name="Quầy", owner_name="Ba")
+    found, total = stall_lookup.search_stalls(session, market=market, query=typed)
+    assert [s.stall_code for s in found] == codes
+
+
 def test_search_escapes_like_wildcards(session, market, volunteer):
     register(session, market, volunteer)
     assert stall_lookup.search_stalls(session, market=market, query="%")[1] == 0
