@@ -72,8 +72,8 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
                   ) -> tuple[list[Any], int]:
     """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored; the
     code also without its separators, so ``a1`` and ``A 1`` find ``A-1``, or as read aloud
-    (``code_key``), so ``A-1`` finds ``A-01``; or the owner's
-    whole phone number, or its last four to nine digits), in natural order of zone then stall code, the stall whose code was
+    (``code_key``), so ``A-1`` finds ``A-01``; or the owner's phone number, whole or its last
+    four to nine digits), in natural order of zone then stall code, the stall whose code was
     typed first, with the total count.
     With ``stuck`` only the stalls on that ageing rule's list at ``now`` (the dashboard's).
 
