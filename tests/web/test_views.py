@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from merchant_onboard.models import Event, Stall
+from merchant_onboard.models import Event, Stall, User
 from tests.factories import stall_fields
 
 
@@ -546,3 +546,20 @@ def test_the_census_button_carries_the_typed_account_to_the_census_stall_form(
     assert "has-error" not in page and 'class="alert' not in page
     session.expire_all()
     assert (stall_count(session), len(session.exec(select(Event)).all())) == before
+
+
+def test_a_page_past_the_end_of_the_list_is_its_last_page(logged_in, session, make_stall,
+                                                          market):
+    """``?page=999`` (an old bookmark, a list that got shorter) showed "51 gian hàng", "no
+    stall found" and "999 / 2" on one page."""
+    lan = session.exec(select(User).where(User.username == "lan")).one()
+    for n in range(1, 52):
+        make_stall(market, lan, stall_code=f"A-{n}", owner_phone=f"0912{n:06d}",
+                   account_number=f"0011{n:09d}")
+    past = logged_in.get("/m/cho-vi-thanh/?status=registered&page=999")
+    assert past.status_code == 302
+    assert past.location == "/m/cho-vi-thanh/?status=registered&page=2"
+    last = logged_in.get(past.location).get_data(as_text=True)
+    assert last.count("data-stall-code=") == 1 and "2 / 2" in last
+    # A search finding nothing has no page but its first.
+    assert logged_in.get("/m/cho-vi-thanh/?q=zzz&page=3").location == "/m/cho-vi-thanh/?q=zzz"

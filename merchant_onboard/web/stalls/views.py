@@ -25,6 +25,7 @@ from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.forms import new_client_id, posted
 from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.routing import page_number
+from merchant_onboard.web.templating import url_with
 from merchant_onboard.web.stalls import bp
 
 T = TypeVar("T")
@@ -91,10 +92,15 @@ def market(code: str):
             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, summary=True)
     except ValidationError as exc:  # a search text too long: said next to the box
         rows, total, errors = [], 0, field_errors(exc)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages:
+        # A page past the end (an old bookmark, a list that got shorter) showed the count, "no
+        # stall found" and "999 / 2" at once: the list's last page is meant.
+        return redirect(url_with(page=pages if pages > 1 else None))
     return render_template(
         "stalls/market.html", market=market, can_manage=can_manage, query=query,
         statuses=STATUSES, status=status, zones=one_spelling_each(zones), zone=zone,
-        stuck=stuck, stalls=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+        stuck=stuck, stalls=rows, total=total, page=page, pages=pages,
         page_size=PAGE_SIZE, errors=errors,
         search_max=stall_lookup.SEARCH_MAX), (422 if errors else 200)
 
