@@ -236,12 +236,14 @@ def weekly_cumulative(counts: Iterable[tuple[date, int]], *, census: int, start:
 
 def sum_headlines(items: Iterable[Headline]) -> Headline:
     """Totals over several markets: each market brings its own census denominator, and the
-    target is the census-weighted mean of their targets."""
+    target is the census-weighted mean of their targets; of markets with no stall yet (no
+    weight at all), their plain mean: one market's 60 % totalled "0 %"."""
     items = list(items)
     fields = ("census_rows", "declared", "census", "registered", "installed", "test_verified",
               "first_paid", "refused", "inactive")
     sums = {f: sum(getattr(h, f) for h in items) for f in fields}
-    weighted, census = sum(h.target_pct * h.census for h in items), sums["census"]
+    weights = [h.census for h in items] if sums["census"] else [1] * len(items)
+    weighted, total = sum(h.target_pct * w for h, w in zip(items, weights)), sum(weights)
     # Halves up, in whole numbers, as every shown rate (Python's round takes 50.5 to 50).
-    target = (2 * weighted + census) // (2 * census) if census else 0
+    target = (2 * weighted + total) // (2 * total) if total else 0
     return Headline(**sums, target_pct=target)

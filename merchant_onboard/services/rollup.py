@@ -108,7 +108,10 @@ def rollup_rows(session: Session, *, province: str = "", ward: str = "", sort: s
                                                       target_pct=target))
             for id_, code, name, prov, wd, declared, target in session.exec(markets)]
     key = SORT_KEYS.get(sort, SORT_KEYS["name"])
-    return sorted(rows, key=key, reverse=descending)
+    # Ties (markets at 0 %, of one size) by name either way, not in the database's order: a
+    # sort keeps the order of equal rows, even reversed.
+    by_name = sorted(rows, key=lambda r: (name_key(r.name), r.code))
+    return sorted(by_name, key=key, reverse=descending)
 
 
 def rollup(session: Session, *, actor: User, province: str = "", ward: str = "",

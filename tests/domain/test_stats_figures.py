@@ -57,6 +57,17 @@ def test_sum_of_headlines_weights_the_target_by_census():
     assert figures.sum_headlines([]).adoption is None
 
 
+def test_markets_without_a_stall_total_their_targets_as_a_plain_mean():
+    """A filter finding one market of no stall yet (a target of 60 %) totalled a "0 %" target:
+    with no stall anywhere to weigh by, each market weighs the same."""
+    empty = [figures.headline({}, declared=0, target_pct=t) for t in (60, 81)]
+    assert figures.sum_headlines(empty[:1]).target_pct == 60
+    assert figures.sum_headlines(empty).target_pct == 71  # 70.5, halves up
+    # One stall anywhere: the census weighs again, and markets of none weigh nothing.
+    one = figures.headline({"census": 1}, declared=0, target_pct=90)
+    assert figures.sum_headlines([*empty, one]).target_pct == 90
+
+
 @pytest.mark.parametrize(("paid", "census", "target"), [(29, 100, 29), (57, 100, 57),
                                                        (29, 50, 58), (17, 20, 85)])
 def test_a_market_exactly_at_its_target_has_reached_it(paid, census, target):

@@ -72,6 +72,19 @@ def test_sort_by_adoption_descending_puts_markets_without_stalls_last(session, m
     assert [r.code for r in result.rows] == ["cho-vi-thanh", "cho-cai-rang", "cho-moi"]
 
 
+@pytest.mark.parametrize("descending", [False, True])
+def test_markets_alike_on_the_sorted_figure_are_in_name_order_either_way(session, admin,
+                                                                       make_market, descending):
+    """Markets tied on a figure (no stall yet: 0 registered) came in the database's order,
+    which is not the alphabet's and changed with it."""
+    for code, name in (("cho-dam", "Chợ Đầm"), ("cho-ben-thanh", "Chợ Bến Thành"),
+                       ("cho-an-dong", "Chợ An Đông"), ("cho-da-lat", "Chợ Đà Lạt")):
+        make_market(code, name=name)
+    result = rollup.rollup(session, actor=admin, sort="registered", descending=descending)
+    assert [r.name for r in result.rows] == ["Chợ An Đông", "Chợ Bến Thành", "Chợ Đà Lạt",
+                                             "Chợ Đầm"]
+
+
 def test_pages_keep_totals_of_every_filtered_market(session, markets, admin):
     result = rollup.rollup(session, actor=admin, per_page=2, page=2)
     assert (result.page, result.pages, result.count) == (2, 2, 3)

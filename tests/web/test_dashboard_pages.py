@@ -130,6 +130,23 @@ def test_the_roll_up_counts_markets_in_good_english(client, auth, market, make_m
     assert "2 chợ ·" in vietnamese and "Tổng (2 chợ)" in vietnamese
 
 
+def test_a_place_no_market_has_stays_chosen_and_totals_nothing(client, auth, market):
+    """``?province=zzz`` (an old bookmark) read "every province" above an empty table and a
+    totals row of zeros with a "0 %" target."""
+    auth.login("admin")
+    html = client.get("/rollup?province=zzz").get_data(as_text=True)
+    chosen = re.findall(r'<option value="([^"]*)" selected>([^<]*)<', html)
+    assert chosen == [("zzz", "zzz (không có chợ nào)")]
+    assert "Không có chợ phù hợp." in html and 'id="rollup-totals"' not in html
+    ward = client.get("/rollup?province=hậu giang&ward=Phường 99").get_data(as_text=True)
+    assert re.findall(r'<option value="([^"]*)" selected>', ward) == ["Hậu Giang",
+                                                                       "Phường 99"]
+    # A place spelled another way is the same place, chosen as the list spells it.
+    same = client.get("/rollup?province=HẬU GIANG").get_data(as_text=True)
+    assert re.findall(r'<option value="([^"]*)" selected>', same) == ["Hậu Giang"]
+    assert 'id="rollup-totals"' in same
+
+
 def test_the_funnels_first_bar_is_named_as_the_denominator_card_not_the_list(client, auth,
                                                                              market):
     """Declared 1,433, one stall listed: the legend reads "Danh sách 1", so a funnel bar of
