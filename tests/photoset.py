@@ -24,6 +24,8 @@ COUNTER = (196, 184, 160)
 FOREIGN = build_payload(bank="970415", account="109876543210")
 #: A VNPAY-QR merchant code (tag 26), as a payment terminal's sticker shows it: it takes money,
 #: and the registry cannot say whose (the golden vector of tests/domain/test_vietqr_golden.py).
+#: A MoMo wallet's personal QR (its own text format, not EMVCo): it takes money as surely.
+MOMO = "2|99|0901234567|NGUYEN VAN A||0|0|0||transfer_myqr"
 MERCHANT_QR = ("00020101021126280010A0000007750110010531231452045411530370454061500005802VN"
                "5910CELLPHONES6005HANOI62140303CPS0703T0163041387")
 
@@ -94,8 +96,8 @@ def fraud_scenes(own_payload: str, old_payload: str | None = None) -> Iterator[S
     """The issue's photo set for a stall whose current poster encodes ``own_payload``.
 
     A foreign VietQR beside the poster at several sizes and positions, one stuck over the
-    poster, a merchant payment code (VNPAY) beside it, and, when ``old_payload`` is given,
-    the poster beside a poster of an old account.
+    poster, a merchant payment code (VNPAY) and an e-wallet's (MoMo) beside it, and, when
+    ``old_payload`` is given, the poster beside a poster of an old account.
     """
     own = poster(own_payload)
     for side, where in ((700, "right"), (420, "right"), (300, "below"), (560, "below")):
@@ -107,6 +109,8 @@ def fraud_scenes(own_payload: str, old_payload: str | None = None) -> Iterator[S
     yield Scene("foreign-stuck-over", shoot(stuck_over(own, FOREIGN), width=1200), "foreign")
     yield Scene("merchant-qr-beside", shoot(beside(own, sticker(MERCHANT_QR, 560),
                                                    where="right")), "other_payment")
+    yield Scene("momo-beside", shoot(beside(own, sticker(MOMO, 560), where="below")),
+                "other_payment")
     if old_payload is not None:
         yield Scene("old-account-beside", shoot(beside(own, poster(old_payload), where="right"),
                                                 width=2000), "old_account")

@@ -5,8 +5,11 @@ every code found, not the first: one code that takes money and is not the stall'
 account is enough for a warning, whatever else the photo holds. That covers a VietQR to another
 account, even one that breaks a rule of the standard (a banking app may still pay it: the
 account says where the money goes), and any other payment code (VNPAY, a NAPAS merchant code,
-another scheme), which the registry cannot vouch for. Only codes that are no payment at all (a
-website) are harmless.
+an e-wallet's own code such as MoMo's, another scheme), which the registry cannot vouch for.
+Only codes that are no payment at all (a website) are harmless. The stall's own account
+matches in a code written loosely (a banking app's), but not in one altered or cut short (a
+checksum gone wrong): no poster of this service, and vouching for it would clear a flagged
+stall.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 from merchant_onboard.domain.text import mask, normalize_account
 from merchant_onboard.domain.vietqr import Kind, ParsedQR
-from merchant_onboard.domain.vietqr.emv import TRANSFER_KINDS
+from merchant_onboard.domain.vietqr.emv import DAMAGE_ERRORS, TRANSFER_KINDS
 
 
 class Verdict(StrEnum):
@@ -112,7 +115,9 @@ def _judge_one(parsed: ParsedQR, current: AccountKey | None, old: Collection[Acc
     if parsed.kind in TRANSFER_KINDS and parsed.bin and parsed.account:
         # Accounts are kept as registration writes them (letters in capitals).
         key = (parsed.bin, normalize_account(parsed.account))
-        if key == current:
+        if key == current and DAMAGE_ERRORS.intersection(parsed.errors):
+            verdict = Verdict.OTHER_PAYMENT
+        elif key == current:
             verdict = Verdict.REVOKED_POSTER if poster_revoked else Verdict.MATCH
         elif key in old:
             verdict = Verdict.OLD_ACCOUNT

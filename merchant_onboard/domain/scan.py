@@ -19,6 +19,8 @@ _EXPLAIN = {
                           "mã chuyển khoản VietQR tới tài khoản."),
     Kind.NAPAS_QRCASH: N_("Đây là mã rút tiền tại ATM (QRCASH), không dùng để nhận tiền."),
     Kind.OTHER_EMV: N_("Đây là mã thanh toán khác, không phải mã chuyển khoản VietQR."),
+    Kind.WALLET: N_("Đây là mã ví điện tử (MoMo, ZaloPay…), không phải mã VietQR của ngân "
+                    "hàng: hãy quét mã VietQR nhận tiền trong ứng dụng ngân hàng của chủ hộ."),
     Kind.NOT_EMV: N_("Mã QR này không phải mã thanh toán (có thể là đường dẫn website)."),
 }
 

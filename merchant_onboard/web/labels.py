@@ -59,6 +59,7 @@ QR_KIND_LABELS = {
     "napas_qrcash": _l("Mã rút tiền ATM (NAPAS)"),
     "vnpay": _l("Mã VNPAY-QR"),
     "other_emv": _l("Mã thanh toán khác"),
+    "wallet": _l("Mã ví điện tử (MoMo, ZaloPay…)"),
     "not_emv": _l("Mã QR thường"),
 }
 

@@ -95,6 +95,31 @@ def test_the_stalls_own_account_in_a_sloppy_code_is_still_its_account():
     assert verdict(own_sloppy).result is Verdict.MATCH
 
 
+def test_the_stalls_own_account_in_a_code_altered_or_cut_short_is_no_match():
+    """The poster's code with its checksum broken matched, and a re-check of it cleared the
+    stall's flag: banking apps refuse such a code, and no poster of ours carries one."""
+    broken = OWN[:-4] + "0000"
+    assert parse(broken).errors == ("crc_mismatch",)
+    for code in (broken, OWN[:-4] + "00", OWN.replace("6304", "6305")):
+        found = verdict(code)
+        assert found.result is Verdict.OTHER_PAYMENT and found.warning, code
+        assert [c.account_masked for c in found.suspects] == ["•••• 5678"]
+    assert verdict(OWN, broken).result is Verdict.OTHER_PAYMENT
+
+
+@pytest.mark.parametrize("wallet", ["2|99|0901234567|NGUYEN VAN A||0|0|0||transfer_myqr",
+                                    "https://nhantien.momo.vn/0901234567",
+                                    "https://social.zalopay.vn/mt-gateway/v1/private-qr?d=1"])
+def test_an_e_wallets_code_beside_the_poster_is_a_payment_code_to_warn_of(wallet):
+    """A MoMo code stuck beside the poster read as "a website": the verdict said the right
+    account, and a re-check with it cleared the stall's flag."""
+    found = verdict(OWN, wallet)
+    assert found.result is Verdict.OTHER_PAYMENT and found.warning
+    assert [c.kind for c in found.suspects] == ["wallet"]
+    assert verdict(wallet).result is Verdict.OTHER_PAYMENT
+    assert verdict(OWN, WEBSITE).result is Verdict.MATCH
+
+
 def test_a_payment_code_the_registry_cannot_vouch_for_is_a_warning_and_is_named():
     found = verdict(OWN, QRPUSH, MERCHANT_QR, WEBSITE)
     assert found.warning

@@ -25,11 +25,26 @@ def test_raw_top_level_tags_are_kept():
     assert tags["63"] == "9E6F"
 
 
-@pytest.mark.parametrize("text", ["", "hello", "https://me.momo.vn/abc", "0", "000", "1234567890",
-                                  "\x00\x00", "ĐĐĐĐ", " " + CANONICAL])
+@pytest.mark.parametrize("text", ["", "hello", "https://chovithanh.gov.vn/momo.vn", "0", "000",
+                                  "1234567890", "\x00\x00", "ĐĐĐĐ", " " + CANONICAL,
+                                  "https://momo.vn.example.com/pay", "http://[::1", "2|98|x"])
 def test_text_that_is_not_an_emv_payload(text):
     result = parse(text)
     assert (result.valid, result.kind, result.errors) == (False, "not_emv", ("not_emv",))
+
+
+@pytest.mark.parametrize("text", [
+    "2|99|0901234567|NGUYEN VAN A||0|0|0||transfer_myqr",  # MoMo's personal QR
+    "https://nhantien.momo.vn/0901234567", "https://me.momo.vn/abc", "HTTPS://ME.MOMO.VN/x",
+    "https://social.zalopay.vn/mt-gateway/v1/private-qr?data=x", "momo://app?action=pay",
+    "https://qr.zalopay.com.vn/x", "https://shopeepay.vn/u/x", "  https://momo.vn/pay  ",
+])
+def test_an_e_wallets_payment_code_is_named_a_wallets_not_plain_text(text):
+    """A MoMo or ZaloPay code takes money outside EMVCo: the fraud check called one stuck
+    beside a stall's poster "a website" and the poster "the right account"."""
+    result = parse(text)
+    assert (result.valid, result.kind, result.errors) == (False, "wallet", ("not_emv",))
+    assert parse(text + "x" * 4300).kind == "not_emv", "judged within a QR's bound only"
 
 
 @pytest.mark.parametrize("value", [None, 42, b"000201"])

@@ -27,9 +27,13 @@ def scenes() -> dict[str, Scene]:
     return {scene.name: scene for scene in fraud_scenes(OWN, OLD)}
 
 
+#: The kind of payment code the registry cannot vouch for in a scene, and how pages name it.
+OTHER_KINDS = {"merchant-qr-beside": ("vnpay", "Mã VNPAY-QR"),
+               "momo-beside": ("wallet", "Mã ví điện tử (MoMo, ZaloPay…)")}
+
 SCENE_NAMES = ["foreign-right-700", "foreign-right-420", "foreign-below-300",
                "foreign-below-560", "foreign-far-grainy", "foreign-stuck-over",
-               "old-account-beside", "merchant-qr-beside"]
+               "old-account-beside", "merchant-qr-beside", "momo-beside"]
 
 
 def test_the_set_is_what_the_issue_asks_for():
@@ -77,7 +81,7 @@ def test_the_volunteer_recheck_page_warns(client, auth, session, stall, name):
     elif expected == "old_account":
         assert "Vietcombank" in page and "•••• 5678" in page and "tài khoản cũ" in page
     else:
-        assert "Mã VNPAY-QR (không xác minh được)" in page
+        assert f"{OTHER_KINDS[name][1]} (không xác minh được)" in page
         assert "Hỏi chủ gian hàng: nếu mã này không phải của họ" in page
     session.expire_all()
     assert session.get(Stall, stall.id).recheck_mismatch is True
@@ -99,7 +103,7 @@ def test_the_api_answers_the_verdict_and_every_code(client, api_token, stall, na
     suspect = next(c for c in body["codes"] if c["verdict"] == expected)
     assert suspect["old_account"] is (expected == "old_account")
     if expected == "other_payment":
-        assert suspect["kind"] == "vnpay" and suspect["account"] is None
+        assert suspect["kind"] == OTHER_KINDS[name][0] and suspect["account"] is None
     else:
         assert suspect["account"] in ("•••• 3210", "•••• 5678")
 

@@ -301,6 +301,10 @@ def test_scan_to_register_takes_the_text_the_phone_read_and_checks_it(client, au
     broken = client.post(url, data={"action": "scan", "client_id": "scan-key-000005",
                                     "qr_text": owner_qr[:-4] + "0000"})
     assert broken.status_code == 422 and "108002345678" not in broken.get_data(as_text=True)
+    # The owner's MoMo code is a wallet's, not the bank account a VietQR poster needs.
+    momo = client.post(url, data={"action": "scan", "client_id": "scan-key-000006",
+                                  "qr_text": "2|99|0901234567|NGUYEN VAN A||0|0|0||transfer_myqr"})
+    assert momo.status_code == 422 and "mã ví điện tử (MoMo" in momo.get_data(as_text=True)
 
 
 def test_recheck_result_is_said_at_the_top_of_the_recheck_page(client, auth, market, people,

@@ -50,6 +50,7 @@ class Kind(StrEnum):
     NAPAS_QRCASH = "napas_qrcash"  # ATM cash withdrawal
     VNPAY = "vnpay"
     OTHER_EMV = "other_emv"
+    WALLET = "wallet"  # an e-wallet's own payment code or link (MoMo, ZaloPay…): not EMV
     NOT_EMV = "not_emv"
 
 
@@ -98,6 +99,12 @@ ERROR_MESSAGES: dict[str, str] = {
     "bad_crc": N_("Mã kiểm tra CRC sai định dạng"),
     "crc_mismatch": N_("Mã kiểm tra CRC không khớp: mã bị sửa hoặc đọc sai"),
 }
+
+
+#: Errors of a code altered or cut short, not merely written loosely: what banking apps refuse
+#: to pay. A code naming a stall's account with one of them is no poster this service printed.
+DAMAGE_ERRORS = frozenset({"bad_tag", "bad_length", "truncated_tlv", "duplicate_tag",
+                           "missing_crc", "crc_not_last", "bad_crc", "crc_mismatch"})
 
 
 #: Messages of :attr:`ParsedQR.warnings`: read as the bank app printed it, but worth a word.

@@ -11,6 +11,7 @@ from merchant_onboard.domain.vietqr.emv import (
     MAX_PURPOSE, MAX_QR_TEXT, NAPAS_KIND_SET, NAPAS_KINDS, TRANSFER_KINDS, VND_KINDS, Kind,
     crc_hex, is_digits,
 )
+from merchant_onboard.domain.vietqr.wallet import is_wallet_payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +105,13 @@ def parse(payload: str, registry: BankRegistry | None = None) -> ParsedQR:
     are kept in ``tags`` and are not errors. Each family of tags is read by its own function
     below, in the order their errors are listed.
     """
-    if not isinstance(payload, str) or not payload.startswith("0002"):
+    if not isinstance(payload, str):
         return ParsedQR(valid=False, kind=Kind.NOT_EMV, errors=("not_emv",))
+    if not payload.startswith("0002"):
+        # Not EMVCo, but maybe a wallet's own payment code: money, to the fraud check.
+        wallet = len(payload) <= MAX_QR_TEXT and is_wallet_payment(payload)
+        return ParsedQR(valid=False, kind=Kind.WALLET if wallet else Kind.NOT_EMV,
+                        errors=("not_emv",))
     if len(payload) > MAX_QR_TEXT:
         return ParsedQR(valid=False, kind=Kind.OTHER_EMV, errors=("too_long",))
     errors: list[str] = []
