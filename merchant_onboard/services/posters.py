@@ -34,6 +34,19 @@ PRINTABLE = (Status.REGISTERED, Status.POSTER_PRINTED, Status.POSTER_INSTALLED,
              Status.TEST_PAYMENT_VERIFIED, Status.FIRST_PAYMENT_CONFIRMED)
 
 
+NOT_PRINTABLE_STALL = N_("Gian hàng đã từ chối hoặc ngừng kinh doanh: không in poster cho "
+                         "gian hàng này.")
+
+
+def printable(stall: Stall) -> bool:
+    """Whether a poster of ``stall`` may be printed: one with an account that still takes
+    payments through the programme's QR (not refused, not closed)."""
+    return stall.status in _PRINTABLE_VALUES
+
+
+_PRINTABLE_VALUES = frozenset(s.value for s in PRINTABLE)
+
+
 #: The refusals of a poster's query arguments, also said by the API's models of them.
 BATCH_NOT_PDF = N_("In hàng loạt chỉ có dạng PDF.")
 NOT_PRINTABLE = N_("Trạng thái không in được poster.")
@@ -80,6 +93,10 @@ def stall_poster(session: Session, *, stall: Stall, market: Market, fmt: PosterF
     if account is None:
         raise ValidationError(N_("Gian hàng chưa có tài khoản ngân hàng: chưa in được poster."),
                               field="format")
+    if not printable(stall):
+        # The public page of a refused or closed stall tells customers not to pay: a poster
+        # of it would send them the other way.
+        raise ValidationError(NOT_PRINTABLE_STALL, field="format")
     data = render(spec_for(stall, market, account, verify_base=verify_base), fmt)
     _audit_download(session, viewer, "poster.download", market,
                     f"{market.code}/{stall.stall_code}", {"format": fmt.value})

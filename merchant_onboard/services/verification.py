@@ -24,7 +24,8 @@ from merchant_onboard.services import throttle
 class CardState(StrEnum):
     """What the public page may say about a stall, most serious first."""
 
-    REVOKED = "revoked"  # its poster was revoked (bank account changed) or the stall closed
+    CLOSED = "closed"  # the stall stopped trading: no code of it takes money for it now
+    REVOKED = "revoked"  # its poster was revoked: the bank account changed since
     REFUSED = "refused"  # the owner declined: no poster of it should hang anywhere
     UNREGISTERED = "unregistered"  # census only, or no consent: nothing personal is shown
     FLAGGED = "flagged"  # the last re-check found a QR at the stall that is not its account
@@ -79,7 +80,8 @@ def public_card(session: Session, code: str) -> PublicCard | None:
         return None
     market = session.get(Market, stall.market_id)
     state = _state(session, stall)
-    shown = stall.consent and stall.status != Status.CENSUS
+    # An owner who refused, or a stall closed, has no account to pay: nothing to show of it.
+    shown = stall.consent and stall.status not in _NOTHING_TO_PAY
     account = session.exec(select(PaymentAccount).where(
         PaymentAccount.stall_id == stall.id, PaymentAccount.is_primary.is_(True))).first()
     if not shown:
@@ -98,7 +100,14 @@ def public_card(session: Session, code: str) -> PublicCard | None:
         status=stall.status, public_code=stall.public_code)
 
 
+#: Statuses of a stall whose account is shown to nobody: never agreed to (the census's),
+#: refused, or closed.
+_NOTHING_TO_PAY = (Status.CENSUS, Status.REFUSED, Status.INACTIVE)
+
+
 def _state(session: Session, stall: Stall) -> CardState:
+    if stall.status == Status.INACTIVE:
+        return CardState.CLOSED
     if _poster_revoked(session, stall):
         return CardState.REVOKED
     if stall.status == Status.REFUSED:
@@ -130,13 +139,15 @@ def judge_at_stall(session: Session, stall: Stall, found: Sequence[ParsedQR]) ->
         PaymentAccount.stall_id == stall.id)).all()
     current = next(((a.bank_bin, a.account_number) for a in accounts if a.is_primary), None)
     old = {(a.bank_bin, a.account_number) for a in accounts if not a.is_primary} - {current}
-    return judge(found, current=current, old=old, poster_revoked=_poster_revoked(session, stall))
+    # The registry vouches for no poster of a stall closed or refused: its own code there is
+    # a poster that should not hang ("đúng tài khoản" beside "do not pay" confused a payer).
+    unvouched = stall.status in (Status.INACTIVE, Status.REFUSED) or \
+        _poster_revoked(session, stall)
+    return judge(found, current=current, old=old, poster_revoked=unvouched)
 
 
 def _poster_revoked(session: Session, stall: Stall) -> bool:
-    """True when the registry no longer vouches for the stall's poster: closed, or revoked."""
-    if stall.status == Status.INACTIVE:
-        return True
+    """True when the stall's latest poster was revoked (its account changed since)."""
     # The latest poster's revoked_at: None both when there is no poster and when it stands.
     revoked_at = session.exec(select(Poster.revoked_at).where(Poster.stall_id == stall.id)
                               .order_by(sa.desc(Poster.version)).limit(1)).first()

@@ -114,6 +114,27 @@ def test_a_photo_of_the_stalls_qr_is_this_stall(session, stall):
         [("match", "Vietcombank", "•••• 5678", "vietqr_account")]
 
 
+@pytest.mark.parametrize(("status", "state"), [("refused", "refused"), ("inactive", "closed")])
+def test_a_stall_refused_or_closed_shows_no_account_and_vouches_for_no_poster(
+        session, volunteer, stall, status, state):
+    """A refused stall's page answered a photo of its poster "đúng tài khoản" beside "do not
+    pay", and showed the owner's bank with how to pay; a closed one read "poster revoked"
+    and "the account in use now"."""
+    from merchant_onboard.models import Stall
+
+    print_poster(session, volunteer, stall)
+    row = session.get(Stall, stall.id)
+    row.status = status
+    session.add(row)
+    session.commit()
+    card = verification.public_card(session, stall.public_code)
+    assert (card.state, card.stall_code, card.bank_short_name, card.holder_name,
+            card.account_last4, card.poster_version) == (state, "B-7", "", "", "", None)
+    found = check(session, stall.public_code,
+                  qr_png(build_payload(bank="970436", account="0011012345678")))
+    assert (found.result, found.warning) == ("revoked_poster", True)
+
+
 def test_a_photo_of_the_stalls_former_account_is_an_old_account(
         session, volunteer, market, stall):
     stalls.change_account(session, actor=volunteer, stall=stall, market=market,
@@ -207,7 +228,7 @@ def test_a_refused_closed_or_flagged_stall_says_so_on_its_card(session, stall, v
     set_(status="refused")
     assert state() == "refused"
     set_(status="inactive")
-    assert state() == "revoked"
+    assert state() == "closed"
     # A revoked poster outweighs a refusal that came after it.
     other = make_stall(market, volunteer, stall_code="B-9", account_number="0011019999999")
     print_poster(session, volunteer, other)

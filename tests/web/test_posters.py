@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from merchant_onboard.domain.vietqr import build_payload
 from merchant_onboard.models import Event, PaymentAccount, Poster, Stall
+from merchant_onboard.services import onboarding
 from merchant_onboard.services import stalls as stall_service
 
 
@@ -442,3 +443,22 @@ def test_a_batch_that_changed_since_its_page_is_neither_downloaded_nor_recorded(
     assert fresh["batch_id"] != form["batch_id"]
     assert client.post(f"/m/{market.code}/posters/printed", data=fresh).status_code == 302
     assert len(session.exec(select(Poster)).all()) == 2
+
+
+@pytest.mark.parametrize("kind", ["refused", "inactive"])
+def test_no_poster_is_offered_or_made_for_a_stall_refused_or_closed(client, auth, api_token,
+                                                                    session, market, people,
+                                                                    make_stall, kind):
+    """A refused stall's page offered its posters (a working QR) while its public page told
+    customers not to pay it."""
+    stall = make_stall(market, people["lan"])
+    data = {"reason": "prefers_cash"} if kind == "refused" else None
+    onboarding.record_event(session, actor=people["lan"], stall=stall, kind=kind, data=data,
+                            client_id=str(uuid.uuid4()))
+    auth.login("lan")
+    page = client.get(f"/stalls/{stall.id}").get_data(as_text=True)
+    assert 'class="poster-links"' not in page and 'id="no-poster"' in page
+    refused = client.get(f"/stalls/{stall.id}/poster?format=png")
+    assert refused.status_code == 422 and "không in poster" in refused.get_data(as_text=True)
+    api = client.get(f"/api/v1/stalls/{stall.id}/poster?format=a6", headers=api_token("lan"))
+    assert api.status_code == 422 and api.content_type == "application/problem+json"

@@ -86,6 +86,22 @@ def test_a_refused_stall_is_not_valid(client, session, market, lan, make_stall):
                             client_id=str(uuid.uuid4()), data={"reason": "prefers_cash"})
     page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
     assert state_of(client, stall) == "refused" and "Mã xác minh hợp lệ" not in page
+    # An owner who refused has no account to pay: neither it nor how to pay it is shown.
+    assert "•••• 5678" not in page and "Khi chuyển tiền" not in page
+
+
+def test_a_closed_stall_says_it_closed_not_that_its_account_changed(client, session, market,
+                                                                  lan, make_stall):
+    """A closed stall read "poster revoked" and "the account below is the one in use now",
+    the words of a bank change, with how to pay it."""
+    stall = make_stall(market, lan)
+    onboarding.record_event(session, actor=lan, stall=stall, kind="inactive",
+                            client_id=str(uuid.uuid4()))
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert state_of(client, stall) == "closed" and "NGỪNG KINH DOANH" in page
+    for words in ("THU HỒI", "dùng hiện nay", "•••• 5678", "Khi chuyển tiền",
+                  "Mã xác minh hợp lệ"):
+        assert words not in page
 
 
 def test_a_census_stall_without_consent_shows_nothing_personal(client, session, market):

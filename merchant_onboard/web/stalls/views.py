@@ -19,7 +19,7 @@ from merchant_onboard.domain.funnel import Status, allowed_events
 from merchant_onboard.domain.scan import account_from_photo, account_from_text
 from merchant_onboard.domain.text import fold_holder_name, one_spelling_each
 from merchant_onboard.models import Role, Stall
-from merchant_onboard.services import access, markets, stall_lookup, stalls
+from merchant_onboard.services import access, markets, posters, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.forms import new_client_id, posted
@@ -193,6 +193,7 @@ def detail(stall_id: int):
     return render_template(
         "stalls/detail.html", view=view, stall=stall, market=market,
         next_events=allowed_events(Status(stall.status), has_account=view.primary is not None),
+        printable=posters.printable(stall),
         full_personal=access.sees_personal_data(current_user, market))
 
 
