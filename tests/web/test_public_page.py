@@ -3,6 +3,7 @@ mistyped one, nothing "valid" about a stall that is not, and a limit on lookups.
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
@@ -144,3 +145,20 @@ def test_a_revoked_poster_is_named_as_revoked_beside_the_new_account(client, ses
     page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
     assert state_of(client, stall) == "revoked"
     assert "Bản 1, in" in page and "đã thu hồi" in page
+
+
+def test_a_photo_over_the_upload_limit_gets_the_stalls_page_back(app, client, market, lan,
+                                                                  make_stall):
+    """Without JavaScript (or a phone that could not shrink it) a 19 MB photo got a bare
+    "413" page whose one link led to the staff login."""
+    stall = make_stall(market, lan)
+    app.config["WTF_CSRF_ENABLED"] = True  # the form is read before the view, as in production
+    too_big = io.BytesIO(b"\xff\xd8" + b"\0" * app.config["MAX_CONTENT_LENGTH"])
+    response = client.post(f"/v/{stall.public_code}", data={"photo": (too_big, "a.jpg")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and "Tệp quá lớn (tối đa 12 MB)." in page
+    assert 'name="photo"' in page and stall.stall_code in page
+    unknown = client.post("/v/NOPE1234", data={"photo": (io.BytesIO(b"\0" * 13 * 2**20), "a")},
+                          content_type="multipart/form-data")
+    assert unknown.status_code == 413

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import text
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import ThrottledError, ValidationError
 from merchant_onboard.services import verification
+from merchant_onboard.web.errors import handle_http, http_message
 from merchant_onboard.web.i18n import translate_error
 from merchant_onboard.web.public import bp
 
@@ -89,3 +91,21 @@ def check_photo(code: str):
             error, status = translate_error(exc), 422
     return render_template("public/verify.html", card=card, error=error,
                            check=check.to_dict() if check else None), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def photo_too_large(error: RequestEntityTooLarge):
+    """A photo over the upload limit is refused when the form is first read (the CSRF check,
+    before the view): the customer, whose phone could not shrink it, gets the stall's page
+    back with the reason, not a bare error page whose one link leads to the staff login."""
+    if request.endpoint != "public.check_photo":
+        return handle_http(error)
+    code = (request.view_args or {}).get("code", "")
+    try:
+        card = _look_up(code)
+    except ThrottledError as exc:
+        return _too_many_lookups(code, exc)
+    if card is None:
+        return handle_http(error)
+    return render_template("public/verify.html", card=card, check=None,
+                           error=http_message(error)), 413
