@@ -6,6 +6,7 @@ The test-payment memo is built from it (``event_data.memo_code``).
 from __future__ import annotations
 
 import secrets
+import unicodedata
 
 # Crockford's base 32: no I, L, O or U, so a code read off a poster is typed back unambiguously.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -26,6 +27,7 @@ def format_public_code(code: str) -> str:
 
 
 def normalize_public_code(typed: str) -> str:
-    """Turn what a person typed (lowercase, dashes, O for 0) into the stored form."""
-    cleaned = "".join(ch for ch in typed.upper() if ch.isalnum())
+    """Turn what a person typed (lowercase, dashes, O for 0, a phone keyboard's full-width
+    "９３") into the stored form."""
+    cleaned = "".join(ch for ch in unicodedata.normalize("NFKC", typed).upper() if ch.isalnum())
     return cleaned.translate(_READ_AS)

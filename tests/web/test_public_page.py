@@ -159,6 +159,16 @@ def test_a_photo_over_the_upload_limit_gets_the_stalls_page_back(app, client, ma
     page = response.get_data(as_text=True)
     assert response.status_code == 413 and "Tệp quá lớn (tối đa 12 MB)." in page
     assert 'name="photo"' in page and stall.stall_code in page
+    # The code is valid, but a green "all clear" under the red error read as one.
+    assert "Mã xác minh hợp lệ." not in page
+    app.config["WTF_CSRF_ENABLED"] = False
+    for data in ({"photo": (io.BytesIO(b"not a picture"), "a.jpg")}, {}):
+        refused = client.post(f"/v/{stall.public_code}", data=data,
+                              content_type="multipart/form-data")
+        assert refused.status_code == 422 and 'data-result="error"' in refused.get_data(
+            as_text=True)
+        assert "Mã xác minh hợp lệ." not in refused.get_data(as_text=True)
+    assert "Mã xác minh hợp lệ." in client.get(f"/v/{stall.public_code}").get_data(as_text=True)
     unknown = client.post("/v/NOPE1234", data={"photo": (io.BytesIO(b"\0" * 13 * 2**20), "a")},
                           content_type="multipart/form-data")
     assert unknown.status_code == 413
