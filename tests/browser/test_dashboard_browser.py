@@ -76,6 +76,38 @@ def test_admin_reads_the_roll_up(demo, seed, laptop_page, phone_page, login, scr
     screenshot(phone_page, "rollup-phone")
 
 
+#: An A4 page's printable width at the browser's 96 px an inch (210 mm less 1 cm margins).
+A4_PRINTABLE_PX = 718
+
+
+def test_the_roll_up_and_the_stall_list_print_whole_and_say_what_they_hold(
+        demo, seed, laptop_page, login, screenshot):
+    """Printed, the roll-up's "Mục tiêu" column ran past the card's edge and the province
+    dropdown printed as "Mọi tỉnh/thành" for any filter; the stall list printed its first 50
+    rows under "60 gian hàng" with nothing saying it was one page of two."""
+    seed.market("cho-browser-print", name="Chợ Tân An", province="Long An", ward="Phường 2")
+    seed.user("admin-print", role="admin")
+    page = laptop_page
+    login(page, "admin-print")
+    page.set_viewport_size({"width": A4_PRINTABLE_PX, "height": 1000})
+    page.emulate_media(media="print")
+    page.goto("/rollup?province=Long An&ward=Phường 2")
+    table, card = page.locator("#rollup").bounding_box(), page.locator("#rollup").locator(
+        "xpath=ancestor::section[1]").bounding_box()
+    assert table["x"] + table["width"] <= card["x"] + card["width"] + 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= A4_PRINTABLE_PX
+    assert page.locator("form.filters").is_hidden()
+    assert page.locator("#rollup-place").inner_text() == "Địa bàn: Phường 2, Long An"
+    screenshot(page, "rollup-print")
+    page.goto("/rollup")
+    assert page.locator("#rollup-place").inner_text() == "Địa bàn: mọi tỉnh/thành"
+    page.goto(f"/m/{demo.code}/")
+    assert page.locator(".pager").inner_text().strip() == "Trang 1 / 2"
+    assert page.locator(".pager .button").first.is_hidden()
+    page.emulate_media(media="screen")
+    assert page.locator(".pager > span").inner_text().strip() == "1 / 2"
+
+
 def test_manager_imports_the_census_from_a_phone(seed, phone_page, login, screenshot,
                                                  tmp_path):
     market = seed.market("cho-browser-census", name="Chợ Cái Răng", census_size=4)
