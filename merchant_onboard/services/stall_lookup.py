@@ -69,7 +69,7 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
                   status: str | None = None, zone: str | None = None,
                   stuck: AgeingRule | None = None, now: datetime | None = None,
                   limit: int = 50, offset: int = 0, summary: bool = False,
-                  ) -> tuple[list[Any], int]:
+                  phone_tail: bool = False) -> tuple[list[Any], int]:
     """Stalls of ``market`` matching ``query`` (code, shop or owner, accents ignored; the
     code also without its separators, so ``a1`` and ``A 1`` find ``A-1``, or as read aloud
     (``code_key``), so ``A-1`` finds ``A-01``; or the owner's phone number, whole or its last
@@ -80,6 +80,10 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
     ``zone`` is matched as ``zone_key`` compares zones (case, NFC), and zones sort by that key,
     so a zone's stalls stand together however each was spelled. A ``query`` longer than
     ``SEARCH_MAX`` is a ValidationError on ``q``.
+
+    The last digits of a phone find it only with ``phone_tail``, for those who see phones in
+    full: to anyone else (an admin, who sees them masked) a search by parts would spell a
+    number out digit by digit; a whole number only confirms one already known.
 
     With ``summary`` the rows are ``StallSummary`` tuples of what a list page shows: building
     50 ORM objects costs more than the query.
@@ -99,7 +103,8 @@ def search_stalls(session: Session, *, market: Market, query: str = "",
         compact = _CODE_SEPARATORS.sub("", escaped)
         params["compact"] = f"%{compact}%" if compact else params["pattern"]
         params["phone"] = _phone_or_none(query)
-        params["phone_tail"] = _phone_tail_or_none(query) if params["phone"] is None else None
+        params["phone_tail"] = _phone_tail_or_none(query) \
+            if phone_tail and params["phone"] is None else None
         # The stall whose code this is, as read aloud: "A-1" and "a1" find a census's "A-01",
         # which no substring of it holds (registering "A-1" is refused as its code). Only what
         # could be a code: the key of "Phở 24" is "PH-24".

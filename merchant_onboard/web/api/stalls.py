@@ -35,12 +35,12 @@ def list_stalls(code: str):
     session, user = get_session(), api_user()
     market = access.require_market(session, user, code)
     search = query_args(StallSearch)
+    personal = access.sees_personal_data(user, market)
     rows, total = stall_lookup.search_stalls(
         session, market=market, query=search.q, zone=search.zone,
         status=search.status.value if search.status else None, limit=search.limit,
-        offset=search.offset)
+        offset=search.offset, phone_tail=personal)
     primary = stall_lookup.primary_accounts(session, [row.id for row in rows])
-    personal = access.sees_personal_data(user, market)
     items = [Stall.of(row, market, [primary[row.id]] if row.id in primary else [],
                       personal=personal) for row in rows]
     return StallPage(items=items, total=total, limit=search.limit, offset=search.offset).body()

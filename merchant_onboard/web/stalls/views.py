@@ -89,7 +89,8 @@ def market(code: str):
     try:
         rows, total = stall_lookup.search_stalls(
             session, market=market, query=query, status=status, zone=zone, stuck=stuck,
-            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, summary=True)
+            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, summary=True,
+            phone_tail=access.sees_personal_data(current_user, market))
     except ValidationError as exc:  # a search text too long: said next to the box
         rows, total, errors = [], 0, field_errors(exc)
     pages = max(1, -(-total // PAGE_SIZE))
