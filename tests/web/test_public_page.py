@@ -54,8 +54,16 @@ def test_lookups_are_limited_per_address(app, client, market, lan, make_stall):
                 for path in (f"/v/{stall.public_code}", "/v?code=WRONG123",
                              f"/v/{stall.public_code}")]
     assert statuses == [200, 404, 429]
+    throttled = client.get(f"/v/{stall.public_code}")
+    assert throttled.headers["Retry-After"] == "600"
+    # The code may well be right: said near the field, which is not marked wrong.
+    page = throttled.get_data(as_text=True)
+    assert "quá nhiều mã" in page and 'aria-invalid="true"' not in page
     other = client.get(f"/v/{stall.public_code}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert other.status_code == 200
+    # The code looked up is shown, to compare with the one under the poster's QR.
+    shown = format_public_code(stall.public_code)
+    assert f'id="public-code">{shown}<' in other.get_data(as_text=True)
 
 
 def test_photo_checks_count_as_lookups(app, client, market, lan, make_stall):
@@ -67,6 +75,17 @@ def test_photo_checks_count_as_lookups(app, client, market, lan, make_stall):
                 for path in ("/v/WRONG123", "/v/WRONG456", f"/v/{stall.public_code}")]
     assert statuses == [404, 404, 429]
     assert client.get(f"/v/{stall.public_code}").status_code == 429
+
+
+def test_photo_checks_past_their_limit_say_how_long_to_wait(app, client, market, lan,
+                                                            make_stall):
+    app.config["PUBLIC_CHECK_LIMIT"] = 0
+    stall = make_stall(market, lan)
+    response = client.post(f"/v/{stall.public_code}",
+                           data={"photo": (io.BytesIO(b"\x89PNG"), "a.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "600"
+    assert "quá nhiều ảnh" in response.get_data(as_text=True)
 
 
 def state_of(client, stall) -> str:

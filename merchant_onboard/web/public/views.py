@@ -46,8 +46,11 @@ def _look_up(typed: str) -> verification.PublicCard | None:
 
 
 def _too_many_lookups(typed: str, error: ThrottledError):
-    return render_template("public/look_up.html", typed=typed,
-                           error=translate_error(error)), 429
+    # The code typed may be right: the field is not marked wrong, and the wait is said to
+    # scripts in seconds (the window, at the most).
+    return render_template("public/look_up.html", typed=typed, error=translate_error(error),
+                           throttled=True), 429, {
+        "Retry-After": str(current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])}
 
 
 def _card_page(typed: str):
@@ -76,7 +79,7 @@ def check_photo(code: str):
     if card is None:
         abort(404)
     photo = request.files.get("photo")
-    check, error, status = None, None, 200
+    check, error, status, headers = None, None, 200, {}
     if photo is None or not photo.filename:
         error, status = _("Chọn hoặc chụp ảnh mã QR trước."), 422
     else:
@@ -87,10 +90,11 @@ def check_photo(code: str):
                 window=current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])
         except ThrottledError as exc:
             error, status = translate_error(exc), 429
+            headers = {"Retry-After": str(current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])}
         except ValidationError as exc:
             error, status = translate_error(exc), 422
     return render_template("public/verify.html", card=card, error=error,
-                           check=check.to_dict() if check else None), status
+                           check=check.to_dict() if check else None), status, headers
 
 
 @bp.errorhandler(RequestEntityTooLarge)
