@@ -47,6 +47,17 @@ def check(session, code, image, *, address="203.0.113.9", limit=5, window=600):
                                     limit=limit, window=window)
 
 
+def store(session, stall, **fields):
+    """Set ``fields`` of ``stall`` as stored, as the services would leave them."""
+    from merchant_onboard.models import Stall
+
+    row = session.get(Stall, stall.id)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    session.add(row)
+    session.commit()
+
+
 def print_poster(session, volunteer, stall):
     onboarding.record_event(session, actor=volunteer, stall=stall, kind="poster_printed",
                             client_id=str(uuid.uuid4()))
@@ -120,13 +131,8 @@ def test_a_stall_refused_or_closed_shows_no_account_and_vouches_for_no_poster(
     """A refused stall's page answered a photo of its poster "đúng tài khoản" beside "do not
     pay", and showed the owner's bank with how to pay; a closed one read "poster revoked"
     and "the account in use now"."""
-    from merchant_onboard.models import Stall
-
     print_poster(session, volunteer, stall)
-    row = session.get(Stall, stall.id)
-    row.status = status
-    session.add(row)
-    session.commit()
+    store(session, stall, status=status)
     card = verification.public_card(session, stall.public_code)
     assert (card.state, card.stall_code, card.bank_short_name, card.holder_name,
             card.account_last4, card.poster_version) == (state, "B-7", "", "", "", None)
@@ -211,17 +217,11 @@ def test_too_many_photo_checks_are_told_in_words(session, stall):
 
 def test_a_refused_closed_or_flagged_stall_says_so_on_its_card(session, stall, volunteer,
                                                               market, make_stall):
-    from merchant_onboard.models import Stall
-
     def state(of=stall):
         return verification.public_card(session, of.public_code).state
 
     def set_(of=stall, **fields):
-        row = session.get(Stall, of.id)
-        for name, value in fields.items():
-            setattr(row, name, value)
-        session.add(row)
-        session.commit()
+        store(session, of, **fields)
 
     set_(recheck_mismatch=True)
     assert state() == "flagged"
@@ -240,13 +240,8 @@ def test_a_refused_closed_or_flagged_stall_says_so_on_its_card(session, stall, v
 
 
 def test_a_stall_whose_owner_did_not_consent_shows_nothing_personal(session, stall, volunteer):
-    from merchant_onboard.models import Stall
-
     print_poster(session, volunteer, stall)
-    row = session.get(Stall, stall.id)
-    row.consent = False
-    session.add(row)
-    session.commit()
+    store(session, stall, consent=False)
     card = verification.public_card(session, stall.public_code)
     assert (card.state, card.stall_code, card.shop_name, card.bank_short_name, card.holder_name,
             card.account_last4, card.poster_version, card.poster_printed_at) == (
