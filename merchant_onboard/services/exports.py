@@ -134,12 +134,15 @@ def export_rollup(session: Session, *, actor: User, fmt: str, headers: Sequence[
     as the page's last row gives them; administrators only.
 
     The totals row has no code, and ``total_label(number of markets)`` as its name: a
-    commune reports the sum, whose rate and target are not the sums of the rows'."""
+    commune reports the sum, whose rate and target are not the sums of the rows'. A filter
+    finding no market gives the header alone."""
     _check_format(fmt)
     require_admin(actor)
     now = now or utcnow()
     rows = rollup_rows(session, province=province, ward=ward, sort=sort, descending=descending)
-    total = ("", total_label(len(rows)), "", "", sum_headlines(row.headline for row in rows))
+    # No market, no totals (as on the page): a row of zeros and a 0 % target read as figures.
+    totals = [("", total_label(len(rows)), "", "", sum_headlines(r.headline for r in rows))
+              ] if rows else []
     _audit(session, actor=actor, action="export.rollup", target=province or "*",
            market_id=None, data={"format": fmt, "province": province,
                                  "ward": place_filter(province, ward)[1],
@@ -147,7 +150,7 @@ def export_rollup(session: Session, *, actor: User, fmt: str, headers: Sequence[
 
     def lines() -> Iterator[list[Any]]:
         for code, name, province, ward, h in (
-                *((r.code, r.name, r.province, r.ward, r.headline) for r in rows), total):
+                *((r.code, r.name, r.province, r.ward, r.headline) for r in rows), *totals):
             values = {"code": code, "name": name, "province": province, "ward": ward,
                       "adoption_pct": shown_percent(h.adoption, short_of=h.unreached_target),
                       **vars(h)}

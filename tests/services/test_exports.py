@@ -339,6 +339,20 @@ def test_the_rollup_export_ends_with_the_totals_the_page_gives(session, market, 
     assert total["ADOPTION_PCT"] == 0
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_rollup_export_of_no_market_has_no_totals_row(session, market, people, fmt):
+    """``?province=zzz`` exported "Tổng (0 chợ)" with a target of 0, where the page shows no
+    totals row."""
+    export = exports.export_rollup(session, actor=people["admin"], fmt=fmt,
+                                   headers=ROLLUP_HEADERS, total_label=TOTAL, province="zzz")
+    data = b"".join(export.chunks)
+    if fmt == "csv":
+        lines = data.decode("utf-8-sig").splitlines()
+    else:
+        lines = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows())
+    assert len(lines) == 1, "the header alone"
+
+
 def test_the_rollup_xlsx_columns_are_sized_for_reading(session, market, people, stalls):
     export = exports.export_rollup(session, actor=people["admin"], fmt="xlsx",
                                    headers=ROLLUP_HEADERS, total_label=TOTAL, now=EVENING)

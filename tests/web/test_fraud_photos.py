@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import uuid
 
 import pytest
@@ -14,7 +15,7 @@ from merchant_onboard.domain.vietqr import build_payload
 from merchant_onboard.models import Stall
 from merchant_onboard.services import onboarding
 from merchant_onboard.services import stalls as stall_service
-from tests.photoset import COUNTER, Scene, fraud_scenes, shoot, sticker
+from tests.photoset import COUNTER, Scene, fraud_scenes, poster, shoot, sticker
 from tests.web.test_posters import payload_of
 
 #: The stall registers with OLD (the factory's account), then changes to OWN.
@@ -130,6 +131,13 @@ def test_a_flagged_stall_warns_on_the_public_page_until_a_recheck_matches(client
     assert foreign.get_json()["result"] == "foreign"
     page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
     assert 'data-state="flagged"' in page and "Mã xác minh hợp lệ" not in page
+    # A customer's photo of the poster alone matches, but the stall stays flagged: the match
+    # is said in caution's colour, not as a green all-clear above the card's red.
+    checked = client.post(f"/v/{stall.public_code}", data={
+        "photo": (io.BytesIO(shoot(poster(OWN))), "own.jpg")}).get_data(as_text=True)
+    assert re.search(r'class="recheck-result warning"\s+id="result" data-result="match"',
+                     checked)
+    assert "ok-banner" not in checked and 'data-state="flagged"' in checked
     match = client.post(f"/api/v1/stalls/{stall.id}/rechecks", headers=headers,
                         json={"payloads": [OWN]})
     assert (match.status_code, match.get_json()["result"]) == (201, "match")
