@@ -163,6 +163,15 @@
       var match = MOOutbox.outboxForm(new URL(item.url).pathname);
       return item.status === "pending" && match && match[2] === page[1];
     });
+    // A step waiting on the phone is not offered again: tapped twice it went twice, and the
+    // server refused the second as stale. A note or a re-check may well be recorded again.
+    var waitingSteps = mine.map(function (item) {
+      return MOOutbox.outboxForm(new URL(item.url).pathname)[4];
+    });
+    document.querySelectorAll("main a[data-event]").forEach(function (link) {
+      var kind = link.dataset.event;
+      link.hidden = kind !== "note" && kind !== "recheck" && waitingSteps.indexOf(kind) >= 0;
+    });
     var box = document.getElementById("stall-waiting");
     if (!mine.length) {
       if (box) box.remove();

@@ -329,9 +329,12 @@ def test_a_step_recorded_twice_without_a_signal_is_refused_in_words(
         page.goto(form)
         page.get_by_role("button", name="Xác nhận").click()
         expect(page.locator("#outbox-queued")).to_be_visible()
-        # The stall's page kept on the phone says what of it waits.
+        # The stall's page kept on the phone says what of it waits, and no longer offers the
+        # step (here it was reached again by its own address).
         page.goto(f"/stalls/{stall.id}")
         expect(page.locator("#stall-waiting")).to_contain_text("không cần ghi lại")
+        expect(page.locator("a[data-event=poster_installed]")).to_be_hidden()
+        expect(page.locator("a[data-event=note]")).to_be_visible()
     expect(page.locator("#stall-waiting")).to_contain_text("có 2 mục")
     screenshot(page, "offline-stall-waiting", full_page=False)
     page.context.set_offline(False)
@@ -341,6 +344,9 @@ def test_a_step_recorded_twice_without_a_signal_is_refused_in_words(
         "Không thể ghi “Dán poster” khi gian hàng đang ở trạng thái “Đã dán poster”.")
     with Session(get_engine(live_server.app)) as session:
         assert session.get(Stall, stall.id).status == "poster_installed"
+    # Sent, the stall's page offers what comes next.
+    page.goto(f"/stalls/{stall.id}")
+    expect(page.locator("a[data-event=test_payment_verified]")).to_be_visible()
 
 
 def _e5_refused(page, seed, login, volunteer, market) -> None:
