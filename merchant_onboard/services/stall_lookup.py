@@ -148,9 +148,14 @@ def _phone_or_none(query: str) -> str | None:
 _PHONE_TAIL = re.compile(r"[0-9](?:[\s.\-]*[0-9]){3,8}")
 
 
+def looks_like_phone_tail(query: str) -> bool:
+    """Whether ``query`` reads as a phone number's last digits (what ``phone_tail`` finds)."""
+    return _PHONE_TAIL.fullmatch(query.strip()) is not None
+
+
 def _phone_tail_or_none(query: str) -> str | None:
     """The LIKE pattern of the phone numbers ending in the digits typed, or None."""
-    if not _PHONE_TAIL.fullmatch(query.strip()):
+    if not looks_like_phone_tail(query):
         return None
     return "%" + re.sub(r"[^0-9]", "", query)
 

@@ -152,13 +152,15 @@ def test_search_finds_a_stall_code_typed_without_its_dash_and_a_whole_phone(
     # Its last digits find it for a volunteer, who sees the owners' phones in full...
     part = logged_in.get(f"/m/{market.code}/", query_string={"q": "345678"}).get_data(as_text=True)
     assert "Rau Cô Ba" in part and "Cá Út" not in part
+    none = logged_in.get(f"/m/{market.code}/", query_string={"q": "9999"}).get_data(as_text=True)
+    assert "Không có gian hàng phù hợp." in none and "bằng cả số" not in none
     # ...but not for an admin, who sees them masked: searching by parts would spell a number
     # out digit by digit.
     logged_in.post("/logout")
     make_user("root", role="admin")
     logged_in.post("/login", data={"username": "root", "password": TEST_PASSWORD})
     part = logged_in.get(f"/m/{market.code}/", query_string={"q": "345678"}).get_data(as_text=True)
-    assert "Rau Cô Ba" not in part
+    assert "Rau Cô Ba" not in part and "bằng cả số" in part, "and is told why"
     whole = logged_in.get(f"/m/{market.code}/", query_string={"q": "0912345678"})
     assert "Rau Cô Ba" in whole.get_data(as_text=True)
 

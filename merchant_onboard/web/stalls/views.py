@@ -86,11 +86,12 @@ def market(code: str):
     stuck = ageing_rule(request.args.get("stuck"))
     page = page_number()
     errors: dict[str, list[str]] = {}
+    sees_phones = access.sees_personal_data(current_user, market)
     try:
         rows, total = stall_lookup.search_stalls(
             session, market=market, query=query, status=status, zone=zone, stuck=stuck,
             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, summary=True,
-            phone_tail=access.sees_personal_data(current_user, market))
+            phone_tail=sees_phones)
     except ValidationError as exc:  # a search text too long: said next to the box
         rows, total, errors = [], 0, field_errors(exc)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -102,8 +103,10 @@ def market(code: str):
         "stalls/market.html", market=market, can_manage=can_manage, query=query,
         statuses=STATUSES, status=status, zones=one_spelling_each(zones), zone=zone,
         stuck=stuck, stalls=rows, total=total, page=page, pages=pages,
-        page_size=PAGE_SIZE, errors=errors,
-        search_max=stall_lookup.SEARCH_MAX), (422 if errors else 200)
+        page_size=PAGE_SIZE, errors=errors, search_max=stall_lookup.SEARCH_MAX,
+        # Last digits found nothing for one who may search by the whole number only.
+        whole_phone_only=not total and not sees_phones and
+        stall_lookup.looks_like_phone_tail(query)), (422 if errors else 200)
 
 
 @bp.route("/m/<code>/stalls/new", methods=["GET", "POST"])
