@@ -117,6 +117,9 @@ def test_the_public_page_warns_first(client, stall, name):
     assert f'data-result="{expected}" data-warning' in page
     # A warning never sits beside the all-clear.
     assert "Mã xác minh hợp lệ." not in page
+    # The suspects are named; that the stall's own code was read beside them is said too.
+    if name != "foreign-stuck-over":  # the sticker hides the poster's own code
+        assert "trong đó có mã đúng của gian hàng" in page
     # The verdict comes before the stall's details.
     assert page.index('data-result=') < page.index('data-state=')
 
