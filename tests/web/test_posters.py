@@ -458,6 +458,7 @@ def test_no_poster_is_offered_or_made_for_a_stall_refused_or_closed(client, auth
     auth.login("lan")
     page = client.get(f"/stalls/{stall.id}").get_data(as_text=True)
     assert 'class="poster-links"' not in page and 'id="no-poster"' in page
+    assert "<svg" not in page.split('class="card account"')[1], "nor its QR to screenshot"
     refused = client.get(f"/stalls/{stall.id}/poster?format=png")
     assert refused.status_code == 422 and "không in poster" in refused.get_data(as_text=True)
     api = client.get(f"/api/v1/stalls/{stall.id}/poster?format=a6", headers=api_token("lan"))
