@@ -23,13 +23,15 @@ from merchant_onboard.web.labels import labels_in
 def select_locale() -> str:
     """The language chosen with ``?lang=`` (remembered in the session), else Vietnamese.
 
-    API clients have no session: they choose with ``Accept-Language``.
+    API clients have no session: they choose per request, with ``?lang=`` or
+    ``Accept-Language``.
     """
     languages = current_app.config["LANGUAGES"]
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    if request.path.startswith("/api/"):
-        return request.accept_languages.best_match(languages, default=default)
     chosen = request.args.get("lang")
+    if request.path.startswith("/api/"):
+        return chosen if chosen in languages else request.accept_languages.best_match(
+            languages, default=default)
     if chosen in languages:
         session["lang"] = chosen
         return chosen

@@ -130,10 +130,15 @@ def _load_user_from_request(req) -> User | None:
         # An API view checked the token already (api.common.token_required): the same user,
         # without verifying and loading it a second time for the response headers.
         return g.api_user
-    header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return user_from_token(header[7:].strip())
-    return None
+    token = bearer_token(req.headers.get("Authorization", ""))
+    return user_from_token(token) if token else None
+
+
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, or None. The scheme's name is
+    case-insensitive (RFC 7235): some HTTP clients send "bearer"."""
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 _SECURITY_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY),

@@ -32,6 +32,28 @@ def test_a_token_is_issued_for_the_right_password_and_opens_the_api(client, lan)
     assert [m["code"] for m in markets.get_json()["items"]] == ["cho-a"]
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", " Bearer "])
+def test_the_schemes_name_is_read_in_any_case(client, lan, scheme):
+    """RFC 7235: the scheme is case-insensitive; "bearer <token>" (some clients) got a 401."""
+    token = post_token(client).get_json()["token"]
+    response = client.get("/api/v1/markets", headers={"Authorization": f"{scheme} {token}"})
+    assert response.status_code == 200
+    for header in ("Bearer", "Bearer ", "Basic " + token, "Bearertoken"):
+        assert client.get("/api/v1/markets",
+                          headers={"Authorization": header}).status_code == 401, header
+
+
+def test_the_api_speaks_english_when_asked_either_way(client, lan):
+    """The document says ``?lang=en``; only ``Accept-Language`` was read."""
+    for asked in ({"query_string": {"lang": "en"}},
+                  {"headers": {"Accept-Language": "en-GB,en;q=0.9"}}):
+        response = client.post("/api/v1/tokens", json={}, **asked)
+        assert response.status_code == 422
+        assert response.get_json()["detail"] == "Some data is invalid.", asked
+    assert client.post("/api/v1/tokens", json={}).get_json()["detail"] != \
+        "Some data is invalid."
+
+
 def test_a_wrong_password_or_unknown_user_is_a_401_problem(client, lan):
     for username, password in (("lan", "wrong-password"), ("nobody", PASSWORD)):
         response = post_token(client, username, password)

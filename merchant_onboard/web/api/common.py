@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from merchant_onboard.domain.errors import N_, DomainError, FormErrors, ValidationError
 from merchant_onboard.models import User
 from merchant_onboard.web.errors import problem
-from merchant_onboard.web.security import user_from_token
+from merchant_onboard.web.security import bearer_token, user_from_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
@@ -32,8 +32,8 @@ def token_required(view: F) -> F:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any):
-        header = request.headers.get("Authorization", "")
-        user = user_from_token(header[7:].strip()) if header.startswith("Bearer ") else None
+        token = bearer_token(request.headers.get("Authorization", ""))
+        user = user_from_token(token) if token else None
         if user is None:
             response = problem(401, "Unauthorized", _(
                 "Cần mã truy cập (bearer token) hợp lệ: lấy mã qua POST /api/v1/tokens."))

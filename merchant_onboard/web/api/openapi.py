@@ -150,8 +150,9 @@ def build_document(modules: Iterable[ModuleType], root: str = "") -> dict[str, A
         "info": {"title": "merchant_onboard API", "version": "1",
                  "description": "Register market stalls for VietQR payments, record their "
                                 "onboarding, read QR codes. Messages are in Vietnamese "
-                                "(`?lang=en` for English). Every create and event takes "
-                                "an idempotency key (`Idempotency-Key` header or "
+                                "(`?lang=en` or `Accept-Language: en` for English). Every "
+                                "create and event takes an idempotency key "
+                                "(`Idempotency-Key` header or "
                                 "`client_id`): a retry answers 200 with the first result."},
         "servers": [{"url": f"{root}/api/v1"}],
         "security": [{"bearer": []}],
