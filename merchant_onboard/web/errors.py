@@ -102,12 +102,13 @@ def _to_current_code(moved: MarketMoved):
     return Response(status=308, headers={"Location": f"{target}?{query}" if query else target})
 
 
-def http_message(error: HTTPException) -> str:
-    """What a person is told about an HTTP error, in their language."""
+def http_message(error: HTTPException, *, api: bool = False) -> str:
+    """What a person is told about an HTTP error, in their language (``api``: to a script,
+    which asked for a record, not a page)."""
     messages = {
         400: _("Yêu cầu không hợp lệ."),
         403: _("Bạn không có quyền xem trang này."),
-        404: _("Không tìm thấy trang."),
+        404: _("Không tìm thấy.") if api else _("Không tìm thấy trang."),
         405: _("Thao tác không được hỗ trợ."),
         413: _("Tệp quá lớn (tối đa 12 MB)."),
         429: _("Quá nhiều yêu cầu. Vui lòng thử lại sau."),
@@ -118,8 +119,9 @@ def http_message(error: HTTPException) -> str:
 def handle_http(error: HTTPException):
     """The answer to an HTTP error: problem details for the API, else the error page."""
     if _wants_json():
+        # In the request's language as every other problem, not Werkzeug's English.
         response = problem(error.code or 500, _http_title(error.code or 500),
-                           error.description or "")
+                           http_message(error, api=True))
         response.headers.update(_allow_header(error))
         return response
     status = error.code or 500

@@ -54,6 +54,26 @@ def test_the_api_speaks_english_when_asked_either_way(client, lan):
         "Some data is invalid."
 
 
+def test_the_routers_own_refusals_are_problems_in_the_requests_language(app, client, lan):
+    """A stall id past the database's, an unknown route, a PUT, a NUL and a body over the
+    limit were answered in Werkzeug's English whatever the language asked for."""
+    headers = {"Authorization": f"Bearer {post_token(client).get_json()['token']}"}
+    cases = [(client.get, "/api/v1/stalls/2147483648", {}, 404, "Không tìm thấy."),
+             (client.get, "/api/v1/nowhere", {}, 404, "Không tìm thấy."),
+             (client.put, "/api/v1/markets", {}, 405, "Thao tác không được hỗ trợ."),
+             (client.get, "/api/v1/markets?q=a%00b", {}, 400, "Yêu cầu không hợp lệ."),
+             (client.post, "/api/v1/tokens",
+              {"data": b"{" + b" " * app.config["MAX_CONTENT_LENGTH"] + b"}",
+               "content_type": "application/json"}, 413, "Tệp quá lớn (tối đa 12 MB).")]
+    for call, path, extra, status, detail in cases:
+        response = call(path, headers=headers, **extra)
+        assert (response.status_code, response.mimetype) == (status,
+                                                            "application/problem+json"), path
+        assert response.get_json()["detail"] == detail, path
+    english = client.get("/api/v1/nowhere?lang=en", headers=headers).get_json()["detail"]
+    assert english == "Not found."
+
+
 def test_a_wrong_password_or_unknown_user_is_a_401_problem(client, lan):
     for username, password in (("lan", "wrong-password"), ("nobody", PASSWORD)):
         response = post_token(client, username, password)

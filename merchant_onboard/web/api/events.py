@@ -50,7 +50,7 @@ OPENAPI_PATHS = {
             "Record an onboarding event", tag="events", body=EventCreate,
             parameters=[_ID, IDEMPOTENCY_KEY],
             description="The stall's status moves by the funnel table; an event its status "
-                        "does not allow is a 400 with the message under `errors.kind`.",
+                        "does not allow is a 409 with the message under `errors.kind`.",
             responses={"201": response("Recorded.", EventResult),
                        "200": response("The same client id was used before: the first "
                                        "result, nothing written.", EventResult),

@@ -28,14 +28,16 @@ COMPONENTS = "#/components/schemas/"
 
 #: What each problem status means in this API (the document's response descriptions).
 PROBLEM_MEANINGS = {
-    400: "Malformed request: not a JSON object, or an event the stall's status does not allow.",
+    400: "Malformed request: a body that is not a JSON object, or text (in the path, the "
+         "query or the body) holding a NUL character or an unpaired surrogate.",
     401: "Missing, expired or invalid bearer token; or wrong username or password.",
     403: "Authenticated, but the role may not do this; or a temporary password must be "
          "changed first (POST /users/me/password).",
     404: "No such record, or it belongs to a market the user does not work in.",
-    409: "Conflicts with what is stored: `existing_id` names the stall that already has this "
-         "code, account or phone, or the client id was used for another operation.",
-    413: "The upload is larger than 12 MB.",
+    409: "Conflicts with what is stored: a stall's code, account or phone another stall has "
+         "(`existing_id` names it), an event the stall's status does not allow, or a client "
+         "id used for another operation.",
+    413: "The request's body is larger than 12 MB.",
     422: "Invalid input: `errors` holds the messages per field; nothing was written.",
     429: "Too many wrong passwords: try again after the seconds in `Retry-After` (also said "
          "in `detail`).",
@@ -119,7 +121,9 @@ def operation(summary: str, *, tag: str, responses: Mapping[str, Any],
     else:
         # Any token may be refused, and one after a password reset works only to change it.
         op["responses"].update(problems(401, 403))
-    op["responses"].update(problems(503))
+    # Any request: text no column can hold (a NUL, an unpaired surrogate) is refused before
+    # the view, and so is a body over the limit, whatever the operation.
+    op["responses"].update(problems(400, 413, 503))
     return op
 
 
