@@ -176,7 +176,9 @@ def check_batch(session: Session, *, market: Market, selection: BatchFilter,
     check_skip_slots(fmt, skip_slots)
     count = count_batch(session, market, selection)
     if not count:
-        raise ValidationError(N_("Không có gian hàng nào phù hợp để in."), field="status")
+        # Said under the filter that emptied it: the zone when one was chosen.
+        raise ValidationError(N_("Không có gian hàng nào phù hợp để in."),
+                              field="zone" if selection.zone else "status")
     _audit_download(session, viewer, "poster.batch_download", market, market.code,
                     {"format": fmt.value, "stalls": count, "status": selection.status or "",
                      "zone": selection.zone or ""})

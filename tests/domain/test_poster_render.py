@@ -181,7 +181,7 @@ def test_render_dispatches_on_format():
 def test_impossible_skip_slots_is_refused_before_any_output(fmt, skip):
     with pytest.raises(ValidationError) as caught:
         iter_pdf([make_spec()], fmt, skip_slots=skip)
-    assert caught.value.field == "skip_slots"
+    assert caught.value.field == "skip"
 
 
 def test_an_empty_batch_is_refused():

@@ -159,8 +159,11 @@ def test_a_batch_that_cannot_print_is_refused_before_streaming(session, market, 
                                fmt=PosterFormat.STICKER, skip_slots=8) == 5
     for fmt, skip, selection, said in (
             (PosterFormat.PNG, 0, every, "format: In hàng loạt chỉ có dạng PDF."),
-            (PosterFormat.STICKER, 9, every, "skip_slots: Số ô bỏ qua phải từ 0 đến 8"),
+            (PosterFormat.STICKER, 9, every, "skip: Số ô bỏ qua phải từ 0 đến 8."),
+            # Said under the filter that emptied it (it was under "status" for a zone).
             (PosterFormat.A4, 0, posters.BatchFilter(zone="Khu Z"),
+             "zone: Không có gian hàng nào phù hợp để in."),
+            (PosterFormat.A4, 0, posters.BatchFilter(status="refused"),
              "status: Không có gian hàng nào phù hợp để in.")):
         with pytest.raises(ValidationError) as caught:
             posters.check_batch(session, market=market, selection=selection, fmt=fmt,

@@ -48,6 +48,10 @@ def test_market_batch_is_for_managers(client, api_token, market, stall):
     ("status=refused", "status", "Trạng thái không in được poster."),
     ("skip=-1", "skip", "Nhập số nguyên"),
     ("skip=two", "skip", "Nhập số nguyên từ 0 đến"),
+    # Past the query's bound, the format's own (named "skip_slots" once, as the domain's
+    # argument is), and a zone nothing is in (named "status" once).
+    ("format=a6&skip=3", "skip", "Số ô bỏ qua phải từ 0 đến 0."),
+    ("zone=nope", "zone", "Không có gian hàng nào phù hợp để in."),
 ])
 def test_a_batch_query_the_document_refuses_is_refused(client, api_token, market, stall, query,
                                                        field, message):

@@ -280,7 +280,7 @@ def test_slots_skipped_on_a_sticker_sheet_never_break_another_formats_download(
     assert download.status_code == 200
     assert decode_pages(download.get_data()) == [[payload_of(session, stall)]]
     wrong = client.get(f"/m/{market.code}/posters?format=sticker&skip=9").get_data(as_text=True)
-    assert re.search(r'<p class="error" id="e-skip">Số ô bỏ qua phải từ 0 đến 8</p>', wrong)
+    assert re.search(r'<p class="error" id="e-skip">Số ô bỏ qua phải từ 0 đến 8.</p>', wrong)
     assert 'aria-describedby="e-skip"' in wrong and "posters.pdf" not in wrong
 
 

@@ -60,7 +60,8 @@ def check_skip_slots(fmt: PosterFormat, skip_slots: int) -> None:
     """Refuse a number of slots to skip that the format's first page does not have."""
     if not 0 <= skip_slots < fmt.slots_per_page:
         raise ValidationError(
-            N_("Số ô bỏ qua phải từ 0 đến %(last)d"), field="skip_slots",
+            # Named as the batch's query argument names it (web page and API alike).
+            N_("Số ô bỏ qua phải từ 0 đến %(last)d."), field="skip",
             last=fmt.slots_per_page - 1,
         )
 

@@ -88,7 +88,7 @@ def batch(code: str):
     try:
         check_skip_slots(fmt, skip)
     except DomainError as exc:
-        errors["skip"] = field_errors(exc)["skip_slots"]
+        errors.update(field_errors(exc))
     count = posters.count_batch(session, market, selection)
     # Nothing left to print: is it because every poster is printed (then say so), or because
     # no stall has an account yet?
