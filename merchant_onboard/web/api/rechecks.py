@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app, request
 
 from merchant_onboard.db import get_session
-from merchant_onboard.domain.errors import ValidationError
+from merchant_onboard.domain.errors import N_, ValidationError
 from merchant_onboard.domain.funnel import EventKind
 from merchant_onboard.domain.scan import no_qr_error, payloads_in_photo
 from merchant_onboard.services import access, onboarding
@@ -33,7 +33,8 @@ def create_recheck(stall_id: int):
     if request.mimetype == "multipart/form-data":
         photo = request.files.get("photo")
         if photo is None or not photo.filename:
-            raise no_qr_error("photo")
+            # No photo at all (another field's name, say): not "no QR in the photo".
+            raise ValidationError(N_("Chọn hoặc chụp ảnh mã QR trước."), field="photo")
         payloads = payloads_in_photo(photo.read(), field="photo")
         if not payloads:
             raise no_qr_error("photo")
