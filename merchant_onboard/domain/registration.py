@@ -110,6 +110,12 @@ def clean_details(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str,
     # Sent, even as null (not known), they are what the client says.
     for field, limit in COORDINATE_LIMITS.items():
         attempt(field, lambda v, f=field, n=limit: clean_coordinate(v, f, n), when_sent=True)
+    # A point is both or neither: one alone was stored as half a position (10.1, null).
+    sent = [field for field in COORDINATE_LIMITS if field in raw]
+    if len(sent) == 1:
+        missing = next(field for field in COORDINATE_LIMITS if field not in raw)
+        errors.append(ValidationError(N_("Vĩ độ và kinh độ đi cùng nhau: gửi cả hai, hoặc "
+                                         "không gửi cả hai."), field=missing))
     if errors:
         raise FormErrors(errors)
     return cleaned

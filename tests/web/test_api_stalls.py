@@ -111,9 +111,12 @@ BAD_FIELDS = [
     ({"owner_phone": "12345"}, {"owner_phone"}),
     ({"category": "x" * 65}, {"category"}),
     ({"notes": "x" * 2001}, {"notes"}),
-    ({"latitude": 91}, {"latitude"}),
-    ({"longitude": -180.5}, {"longitude"}),
-    ({"latitude": "10.03"}, {"latitude"}),
+    ({"latitude": 91, "longitude": 105.47}, {"latitude"}),
+    ({"latitude": 9.78, "longitude": -180.5}, {"longitude"}),
+    ({"latitude": "10.03", "longitude": 105.47}, {"latitude"}),
+    # Half a position: asked for the other half, not stored as (10.1, null).
+    ({"latitude": 10.1}, {"longitude"}),
+    ({"longitude": 105.47}, {"latitude"}),
     ({"bank": "Ngân hàng Mặt Trăng"}, {"bank"}),
     ({"account_number": ""}, {"account_number"}),
     ({"account_number": "0011-0123-4567-8901-2345"}, {"account_number"}),
@@ -302,11 +305,13 @@ def test_patch_edits_only_the_fields_sent(client, headers, market, volunteer, ma
     stall = make_stall(market, volunteer)
     response = client.patch(f"/api/v1/stalls/{stall.id}", headers=headers,
                             json={"shop_name": "Tạp hoá Cô Ba Mới", "zone": "Khu C",
-                                  "latitude": 9.78})
+                                  "latitude": 9.78, "longitude": 105.47})
     assert response.status_code == 200
     edited = response.get_json()
-    assert (edited["shop_name"], edited["zone"], edited["latitude"]) == (
-        "Tạp hoá Cô Ba Mới", "Khu C", 9.78)
+    assert (edited["shop_name"], edited["zone"], edited["latitude"], edited["longitude"]) == (
+        "Tạp hoá Cô Ba Mới", "Khu C", 9.78, 105.47)
+    half = client.patch(f"/api/v1/stalls/{stall.id}", headers=headers, json={"latitude": 10.0})
+    assert half.status_code == 422 and list(half.get_json()["errors"]) == ["longitude"]
     assert (edited["stall_code"], edited["owner_name"]) == ("A-1", "Nguyễn Thị Ba")
     assert client.get(f"/api/v1/stalls/{stall.id}", headers=headers).get_json() == edited
 
