@@ -98,8 +98,8 @@ def _number(field: str) -> Any:
 def _coordinate(field: str) -> Any:
     limit = COORDINATE_LIMITS[field]
     return documented(None, minimum=-limit, maximum=limit, description=(
-        "Degrees. Left out, a census or refused stall registered keeps its own; null: not "
-        "known."))
+        "Degrees, sent with the other coordinate (both or neither). Left out, a stall keeps "
+        "its own; null: not known."))
 
 
 _CLIENT_ID = {"minLength": CLIENT_ID_MIN, "maxLength": CLIENT_ID_MAX}
