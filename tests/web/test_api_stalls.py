@@ -312,6 +312,13 @@ def test_patch_edits_only_the_fields_sent(client, headers, market, volunteer, ma
         "Tạp hoá Cô Ba Mới", "Khu C", 9.78, 105.47)
     half = client.patch(f"/api/v1/stalls/{stall.id}", headers=headers, json={"latitude": 10.0})
     assert half.status_code == 422 and list(half.get_json()["errors"]) == ["longitude"]
+    # A required field sent as null is refused, as the document now says (it offered null).
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("stall_code", "shop_name", "owner_name"):
+        assert schema["StallPatch"]["properties"][name]["type"] == "string"
+        refused = client.patch(f"/api/v1/stalls/{stall.id}", headers=headers, json={name: None})
+        assert refused.status_code == 422 and list(refused.get_json()["errors"]) == [name]
+    assert "null" in str(schema["StallPatch"]["properties"]["zone"])  # null clears a zone
     assert (edited["stall_code"], edited["owner_name"]) == ("A-1", "Nguyễn Thị Ba")
     assert client.get(f"/api/v1/stalls/{stall.id}", headers=headers).get_json() == edited
 

@@ -215,14 +215,21 @@ class StallCreate(StallFields, AccountFields, ConfirmPhone):
         description="The owner agreed that these details are stored (must be true).")
 
 
+def _patched(name: str, field: Any) -> tuple[Any, Any]:
+    """A field of the stall's edit: left out, it keeps its value. A required one (code, shop,
+    owner) may not be sent as null, which the document says; others are cleared by it."""
+    extra = field.json_schema_extra or {}
+    if TEXT_FIELDS.get(name, (0, False))[1]:
+        return field.annotation, may_be_left_out(description=field.description, **extra)
+    return field.annotation | None, documented(None, description=field.description, **extra)
+
+
 #: The edit of a stall: the registration's rules, every field optional (only those sent change),
 #: and the idempotency key.
 StallPatch = create_model(
     "StallPatch", __base__=ConfirmPhone,
     client_id=(str | None, documented(None, description="Idempotency key.", **_CLIENT_ID)),
-    **{name: (field.annotation | None, documented(None, description=field.description,
-                                                  **(field.json_schema_extra or {})))
-       for name, field in StallFields.model_fields.items()})
+    **{name: _patched(name, field) for name, field in StallFields.model_fields.items()})
 
 
 class AccountChange(AccountFields):
