@@ -83,6 +83,10 @@ def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: da
     elif kind == EventKind.POSTER_INSTALLED:
         take("latitude", lambda v: clean_coordinate(v, "latitude", 90))
         take("longitude", lambda v: clean_coordinate(v, "longitude", 180))
+        if ("latitude" in raw) != ("longitude" in raw):
+            # A point is both or neither (as a stall's own, registration.clean_details).
+            errors.append(ValidationError(HALF_A_POSITION, field="longitude" if "latitude" in raw
+                                          else "latitude"))
     elif kind == EventKind.RECHECK:
         # One code as "payload" (older clients) or every code read as "payloads".
         take("payloads", lambda v: _payloads(raw.get("payload"), v))
@@ -153,6 +157,10 @@ def _payloads(single: Any, many: Any) -> list[str]:
 
 def _short_text(value: Any, field: str, limit: int) -> str | None:
     return clean_text(value or "", field=field, max_length=limit) or None
+
+
+#: A position sent with one coordinate: stored, it was half a point (10.1, null).
+HALF_A_POSITION = N_("Vĩ độ và kinh độ đi cùng nhau: gửi cả hai, hoặc không gửi cả hai.")
 
 
 def clean_coordinate(value: Any, field: str, bound: int) -> float | None:

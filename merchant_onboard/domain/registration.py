@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from merchant_onboard.domain.banks import Bank, BankRegistry, default_registry
 from merchant_onboard.domain.errors import N_, FormErrors, ValidationError
-from merchant_onboard.domain.event_data import clean_coordinate
+from merchant_onboard.domain.event_data import HALF_A_POSITION, clean_coordinate
 from merchant_onboard.domain.poster.fonts import require_printable
 from merchant_onboard.domain.text import (
     ACCOUNT_SEPARATOR, clean_text, fold_holder_name, nfc, normalize_account, normalize_phone,
@@ -114,8 +114,7 @@ def clean_details(raw: Mapping[str, Any], *, partial: bool = False) -> dict[str,
     sent = [field for field in COORDINATE_LIMITS if field in raw]
     if len(sent) == 1:
         missing = next(field for field in COORDINATE_LIMITS if field not in raw)
-        errors.append(ValidationError(N_("Vĩ độ và kinh độ đi cùng nhau: gửi cả hai, hoặc "
-                                         "không gửi cả hai."), field=missing))
+        errors.append(ValidationError(HALF_A_POSITION, field=missing))
     if errors:
         raise FormErrors(errors)
     return cleaned

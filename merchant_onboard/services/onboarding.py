@@ -199,6 +199,12 @@ def _record(session: Session, *, actor: User, stall: Stall, event_kind: EventKin
         if event_kind == EventKind.RECHECK:
             stall.recheck_mismatch = not cleaned["match"]
             session.add(stall)
+        if event_kind == EventKind.POSTER_INSTALLED and \
+                cleaned.get("latitude") is not None and cleaned.get("longitude") is not None:
+            # Where the poster went up is where the stall stands, as last measured: the
+            # stall's position (for a map, a later visit) was left as registration had it.
+            stall.latitude, stall.longitude = cleaned["latitude"], cleaned["longitude"]
+            session.add(stall)
         return event, stall
 
     return commit_once(session, write)

@@ -56,6 +56,16 @@ def test_a_stall_walks_the_funnel_to_its_first_customer_payment(client, headers,
     assert [e["kind"] for e in history(client, headers, stall)] == [
         "first_payment_confirmed", "test_payment_verified", "poster_installed",
         "poster_printed", "registered"]
+    # Where the poster went up is where the stall stands (it was left unknown).
+    found = client.get(f"/api/v1/stalls/{stall.id}", headers=headers).get_json()
+    assert (found["latitude"], found["longitude"]) == (9.78, 105.47)
+
+
+def test_a_poster_put_up_at_half_a_position_is_refused(client, headers, stall):
+    assert record(client, headers, stall, "poster_printed", {}).status_code == 201
+    half = record(client, headers, stall, "poster_installed", {"latitude": 9.78})
+    assert half.status_code == 422 and list(half.get_json()["errors"]) == ["longitude"]
+    assert record(client, headers, stall, "poster_installed", {}).status_code == 201
 
 
 @pytest.mark.parametrize("key_in", ["body", "header"])
