@@ -183,9 +183,14 @@ def create_market_once(session: Session, *, actor: User, raw: Mapping[str, Any]
     conflict."""
     try:
         return create_market(session, actor=actor, raw=raw), True
-    except ConflictError:
+    except ConflictError as conflict:
         fields = clean_market(raw)
-        market = access.require_market(session, actor, fields["code"])
+        try:
+            market = access.require_market(session, actor, fields["code"])
+        except NotFoundError:
+            # A former code of another market (its pages lead there): the conflict it is,
+            # not "not found" about the market being created.
+            raise conflict from None
         if any(getattr(market, name) != value for name, value in fields.items()):
             raise
         return market, False

@@ -47,6 +47,12 @@ def test_another_market_under_a_taken_code_is_a_409(client, make_market, make_us
     response = client.post("/api/v1/markets", json=NEW_MARKET, headers=api_token("root"))
     assert response.status_code == 409
     assert "code" in response.get_json()["errors"]
+    # A former code of a market (its pages lead there) is taken too: a 409, not a 404.
+    headers = api_token("root")
+    renamed = client.patch("/api/v1/markets/cho-moi", json={"code": "cho-cu"}, headers=headers)
+    assert renamed.status_code == 200, renamed.get_json()
+    again = client.post("/api/v1/markets", json=NEW_MARKET, headers=headers)
+    assert again.status_code == 409 and "mã cũ của Chợ Cũ" in again.get_json()["errors"]["code"][0]
 
 
 @pytest.mark.parametrize("role", [Role.VOLUNTEER, Role.MANAGER])
