@@ -110,21 +110,27 @@ class TokenRequest(Request):
     password: str
 
 
+#: What a length cannot say of text printed on every poster: its width.
+PRINTED_WIDTH = ("Besides its length, it must fit the posters' width where it is printed (wide "
+                 "letters fit fewer): wider is a 422 under this field.")
+
+
 class MarketCreate(Request):
     code: str = documented(pattern=MARKET_CODE_PATTERN, examples=["cho-vi-thanh"],
                            description="Lower-cased when stored.")
-    name: str = _text("name", MARKET_TEXT_FIELDS)
+    name: str = _text("name", MARKET_TEXT_FIELDS, description=PRINTED_WIDTH)
     kind: str = documented(MarketKind.MARKET.value, enum=_values(MarketKind))
     province: str | None = _text("province", MARKET_TEXT_FIELDS)
     ward: str | None = _text("ward", MARKET_TEXT_FIELDS)
     address: str | None = _text("address", MARKET_TEXT_FIELDS)
     census_size: int | None = _number("census_size")
     target_pct: int | None = _number("target_pct")
-    campaign_title: str | None = _text("campaign_title", MARKET_TEXT_FIELDS)
+    campaign_title: str | None = _text("campaign_title", MARKET_TEXT_FIELDS,
+                                       description=PRINTED_WIDTH)
     poster_second_line: str | None = documented(
         None, maxLength=SECOND_LINE_MAX,
-        description="Printed under the Vietnamese instructions (Khmer or English); empty for "
-                    "none.")
+        description=PRINTED_WIDTH + " Printed under the Vietnamese instructions (Khmer or "
+                    "English); empty for none.")
     client_id: str | None = documented(None, description="Accepted; the code is the key.")
 
 
@@ -150,9 +156,10 @@ class MarketSettings(Request):
                     "this and the census rows; 0 declares none.")
     target_pct: int = may_be_left_out(minimum=NUMBER_FIELDS["target_pct"][0],
                                       maximum=NUMBER_FIELDS["target_pct"][1])
-    campaign_title: str = may_be_left_out(maxLength=MARKET_TEXT_FIELDS["campaign_title"][0])
+    campaign_title: str = may_be_left_out(maxLength=MARKET_TEXT_FIELDS["campaign_title"][0],
+                                          description=PRINTED_WIDTH)
     poster_second_line: str = may_be_left_out(maxLength=SECOND_LINE_MAX,
-                                              description="Empty for none.")
+                                              description=PRINTED_WIDTH + " Empty for none.")
 
 
 class MarketChanges(MarketSettings):
@@ -164,7 +171,7 @@ class MarketChanges(MarketSettings):
                                 description="Administrators. Lower-cased when stored; the "
                                             "market's own code, sent back, changes nothing.")
     name: str = may_be_left_out(maxLength=MARKET_TEXT_FIELDS["name"][0],
-                                description="Administrators.")
+                                description="Administrators. " + PRINTED_WIDTH)
     kind: str = may_be_left_out(enum=_values(MarketKind), description="Administrators.")
     province: str = may_be_left_out(maxLength=MARKET_TEXT_FIELDS["province"][0],
                                     description="Administrators.")
