@@ -54,10 +54,10 @@ def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: da
             if value is not None:
                 out[field] = value
 
-    take("note", _note_optional)
-    if kind == EventKind.NOTE:
-        take("note", _note_required)
-    elif kind == EventKind.REFUSED:
+    # A note event's note is required; any other event's may be left out (once: a note over
+    # the limit was refused twice, with the same message).
+    take("note", _note_required if kind == EventKind.NOTE else _note_optional)
+    if kind == EventKind.REFUSED:
         take("reason", _reason)
         if out.get("reason") == RefusalReason.OTHER and "note" not in out and not errors:
             # "Other" says nothing by itself: the note is the reason managers act on.

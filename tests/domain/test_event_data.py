@@ -169,3 +169,19 @@ def test_a_device_time_is_kept_as_the_moment_it_names():
         2026, 12, 7, 12, 59, tzinfo=UTC)
     assert clean_device_time("2020-01-01T00:00:00Z", now=NOW) == datetime(2020, 1, 1, tzinfo=UTC)
     assert clean_device_time(None, now=NOW) is None and clean_device_time("", now=NOW) is None
+
+
+@pytest.mark.parametrize("kind", [EventKind.NOTE, EventKind.POSTER_INSTALLED])
+def test_a_note_over_its_limit_is_said_once(kind):
+    """A note event's note over 1,000 characters was refused twice, with the same message."""
+    with pytest.raises(FormErrors) as caught:
+        clean_event_data(kind, {"note": "x" * 1001}, now=datetime.now(UTC))
+    assert [error.field for error in caught.value.errors] == ["note"]
+
+
+def test_a_note_event_needs_its_note_and_keeps_it():
+    with pytest.raises(FormErrors) as caught:
+        clean_event_data(EventKind.NOTE, {"note": "  "}, now=datetime.now(UTC))
+    assert [error.field for error in caught.value.errors] == ["note"]
+    kept = clean_event_data(EventKind.NOTE, {"note": " Chủ hộ hẹn chiều "}, now=datetime.now(UTC))
+    assert kept == {"note": "Chủ hộ hẹn chiều"}
