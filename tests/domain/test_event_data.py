@@ -3,7 +3,7 @@ really have, the poster formats the app prints, and a refusal's reason said in f
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
