@@ -1035,11 +1035,7 @@ def test_a_stall_waiting_to_be_sent_is_listed_only_where_a_search_finds_it(
     form to fix."""
     volunteer, market, _stall = field
     page = phone_page
-    login(page, volunteer.username)
-    _go_online_ready(page, f"/m/{market.code}/")
-    _go_online_ready(page, f"/m/{market.code}/stalls/new")
-    page.context.set_offline(True)
-    _register_offline(page, market.code, "Q-7", "Chè Cô Bảy")
+    _one_stall_waiting(page, login, volunteer, market, "Q-7", "Chè Cô Bảy")
     listed = page.locator("#stall-list li.pending-stall")
     for search, shown in (("", 1), ("?q=che", 1), ("?q=A-1", 0), ("?status=inactive", 0),
                           ("?zone=Khu+A", 0)):
