@@ -45,12 +45,15 @@ def _look_up(typed: str) -> verification.PublicCard | None:
         window=current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])
 
 
+def _retry_after() -> dict[str, str]:
+    """A throttled answer's wait, for scripts: the window, at the most."""
+    return {"Retry-After": str(current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])}
+
+
 def _too_many_lookups(typed: str, error: ThrottledError):
-    # The code typed may be right: the field is not marked wrong, and the wait is said to
-    # scripts in seconds (the window, at the most).
+    # The code typed may be right: the field is not marked wrong.
     return render_template("public/look_up.html", typed=typed, error=translate_error(error),
-                           throttled=True), 429, {
-        "Retry-After": str(current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])}
+                           throttled=True), 429, _retry_after()
 
 
 def _card_page(typed: str):
@@ -90,7 +93,7 @@ def check_photo(code: str):
                 window=current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])
         except ThrottledError as exc:
             error, status = translate_error(exc), 429
-            headers = {"Retry-After": str(current_app.config["PUBLIC_CHECK_WINDOW_SECONDS"])}
+            headers = _retry_after()
         except ValidationError as exc:
             error, status = translate_error(exc), 422
     return render_template("public/verify.html", card=card, error=error,
