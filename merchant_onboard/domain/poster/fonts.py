@@ -5,13 +5,17 @@ precomposed glyph for every Vietnamese letter, so NFC text draws correctly witho
 Names it cannot draw fall back, run by run, to two more faces (issue 12: Hoa and Khmer shop
 names printed as blank space):
 
-* Noto Sans Khmer (SIL OFL, ``fontpkg-noto-sans-khmer``), a variable font instanced here at
-  the posters' three weights. Khmer needs shaping (subscript consonants after a coeng,
-  vowels drawn before the consonant they follow), done by HarfBuzz through reportlab's
-  ``shapeStr`` in PDFs and by Pillow's Raqm layout in the PNG.
+* Noto Sans Khmer (SIL OFL) at the posters' three weights, shipped in ``fontfiles/``:
+  static instances of the variable font of ``fontpkg-noto-sans-khmer``, which reportlab
+  cannot read, made once by ``scripts/vendor_khmer_font.py`` (made here, they cost the
+  first Khmer request of every process seconds). Khmer needs shaping (subscript consonants
+  after a coeng, vowels drawn before the consonant they follow), done by HarfBuzz through
+  reportlab's ``shapeStr`` in PDFs and by Pillow's Raqm layout in the PNG.
 * A subset of Noto Sans CJK SC (SIL OFL) shipped in ``fontfiles/``: no package on PyPI ships
   a CJK font, and the whole font is CFF, which reportlab cannot embed.
-  ``scripts/vendor_cjk_font.py`` makes it; ``fontfiles/OFL-NotoSansCJK.txt`` is its licence.
+  ``scripts/vendor_cjk_font.py`` makes it.
+
+The licences are beside the files (``fontfiles/OFL-*.txt``).
 
 :func:`runs` splits a line into runs of one face by glyph coverage; widths, line heights and
 drawing go run by run. :func:`missing_glyphs` is what registration refuses: characters no
@@ -30,7 +34,6 @@ from pathlib import Path
 from typing import Protocol
 
 import fontpkg_be_vietnam_pro
-import fontpkg_noto_sans_khmer
 from PIL import ImageFont, features
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, shapeStr
@@ -38,8 +41,8 @@ from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, shapeStr
 from merchant_onboard.domain.errors import N_, ValidationError
 
 FONT_DIR: Path = fontpkg_be_vietnam_pro.ROOT / "files"
-KHMER_FONT: Path = fontpkg_noto_sans_khmer.ROOT / "files" / "NotoSansKhmer[wdth,wght].ttf"
-CJK_DIR: Path = Path(__file__).resolve().parent / "fontfiles"
+#: The fonts shipped with the code (the Khmer instances, the CJK subset) and their licences.
+VENDORED_DIR: Path = Path(__file__).resolve().parent / "fontfiles"
 
 #: The line box of the font (hhea ascent and descent), in em: what lines are spaced by.
 LINE_ASCENT = 1.0
@@ -126,27 +129,16 @@ def font_data(face: Face, weight: Weight) -> bytes:
     """The TrueType file of ``face`` at ``weight``."""
     if face is Face.MAIN:
         return weight.path.read_bytes()
-    if face is Face.CJK:
-        # Two weights shipped: SemiBold text uses Bold, the nearer one for CJK strokes.
-        cjk = "Regular" if weight is Weight.REGULAR else "Bold"
-        return (CJK_DIR / f"NotoSansCJKSC-Subset-{cjk}.ttf").read_bytes()
-    return _khmer_instance(weight)
+    return vendored_path(face, weight).read_bytes()
 
 
-def _khmer_instance(weight: Weight) -> bytes:
-    """A static instance of the variable Khmer font (reportlab reads static fonts only)."""
-    from fontTools.ttLib import TTFont as FontToolsFont  # noqa: PLC0415 (only with Khmer)
-    from fontTools.varLib import instancer  # noqa: PLC0415
-
-    font = FontToolsFont(str(KHMER_FONT))
-    # Named for its weight ("NotoSansKhmer-Bold"): reportlab keeps one face per name inside
-    # the file, and instances left with the variable font's default name drew every weight in
-    # whichever one a process registered first.
-    static = instancer.instantiateVariableFont(font, {"wght": weight.css_weight, "wdth": 100},
-                                               updateFontNames=True)
-    out = io.BytesIO()
-    static.save(out)
-    return out.getvalue()
+def vendored_path(face: Face, weight: Weight) -> Path:
+    """The shipped file of a fallback face at ``weight``."""
+    if face is Face.KHMER:
+        return VENDORED_DIR / f"NotoSansKhmer-{weight.value}.ttf"
+    # Two CJK weights shipped: SemiBold text uses Bold, the nearer one for CJK strokes.
+    cjk = "Regular" if weight is Weight.REGULAR else "Bold"
+    return VENDORED_DIR / f"NotoSansCJKSC-Subset-{cjk}.ttf"
 
 
 @lru_cache(maxsize=None)
@@ -168,12 +160,10 @@ def _coverage(face: Face) -> frozenset[int]:
     from fontTools.ttLib import TTFont as FontToolsFont  # noqa: PLC0415
 
     paths: list[Path]
-    if face is Face.KHMER:  # one variable file for every weight
-        paths = [KHMER_FONT]
-    elif face is Face.CJK:
-        paths = [CJK_DIR / f"NotoSansCJKSC-Subset-{w}.ttf" for w in ("Regular", "Bold")]
-    else:
+    if face is Face.MAIN:
         paths = [w.path for w in Weight]
+    else:
+        paths = list(dict.fromkeys(vendored_path(face, w) for w in Weight))
     maps = [frozenset(FontToolsFont(str(p), lazy=True).getBestCmap()) for p in paths]
     return frozenset.intersection(*maps)
 
