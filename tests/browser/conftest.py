@@ -67,6 +67,10 @@ LAPTOP = {"viewport": {"width": 1366, "height": 800}, "locale": "vi-VN",
 def browser() -> Iterator[Any]:
     """One headless Chromium for the whole run."""
     sync_api = pytest.importorskip("playwright.sync_api")
+    # An ``expect`` waits as long as an action may take. Playwright's 5 s default was too short
+    # on a busy 2-core CI machine for work a page does after it loads (the outbox sending an
+    # item once the form's answer came): a state that never comes still fails, 10 s later.
+    sync_api.expect.set_options(timeout=PAGE_TIMEOUT_MS)
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MO_CHROMIUM)")
     with sync_api.sync_playwright() as playwright:
