@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.codes import new_public_code
+from merchant_onboard.domain.edits import changes_made_here
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, PermissionDenied, ValidationError,
 )
@@ -24,7 +25,7 @@ from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access
 from merchant_onboard.services.onboarding import (
-    Outcome, check_client_id, commit_once, idempotent, lock_stall, primary_account,
+    Outcome, check_client_id, commit_once, idempotent, lock_stall, primary_account, replay,
     write_event,
 )
 
@@ -148,14 +149,16 @@ def _register(session: Session, *, actor: User, market: Market, raw: Mapping[str
 
 def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
                  raw: Mapping[str, Any], client_id: str, confirm_phone: bool = False,
-                 at: datetime | None = None) -> Stall:
+                 shown: Mapping[str, Any] | None = None, at: datetime | None = None) -> Stall:
     """Edit a stall's own fields (not its bank account), recorded as an ``edited`` event
     naming the fields changed; commits.
 
     A retry (same ``client_id``) writes nothing: an edit replayed after someone else's later
-    one (an outbox resending a write whose answer was lost) would undo theirs. An edit that
-    changes nothing writes nothing either. Who sees the phone masked (an admin) does not
-    change it: the edit form leaves it out, and the API refuses it.
+    one (an outbox resending a write whose answer was lost) would undo theirs. ``shown``: the
+    values the edit form showed; a field sent as shown is left as it is now, and one changed
+    here that someone else changed meanwhile is a conflict (``domain.edits``). An edit that
+    changes nothing writes nothing. Who sees the phone masked (an admin) does not change it:
+    the edit form leaves it out, and the API refuses it.
     """
     if "owner_phone" in raw and not access.sees_personal_data(actor, market,
                                                                access.Surface.FORM):
@@ -163,7 +166,12 @@ def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
                                field="owner_phone")
     client_id = check_client_id(client_id)
     details = clean_details(raw, partial=True)
-    changed = sorted(field for field, value in details.items() if getattr(stall, field) != value)
+    # A retry of an edit taken before someone else's is answered as taken, not as a conflict.
+    if (first := replay(session, client_id, kind=EventKind.EDITED.value,
+                        stall_id=stall.id)) is not None:
+        return first.stall
+    details = changes_made_here(details, _shown_cleaned(shown), _details_of(stall))
+    changed = sorted(details)
     if not changed:
         return stall
 
@@ -179,6 +187,20 @@ def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
         operation=lambda: _update(session, actor=actor, stall=stall, market=market,
                                   details=details, changed=changed, client_id=client_id,
                                   confirm_phone=confirm_phone, at=at or utcnow())).stall
+
+
+def _shown_cleaned(shown: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The values an edit form showed, as stored; one that does not clean (a page of an
+    older rule, a forged field) is left out, so its field is judged without it."""
+    if shown is None:
+        return None
+    cleaned: dict[str, Any] = {}
+    for field, value in shown.items():
+        try:
+            cleaned.update(clean_details({field: value}, partial=True))
+        except FormErrors:
+            pass
+    return cleaned
 
 
 def _update(session: Session, *, actor: User, stall: Stall, market: Market,

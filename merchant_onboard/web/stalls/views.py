@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from merchant_onboard.models import Role, Stall
 from merchant_onboard.services import access, markets, posters, stall_lookup, stalls
 from merchant_onboard.services.stalls import PhoneInUse
 from merchant_onboard.web.errors import field_errors, status_of
-from merchant_onboard.web.forms import new_client_id, posted
+from merchant_onboard.web.forms import new_client_id, posted, seen_now, shown_on_page
 from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.routing import page_number
 from merchant_onboard.web.templating import url_with
@@ -211,22 +211,33 @@ def edit(stall_id: int):
     fields = ("stall_code", "zone", "shop_name", "owner_name", "owner_phone", "category",
               "notes") if full_personal else _EDIT_FIELDS_WITHOUT_PHONE
     values = {"client_id": new_client_id(), **{f: getattr(stall, f) for f in fields}}
+    seen: dict[str, Any] | None = {f: getattr(stall, f) for f in fields}
     errors: dict[str, list[str]] = {}
     phone_warning = None
     if request.method == "POST":
         values = posted()
+        seen = shown_on_page(fields)
         # A form rendered before edits had a client id (an outbox item still on a phone)
         # has none: it gets one, and is sent once like any other.
         values["client_id"] = values.get("client_id") or new_client_id()
-        saved, errors, phone_warning, _holder = _attempt(lambda: stalls.update_stall(
-            session, actor=current_user, stall=stall, market=market,
-            raw={f: values.get(f, "") for f in fields}, client_id=values["client_id"],
-            confirm_phone=bool(values.get("confirm_phone"))))
+
+        def save() -> Stall:
+            nonlocal seen
+            try:
+                return stalls.update_stall(
+                    session, actor=current_user, stall=stall, market=market,
+                    raw={f: values.get(f, "") for f in fields}, client_id=values["client_id"],
+                    confirm_phone=bool(values.get("confirm_phone")), shown=seen)
+            except DomainError as exc:
+                seen = seen_now(seen, exc)
+                raise
+
+        saved, errors, phone_warning, _holder = _attempt(save)
         if saved is not None:
             flash(_("Đã lưu thay đổi."), "success")
             return redirect(url_for("stalls.detail", stall_id=stall.id))
     failed = bool(errors or phone_warning)
-    return render_template("stalls/edit.html", stall=stall, values=values,
+    return render_template("stalls/edit.html", stall=stall, values=values, seen=seen or {},
                            errors=errors, phone_warning=phone_warning,
                            full_personal=full_personal), (422 if failed else 200)
 
