@@ -13,8 +13,9 @@ tokens. Signing in is ``authentication``; who works in which market, ``membershi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from merchant_onboard.domain.edits import changes_made_here
 from merchant_onboard.domain.errors import (
     N_, ConflictError, DomainError, FormErrors, NotFoundError, PermissionDenied, ValidationError,
 )
@@ -379,22 +381,24 @@ def login_to_change(session: Session, *, actor: User, username: str) -> User:
 
 
 def change_login(session: Session, *, actor: User, username: str, display_name: str,
-                 role: str) -> User:
+                 role: str, shown: Mapping[str, Any] | None = None) -> User:
     """An admin corrects a login's display name or moves it between manager and volunteer
     (a volunteer who becomes the market's manager); commits.
 
     Its markets stay: a volunteer made a manager manages the markets they worked in. A manager
     made a volunteer loses rights, so their sessions and tokens end, as with any change that
     takes a right away. An admin's login (and one's own) is not changed here. Nothing
-    changed, nothing is written. (``update_login`` holds the rules.)
+    changed, nothing is written. ``shown``: what the admin's page showed; a field left as
+    shown stays as another admin may have set it meanwhile (``domain.edits``). (``update_login``
+    holds the rules.)
     """
     return update_login(session, actor=actor, username=username, display_name=display_name,
-                        role=role)
+                        role=role, shown=shown)
 
 
 def update_login(session: Session, *, actor: User, username: str,
                  display_name: str | None = None, role: str | None = None,
-                 active: bool | None = None) -> User:
+                 active: bool | None = None, shown: Mapping[str, Any] | None = None) -> User:
     """An admin changes what is given (None: left as it is) of a login: its display name
     (empty: the username) and role, on an admin's login never (``login_to_change``), and
     whether it is active (``login_to_lock``); commits once, or writes nothing when nothing
@@ -437,6 +441,15 @@ def update_login(session: Session, *, actor: User, username: str,
     session.execute(select(User.id).where(User.id.in_([actor.id, user.id]))
                     .order_by(User.id).with_for_update())
     session.refresh(user)
+    if shown is not None:
+        # Read under the lock: what another admin saved since this page was shown stands.
+        try:
+            made_here = changes_made_here(wanted, shown, {f: getattr(user, f) for f in wanted})
+        except FormErrors:
+            session.rollback()
+            raise
+        wanted = {field: value for field, value in wanted.items()
+                  if field not in shown or field in made_here}
     was = {field: getattr(user, field) for field in wanted}
     changes = {field: [was[field], new] for field, new in wanted.items() if was[field] != new}
     if not changes:

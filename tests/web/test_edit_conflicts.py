@@ -131,3 +131,52 @@ def test_an_edit_sent_again_after_anothers_change_is_answered_as_taken(
     assert client.post(edit_url(stall), data=lan_form).status_code == 302
     session.refresh(stall)
     assert stall.owner_name == "Trần Thị Hai"
+
+
+@pytest.fixture
+def manager(make_user, market):
+    make_user("root", role="admin")
+    make_user("root2", role="admin")
+    return make_user("hung", display_name="Anh Hùng", role="manager", markets=[market])
+
+
+def test_an_admins_older_page_does_not_make_a_manager_again(client, auth, session, manager):
+    url = f"/admin/people/{manager.username}"
+    auth.login("root")
+    older = form_of(client, url)
+    auth.logout()
+    auth.login("root2")
+    demote = form_of(client, url)
+    demote["role"] = "volunteer"
+    assert client.post(url, data=demote).status_code == 302
+    auth.logout()
+
+    auth.login("root")
+    older["display_name"] = "Nguyễn Hùng"  # the older tab still shows "Quản lý chợ"
+    assert client.post(url, data=older).status_code == 302
+    session.refresh(manager)
+    assert (manager.role, manager.display_name) == ("volunteer", "Nguyễn Hùng")
+
+
+def test_two_admins_renaming_one_login_see_each_others_name(client, auth, session, manager):
+    url = f"/admin/people/{manager.username}"
+    auth.login("root")
+    older = form_of(client, url)
+    auth.logout()
+    auth.login("root2")
+    other = form_of(client, url)
+    other["display_name"] = "Hùng chợ cá"
+    assert client.post(url, data=other).status_code == 302
+    auth.logout()
+
+    auth.login("root")
+    older["display_name"] = "Nguyễn Hùng"
+    answer = client.post(url, data=older)
+    assert answer.status_code == 422
+    assert "thành “Hùng chợ cá”" in answer.get_data(as_text=True)
+    session.refresh(manager)
+    assert manager.display_name == "Hùng chợ cá"
+    assert client.post(url, data=form_of_answer(answer.get_data(as_text=True)) | {
+        "role": "manager"}).status_code == 302
+    session.refresh(manager)
+    assert manager.display_name == "Nguyễn Hùng"

@@ -17,6 +17,7 @@ from merchant_onboard.services import audit, users
 from merchant_onboard.web.admin import bp
 from merchant_onboard.web.admin.presenters import action_groups, audit_details
 from merchant_onboard.web.errors import field_errors, status_of
+from merchant_onboard.web.forms import seen_now, shown_on_page
 
 
 def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -44,7 +45,11 @@ def person(username: str):
     """A login's display name and role, as an admin corrects them."""
     session = get_session()
     user = users.login_to_change(session, actor=current_user, username=username)
-    return _person_page(user, {"display_name": user.display_name, "role": user.role}, {})
+    values = {"display_name": user.display_name, "role": user.role}
+    return _person_page(user, values, values, {})
+
+
+_PERSON_FIELDS = ("display_name", "role")
 
 
 @bp.post("/people/<username>")
@@ -52,20 +57,23 @@ def person(username: str):
 @admin_only
 def person_save(username: str):
     session = get_session()
-    values = {field: request.form.get(field, "") for field in ("display_name", "role")}
+    values = {field: request.form.get(field, "") for field in _PERSON_FIELDS}
+    seen = shown_on_page(_PERSON_FIELDS)
     try:
-        user = users.change_login(session, actor=current_user, username=username, **values)
+        user = users.change_login(session, actor=current_user, username=username, **values,
+                                  shown=seen)
     except (ValidationError, FormErrors, ConflictError) as exc:
         session.rollback()
         user = users.login_to_change(session, actor=current_user, username=username)
-        return _person_page(user, values, field_errors(exc), status_of(exc))
+        return _person_page(user, values, seen_now(seen, exc), field_errors(exc),
+                            status_of(exc))
     flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
     return redirect(url_for("admin.people"))
 
 
-def _person_page(user, values: dict, errors: dict, status: int = 200):
-    return render_template("admin/person.html", person=user, values=values, errors=errors,
-                           codes=users.market_codes(get_session(), user),
+def _person_page(user, values: dict, seen: dict | None, errors: dict, status: int = 200):
+    return render_template("admin/person.html", person=user, values=values, seen=seen or {},
+                           errors=errors, codes=users.market_codes(get_session(), user),
                            name_max=users.DISPLAY_NAME_MAX), status
 
 
