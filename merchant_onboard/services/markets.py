@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from merchant_onboard.domain.edits import changes_made_here
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, NotFoundError, PermissionDenied, ValidationError,
 )
@@ -219,10 +220,12 @@ def _move_code(session: Session, market: Market, old: str, new: str) -> None:
 
 
 def update_market(session: Session, *, actor: User, market: Market,
-                  raw: Mapping[str, Any]) -> Market:
+                  raw: Mapping[str, Any], shown: Mapping[str, Any] | None = None) -> Market:
     """Edit a market's fields; commits. The audit log keeps each changed field's old and new
     values: a declared size moved from 66 to 80 moves the reported rate, and who reads the log
-    must see from what to what. Nothing changed, nothing is written.
+    must see from what to what. Nothing changed, nothing is written. ``shown``: what the
+    settings page showed; a field left as shown stays as another manager may have set it
+    meanwhile, and one both changed is a conflict (``domain.edits``).
 
     A new code (administrators) leaves the old one leading to the market: its pages, API and
     the phones' copies answer there with a redirect (``access.enter_market``)."""
@@ -233,8 +236,9 @@ def update_market(session: Session, *, actor: User, market: Market,
         raise PermissionDenied(N_("Chỉ quản trị viên mới sửa được tên, loại và địa điểm "
                                   "của chợ."))
     fields = clean_market(raw, partial=True)
-    changes = {field: [getattr(market, field), value] for field, value in sorted(fields.items())
-               if getattr(market, field) != value}
+    seen = None if shown is None else _cleaned_where_clean(shown)
+    fields = changes_made_here(fields, seen, {field: getattr(market, field) for field in fields})
+    changes = {field: [getattr(market, field), value] for field, value in sorted(fields.items())}
     if not changes:
         return market
     if "code" in changes:
@@ -254,6 +258,18 @@ def update_market(session: Session, *, actor: User, market: Market,
         raise ConflictError(N_("Mã chợ “%(code)s” đã có."), field="code",
                             code=changes["code"][1]) from None
     return market
+
+
+def _cleaned_where_clean(shown: Mapping[str, Any]) -> dict[str, Any]:
+    """What a page showed, as stored; a value that does not clean (a forged field) is left
+    out, so its field is judged without it."""
+    cleaned: dict[str, Any] = {}
+    for field, value in shown.items():
+        try:
+            cleaned.update(clean_market({field: value}, partial=True))
+        except FormErrors:
+            pass
+    return cleaned
 
 
 def _same_code(typed: Any, code: str) -> bool:

@@ -180,3 +180,33 @@ def test_two_admins_renaming_one_login_see_each_others_name(client, auth, sessio
         "role": "manager"}).status_code == 302
     session.refresh(manager)
     assert manager.display_name == "Nguyễn Hùng"
+
+
+def test_a_managers_older_settings_page_keeps_the_others_target(
+        client, auth, session, make_user, market):
+    make_user("thu", role="manager", markets=[market])
+    make_user("hoa", role="manager", markets=[market])
+    url = f"/m/{market.code}/settings"
+    auth.login("thu")
+    older = form_of(client, url)
+    auth.logout()
+    auth.login("hoa")
+    other = form_of(client, url)
+    other["target_pct"] = "90"
+    other["census_size"] = "120"
+    assert client.post(url, data=other).status_code == 302
+    auth.logout()
+
+    auth.login("thu")
+    older["campaign_title"] = "Chợ 4.0 Vị Thanh"
+    assert client.post(url, data=older).status_code == 302
+    session.refresh(market)
+    assert (market.target_pct, market.census_size, market.campaign_title) == (
+        90, 120, "Chợ 4.0 Vị Thanh")
+
+    older["census_size"] = "150"  # Hoa's 120 came after Thu's page was shown
+    answer = client.post(url, data=older)
+    assert answer.status_code == 422
+    assert "thành “120”" in answer.get_data(as_text=True)
+    session.refresh(market)
+    assert market.census_size == 120

@@ -14,6 +14,7 @@ from merchant_onboard.domain.poster.second_line import SECOND_LINE_MAX
 from merchant_onboard.services import access, markets
 from merchant_onboard.web.dashboard import bp
 from merchant_onboard.web.errors import field_errors, status_of
+from merchant_onboard.web.forms import seen_now, shown_on_page
 from merchant_onboard.web.market_entry import enters_market
 
 #: What this form edits for a manager; any other posted field is ignored. The declared size
@@ -23,9 +24,9 @@ from merchant_onboard.web.market_entry import enters_market
 FIELDS = markets.SETTINGS
 
 
-def _page(market, values: dict, errors: dict, status: int = 200):
+def _page(market, values: dict, seen: dict | None, errors: dict, status: int = 200):
     return render_template("dashboard/settings.html", market=market, values=values,
-                           errors=errors, second_line_max=SECOND_LINE_MAX,
+                           seen=seen or {}, errors=errors, second_line_max=SECOND_LINE_MAX,
                            identity="name" in markets.editable_fields(current_user),
                            title_max=markets.TEXT_FIELDS["campaign_title"][0]), status
 
@@ -36,8 +37,8 @@ def _page(market, values: dict, errors: dict, status: int = 200):
 @login_required
 def settings_page(code: str):
     market = access.require_market(get_session(), current_user, code, manage=True)
-    return _page(market, {field: getattr(market, field)
-                          for field in markets.editable_fields(current_user)}, {})
+    values = {field: getattr(market, field) for field in markets.editable_fields(current_user)}
+    return _page(market, values, values, {})
 
 
 @bp.post("/m/<code>/settings")
@@ -51,10 +52,12 @@ def settings_save(code: str):
               if field in request.form}
     if not values:
         return redirect(url_for("dashboard.settings_page", code=market.code))
+    seen = shown_on_page(markets.editable_fields(current_user))
     try:
-        markets.update_market(session, actor=current_user, market=market, raw=values)
+        markets.update_market(session, actor=current_user, market=market, raw=values,
+                              shown=seen)
     except DomainError as exc:
         session.rollback()
-        return _page(market, values, field_errors(exc), status_of(exc))
+        return _page(market, values, seen_now(seen, exc), field_errors(exc), status_of(exc))
     flash(_("Đã lưu cài đặt chợ."), "success")
     return redirect(url_for("dashboard.settings_page", code=market.code))
