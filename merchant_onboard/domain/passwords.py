@@ -1,6 +1,6 @@
 """The password policy (issue 13): long enough, and not a guess an attacker tries first.
 
-At least 10 characters; not the username, not the code of a market the login works in, and not
+At least 10 characters besides surrounding spaces; not the username, not the code of a market the login works in, and not
 in the list of common passwords shipped with the project (``data/common_passwords.txt``).
 Compared without case or surrounding spaces: "Cho-Vi-Thanh" is as guessable as "cho-vi-thanh".
 """
@@ -35,6 +35,10 @@ def password_problem(password: str, *, username: str,
     if len(password) < MIN_LENGTH:
         return ValidationError(N_("Mật khẩu cần ít nhất %(n)s ký tự."), field="password",
                                n=MIN_LENGTH)
+    # Counted as the other rules compare it: ten spaces, or "x" and nine, is no password.
+    if len(password.strip()) < MIN_LENGTH:
+        return ValidationError(N_("Mật khẩu cần ít nhất %(n)s ký tự, không kể khoảng trắng ở "
+                                  "đầu và cuối."), field="password", n=MIN_LENGTH)
     folded = password.strip().casefold()
     if folded == username.strip().casefold():
         return ValidationError(N_("Mật khẩu không được trùng tên đăng nhập."), field="password")
