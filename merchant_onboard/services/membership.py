@@ -32,15 +32,25 @@ def add_member(session: Session, *, actor: User, market: Market,
                username: str) -> MemberAdded:
     """Add an existing login to ``market`` (access to manage it already checked); commits.
 
-    A manager adds volunteers; an admin also adds managers. Adding a member twice is a no-op,
-    which the result says: the page must not tell a manager someone was added.
+    A manager adds volunteers whose every market they manage (or who have none yet); an admin
+    also adds managers, and anyone from any market. A manager who pulled in another market's
+    volunteer could then take them out again, which logs them out everywhere, and would leave
+    that market's manager unable to reset their password: the other market's people are
+    theirs. Such a volunteer and one with no login are refused alike, so the answer does not
+    tell which usernames exist. Adding a member twice is a no-op, which the result says: the
+    page must not tell a manager someone was added.
     """
     typed = username.strip().lower()
     if not typed:
         raise ValidationError(N_("Nhập tên đăng nhập của người cần thêm."), field="username")
     user = session.exec(select(User).where(User.username == typed)).first()
-    if user is None or user.role == Role.ADMIN or \
-            (actor.role != Role.ADMIN and user.role != Role.VOLUNTEER):
+    if actor.role != Role.ADMIN and (
+            user is None or user.role != Role.VOLUNTEER
+            or users.works_where_not_managed(session, actor=actor, user=user)):
+        raise NotFoundError(N_("Không thêm được “%(username)s”: không có tình nguyện viên nào "
+                               "có tên đăng nhập này, hoặc người này đang làm ở chợ bạn không "
+                               "quản lý (nhờ quản trị viên thêm)."), username=username)
+    if user is None or user.role == Role.ADMIN:
         raise NotFoundError(N_("Không tìm thấy người dùng “%(username)s”."), username=username)
     if session.get(Membership, (user.id, market.id)) is not None:
         return MemberAdded(user, added=False)

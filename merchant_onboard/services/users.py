@@ -321,6 +321,11 @@ def _working_elsewhere(session: Session, actor: User, user_ids: Sequence[int]) -
             Membership.market_id.not_in(_managed_market_ids(session, actor)))))
 
 
+def works_where_not_managed(session: Session, *, actor: User, user: User) -> bool:
+    """Whether ``user`` works in a market ``actor`` does not manage."""
+    return bool(_working_elsewhere(session, actor, [user.id]))
+
+
 def resettable(session: Session, *, actor: User, people: Sequence[User]) -> set[int]:
     """The ids of those among ``people`` (a market's team) whose password ``actor`` may
     reset, by ``_user_managed_by``'s rule, so that the team page offers the reset to them

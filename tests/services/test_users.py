@@ -279,7 +279,11 @@ def test_removal_from_a_market_is_audited_and_ends_sessions(session, market, mak
                            ).all()
     assert [(e.action, e.target, e.actor_id) for e in entries] == [
         ("membership.remove", "lan", manager.id)]
-    membership.add_member(session, actor=manager, market=market, username="lan")
+    # She still works in a market he does not manage: an admin brings her back.
+    with pytest.raises(NotFoundError):
+        membership.add_member(session, actor=manager, market=market, username="lan")
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    membership.add_member(session, actor=admin, market=market, username="lan")
     assert session.get(Membership, (lan.id, market.id)) is not None
 
 
@@ -581,9 +585,20 @@ def test_who_may_add_whom_to_a_market(session, market, make_market):
     users.create_user(session, username="hung", password=TEST_PASSWORD, role=Role.MANAGER)
     lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
                             role=Role.VOLUNTEER)
-    for actor, target in ((manager, "hung"), (manager, "an"), (admin, "an"), (manager, "zz")):
+    other = make_market("cho-khac")
+    users.create_user(session, username="hoa", password=TEST_PASSWORD, role=Role.VOLUNTEER,
+                      market_codes=[other.code])
+    # A manager is told the same of a login that does not exist, one that is no volunteer
+    # and another market's volunteer: the answer does not say which usernames exist.
+    for target in ("hung", "an", "zz", "hoa"):
         with pytest.raises(NotFoundError) as caught:
-            membership.add_member(session, actor=actor, market=market, username=target)
+            membership.add_member(session, actor=manager, market=market, username=target)
+        assert str(caught.value) == (
+            f"Không thêm được “{target}”: không có tình nguyện viên nào có tên đăng nhập này, "
+            "hoặc người này đang làm ở chợ bạn không quản lý (nhờ quản trị viên thêm).")
+    for target in ("an", "zz"):
+        with pytest.raises(NotFoundError) as caught:
+            membership.add_member(session, actor=admin, market=market, username=target)
         assert str(caught.value) == f"Không tìm thấy người dùng “{target}”."
     first = membership.add_member(session, actor=manager, market=market, username=" LAN ")
     assert (first.user.id, first.added) == (lan.id, True)
@@ -591,10 +606,13 @@ def test_who_may_add_whom_to_a_market(session, market, make_market):
                                  username="lan").added is False
     hung, _added = membership.add_member(session, actor=admin, market=market, username="hung")
     assert session.get(Membership, (hung.id, market.id)) is not None
+    hoa, _added = membership.add_member(session, actor=admin, market=market, username="hoa")
+    assert session.get(Membership, (hoa.id, market.id)) is not None
     added = session.exec(select(AuditEntry).where(AuditEntry.action == "membership.add")
                          .order_by(AuditEntry.id)).all()
     assert [(a.actor_id, a.target, a.market_id) for a in added] == [
-        (manager.id, "lan", market.id), (admin.id, "hung", market.id)]
+        (manager.id, "lan", market.id), (admin.id, "hung", market.id),
+        (admin.id, "hoa", market.id)]
 
 
 @pytest.mark.parametrize("typed", ["", "  \t"])
@@ -839,8 +857,12 @@ def test_a_manager_resets_only_volunteers_whose_every_market_they_manage(session
     users.create_user(session, username="minh", password=TEST_PASSWORD,
                       role=Role.VOLUNTEER, market_codes=[market.code, other.code])
     assert users.reset_password(session, actor=boss, username="lan")[0].username == "lan"
-    assert membership.add_member(session, actor=stranger, market=other, username="lan").added
-    for actor, username in ((boss, "minh"), (stranger, "minh"), (stranger, "lan")):
+    # Nor can the other market's manager add her to theirs first.
+    with pytest.raises(NotFoundError):
+        membership.add_member(session, actor=stranger, market=other, username="lan")
+    with pytest.raises(NotFoundError):
+        users.reset_password(session, actor=stranger, username="lan")
+    for actor, username in ((boss, "minh"), (stranger, "minh")):
         with pytest.raises(PermissionDenied) as caught:
             users.reset_password(session, actor=actor, username=username)
         assert str(caught.value) == (

@@ -88,7 +88,11 @@ def test_members_are_listed_added_and_removed_from_one_market_only(client, api_t
     assert session.get(Membership, (people["lan"].id, market.id)) is None
     assert session.get(Membership, (people["lan"].id, other.id)) is not None
     assert client.get("/api/v1/markets", headers=lan_token).status_code == 401
-    added = client.post(f"/api/v1/markets/{market.code}/members/khac", headers=manager)
+    # Another market's volunteer is that market's: the admin adds her, not this manager.
+    refused = client.post(f"/api/v1/markets/{market.code}/members/khac", headers=manager)
+    assert (refused.status_code, refused.mimetype) == (404, "application/problem+json")
+    assert session.get(Membership, (people["foreign"].id, market.id)) is None
+    added = client.post(f"/api/v1/markets/{market.code}/members/khac", headers=api_token("an"))
     assert added.status_code == 200 and added.get_json()["username"] == "khac"
     # A manager of another market, or a volunteer, sees nothing of this one's team.
     assert client.get(f"/api/v1/markets/{market.code}/members",
@@ -179,7 +183,8 @@ def test_an_unknown_reset_method_is_a_422_and_resets_nothing(client, api_token, 
 def test_a_manager_cannot_take_over_another_markets_volunteer(client, api_token, people,
                                                               other, market, session):
     """The manager of another market adds Hùng's volunteer to theirs, then asks for a reset:
-    refused, or its temporary password would let them into Hùng's market as her."""
+    both refused, or its temporary password would let them into Hùng's market as her (and
+    taking her out again would log her out everywhere)."""
     stranger = client.post("/api/v1/users", headers=api_token("an"), json={
         "username": "sep", "role": "manager", "password": "sep-mat-khau-1",
         "markets": [other.code]}).get_json()
@@ -190,10 +195,10 @@ def test_a_manager_cannot_take_over_another_markets_volunteer(client, api_token,
         "markets": [market.code]})
     assert mai.status_code == 201
     mai_token = api_token("mai", "mai-mat-khau-1")
-    assert client.post(f"/api/v1/markets/{other.code}/members/mai",
-                       headers=sep).status_code == 200
+    pulled = client.post(f"/api/v1/markets/{other.code}/members/mai", headers=sep)
+    assert (pulled.status_code, pulled.mimetype) == (404, "application/problem+json")
     refused = client.post("/api/v1/users/mai/password-reset", headers=sep)
-    assert (refused.status_code, refused.mimetype) == (403, "application/problem+json")
+    assert (refused.status_code, refused.mimetype) == (404, "application/problem+json")
     assert "temporary_password" not in refused.get_json()
     assert client.get(f"/api/v1/markets/{market.code}", headers=mai_token).status_code == 200
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "password.reset")

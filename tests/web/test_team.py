@@ -142,17 +142,23 @@ def test_the_team_page_offers_a_reset_only_for_volunteers_the_manager_may_reset(
     assert f"/m/{market.code}/team/lan/remove" in rows["lan"]
 
 
-def test_a_manager_adds_an_existing_volunteer_but_not_a_manager(manager_client, make_user,
-                                                               make_market, market, session):
-    minh = make_user("minh", markets=[make_market("cho-khac")])
+def test_a_manager_adds_an_existing_volunteer_but_not_a_manager_nor_anothers(
+        manager_client, make_user, make_market, market, session):
+    """A manager pulled another market's volunteer in (then could take her out, logging her
+    out everywhere, and her own manager could no longer reset her password)."""
+    minh = make_user("minh")  # a login in no market yet
+    hoa = make_user("hoa", markets=[make_market("cho-khac")])
     make_user("tuan", role="manager")
     assert manager_client.post(f"/m/{market.code}/team/members",
                                data={"username": "minh"}).status_code == 302
     assert session.get(Membership, (minh.id, market.id)) is not None
-    refused = manager_client.post(f"/m/{market.code}/team/members", data={"username": "tuan"})
-    assert refused.status_code == 422
-    assert "Không tìm thấy người dùng" in refused.get_data(as_text=True)
+    for name in ("tuan", "hoa"):
+        refused = manager_client.post(f"/m/{market.code}/team/members", data={"username": name})
+        assert refused.status_code == 422
+        assert f"Không thêm được “{name}”" in refused.get_data(as_text=True)
+    assert session.get(Membership, (hoa.id, market.id)) is None
     assert "membership.add" in actions_on(session, "minh")
+    assert "membership.add" not in actions_on(session, "hoa")
 
 
 @pytest.mark.parametrize("typed", ["", "   "])
@@ -176,7 +182,7 @@ def test_adding_someone_unknown_is_said_at_the_field_with_what_was_typed(manager
     member = page.split('id="f-member"', 1)[1].split(">", 1)[0]
     assert 'aria-invalid="true"' in member and 'value="nobody.here"' in member
     assert 'aria-describedby="e-member"' in member
-    assert '<p class="error" id="e-member">Không tìm thấy người dùng “nobody.here”.</p>' in page
+    assert '<p class="error" id="e-member">Không thêm được “nobody.here”: không có' in page
 
 
 def test_switching_language_on_a_forms_answer_goes_back_to_the_forms_page(manager_client,

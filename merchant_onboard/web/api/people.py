@@ -181,8 +181,9 @@ OPENAPI_PATHS = {
     "/markets/{code}/members/{username}": {
         "post": operation(
             "Add an existing login to a market", tag="people", parameters=[_CODE, _USERNAME],
-            description="Managers add volunteers; admins also managers. Adding twice is a "
-                        "no-op.",
+            description="Managers add volunteers in no market or only in markets they "
+                        "manage (404 otherwise, as for an unknown username); admins anyone "
+                        "but admins. Adding twice is a no-op.",
             responses={"200": response("The member.", Person), **problems(403, 404)}),
         "delete": operation(
             "Remove a login from this market only", tag="people",
