@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, g, request
 from flask_babel import format_datetime, get_locale
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
 from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from merchant_onboard.domain.banks import default_registry
 from merchant_onboard.domain import recheck
@@ -99,10 +101,30 @@ def back_here() -> str | None:
     page the form was on when this site sent the browser here; else None (the start page)."""
     if request.method == "GET":
         return request.script_root + request.full_path
+    if "back_to" in g:  # a view that knows better (web/team: a reset's answer, to the team)
+        return g.back_to
     came_from = urlsplit(request.referrer or "")
-    if came_from.netloc != request.host or not came_from.path:
+    if came_from.netloc != request.host or not came_from.path or \
+            not _answers_get(came_from.path):
+        # That page was a form's answer too (a reset's confirmation, sent to an address
+        # that takes only its POST): a link there answered 405.
         return None
     return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+
+
+def _answers_get(path: str) -> bool:
+    """Whether a link to ``path`` (this site's, under its script root) opens a page."""
+    root = request.script_root
+    if not path.startswith(root):
+        return False
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(path[len(root):],
+                                                                   method="GET")
+    except RequestRedirect:
+        return True
+    except HTTPException:
+        return False
+    return True
 
 
 def init_app(app: Flask) -> None:

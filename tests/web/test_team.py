@@ -496,3 +496,44 @@ def test_an_admin_makes_a_volunteer_the_markets_manager_and_corrects_her_name(
     assert "Nguyen Thi Lan → Nguyễn Thị Lan" in audit
     lan_client, _ = login(app, "lan")
     assert lan_client.get(f"/m/{market.code}/settings").status_code == 200
+
+
+def test_switching_language_on_a_resets_answer_goes_to_the_team(manager_client, make_user,
+                                                                 market):
+    """The reset's answer came from its confirmation page, itself at the reset's address (a
+    POST only): "EN" there answered 405, the credential gone with the page."""
+    import html
+    import re
+
+    make_user("mai", display_name="Mai", markets=[market])
+    reset = f"/m/{market.code}/team/mai/reset"
+    confirm = manager_client.post(reset, data={"method": "temporary"})
+    assert confirm.status_code == 200
+    answer = manager_client.post(reset, data={"method": "temporary", "confirm": "1"},
+                                 headers={"Referer": f"http://localhost{reset}"})
+    switch = html.unescape(re.search(r'<a href="([^"]+)" hreflang="en"',
+                                     answer.get_data(as_text=True)).group(1))
+    back = manager_client.get(switch)
+    assert back.status_code == 302 and back.headers["Location"] == f"/m/{market.code}/team"
+    # The confirmation page itself (a POST's answer whose Referer is the team) goes back there.
+    confirm = manager_client.post(reset, data={"method": "temporary"},
+                                  headers={"Referer": f"http://localhost/m/{market.code}/team"})
+    switch = html.unescape(re.search(r'<a href="([^"]+)" hreflang="vi"',  # English by now
+                                     confirm.get_data(as_text=True)).group(1))
+    assert manager_client.get(switch).headers["Location"] == f"/m/{market.code}/team"
+
+
+def test_a_language_switch_never_leads_to_an_address_that_takes_only_posts(
+        manager_client, make_user, market):
+    import html
+    import re
+
+    make_user("mai", display_name="Mai", markets=[market])
+    reset = f"/m/{market.code}/team/mai/reset"
+    # Any form's answer whose page came from a POST-only address: to the start, not a 405.
+    refused = manager_client.post(f"/m/{market.code}/team/members", data={"username": "x"},
+                                  headers={"Referer": f"http://localhost{reset}"})
+    switch = html.unescape(re.search(r'<a href="([^"]+)" hreflang="en"',
+                                     refused.get_data(as_text=True)).group(1))
+    back = manager_client.get(switch)
+    assert back.status_code == 302 and back.headers["Location"] == "/"

@@ -3,7 +3,7 @@ from this market, and reset passwords. Admins alone lock a whole login (web/admi
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -137,6 +137,9 @@ def reset_password(code: str, username: str):
             fields={"method": method}, confirm_label=_("Đặt lại mật khẩu"),
             cancel=url_for("team.team", code=market.code))
     user, temporary = users.reset_password(session, actor=current_user, username=username)
+    # The language switch on this answer returns to the team: this address takes only posts,
+    # and the credential is shown once, in whichever language.
+    g.back_to = url_for("team.team", code=market.code)
     if method == "link":
         credential = {"username": user.username,
                       "link": url_for("auth.reset_link", token=reset_link_token(user),
