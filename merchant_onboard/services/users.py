@@ -262,19 +262,43 @@ def set_password_from_link(session: Session, *, user_id: int, epoch: int,
     return user
 
 
-def reset_password(session: Session, *, actor: User, username: str) -> tuple[User, str]:
+class AlreadyReset(ConflictError):
+    """The same reset sent again (the answer's page reloaded): it was done, and its password
+    or link was shown once; doing it again would end the one just given."""
+
+
+def reset_password(session: Session, *, actor: User, username: str,
+                   market: Market | None = None, by: str = "temporary",
+                   request_id: str | None = None) -> tuple[User, str]:
     """``actor`` resets the password of ``username``: a temporary one, to be changed at the
-    first login, returned once; every session and token of that user ends; commits."""
+    first login, returned once; every session and token of that user ends; commits.
+
+    ``by``: how the person gets in ("temporary" password or reset "link"), and ``market``
+    the team it was done from, both for the audit log. ``request_id``: the confirmation's
+    own id; the same one sent again raises :class:`AlreadyReset` and changes nothing."""
     user = _user_managed_by(session, actor, username)
+    if request_id and request_id in _recent_reset_requests(session, actor, user):
+        raise AlreadyReset(N_("Mật khẩu của %(username)s đã được đặt lại bằng lần gửi này. "
+                              "Mật khẩu tạm hoặc liên kết chỉ hiện một lần: nếu chưa ghi lại, "
+                              "hãy đặt lại lần nữa."), username=user.username)
     temporary = temporary_password()
     user.password_hash = generate_password_hash(temporary, method=PASSWORD_METHOD)
     user.must_change_password = True
     session.add(user)
     session.flush()
     revoke_sessions(session, user)
-    audit(session, actor, "password.reset", user)
+    data = {"by": by, **({"request": request_id} if request_id else {})}
+    audit(session, actor, "password.reset", user, market, data=data)
     session.commit()
     return user, temporary
+
+
+def _recent_reset_requests(session: Session, actor: User, user: User) -> set[str]:
+    """The confirmation ids of ``actor``'s last resets of ``user`` (a reload comes soon)."""
+    rows = session.exec(select(AuditEntry.data).where(
+        AuditEntry.action == "password.reset", AuditEntry.target == user.username,
+        AuditEntry.actor_id == actor.id).order_by(AuditEntry.id.desc()).limit(20))
+    return {data.get("request") for data in rows if data.get("request")}
 
 
 def login_to_reset(session: Session, *, actor: User, username: str) -> User:

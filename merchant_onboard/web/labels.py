@@ -141,6 +141,7 @@ MARKET_FIELD_LABELS = {
 
 #: Words for the values of an audit entry's details (a yes or no is written apart: ``1 == True``).
 AUDIT_VALUE_LABELS = {"link": _l("đường dẫn đặt lại mật khẩu"),
+                      "temporary": _l("mật khẩu tạm"),
                       "operator": _l("lệnh trên máy chủ"), "": _l("(trống)")}
 #: File formats as people write them (exports, posters).
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "a6": "A6", "a5": "A5", "a4": "A4",

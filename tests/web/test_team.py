@@ -537,3 +537,32 @@ def test_a_language_switch_never_leads_to_an_address_that_takes_only_posts(
                                      refused.get_data(as_text=True)).group(1))
     back = manager_client.get(switch)
     assert back.status_code == 302 and back.headers["Location"] == "/"
+
+
+def test_a_reset_sent_again_by_a_reload_resets_nothing_and_says_so(manager_client, make_user,
+                                                                   market, session):
+    """F5 on the reset's answer sent it again: a second password, the one just read out to
+    the volunteer no longer working, and two resets in the log."""
+    from werkzeug.security import check_password_hash
+
+    mai = make_user("mai", display_name="Mai", markets=[market])
+    reset = f"/m/{market.code}/team/mai/reset"
+    confirm = manager_client.post(reset, data={"method": "temporary"}).get_data(as_text=True)
+    request_id = re.search(r'name="request" value="([^"]+)"', confirm).group(1)
+    form = {"method": "temporary", "confirm": "1", "request": request_id}
+    answer = manager_client.post(reset, data=form).get_data(as_text=True)
+    password = re.search(r'data-temporary-password>([a-z0-9]+)</code>', answer).group(1)
+
+    again = manager_client.post(reset, data=form)
+    assert again.status_code == 303 and again.headers["Location"] == f"/m/{market.code}/team"
+    page = manager_client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Mật khẩu của mai đã được đặt lại bằng lần gửi này." in page
+    resets = session.exec(select(AuditEntry).where(AuditEntry.action == "password.reset")).all()
+    assert [(e.target, e.market_id, e.data.get("by")) for e in resets] == [
+        ("mai", market.id, "temporary")]
+    session.refresh(mai)
+    assert check_password_hash(mai.password_hash, password)  # the one given still works
+
+    # A new confirmation is a new reset.
+    confirm = manager_client.post(reset, data={"method": "link"}).get_data(as_text=True)
+    assert re.search(r'name="request" value="([^"]+)"', confirm).group(1) != request_id

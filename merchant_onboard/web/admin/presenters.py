@@ -34,6 +34,8 @@ def audit_details(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     ``old → new``."""
     out: list[tuple[str, str]] = []
     for key, value in data.items():
+        if key == "request":  # a confirmation's id, to know it sent again: nobody reads it
+            continue
         if key == "changes":
             out += [(str(_FIELD_LABELS.get(field, field)),
                      f"{_value(old, _NAMED_VALUES.get(field))} → "

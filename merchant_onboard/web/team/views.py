@@ -12,7 +12,8 @@ from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.models import Market, Role
 from merchant_onboard.services import access, membership, users
 from merchant_onboard.web.errors import field_errors
-from merchant_onboard.web.forms import posted
+from merchant_onboard.web.forms import new_client_id, posted
+from merchant_onboard.web.i18n import translate_error
 from merchant_onboard.web.market_entry import enters_market
 from merchant_onboard.web.security import reset_link_token
 from merchant_onboard.web.team import bp
@@ -134,9 +135,16 @@ def reset_password(code: str, username: str):
                       "này bị đăng xuất ngay trên mọi thiết bị. Trang sau hiện một lần mật "
                       "khẩu tạm hoặc liên kết để gửi cho họ.", name=person.display_name,
                       username=person.username),
-            fields={"method": method}, confirm_label=_("Đặt lại mật khẩu"),
-            cancel=url_for("team.team", code=market.code))
-    user, temporary = users.reset_password(session, actor=current_user, username=username)
+            fields={"method": method, "request": new_client_id()},
+            confirm_label=_("Đặt lại mật khẩu"), cancel=url_for("team.team", code=market.code))
+    try:
+        user, temporary = users.reset_password(session, actor=current_user, username=username,
+                                               market=market, by=method,
+                                               request_id=request.form.get("request") or None)
+    except users.AlreadyReset as done:
+        # The answer's page reloaded: said on the team page, whose reload repeats nothing.
+        flash(translate_error(done), "warning")
+        return redirect(url_for("team.team", code=market.code), 303)
     # The language switch on this answer returns to the team: this address takes only posts,
     # and the credential is shown once, in whichever language.
     g.back_to = url_for("team.team", code=market.code)
