@@ -508,12 +508,16 @@
       }
     }
 
-    form.addEventListener("input", function () {
+    // What is typed is kept as the form's draft, and comes back the next time the form opens:
+    // not while it fixes an item on the phone. The item holds that registration; kept as the
+    // form's draft, a fix left unsaved filled the next new stall's form with another owner's
+    // name, account and consent.
+    function keepDraft() {
+      if (fixing || form.dataset.replaces) return;
       localStorage.setItem(key, JSON.stringify(typedValues(form)));
-    });
-    form.addEventListener("change", function () {
-      localStorage.setItem(key, JSON.stringify(typedValues(form)));
-    });
+    }
+    form.addEventListener("input", keepDraft);
+    form.addEventListener("change", keepDraft);
 
     // Into the outbox: the fields, the photos given (scaled by scan.js) and the client id.
     // ``sent``: the form was already sent once with this id and the answer lost, so the id

@@ -392,6 +392,31 @@ def test_a_rejected_item_stays_listed_with_the_servers_message_until_fixed(
                              ("E-6", "Bún bò Cô Hai")]
 
 
+def test_a_fix_left_unsaved_never_fills_the_next_stalls_form(field, seed, phone_page, login):
+    """A refused registration opened with "Mở và sửa", typed in and left: what it held (the
+    other owner's name, account and consent) came back in the next new stall's form as "a
+    draft restored", one tap from registering the next stall with them."""
+    volunteer, market, _stall = field
+    page = phone_page
+    _e5_refused(page, seed, login, volunteer, market)
+    expect(page.locator("#outbox-list .outbox-item.rejected")).to_have_count(1)
+    page.get_by_role("link", name="Mở và sửa").click()
+    expect(page.get_by_label("Tên gian hàng")).to_have_value("Bún bò Cô Hai")
+    page.get_by_label("Tên gian hàng").fill("Bún bò Cô Hai Huế")
+    page.goto(f"/m/{market.code}/")  # left without saving
+    page.goto("/outbox")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Bỏ").click()
+    expect(page.locator("#outbox-list .outbox-item")).to_have_count(0)
+
+    page.goto(f"/m/{market.code}/stalls/new")
+    expect(page.get_by_label("Mã gian hàng")).to_have_value("")
+    expect(page.get_by_label("Tên gian hàng")).to_have_value("")
+    expect(page.get_by_label("Số tài khoản / số thẻ")).to_have_value("")
+    expect(page.get_by_label(re.compile("Chủ hộ đồng ý"))).not_to_be_checked()
+    expect(page.locator(".draft-restored")).to_have_count(0)
+
+
 def test_a_fixed_item_the_server_refuses_again_stays_on_the_phone(
         field, seed, phone_page, login, live_server, screenshot):
     """A refused registration opened with "Mở và sửa" left the phone the moment its form was
