@@ -36,10 +36,13 @@ def memo_code(public_code: str) -> str:
 
 def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: datetime,
                      expected_memo: str = "", default_amount: int = 2000,
-                     registered_at: datetime | None = None) -> dict[str, Any]:
+                     registered_at: datetime | None = None,
+                     happened_at: datetime | None = None) -> dict[str, Any]:
     """The stored ``data`` of an event of ``kind``, or ``FormErrors`` naming what is wrong.
 
     ``registered_at`` is when the stall was registered: no customer paid it before.
+    ``happened_at``: when the step was done, if not ``now`` (saved on a phone without a
+    signal, sent later): a first payment without its time typed was then.
     """
     raw = dict(data or {})
     errors: list[ValidationError] = []
@@ -74,7 +77,7 @@ def clean_event_data(kind: EventKind, data: Mapping[str, Any] | None, *, now: da
         take("bank_reference", lambda v: _short_text(v, "bank_reference", 64))
     elif kind == EventKind.FIRST_PAYMENT_CONFIRMED:
         take("amount", lambda v: _amount(v, default=None))
-        take("paid_at", lambda v: _paid_at(v, now, registered_at))
+        take("paid_at", lambda v: _paid_at(v, now, registered_at, happened_at))
         take("customer_payment", lambda v: _must_be_true(
             v, "customer_payment",
             N_("Chỉ ghi nhận giao dịch của khách hàng thật, không phải chuyển khoản thử.")))
@@ -175,9 +178,10 @@ def clean_coordinate(value: Any, field: str, bound: int) -> float | None:
     return number
 
 
-def _paid_at(value: Any, now: datetime, registered_at: datetime | None) -> str:
+def _paid_at(value: Any, now: datetime, registered_at: datetime | None,
+             happened_at: datetime | None = None) -> str:
     if value in (None, ""):
-        return now.isoformat()
+        return (happened_at or now).isoformat()
     try:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:

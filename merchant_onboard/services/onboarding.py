@@ -111,6 +111,14 @@ def lock_stall(session: Session, stall: Stall) -> None:
     session.refresh(stall)
 
 
+def _believable(device_time: datetime | None, *, after: datetime | None) -> datetime | None:
+    """The phone's time of a step, unless its clock puts it before ``after`` (a phone whose
+    clock runs late dated a first payment before the stall was registered)."""
+    if device_time is None or (after is not None and device_time < after):
+        return None
+    return device_time
+
+
 def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User,
                 client_id: str, data: dict[str, Any], at: datetime,
                 device_time: datetime | None = None, has_account: bool) -> Event:
@@ -179,7 +187,8 @@ def _record(session: Session, *, actor: User, stall: Stall, event_kind: EventKin
     next_status(Status(stall.status), event_kind, has_account=account is not None)
     cleaned = clean_event_data(event_kind, data, now=at, expected_memo=memo_code(stall.public_code),
                                default_amount=default_test_amount,
-                               registered_at=stall.registered_at)
+                               registered_at=stall.registered_at,
+                               happened_at=_believable(device_time, after=stall.registered_at))
 
     def write() -> tuple[Event, Stall]:
         if event_kind == EventKind.POSTER_PRINTED:

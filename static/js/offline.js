@@ -529,9 +529,13 @@
         return form.dataset.replaces || sent ? null : freshClientId(form);
       }).then(function () {
         var clientId = input && input.value ? input.value : MOOutbox.uuid();
-        return MOOutbox.add({ user: user, url: formUrl(form).href,
-                              fields: formFields(form, submitter).fields, files: photos,
-                              clientId: clientId, formUrl: location.href });
+        // When it was done, by the phone's clock: sent later, a step is dated by it, not by
+        // when the signal came back (the server keeps both).
+        var fields = formFields(form, submitter).fields.filter(function (field) {
+          return field[0] !== "device_time";
+        }).concat([["device_time", new Date().toISOString()]]);
+        return MOOutbox.add({ user: user, url: formUrl(form).href, fields: fields,
+                              files: photos, clientId: clientId, formUrl: location.href });
       }).then(function () {
         return form.dataset.replaces ? MOOutbox.remove(Number(form.dataset.replaces)) : null;
       }).then(function () {

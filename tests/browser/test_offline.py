@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, func, select
@@ -121,6 +122,7 @@ def test_stalls_and_an_event_made_offline_reach_the_server_exactly_once(
     page.context.set_offline(True)
     for code, shop in OFFLINE_STALLS:
         _register_offline(page, market.code, code, shop)
+    printed_from = datetime.now(UTC)
     page.goto(f"/stalls/{stall.id}/events/poster_printed")
     page.get_by_role("button", name="Xác nhận").click()
     expect(page.locator("#outbox-queued")).to_be_visible()
@@ -161,6 +163,12 @@ def test_stalls_and_an_event_made_offline_reach_the_server_exactly_once(
         page.get_by_role("button", name="Gửi lại").click()
     expect(_badge(page)).to_have_attribute("data-pending", "0")
     assert _counts(live_server, market.id, stall.id) == (before[0] + 3, before[1] + 1)
+    # The step is dated by the phone's clock when it was saved, beside when it came.
+    with Session(get_engine(live_server.app)) as session:
+        printed = session.exec(select(Event).where(Event.stall_id == stall.id,
+                                                   Event.kind == "poster_printed")).one()
+    assert printed.device_time is not None
+    assert printed_from - timedelta(seconds=2) <= printed.device_time <= printed.created_at
     page.goto(f"/m/{market.code}/")
     for code, _shop in OFFLINE_STALLS:
         expect(page.locator("#stall-list li:not(.pending-stall)", has_text=code)).to_have_count(1)

@@ -574,3 +574,49 @@ def test_a_page_past_the_end_of_the_list_is_its_last_page(logged_in, session, ma
     assert last.count("data-stall-code=") == 1 and "2 / 2" in last
     # A search finding nothing has no page but its first.
     assert logged_in.get("/m/cho-vi-thanh/?q=zzz&page=3").location == "/m/cho-vi-thanh/?q=zzz"
+
+
+def test_a_step_sent_late_from_the_phone_is_dated_when_it_was_done(logged_in, session, market):
+    """The outbox sends a step saved without a signal with the phone's time (device_time):
+    the history said when the signal came back, and a first payment without its time typed
+    was dated then too."""
+    import uuid
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from merchant_onboard.services.stalls import register_stall
+    from merchant_onboard.services.users import require_user
+
+    registered = datetime.now(UTC) - timedelta(hours=5)
+    stall = register_stall(session, actor=require_user(session, "lan"), market=market,
+                           raw=stall_fields(), client_id=str(uuid.uuid4()), confirm_phone=True,
+                           at=registered).stall
+    walk_by_form(logged_in, stall, TESTED)
+    done = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
+    answer = logged_in.post(f"/stalls/{stall.id}/events/first_payment_confirmed", data={
+        "client_id": "late-key-000001", "amount": "20.000", "customer_payment": "on",
+        "device_time": done.isoformat().replace("+00:00", "Z")})
+    assert answer.status_code == 302
+    event = session.exec(select(Event).where(Event.stall_id == stall.id,
+                                             Event.kind == "first_payment_confirmed")).one()
+    assert event.device_time == done
+    assert datetime.fromisoformat(event.data["paid_at"]) == done
+    page = logged_in.get(f"/stalls/{stall.id}").get_data(as_text=True)
+    entry = page.split('data-kind="first_payment_confirmed"', 1)[1].split("</li>", 1)[0]
+    local = done.astimezone(timezone(timedelta(hours=7)))
+    sent = event.created_at.astimezone(timezone(timedelta(hours=7)))
+    assert f"{local:%H:%M} {local.day}/{local.month}/{local:%y} · gửi lúc " \
+           f"{sent:%H:%M}" in entry
+
+
+@pytest.mark.parametrize("clock", ["2099-01-01T00:00:00Z", "not a time", "2020-01-01T00:00:00"])
+def test_a_phone_clock_the_server_cannot_believe_dates_nothing_but_the_step_is_kept(
+        logged_in, make_stall, session, market, clock):
+    from merchant_onboard.services.users import require_user
+
+    stall = make_stall(market, require_user(session, "lan"))
+    answer = logged_in.post(f"/stalls/{stall.id}/events/poster_printed", data={
+        "client_id": "clock-key-000001", "format": "a6", "device_time": clock})
+    assert answer.status_code == 302
+    event = session.exec(select(Event).where(Event.stall_id == stall.id,
+                                             Event.kind == "poster_printed")).one()
+    assert event.device_time is None and "device_time" not in event.data

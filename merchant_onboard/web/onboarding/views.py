@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from merchant_onboard.db import get_session
 from merchant_onboard.domain.errors import N_, DomainError, ValidationError
-from merchant_onboard.domain.event_data import memo_code
+from merchant_onboard.domain.event_data import clean_device_time, memo_code
 from merchant_onboard.domain.funnel import (
     MANUAL_EVENTS, EventKind, RefusalReason, Status, allowed_events,
 )
 from merchant_onboard.domain.recheck import Verdict
 from merchant_onboard.domain.scan import payloads_in_photo
+from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access, onboarding
 from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.forms import new_client_id, posted
 from merchant_onboard.web.labels import EVENT_LABELS
 from merchant_onboard.web.onboarding import bp
+
+
+def _device_time(sent: str | None) -> datetime | None:
+    """When the step was done by the phone's clock: the outbox sends it with a step saved
+    without a signal. A clock the server cannot believe dates nothing; the step is kept."""
+    try:
+        return clean_device_time(sent, now=utcnow())
+    except ValidationError:
+        return None
 
 
 @bp.route("/stalls/<int:stall_id>/events/<kind>", methods=["GET", "POST"])
@@ -36,7 +48,8 @@ def record(stall_id: int, kind: str):
     recheck = None
     if request.method == "POST":
         values = posted()
-        data = {k: v for k, v in values.items() if k not in ("client_id", "csrf_token")}
+        data = {k: v for k, v in values.items()
+                if k not in ("client_id", "csrf_token", "device_time")}
         try:
             if kind == EventKind.RECHECK:
                 data.update(_poster_photo_payloads())
@@ -47,6 +60,7 @@ def record(stall_id: int, kind: str):
                 result = onboarding.record_event(
                     session, actor=current_user, stall=stall, kind=kind,
                     client_id=values.get("client_id", ""), data=data,
+                    device_time=_device_time(values.get("device_time")),
                     default_test_amount=current_app.config["DEFAULT_TEST_AMOUNT"])
         except DomainError as exc:
             errors, status = field_errors(exc), status_of(exc)
