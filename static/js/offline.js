@@ -1060,6 +1060,34 @@
     });
   }
 
+  // --- poster downloads: files the phone does not keep ------------------------------------
+
+  // Without a signal a poster link left the app for the browser's "no internet" page. Said
+  // beside the links instead: tapped while the phone knows it is offline, or when the
+  // worker sent the download back here (the phone thought it had a signal).
+  function setUpPosterLinks() {
+    function say() {
+      var links = document.querySelector(".poster-links");
+      if (!links || document.querySelector(".poster-offline")) return;
+      var error = document.createElement("p");
+      error.className = "error poster-offline";
+      error.setAttribute("role", "alert");
+      error.textContent = strings.poster_needs_network;
+      links.after(error);
+    }
+    document.querySelectorAll(".poster-links a[data-format]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (navigator.onLine) return;
+        event.preventDefault();
+        say();
+      });
+    });
+    if (location.hash === "#poster-offline") {
+      history.replaceState(null, "", location.pathname + location.search);
+      say();
+    }
+  }
+
   // --- start ----------------------------------------------------------------------------
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -1087,6 +1115,7 @@
     }
     setUpMarket();
     setUpLogout();
+    setUpPosterLinks();
     if (window.BroadcastChannel) new BroadcastChannel("mo-outbox").onmessage = refresh;
     window.addEventListener("online", drain);
     // One bar of signal comes and goes without an "online" event: try again now and then

@@ -55,6 +55,22 @@
     });
   });
 
+  // A poster download without a signal (a PDF or PNG the phone does not keep): back to the
+  // page the link was on, which says so (offline.js), rather than the browser's "no
+  // internet" page that left the app.
+  var POSTER = /^\/stalls\/\d+\/poster$/;
+  workbox.routing.registerRoute(function (options) {
+    return options.request.mode === "navigate" && options.url.origin === self.location.origin &&
+      POSTER.test(MOOutbox.appPath(options.url.pathname) || "");
+  }, function (options) {
+    return fetch(options.request).catch(function (error) {
+      var back = options.request.referrer && new URL(options.request.referrer);
+      if (!back || back.origin !== self.location.origin) throw error;
+      back.hash = "poster-offline";
+      return Response.redirect(back.href, 303);
+    });
+  });
+
   // Other static files (fonts, images, a scanner's WebAssembly): from the phone when there.
   workbox.routing.registerRoute(function (options) {
     return options.url.origin === self.location.origin &&
@@ -77,9 +93,11 @@
         var fields = [];
         var files = [];
         form.forEach(function (value, name) {
-          if (typeof value === "string") fields.push([name, value]);
-          else if (value.size) files.push([name, value, value.name]);
+          if (typeof value === "string" && name !== "device_time") fields.push([name, value]);
+          else if (typeof value !== "string" && value.size) files.push([name, value, value.name]);
         });
+        // When it was done, as offline.js's queue says it (the server dates the step by it).
+        fields.push(["device_time", new Date().toISOString()]);
         if (!user) throw error;
         if (form.get("action") === "scan") {
           // A scan only reads: back to the form (the phone's copy, with the draft), where the

@@ -1483,3 +1483,25 @@ def test_a_census_registration_the_server_refuses_offers_the_census_form_again(
         n8 = session.exec(select(Stall).where(Stall.market_id == market.id,
                                               Stall.stall_code == "N-8")).one()
     assert (n8.status, n8.shop_name) == ("registered", "Cá Tám")
+
+
+def test_a_poster_tapped_without_a_signal_is_said_on_the_stall_page(field, phone_page, login):
+    """The poster links left the app for the browser's "no internet" page."""
+    volunteer, market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/stalls/{stall.id}")
+    page.context.set_offline(True)
+    page.reload()
+    page.locator(".poster-links").get_by_role("link", name="A6").click()
+    expect(page.locator(".poster-offline")).to_have_text(
+        "Đang không có mạng: poster chỉ tải được khi có mạng. Các bước khác vẫn ghi được "
+        "trên máy.")
+    assert page.url.endswith(f"/stalls/{stall.id}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("A-1")
+    # Sent back by the worker (the phone thought it had a signal): said the same way.
+    page.context.set_offline(False)
+    page.goto(f"/m/{market.code}/")
+    page.goto(f"/stalls/{stall.id}#poster-offline")
+    expect(page.locator(".poster-offline")).to_have_count(1)
+    expect(page).to_have_url(re.compile(rf"/stalls/{stall.id}$"))  # a reload says nothing

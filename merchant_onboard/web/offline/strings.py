@@ -56,6 +56,8 @@ OFFLINE_STRINGS = {
     "next": _l("Sau"),
     "scan_needs_network": _l("Đang không có mạng: chỉ đọc được mã QR ngay trên máy. Chọn ảnh có "
                              "mã QR rõ, hoặc nhập tay ngân hàng và số tài khoản."),
+    "poster_needs_network": _l("Đang không có mạng: poster chỉ tải được khi có mạng. Các bước "
+                               "khác vẫn ghi được trên máy."),
     "photo": _l("Kèm ảnh ({kb} KB)."),
     "recheck_later": _l("Kết quả kiểm tra hiện ở trang gian hàng sau khi gửi."),
 }
