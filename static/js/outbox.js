@@ -298,11 +298,61 @@
                 return db().then(function (d) { return d.put("outbox", item); });
               });
             });
-          }, Promise.resolve()).then(function () { changed(); return result; });
+          }, Promise.resolve()).then(function () {
+            // What the phone keeps of the markets, as the server now has them: the stall
+            // list kept before still showed the steps just sent as not done.
+            return result.sent ? refreshLists(user) : null;
+          }).then(function () { changed(); return result; });
         });
       });
     }
   };
+
+  // A market's list page (any search or page of it), as kept in the pages cache.
+  var LIST_PAGE = /^\/m\/[^/]+\/$/;
+
+  // Each market list kept for ``user`` fetched again where it changed (its ETag), and the
+  // list pages kept (what the phone shows without a signal before anything is searched).
+  function refreshLists(user) {
+    var pages = !root.caches ? Promise.resolve() : root.caches.open(api.PAGES_CACHE)
+      .then(function (cache) { return cache.keys(); })
+      .then(function (requests) {
+        return Promise.all(requests.filter(function (request) {
+          return LIST_PAGE.test(api.appPath(new URL(request.url).pathname) || "");
+        }).map(function (request) { return keepFresh(request.url); }));
+      }).catch(function () {});
+    var lists = db().then(function (d) { return d.getAllFromIndex("stalls", "user", user); })
+      .then(function (rows) {
+        return Promise.all(rows.map(function (row) {
+          var url = api.root + "/m/" + encodeURIComponent(row.market) + "/stalls.json";
+          return root.fetch(url, {
+            credentials: "same-origin", headers: row.tag ? { "If-None-Match": row.tag } : {}
+          }).then(function (response) {
+            if (!response.ok) return null;  // 304: the copy kept is the list
+            return response.json().then(function (data) {
+              return api.saveStalls(user, row.market, data.stalls, response.headers.get("ETag"));
+            });
+          }).catch(function () {});
+        }));
+      });
+    return Promise.all([pages, lists]);
+  }
+
+  // The page a sent item was answered with (its stall's), kept again as the server now has
+  // it: the copy kept before still showed the step as not done and offered it once more,
+  // and a second print was recorded from it. Fetched afresh rather than the answer itself,
+  // which says "saved" once and would say it again every time the copy was opened.
+  function keepFresh(url) {
+    var path = new URL(url).pathname;
+    if (!root.caches || !api.isPage(path)) return Promise.resolve();
+    return root.fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (fresh) {
+        if (!fresh.ok || new URL(fresh.url).pathname !== path) return null;
+        return root.caches.open(api.PAGES_CACHE).then(function (cache) {
+          return cache.put(url, fresh);
+        });
+      }).catch(function () {});
+  }
 
   // The signed-in session's CSRF token, as {token}, when the session is ``user``'s; else the
   // outcome that stops a run. Flask-WTF ties a token to its session: an item keeps the token
@@ -331,7 +381,9 @@
         if (new URL(response.url).pathname === loginUrl) return { kind: "login", message: "login" };
         return response.text().then(function (html) {
           var warning = WARNING.exec(html);
-          return warning ? { kind: "sent", warning: plainText(warning[1]) } : { kind: "sent" };
+          var outcome = warning ? { kind: "sent", warning: plainText(warning[1]) }
+            : { kind: "sent" };
+          return keepFresh(response.url).then(function () { return outcome; });
         });
       }
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {

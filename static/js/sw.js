@@ -23,11 +23,34 @@
   MOOutbox.root = new URL(self.registration.scope).pathname.replace(/\/$/, "");
   var PAGES_CACHE = MOOutbox.PAGES_CACHE;
 
+  // A page answering a form says once what was done ("Đã đăng ký gian hàng D-24."): kept
+  // with it, the copy said it again each time it was opened without a signal. Kept without
+  // (base.html writes each message as one such paragraph).
+  var FLASH = /<p class="flash flash-[a-z]+" role="status">[\s\S]*?<\/p>\s*/g;
+  var withoutMessages = {
+    cacheWillUpdate: function (args) {
+      var response = args.response;
+      if (!response || response.status !== 200) return Promise.resolve(null);
+      if ((response.headers.get("Content-Type") || "").indexOf("text/html") !== 0) {
+        return Promise.resolve(response);
+      }
+      return response.clone().text().then(function (html) {
+        var kept = html.replace(FLASH, "");
+        if (kept === html) return response;
+        var headers = new Headers(response.headers);
+        headers.delete("Content-Length");
+        headers.delete("Content-Encoding");  // the text read is decoded already
+        return new Response(kept, { status: 200, statusText: response.statusText,
+                                    headers: headers });
+      });
+    }
+  };
+
   var pages = new workbox.strategies.NetworkFirst({
     cacheName: PAGES_CACHE,
     // One bar of signal: after this the copy on the phone is better than a spinner.
     networkTimeoutSeconds: 6,
-    plugins: [new workbox.expiration.ExpirationPlugin({ maxEntries: 500 })]
+    plugins: [withoutMessages, new workbox.expiration.ExpirationPlugin({ maxEntries: 500 })]
   });
 
   // A stall's page or form (its address within the app).

@@ -1505,3 +1505,54 @@ def test_a_poster_tapped_without_a_signal_is_said_on_the_stall_page(field, phone
     page.goto(f"/stalls/{stall.id}#poster-offline")
     expect(page.locator(".poster-offline")).to_have_count(1)
     expect(page).to_have_url(re.compile(rf"/stalls/{stall.id}$"))  # a reload says nothing
+
+
+def test_after_a_send_the_pages_kept_on_the_phone_show_the_stall_as_it_now_is(
+        field, phone_page, login, live_server):
+    """Sent once the signal came back, a step left the stall's page and the market's list
+    kept on the phone as they were: offline again, they showed the stall before the step and
+    offered it once more (a second print was recorded from such a page)."""
+    volunteer, market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    _go_online_ready(page, f"/stalls/{stall.id}/events/poster_printed")
+    _go_online_ready(page, f"/stalls/{stall.id}")
+    page.context.set_offline(True)
+    page.goto(f"/stalls/{stall.id}/events/poster_printed")
+    page.get_by_role("button", name="Xác nhận").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+    page.context.set_offline(False)
+    page.goto("/outbox")
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    assert _counts(live_server, market.id, stall.id)[1] == 1
+
+    page.context.set_offline(True)
+    page.goto(f"/stalls/{stall.id}")
+    expect(page.locator(".page-head .badge")).to_have_class(re.compile("badge-poster_printed"))
+    expect(page.locator(".flash")).to_have_count(0)  # the send's "saved" is not kept with it
+    page.goto(f"/m/{market.code}/")
+    row = page.locator("#stall-list li", has_text="A-1")
+    expect(row.locator(".badge")).to_have_class(re.compile("badge-poster_printed"))
+
+
+def test_a_page_kept_after_a_form_does_not_say_its_message_again(field, phone_page, login):
+    """The stall page a registration leads to says "Đã đăng ký gian hàng …" once; its copy on
+    the phone said it again each time it was opened without a signal."""
+    volunteer, market, _stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/stalls/new")
+    page.get_by_label("Mã gian hàng").fill("G-1")
+    page.get_by_label("Tên gian hàng").fill("Chè Cô Bảy")
+    page.get_by_label("Họ tên chủ hộ").fill("Lê Thị Bảy")
+    page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
+    page.get_by_label("Số tài khoản / số thẻ").fill("1023456719")
+    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
+    page.get_by_role("button", name="Lưu đăng ký").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã đăng ký gian hàng G-1.")
+    _app_ready(page)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("G-1")
+    expect(page.locator(".flash")).to_have_count(0)
