@@ -30,7 +30,8 @@ EVENT_LABELS = {
     "refused": _l("Từ chối"),
     "inactive": _l("Ngừng kinh doanh"),
     "reactivated": _l("Hoạt động lại"),
-    "account_changed": _l("Đổi tài khoản"),
+    # Done, as the history lists it: the same words are the account form's button.
+    "account_changed": lazy_pgettext("event", "Đổi tài khoản"),
     "recheck": _l("Kiểm tra lại poster"),
     "note": _l("Ghi chú"),
     "edited": _l("Sửa thông tin gian hàng"),

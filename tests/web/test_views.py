@@ -620,3 +620,24 @@ def test_a_phone_clock_the_server_cannot_believe_dates_nothing_but_the_step_is_k
     event = session.exec(select(Event).where(Event.stall_id == stall.id,
                                              Event.kind == "poster_printed")).one()
     assert event.device_time is None and "device_time" not in event.data
+
+
+def test_the_english_history_names_an_account_change_as_done(logged_in, make_stall, session,
+                                                              market):
+    """It read "Change account", the account form's button, among entries that say what was
+    done ("Poster printed")."""
+    import uuid
+
+    from merchant_onboard.services import stalls as stall_service
+    from merchant_onboard.services.users import require_user
+
+    lan = require_user(session, "lan")
+    stall = make_stall(market, lan)
+    stall_service.change_account(session, actor=lan, stall=stall, market=market,
+                                 raw={"bank": "970436", "account_number": "0071000123456"},
+                                 client_id=str(uuid.uuid4()))
+    logged_in.get("/lang/en")
+    page = logged_in.get(f"/stalls/{stall.id}").get_data(as_text=True)
+    entry = page.split('data-kind="account_changed"', 1)[1].split("</li>", 1)[0]
+    assert "Account changed" in entry
+    assert "Change account" in page  # the button to change it again
