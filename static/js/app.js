@@ -117,6 +117,21 @@
       });
     });
 
+    // A credential shown once (a reset's password or link) copied with one tap, to be pasted
+    // into a message: retyped from the screen, a 70-character link goes wrong.
+    if (navigator.clipboard && window.isSecureContext) {
+      document.querySelectorAll("button[data-copy]").forEach(function (button) {
+        var source = document.getElementById(button.dataset.copy);
+        if (!source) return;
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+            button.textContent = button.dataset.copied;
+          }, function () {});
+        });
+      });
+    }
+
     // A form submitted once stays submitted: a second tap on a slow network would only
     // replay the same client_id, but the disabled button tells the volunteer it is working.
     document.querySelectorAll("form").forEach(function (form) {

@@ -200,3 +200,31 @@ def test_an_admin_makes_a_volunteer_a_manager_on_a_phone(browser, live_server, s
     expect(page.locator(".flash, [role=status]").first).to_contain_text(
         f"Đã lưu tài khoản {minh.username}.")
     expect(row).to_contain_text("Quản lý chợ")
+
+
+def test_a_reset_link_fits_a_phone_and_copies_with_one_tap(seed, phone_page, login,
+                                                          screenshot):
+    """The 24-hour link ran past its card on a laptop and widened a 360 px phone's page to
+    878 px, cut off at the screen's edge, with no way to copy it but by hand."""
+    market = seed.market(seed.unique("cho"), name="Chợ Vĩnh Tường")
+    manager = seed.user(seed.unique("hung"), role="manager", markets=[market])
+    seed.user(seed.unique("lan"), markets=[market], display_name="Nguyễn Lan")
+    page = phone_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    login(page, manager.username)
+    page.goto(f"/m/{market.code}/team")
+    row = page.locator("#team-list li", has_text="Nguyễn Lan")
+    row.get_by_label("Cách đặt lại").select_option("link")
+    row.get_by_role("button", name="Đặt lại mật khẩu").click()
+    page.get_by_role("button", name="Đặt lại mật khẩu").click()
+    link = page.locator("[data-reset-link]").inner_text()
+    assert "/password/" in link
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], widths
+    shown, card = (page.locator(selector).bounding_box()
+                   for selector in ("[data-reset-link]", "#credential"))
+    assert shown["x"] + shown["width"] <= card["x"] + card["width"], (shown, card)
+    screenshot(page, "manager-reset-link-phone")
+    page.get_by_role("button", name="Sao chép").click()
+    expect(page.get_by_role("button", name="Đã sao chép")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == link
