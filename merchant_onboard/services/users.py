@@ -240,9 +240,13 @@ def change_password(session: Session, *, user: User, current_password: str,
 def reset_link_owner(session: Session, *, user_id: int, epoch: int) -> User:
     """The login a reset link issued under generation ``epoch`` is for, while it is unused."""
     user = session.get(User, user_id)
-    if user is None or not user.active or user.session_epoch != epoch \
-            or not user.must_change_password:
+    if user is None or user.session_epoch != epoch or not user.must_change_password:
         raise NotFoundError(N_("Liên kết đặt lại mật khẩu đã hết hạn hoặc đã được dùng."))
+    if not user.active:
+        # Said as it is: "expired or used" sent the person back for another link, which
+        # would not have worked either.
+        raise PermissionDenied(N_("Tài khoản này đang bị khoá: liên kết dùng được khi quản "
+                                  "trị viên mở khoá tài khoản."))
     return user
 
 
@@ -324,6 +328,12 @@ def _user_managed_by(session: Session, actor: User, username: str) -> User:
             shared = session.exec(select(Membership.market_id).where(
                 Membership.user_id == user.id,
                 Membership.market_id.in_(_managed_market_ids(session, actor)))).first()
+            if shared is not None and not user.active:
+                # An admin locked the login: its password is the admin's to reset, once
+                # they unlock it (a manager's reset gave a link that could not be used).
+                raise PermissionDenied(
+                    N_("%(username)s đang bị khoá: chỉ quản trị viên mới đặt lại được mật "
+                       "khẩu của người này."), username=user.username)
             if shared is not None and not _working_elsewhere(session, actor, [user.id]):
                 return user
             if shared is not None:
@@ -358,7 +368,8 @@ def resettable(session: Session, *, actor: User, people: Sequence[User]) -> set[
         return {person.id for person in people if person.id != actor.id}
     if actor.role != Role.MANAGER:
         return set()
-    volunteers = [person.id for person in people if person.role == Role.VOLUNTEER]
+    volunteers = [person.id for person in people
+                  if person.role == Role.VOLUNTEER and person.active]
     return set(volunteers) - _working_elsewhere(session, actor, volunteers)
 
 

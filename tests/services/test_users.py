@@ -502,8 +502,11 @@ def test_a_reset_link_of_a_locked_login_does_not_open(session, market):
     epoch = session.get(User, hung.id).session_epoch
     assert users.reset_link_owner(session, user_id=hung.id, epoch=epoch).id == hung.id
     users.set_login_active(session, actor=admin, username="hung", active=False)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError):  # the lock ended the link issued before it
+        users.reset_link_owner(session, user_id=hung.id, epoch=epoch)
+    with pytest.raises(PermissionDenied) as caught:  # one issued since says it is locked
         users.reset_link_owner(session, user_id=hung.id, epoch=epoch + 1)
+    assert "Tài khoản này đang bị khoá" in str(caught.value)
 
 
 def test_logging_out_everywhere_ends_every_session_and_is_audited(session):

@@ -566,3 +566,35 @@ def test_a_reset_sent_again_by_a_reload_resets_nothing_and_says_so(manager_clien
     # A new confirmation is a new reset.
     confirm = manager_client.post(reset, data={"method": "link"}).get_data(as_text=True)
     assert re.search(r'name="request" value="([^"]+)"', confirm).group(1) != request_id
+
+
+def test_a_locked_volunteer_is_the_admins_to_reset_and_a_link_says_it_is_locked(
+        manager_client, client, auth, make_user, market, session):
+    """The team page offered a manager the reset of a login an admin had locked; its link
+    then said "expired or used", which another link would not have mended."""
+    from merchant_onboard.services import users
+    from merchant_onboard.web.security import reset_link_token
+
+    hoa = make_user("hoa", display_name="Hoa", markets=[market])
+    hoa.active = False
+    session.add(hoa)
+    session.commit()
+    page = manager_client.get(f"/m/{market.code}/team").get_data(as_text=True)
+    rows = dict(re.findall(r'<li class="row-link" data-username="(\w+)">(.*?)</li>', page, re.S))
+    assert "/reset" not in rows["hoa"]
+    assert "Đã khoá: quản trị viên mở khoá và đặt lại mật khẩu." in rows["hoa"]
+    refused = manager_client.post(f"/m/{market.code}/team/hoa/reset",
+                                  data={"method": "link", "confirm": "1"})
+    assert refused.status_code == 403
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "password.reset")
+                        ).all() == []
+
+    # An admin may reset a locked login (before unlocking it); its link says it is locked.
+    admin = make_user("root", role="admin")
+    users.reset_password(session, actor=admin, username="hoa")
+    session.refresh(hoa)
+    with manager_client.application.test_request_context():
+        link = reset_link_token(hoa)
+    answer = client.get(f"/password/{link}")
+    assert answer.status_code == 403
+    assert "Tài khoản này đang bị khoá" in answer.get_data(as_text=True)
