@@ -115,6 +115,8 @@ MATRIX = [Row(*row) for row in [
     ("POST", "/admin/people/<username>",                 LOGIN, 403, 403, 422, 403),
     # A lock posted without confirm=1: the page asking to confirm, nothing locked.
     ("POST", "/admin/people/<username>/active",          LOGIN, 403, 403, 200, 403),
+    # A reset posted without confirm=1: the page asking to confirm, nothing reset.
+    ("POST", "/admin/people/<username>/reset",           LOGIN, 403, 403, 200, 403),
     ("GET", "/admin/audit",                              LOGIN, 403, 403, 200, 403),
     # The API: a bearer token, or 401.
     ("GET", "/api/v1/markets",                           401, 200, 200, 200, 200),

@@ -598,3 +598,29 @@ def test_a_locked_volunteer_is_the_admins_to_reset_and_a_link_says_it_is_locked(
     answer = client.get(f"/password/{link}")
     assert answer.status_code == 403
     assert "Tài khoản này đang bị khoá" in answer.get_data(as_text=True)
+
+
+def test_an_admin_resets_a_login_in_no_market_from_its_page(client, auth, make_user, session):
+    """A login in no market had no team page to be reset from: only the command line."""
+    make_user("root", role="admin")
+    tam = make_user("tam", display_name="Tâm")  # in no market
+    auth.login("root")
+    url = "/admin/people/tam/reset"
+    page = client.get("/admin/people/tam").get_data(as_text=True)
+    assert f'action="{url}"' in page
+    confirm = client.post(url, data={"method": "link"}).get_data(as_text=True)
+    assert "Đặt lại mật khẩu của Tâm?" in confirm
+    request_id = re.search(r'name="request" value="([^"]+)"', confirm).group(1)
+    answer = client.post(url, data={"method": "link", "confirm": "1", "request": request_id})
+    assert answer.status_code == 200
+    assert "/password/" in re.search(r"data-reset-link>([^<]+)<", answer.get_data(as_text=True)
+                                     ).group(1)
+    session.refresh(tam)
+    assert tam.must_change_password
+    again = client.post(url, data={"method": "link", "confirm": "1", "request": request_id})
+    assert again.status_code == 303 and again.headers["Location"] == "/admin/people/tam"
+    resets = session.exec(select(AuditEntry).where(AuditEntry.action == "password.reset")).all()
+    assert [(e.target, e.market_id, e.data["by"]) for e in resets] == [("tam", None, "link")]
+    # Not an admin's, as the rest of the page.
+    make_user("root2", role="admin")
+    assert client.post("/admin/people/root2/reset", data={"method": "link"}).status_code == 403

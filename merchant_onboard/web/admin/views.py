@@ -18,6 +18,7 @@ from merchant_onboard.web.admin import bp
 from merchant_onboard.web.admin.presenters import action_groups, audit_details
 from merchant_onboard.web.errors import field_errors, status_of
 from merchant_onboard.web.forms import seen_now, shown_on_page
+from merchant_onboard.web.resets import confirm_or_reset
 
 
 def admin_only(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -71,10 +72,28 @@ def person_save(username: str):
     return redirect(url_for("admin.people"))
 
 
-def _person_page(user, values: dict, seen: dict | None, errors: dict, status: int = 200):
+def _person_page(user, values: dict, seen: dict | None, errors: dict, status: int = 200,
+                 credential: dict | None = None):
     return render_template("admin/person.html", person=user, values=values, seen=seen or {},
                            errors=errors, codes=users.market_codes(get_session(), user),
-                           name_max=users.DISPLAY_NAME_MAX), status
+                           name_max=users.DISPLAY_NAME_MAX, credential=credential), status
+
+
+@bp.post("/people/<username>/reset")
+@login_required
+@admin_only
+def reset_password(username: str):
+    """Any login's password but an admin's, from its page: one in no market has no team page
+    to reset it from, and needed the command line."""
+    user = users.login_to_change(get_session(), actor=current_user, username=username)
+    values = {"display_name": user.display_name, "role": user.role}
+
+    def show(credential: dict[str, str]):
+        person = users.login_to_change(get_session(), actor=current_user, username=username)
+        return _person_page(person, values, values, {}, credential=credential)
+
+    return confirm_or_reset(user.username, market=None,
+                            back=url_for("admin.person", username=user.username), show=show)
 
 
 @bp.post("/people/<username>/active")

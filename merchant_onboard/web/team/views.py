@@ -3,7 +3,7 @@ from this market, and reset passwords. Admins alone lock a whole login (web/admi
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,10 +12,9 @@ from merchant_onboard.domain.errors import DomainError
 from merchant_onboard.models import Market, Role
 from merchant_onboard.services import access, membership, users
 from merchant_onboard.web.errors import field_errors
-from merchant_onboard.web.forms import new_client_id, posted
-from merchant_onboard.web.i18n import translate_error
+from merchant_onboard.web.forms import posted
 from merchant_onboard.web.market_entry import enters_market
-from merchant_onboard.web.security import reset_link_token
+from merchant_onboard.web.resets import confirm_or_reset
 from merchant_onboard.web.team import bp
 
 
@@ -118,40 +117,8 @@ def remove_member(code: str, username: str):
 @enters_market()
 @login_required
 def reset_password(code: str, username: str):
-    """A temporary password, or a one-time link valid 24 h, shown once on the page.
-
-    Only once confirmed, as a removal: the old password stops working and the person is
-    logged out on every device, which a mis-tap on the team list did to someone at work."""
-    method = request.form.get("method", "temporary")
-    if method not in ("temporary", "link"):  # the page offers only these: a forged request
-        abort(400)
-    session = get_session()
-    market = access.require_market(session, current_user, code, manage=True)
-    if request.form.get("confirm") != "1":
-        person = users.login_to_reset(session, actor=current_user, username=username)
-        return render_template(
-            "confirm.html", title=_("Đặt lại mật khẩu của %(name)s?", name=person.display_name),
-            message=_("Mật khẩu đang dùng của %(name)s (%(username)s) sẽ thôi dùng được và người "
-                      "này bị đăng xuất ngay trên mọi thiết bị. Trang sau hiện một lần mật "
-                      "khẩu tạm hoặc liên kết để gửi cho họ.", name=person.display_name,
-                      username=person.username),
-            fields={"method": method, "request": new_client_id()},
-            confirm_label=_("Đặt lại mật khẩu"), cancel=url_for("team.team", code=market.code))
-    try:
-        user, temporary = users.reset_password(session, actor=current_user, username=username,
-                                               market=market, by=method,
-                                               request_id=request.form.get("request") or None)
-    except users.AlreadyReset as done:
-        # The answer's page reloaded: said on the team page, whose reload repeats nothing.
-        flash(translate_error(done), "warning")
-        return redirect(url_for("team.team", code=market.code), 303)
-    # The language switch on this answer returns to the team: this address takes only posts,
-    # and the credential is shown once, in whichever language.
-    g.back_to = url_for("team.team", code=market.code)
-    if method == "link":
-        credential = {"username": user.username,
-                      "link": url_for("auth.reset_link", token=reset_link_token(user),
-                                      _external=True)}
-    else:
-        credential = {"username": user.username, "password": temporary}
-    return _page(market, credential=credential)
+    """A temporary password, or a one-time link valid 24 h, shown once on the team page."""
+    market = access.require_market(get_session(), current_user, code, manage=True)
+    return confirm_or_reset(username, market=market,
+                            back=url_for("team.team", code=market.code),
+                            show=lambda credential: _page(market, credential=credential))
