@@ -47,9 +47,16 @@ def clean_username(value: str) -> str:
     username = value.strip().lower()
     if not USERNAME_RE.match(username):
         raise ValidationError(
-            N_("Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch."),
+            N_("Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch ngang, "
+               "gạch dưới."),
             field="username")
     return username
+
+
+def clean_display_name(value: str) -> str:
+    """A person's name as shown: one line, single spaces ("Quản   lý Hai" is "Quản lý Hai")."""
+    name = clean_text(value, field="display_name", max_length=DISPLAY_NAME_MAX)
+    return re.sub(r"\s+", " ", name)
 
 
 def create_user(session: Session, *, username: str, password: str, role: str,
@@ -69,8 +76,7 @@ def create_user(session: Session, *, username: str, password: str, role: str,
     except ValidationError as error:
         errors.append(error)
     try:
-        display_name = clean_text(display_name, field="display_name",
-                                  max_length=DISPLAY_NAME_MAX)
+        display_name = clean_display_name(display_name)
     except ValidationError as error:
         errors.append(error)
     problem = password_problem(password, username=username, market_codes=market_codes)
@@ -87,11 +93,16 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         elif all(market.id != found.id for found in markets):
             # A market named by its code and by a former one is one membership.
             markets.append(market)
+    taken = None
+    if session.exec(select(User.id).where(User.username == username)).first():
+        taken = ConflictError(N_("Tên đăng nhập “%(username)s” đã có."), field="username",
+                              username=username)
     if errors:
-        raise FormErrors(errors)
-    if session.exec(select(User).where(User.username == username)).first():
-        raise ConflictError(N_("Tên đăng nhập “%(username)s” đã có."), field="username",
-                            username=username)
+        # A name taken is said with the other mistakes, not in a second round once they are
+        # fixed (the password typed is gone by then).
+        raise FormErrors([taken, *errors] if taken else errors)
+    if taken:
+        raise taken
     user = User(username=username, display_name=display_name or username,
                 password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
                 role=role, must_change_password=must_change_password)
@@ -464,8 +475,7 @@ def update_login(session: Session, *, actor: User, username: str,
     errors: list[DomainError] = []
     if display_name is not None:
         try:
-            display_name = clean_text(display_name, field="display_name",
-                                      max_length=DISPLAY_NAME_MAX) or user.username
+            display_name = clean_display_name(display_name) or user.username
         except ValidationError as error:
             errors.append(error)
     if role is not None and role not in {r.value for r in _MOVABLE_ROLES}:

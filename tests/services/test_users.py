@@ -73,8 +73,9 @@ def test_a_malformed_username_is_refused(session, username):
         users.create_user(session, username=username, password=TEST_PASSWORD,
                           role=Role.VOLUNTEER)
     assert fields_of(caught.value) == ["username"]
-    assert str(caught.value.errors[0]) == \
-        "username: Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch."
+    assert str(caught.value.errors[0]) == (
+        "username: Tên đăng nhập gồm 2–64 chữ thường không dấu, số, dấu chấm, gạch ngang, "
+        "gạch dưới.")
 
 
 @pytest.mark.parametrize("username", ["ab", "a" * 64, "lan_2.b-c", "9x"])
@@ -1266,3 +1267,20 @@ def test_a_logins_markets_are_named_in_code_order(session, make_market):
     lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
                             role=Role.VOLUNTEER, market_codes=[zulu.code, alpha.code])
     assert users.market_codes(session, lan) == ["cho-a", "cho-z"]
+
+
+def test_a_taken_username_is_said_with_the_forms_other_mistakes(session):
+    """A name taken was said only once the weak password was fixed, in a second round."""
+    users.create_user(session, username="lan", password=TEST_PASSWORD, role=Role.VOLUNTEER)
+    with pytest.raises(FormErrors) as caught:
+        users.create_user(session, username="lan", password="short", role=Role.VOLUNTEER)
+    assert fields_of(caught.value) == ["username", "password"]
+    with pytest.raises(ConflictError):  # alone, the conflict it always was (an API's 409)
+        users.create_user(session, username="lan", password=TEST_PASSWORD,
+                          role=Role.VOLUNTEER)
+
+
+def test_a_display_name_is_kept_with_single_spaces(session):
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, display_name="  Nguyễn   Thị  Lan ")
+    assert lan.display_name == "Nguyễn Thị Lan"

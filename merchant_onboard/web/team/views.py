@@ -62,7 +62,8 @@ def _page(market: Market, *, values: dict | None = None, errors: dict | None = N
                            values={k: v for k, v in (values or {}).items() if k != "password"},
                            errors=errors or {}, member_errors=member_errors or {},
                            member_typed=member_typed,
-                           credential=credential, is_admin=current_user.role == Role.ADMIN), \
+                           credential=credential, is_admin=current_user.role == Role.ADMIN,
+                           name_max=users.DISPLAY_NAME_MAX), \
         (422 if errors or member_errors else 200)
 
 
