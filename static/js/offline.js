@@ -815,19 +815,26 @@
       list.appendChild(stallRow(Object.assign({ url: stallUrl + s.id }, s), statusNames[s.status] || s.status, false));
     });
     var count = document.querySelector(".count");
-    if (count) {
+    function sayFound(total) {
+      if (!count) return;
       count.textContent = strings.offline_search + " " +
-        strings.offline_found.replace("{n}", number(found.length)) +
+        strings.offline_found.replace("{n}", number(total)) +
         // The server finds an owner's phone number; the phone keeps no phone numbers.
         (PHONE_LIKE.test((form.querySelector("input[name=q]") || {}).value || "")
           ? " " + strings.phone_needs_network : "");
     }
+    sayFound(found.length);
     document.querySelectorAll(".pager").forEach(function (p) { p.remove(); });
     if (pages > 1) list.after(offlinePager(form, page, pages));
     // The address says what is shown: a reload, the way back from a stall, and the list
     // read again when the signal returns (reloadList) all get this search.
     history.replaceState(history.state, "", listAddress(form, page));
-    return MOOutbox.list(user).then(renderPendingStalls);
+    return MOOutbox.list(user).then(renderPendingStalls).then(function () {
+      // The stalls waiting on the phone that this search finds are found too: "0" above
+      // the one row listed read as nothing found.
+      var waiting = Number(list.dataset.waitingShown) || 0;
+      if (waiting) sayFound(found.length + waiting);
+    });
   }
 
   // The market's stalls, kept on the phone for searching without a signal. Asked for with
