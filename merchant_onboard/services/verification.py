@@ -51,6 +51,9 @@ class PublicCard:
     poster_printed_at: datetime | None
     status: str
     public_code: str
+    #: When the stall's bank account last changed (a poster revoked), or None: a poster of
+    #: the account before is an old one, whatever the state of the newest.
+    account_changed_at: datetime | None = None
 
 
 def _stall(session: Session, code: str) -> Stall | None:
@@ -97,7 +100,8 @@ def public_card(session: Session, code: str) -> PublicCard | None:
         account_last4=account.account_number[-4:] if account else "",
         poster_version=poster.version if poster else None,
         poster_printed_at=poster.printed_at if poster else None,
-        status=stall.status, public_code=stall.public_code)
+        status=stall.status, public_code=stall.public_code,
+        account_changed_at=_last_revoked_at(session, stall) if shown else None)
 
 
 #: Statuses of a stall whose account is shown to nobody: never agreed to (the census's),
@@ -144,6 +148,12 @@ def judge_at_stall(session: Session, stall: Stall, found: Sequence[ParsedQR]) ->
     unvouched = stall.status in (Status.INACTIVE, Status.REFUSED) or \
         _poster_revoked(session, stall)
     return judge(found, current=current, old=old, poster_revoked=unvouched)
+
+
+def _last_revoked_at(session: Session, stall: Stall) -> datetime | None:
+    """When a poster of the stall was last revoked (its bank account changed), or None."""
+    return session.exec(select(sa.func.max(Poster.revoked_at))
+                        .where(Poster.stall_id == stall.id)).one()
 
 
 def _poster_revoked(session: Session, stall: Stall) -> bool:

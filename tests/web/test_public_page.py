@@ -166,6 +166,31 @@ def test_a_revoked_poster_is_named_as_revoked_beside_the_new_account(client, ses
     assert "Bản 1, in" in page and "đã thu hồi" in page
 
 
+def test_after_a_new_poster_the_code_says_a_poster_of_the_old_account_is_revoked(
+        client, session, market, lan, make_stall):
+    """The code is the stall's, the same on its posters before and after a change of bank:
+    typed from the old poster, it led to a green "valid" beside the new account, and only a
+    careful reader saw the bank differ from the one in their hand."""
+    from merchant_onboard.services import stalls
+
+    stall = make_stall(market, lan)
+    onboarding.record_event(session, actor=lan, stall=stall, kind="poster_printed",
+                            client_id=str(uuid.uuid4()))
+    assert 'id="account-changed"' not in client.get(f"/v/{stall.public_code}").get_data(
+        as_text=True)
+    stalls.change_account(session, actor=lan, stall=stall, market=market,
+                          raw={"bank": "970415", "account_number": "108002345678"},
+                          client_id=str(uuid.uuid4()))
+    onboarding.record_event(session, actor=lan, stall=stall, kind="poster_printed",
+                            client_id=str(uuid.uuid4()))
+    page = client.get(f"/v/{stall.public_code}").get_data(as_text=True)
+    assert state_of(client, stall) == "valid"
+    said = page.split('id="account-changed">', 1)[1].split("</p>", 1)[0]
+    assert said.startswith("Gian hàng đã đổi tài khoản nhận tiền lúc ")
+    assert "Poster ghi ngân hàng hoặc số tài khoản khác với ở dưới là poster cũ" in said
+    assert "VietinBank" in page and "5678" in page  # the account to compare with
+
+
 def test_a_photo_over_the_upload_limit_gets_the_stalls_page_back(app, client, market, lan,
                                                                   make_stall):
     """Without JavaScript (or a phone that could not shrink it) a 19 MB photo got a bare
