@@ -106,6 +106,18 @@ class BankRegistry:
             return bank
         return self._by_key.get(_key(query)) if query else None
 
+    def by_prefix(self, query: str) -> Bank | None:
+        """The one bank whose code or short name starts with ``query`` ("vietin" is
+        VietinBank), or None when none or several do ("viet"), or ``query`` is under 3
+        letters."""
+        compact = _key(query)
+        if len(compact) < 3:
+            return None
+        found = {bank.bin: bank for bank in self._banks
+                 if _key(bank.code).startswith(compact)
+                 or _key(bank.short_name).startswith(compact)}
+        return next(iter(found.values())) if len(found) == 1 else None
+
     def search(self, query: str, limit: int = 10) -> list[Bank]:
         """Banks whose BIN, code, short name or full name contains ``query`` (folded).
 

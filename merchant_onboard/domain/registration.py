@@ -155,6 +155,9 @@ def _resolve_bank(value: Any, registry: BankRegistry) -> Bank:
         # "970436 Vietcombank", as some keyboards' autofill leaves it: the BIN decides.
         resolved = registry.by_bin(typed[:6])
     if resolved is None:
+        # The start of one bank's name, typed without picking the suggestion ("vietin").
+        resolved = registry.by_prefix(typed)
+    if resolved is None:
         raise ValidationError(N_("Chọn ngân hàng trong danh sách (tên, mã hoặc BIN)."),
                               field="bank")
     return resolved

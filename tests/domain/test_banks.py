@@ -117,3 +117,23 @@ def test_former_and_vietnamese_names_find_the_bank(typed, bin_):
     bank = default_registry().lookup(typed)
     assert bank is not None and bank.bin == bin_
     assert bin_ in [b.bin for b in default_registry().search(typed)]
+
+
+@pytest.mark.parametrize(("typed", "short_name"), [
+    ("vietin", "VietinBank"), ("Techcom", "Techcombank"), ("sacom", "Sacombank"),
+    ("agri", "Agribank"), ("  SEAB ", "SeABank")])
+def test_the_start_of_one_banks_name_is_that_bank(registry, typed, short_name):
+    """"vietin", typed without picking the suggestion, was refused as no bank at all."""
+    assert registry.by_prefix(typed).short_name == short_name
+
+
+@pytest.mark.parametrize("typed", ["viet", "ng", "", "ngân hàng", "zzzz"])
+def test_a_start_several_banks_share_or_none_has_is_no_bank(registry, typed):
+    assert registry.by_prefix(typed) is None
+
+
+def test_the_registration_takes_the_start_of_one_banks_name():
+    from merchant_onboard.domain.registration import clean_account
+
+    account = clean_account(bank="vietin", account_number="108002345678", owner_name="Lan")
+    assert account.bank.short_name == "VietinBank"
