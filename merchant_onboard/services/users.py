@@ -111,8 +111,9 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         session.flush()
         for market in markets:
             session.add(Membership(user_id=user.id, market_id=market.id))
-        audit(session, actor, "user.create", user,
-               data={"role": role, "markets": [market.code for market in markets]})
+        # Made for one market (its team page), the log's market column names it.
+        audit(session, actor, "user.create", user, markets[0] if len(markets) == 1 else None,
+              data={"role": role, "markets": [market.code for market in markets]})
         session.commit()
     except IntegrityError:
         session.rollback()

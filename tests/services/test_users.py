@@ -59,6 +59,7 @@ def test_a_new_login_is_stored_normalised_with_its_markets_and_audited(session, 
     audit = session.exec(select(AuditEntry).where(AuditEntry.target == "lan.nguyen")).one()
     assert (audit.action, audit.actor_id, audit.data) == \
         ("user.create", manager.id, {"role": "volunteer", "markets": [market.code]})
+    assert audit.market_id == market.id  # the log's market column names it
 
 
 def test_the_display_name_defaults_to_the_username(session):
