@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 from merchant_onboard.domain.errors import N_, NotFoundError, ValidationError
 from merchant_onboard.domain.figures import AgeingRule, ageing_rule
 from merchant_onboard.domain.text import (
-    clean_text, code_key, fold_search, normalize_phone, search_spelling, zone_key,
+    clean_text, code_key, fold_search, normalize_phone, one_spelling_each, search_spelling,
+    zone_key,
 )
 from merchant_onboard.models import Event, Market, PaymentAccount, Poster, Stall
 from merchant_onboard.models.base import utcnow
@@ -228,6 +229,13 @@ def market_zones_column() -> sa.ScalarSelect[Any]:
     ``zones_from`` turns it into a list)."""
     return (sa.select(_DistinctArray(Stall.zone)).where(Stall.market_id == Market.id)
             .scalar_subquery().label("zones"))
+
+
+def market_zones(session: Session, market: Market) -> list[str]:
+    """The zones ``market``'s stalls are in, each once, in list order (``zones_from``)."""
+    found = session.execute(sa.select(market_zones_column()).where(Market.id == market.id)
+                            ).scalar()
+    return one_spelling_each(zones_from(found))
 
 
 def zones_from(found: list[str] | None) -> list[str]:

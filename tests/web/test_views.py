@@ -641,3 +641,22 @@ def test_the_english_history_names_an_account_change_as_done(logged_in, make_sta
     entry = page.split('data-kind="account_changed"', 1)[1].split("</li>", 1)[0]
     assert "Account changed" in entry
     assert "Change account" in page  # the button to change it again
+
+
+def test_the_stall_forms_offer_the_markets_zones(logged_in, make_stall, session, market):
+    """"Khu D" typed beside "Khu D – Ăn uống" made a second zone (the filter, the batch's
+    order, the figures): the forms offer the zones the market has as one types."""
+    from merchant_onboard.services.users import require_user
+
+    lan = require_user(session, "lan")
+    stall = make_stall(market, lan, zone="Khu D – Ăn uống")
+    make_stall(market, lan, stall_code="A-2", zone="Dãy 2", account_number="0011012345002",
+               owner_phone="0912 000 002")
+    make_stall(market, lan, stall_code="A-3", zone="Dãy 02", account_number="0011012345003",
+               owner_phone="0912 000 003")
+    for url in (f"/m/{market.code}/stalls/new", f"/stalls/{stall.id}/edit"):
+        page = logged_in.get(url).get_data(as_text=True)
+        assert 'list="zone-list"' in page.split('id="f-zone"', 1)[1].split(">", 1)[0]
+        offered = re.findall(r'<option value="([^"]*)">',
+                             page.split('<datalist id="zone-list">', 1)[1].split("</datalist>")[0])
+        assert offered == ["Dãy 2", "Khu D – Ăn uống"]  # one spelling each, in list order

@@ -167,7 +167,9 @@ def _registration_form(session, market, *, stall):
                            kept_phone=kept_phone,
                            errors=errors, phone_warning=phone_warning, code_holder=code_holder,
                            carried=carried_fields(code_holder) if code_holder else (),
-                           banks=list(default_registry())), (422 if failed else 200)
+                           banks=list(default_registry()),
+                           zones=stall_lookup.market_zones(session, market)), \
+        (422 if failed else 200)
 
 
 #: A stall's fields on the registration form (its account aside).
@@ -239,7 +241,9 @@ def edit(stall_id: int):
     failed = bool(errors or phone_warning)
     return render_template("stalls/edit.html", stall=stall, values=values, seen=seen or {},
                            errors=errors, phone_warning=phone_warning,
-                           full_personal=full_personal), (422 if failed else 200)
+                           full_personal=full_personal,
+                           zones=stall_lookup.market_zones(session, market)), \
+        (422 if failed else 200)
 
 
 _EDIT_FIELDS_WITHOUT_PHONE = ("stall_code", "zone", "shop_name", "owner_name", "category",
