@@ -507,7 +507,7 @@ def update_login(session: Session, *, actor: User, username: str,
         session.rollback()
         return user
     values: dict = {field: new for field, (_old, new) in changes.items()}
-    if active is False or (role == Role.VOLUNTEER and was["role"] == Role.MANAGER):
+    if active is False or changes.get("role") == [Role.MANAGER, Role.VOLUNTEER]:
         values["session_epoch"] = User.session_epoch + 1
     updated = session.execute(sa.update(User).where(
         User.id == user.id, _active_admin(actor.id),

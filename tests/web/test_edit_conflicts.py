@@ -210,3 +210,17 @@ def test_a_managers_older_settings_page_keeps_the_others_target(
     assert "thành “120”" in answer.get_data(as_text=True)
     session.refresh(market)
     assert market.census_size == 120
+
+
+def test_an_admin_renames_a_volunteer_from_the_page(client, auth, session, make_user, market):
+    """Renaming a volunteer answered 500: the role, sent as shown, was left out of the change,
+    and the check for a manager made a volunteer read it anyway."""
+    make_user("root", role="admin")
+    lan = make_user("lan", display_name="Lan", markets=[market])
+    auth.login("root")
+    url = f"/admin/people/{lan.username}"
+    form = form_of(client, url)
+    form["display_name"] = "Nguyễn Thị Lan"
+    assert client.post(url, data=form).status_code == 302
+    session.refresh(lan)
+    assert (lan.display_name, lan.role) == ("Nguyễn Thị Lan", "volunteer")
