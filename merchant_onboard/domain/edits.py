@@ -28,9 +28,13 @@ class ChangedMeanwhile(ConflictError):
     """Someone else changed this field since the page was shown, to ``now``."""
 
     def __init__(self, field: str, now: Any) -> None:
-        super().__init__(N_("Người khác vừa sửa mục này sau khi bạn mở trang, thành “%(now)s”. "
-                            "Kiểm tra rồi lưu lại nếu vẫn muốn đổi."),
-                         field=field, now="" if now is None else now)
+        if now in (None, ""):  # emptied: "thành “”" read as a value missing from the message
+            super().__init__(N_("Người khác vừa xoá nội dung mục này sau khi bạn mở trang. "
+                                "Kiểm tra rồi lưu lại nếu vẫn muốn đổi."), field=field)
+        else:
+            super().__init__(N_("Người khác vừa sửa mục này sau khi bạn mở trang, thành "
+                                "“%(now)s”. Kiểm tra rồi lưu lại nếu vẫn muốn đổi."),
+                             field=field, now=now)
         self.now = now
 
 

@@ -374,10 +374,16 @@
     });
   }
 
+  // An edit form's hidden "shown." fields say what it showed (web/forms.py): a draft keeps
+  // them with what was typed, so that restored, the fields left as they were do not undo what
+  // someone saved since the draft was typed.
+  function isShown(el) { return el.type === "hidden" && el.name.indexOf("shown.") === 0; }
+
   function typedValues(form) {
     var values = {};
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.type === "hidden" || el.type === "file" || el.type === "submit") return;
+      if (!el.name || el.type === "file" || el.type === "submit") return;
+      if (el.type === "hidden" && !isShown(el)) return;
       if (el.type === "checkbox" || el.type === "radio") {
         if (el.checked) values[el.name] = el.value;
         else if (!(el.name in values)) values[el.name] = null;
@@ -391,7 +397,9 @@
   function fill(form, values, withHidden) {
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || !(el.name in values) || el.type === "file" || el.type === "submit") return;
-      if (el.type === "hidden" && (!withHidden || el.name === "csrf_token")) return;
+      if (el.type === "hidden" && !isShown(el) && (!withHidden || el.name === "csrf_token")) {
+        return;
+      }
       if (el.type === "checkbox" || el.type === "radio") el.checked = values[el.name] === el.value;
       else el.value = values[el.name];
     });
@@ -491,6 +499,25 @@
           location.reload();
         });
         box.dataset.draft = "restored";
+      }
+      // A stall's edit form opened again while its last edit waits on the phone: it shows
+      // that edit, as what the volunteer last saw of the stall. The copy kept showed the stall
+      // before it, and a second edit made on it was refused after the first as a change
+      // "someone else" had made meanwhile.
+      var editing = MOOutbox.outboxForm(path);
+      if (!draft && editing && editing[3] === "edit") {
+        ready = ready.then(function () { return MOOutbox.list(user); }).then(function (items) {
+          var last = items.filter(function (item) {
+            return item.status === "pending" && new URL(item.url).pathname === path;
+          }).pop();
+          if (!last) return;
+          var sent = fieldsOf(last);
+          var seen = {};
+          Array.prototype.forEach.call(form.elements, function (el) {
+            if (isShown(el) && el.name.slice(6) in sent) seen[el.name] = sent[el.name.slice(6)];
+          });
+          fill(form, Object.assign({}, sent, seen), false);
+        });
       }
       // A stall is registered once: its form is held back while its registration waits, and
       // offered again after the server refused it, is that refused item to fix (typed over
@@ -1092,6 +1119,9 @@
     if (location.hash === "#poster-offline") {
       history.replaceState(null, "", location.pathname + location.search);
       say();
+      // Sent back to the page's top: the message by the links, far below, is brought up.
+      var said = document.querySelector(".poster-offline");
+      if (said) said.scrollIntoView({ block: "center" });
     }
   }
 

@@ -62,6 +62,26 @@
     return found.join(" ");
   }
 
+  // What an edit form's answer says it showed (its hidden "shown." fields, web/forms.py):
+  // after a conflict, the value someone else saved meanwhile, which its message named.
+  var SHOWN = /<input type="hidden" name="(shown\.[^"]+)" value="([^"]*)">/g;
+
+  function shownIn(html) {
+    var seen = {};
+    var match;
+    while ((match = SHOWN.exec(html)) !== null) seen[match[1]] = plainText(match[2]);
+    return seen;
+  }
+
+  // ``fields`` with what the answer said was shown: the item, opened again to be fixed and
+  // saved, is judged against the values its conflict named (or it was refused for ever).
+  function withSeen(fields, seen) {
+    var names = Object.keys(seen || {});
+    if (!names.length) return fields;
+    return fields.filter(function (field) { return !(field[0] in seen); })
+      .concat(names.map(function (name) { return [name, seen[name]]; }));
+  }
+
   function plainText(html) {
     return html.replace(/<[^>]+>/g, "").replace(/&#34;|&quot;/g, "\"").replace(/&#39;/g, "'")
       .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
@@ -291,6 +311,7 @@
                 }
                 item.error = outcome.message;
                 item.confirm = !!outcome.confirm;
+                if (outcome.seen) item.fields = withSeen(item.fields, outcome.seen);
                 item.status = outcome.kind === "rejected" ? "rejected" : "pending";
                 item.tried = new Date().toISOString();
                 if (outcome.kind === "rejected") result.rejected += 1;
@@ -392,7 +413,8 @@
                    message: rejectionMessages(html) || ("HTTP " + response.status),
                    // The server asks to confirm a phone another stall has: the form opened
                    // to fix the item offers the same box (offline.js fixItem).
-                   confirm: CONFIRM_PHONE.test(html) };
+                   confirm: CONFIRM_PHONE.test(html),
+                   seen: shownIn(html) };
         });
       }
       return { kind: "server", message: "HTTP " + response.status };

@@ -1557,3 +1557,88 @@ def test_a_page_kept_after_a_form_does_not_say_its_message_again(field, phone_pa
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_contain_text("G-1")
     expect(page.locator(".flash")).to_have_count(0)
+
+
+def _edit_elsewhere(live_server, stall, **changes) -> None:
+    """Someone else's edit of the stall, saved on the server (the API's way: no "shown")."""
+    from merchant_onboard.models import Market, User
+    from merchant_onboard.services.stalls import update_stall
+
+    with Session(get_engine(live_server.app)) as session:
+        row = session.get(Stall, stall.id)
+        update_stall(session, actor=session.get(User, row.registered_by_id), stall=row,
+                     market=session.get(Market, row.market_id), raw=changes,
+                     client_id=str(uuid.uuid4()))
+
+
+def _stall_now(live_server, stall) -> Stall:
+    with Session(get_engine(live_server.app)) as session:
+        return session.get(Stall, stall.id)
+
+
+def test_an_edit_refused_as_changed_meanwhile_is_taken_once_fixed(
+        field, phone_page, login, live_server):
+    """An edit saved without a signal, refused because someone else changed the same field
+    meanwhile, came back refused at every later save: the item kept the values its form had
+    shown, not those its refusal named."""
+    volunteer, _market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/stalls/{stall.id}/edit")
+    page.context.set_offline(True)
+    page.reload()
+    page.get_by_label("Ngành hàng").fill("Rau củ")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.locator("#outbox-queued")).to_be_visible()
+    _edit_elsewhere(live_server, stall, category="Cá khô")
+    page.context.set_offline(False)
+    item = page.locator("#outbox-list .outbox-item.rejected")
+    expect(item).to_have_count(1)
+    expect(item.locator(".outbox-error")).to_contain_text("thành “Cá khô”")
+    item.get_by_role("link", name="Mở và sửa").click()
+    expect(page.get_by_label("Ngành hàng")).to_have_value("Rau củ")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu thay đổi.")
+    assert _stall_now(live_server, stall).category == "Rau củ"
+    page.goto("/outbox")
+    expect(page.locator("#outbox-list .outbox-item")).to_have_count(0)
+
+
+def test_a_second_edit_without_a_signal_goes_on_from_the_first(
+        field, phone_page, login, live_server):
+    """Two edits of one stall saved without a signal: the form opened again showed the stall
+    before the first, and once sent the second was refused as a change "someone else" made."""
+    volunteer, _market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/stalls/{stall.id}/edit")
+    page.context.set_offline(True)
+    for zone in ("Khu Z1", "Khu Z2"):
+        page.goto(f"/stalls/{stall.id}/edit")
+        if zone == "Khu Z2":
+            expect(page.get_by_label("Khu / dãy")).to_have_value("Khu Z1")
+        page.get_by_label("Khu / dãy").fill(zone)
+        page.get_by_role("button", name="Lưu").click()
+        expect(page.locator("#outbox-queued")).to_be_visible()
+    page.context.set_offline(False)
+    expect(_badge(page)).to_have_attribute("data-pending", "0")
+    expect(page.locator("#outbox-list .outbox-item")).to_have_count(0)
+    assert _stall_now(live_server, stall).zone == "Khu Z2"
+
+
+def test_a_draft_restored_leaves_what_someone_saved_since(field, phone_page, login, live_server):
+    """A draft of the edit form, restored after someone else changed the owner's name, put
+    the old name back without a word: it held every field as the page had shown them."""
+    volunteer, _market, stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    page.goto(f"/stalls/{stall.id}/edit")
+    page.get_by_label("Khu / dãy").fill("Khu cá")
+    page.goto(f"/stalls/{stall.id}")  # left unsaved: a draft
+    _edit_elsewhere(live_server, stall, owner_name="Trần Thị Mới")
+    page.goto(f"/stalls/{stall.id}/edit")
+    expect(page.locator(".draft-restored")).to_be_visible()
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu thay đổi.")
+    now = _stall_now(live_server, stall)
+    assert (now.zone, now.owner_name) == ("Khu cá", "Trần Thị Mới")

@@ -39,3 +39,11 @@ def test_without_what_was_shown_every_difference_is_a_change():
 def test_empty_and_none_are_the_same_empty_field():
     assert changes_made_here({"notes": ""}, {"notes": ""}, {"notes": None}) == {}
     assert changes_made_here({"notes": "x"}, {"notes": None}, {"notes": ""}) == {"notes": "x"}
+
+
+def test_a_field_emptied_meanwhile_is_said_as_emptied():
+    with pytest.raises(FormErrors) as caught:
+        changes_made_here({"zone": "Khu B"}, {"zone": "Khu A"}, {"zone": ""})
+    [conflict] = caught.value.errors
+    assert str(conflict) == ("zone: Người khác vừa xoá nội dung mục này sau khi bạn mở trang. "
+                             "Kiểm tra rồi lưu lại nếu vẫn muốn đổi.")
