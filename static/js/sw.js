@@ -70,11 +70,44 @@
           // kept on the phone): the page kept for it, at the stall's address, which shows
           // the stall from the phone's copy and registers a census stall (offline.js),
           // rather than the browser's "no internet" page.
-          if (found || options.request.mode !== "navigate" ||
-              !STALL_PAGE.test(MOOutbox.appPath(options.url.pathname))) return found;
+          if (found || options.request.mode !== "navigate") return found;
+          var path = MOOutbox.appPath(options.url.pathname);
+          // The start page (the home screen icon, the brand) only sends a signed-in
+          // volunteer on to their market, and is never kept: the market's list kept is.
+          if (path === "/") return startPage(cache);
+          if (!STALL_PAGE.test(path)) return found;
           return cache.match(config.standInUrl);
         });
       }).then(function (found) { return found || Response.error(); });
+    });
+  });
+
+  // The market list kept where the start page would send its one market's volunteer, else
+  // the list of markets, else any market's list: what "/" leads to, without a signal.
+  var MARKET_PAGE = /^\/m\/[^/]+\/$/;
+  function startPage(cache) {
+    return cache.keys().then(function (requests) {
+      var markets = requests.map(function (request) { return new URL(request.url); })
+        .filter(function (url) {
+          return !url.search && MARKET_PAGE.test(MOOutbox.appPath(url.pathname) || "");
+        });
+      var list = MOOutbox.root + "/m/";
+      if (markets.length === 1) return cache.match(markets[0].href);
+      return cache.match(new URL(list, self.location.origin).href).then(function (found) {
+        return found || (markets.length ? cache.match(markets[0].href) : undefined);
+      });
+    });
+  }
+
+  // The language switch without a signal: the language cannot change, the page stays.
+  workbox.routing.registerRoute(function (options) {
+    return options.request.mode === "navigate" && options.url.origin === self.location.origin &&
+      /^\/lang\/[a-z]+$/.test(MOOutbox.appPath(options.url.pathname) || "");
+  }, function (options) {
+    return fetch(options.request).catch(function (error) {
+      var next = options.url.searchParams.get("next") || "";
+      if (next.charAt(0) !== "/" || next.charAt(1) === "/") throw error;
+      return Response.redirect(new URL(next, self.location.origin).href, 303);
     });
   });
 

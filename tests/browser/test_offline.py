@@ -1642,3 +1642,20 @@ def test_a_draft_restored_leaves_what_someone_saved_since(field, phone_page, log
     expect(page.get_by_role("status")).to_contain_text("Đã lưu thay đổi.")
     now = _stall_now(live_server, stall)
     assert (now.zone, now.owner_name) == ("Khu cá", "Trần Thị Mới")
+
+
+def test_the_start_page_and_the_language_switch_without_a_signal_stay_in_the_app(
+        field, phone_page, login):
+    """The home screen icon and the brand open "/", which only sends a volunteer on to their
+    market and was never kept: without a signal they showed the browser's error page, as did
+    EN/VI."""
+    volunteer, market, _stall = field
+    page = phone_page
+    login(page, volunteer.username)
+    _go_online_ready(page, f"/m/{market.code}/")
+    page.context.set_offline(True)
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Chợ Ngã Bảy")).to_be_visible()
+    page.get_by_role("link", name="EN").click()
+    expect(page).to_have_url(re.compile(rf"/m/{market.code}/\??$"))
+    expect(page.get_by_role("heading", name="Chợ Ngã Bảy")).to_be_visible()

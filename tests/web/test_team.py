@@ -624,3 +624,15 @@ def test_an_admin_resets_a_login_in_no_market_from_its_page(client, auth, make_u
     # Not an admin's, as the rest of the page.
     make_user("root2", role="admin")
     assert client.post("/admin/people/root2/reset", data={"method": "link"}).status_code == 403
+
+
+def test_a_locked_logins_page_says_so_beside_its_reset(client, auth, make_user, session):
+    make_user("root", role="admin")
+    tam = make_user("tam", display_name="Tâm")
+    auth.login("root")
+    assert 'id="person-locked"' not in client.get("/admin/people/tam").get_data(as_text=True)
+    tam.active = False
+    session.add(tam)
+    session.commit()
+    page = client.get("/admin/people/tam").get_data(as_text=True)
+    assert "Tài khoản này đang bị khoá: mật khẩu tạm hoặc liên kết chỉ dùng được" in page
