@@ -18,7 +18,7 @@ differs from the stored value is a change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from merchant_onboard.domain.errors import N_, ConflictError, FormErrors
@@ -67,3 +67,19 @@ def changes_made_here(sent: Mapping[str, Any], shown: Mapping[str, Any] | None,
     if conflicts:
         raise FormErrors(list(conflicts))
     return changes
+
+
+def shown_as_stored(shown: Mapping[str, Any] | None,
+                    clean: Callable[[Mapping[str, Any]], dict[str, Any]]) -> dict[str, Any] | None:
+    """What a page showed, cleaned field by field as its form's values are (``clean``: the
+    form's partial cleaner, raising ``FormErrors``). A value that does not clean (a page of an
+    older rule, a forged field) is left out, so its field is judged without it."""
+    if shown is None:
+        return None
+    cleaned: dict[str, Any] = {}
+    for field, value in shown.items():
+        try:
+            cleaned.update(clean({field: value}))
+        except FormErrors:
+            pass
+    return cleaned

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from merchant_onboard.domain.edits import changes_made_here
+from merchant_onboard.domain.edits import changes_made_here, shown_as_stored
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, NotFoundError, PermissionDenied, ValidationError,
 )
@@ -236,7 +236,7 @@ def update_market(session: Session, *, actor: User, market: Market,
         raise PermissionDenied(N_("Chỉ quản trị viên mới sửa được tên, loại và địa điểm "
                                   "của chợ."))
     fields = clean_market(raw, partial=True)
-    seen = None if shown is None else _cleaned_where_clean(shown)
+    seen = shown_as_stored(shown, lambda raw: clean_market(raw, partial=True))
     fields = changes_made_here(fields, seen, {field: getattr(market, field) for field in fields})
     changes = {field: [getattr(market, field), value] for field, value in sorted(fields.items())}
     if not changes:
@@ -258,18 +258,6 @@ def update_market(session: Session, *, actor: User, market: Market,
         raise ConflictError(N_("Mã chợ “%(code)s” đã có."), field="code",
                             code=changes["code"][1]) from None
     return market
-
-
-def _cleaned_where_clean(shown: Mapping[str, Any]) -> dict[str, Any]:
-    """What a page showed, as stored; a value that does not clean (a forged field) is left
-    out, so its field is judged without it."""
-    cleaned: dict[str, Any] = {}
-    for field, value in shown.items():
-        try:
-            cleaned.update(clean_market({field: value}, partial=True))
-        except FormErrors:
-            pass
-    return cleaned
 
 
 def _same_code(typed: Any, code: str) -> bool:

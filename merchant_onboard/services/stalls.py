@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from merchant_onboard.domain.codes import new_public_code
-from merchant_onboard.domain.edits import changes_made_here
+from merchant_onboard.domain.edits import changes_made_here, shown_as_stored
 from merchant_onboard.domain.errors import (
     N_, ConflictError, FormErrors, PermissionDenied, ValidationError,
 )
@@ -170,7 +170,8 @@ def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
     if (first := replay(session, client_id, kind=EventKind.EDITED.value,
                         stall_id=stall.id)) is not None:
         return first.stall
-    details = changes_made_here(details, _shown_cleaned(shown), _details_of(stall))
+    seen = shown_as_stored(shown, lambda raw: clean_details(raw, partial=True))
+    details = changes_made_here(details, seen, _details_of(stall))
     changed = sorted(details)
     if not changed:
         return stall
@@ -187,20 +188,6 @@ def update_stall(session: Session, *, actor: User, stall: Stall, market: Market,
         operation=lambda: _update(session, actor=actor, stall=stall, market=market,
                                   details=details, changed=changed, client_id=client_id,
                                   confirm_phone=confirm_phone, at=at or utcnow())).stall
-
-
-def _shown_cleaned(shown: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The values an edit form showed, as stored; one that does not clean (a page of an
-    older rule, a forged field) is left out, so its field is judged without it."""
-    if shown is None:
-        return None
-    cleaned: dict[str, Any] = {}
-    for field, value in shown.items():
-        try:
-            cleaned.update(clean_details({field: value}, partial=True))
-        except FormErrors:
-            pass
-    return cleaned
 
 
 def _update(session: Session, *, actor: User, stall: Stall, market: Market,

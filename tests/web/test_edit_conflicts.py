@@ -11,7 +11,7 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from merchant_onboard.models import Stall, User
+from merchant_onboard.models import Stall
 
 _INPUT = re.compile(r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"')
 _TEXTAREA = re.compile(r'<textarea[^>]*\bname="([^"]+)"[^>]*>([^<]*)</textarea>')
@@ -22,13 +22,31 @@ def form_of(client: FlaskClient, url: str) -> dict[str, str]:
     """Every field a browser would send from the page's form, as the page fills it."""
     page = client.get(url)
     assert page.status_code == 200
-    text = page.get_data(as_text=True)
+    return form_of_answer(page.get_data(as_text=True))
+
+
+def form_of_answer(text: str) -> dict[str, str]:
+    """The fields of a page already answered (a form sent back with its messages)."""
     fields = {name: html.unescape(value) for name, value in _INPUT.findall(text)}
     fields.update({name: html.unescape(value) for name, value in _TEXTAREA.findall(text)})
     for name, options in _SELECTED.findall(text):
         chosen = re.search(r'<option value="([^"]*)"\s+selected', options)
         fields[name] = chosen.group(1) if chosen else ""
     return fields
+
+
+def opened_before_anothers_save(client, auth, url: str, *, reader: str, writer: str,
+                                changes: dict[str, str]) -> dict[str, str]:
+    """The form ``reader`` opened at ``url`` before ``writer`` saved ``changes`` from the
+    same page; ``reader`` is signed in again, their older page in hand."""
+    auth.login(reader)
+    older = form_of(client, url)
+    auth.logout()
+    auth.login(writer)
+    assert client.post(url, data=form_of(client, url) | changes).status_code == 302
+    auth.logout()
+    auth.login(reader)
+    return older
 
 
 @pytest.fixture
@@ -48,17 +66,9 @@ def edit_url(stall: Stall) -> str:
 
 
 def test_a_stall_page_opened_before_anothers_save_keeps_that_save(client, auth, session, stall):
-    auth.login("lan")
-    lan_form = form_of(client, edit_url(stall))
-    auth.logout()
-    auth.login("minh")
-    minh_form = form_of(client, edit_url(stall))
-    minh_form["owner_name"] = "Trần Thị Hai"
-    assert client.post(edit_url(stall), data=minh_form).status_code == 302
-    auth.logout()
-
+    lan_form = opened_before_anothers_save(client, auth, edit_url(stall), reader="lan",
+                                           writer="minh", changes={"owner_name": "Trần Thị Hai"})
     # Lan's page, opened earlier, still shows the old owner; she changes the zone only.
-    auth.login("lan")
     lan_form["zone"] = "Dãy cá"
     assert client.post(edit_url(stall), data=lan_form).status_code == 302
     session.refresh(stall)
@@ -67,16 +77,8 @@ def test_a_stall_page_opened_before_anothers_save_keeps_that_save(client, auth, 
 
 def test_the_same_field_changed_by_two_is_said_and_taken_when_sent_again(
         client, auth, session, stall):
-    auth.login("lan")
-    lan_form = form_of(client, edit_url(stall))
-    auth.logout()
-    auth.login("minh")
-    minh_form = form_of(client, edit_url(stall))
-    minh_form["owner_name"] = "Trần Thị Hai"
-    assert client.post(edit_url(stall), data=minh_form).status_code == 302
-    auth.logout()
-
-    auth.login("lan")
+    lan_form = opened_before_anothers_save(client, auth, edit_url(stall), reader="lan",
+                                           writer="minh", changes={"owner_name": "Trần Thị Hai"})
     lan_form["owner_name"] = "Lê Văn Bốn"
     lan_form["zone"] = "Dãy cá"
     answer = client.post(edit_url(stall), data=lan_form)
@@ -93,12 +95,6 @@ def test_the_same_field_changed_by_two_is_said_and_taken_when_sent_again(
     assert client.post(edit_url(stall), data=again).status_code == 302
     session.refresh(stall)
     assert (stall.zone, stall.owner_name) == ("Dãy cá", "Lê Văn Bốn")
-
-
-def form_of_answer(text: str) -> dict[str, str]:
-    fields = {name: html.unescape(value) for name, value in _INPUT.findall(text)}
-    fields.update({name: html.unescape(value) for name, value in _TEXTAREA.findall(text)})
-    return fields
 
 
 def test_a_form_without_what_it_showed_is_judged_as_before(client, auth, session, stall):
@@ -142,16 +138,8 @@ def manager(make_user, market):
 
 def test_an_admins_older_page_does_not_make_a_manager_again(client, auth, session, manager):
     url = f"/admin/people/{manager.username}"
-    auth.login("root")
-    older = form_of(client, url)
-    auth.logout()
-    auth.login("root2")
-    demote = form_of(client, url)
-    demote["role"] = "volunteer"
-    assert client.post(url, data=demote).status_code == 302
-    auth.logout()
-
-    auth.login("root")
+    older = opened_before_anothers_save(client, auth, url, reader="root", writer="root2",
+                                        changes={"role": "volunteer"})
     older["display_name"] = "Nguyễn Hùng"  # the older tab still shows "Quản lý chợ"
     assert client.post(url, data=older).status_code == 302
     session.refresh(manager)
@@ -160,24 +148,16 @@ def test_an_admins_older_page_does_not_make_a_manager_again(client, auth, sessio
 
 def test_two_admins_renaming_one_login_see_each_others_name(client, auth, session, manager):
     url = f"/admin/people/{manager.username}"
-    auth.login("root")
-    older = form_of(client, url)
-    auth.logout()
-    auth.login("root2")
-    other = form_of(client, url)
-    other["display_name"] = "Hùng chợ cá"
-    assert client.post(url, data=other).status_code == 302
-    auth.logout()
-
-    auth.login("root")
+    older = opened_before_anothers_save(client, auth, url, reader="root", writer="root2",
+                                        changes={"display_name": "Hùng chợ cá"})
     older["display_name"] = "Nguyễn Hùng"
     answer = client.post(url, data=older)
     assert answer.status_code == 422
     assert "thành “Hùng chợ cá”" in answer.get_data(as_text=True)
     session.refresh(manager)
     assert manager.display_name == "Hùng chợ cá"
-    assert client.post(url, data=form_of_answer(answer.get_data(as_text=True)) | {
-        "role": "manager"}).status_code == 302
+    assert client.post(url, data=form_of_answer(answer.get_data(as_text=True))
+                       ).status_code == 302
     session.refresh(manager)
     assert manager.display_name == "Nguyễn Hùng"
 
@@ -187,17 +167,8 @@ def test_a_managers_older_settings_page_keeps_the_others_target(
     make_user("thu", role="manager", markets=[market])
     make_user("hoa", role="manager", markets=[market])
     url = f"/m/{market.code}/settings"
-    auth.login("thu")
-    older = form_of(client, url)
-    auth.logout()
-    auth.login("hoa")
-    other = form_of(client, url)
-    other["target_pct"] = "90"
-    other["census_size"] = "120"
-    assert client.post(url, data=other).status_code == 302
-    auth.logout()
-
-    auth.login("thu")
+    older = opened_before_anothers_save(client, auth, url, reader="thu", writer="hoa",
+                                        changes={"target_pct": "90", "census_size": "120"})
     older["campaign_title"] = "Chợ 4.0 Vị Thanh"
     assert client.post(url, data=older).status_code == 302
     session.refresh(market)
