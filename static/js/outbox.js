@@ -53,13 +53,24 @@
   // DOMParser, so a pattern over the escaped HTML.
   function rejectionMessages(html) {
     var found = [];
-    var pattern = /<p class="error"[^>]*>([\s\S]*?)<\/p>|<div class="(?:alert|warning)"[^>]*>[\s\S]*?<p>([\s\S]*?)<\/p>|<div class="recheck-result[^"]*"[^>]*>\s*<strong>([\s\S]*?)<\/strong>/g;
+    var pattern = /<p class="error"(?: id="e-([^"]+)")?[^>]*>([\s\S]*?)<\/p>|<div class="(?:alert|warning)"[^>]*>[\s\S]*?<p>([\s\S]*?)<\/p>|<div class="recheck-result[^"]*"[^>]*>\s*<strong>([\s\S]*?)<\/strong>/g;
     var match;
     while ((match = pattern.exec(html)) !== null) {
-      var text = plainText(match[1] || match[2] || match[3] || "");
+      var text = plainText(match[2] || match[3] || match[4] || "");
+      // A field's message names its field, as its form does beside it: on the pending list
+      // "this field" ("mục này") said nothing of which.
+      var label = match[1] && fieldLabel(html, match[1]);
+      if (text && label) text = label + ": " + text;
       if (text && found.indexOf(text) < 0) found.push(text);
     }
     return found.join(" ");
+  }
+
+  // The label of the answer's field ``name`` (templates/_macros.html: label for="f-name").
+  function fieldLabel(html, name) {
+    var escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    var found = new RegExp('<label for="f-' + escaped + '">([\\s\\S]*?)</label>').exec(html);
+    return found ? plainText(found[1]).replace(/\s*\*$/, "") : "";
   }
 
   // What an edit form's answer says it showed (its hidden "shown." fields, web/forms.py):

@@ -1594,7 +1594,9 @@ def test_an_edit_refused_as_changed_meanwhile_is_taken_once_fixed(
     page.context.set_offline(False)
     item = page.locator("#outbox-list .outbox-item.rejected")
     expect(item).to_have_count(1)
-    expect(item.locator(".outbox-error")).to_contain_text("thành “Cá khô”")
+    # Named with its field, as the form says it beside the field ("mục này" said nothing).
+    expect(item.locator(".outbox-error")).to_contain_text(
+        "Ngành hàng: Người khác vừa sửa mục này sau khi bạn mở trang, thành “Cá khô”")
     item.get_by_role("link", name="Mở và sửa").click()
     expect(page.get_by_label("Ngành hàng")).to_have_value("Rau củ")
     page.get_by_role("button", name="Lưu").click()
