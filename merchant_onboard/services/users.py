@@ -240,11 +240,15 @@ def change_password(session: Session, *, user: User, current_password: str,
     if check_password_hash(user.password_hash, new_password):
         raise ValidationError(N_("Mật khẩu mới phải khác mật khẩu hiện tại."),
                               field="new_password")
+    # Chosen in place of a reset's temporary password (the first login after it): the log
+    # says so, as it says a reset link's ("by": "link").
+    after_reset = user.must_change_password
     try:
         _store_password(session, user, new_password, must_change=False)
     except ValidationError as error:
         raise ValidationError(error.message, field="new_password", **error.params) from None
-    audit(session, user, "password.change", user)
+    audit(session, user, "password.change", user,
+          data={"by": "temporary"} if after_reset else None)
     session.commit()
     return user
 

@@ -1285,3 +1285,17 @@ def test_a_display_name_is_kept_with_single_spaces(session):
     lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
                             role=Role.VOLUNTEER, display_name="  Nguyễn   Thị  Lan ")
     assert lan.display_name == "Nguyễn Thị Lan"
+
+
+def test_a_password_chosen_after_a_reset_is_logged_as_such(session, market):
+    """The first login's choice of a password, after a reset's temporary one, read as a plain
+    "Đổi mật khẩu" in the log."""
+    admin = users.create_user(session, username="an", password=TEST_PASSWORD, role=Role.ADMIN)
+    lan = users.create_user(session, username="lan", password=TEST_PASSWORD,
+                            role=Role.VOLUNTEER, market_codes=[market.code])
+    _user, temporary = users.reset_password(session, actor=admin, username="lan")
+    change_own_password(session, lan, temporary, "lan-mat-khau-moi")
+    change_own_password(session, lan, "lan-mat-khau-moi", "lan-mat-khau-khac")
+    changes = session.exec(select(AuditEntry.data).where(AuditEntry.action == "password.change")
+                           .order_by(AuditEntry.id)).all()
+    assert changes == [{"by": "temporary"}, {}]
