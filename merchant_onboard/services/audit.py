@@ -23,8 +23,9 @@ class AuditLine:
 
 
 def recent(session: Session, *, limit: int = 100, before_id: int | None = None,
-           action_prefix: str = "") -> tuple[list[AuditLine], int | None]:
-    """The latest entries, newest first, and the id to page on from (None: no more)."""
+           action_prefix: str = "", market_code: str = "") -> tuple[list[AuditLine], int | None]:
+    """The latest entries, newest first, and the id to page on from (None: no more);
+    ``market_code``: only one market's (a district admin reading one market's history)."""
     actor = sa.orm.aliased(User)
     query = (select(AuditEntry, actor.username, Market.code)
              .outerjoin(actor, actor.id == AuditEntry.actor_id)
@@ -34,6 +35,8 @@ def recent(session: Session, *, limit: int = 100, before_id: int | None = None,
         query = query.where(AuditEntry.id < before_id)
     if action_prefix:
         query = query.where(AuditEntry.action.startswith(action_prefix, autoescape=True))
+    if market_code:
+        query = query.where(Market.code == market_code)
     rows = session.execute(query).all()
     lines = [AuditLine(entry.created_at, username, entry.action, entry.target, code,
                        entry.data or {}) for entry, username, code in rows[:limit]]

@@ -636,3 +636,24 @@ def test_a_locked_logins_page_says_so_beside_its_reset(client, auth, make_user, 
     session.commit()
     page = client.get("/admin/people/tam").get_data(as_text=True)
     assert "Tài khoản này đang bị khoá: mật khẩu tạm hoặc liên kết chỉ dùng được" in page
+
+
+def test_the_audit_log_is_read_for_one_market(client, auth, make_user, make_market, market,
+                                              session):
+    """The log could be narrowed by kind of action only: one market's history was read among
+    every market's."""
+    other = make_market("cho-khac", name="Chợ Khác")
+    root = make_user("root", role="admin")
+    from merchant_onboard.services import users
+
+    users.create_login(session, actor=root, username="lan", role="volunteer",
+                       market_codes=[market.code])
+    users.create_login(session, actor=root, username="mai", role="volunteer",
+                       market_codes=[other.code])
+    auth.login("root")
+    page = client.get("/admin/audit", query_string={"market": other.code}).get_data(as_text=True)
+    rows = page.split('id="audit-log"', 1)[1]
+    assert "<td>mai</td>" in rows and "<td>lan</td>" not in rows
+    assert f'<option value="{other.code}" selected>' in page
+    everything = client.get("/admin/audit").get_data(as_text=True).split('id="audit-log"', 1)[1]
+    assert "<td>mai</td>" in everything and "<td>lan</td>" in everything

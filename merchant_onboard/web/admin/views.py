@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from merchant_onboard.db import get_session, read_only
 from merchant_onboard.domain.errors import ConflictError, FormErrors, ValidationError
 from merchant_onboard.models import Role
-from merchant_onboard.services import audit, users
+from merchant_onboard.services import audit, markets, users
 from merchant_onboard.web.admin import bp
 from merchant_onboard.web.admin.presenters import action_groups, audit_details
 from merchant_onboard.web.errors import field_errors, status_of
@@ -127,8 +127,11 @@ def set_active(username: str):
 @admin_only
 def audit_log():
     before = request.args.get("before", type=int)
-    lines, more = audit.recent(get_session(), before_id=before,
+    market = request.args.get("market", "").strip()
+    session = get_session()
+    lines, more = audit.recent(session, before_id=before, market_code=market,
                                action_prefix=request.args.get("action", "").strip())
     return render_template("admin/audit.html", lines=lines, more=more,
                            action=request.args.get("action", ""), groups=action_groups(),
+                           market=market, markets=markets.list_markets(session, current_user),
                            details=audit_details)
