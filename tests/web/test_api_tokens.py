@@ -122,3 +122,17 @@ def test_a_token_carries_nothing_of_the_password_and_ends_with_a_password_change
     assert client.get("/api/v1/markets", headers=headers).status_code == 200
     set_password(session, user=lan, password="a-brand-new-password")
     assert client.get("/api/v1/markets", headers=headers).status_code == 401
+
+
+def test_the_token_says_when_the_password_must_be_changed_first(client, lan, session):
+    """A token issued for a temporary password opened nothing but the password change, and
+    the answer did not say so: the client learned it from a 403 on its first call."""
+    from merchant_onboard.services import users
+
+    assert post_token(client).get_json()["user"]["must_change_password"] is False
+    admin = users.create_user(session, username="an", password=PASSWORD, role="admin")
+    _user, temporary = users.reset_password(session, actor=admin, username="lan")
+    body = post_token(client, password=temporary).get_json()
+    assert body["user"]["must_change_password"] is True
+    refused = client.get("/api/v1/markets", headers={"Authorization": f"Bearer {body['token']}"})
+    assert refused.status_code == 403

@@ -641,6 +641,9 @@ class TokenUser(Answer):
     username: str
     display_name: str
     role: Role
+    must_change_password: bool = Field(
+        description="After a reset: every call but POST /users/me/password answers 403 until "
+                    "the login chooses its own password with this token.")
 
 
 class Token(Answer):

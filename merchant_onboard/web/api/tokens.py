@@ -33,7 +33,8 @@ def create_token():
     token = Token(token=issue_token(user), token_type="Bearer",
                   expires_in=config["API_TOKEN_MAX_AGE"],
                   user=TokenUser(id=user.id, username=user.username,
-                                 display_name=user.display_name, role=user.role))
+                                 display_name=user.display_name, role=user.role,
+                                 must_change_password=user.must_change_password))
     # RFC 6749 §5.1: no cache may keep a credential.
     return token.body(), 201, {"Cache-Control": "no-store"}
 
