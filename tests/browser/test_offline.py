@@ -78,11 +78,9 @@ def _go_online_ready(page, path: str, root: str = "") -> None:
     _app_ready(page, root)
 
 
-def _register_offline(page, market_code: str, code: str, shop: str, root: str = "",
-                      reload: bool = True) -> None:
-    """The new-stall form filled and saved (``reload``: opened afresh first)."""
-    if reload:
-        page.goto(f"{root}/m/{market_code}/stalls/new")
+def _register(page, code: str, shop: str) -> None:
+    """The new-stall form open on ``page`` filled and sent: a stall of its own owner and
+    account, made of its code."""
     page.get_by_label("Mã gian hàng").fill(code)
     page.get_by_label("Tên gian hàng").fill(shop)
     page.get_by_label("Họ tên chủ hộ").fill("Trần Văn " + code.replace("-", ""))
@@ -90,6 +88,14 @@ def _register_offline(page, market_code: str, code: str, shop: str, root: str = 
     page.get_by_label("Số tài khoản / số thẻ").fill("10234567" + code[-1] + "9")
     page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
     page.get_by_role("button", name="Lưu đăng ký").click()
+
+
+def _register_offline(page, market_code: str, code: str, shop: str, root: str = "",
+                      reload: bool = True) -> None:
+    """The new-stall form filled and saved (``reload``: opened afresh first)."""
+    if reload:
+        page.goto(f"{root}/m/{market_code}/stalls/new")
+    _register(page, code, shop)
     expect(page.locator("#outbox-queued")).to_be_visible()
 
 
@@ -1544,13 +1550,7 @@ def test_a_page_kept_after_a_form_does_not_say_its_message_again(field, phone_pa
     page = phone_page
     login(page, volunteer.username)
     _go_online_ready(page, f"/m/{market.code}/stalls/new")
-    page.get_by_label("Mã gian hàng").fill("G-1")
-    page.get_by_label("Tên gian hàng").fill("Chè Cô Bảy")
-    page.get_by_label("Họ tên chủ hộ").fill("Lê Thị Bảy")
-    page.get_by_role("combobox", name="Ngân hàng").fill("Vietcombank")
-    page.get_by_label("Số tài khoản / số thẻ").fill("1023456719")
-    page.get_by_label(re.compile("Chủ hộ đồng ý")).check()
-    page.get_by_role("button", name="Lưu đăng ký").click()
+    _register(page, "G-1", "Chè Cô Bảy")
     expect(page.get_by_role("status")).to_contain_text("Đã đăng ký gian hàng G-1.")
     _app_ready(page)
     page.context.set_offline(True)
