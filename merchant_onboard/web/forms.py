@@ -26,7 +26,6 @@ def posted() -> dict[str, Any]:
     return {key: request.form.get(key) for key in request.form}
 
 
-
 def shown_on_page(fields: Iterable[str]) -> dict[str, Any] | None:
     """The values an edit form showed for ``fields``, or None from a form that did not say
     (a page kept on a phone from before): it is then judged as the API's PATCH is."""

@@ -340,18 +340,24 @@
     }
   };
 
-  // A market's list page (any search or page of it), as kept in the pages cache.
+  // A market's list page (any search or page of it), at its address within the app.
   var LIST_PAGE = /^\/m\/[^/]+\/$/;
 
-  // Each market list kept for ``user`` fetched again where it changed (its ETag), and the
-  // list pages kept (what the phone shows without a signal before anything is searched).
+  // Each market list kept for ``user`` fetched again where it changed (its ETag), and each
+  // market's list page kept (what the phone shows without a signal before anything is
+  // searched). A search's or page's copy is let go rather than fetched again, one request
+  // each after every send: without a signal the worker answers it with the list page, and
+  // offline.js searches the list kept, fetched again just here.
   function refreshLists(user) {
     var pages = !root.caches ? Promise.resolve() : root.caches.open(api.PAGES_CACHE)
-      .then(function (cache) { return cache.keys(); })
-      .then(function (requests) {
-        return Promise.all(requests.filter(function (request) {
-          return LIST_PAGE.test(api.appPath(new URL(request.url).pathname) || "");
-        }).map(function (request) { return keepFresh(request.url); }));
+      .then(function (cache) {
+        return cache.keys().then(function (requests) {
+          return Promise.all(requests.map(function (request) {
+            var url = new URL(request.url);
+            if (!LIST_PAGE.test(api.appPath(url.pathname) || "")) return null;
+            return url.search ? cache.delete(request) : keepFresh(request.url);
+          }));
+        });
       }).catch(function () {});
     var lists = db().then(function (d) { return d.getAllFromIndex("stalls", "user", user); })
       .then(function (rows) {
