@@ -99,6 +99,14 @@ def _register_offline(page, market_code: str, code: str, shop: str, root: str = 
     expect(page.locator("#outbox-queued")).to_be_visible()
 
 
+def _kept_then_offline(page, login, volunteer, path: str) -> None:
+    """Signed in, ``path`` kept on the phone with a signal, then opened again without one."""
+    login(page, volunteer.username)
+    _go_online_ready(page, path)
+    page.context.set_offline(True)
+    page.reload()
+
+
 def _one_stall_waiting(page, login, volunteer, market, code: str, shop: str) -> None:
     """Signed in, the market's list and form kept on the phone, then one stall registered
     without a signal: waiting in the outbox."""
@@ -1496,10 +1504,7 @@ def test_a_poster_tapped_without_a_signal_is_said_on_the_stall_page(field, phone
     """The poster links left the app for the browser's "no internet" page."""
     volunteer, market, stall = field
     page = phone_page
-    login(page, volunteer.username)
-    _go_online_ready(page, f"/stalls/{stall.id}")
-    page.context.set_offline(True)
-    page.reload()
+    _kept_then_offline(page, login, volunteer, f"/stalls/{stall.id}")
     page.locator(".poster-links").get_by_role("link", name="A6").click()
     expect(page.locator(".poster-offline")).to_have_text(
         "Đang không có mạng: poster chỉ tải được khi có mạng. Các bước khác vẫn ghi được "
@@ -1583,10 +1588,7 @@ def test_an_edit_refused_as_changed_meanwhile_is_taken_once_fixed(
     shown, not those its refusal named."""
     volunteer, _market, stall = field
     page = phone_page
-    login(page, volunteer.username)
-    _go_online_ready(page, f"/stalls/{stall.id}/edit")
-    page.context.set_offline(True)
-    page.reload()
+    _kept_then_offline(page, login, volunteer, f"/stalls/{stall.id}/edit")
     page.get_by_label("Ngành hàng").fill("Rau củ")
     page.get_by_role("button", name="Lưu").click()
     expect(page.locator("#outbox-queued")).to_be_visible()
