@@ -451,6 +451,10 @@ def test_a_fixed_item_the_server_refuses_again_stays_on_the_phone(
     expect(page.locator("#outbox-list .outbox-item.rejected")).to_have_count(1)
 
     page.get_by_role("link", name="Mở và sửa").click()
+    # The item is put into the form from the phone's store after the page is drawn: typed
+    # before, the code would be added to what is put there.
+    expect(page.locator(".outbox-fixing")).to_contain_text("Mã E-5 đã có trong chợ")
+    expect(page.get_by_label("Mã gian hàng")).to_have_value("E-5")
     page.get_by_label("Mã gian hàng").fill("E-6")
     page.get_by_label("Số điện thoại").fill("0912 000 111")
     page.get_by_role("button", name="Lưu đăng ký").click()
