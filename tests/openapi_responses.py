@@ -9,6 +9,7 @@ request would turn them into a 500).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -74,21 +75,25 @@ class Document:
                 f"{error.message[:200]}" for error in validator.iter_errors(response.get_json())]
 
 
+@functools.cache
+def _document() -> Document:
+    """The document as the API serves it at the root, made once per test process: every app
+    of the suite serves the same one (``request.path`` is without a proxy's prefix)."""
+    from merchant_onboard.web import api
+    from merchant_onboard.web.api.openapi import build_document
+
+    return Document(build_document(api.MODULES))
+
+
 @pytest.fixture(autouse=True)
 def _api_responses_match_the_document() -> Iterator[None]:
-    documents: dict[int, Document] = {}
     problems: list[str] = []
 
     def check(app: Flask, response: Response, **_: Any) -> None:
         if not request.path.startswith(API_PREFIX + "/"):
             return
-        if id(app) not in documents:
-            from merchant_onboard.web import api
-            from merchant_onboard.web.api.openapi import build_document
-
-            documents[id(app)] = Document(build_document(api.MODULES))
         path = request.path[len(API_PREFIX):]
-        problems.extend(documents[id(app)].problems(path, request.method, response))
+        problems.extend(_document().problems(path, request.method, response))
 
     request_finished.connect(check)
     try:

@@ -6,6 +6,7 @@ operation with no route, or a route that forgets the token check fails here.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -113,3 +114,20 @@ def test_unknown_api_paths_and_methods_are_problems(client, make_market, make_us
     assert (missing.status_code, missing.mimetype) == (404, "application/problem+json")
     wrong = client.delete("/api/v1/markets", headers=headers)
     assert (wrong.status_code, wrong.mimetype) == (405, "application/problem+json")
+
+
+def test_the_document_served_again_is_the_one_generated_and_a_copy(client):
+    """The models' schemas are generated once per process (pydantic takes about 70 ms): each
+    answer is the same document as one generated afresh, and changing a document built from
+    them changes no later one."""
+    from merchant_onboard.web import api
+    from merchant_onboard.web.api import openapi
+
+    first = client.get("/api/v1/openapi.json").get_json()
+    built = openapi.build_document(api.MODULES)
+    built["components"]["schemas"]["Stall"]["properties"].clear()
+    assert client.get("/api/v1/openapi.json").get_json() == first
+    names = tuple(sorted(set(re.findall(re.escape(openapi.COMPONENTS) + r"(\w+)",
+                                        json.dumps(first["paths"])))))
+    fresh = openapi._schemas_of.__wrapped__(names)
+    assert first["components"]["schemas"] == fresh

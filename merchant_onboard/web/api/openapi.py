@@ -10,6 +10,8 @@ and that every documented operation answers, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -178,8 +180,16 @@ def build_document(modules: Iterable[ModuleType], root: str = "") -> dict[str, A
 def component_schemas(paths: Mapping[str, Any]) -> dict[str, Any]:
     """The schemas of the models ``paths`` reference, and of those they use: a request's as
     it is validated, an answer's as it is written."""
-    names = sorted(set(re.findall(re.escape(COMPONENTS) + r"(\w+)", json.dumps(paths))))
-    models = [getattr(schemas, name) for name in names]  # ref() took models of schemas only
+    names = tuple(sorted(set(re.findall(re.escape(COMPONENTS) + r"(\w+)", json.dumps(paths)))))
+    return copy.deepcopy(_schemas_of(names))
+
+
+@functools.cache
+def _schemas_of(names: tuple[str, ...]) -> dict[str, Any]:
+    """Generated once per process: pydantic takes about 70 ms over the models, and they are
+    code. ``names`` are the models' names in ``schemas`` (``ref`` takes no other), so the
+    cache holds one entry per set of modules documented, never anything a request chose."""
+    models = [getattr(schemas, name) for name in names]
     _, found = models_json_schema(
         [(model, "validation" if issubclass(model, schemas.Request) else "serialization")
          for model in models], ref_template=COMPONENTS + "{model}")
