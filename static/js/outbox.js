@@ -192,6 +192,9 @@
     // answered as taken), never because the form went: an answer the volunteer walked away
     // from would have lost it.
     requeue: function (item, fields, files) {
+      // A send of the item before this may still be on its way: its answer must not
+      // overwrite this version (``settle``).
+      item.rev = (item.rev || 0) + 1;
       item.fields = fields;
       if (files && files.length) item.files = files;
       item.status = "pending";
@@ -314,11 +317,11 @@
                   item.error = outcome.warning;
                   item.files = [];
                   item.tried = new Date().toISOString();
-                  return db().then(function (d) { return d.put("outbox", item); });
+                  return settle(item, function (store) { return store.put(item); });
                 }
                 if (outcome.kind === "sent") {
                   result.sent += 1;
-                  return db().then(function (d) { return d.delete("outbox", item.id); });
+                  return settle(item, function (store) { return store.delete(item.id); });
                 }
                 item.error = outcome.message;
                 item.confirm = !!outcome.confirm;
@@ -327,7 +330,7 @@
                 item.tried = new Date().toISOString();
                 if (outcome.kind === "rejected") result.rejected += 1;
                 else result.stopped = outcome.kind;
-                return db().then(function (d) { return d.put("outbox", item); });
+                return settle(item, function (store) { return store.put(item); });
               });
             });
           }, Promise.resolve()).then(function () {
@@ -339,6 +342,22 @@
       });
     }
   };
+
+  // The answer to a send of ``item`` written on the phone (``write`` puts or deletes it), in
+  // one transaction with a look at the item as stored: when it was fixed and sent again from
+  // its form meanwhile (``requeue``), that newer version stays as it is, waiting, and goes in
+  // the next run (answered as taken if the server took the older one). A refusal of the
+  // older version arriving late once put it back over the volunteer's fix, confirmation and
+  // all, and the stall, registered, stayed "refused" on the phone.
+  function settle(item, write) {
+    return db().then(function (d) {
+      var tx = d.transaction("outbox", "readwrite");
+      var done = tx.store.get(item.id).then(function (stored) {
+        if (stored && (stored.rev || 0) === (item.rev || 0)) return write(tx.store);
+      });
+      return Promise.all([done, tx.done]);
+    });
+  }
 
   // A market's list page (any search or page of it), at its address within the app.
   var LIST_PAGE = /^\/m\/[^/]+\/$/;

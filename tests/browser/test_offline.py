@@ -483,6 +483,64 @@ def test_a_fixed_item_the_server_refuses_again_stays_on_the_phone(
     assert sorted(codes) == ["A-1", "E-5", "E-6"]
 
 
+def test_a_late_answer_to_an_older_send_never_overwrites_the_fix_sent_since(
+        field, seed, phone_page, login, live_server):
+    """A refused item fixed and sent again from its form while an earlier send of it was still
+    on its way (the answer page sends what waits): that earlier send's refusal, arriving
+    last, put the item back as it was, refused, over the fix. CI once saw the stall so left
+    "refused" on the phone after it was registered. The later version now stays, waiting."""
+    volunteer, market, _stall = field
+    page = phone_page
+    _e5_refused(page, seed, login, volunteer, market)
+    expect(page.locator("#outbox-list .outbox-item.rejected")).to_have_count(1)
+
+    held = []
+
+    def hold_the_answer(route):
+        # The request reaches the server now; its answer reaches the phone when released.
+        if route.request.method == "POST":
+            held.append((route, route.fetch()))
+        else:
+            route.fallback()
+
+    page.context.route(f"**/m/{market.code}/stalls/new", hold_the_answer)
+    page.evaluate("""async () => {
+        const user = document.body.dataset.user;
+        const [item] = await MOOutbox.list(user);
+        await MOOutbox.requeue(item, item.fields, []);
+        const links = {login: document.body.dataset.login, outbox: document.body.dataset.outbox};
+        window.moSending = MOOutbox.drain(user, links);
+    }""")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1, "the send never left"
+    # Fixed meanwhile: another code, sent again.
+    page.evaluate("""async () => {
+        const [item] = await MOOutbox.list(document.body.dataset.user);
+        const fields = item.fields.map(([k, v]) => [k, k === "stall_code" ? "E-6" : v]);
+        await MOOutbox.requeue(item, fields, []);
+    }""")
+    route, answer = held[0]
+    route.fulfill(response=answer)
+    outcome = page.evaluate("window.moSending")
+    assert outcome["rejected"] == 1  # the older version was refused: E-5 is taken
+    page.context.unroute(f"**/m/{market.code}/stalls/new")
+    item = page.evaluate("""async () => {
+        const [item] = await MOOutbox.list(document.body.dataset.user);
+        return {status: item.status,
+                code: item.fields.find(([k]) => k === "stall_code")[1]};
+    }""")
+    assert item == {"status": "pending", "code": "E-6"}
+    # And it goes as fixed.
+    page.get_by_role("button", name="Gửi lại").click()
+    expect(page.locator("#outbox-list .outbox-item")).to_have_count(0)
+    with Session(get_engine(live_server.app)) as session:
+        codes = session.exec(select(Stall.stall_code).where(Stall.market_id == market.id)).all()
+    assert sorted(codes) == ["A-1", "E-5", "E-6"]
+
+
 def test_a_phone_another_stall_has_is_confirmed_without_a_signal(
         field, phone_page, login, live_server, screenshot):
     """A registration saved offline with a phone another stall has came back refused, asking
