@@ -8,7 +8,7 @@ run instead of shrinking it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -17,11 +17,22 @@ from hypothesis import HealthCheck, settings
 _NOT_CI = {"", "0", "false", "no"}
 
 
-def running_in_ci(environ: os._Environ[str] | dict[str, str] = os.environ) -> bool:
+def running_in_ci(environ: Mapping[str, str] = os.environ) -> bool:
     return environ.get("CI", "").strip().lower() not in _NOT_CI
 
 
 IN_CI = running_in_ci()
+
+
+def screenshots_wanted(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the browser tests save their screenshots. They are for people to look at:
+    taken on a developer's machine, not under CI, where nobody opens them and a whole phone
+    page costs Chromium up to half a second. ``MO_SCREENSHOTS=1`` or ``0`` decides either
+    way."""
+    wanted = environ.get("MO_SCREENSHOTS", "").strip().lower()
+    if wanted:
+        return wanted not in _NOT_CI
+    return not running_in_ci(environ)
 
 # Under CI every run explores the same examples (derandomize), so a failure there replays
 # on any machine with the same command; print_blob also prints the failing example's

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ci import running_in_ci
+from tests.ci import running_in_ci, screenshots_wanted
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +23,14 @@ def test_ci_switched_off_is_not_ci(value):
 @pytest.mark.parametrize("value", ["true", "1", "yes", "woodpecker"])
 def test_ci_switched_on_is_ci(value):
     assert running_in_ci({"CI": value})
+
+
+@pytest.mark.parametrize(("environ", "wanted"), [
+    ({}, True), ({"CI": "true"}, False), ({"CI": "false"}, True),
+    ({"CI": "true", "MO_SCREENSHOTS": "1"}, True), ({"MO_SCREENSHOTS": "0"}, False),
+    ({"MO_SCREENSHOTS": " no "}, False), ({"CI": "1", "MO_SCREENSHOTS": ""}, False)])
+def test_screenshots_are_taken_for_people_not_under_ci(environ, wanted):
+    assert screenshots_wanted(environ) is wanted
 
 
 def run_pytest(tmp_path: Path, ci: str, test_source: str) -> subprocess.CompletedProcess:

@@ -16,7 +16,8 @@ How to write a browser test (mark the module ``pytestmark = pytest.mark.browser`
   every request outside the app (loopback) is aborted, so a stray CDN fetch fails the test.
 - Chromium is ``/usr/bin/chromium`` unless ``MO_CHROMIUM`` names another binary; when it is
   missing the tests skip, which the root conftest turns into a failure under CI.
-- Screenshots go to ``tests/artifacts/screens/<name>.png`` (kept by CI as artefacts).
+- Screenshots go to ``tests/artifacts/screens/<name>.png``; not under CI, where nobody looks
+  at them (``MO_SCREENSHOTS=1`` takes them there too).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from merchant_onboard import create_app
 from merchant_onboard.db import dispose, get_engine
 from merchant_onboard.migrate import upgrade
 from merchant_onboard.models import Market, Role, Stall, User
+from tests.ci import screenshots_wanted
 from tests.factories import TEST_PASSWORD, stall_fields
 
 CHROMIUM = os.environ.get("MO_CHROMIUM", "/usr/bin/chromium")
@@ -240,11 +242,16 @@ def login() -> Callable[..., None]:
 
 
 @pytest.fixture(scope="session")
-def screenshot() -> Callable[..., Path]:
-    """``screenshot(page, "name")`` saves the whole page to tests/artifacts/screens/name.png."""
-    SCREENS_DIR.mkdir(parents=True, exist_ok=True)
+def screenshot() -> Callable[..., Path | None]:
+    """``screenshot(page, "name")`` saves the whole page to tests/artifacts/screens/name.png
+    and returns its path; None where they are not wanted (``tests.ci.screenshots_wanted``)."""
+    wanted = screenshots_wanted()
+    if wanted:
+        SCREENS_DIR.mkdir(parents=True, exist_ok=True)
 
-    def shoot(page: Any, name: str, *, full_page: bool = True) -> Path:
+    def shoot(page: Any, name: str, *, full_page: bool = True) -> Path | None:
+        if not wanted:
+            return None
         path = SCREENS_DIR / f"{name}.png"
         # A full-page shot of a scrolled page draws the sticky top bar where the view was.
         page.evaluate("window.scrollTo(0, 0)")

@@ -240,12 +240,21 @@ class FunnelMachine(RuleBasedStateMachine):
     def dashboard_counts_equal_the_stall_list(self) -> None:
         self.session.expire_all()
         counts = stats.market_stats(self.session, self.market).counts
+        total = stall_lookup.search_stalls(self.session, market=self.market)[1]
+        assert total == len(self.model)
+        # The list is searched by each status the dashboard or the model has (a search a
+        # step costs; the eight were most of this test's time). Their sum being the whole
+        # list's count, the list has no stall under any other status either.
+        found = 0
         for status in STATUSES:
+            modelled = sum(1 for s in self.model.values() if s.status == status)
+            if not (counts.get(status, 0) or modelled):
+                continue
             _, listed = stall_lookup.search_stalls(self.session, market=self.market,
                                                    status=status, summary=True)
-            modelled = sum(1 for s in self.model.values() if s.status == status)
             assert counts.get(status, 0) == listed == modelled, status
-        assert stall_lookup.search_stalls(self.session, market=self.market)[1] == len(self.model)
+            found += listed
+        assert found == total
 
 
 @pytest.fixture
