@@ -4,7 +4,8 @@ Concurrency (DESIGN §11), on SQLite and PostgreSQL alike:
 - the status moves with a conditional UPDATE (``WHERE status = <what we read>``), so two
   volunteers recording on the same stall at once cannot both win;
 - a change to a stall's accounts or posters first takes the stall with ``lock_stall`` (its
-  ``version`` as an optimistic lock), so it reads and writes them alone;
+  ``version`` as an optimistic lock), so it reads and writes them alone; a poster batch takes
+  its stalls the same way, a few hundred a statement (``step_many``);
 - the database has the last word (one primary account per stall, poster versions unique);
 - whoever loses a race gets a conflict, or the first result when it is a retry of the same
   client id (``idempotent``), never a 500.
@@ -12,7 +13,7 @@ Concurrency (DESIGN §11), on SQLite and PostgreSQL alike:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,10 +120,11 @@ def _believable(device_time: datetime | None, *, after: datetime | None) -> date
     return device_time
 
 
-def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User,
-                client_id: str, data: dict[str, Any], at: datetime,
-                device_time: datetime | None = None, has_account: bool) -> Event:
-    """Move ``stall`` by ``kind`` and append the event; flushes, the caller commits."""
+def _step(stall: Stall, kind: EventKind, *, data: dict[str, Any], at: datetime,
+          has_account: bool) -> tuple[Status, dict[str, Any]]:
+    """What recording ``kind`` on ``stall`` (as it was read) writes to the stall's row: the
+    status it moves from, and the columns' new values. The funnel's rules for one step, the
+    same for one stall (``write_event``) as for a batch of them (``step_many``)."""
     old = Status(stall.status)
     new = next_status(old, kind, has_account=has_account)
     values: dict[str, Any] = {"updated_at": at}
@@ -144,6 +146,14 @@ def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User,
                       first_paid_at=None)
     if kind == EventKind.ACCOUNT_CHANGED:
         values["recheck_mismatch"] = False
+    return old, values
+
+
+def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User,
+                client_id: str, data: dict[str, Any], at: datetime,
+                device_time: datetime | None = None, has_account: bool) -> Event:
+    """Move ``stall`` by ``kind`` and append the event; flushes, the caller commits."""
+    old, values = _step(stall, kind, data=data, at=at, has_account=has_account)
     # No session sync: the stall is refreshed below, and the default checked the UPDATE
     # against every stall the session holds, which made a batch of n stalls cost n².
     result = session.execute(
@@ -158,6 +168,39 @@ def write_event(session: Session, *, stall: Stall, kind: EventKind, actor: User,
     session.flush()
     session.refresh(stall)
     return event
+
+
+#: Rows one statement names by their keys: far inside both backends' limits on bound
+#: parameters (SQLite's 32,766, PostgreSQL's 65,535), two per row.
+_ROWS_PER_STATEMENT = 500
+
+
+def step_many(session: Session, stalls: Sequence[Stall], kind: EventKind, *,
+              at: datetime) -> None:
+    """Take every stall of ``stalls`` and move it by ``kind``, as ``lock_stall`` then
+    ``write_event`` do for one, in a few statements however many stalls there are.
+
+    Stalls that move alike (the same status before, the same columns written) are updated
+    together, each named by its id and the ``version`` it was read at: a stall changed since
+    makes the count short, and the whole step a conflict. Nothing is refreshed: the caller
+    writes the events and commits. A batch of 1,261 stalls took seven round trips a stall.
+    """
+    alike: dict[tuple[str, tuple[tuple[str, Any], ...]], list[tuple[int, int]]] = {}
+    for stall in stalls:
+        old, values = _step(stall, kind, data={}, at=at, has_account=True)
+        key = (old.value, tuple(sorted(values.items())))
+        alike.setdefault(key, []).append((stall.id, stall.version))
+    for (old_status, values), keys in alike.items():
+        for start in range(0, len(keys), _ROWS_PER_STATEMENT):
+            chunk = keys[start:start + _ROWS_PER_STATEMENT]
+            result = session.execute(
+                sa.update(Stall)
+                .where(sa.tuple_(Stall.id, Stall.version).in_(chunk),
+                       Stall.status == old_status)
+                .values({**dict(values), "version": Stall.version + 1})
+                .execution_options(synchronize_session=False))
+            if result.rowcount != len(chunk):
+                raise ConflictError(STALL_CHANGED)
 
 
 def record_event(session: Session, *, actor: User, stall: Stall, kind: str, client_id: str,
@@ -283,3 +326,25 @@ def issue_poster(session: Session, *, stall: Stall, account: PaymentAccount, fmt
     session.add(poster)
     session.flush()
     return poster
+
+
+def issue_posters(session: Session, printed: Sequence[tuple[Stall, PaymentAccount]], *,
+                  fmt: str, actor: User, at: datetime, batch_id: str) -> dict[int, int]:
+    """``issue_poster`` for each stall of a batch, taken first (``step_many``): one query for
+    the versions so far and one INSERT. Returns each stall's new poster version by its id."""
+    ids = [stall.id for stall, _ in printed]
+    latest: dict[int, int] = {}
+    for start in range(0, len(ids), _ROWS_PER_STATEMENT):
+        latest.update(session.execute(
+            select(Poster.stall_id, sa.func.max(Poster.version))
+            .where(Poster.stall_id.in_(ids[start:start + _ROWS_PER_STATEMENT]))
+            .group_by(Poster.stall_id)).all())
+    versions = {stall.id: latest.get(stall.id, 0) + 1 for stall, _ in printed}
+    if printed:
+        session.execute(sa.insert(Poster), [
+            {"stall_id": stall.id, "account_id": account.id,
+             "payload_hash": account.payload_hash, "format": fmt,
+             "version": versions[stall.id], "printed_by_id": actor.id, "printed_at": at,
+             "batch_id": batch_id, "revoked_at": None}
+            for stall, account in printed])
+    return versions

@@ -26,7 +26,7 @@ from merchant_onboard.models import AuditEntry, Event, Market, PaymentAccount, S
 from merchant_onboard.models.base import utcnow
 from merchant_onboard.services import access
 from merchant_onboard.services.onboarding import (
-    issue_poster, lock_stall, primary_account, write_event,
+    issue_posters, primary_account, step_many,
 )
 
 #: Statuses a batch may print by default: stalls that have an account and still hang a poster.
@@ -217,19 +217,21 @@ def record_batch(session: Session, *, actor: User, market: Market, selection: Ba
         session.rollback()
         raise ConflictError(STALE_BATCH, field="batch_id")
     at = at or utcnow()
-    recorded = 0
     try:
-        # Each stall's version is checked as it is locked: one changed since it was read
+        # Each stall's version is checked as it is taken: one changed since it was read
         # above makes the whole batch a conflict.
-        for stall, account in rows:
-            lock_stall(session, stall)
-            poster = issue_poster(session, stall=stall, account=account, fmt=fmt.value,
-                                  actor=actor, at=at, batch_id=batch_id)
-            write_event(session, stall=stall, kind=EventKind.POSTER_PRINTED, actor=actor,
-                        client_id=f"batch:{batch_id}:{stall.id}", at=at, has_account=True,
-                        data={"format": fmt.value, "batch_id": batch_id,
-                              "poster_version": poster.version})
-            recorded += 1
+        step_many(session, [stall for stall, _ in rows], EventKind.POSTER_PRINTED, at=at)
+        versions = issue_posters(session, rows, fmt=fmt.value, actor=actor, at=at,
+                                 batch_id=batch_id)
+        if rows:
+            session.execute(sa.insert(Event), [
+                {"stall_id": stall.id, "market_id": stall.market_id,
+                 "kind": EventKind.POSTER_PRINTED.value, "actor_id": actor.id,
+                 "created_at": at, "device_time": None,
+                 "client_id": f"batch:{batch_id}:{stall.id}",
+                 "data": {"format": fmt.value, "batch_id": batch_id,
+                          "poster_version": versions[stall.id]}}
+                for stall, _ in rows])
         session.commit()
     except (DomainError, IntegrityError):
         # A second tap raced the first: once the first has committed, this is its retry.
@@ -240,7 +242,9 @@ def record_batch(session: Session, *, actor: User, market: Market, selection: Ba
     except Exception:
         session.rollback()
         raise
-    return recorded
+    # The stalls read above are stale now (their rows were updated by statement).
+    session.expire_all()
+    return len(rows)
 
 
 def _batch_recorded(session: Session, market: Market, batch_id: str) -> bool:
