@@ -64,7 +64,7 @@ def test_admin_manager_volunteer_and_a_password_change_logs_out_elsewhere(
     # The volunteer is signed in on two phones; she changes her password on the first.
     phone, other_phone = context_page(PHONE), context_page(PHONE)
     for page in (phone, other_phone):
-        login(page, volunteer_name, "mai-mat-khau-1")
+        login(page, volunteer_name, "mai-mat-khau-1", through_the_form=True)
         expect(page.get_by_role("heading", name="Chợ Long Mỹ")).to_be_visible()
     phone.get_by_role("link", name="Lê Mai").click()  # her name leads to her account
     phone.get_by_label("Mật khẩu hiện tại").fill("mai-mat-khau-1")
@@ -89,7 +89,7 @@ def test_a_reset_ends_the_old_session_and_api_token(seed, laptop_page, context_p
     manager = seed.user(seed.unique("hung"), role="manager", markets=[market])
     volunteer = seed.user(seed.unique("lan"), markets=[market], display_name="Nguyễn Lan")
     phone = context_page(PHONE)
-    login(phone, volunteer.username)
+    login(phone, volunteer.username, through_the_form=True)
     token = phone.request.post("/api/v1/tokens", data={
         "username": volunteer.username, "password": seed.password}).json()["token"]
     bearer = {"Authorization": f"Bearer {token}"}

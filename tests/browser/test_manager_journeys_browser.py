@@ -146,7 +146,7 @@ def test_manager_creates_a_volunteer_and_removes_her_from_the_market(
     # The new volunteer can sign in, and works in this market.
     other = browser.new_context(base_url=live_server.base_url, locale="vi-VN")
     phone = other.new_page()
-    login(phone, new_name, "mat-khau-moi-1")
+    login(phone, new_name, "mat-khau-moi-1", through_the_form=True)
     expect(phone.get_by_role("heading", name="Chợ Tân An")).to_be_visible()
 
     # Taken out of this market (the market-scoped lock): her open session ends at once.
@@ -168,7 +168,7 @@ def test_manager_creates_a_volunteer_and_removes_her_from_the_market(
     # Signing in again, she no longer works in this market.
     other = browser.new_context(base_url=live_server.base_url, locale="vi-VN")
     phone = other.new_page()
-    login(phone, new_name, "mat-khau-moi-1")
+    login(phone, new_name, "mat-khau-moi-1", through_the_form=True)
     expect(phone.get_by_text("Bạn chưa được phân công chợ nào.")).to_be_visible()
     other.close()
 

@@ -44,7 +44,7 @@ def _fill_registration(page, *, phone: str, consent: bool) -> None:
 def test_volunteer_registers_a_stall_and_records_each_step(lan, phone_page, login, screenshot):
     volunteer, _market = lan
     page = phone_page
-    login(page, volunteer.username)
+    login(page, volunteer.username, through_the_form=True)
     # One market: the volunteer lands straight on its stall list.
     expect(page.get_by_role("heading", name="Chợ Vị Thanh")).to_be_visible()
     # A shared phone shows whose session is open, even at 360 px.
