@@ -121,16 +121,27 @@ def empty_database(engine: sa.Engine) -> None:
     DELETE, children first, rather than TRUNCATE: a test leaves a few rows, and PostgreSQL's
     TRUNCATE gives each table new files (about 100 ms for the nine, against 10 for DELETE),
     which over the suite's PostgreSQL tests was minutes. Sequences start again at 1, as
-    TRUNCATE's RESTART IDENTITY did."""
+    TRUNCATE's RESTART IDENTITY did: on PostgreSQL by ``setval``, in the same script as the
+    DELETEs (``ALTER SEQUENCE … RESTART`` writes the catalogue: 11 ms a test, against 1 ms
+    for the whole script now)."""
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as conn:
-        for table in tables:
-            conn.execute(sa.text(f'DELETE FROM "{table}"'))
-        if engine.dialect.name == "postgresql":
-            for sequence in conn.execute(sa.text(
-                    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
-                    "FROM pg_sequences WHERE schemaname = current_schema()")).scalars():
-                conn.execute(sa.text(f"ALTER SEQUENCE {sequence} RESTART"))
+        if engine.dialect.name != "postgresql":
+            for table in tables:  # SQLite's driver takes one statement at a time
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+            return
+        key = engine.url.render_as_string()
+        if key not in _SEQUENCES:
+            _SEQUENCES[key] = list(conn.execute(sa.text(
+                "SELECT quote_literal(quote_ident(schemaname) || '.' || quote_ident(sequencename))"
+                " FROM pg_sequences WHERE schemaname = current_schema()")).scalars())
+        restart = [f"SELECT setval({sequence}, 1, false)" for sequence in _SEQUENCES[key]]
+        conn.exec_driver_sql(";\n".join([f'DELETE FROM "{table}"' for table in tables]
+                                         + restart))
+
+
+#: The sequences of each PostgreSQL test database, by URL, as quoted literals.
+_SEQUENCES: dict[str, list[str]] = {}
 
 
 #: What ``built_once`` built, by database URL and name: the value and every table's rows.
