@@ -137,18 +137,10 @@ def empty_database(engine: sa.Engine) -> None:
             for table in tables:  # SQLite's driver takes one statement at a time
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
             return
-        key = engine.url.render_as_string()
-        if key not in _SEQUENCES:
-            _SEQUENCES[key] = list(conn.execute(sa.text(
-                "SELECT quote_literal(quote_ident(schemaname) || '.' || quote_ident(sequencename))"
-                " FROM pg_sequences WHERE schemaname = current_schema()")).scalars())
-        restart = [f"SELECT setval({sequence}, 1, false)" for sequence in _SEQUENCES[key]]
-        conn.exec_driver_sql(";\n".join([f'DELETE FROM "{table}"' for table in tables]
-                                         + restart))
-
-
-#: The sequences of each PostgreSQL test database, by URL, as quoted literals.
-_SEQUENCES: dict[str, list[str]] = {}
+        conn.exec_driver_sql(";\n".join([f'DELETE FROM "{table}"' for table in tables] + [
+            "SELECT setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))"
+            "::regclass, 1, false)"
+            " FROM pg_sequences WHERE schemaname = current_schema()"]))
 
 
 #: What ``built_once`` built, by database URL and name: the value and every table's rows.
