@@ -46,8 +46,11 @@ def _counts(live_server, market_id: int, stall_id: int) -> tuple[int, int]:
 
 def _app_ready(page, root: str = "") -> None:
     """Wait until the service worker controls the page, the phone is noted as the signed-in
-    volunteer's (the pages kept for the one before deleted) and the pages are stored offline
-    (``root``: the path prefix the app is served under).
+    volunteer's (the pages kept for the one before deleted), the pages are stored offline and,
+    on a market's list, its stalls are kept for searching (``root``: the path prefix the app is
+    served under). Signed in through the form, the list was the page the login led to and its
+    stalls were kept long before; signed in without drawing it, a search made right after
+    going offline once found nothing.
 
     Polled from here: the app's CSP forbids the eval that ``wait_for_function`` uses.
 
@@ -60,17 +63,21 @@ def _app_ready(page, root: str = "") -> None:
     for attempt in range(150):
         state = page.evaluate("""async (outbox) => {
             const cache = await caches.open("mo-pages");
+            const user = document.body.dataset.user;
+            const market = /^\\/m\\/([^/]+)\\/$/.exec(MOOutbox.appPath(location.pathname) || "");
+            const list = market && document.getElementById("stall-list");
             return [navigator.serviceWorker.controller !== null,
-                    (await MOOutbox.currentUser()) === document.body.dataset.user,
-                    !!(await cache.match(location.pathname)), !!(await cache.match(outbox))];
+                    (await MOOutbox.currentUser()) === user,
+                    !!(await cache.match(location.pathname)), !!(await cache.match(outbox)),
+                    !list || !!(await MOOutbox.stallsTag(user, decodeURIComponent(market[1])))];
         }""", root + "/outbox")
         if all(state):
             return
-        if attempt == 50 and state[1:] == [True, True, True]:
+        if attempt == 50 and state[1:4] == [True, True, True]:
             page.reload()
         page.wait_for_timeout(100)
     raise AssertionError(f"the service worker never took over {page.url}: controlling, phone "
-                         f"claimed, page kept, outbox kept = {state}")
+                         f"claimed, page kept, outbox kept, market's stalls kept = {state}")
 
 
 def _go_online_ready(page, path: str, root: str = "") -> None:
