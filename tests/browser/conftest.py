@@ -12,8 +12,7 @@ How to write a browser test (mark the module ``pytestmark = pytest.mark.browser`
 - ``browser`` and ``live_server`` live for the whole run: ONE database is shared by every
   browser test, so each test seeds its own market and users; ``seed.unique("cho")`` gives a
   fresh code (a clashing code or username raises the service's ConflictError).
-- ``phone_page`` / ``laptop_page`` are new pages in browser contexts kept for the run and wiped
-  between tests (``KeptContexts``: no cookies, storage, service worker or cache carried over);
+- ``phone_page`` / ``laptop_page`` are fresh browser contexts per test (no shared cookies);
   every request outside the app (loopback) is aborted, so a stray CDN fetch fails the test.
 - Chromium is ``/usr/bin/chromium`` unless ``MO_CHROMIUM`` names another binary; when it is
   missing the tests skip, which the root conftest turns into a failure under CI.
@@ -64,7 +63,6 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
          "timezone_id": "Asia/Ho_Chi_Minh"}
 LAPTOP = {"viewport": {"width": 1366, "height": 800}, "locale": "vi-VN",
           "timezone_id": "Asia/Ho_Chi_Minh"}
-DEVICES = {"phone": PHONE, "laptop": LAPTOP}
 
 
 @pytest.fixture(scope="session")
@@ -104,9 +102,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    _SERVER_ORIGINS.add(base_url)
-    yield LiveServer(app=app, base_url=base_url)
+    yield LiveServer(app=app, base_url=f"http://127.0.0.1:{server.server_port}")
     server.shutdown()
     thread.join(timeout=5)
     dispose(app)
@@ -127,7 +123,6 @@ def prefixed_server(live_server: LiveServer) -> Iterator[LiveServer]:
     server: BaseWSGIServer = make_server("127.0.0.1", 0, mounted, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="prefixed-server", daemon=True)
     thread.start()
-    _SERVER_ORIGINS.add(f"http://127.0.0.1:{server.server_port}")
     yield LiveServer(app=live_server.app,
                      base_url=f"http://127.0.0.1:{server.server_port}{PREFIX}")
     server.shutdown()
@@ -201,127 +196,34 @@ def _only_loopback(route: Any) -> None:
         route.abort("blockedbyclient")
 
 
-#: Set on a test's item when any of its phases failed: its contexts are closed, not kept.
-_FAILED = pytest.StashKey[bool]()
-#: The origins of the servers started in this process, whose storage each wipe clears.
-_SERVER_ORIGINS: set[str] = set()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
-    outcome = yield
-    if outcome.get_result().failed:
-        item.stash[_FAILED] = True
-
-
-class KeptContexts:
-    """One browser context per kind of device and server for the whole run, wiped between
-    tests instead of made anew.
-
-    A context made for each test cost Chromium more than a new page in a kept one (a new
-    network context and storage partition): the 112 browser tests took 405 s of the two
-    cores' CPU with a context each, 325 s with kept ones. What a test can leave in a
-    context is put back by ``wipe``: its pages (each test gets a new one, so its listeners,
-    routes and scripts go with it), the context's routes, permissions and offline switch, and
-    everything the app's origins stored (cookies, localStorage, IndexedDB, the service worker
-    and its caches, the HTTP cache). A test that fails does not hand its context on: it is
-    closed, and the next test gets a new one."""
-
-    def __init__(self, browser: Any) -> None:
-        self.browser = browser
-        #: (device options' name, base URL) → (context, the page the next test gets)
-        self.kept: dict[tuple[str, str], tuple[Any, Any]] = {}
-
-    def page(self, device: str, base_url: str) -> tuple[Any, Any]:
-        key = (device, base_url)
-        if key in self.kept:
-            context, page = self.kept.pop(key)
-        else:
-            context = self.browser.new_context(base_url=base_url, **DEVICES[device])
-            context.set_default_timeout(PAGE_TIMEOUT_MS)
-            page = context.new_page()
-        context.route(ELSEWHERE, _only_loopback)
-        return context, page
-
-    def hand_back(self, device: str, base_url: str, context: Any, *, failed: bool) -> None:
-        if failed:
-            context.close()
-            return
-        try:
-            self.kept[(device, base_url)] = (context, self.wipe(context))
-        except Exception:  # a context that cannot be wiped is not handed on
-            context.close()
-            raise
-
-    @staticmethod
-    def wipe(context: Any) -> Any:
-        """Put ``context`` back as new, and return the blank page the next test gets."""
-        context.unroute_all(behavior="ignoreErrors")
-        context.set_offline(False)
-        context.clear_permissions()
-        blank = context.new_page()
-        # The test's pages closed first: a service worker with no page left to control stops.
-        for page in context.pages:
-            if page is not blank:
-                page.close()
-        devtools = context.new_cdp_session(blank)
-        try:
-            # The workers stopped before their storage goes. Without it an offline test
-            # failed in two runs of three, its kept pages older than the send it had just
-            # made, most likely under a worker of the test before still at work; with it,
-            # every run passed.
-            devtools.send("ServiceWorker.enable")
-            devtools.send("ServiceWorker.stopAllWorkers")
-            for origin in sorted(_SERVER_ORIGINS):
-                devtools.send("Storage.clearDataForOrigin",
-                              {"origin": origin, "storageTypes": "all"})
-            devtools.send("Network.clearBrowserCache")
-        finally:
-            devtools.detach()
-        context.clear_cookies()
-        return blank
-
-    def close(self) -> None:
-        for context, _ in self.kept.values():
-            context.close()
-
-
-@pytest.fixture(scope="session")
-def _kept_contexts(browser: Any) -> Iterator[KeptContexts]:
-    kept = KeptContexts(browser)
-    yield kept
-    kept.close()
-
-
-def _new_page(request: pytest.FixtureRequest, device: str, base_url: str) -> Iterator[Any]:
-    contexts: KeptContexts = request.getfixturevalue("_kept_contexts")
-    context, page = contexts.page(device, base_url)
+def _new_page(browser: Any, options: dict[str, Any], base_url: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=base_url, **options)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    context.route(ELSEWHERE, _only_loopback)
+    page = context.new_page()
     yield page
-    contexts.hand_back(device, base_url, context,
-                       failed=request.node.stash.get(_FAILED, False))
+    context.close()
 
 
 @pytest.fixture
-def phone_page(request: pytest.FixtureRequest, live_server: LiveServer) -> Iterator[Any]:
-    """A new page in a wiped context sized like a cheap Android phone (360×740, 2×, touch,
-    vi-VN).
+def phone_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A page in a fresh context sized like a cheap Android phone (360×740, 2×, touch, vi-VN).
 
     ``page.goto("/m/…")`` is relative to the live server.
     """
-    yield from _new_page(request, "phone", live_server.base_url)
+    yield from _new_page(browser, PHONE, live_server.base_url)
 
 
 @pytest.fixture
-def prefixed_phone_page(request: pytest.FixtureRequest,
-                        prefixed_server: LiveServer) -> Iterator[Any]:
+def prefixed_phone_page(browser: Any, prefixed_server: LiveServer) -> Iterator[Any]:
     """A phone's page for the app served under ``PREFIX``: go to ``prefixed_server.url(…)``."""
-    yield from _new_page(request, "phone", prefixed_server.base_url)
+    yield from _new_page(browser, PHONE, prefixed_server.base_url)
 
 
 @pytest.fixture
-def laptop_page(request: pytest.FixtureRequest, live_server: LiveServer) -> Iterator[Any]:
-    """A new page in a wiped context sized like a manager's laptop (1366×800, vi-VN)."""
-    yield from _new_page(request, "laptop", live_server.base_url)
+def laptop_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A page in a fresh context sized like a manager's laptop (1366×800, vi-VN)."""
+    yield from _new_page(browser, LAPTOP, live_server.base_url)
 
 
 #: The login form's CSRF token, as the page writes it.
